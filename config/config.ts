@@ -1,0 +1,137 @@
+// The one typed configuration of every process, read from the environment (CONTRACTS.md,
+// "Environment"). Defaults point at the local stack started by `cashflow stack up`.
+import { readFileSync } from 'node:fs';
+
+export type DatabaseDialect = 'postgres' | 'mssql';
+export type KafkaSecurityProtocol = 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
+
+export interface KafkaConfig {
+  bootstrapServers: string;
+  securityProtocol: KafkaSecurityProtocol;
+  saslMechanism?: string;
+  saslUsername?: string;
+  saslPassword?: string;
+  sslCaFile?: string;
+}
+
+export interface StackPorts {
+  kafka: number;
+  kafkaController: number;
+  schemaRegistry: number;
+  schemaRegistryManagement: number;
+  connect: number;
+  redis: number;
+}
+
+export interface Config {
+  kafka: KafkaConfig;
+  schemaRegistryUrl: string;
+  kafkaConnectUrl: string;
+  database: { dialect: DatabaseDialect; url: string; readUrl: string };
+  redisUrl: string;
+  /** Projection end for contracts without a maturity, as an ISO period after the status date. */
+  horizon: string;
+  api: { port: number; keys: string[]; syncMaxContracts: number };
+  stack: { dir: string; ports: StackPorts };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** A variable's value, or the content of the file named by `<NAME>_FILE` (for secrets). */
+function secret(env: Env, name: string): string | undefined {
+  if (env[name] !== undefined) return env[name];
+  const file = env[`${name}_FILE`];
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new ConfigError(`${name}_FILE`, `cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+function int(env: Env, name: string, fallback: number, min = 1, max = 2 ** 31): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `expected an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.toLowerCase() as T;
+  if (!allowed.includes(v)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+  return v;
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name] ?? fallback;
+  try {
+    new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a URL: "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const ports: StackPorts = {
+    kafka: int(env, 'STACK_KAFKA_PORT', 9092, 1, 65535),
+    kafkaController: int(env, 'STACK_KAFKA_CONTROLLER_PORT', 9093, 1, 65535),
+    schemaRegistry: int(env, 'STACK_SCHEMA_REGISTRY_PORT', 8081, 1, 65535),
+    schemaRegistryManagement: int(env, 'STACK_SCHEMA_REGISTRY_MANAGEMENT_PORT', 9001, 1, 65535),
+    connect: int(env, 'STACK_CONNECT_PORT', 8083, 1, 65535),
+    redis: int(env, 'STACK_REDIS_PORT', 6379, 1, 65535),
+  };
+  const databaseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cashflow';
+  return {
+    kafka: {
+      bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS ?? `127.0.0.1:${ports.kafka}`,
+      securityProtocol: oneOf(
+        env,
+        'KAFKA_SECURITY_PROTOCOL',
+        ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const,
+        'plaintext',
+      ),
+      saslMechanism: env.KAFKA_SASL_MECHANISM,
+      saslUsername: env.KAFKA_SASL_USERNAME,
+      saslPassword: secret(env, 'KAFKA_SASL_PASSWORD'),
+      sslCaFile: env.KAFKA_SSL_CA_FILE,
+    },
+    schemaRegistryUrl: url(
+      env,
+      'SCHEMA_REGISTRY_URL',
+      `http://127.0.0.1:${ports.schemaRegistry}/apis/ccompat/v7`,
+    ),
+    kafkaConnectUrl: url(env, 'KAFKA_CONNECT_URL', `http://127.0.0.1:${ports.connect}`),
+    database: {
+      dialect: oneOf(env, 'DATABASE_DIALECT', ['postgres', 'mssql'] as const, 'postgres'),
+      url: databaseUrl,
+      readUrl: env.DATABASE_READ_URL ?? databaseUrl,
+    },
+    redisUrl: url(env, 'REDIS_URL', `redis://127.0.0.1:${ports.redis}`),
+    horizon: env.CASHFLOW_HORIZON ?? 'P30Y',
+    api: {
+      port: int(env, 'API_PORT', 8090, 1, 65535),
+      keys: (secret(env, 'CASHFLOW_API_KEYS') ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k.length > 0),
+      syncMaxContracts: int(env, 'API_SYNC_MAX_CONTRACTS', 1000),
+    },
+    stack: { dir: env.CASHFLOW_STACK_DIR ?? '.stack', ports },
+  };
+}
