@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if [ -f stack/up.ts ]; then npx --no-install cashflow stack up; fi
+npx --no-install cashflow stack up
 set +e
 npx --no-install vitest run --reporter=default --reporter=json --outputFile=.test-results.json "$@"
 rc=$?

@@ -1,0 +1,48 @@
+// Where the local stack keeps everything: one folder (config.stack.dir, `.stack` by default).
+import { join, resolve } from 'node:path';
+
+export const components = ['kafka', 'schema-registry', 'connect', 'postgres', 'redis'] as const;
+export type ComponentName = (typeof components)[number];
+
+/** The components that `stack up` may start as processes of its own (PostgreSQL is only configured). */
+export const processComponents = ['kafka', 'schema-registry', 'connect', 'redis'] as const;
+export type ProcessComponent = (typeof processComponents)[number];
+
+export interface StackLayout {
+  root: string;
+  /** Generated pom and the jars copied from it (Kafka broker, tools and Connect share one classpath). */
+  artifacts: string;
+  lib: string;
+  archives: string;
+  /** Connect's plugin.path: one folder per Debezium plugin. */
+  plugins: string;
+  registryHome: string;
+  conf: string;
+  kafkaData: string;
+  redisData: string;
+  run: string;
+  logs: string;
+  pidFile(component: ProcessComponent): string;
+  logFile(component: ProcessComponent): string;
+}
+
+export function stackLayout(dir: string, registryVersion: string): StackLayout {
+  const root = resolve(dir);
+  const run = join(root, 'run');
+  const logs = join(root, 'logs');
+  return {
+    root,
+    artifacts: join(root, 'artifacts'),
+    lib: join(root, 'artifacts', 'lib'),
+    archives: join(root, 'artifacts', 'archives'),
+    plugins: join(root, 'plugins'),
+    registryHome: join(root, `apicurio-registry-${registryVersion}`),
+    conf: join(root, 'conf'),
+    kafkaData: join(root, 'data', 'kafka'),
+    redisData: join(root, 'data', 'redis'),
+    run,
+    logs,
+    pidFile: (c) => join(run, `${c}.pid`),
+    logFile: (c) => join(logs, `${c}.log`),
+  };
+}

@@ -1,0 +1,172 @@
+// `cashflow stack up`: fetch what is missing, prepare PostgreSQL, start what does not run yet,
+// and wait until every part really answers. A second `up` finds everything healthy and returns.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config, StackPorts } from '../config/config.js';
+import { ensureArtifacts } from './artifacts.js';
+import {
+  brokerProperties,
+  connectProperties,
+  launchSpec,
+  log4j2Properties,
+  renderProperties,
+  type RegistryDatabase,
+} from './config-files.js';
+import { StackError } from './errors.js';
+import { checkComponent, postgresUrl, type ComponentHealth } from './health.js';
+import { processComponents, stackLayout, type ProcessComponent, type StackLayout } from './layout.js';
+import { conflictMessage, decide, needsKafka, type Action } from './plan.js';
+import { preparePostgres, registryDatabase } from './postgres.js';
+import { logTail, ownedPid, startDetached } from './processes.js';
+import { stackVersions } from './versions.js';
+
+export type Log = (line: string) => void;
+
+/** The addresses of the stack's own processes (its ports), whatever the clients are pointed at. */
+export function stackTargets(config: Config): Config {
+  const p = config.stack.ports;
+  return {
+    ...config,
+    kafka: { ...config.kafka, bootstrapServers: `127.0.0.1:${p.kafka}`, securityProtocol: 'plaintext' },
+    schemaRegistryUrl: `http://127.0.0.1:${p.schemaRegistry}/apis/ccompat/v7`,
+    kafkaConnectUrl: `http://127.0.0.1:${p.connect}`,
+    redisUrl: `redis://127.0.0.1:${p.redis}`,
+  };
+}
+
+export function portOf(component: ProcessComponent, ports: StackPorts): number {
+  return { kafka: ports.kafka, 'schema-registry': ports.schemaRegistry, connect: ports.connect, redis: ports.redis }[component];
+}
+
+export function registryDatabaseOf(pgUrl: string): RegistryDatabase {
+  const u = new URL(pgUrl);
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: Number(u.port || 5432),
+    database: registryDatabase,
+    user: decodeURIComponent(u.username || 'postgres'),
+    password: decodeURIComponent(u.password),
+  };
+}
+
+/** How long each part may take to answer after its start (two shared cores: generous). */
+const startTimeoutMs: Record<ProcessComponent, number> = {
+  kafka: 90_000,
+  'schema-registry': 120_000,
+  connect: 150_000,
+  redis: 15_000,
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function writeConfigFiles(layout: StackLayout, ports: StackPorts): void {
+  mkdirSync(layout.conf, { recursive: true });
+  writeFileSync(join(layout.conf, 'server.properties'), renderProperties(brokerProperties(ports, layout)));
+  writeFileSync(join(layout.conf, 'connect.properties'), renderProperties(connectProperties(ports, layout)));
+  writeFileSync(join(layout.conf, 'log4j2.properties'), renderProperties(log4j2Properties()));
+}
+
+/** Formats KRaft storage once: a broker whose log dir has meta.properties keeps its cluster id. */
+function formatKafkaStorage(layout: StackLayout, log: Log): void {
+  if (existsSync(join(layout.kafkaData, 'meta.properties'))) return;
+  mkdirSync(layout.kafkaData, { recursive: true });
+  // A Kafka Uuid is 16 random bytes in URL-safe base64 without padding.
+  const clusterId = randomBytes(16).toString('base64url');
+  const r = spawnSync(
+    'java',
+    ['-cp', join(layout.lib, '*'), `-Dlog4j2.configurationFile=${join(layout.conf, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(layout.conf, 'server.properties'), '--standalone'],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new StackError('kafka', `formatting the KRaft storage in ${layout.kafkaData} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n')}`);
+  log(`stack: kafka: formatted KRaft storage (cluster ${clusterId})`);
+}
+
+export interface UpResult {
+  health: ComponentHealth[];
+  started: ProcessComponent[];
+  seconds: number;
+  downloaded: boolean;
+}
+
+export async function stackUp(config: Config, log: Log): Promise<UpResult> {
+  const t0 = Date.now();
+  const targets = stackTargets(config);
+  const ports = config.stack.ports;
+  const layout = stackLayout(config.stack.dir, stackVersions.apicurio);
+  const pgUrl = postgresUrl(config);
+  const spec = (c: ProcessComponent) => launchSpec(c, ports, layout, { version: stackVersions.apicurio, database: registryDatabaseOf(pgUrl) });
+  const owned = (c: ProcessComponent) => ownedPid(layout.pidFile(c), spec(c).marker);
+
+  // Look first: when everything already answers, `up` downloads, writes and starts nothing.
+  const first = await Promise.all(processComponents.map((c) => checkComponent(c, targets)));
+  const actions = new Map<ProcessComponent, Action>(processComponents.map((c, i) => [c, decide(first[i]!, owned(c))]));
+  const conflicts = processComponents.filter((c) => actions.get(c) === 'conflict');
+  if (conflicts.length > 0) {
+    throw new StackError(conflicts[0]!, conflicts.map((c) => conflictMessage(first[processComponents.indexOf(c)]!, portOf(c, ports))).join('\n').replace(/^[^:]+: /, ''));
+  }
+  const toStart = processComponents.filter((c) => actions.get(c) === 'start');
+
+  let downloaded = false;
+  if (toStart.some((c) => c !== 'redis')) downloaded = await ensureArtifacts(layout, stackVersions, log);
+  await preparePostgres(pgUrl, log);
+  writeConfigFiles(layout, ports);
+  mkdirSync(layout.redisData, { recursive: true });
+
+  const pids = new Map<ProcessComponent, number>();
+  for (const c of processComponents) {
+    const pid = owned(c);
+    if (pid !== undefined) pids.set(c, pid);
+  }
+  const start = (c: ProcessComponent) => {
+    if (c === 'kafka') formatKafkaStorage(layout, log);
+    const pid = startDetached(spec(c), layout.pidFile(c), layout.logFile(c));
+    pids.set(c, pid);
+    log(`stack: ${c}: started (pid ${pid}, log ${layout.logFile(c)})`);
+  };
+  const waitHealthy = async (c: ProcessComponent): Promise<ComponentHealth> => {
+    const deadline = Date.now() + startTimeoutMs[c];
+    for (;;) {
+      const h = await checkComponent(c, targets);
+      if (h.healthy) return h;
+      const pid = pids.get(c);
+      if (pid !== undefined && ownedPid(layout.pidFile(c), spec(c).marker) === undefined) {
+        throw new StackError(c, `exited while starting (${h.detail}). Log ${layout.logFile(c)}:\n${logTail(layout.logFile(c))}`);
+      }
+      if (c === 'connect' && h.answering && h.detail.startsWith('missing plugin')) {
+        throw new StackError(c, `the worker answers but lists no ${h.detail.replace('missing plugin ', '')}: check plugin.path in ${join(layout.conf, 'connect.properties')} (folder ${layout.plugins}) and the log ${layout.logFile(c)}`);
+      }
+      if (Date.now() > deadline) {
+        throw new StackError(c, `not healthy after ${startTimeoutMs[c] / 1000} s (${h.detail}). Log ${layout.logFile(c)}:\n${logTail(layout.logFile(c))}`);
+      }
+      await sleep(300);
+    }
+  };
+
+  // Broker, registry and Redis start side by side; Connect needs the broker first.
+  for (const c of toStart) if (!needsKafka[c]) start(c);
+  const ready = new Map<ProcessComponent, Promise<ComponentHealth>>();
+  for (const c of processComponents) if (!needsKafka[c]) ready.set(c, waitHealthy(c));
+  ready.get('schema-registry')?.catch(() => undefined);
+  ready.get('redis')?.catch(() => undefined);
+  await ready.get('kafka');
+  for (const c of toStart) if (needsKafka[c]) start(c);
+  for (const c of processComponents) if (needsKafka[c]) ready.set(c, waitHealthy(c));
+  await Promise.all(ready.values());
+  await ensureGlobalCompatibility(targets.schemaRegistryUrl);
+
+  const health = await Promise.all((['kafka', 'schema-registry', 'connect', 'postgres', 'redis'] as const).map((c) => checkComponent(c, config)));
+  return { health, started: toStart, seconds: (Date.now() - t0) / 1000, downloaded };
+}
+
+/** All our subjects are BACKWARD compatible (BRIEF.md); set as the registry's global level. */
+async function ensureGlobalCompatibility(registryUrl: string): Promise<void> {
+  const res = await fetch(`${registryUrl}/config`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ compatibility: 'BACKWARD' }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) throw new StackError('schema-registry', `PUT /config (global BACKWARD compatibility) answered HTTP ${res.status}: ${await res.text()}`);
+}
