@@ -1,0 +1,63 @@
+// What a contract type provides to the engine (one file per type in contracts/, registered in
+// contracts/registry.ts), and the context its schedule, payoff (POF_xx) and state transition
+// (STF_xx) functions receive.
+import type { Instant } from './time/date.js';
+import type { YearFraction } from './time/daycount.js';
+import type { BusinessDayAdjuster } from './time/businessday.js';
+import type { ContractTerms } from './terms/terms.js';
+import type { TermIssue } from './errors.js';
+import type { RiskFactorObserver } from './observer.js';
+import type { ContractEvent, EventType } from './events.js';
+import type { StateSpace } from './states.js';
+
+export interface ContractContext {
+  readonly terms: ContractTerms;
+  readonly contractId: string;
+  readonly currency: string;
+  /** R(CNTRL): +1 or -1 (spec "Contract Role Sign"). */
+  readonly roleSign: number;
+  /** Y(s, t) of the contract's day count convention. */
+  readonly yearFraction: YearFraction;
+  readonly businessDay: BusinessDayAdjuster;
+  readonly observer: RiskFactorObserver;
+  /** Projection horizon (`to`), undefined = the contract's own end. */
+  readonly to: Instant | undefined;
+  /** The event order of the type (same-day ranks). */
+  readonly order: Readonly<Record<EventType, number>>;
+  /** Creates an event at scheduled time t (business-day shifted, ranked, in the contract's currency). */
+  event(t: Instant, type: EventType): ContractEvent;
+  /** All events of this computation in order (available to POF/STF, e.g. for annuity amounts). */
+  events: readonly ContractEvent[];
+  /** Index of the event being evaluated. */
+  index: number;
+}
+
+/** POF_xx_TYPE: the payoff of an event, from the states before it. */
+export type PayoffFunction = (ev: ContractEvent, s: StateSpace, ctx: ContractContext) => number;
+/** STF_xx_TYPE: updates the states in place at an event. */
+export type StateTransitionFunction = (ev: ContractEvent, s: StateSpace, ctx: ContractContext) => void;
+
+/** State variables a type reports on its events (the others are left out of the output). */
+export type ReportedState = 'notionalPrincipal' | 'nominalInterestRate' | 'accruedInterest' | 'exerciseDate' | 'exerciseAmount';
+
+export interface ContractType {
+  /** The dictionary acronym, e.g. `PAM`. */
+  readonly contractType: string;
+  /** Terms without which the type cannot be computed. */
+  readonly requiredTerms: readonly string[];
+  /** Type-specific consistency checks: push one issue per offending term. */
+  validate(terms: ContractTerms, issues: TermIssue[]): void;
+  /** Market object codes (and later contract ids) whose data can change the result. */
+  dependencies(terms: ContractTerms, out: Set<string>): void;
+  /** The contract's events in evaluation order (generated in order or sorted with compareEvents). */
+  schedule(ctx: ContractContext): ContractEvent[];
+  /** States at the status date (spec "State Variables Initialization"). */
+  initialize(ctx: ContractContext, s: StateSpace): void;
+  /** Payoff functions keyed by event type; missing = payoff 0. */
+  readonly payoff: Partial<Record<EventType, PayoffFunction>>;
+  /** State transition functions keyed by event type; missing = no state change. */
+  readonly transition: Partial<Record<EventType, StateTransitionFunction>>;
+  /** Same-day order overrides (merged over DEFAULT_EVENT_ORDER). */
+  readonly eventOrder?: Partial<Record<EventType, number>>;
+  readonly reportedStates: readonly ReportedState[];
+}

@@ -1,0 +1,132 @@
+// Payoff and state-transition building blocks shared by several contract types (spec
+// section 7, the PAM functions that LAM, NAM, ANN, LAX and others refer to as "same as PAM"),
+// and schedule helpers (status date / purchase / termination / horizon trimming).
+import type { Instant } from '../time/date.js';
+import { schedule } from '../time/schedule.js';
+import { addCycles } from '../time/cycle.js';
+import type { ContractContext } from '../contract-type.js';
+import { compareEvents, type ContractEvent, type EventType } from '../events.js';
+import type { StateSpace } from '../states.js';
+import type { ContractTerms } from '../terms/terms.js';
+import { ComputationError } from '../errors.js';
+
+/** Y(Sd, t) on calculation times: the year fraction since the last status date. */
+export function sinceStatus(ev: ContractEvent, s: StateSpace, ctx: ContractContext): number {
+  return ctx.yearFraction(s.statusDate, ev.calcTime);
+}
+
+/** Ipac + Y(Sd,t)·Ipnr·Nt: accrued interest up to the event (spec PAM, used by most types). */
+export function accruedToEvent(ev: ContractEvent, s: StateSpace, ctx: ContractContext): number {
+  return s.accruedInterest + ctx.yearFraction(s.statusDate, ev.calcTime) * s.nominalInterestRate * s.notionalPrincipal;
+}
+
+/** Fee accrual of the spec's STFs for fee basis N (basis A accrues nothing between payments here). */
+export function accrueFee(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  const t = ctx.terms;
+  if (t.feeRate !== undefined && t.feeBasis === 'N') s.feeAccrued += ctx.yearFraction(s.statusDate, ev.calcTime) * s.notionalPrincipal * t.feeRate;
+}
+
+/** The common "accrue interest and fees, move the status date" transition (STF_AD_PAM and many others). */
+export function accrue(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  const y = ctx.yearFraction(s.statusDate, ev.calcTime);
+  s.accruedInterest += y * s.nominalInterestRate * s.notionalPrincipal;
+  const t = ctx.terms;
+  if (t.feeRate !== undefined && t.feeBasis === 'N') s.feeAccrued += y * s.notionalPrincipal * t.feeRate;
+  s.statusDate = ev.calcTime;
+}
+
+/** O(i, t): a market observation; a missing one is a typed computation error, never NaN. */
+export function observe(ctx: ContractContext, code: string | undefined, t: Instant): number {
+  const v = code === undefined ? undefined : ctx.observer.valueAt(code, t);
+  if (v === undefined || !Number.isFinite(v)) throw new ComputationError(`no market data for ${code ?? '(no market object code)'} at ${new Date(t).toISOString().slice(0, 19)}`, ctx.contractId);
+  return v;
+}
+
+/** The new rate of a reset: min(max(Ipnr + Δr, RRLF), RRLC), Δr capped/floored by RRPC/RRPF (STF_RR_PAM). */
+export function resetRate(ev: ContractEvent, s: StateSpace, ctx: ContractContext): number {
+  const t = ctx.terms;
+  const o = observe(ctx, t.marketObjectCodeOfRateReset, ev.scheduleTime);
+  let dr = o * (t.rateMultiplier ?? 1) + (t.rateSpread ?? 0) - s.nominalInterestRate;
+  if (t.periodFloor !== undefined && dr < t.periodFloor) dr = t.periodFloor;
+  if (t.periodCap !== undefined && dr > t.periodCap) dr = t.periodCap;
+  let r = s.nominalInterestRate + dr;
+  if (t.lifeFloor !== undefined && r < t.lifeFloor) r = t.lifeFloor;
+  if (t.lifeCap !== undefined && r > t.lifeCap) r = t.lifeCap;
+  return r;
+}
+
+/** Anchor of a cycle schedule: the anchor term, else IED + cycle (spec schedule tables). */
+export function anchorOf(anchor: Instant | undefined, cycle: ContractTerms['cycleOfInterestPayment'], ied: Instant): Instant | undefined {
+  if (anchor !== undefined) return anchor;
+  if (cycle === undefined) return undefined;
+  return addCycles(ied, cycle, 1);
+}
+
+/** Pushes one event per date of S(anchor, cycle, end). */
+export function pushSchedule(
+  ctx: ContractContext,
+  out: ContractEvent[],
+  type: EventType,
+  anchor: Instant,
+  cycle: ContractTerms['cycleOfInterestPayment'],
+  end: Instant,
+  includeEnd: boolean,
+): void {
+  const dates = schedule(anchor, cycle, end, ctx.terms.endOfMonthConvention ?? 'SD', includeEnd);
+  for (let i = 0; i < dates.length; i++) out.push(ctx.event(dates[i], type));
+}
+
+/** Rate reset events: S(RRANX, RRCL, end) as RR, the first after SD as RRF when RRNXT is given. */
+export function pushRateResets(ctx: ContractContext, out: ContractEvent[], end: Instant): void {
+  const t = ctx.terms;
+  if (t.cycleAnchorDateOfRateReset === undefined && t.cycleOfRateReset === undefined) return;
+  const anchor = anchorOf(t.cycleAnchorDateOfRateReset, t.cycleOfRateReset, t.initialExchangeDate!)!;
+  const dates = schedule(anchor, t.cycleOfRateReset, end, t.endOfMonthConvention ?? 'SD', false);
+  const sd = t.statusDate!;
+  let fixed = t.nextResetRate === undefined;
+  for (let i = 0; i < dates.length; i++) {
+    if (!fixed && dates[i] > sd) {
+      out.push(ctx.event(dates[i], 'RRF'));
+      fixed = true;
+    } else out.push(ctx.event(dates[i], 'RR'));
+  }
+}
+
+/** Scaling index events: S(SCANX, SCCL, end) unless the scaling effect is 000. */
+export function pushScaling(ctx: ContractContext, out: ContractEvent[], end: Instant): void {
+  const t = ctx.terms;
+  if (t.scalingEffect === undefined || t.scalingEffect === '000') return;
+  if (t.cycleAnchorDateOfScalingIndex === undefined && t.cycleOfScalingIndex === undefined) return;
+  const anchor = anchorOf(t.cycleAnchorDateOfScalingIndex, t.cycleOfScalingIndex, t.initialExchangeDate!)!;
+  pushSchedule(ctx, out, 'SC', anchor, t.cycleOfScalingIndex, end, false);
+}
+
+/** Fee payment events: S(FEANX, FECL, end) when a non-zero fee rate is given. */
+export function pushFees(ctx: ContractContext, out: ContractEvent[], end: Instant): void {
+  const t = ctx.terms;
+  if (t.feeRate === undefined || t.feeRate === 0) return;
+  if (t.cycleAnchorDateOfFee === undefined && t.cycleOfFee === undefined) return;
+  const anchor = anchorOf(t.cycleAnchorDateOfFee, t.cycleOfFee, t.initialExchangeDate!)!;
+  pushSchedule(ctx, out, 'FP', anchor, t.cycleOfFee, end, true);
+}
+
+/**
+ * Sorts and trims a schedule the way the reference does: with a termination date, events after
+ * it go and TD is added; events before the status date (or, with a purchase date, before PRD)
+ * go; events after the horizon `to` go.
+ */
+export function finishSchedule(ctx: ContractContext, events: ContractEvent[]): ContractEvent[] {
+  const t = ctx.terms;
+  let out = events;
+  if (t.terminationDate !== undefined) {
+    const td = ctx.event(t.terminationDate, 'TD');
+    out = out.filter((e) => compareEvents(e, td) <= 0);
+    out.push(td);
+  }
+  const sd = t.statusDate!;
+  const prd = t.purchaseDate;
+  const to = ctx.to;
+  out = out.filter((e) => e.time >= sd && (prd === undefined || e.type === 'AD' || e.time >= prd) && (to === undefined || e.time <= to));
+  out.sort(compareEvents);
+  return out;
+}

@@ -1,0 +1,8 @@
+// Contract type registry: contractType → implementation. To add a type, add its file in this
+// folder and one line here.
+import type { ContractType } from '../contract-type.js';
+import { PAM } from './pam.js';
+
+export const contractTypes: Readonly<Record<string, ContractType>> = {
+  PAM,
+};

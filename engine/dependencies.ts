@@ -1,0 +1,22 @@
+// dependenciesOf(terms): every market object code (and, for composite types, referenced
+// contract id) whose data can change the result. The pipeline's incremental recalculation
+// relies on it being complete: each contract type contributes through ContractType.dependencies.
+import { parseTermsInto, type RawTerms } from './terms/terms.js';
+import { contractTypeOf } from './engine.js';
+import type { TermIssue } from './errors.js';
+
+export function dependenciesOf(raw: RawTerms): Set<string> {
+  const issues: TermIssue[] = [];
+  const terms = parseTermsInto(raw, issues);
+  const out = new Set<string>();
+  const type = terms.contractType ? contractTypeOf(terms.contractType) : undefined;
+  if (type) type.dependencies(terms, out);
+  else {
+    // unknown or invalid type: be conservative, list every code-like term given
+    for (const k of ['marketObjectCode', 'marketObjectCodeOfRateReset', 'marketObjectCodeOfScalingIndex'] as const) {
+      const v = terms[k];
+      if (typeof v === 'string') out.add(v);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+// The engine's entry points: validate terms, build the context, generate the schedule, and
+// evaluate payoffs and state transitions event by event.
+import type { Instant } from './time/date.js';
+import { calendarOf, type CalendarName } from './time/calendar.js';
+import { BusinessDayAdjuster, type BusinessDayConvention } from './time/businessday.js';
+import { yearFractionFor } from './time/daycount.js';
+import { ScheduleTooLongError } from './time/schedule.js';
+import { parseTermsInto, checkRequired, type ContractTerms, type RawTerms } from './terms/terms.js';
+import { ComputationError, InvalidTermsError, isEngineError, type TermIssue } from './errors.js';
+import { emptyObserver, type RiskFactorObserver } from './observer.js';
+import { ContractEvent, DEFAULT_EVENT_ORDER, type EventType } from './events.js';
+import { StateSpace } from './states.js';
+import type { ContractContext, ContractType } from './contract-type.js';
+import { contractTypes } from './contracts/registry.js';
+
+/** R(CNTRL) (spec "Contract Role Sign Convention"). */
+export const ROLE_SIGN: Readonly<Record<string, number>> = {
+  RPA: 1, RPL: -1, RFL: 1, PFL: -1, RF: 1, PF: -1, BUY: 1, SEL: -1, COL: 1, CNO: 1, UDL: 1, UDLP: 1, UDLM: -1,
+};
+
+export interface ComputeOptions {
+  /** Horizon handed to the schedule (not an output filter). */
+  to?: Instant;
+  observer?: RiskFactorObserver;
+}
+
+/** A validated contract, ready to compute (terms parsed once). */
+export interface PreparedContract {
+  readonly terms: ContractTerms;
+  readonly type: ContractType;
+  readonly order: Readonly<Record<EventType, number>>;
+}
+
+const orderCache = new Map<ContractType, Readonly<Record<EventType, number>>>();
+
+export function contractTypeOf(code: string): ContractType | undefined {
+  return Object.prototype.hasOwnProperty.call(contractTypes, code) ? contractTypes[code] : undefined;
+}
+
+/** Generic date consistency checks every type shares. */
+function checkDates(t: ContractTerms, issues: TermIssue[]): void {
+  if (t.maturityDate !== undefined && t.initialExchangeDate !== undefined && t.maturityDate < t.initialExchangeDate)
+    issues.push({ term: 'maturityDate', reason: 'maturity date before initial exchange date' });
+  if (t.amortizationDate !== undefined && t.initialExchangeDate !== undefined && t.amortizationDate < t.initialExchangeDate)
+    issues.push({ term: 'amortizationDate', reason: 'amortization date before initial exchange date' });
+  if (t.terminationDate !== undefined && t.purchaseDate !== undefined && t.terminationDate < t.purchaseDate)
+    issues.push({ term: 'terminationDate', reason: 'termination date before purchase date' });
+  if (t.contractRole !== undefined && !(t.contractRole in ROLE_SIGN))
+    issues.push({ term: 'contractRole', reason: `role ${t.contractRole} has no sign` });
+}
+
+/** Parses and validates raw terms; throws InvalidTermsError naming every offending term. */
+export function prepareContract(raw: RawTerms): PreparedContract {
+  const issues: TermIssue[] = [];
+  const terms = parseTermsInto(raw, issues);
+  const id = typeof terms.contractID === 'string' ? terms.contractID : undefined;
+  const code = terms.contractType;
+  if (code === undefined) {
+    if (!issues.some((i) => i.term === 'contractType')) issues.push({ term: 'contractType', reason: 'missing required term' });
+    throw new InvalidTermsError(issues, id);
+  }
+  const type = contractTypeOf(code);
+  if (!type) {
+    issues.push({ term: 'contractType', reason: `unsupported contract type ${code}` });
+    throw new InvalidTermsError(issues, id);
+  }
+  checkRequired(terms, type.requiredTerms, issues);
+  checkDates(terms, issues);
+  type.validate(terms, issues);
+  if (issues.length) throw new InvalidTermsError(issues, id);
+  let order = orderCache.get(type);
+  if (!order) {
+    order = { ...DEFAULT_EVENT_ORDER, ...type.eventOrder };
+    orderCache.set(type, order);
+  }
+  return { terms, type, order };
+}
+
+/** Builds the computation context of a prepared contract. */
+export function contextOf(p: PreparedContract, options: ComputeOptions = {}): ContractContext {
+  const t = p.terms;
+  const calendar = calendarOf((t.calendar ?? 'NC') as CalendarName);
+  const businessDay = new BusinessDayAdjuster((t.businessDayConvention ?? 'NOS') as BusinessDayConvention, calendar);
+  const currency = t.currency ?? '';
+  const order = p.order;
+  const identity = businessDay.isIdentity;
+  return {
+    terms: t,
+    contractId: t.contractID ?? '',
+    currency,
+    roleSign: ROLE_SIGN[t.contractRole ?? 'RPA'] ?? 1,
+    yearFraction: yearFractionFor(t.dayCountConvention ?? 'A365', t.maturityDate, calendar),
+    businessDay,
+    observer: options.observer ?? emptyObserver,
+    to: options.to,
+    order,
+    event: identity
+      ? (time, type) => new ContractEvent(time, type, time, time, order[type], currency)
+      : (time, type) => new ContractEvent(businessDay.shiftEventTime(time), type, businessDay.shiftCalcTime(time), time, order[type], currency),
+    events: [],
+    index: 0,
+  };
+}
+
+/** Evaluates a prepared contract: its events with payoffs and post-event states. */
+export function evaluate(p: PreparedContract, options: ComputeOptions = {}): ContractEvent[] {
+  const ctx = contextOf(p, options);
+  const type = p.type;
+  try {
+    const events = type.schedule(ctx);
+    ctx.events = events;
+    const s = new StateSpace();
+    type.initialize(ctx, s);
+    const pof = type.payoff, stf = type.transition;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      ctx.index = i;
+      const f = pof[ev.type];
+      const payoff = f === undefined ? 0 : f(ev, s, ctx);
+      const g = stf[ev.type];
+      if (g !== undefined) g(ev, s, ctx);
+      ev.payoff = payoff;
+      ev.notionalPrincipal = s.notionalPrincipal;
+      ev.nominalInterestRate = s.nominalInterestRate;
+      ev.accruedInterest = s.accruedInterest;
+      ev.exerciseDate = s.exerciseDate;
+      ev.exerciseAmount = s.exerciseAmount;
+      if (!(Number.isFinite(payoff) && Number.isFinite(s.notionalPrincipal) && Number.isFinite(s.nominalInterestRate) && Number.isFinite(s.accruedInterest)))
+        throw new ComputationError(`non-finite result at ${ev.type} event ${i}`, ctx.contractId);
+    }
+    return events;
+  } catch (e) {
+    if (isEngineError(e)) throw e;
+    if (e instanceof ScheduleTooLongError) throw new ComputationError(e.message, ctx.contractId);
+    throw new ComputationError(`internal error: ${e instanceof Error ? e.message : String(e)}`, ctx.contractId);
+  }
+}
+
+/** Validates and computes raw terms in one call. */
+export function computeEvents(raw: RawTerms, options: ComputeOptions = {}): ContractEvent[] {
+  return evaluate(prepareContract(raw), options);
+}

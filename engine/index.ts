@@ -1,0 +1,12 @@
+// Public API of the ACTUS engine: pure, deterministic, no I/O.
+export { computeEvents, prepareContract, evaluate, contractTypeOf, ROLE_SIGN, type ComputeOptions, type PreparedContract } from './engine.js';
+export { dependenciesOf } from './dependencies.js';
+export { InvalidTermsError, ComputationError, isEngineError, type TermIssue, type EngineError } from './errors.js';
+export { ContractEvent, type EventType } from './events.js';
+export { StateSpace } from './states.js';
+export { TimeSeriesObserver, emptyObserver, observerFromTestBed, type RiskFactorObserver, type ObservedEvent, type TimeSeriesPoint } from './observer.js';
+export { parseTerms, type ContractTerms, type RawTerms } from './terms/terms.js';
+export { parseDateTime, formatDateTime, type Instant } from './time/date.js';
+export { contractTypes } from './contracts/registry.js';
+export type { ContractType, ContractContext, PayoffFunction, StateTransitionFunction } from './contract-type.js';
+export { computeTestBedCase, computeTestBed, eventsToJson } from './testbed.js';

@@ -1,0 +1,99 @@
+// Risk factor observer (spec "Risk Factor Observer" O(i, t)): the one interface through which
+// market data and observed events reach the engine. The test beds' `dataObserved` /
+// `eventsObserved` are one implementation; the pipeline implements it from its store.
+import type { Instant } from './time/date.js';
+import { parseDateTime } from './time/date.js';
+
+export interface ObservedEvent {
+  readonly contractId?: string;
+  readonly type: string;
+  readonly time: Instant;
+  readonly value: number;
+  /** Raw states attached to the observation (e.g. a credit event's contract performance). */
+  readonly states?: Readonly<Record<string, unknown>>;
+}
+
+export interface RiskFactorObserver {
+  /** Value of market object `code` at `time`; undefined when the observer has nothing for it. */
+  valueAt(code: string, time: Instant): number | undefined;
+  /** Events observed for a contract (credit events, exercise decisions, prepayments...). */
+  eventsObserved(contractId: string): readonly ObservedEvent[];
+}
+
+export interface TimeSeriesPoint {
+  readonly time: Instant;
+  readonly value: number;
+}
+
+/**
+ * Observer over in-memory time series. The value at t is the last observation at or before
+ * t; before the first observation, the first one (as the reference test runner does).
+ */
+export class TimeSeriesObserver implements RiskFactorObserver {
+  private readonly series = new Map<string, { times: Float64Array; values: Float64Array }>();
+  constructor(
+    data: ReadonlyMap<string, readonly TimeSeriesPoint[]> | Record<string, readonly TimeSeriesPoint[]> = {},
+    private readonly events: readonly ObservedEvent[] = [],
+  ) {
+    const entries = data instanceof Map ? [...data.entries()] : Object.entries(data);
+    for (const [code, pts] of entries) {
+      const sorted = [...pts].filter((p) => Number.isFinite(p.time) && Number.isFinite(p.value)).sort((a, b) => a.time - b.time);
+      this.series.set(code, { times: Float64Array.from(sorted, (p) => p.time), values: Float64Array.from(sorted, (p) => p.value) });
+    }
+  }
+
+  valueAt(code: string, time: Instant): number | undefined {
+    const s = this.series.get(code);
+    if (!s || s.times.length === 0) return undefined;
+    const { times, values } = s;
+    if (time < times[0]) return values[0];
+    let lo = 0, hi = times.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (times[mid] <= time) lo = mid;
+      else hi = mid - 1;
+    }
+    return values[lo];
+  }
+
+  eventsObserved(contractId: string): readonly ObservedEvent[] {
+    return this.events.filter((e) => e.contractId === undefined || e.contractId === contractId);
+  }
+}
+
+/** An observer with no data at all. */
+export const emptyObserver: RiskFactorObserver = { valueAt: () => undefined, eventsObserved: () => [] };
+
+/** Builds an observer from a test bed case's `dataObserved` and `eventsObserved`. */
+export function observerFromTestBed(dataObserved: unknown, eventsObserved: unknown): TimeSeriesObserver {
+  const data = new Map<string, TimeSeriesPoint[]>();
+  if (dataObserved && typeof dataObserved === 'object') {
+    for (const [key, entry] of Object.entries(dataObserved as Record<string, unknown>)) {
+      const e = entry as { identifier?: unknown; data?: unknown };
+      const code = typeof e?.identifier === 'string' ? e.identifier : key;
+      const pts: TimeSeriesPoint[] = [];
+      if (Array.isArray(e?.data))
+        for (const p of e.data as { timestamp?: unknown; value?: unknown }[]) {
+          const t = typeof p?.timestamp === 'string' ? parseDateTime(p.timestamp) : undefined;
+          const v = typeof p?.value === 'number' ? p.value : typeof p?.value === 'string' ? Number(p.value) : NaN;
+          if (t !== undefined && Number.isFinite(v)) pts.push({ time: t, value: v });
+        }
+      data.set(code, pts);
+    }
+  }
+  const events: ObservedEvent[] = [];
+  if (Array.isArray(eventsObserved))
+    for (const o of eventsObserved as Record<string, unknown>[]) {
+      const t = typeof o?.time === 'string' ? parseDateTime(o.time) : undefined;
+      const v = typeof o?.value === 'number' ? o.value : Number(o?.value ?? 0);
+      if (t === undefined) continue;
+      events.push({
+        contractId: typeof o.contractId === 'string' ? o.contractId : undefined,
+        type: String(o.type ?? ''),
+        time: t,
+        value: Number.isFinite(v) ? v : 0,
+        states: o.states && typeof o.states === 'object' ? (o.states as Record<string, unknown>) : undefined,
+      });
+    }
+  return new TimeSeriesObserver(data, events);
+}

@@ -1,0 +1,51 @@
+// Cycle schedules (spec "Schedule" S(s, c, T)): dates from an anchor s every cycle c until the
+// end T, with the end-of-month convention and the long/short last stub. Dates are generated
+// in ascending order into a plain number array; k-th date = anchor + k·cycle (not iterated, so
+// that 31 Jan → 28 Feb → 31 Mar as in java.time).
+import type { Instant } from './date.js';
+import { addCycles, type Cycle } from './cycle.js';
+import { eomApplies, shiftEndOfMonth, type EndOfMonthConvention } from './eom.js';
+
+/** Safety bound: no schedule is longer than this many dates (the engine never hangs). */
+export const MAX_SCHEDULE_DATES = 100_000;
+
+export class ScheduleTooLongError extends Error {
+  constructor() {
+    super(`schedule exceeds ${MAX_SCHEDULE_DATES} dates`);
+    this.name = 'ScheduleTooLongError';
+  }
+}
+
+/**
+ * S(anchor, cycle, end): ascending dates. Without a cycle: [anchor, end] (end only if
+ * `includeEnd`). With a cycle: anchor, anchor+c, ... while < end, then end if `includeEnd`;
+ * with a long stub the last cycle date before an end not on the cycle is dropped.
+ */
+export function schedule(
+  anchor: Instant,
+  cycle: Cycle | undefined,
+  end: Instant,
+  eom: EndOfMonthConvention,
+  includeEnd: boolean,
+  out: Instant[] = [],
+): Instant[] {
+  if (cycle === undefined) {
+    out.push(anchor);
+    if (includeEnd && end !== anchor) out.push(end);
+    return out;
+  }
+  const applies = eomApplies(eom, anchor, cycle);
+  const first = out.length;
+  let t = anchor;
+  let k = 1;
+  while (t < end) {
+    if (out.length - first >= MAX_SCHEDULE_DATES) throw new ScheduleTooLongError();
+    out.push(t);
+    t = shiftEndOfMonth(applies, addCycles(anchor, cycle, k++));
+  }
+  const onCycle = t === end;
+  if (includeEnd) out.push(end);
+  // long stub: merge the last incomplete period into the previous one
+  if (cycle.longStub && out.length - first > 2 && !onCycle) out.splice(out.length - 2, 1);
+  return out;
+}
