@@ -1,0 +1,238 @@
+// The one database interface of the pipeline. Two twins implement it: db/postgres.ts (local
+// and CI) and db/mssql.ts (production). Everything that is not dialect SQL lives here.
+import { readdirSync, readFileSync } from 'node:fs';
+import type { DatabaseDialect } from '../config/config.js';
+import { repoFile } from '../clients/repo-file.js';
+import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
+
+/** A result for one contract, as carried by cashflow.contract-cashflows. */
+export type ContractResult = Pick<
+  ContractCashflows,
+  'contractId' | 'version' | 'fingerprint' | 'status' | 'reason' | 'computedAt' | 'events'
+>;
+
+export interface ApplyOutcome {
+  /** Contracts whose rows were replaced (their version was newer than the stored one). */
+  applied: string[];
+  /** Results not applied: older or equal versions (replays, duplicates, superseded in batch). */
+  skipped: number;
+  /** contract_cashflows rows written. */
+  rowsWritten: number;
+}
+
+export interface MigrateOptions {
+  /** PostgreSQL: the publication Debezium reads (default `cashflow_cdc`). */
+  publication?: string;
+}
+
+export interface MigrateOutcome {
+  database: string;
+  createdDatabase: boolean;
+  applied: string[];
+  /** Things the operator should know (e.g. wal_level is not logical). */
+  warnings: string[];
+}
+
+/** A row of contract_cashflows (dates `YYYY-MM-DDTHH:MM:SS`). */
+export interface CashflowRow {
+  contractId: string;
+  seq: number;
+  eventDate: string;
+  eventType: string;
+  currency: string | null;
+  payoff: number;
+  notionalPrincipal: number | null;
+  nominalInterestRate: number | null;
+  accruedInterest: number | null;
+  version: number;
+}
+
+/** A row of position_cashflows: contract cash flows scaled by the position's quantity. */
+export interface PositionCashflowRow extends CashflowRow {
+  positionId: string;
+  portfolioId: string;
+  quantity: number;
+}
+
+export interface CashflowVersion {
+  contractId: string;
+  version: number;
+  fingerprint: string | null;
+  eventCount: number;
+  computedAt: string;
+  status: CashflowStatus;
+  reason: string | null;
+}
+
+export type LadderBucket = 'month' | 'quarter';
+
+export interface LadderRow {
+  /** First day of the bucket, `YYYY-MM-DD`. */
+  bucket: string;
+  currency: string | null;
+  payoff: number;
+  events: number;
+}
+
+/** Inclusive lower, exclusive upper bound on event_date (`YYYY-MM-DD[THH:MM:SS]`). */
+export interface DateRange {
+  from?: string;
+  to?: string;
+}
+
+export interface ContractRow {
+  contractId: string;
+  contractType: string;
+  /** JSON text. */
+  terms: string;
+}
+export interface PositionRow {
+  positionId: string;
+  portfolioId: string;
+  contractId: string;
+  quantity: number;
+}
+export interface MarketDataRow {
+  marketObjectCode: string;
+  observedAt: string;
+  value: number;
+}
+
+export interface Database {
+  readonly dialect: DatabaseDialect;
+  /** Database name the client is connected to. */
+  readonly name: string;
+  /** Creates the database when missing (PostgreSQL), applies pending migrations, enables CDC. */
+  migrate(options?: MigrateOptions): Promise<MigrateOutcome>;
+  /**
+   * The sink's write: bulk-loads the batch into staging, then in one transaction replaces the
+   * rows of each contract whose incoming version is newer than cashflow_versions (status
+   * `deleted` or `waiting` carry no events, so their rows go). Replays change nothing.
+   */
+  applyResults(batch: readonly ContractResult[]): Promise<ApplyOutcome>;
+  contractCashflows(contractId: string): Promise<CashflowRow[]>;
+  cashflowVersion(contractId: string): Promise<CashflowVersion | null>;
+  cashflowVersions(contractIds: readonly string[]): Promise<CashflowVersion[]>;
+  portfolioCashflows(portfolioId: string, range?: DateRange): Promise<PositionCashflowRow[]>;
+  /** Sum of payoffs per bucket and currency over a portfolio's positions. */
+  cashflowLadder(portfolioId: string, bucket: LadderBucket, range?: DateRange): Promise<LadderRow[]>;
+  /** Source-table writers for the demo, tests and benchmarks (one statement per call). */
+  upsertContracts(rows: readonly ContractRow[]): Promise<void>;
+  deleteContracts(contractIds: readonly string[]): Promise<void>;
+  upsertPositions(rows: readonly PositionRow[]): Promise<void>;
+  upsertMarketData(rows: readonly MarketDataRow[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A transient failure (connection refused, deadlock, failover): retry with backoff. */
+export class DatabaseUnavailableError extends Error {
+  readonly component = 'database';
+  readonly retriable = true;
+  constructor(
+    readonly target: string,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`database unavailable at ${target}: ${hint}`, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+// ---------------------------------------------------------------- shared, dialect-free logic
+
+/**
+ * The results the batch can possibly apply: per contract the highest version; on equal
+ * versions the later message (a duplicate, identical by construction).
+ */
+export function latestPerContract(batch: readonly ContractResult[]): ContractResult[] {
+  const latest = new Map<string, ContractResult>();
+  for (const r of batch) {
+    const seen = latest.get(r.contractId);
+    if (!seen || r.version >= seen.version) latest.set(r.contractId, r);
+  }
+  return [...latest.values()];
+}
+
+/** Version row staged for a result. */
+export interface StagedVersion {
+  contractId: string;
+  version: number;
+  fingerprint: string | null;
+  eventCount: number;
+  status: CashflowStatus;
+  reason: string | null;
+  computedAt: string | null;
+}
+
+export function stagedVersion(r: ContractResult): StagedVersion {
+  const events = r.status === 'computed' ? r.events : [];
+  return {
+    contractId: r.contractId,
+    version: r.version,
+    fingerprint: r.fingerprint,
+    eventCount: events.length,
+    status: r.status,
+    reason: r.reason,
+    computedAt: r.computedAt || null,
+  };
+}
+
+/** The contract_cashflows rows of a result; only `computed` results have any. */
+export function stagedRows(r: ContractResult): CashflowRow[] {
+  if (r.status !== 'computed') return [];
+  return r.events.map((e, seq) => ({
+    contractId: r.contractId,
+    seq,
+    eventDate: e.eventDate,
+    eventType: e.eventType,
+    currency: e.currency,
+    payoff: e.payoff,
+    notionalPrincipal: e.notionalPrincipal,
+    nominalInterestRate: e.nominalInterestRate,
+    accruedInterest: e.accruedInterest,
+    version: r.version,
+  }));
+}
+
+export const LADDER_BUCKETS: readonly LadderBucket[] = ['month', 'quarter'];
+
+export function assertLadderBucket(bucket: string): asserts bucket is LadderBucket {
+  if (!LADDER_BUCKETS.includes(bucket as LadderBucket)) {
+    throw new RangeError(`ladder bucket must be one of ${LADDER_BUCKETS.join(', ')}, got "${bucket}"`);
+  }
+}
+
+/** A database or publication name we are willing to splice into DDL. */
+export function assertIdentifier(kind: string, name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) {
+    throw new RangeError(`${kind} "${name}" must match [A-Za-z_][A-Za-z0-9_]* (at most 63 characters)`);
+  }
+}
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+/** The migrations of a dialect, in order: db/sql/<dialect>/NNN_name.sql. */
+export function migrations(dialect: DatabaseDialect): Migration[] {
+  const dir = repoFile('db', 'sql', dialect);
+  return readdirSync(dir)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ id: f.replace(/\.sql$/, ''), sql: readFileSync(`${dir}/${f}`, 'utf8') }));
+}
+
+/** T-SQL batches: the text between `GO` lines (how sqlcmd and SSMS run a script). */
+export function tsqlBatches(sql: string): string[] {
+  return sql
+    .split(/^\s*GO\s*;?\s*$/im)
+    .map((b) => b.trim())
+    .filter((b) => b.replace(/--.*$/gm, '').trim().length > 0);
+}
+
+/** Normalises a database timestamp string to `YYYY-MM-DDTHH:MM:SS`. */
+export function isoSeconds(value: string | Date): string {
+  if (value instanceof Date) return value.toISOString().slice(0, 19);
+  return value.replace(' ', 'T').slice(0, 19);
+}

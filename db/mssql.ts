@@ -1,0 +1,434 @@
+// SQL Server twin of the Database interface (production). Bulk writes: `mssql` bulk load into
+// #temp staging tables inside one Transaction (temp tables live per connection, so they are
+// created with request.batch() on the transaction's connection), then one set-based replace
+// guarded by the version rule. No MERGE (STACK-NOTES "Writing results fast").
+import sql from 'mssql';
+import {
+  assertLadderBucket,
+  DatabaseUnavailableError,
+  isoSeconds,
+  latestPerContract,
+  migrations,
+  stagedRows,
+  stagedVersion,
+  tsqlBatches,
+  type ApplyOutcome,
+  type CashflowRow,
+  type CashflowVersion,
+  type ContractResult,
+  type ContractRow,
+  type Database,
+  type DateRange,
+  type LadderBucket,
+  type LadderRow,
+  type MarketDataRow,
+  type MigrateOutcome,
+  type PositionCashflowRow,
+  type PositionRow,
+} from './database.js';
+
+/** Every T-SQL statement this module sends (db/schema.test.ts parses each one). */
+export const TSQL = {
+  migrationsTable: `IF OBJECT_ID(N'dbo.cashflow_schema_migrations', N'U') IS NULL
+CREATE TABLE dbo.cashflow_schema_migrations (
+  id nvarchar(200) NOT NULL PRIMARY KEY,
+  applied_at datetime2 NOT NULL DEFAULT SYSUTCDATETIME()
+)`,
+  appliedMigrations: `SELECT id FROM dbo.cashflow_schema_migrations`,
+  recordMigration: `INSERT INTO dbo.cashflow_schema_migrations (id) VALUES (@id)`,
+  staging: `CREATE TABLE #cf_stage_versions (
+  contract_id nvarchar(200) NOT NULL PRIMARY KEY, version bigint NOT NULL, fingerprint nvarchar(100) NULL,
+  event_count int NOT NULL, status nvarchar(20) NOT NULL, reason nvarchar(max) NULL, computed_at datetime2 NULL
+);
+CREATE TABLE #cf_stage_rows (
+  contract_id nvarchar(200) NOT NULL, seq int NOT NULL, event_date datetime2 NOT NULL, event_type nvarchar(20) NOT NULL,
+  currency nvarchar(20) NULL, payoff float NOT NULL, notional_principal float NULL,
+  nominal_interest_rate float NULL, accrued_interest float NULL, version bigint NOT NULL
+);
+CREATE TABLE #cf_accepted (contract_id nvarchar(200) NOT NULL PRIMARY KEY, version bigint NOT NULL)`,
+  // The version rule. UPDLOCK + HOLDLOCK on the read keeps the decision valid until commit,
+  // also for contracts not yet in cashflow_versions (key-range lock).
+  accept: `INSERT INTO #cf_accepted (contract_id, version)
+SELECT s.contract_id, s.version
+FROM #cf_stage_versions AS s
+LEFT JOIN dbo.cashflow_versions AS v WITH (UPDLOCK, HOLDLOCK) ON v.contract_id = s.contract_id
+WHERE v.contract_id IS NULL OR v.version < s.version;
+UPDATE v SET version = s.version, fingerprint = s.fingerprint, event_count = s.event_count,
+  computed_at = COALESCE(s.computed_at, SYSUTCDATETIME()), status = s.status, reason = s.reason
+FROM dbo.cashflow_versions AS v
+JOIN #cf_stage_versions AS s ON s.contract_id = v.contract_id
+JOIN #cf_accepted AS a ON a.contract_id = s.contract_id;
+INSERT INTO dbo.cashflow_versions (contract_id, version, fingerprint, event_count, computed_at, status, reason)
+SELECT s.contract_id, s.version, s.fingerprint, s.event_count, COALESCE(s.computed_at, SYSUTCDATETIME()), s.status, s.reason
+FROM #cf_stage_versions AS s
+JOIN #cf_accepted AS a ON a.contract_id = s.contract_id
+WHERE NOT EXISTS (SELECT 1 FROM dbo.cashflow_versions AS v WHERE v.contract_id = s.contract_id)`,
+  replaceRows: `DELETE c FROM dbo.contract_cashflows AS c JOIN #cf_accepted AS a ON a.contract_id = c.contract_id;
+INSERT INTO dbo.contract_cashflows (contract_id, seq, event_date, event_type, currency, payoff,
+  notional_principal, nominal_interest_rate, accrued_interest, version)
+SELECT r.contract_id, r.seq, r.event_date, r.event_type, r.currency, r.payoff,
+  r.notional_principal, r.nominal_interest_rate, r.accrued_interest, r.version
+FROM #cf_stage_rows AS r JOIN #cf_accepted AS a ON a.contract_id = r.contract_id AND a.version = r.version;
+SELECT contract_id FROM #cf_accepted`,
+  dropStaging: `DROP TABLE #cf_stage_versions; DROP TABLE #cf_stage_rows; DROP TABLE #cf_accepted`,
+  contractCashflows: `SELECT contract_id, seq, event_date, event_type, currency, payoff, notional_principal,
+  nominal_interest_rate, accrued_interest, version
+FROM dbo.contract_cashflows WHERE contract_id = @contract_id ORDER BY seq`,
+  cashflowVersions: `SELECT contract_id, version, fingerprint, event_count, computed_at, status, reason
+FROM dbo.cashflow_versions WHERE contract_id IN (SELECT contract_id FROM #cf_ids) ORDER BY contract_id`,
+  idsTable: `CREATE TABLE #cf_ids (contract_id nvarchar(200) NOT NULL PRIMARY KEY)`,
+  portfolioCashflows: `SELECT position_id, portfolio_id, quantity, contract_id, seq, event_date, event_type, currency,
+  payoff, notional_principal, nominal_interest_rate, accrued_interest, version
+FROM dbo.position_cashflows
+WHERE portfolio_id = @portfolio_id AND (@from IS NULL OR event_date >= @from) AND (@to IS NULL OR event_date < @to)
+ORDER BY event_date, contract_id, position_id, seq`,
+  ladderMonth: `SELECT CONVERT(char(10), DATEFROMPARTS(YEAR(event_date), MONTH(event_date), 1), 23) AS bucket,
+  currency, SUM(payoff) AS payoff, COUNT(*) AS events
+FROM dbo.position_cashflows
+WHERE portfolio_id = @portfolio_id AND (@from IS NULL OR event_date >= @from) AND (@to IS NULL OR event_date < @to)
+GROUP BY DATEFROMPARTS(YEAR(event_date), MONTH(event_date), 1), currency
+ORDER BY bucket, currency`,
+  ladderQuarter: `SELECT CONVERT(char(10), DATEFROMPARTS(YEAR(event_date), (DATEPART(quarter, event_date) - 1) * 3 + 1, 1), 23) AS bucket,
+  currency, SUM(payoff) AS payoff, COUNT(*) AS events
+FROM dbo.position_cashflows
+WHERE portfolio_id = @portfolio_id AND (@from IS NULL OR event_date >= @from) AND (@to IS NULL OR event_date < @to)
+GROUP BY DATEFROMPARTS(YEAR(event_date), (DATEPART(quarter, event_date) - 1) * 3 + 1, 1), currency
+ORDER BY bucket, currency`,
+  stageContracts: `CREATE TABLE #cf_contracts (contract_id nvarchar(200) NOT NULL PRIMARY KEY, contract_type nvarchar(20) NOT NULL, terms nvarchar(max) NOT NULL)`,
+  upsertContracts: `UPDATE c SET contract_type = s.contract_type, terms = s.terms, updated_at = SYSUTCDATETIME()
+FROM dbo.contracts AS c WITH (UPDLOCK, HOLDLOCK) JOIN #cf_contracts AS s ON s.contract_id = c.contract_id;
+INSERT INTO dbo.contracts (contract_id, contract_type, terms, updated_at)
+SELECT s.contract_id, s.contract_type, s.terms, SYSUTCDATETIME() FROM #cf_contracts AS s
+WHERE NOT EXISTS (SELECT 1 FROM dbo.contracts AS c WHERE c.contract_id = s.contract_id);
+DROP TABLE #cf_contracts`,
+  deleteContracts: `DELETE c FROM dbo.contracts AS c JOIN #cf_ids AS i ON i.contract_id = c.contract_id`,
+  stagePositions: `CREATE TABLE #cf_positions (position_id nvarchar(200) NOT NULL PRIMARY KEY, portfolio_id nvarchar(200) NOT NULL, contract_id nvarchar(200) NOT NULL, quantity float NOT NULL)`,
+  upsertPositions: `UPDATE p SET portfolio_id = s.portfolio_id, contract_id = s.contract_id, quantity = s.quantity
+FROM dbo.positions AS p WITH (UPDLOCK, HOLDLOCK) JOIN #cf_positions AS s ON s.position_id = p.position_id;
+INSERT INTO dbo.positions (position_id, portfolio_id, contract_id, quantity)
+SELECT s.position_id, s.portfolio_id, s.contract_id, s.quantity FROM #cf_positions AS s
+WHERE NOT EXISTS (SELECT 1 FROM dbo.positions AS p WHERE p.position_id = s.position_id);
+DROP TABLE #cf_positions`,
+  stageMarketData: `CREATE TABLE #cf_market_data (market_object_code nvarchar(200) NOT NULL, observed_at datetime2 NOT NULL, value float NOT NULL, PRIMARY KEY (market_object_code, observed_at))`,
+  upsertMarketData: `UPDATE m SET value = s.value
+FROM dbo.market_data AS m WITH (UPDLOCK, HOLDLOCK)
+JOIN #cf_market_data AS s ON s.market_object_code = m.market_object_code AND s.observed_at = m.observed_at;
+INSERT INTO dbo.market_data (market_object_code, observed_at, value)
+SELECT s.market_object_code, s.observed_at, s.value FROM #cf_market_data AS s
+WHERE NOT EXISTS (SELECT 1 FROM dbo.market_data AS m WHERE m.market_object_code = s.market_object_code AND m.observed_at = s.observed_at);
+DROP TABLE #cf_market_data`,
+} as const;
+
+// Error numbers worth retrying: deadlock victim, lock timeout, database unavailable/failover.
+const TRANSIENT_NUMBERS = new Set([1205, 1222, 4060, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929]);
+const TRANSIENT_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT', 'ECONNRESET', 'ELOGIN']);
+
+const BULK_CHUNK = 10_000;
+
+/** `mssql://user:password@host:port/database?encrypt=true&trustServerCertificate=false`. */
+export function mssqlConfig(url: string): sql.config {
+  const u = new URL(url);
+  const q = u.searchParams;
+  return {
+    server: u.hostname,
+    port: u.port ? Number(u.port) : 1433,
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || 'cashflow',
+    user: decodeURIComponent(u.username) || undefined,
+    password: decodeURIComponent(u.password) || undefined,
+    pool: { max: Number(q.get('poolMax') ?? 4) },
+    requestTimeout: Number(q.get('requestTimeout') ?? 120_000),
+    options: {
+      encrypt: q.get('encrypt') !== 'false',
+      trustServerCertificate: q.get('trustServerCertificate') === 'true',
+      useUTC: true,
+    },
+  };
+}
+
+/** A `YYYY-MM-DDTHH:MM:SS` timestamp as the Date tedious writes to datetime2 (UTC). */
+function utc(value: string): Date {
+  return new Date(`${value.length === 10 ? `${value}T00:00:00` : value.slice(0, 19)}Z`);
+}
+
+type BulkColumn<T> = [name: string, type: sql.ISqlType | (() => sql.ISqlType), nullable: boolean, value: (row: T) => unknown];
+
+/** Bulk-loads rows into an existing #temp table, in chunks (bulk has no request timeout). */
+async function bulkInto<T>(tx: sql.Transaction, table: string, columns: BulkColumn<T>[], rows: readonly T[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += BULK_CHUNK) {
+    const t = new sql.Table(table);
+    t.create = false;
+    for (const [name, type, nullable] of columns) t.columns.add(name, type, { nullable });
+    for (const row of rows.slice(start, start + BULK_CHUNK)) {
+      t.rows.add(...(columns.map(([, , , value]) => value(row)) as (string | number | boolean | Date | Buffer | null)[]));
+    }
+    await new sql.Request(tx).bulk(t);
+  }
+}
+
+function lastBy<T>(rows: readonly T[], key: (r: T) => string): T[] {
+  return [...new Map(rows.map((r) => [key(r), r])).values()];
+}
+
+interface CashflowRecord {
+  contract_id: string;
+  seq: number;
+  event_date: Date;
+  event_type: string;
+  currency: string | null;
+  payoff: number;
+  notional_principal: number | null;
+  nominal_interest_rate: number | null;
+  accrued_interest: number | null;
+  version: string | number;
+}
+
+function cashflowRow(r: CashflowRecord): CashflowRow {
+  return {
+    contractId: r.contract_id,
+    seq: r.seq,
+    eventDate: isoSeconds(r.event_date),
+    eventType: r.event_type,
+    currency: r.currency,
+    payoff: r.payoff,
+    notionalPrincipal: r.notional_principal,
+    nominalInterestRate: r.nominal_interest_rate,
+    accruedInterest: r.accrued_interest,
+    version: Number(r.version),
+  };
+}
+
+export class MssqlDatabase implements Database {
+  readonly dialect = 'mssql' as const;
+  readonly name: string;
+  private readonly config: sql.config;
+  private pool: Promise<sql.ConnectionPool> | undefined;
+
+  constructor(private readonly url: string) {
+    this.config = mssqlConfig(url);
+    this.name = this.config.database!;
+  }
+
+  private target(): string {
+    return `mssql://${this.config.server}:${this.config.port}/${this.name}`;
+  }
+
+  private classify(e: unknown): never {
+    const err = e as { code?: string; number?: number; originalError?: { number?: number } };
+    const number = err.number ?? err.originalError?.number;
+    if (TRANSIENT_CODES.has(err.code ?? '') || (number !== undefined && TRANSIENT_NUMBERS.has(number))) {
+      throw new DatabaseUnavailableError(this.target(), `${(e as Error).message} (is SQL Server reachable? DATABASE_URL)`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+
+  private async connection(): Promise<sql.ConnectionPool> {
+    if (!this.pool) {
+      const pool = new sql.ConnectionPool(this.config);
+      pool.on('error', () => {});
+      this.pool = pool.connect().catch((e) => {
+        this.pool = undefined;
+        return this.classify(e);
+      });
+    }
+    return this.pool;
+  }
+
+  private async transaction<T>(work: (tx: sql.Transaction) => Promise<T>): Promise<T> {
+    const tx = new sql.Transaction(await this.connection());
+    try {
+      await tx.begin();
+      const result = await work(tx);
+      await tx.commit();
+      return result;
+    } catch (e) {
+      await tx.rollback().catch(() => {});
+      return this.classify(e);
+    }
+  }
+
+  async migrate(): Promise<MigrateOutcome> {
+    const pool = await this.connection();
+    const applied: string[] = [];
+    try {
+      await pool.request().batch(TSQL.migrationsTable);
+      const done = new Set((await pool.request().query<{ id: string }>(TSQL.appliedMigrations)).recordset.map((r) => r.id));
+      for (const m of migrations('mssql')) {
+        if (done.has(m.id)) continue;
+        // Batch by batch, outside a transaction: sp_cdc_enable_db refuses to run inside one.
+        // Every batch is idempotent, so a failed migration can simply be run again.
+        for (const batch of tsqlBatches(m.sql)) await pool.request().batch(batch);
+        await pool.request().input('id', sql.NVarChar(200), m.id).query(TSQL.recordMigration);
+        applied.push(m.id);
+      }
+    } catch (e) {
+      return this.classify(e);
+    }
+    return { database: this.name, createdDatabase: false, applied, warnings: [] };
+  }
+
+  async applyResults(batch: readonly ContractResult[]): Promise<ApplyOutcome> {
+    if (batch.length === 0) return { applied: [], skipped: 0, rowsWritten: 0 };
+    const latest = latestPerContract(batch);
+    const versions = latest.map(stagedVersion);
+    const rows = latest.flatMap(stagedRows);
+    return this.transaction(async (tx) => {
+      await new sql.Request(tx).batch(TSQL.staging);
+      await bulkInto(tx, '#cf_stage_versions', [
+        ['contract_id', sql.NVarChar(200), false, (v) => v.contractId],
+        ['version', sql.BigInt, false, (v) => v.version],
+        ['fingerprint', sql.NVarChar(100), true, (v) => v.fingerprint],
+        ['event_count', sql.Int, false, (v) => v.eventCount],
+        ['status', sql.NVarChar(20), false, (v) => v.status],
+        ['reason', sql.NVarChar(sql.MAX), true, (v) => v.reason],
+        ['computed_at', sql.DateTime2, true, (v) => (v.computedAt ? utc(v.computedAt) : null)],
+      ], versions);
+      await bulkInto(tx, '#cf_stage_rows', [
+        ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
+        ['seq', sql.Int, false, (r) => r.seq],
+        ['event_date', sql.DateTime2, false, (r) => utc(r.eventDate)],
+        ['event_type', sql.NVarChar(20), false, (r) => r.eventType],
+        ['currency', sql.NVarChar(20), true, (r) => r.currency],
+        ['payoff', sql.Float, false, (r) => r.payoff],
+        ['notional_principal', sql.Float, true, (r) => r.notionalPrincipal],
+        ['nominal_interest_rate', sql.Float, true, (r) => r.nominalInterestRate],
+        ['accrued_interest', sql.Float, true, (r) => r.accruedInterest],
+        ['version', sql.BigInt, false, (r) => r.version],
+      ], rows);
+      await new sql.Request(tx).batch(TSQL.accept);
+      const replaced = await new sql.Request(tx).batch(TSQL.replaceRows);
+      await new sql.Request(tx).batch(TSQL.dropStaging);
+      const applied = (replaced.recordset as { contract_id: string }[]).map((r) => r.contract_id);
+      return { applied, skipped: batch.length - applied.length, rowsWritten: replaced.rowsAffected[1] ?? 0 };
+    });
+  }
+
+  async contractCashflows(contractId: string): Promise<CashflowRow[]> {
+    const pool = await this.connection();
+    try {
+      const r = await pool.request().input('contract_id', sql.NVarChar(200), contractId).query<CashflowRecord>(TSQL.contractCashflows);
+      return r.recordset.map(cashflowRow);
+    } catch (e) {
+      return this.classify(e);
+    }
+  }
+
+  async cashflowVersion(contractId: string): Promise<CashflowVersion | null> {
+    return (await this.cashflowVersions([contractId]))[0] ?? null;
+  }
+
+  async cashflowVersions(contractIds: readonly string[]): Promise<CashflowVersion[]> {
+    if (!contractIds.length) return [];
+    return this.transaction(async (tx) => {
+      await new sql.Request(tx).batch(TSQL.idsTable);
+      await bulkInto(tx, '#cf_ids', [['contract_id', sql.NVarChar(200), false, (id: string) => id]], [...new Set(contractIds)]);
+      const r = await new sql.Request(tx).query(TSQL.cashflowVersions);
+      await new sql.Request(tx).batch('DROP TABLE #cf_ids');
+      return r.recordset.map((v) => ({
+        contractId: v.contract_id,
+        version: Number(v.version),
+        fingerprint: v.fingerprint,
+        eventCount: v.event_count,
+        computedAt: isoSeconds(v.computed_at),
+        status: v.status,
+        reason: v.reason,
+      }));
+    });
+  }
+
+  private rangeRequest(pool: sql.ConnectionPool, portfolioId: string, range: DateRange): sql.Request {
+    return pool
+      .request()
+      .input('portfolio_id', sql.NVarChar(200), portfolioId)
+      .input('from', sql.DateTime2, range.from ? utc(range.from) : null)
+      .input('to', sql.DateTime2, range.to ? utc(range.to) : null);
+  }
+
+  async portfolioCashflows(portfolioId: string, range: DateRange = {}): Promise<PositionCashflowRow[]> {
+    const pool = await this.connection();
+    try {
+      const r = await this.rangeRequest(pool, portfolioId, range).query(TSQL.portfolioCashflows);
+      return r.recordset.map((row) => ({
+        ...cashflowRow(row as CashflowRecord),
+        positionId: row.position_id,
+        portfolioId: row.portfolio_id,
+        quantity: row.quantity,
+      }));
+    } catch (e) {
+      return this.classify(e);
+    }
+  }
+
+  async cashflowLadder(portfolioId: string, bucket: LadderBucket, range: DateRange = {}): Promise<LadderRow[]> {
+    assertLadderBucket(bucket);
+    const pool = await this.connection();
+    try {
+      const r = await this.rangeRequest(pool, portfolioId, range).query<LadderRow>(
+        bucket === 'month' ? TSQL.ladderMonth : TSQL.ladderQuarter,
+      );
+      return r.recordset;
+    } catch (e) {
+      return this.classify(e);
+    }
+  }
+
+  async upsertContracts(rows: readonly ContractRow[]): Promise<void> {
+    const unique = lastBy(rows, (r) => r.contractId);
+    if (!unique.length) return;
+    await this.transaction(async (tx) => {
+      await new sql.Request(tx).batch(TSQL.stageContracts);
+      await bulkInto(tx, '#cf_contracts', [
+        ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
+        ['contract_type', sql.NVarChar(20), false, (r) => r.contractType],
+        ['terms', sql.NVarChar(sql.MAX), false, (r) => r.terms],
+      ], unique);
+      await new sql.Request(tx).batch(TSQL.upsertContracts);
+    });
+  }
+
+  async deleteContracts(contractIds: readonly string[]): Promise<void> {
+    if (!contractIds.length) return;
+    await this.transaction(async (tx) => {
+      await new sql.Request(tx).batch(TSQL.idsTable);
+      await bulkInto(tx, '#cf_ids', [['contract_id', sql.NVarChar(200), false, (id: string) => id]], [...new Set(contractIds)]);
+      await new sql.Request(tx).batch(TSQL.deleteContracts);
+      await new sql.Request(tx).batch('DROP TABLE #cf_ids');
+    });
+  }
+
+  async upsertPositions(rows: readonly PositionRow[]): Promise<void> {
+    const unique = lastBy(rows, (r) => r.positionId);
+    if (!unique.length) return;
+    await this.transaction(async (tx) => {
+      await new sql.Request(tx).batch(TSQL.stagePositions);
+      await bulkInto(tx, '#cf_positions', [
+        ['position_id', sql.NVarChar(200), false, (r) => r.positionId],
+        ['portfolio_id', sql.NVarChar(200), false, (r) => r.portfolioId],
+        ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
+        ['quantity', sql.Float, false, (r) => r.quantity],
+      ], unique);
+      await new sql.Request(tx).batch(TSQL.upsertPositions);
+    });
+  }
+
+  async upsertMarketData(rows: readonly MarketDataRow[]): Promise<void> {
+    const unique = lastBy(rows, (r) => `${r.marketObjectCode}|${r.observedAt}`);
+    if (!unique.length) return;
+    await this.transaction(async (tx) => {
+      await new sql.Request(tx).batch(TSQL.stageMarketData);
+      await bulkInto(tx, '#cf_market_data', [
+        ['market_object_code', sql.NVarChar(200), false, (r) => r.marketObjectCode],
+        ['observed_at', sql.DateTime2, false, (r) => utc(r.observedAt)],
+        ['value', sql.Float, false, (r) => r.value],
+      ], unique);
+      await new sql.Request(tx).batch(TSQL.upsertMarketData);
+    });
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await (await pool.catch(() => undefined))?.close();
+  }
+}

@@ -1,0 +1,422 @@
+// PostgreSQL twin of the Database interface (local stack and CI). Bulk writes go through
+// COPY FROM STDIN into session temp tables, then one set-based replace per batch
+// (STACK-NOTES "Writing results fast").
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import {
+  assertIdentifier,
+  assertLadderBucket,
+  DatabaseUnavailableError,
+  isoSeconds,
+  latestPerContract,
+  migrations,
+  stagedRows,
+  stagedVersion,
+  type ApplyOutcome,
+  type CashflowRow,
+  type CashflowVersion,
+  type ContractResult,
+  type ContractRow,
+  type Database,
+  type DateRange,
+  type LadderBucket,
+  type LadderRow,
+  type MarketDataRow,
+  type MigrateOptions,
+  type MigrateOutcome,
+  type PositionCashflowRow,
+  type PositionRow,
+} from './database.js';
+import { CAPTURED_TABLES } from './schema.js';
+
+export const DEFAULT_PUBLICATION = 'cashflow_cdc';
+
+// Timestamps stay strings (no time zone games), bigints become numbers (versions are LSNs,
+// far below 2^53 in practice; avsc refuses anything larger anyway).
+const TIMESTAMP = 1114;
+const DATE = 1082;
+const INT8 = 20;
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === TIMESTAMP) return (v: string) => isoSeconds(v);
+    if (oid === DATE) return (v: string) => v;
+    if (oid === INT8) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+// SQLSTATE classes and codes that mean "try again later", and socket errors.
+const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300']);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable url)';
+  }
+}
+
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'postgres';
+}
+
+/** Rethrows transient failures as DatabaseUnavailableError (retriable), others unchanged. */
+function classify(url: string, e: unknown): never {
+  const code = (e as { code?: string }).code ?? '';
+  if (SOCKET_CODES.has(code) || TRANSIENT_CODES.has(code) || code.startsWith('08')) {
+    throw new DatabaseUnavailableError(
+      redact(url),
+      `${(e as Error).message} (is PostgreSQL running? DATABASE_URL)`,
+      { cause: e },
+    );
+  }
+  throw e;
+}
+
+// ------------------------------------------------------------------------------- COPY text
+
+function copyField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) return String(v);
+    return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  }
+  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+function* copyLines<T>(rows: readonly T[], fields: (row: T) => (string | number | null)[]): Generator<string> {
+  const chunk: string[] = [];
+  for (const row of rows) {
+    chunk.push(fields(row).map(copyField).join('\t'));
+    if (chunk.length === 2000) {
+      yield chunk.join('\n') + '\n';
+      chunk.length = 0;
+    }
+  }
+  if (chunk.length) yield chunk.join('\n') + '\n';
+}
+
+async function copyInto<T>(
+  client: pg.PoolClient,
+  table: string,
+  columns: string,
+  rows: readonly T[],
+  fields: (row: T) => (string | number | null)[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const stream = client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`));
+  await pipeline(Readable.from(copyLines(rows, fields)), stream);
+}
+
+// ------------------------------------------------------------------------------------- SQL
+
+const STAGING = `
+CREATE TEMP TABLE IF NOT EXISTS cf_stage_versions (
+  contract_id text NOT NULL, version bigint NOT NULL, fingerprint text, event_count integer NOT NULL,
+  status text NOT NULL, reason text, computed_at timestamp
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS cf_stage_rows (
+  contract_id text NOT NULL, seq integer NOT NULL, event_date timestamp NOT NULL, event_type text NOT NULL,
+  currency text, payoff double precision NOT NULL, notional_principal double precision,
+  nominal_interest_rate double precision, accrued_interest double precision, version bigint NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS cf_accepted (
+  contract_id text NOT NULL PRIMARY KEY, version bigint NOT NULL
+) ON COMMIT DELETE ROWS;`;
+
+// The version rule in one statement: the upsert only touches rows whose stored version is
+// older, and returns exactly the contracts it accepted (row locks serialise two sinks).
+const ACCEPT = `
+WITH accepted AS (
+  INSERT INTO cashflow_versions AS v (contract_id, version, fingerprint, event_count, computed_at, status, reason)
+  SELECT contract_id, version, fingerprint, event_count,
+         COALESCE(computed_at, now() AT TIME ZONE 'UTC'), status, reason
+  FROM cf_stage_versions
+  ORDER BY contract_id
+  ON CONFLICT (contract_id) DO UPDATE
+     SET version = EXCLUDED.version, fingerprint = EXCLUDED.fingerprint,
+         event_count = EXCLUDED.event_count, computed_at = EXCLUDED.computed_at,
+         status = EXCLUDED.status, reason = EXCLUDED.reason
+   WHERE v.version < EXCLUDED.version
+  RETURNING v.contract_id, v.version
+)
+INSERT INTO cf_accepted (contract_id, version) SELECT contract_id, version FROM accepted`;
+
+const REPLACE_ROWS = `
+DELETE FROM contract_cashflows c USING cf_accepted a WHERE c.contract_id = a.contract_id;
+INSERT INTO contract_cashflows (contract_id, seq, event_date, event_type, currency, payoff,
+                                notional_principal, nominal_interest_rate, accrued_interest, version)
+SELECT s.contract_id, s.seq, s.event_date, s.event_type, s.currency, s.payoff,
+       s.notional_principal, s.nominal_interest_rate, s.accrued_interest, s.version
+FROM cf_stage_rows s JOIN cf_accepted a ON a.contract_id = s.contract_id AND a.version = s.version;`;
+
+const CASHFLOW_COLUMNS = `contract_id AS "contractId", seq, event_date AS "eventDate", event_type AS "eventType",
+  currency, payoff, notional_principal AS "notionalPrincipal",
+  nominal_interest_rate AS "nominalInterestRate", accrued_interest AS "accruedInterest", version`;
+
+const VERSION_COLUMNS = `contract_id AS "contractId", version, fingerprint, event_count AS "eventCount",
+  computed_at AS "computedAt", status, reason`;
+
+const RANGE = `($2::timestamp IS NULL OR event_date >= $2::timestamp)
+  AND ($3::timestamp IS NULL OR event_date < $3::timestamp)`;
+
+/** The last row per key wins: one upsert statement may not touch a row twice. */
+function lastBy<T>(rows: readonly T[], key: (r: T) => string): T[] {
+  return [...new Map(rows.map((r) => [key(r), r])).values()];
+}
+
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  readonly name: string;
+  private readonly pool: pg.Pool;
+
+  constructor(
+    private readonly url: string,
+    options: { max?: number; applicationName?: string } = {},
+  ) {
+    this.name = databaseName(url);
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 4,
+      types,
+      application_name: options.applicationName ?? 'cashflow',
+    });
+    // An idle client that loses its server must not crash the process; the next query fails
+    // with a retriable error instead.
+    this.pool.on('error', () => {});
+  }
+
+  private async client(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (e) {
+      return classify(this.url, e);
+    }
+  }
+
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (e) {
+      return classify(this.url, e);
+    }
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.client();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      return classify(this.url, e);
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(options: MigrateOptions = {}): Promise<MigrateOutcome> {
+    const publication = options.publication ?? DEFAULT_PUBLICATION;
+    assertIdentifier('publication', publication);
+    const createdDatabase = await this.createDatabaseIfMissing();
+    const client = await this.client();
+    const applied: string[] = [];
+    const warnings: string[] = [];
+    try {
+      // Two `db migrate` at once (several processes starting) take turns.
+      await client.query(`SELECT pg_advisory_lock(hashtext('cashflow_schema_migrations'))`);
+      await client.query(`CREATE TABLE IF NOT EXISTS cashflow_schema_migrations (
+        id text NOT NULL PRIMARY KEY, applied_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'))`);
+      const done = new Set(
+        (await client.query<{ id: string }>('SELECT id FROM cashflow_schema_migrations')).rows.map((r) => r.id),
+      );
+      for (const m of migrations('postgres')) {
+        if (done.has(m.id)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql);
+          await client.query('INSERT INTO cashflow_schema_migrations (id) VALUES ($1)', [m.id]);
+          await client.query('COMMIT');
+        } catch (e) {
+          await client.query('ROLLBACK');
+          throw new Error(`migration ${m.id} failed: ${(e as Error).message}`, { cause: e });
+        }
+        applied.push(m.id);
+      }
+      const exists = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
+      if (exists.rowCount === 0) {
+        await client.query(`CREATE PUBLICATION ${publication} FOR TABLE ${CAPTURED_TABLES.join(', ')}`);
+      }
+      const wal = await client.query<{ wal_level: string }>('SHOW wal_level');
+      if (wal.rows[0]?.wal_level !== 'logical') {
+        warnings.push(
+          `wal_level is ${wal.rows[0]?.wal_level}: Debezium needs logical ` +
+            `(ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL; \`cashflow stack up\` does it)`,
+        );
+      }
+    } catch (e) {
+      return classify(this.url, e);
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(hashtext('cashflow_schema_migrations'))`).catch(() => {});
+      client.release();
+    }
+    return { database: this.name, createdDatabase, applied, warnings };
+  }
+
+  private async createDatabaseIfMissing(): Promise<boolean> {
+    const admin = new URL(this.url);
+    admin.pathname = '/postgres';
+    const client = new pg.Client({ connectionString: admin.toString() });
+    try {
+      await client.connect();
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.name]);
+      if (found.rowCount) return false;
+      assertIdentifier('database', this.name);
+      try {
+        await client.query(`CREATE DATABASE ${this.name}`);
+      } catch (e) {
+        if ((e as { code?: string }).code === '42P04') return false; // created concurrently
+        throw e;
+      }
+      return true;
+    } catch (e) {
+      return classify(admin.toString(), e);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  async applyResults(batch: readonly ContractResult[]): Promise<ApplyOutcome> {
+    if (batch.length === 0) return { applied: [], skipped: 0, rowsWritten: 0 };
+    const latest = latestPerContract(batch);
+    const versions = latest.map(stagedVersion);
+    const rows = latest.flatMap(stagedRows);
+    return this.transaction(async (client) => {
+      await client.query(STAGING);
+      await copyInto(
+        client,
+        'cf_stage_versions',
+        'contract_id, version, fingerprint, event_count, status, reason, computed_at',
+        versions,
+        (v) => [v.contractId, v.version, v.fingerprint, v.eventCount, v.status, v.reason, v.computedAt],
+      );
+      await copyInto(
+        client,
+        'cf_stage_rows',
+        'contract_id, seq, event_date, event_type, currency, payoff, notional_principal, nominal_interest_rate, accrued_interest, version',
+        rows,
+        (r) => [
+          r.contractId,
+          r.seq,
+          r.eventDate,
+          r.eventType,
+          r.currency,
+          r.payoff,
+          r.notionalPrincipal,
+          r.nominalInterestRate,
+          r.accruedInterest,
+          r.version,
+        ],
+      );
+      await client.query(ACCEPT);
+      const replaced = (await client.query(REPLACE_ROWS)) as unknown as pg.QueryResult[];
+      const accepted = await client.query<{ contract_id: string }>('SELECT contract_id FROM cf_accepted');
+      const applied = accepted.rows.map((r) => r.contract_id);
+      return { applied, skipped: batch.length - applied.length, rowsWritten: replaced[1]?.rowCount ?? 0 };
+    });
+  }
+
+  async contractCashflows(contractId: string): Promise<CashflowRow[]> {
+    return this.query<CashflowRow>(
+      `SELECT ${CASHFLOW_COLUMNS} FROM contract_cashflows WHERE contract_id = $1 ORDER BY seq`,
+      [contractId],
+    );
+  }
+
+  async cashflowVersion(contractId: string): Promise<CashflowVersion | null> {
+    return (await this.cashflowVersions([contractId]))[0] ?? null;
+  }
+
+  async cashflowVersions(contractIds: readonly string[]): Promise<CashflowVersion[]> {
+    return this.query<CashflowVersion>(
+      `SELECT ${VERSION_COLUMNS} FROM cashflow_versions WHERE contract_id = ANY($1::text[]) ORDER BY contract_id`,
+      [contractIds],
+    );
+  }
+
+  async portfolioCashflows(portfolioId: string, range: DateRange = {}): Promise<PositionCashflowRow[]> {
+    return this.query<PositionCashflowRow>(
+      `SELECT position_id AS "positionId", portfolio_id AS "portfolioId", quantity, ${CASHFLOW_COLUMNS}
+       FROM position_cashflows WHERE portfolio_id = $1 AND ${RANGE}
+       ORDER BY event_date, contract_id, position_id, seq`,
+      [portfolioId, range.from ?? null, range.to ?? null],
+    );
+  }
+
+  async cashflowLadder(portfolioId: string, bucket: LadderBucket, range: DateRange = {}): Promise<LadderRow[]> {
+    assertLadderBucket(bucket);
+    return this.query<LadderRow>(
+      `SELECT to_char(date_trunc($4, event_date), 'YYYY-MM-DD') AS bucket, currency,
+              sum(payoff) AS payoff, count(*)::integer AS events
+       FROM position_cashflows WHERE portfolio_id = $1 AND ${RANGE}
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+      [portfolioId, range.from ?? null, range.to ?? null, bucket],
+    );
+  }
+
+  async upsertContracts(rows: readonly ContractRow[]): Promise<void> {
+    const unique = lastBy(rows, (r) => r.contractId);
+    if (!unique.length) return;
+    await this.query(
+      `INSERT INTO contracts (contract_id, contract_type, terms, updated_at)
+       SELECT id, type, terms, now() AT TIME ZONE 'UTC' FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, type, terms)
+       ON CONFLICT (contract_id) DO UPDATE
+         SET contract_type = EXCLUDED.contract_type, terms = EXCLUDED.terms, updated_at = EXCLUDED.updated_at`,
+      [unique.map((r) => r.contractId), unique.map((r) => r.contractType), unique.map((r) => r.terms)],
+    );
+  }
+
+  async deleteContracts(contractIds: readonly string[]): Promise<void> {
+    if (!contractIds.length) return;
+    await this.query('DELETE FROM contracts WHERE contract_id = ANY($1::text[])', [contractIds]);
+  }
+
+  async upsertPositions(rows: readonly PositionRow[]): Promise<void> {
+    const unique = lastBy(rows, (r) => r.positionId);
+    if (!unique.length) return;
+    await this.query(
+      `INSERT INTO positions (position_id, portfolio_id, contract_id, quantity)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::double precision[])
+       ON CONFLICT (position_id) DO UPDATE SET portfolio_id = EXCLUDED.portfolio_id,
+         contract_id = EXCLUDED.contract_id, quantity = EXCLUDED.quantity`,
+      [
+        unique.map((r) => r.positionId),
+        unique.map((r) => r.portfolioId),
+        unique.map((r) => r.contractId),
+        unique.map((r) => r.quantity),
+      ],
+    );
+  }
+
+  async upsertMarketData(rows: readonly MarketDataRow[]): Promise<void> {
+    const unique = lastBy(rows, (r) => `${r.marketObjectCode}|${r.observedAt}`);
+    if (!unique.length) return;
+    await this.query(
+      `INSERT INTO market_data (market_object_code, observed_at, value)
+       SELECT * FROM unnest($1::text[], $2::timestamp[], $3::double precision[])
+       ON CONFLICT (market_object_code, observed_at) DO UPDATE SET value = EXCLUDED.value`,
+      [unique.map((r) => r.marketObjectCode), unique.map((r) => r.observedAt), unique.map((r) => r.value)],
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

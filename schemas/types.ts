@@ -1,0 +1,124 @@
+// TypeScript shapes of the Avro records in schemas/avro/*.avsc (schemas/types.test.ts fails
+// when they drift). Avro `long` is a JS number (avsc refuses unsafe integers); a nullable
+// union is `T | null`; dates are strings `YYYY-MM-DDTHH:MM:SS`.
+
+export interface ObservedEvent {
+  eventType: string;
+  observedAt: string;
+  value: number | null;
+  /** JSON text. */
+  states: string | null;
+}
+
+/** cashflow.contract-terms, key = contract id. */
+export interface ContractTerms {
+  contractId: string;
+  contractType: string;
+  /** The ACTUS terms object as JSON text (dictionary names, string values). */
+  terms: string;
+  observedEvents: ObservedEvent[];
+  version: number;
+  updatedAt: string | null;
+  sourceTsMs: number;
+  deleted: boolean;
+}
+
+/** cashflow.market-observations, key = `<market object code>|<observed at>`. */
+export interface MarketObservation {
+  marketObjectCode: string;
+  observedAt: string;
+  value: number;
+  version: number;
+  sourceTsMs: number;
+  deleted: boolean;
+}
+
+export type RecalcCause = 'terms' | 'market' | 'observed_event' | 'manual' | 'job' | 'dependency';
+
+/** cashflow.recalc-requests, key = contract id. */
+export interface RecalcRequest {
+  contractId: string;
+  cause: RecalcCause;
+  version: number;
+  marketObjectCode: string | null;
+  asOf: string | null;
+  jobId: string | null;
+  requestedAtMs: number;
+}
+
+export interface CashflowEvent {
+  eventDate: string;
+  eventType: string;
+  currency: string | null;
+  payoff: number;
+  notionalPrincipal: number | null;
+  nominalInterestRate: number | null;
+  accruedInterest: number | null;
+  exerciseDate: string | null;
+  exerciseAmount: number | null;
+}
+
+export type CashflowStatus = 'computed' | 'waiting' | 'deleted';
+
+/** cashflow.contract-cashflows, key = contract id: the whole schedule at one version. */
+export interface ContractCashflows {
+  contractId: string;
+  contractType: string | null;
+  version: number;
+  fingerprint: string | null;
+  status: CashflowStatus;
+  reason: string | null;
+  computedAt: string;
+  /** In schedule order: index = contract_cashflows.seq. */
+  events: CashflowEvent[];
+  jobId: string | null;
+  requestedAtMs: number | null;
+}
+
+/** cashflow.dead-letter, key = the original key. */
+export interface DeadLetter {
+  processor: string;
+  reason: string;
+  errorType: string;
+  originalTopic: string;
+  originalPartition: number;
+  /** Kafka offset as a decimal string. */
+  originalOffset: string;
+  originalKey: Buffer | null;
+  originalValue: Buffer | null;
+  failedAtMs: number;
+}
+
+/** cashflow.jobs, key = job id. */
+export interface JobChunk {
+  jobId: string;
+  chunk: number;
+  chunks: number;
+  contractIds: string[];
+  asOf: string | null;
+  requestedAtMs: number;
+}
+
+export type JobEventType = 'queued' | 'started' | 'progress' | 'completed' | 'failed';
+
+/** cashflow.job-events, key = job id. */
+export interface JobEvent {
+  jobId: string;
+  type: JobEventType;
+  contractsTotal: number | null;
+  contractsDone: number | null;
+  message: string | null;
+  atMs: number;
+}
+
+/** Record type name (as in topology value schemas) → TypeScript type. */
+export interface RecordTypes {
+  ContractTerms: ContractTerms;
+  MarketObservation: MarketObservation;
+  RecalcRequest: RecalcRequest;
+  ContractCashflows: ContractCashflows;
+  DeadLetter: DeadLetter;
+  JobChunk: JobChunk;
+  JobEvent: JobEvent;
+}
+export type RecordName = keyof RecordTypes;
