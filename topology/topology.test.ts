@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import { RECORD_NAMES } from '../schemas/avro.js';
+import { renderMermaid, renderText } from './render.js';
+import { buildTopology, CONTRACT_PARTITIONS, topologyFromConfig } from './topology.js';
+
+const topology = buildTopology({ database: 'cashflow', schema: 'public' });
+
+describe('topology', () => {
+  it('names CDC topics cdc.<database>.<schema>.<table> and our own topics cashflow.<what>', () => {
+    expect(topology.topic('cdcContracts').name).toBe('cdc.cashflow.public.contracts');
+    expect(topology.topic('cdcMarketData').name).toBe('cdc.cashflow.public.market_data');
+    expect(topology.topic('cdcObservedEvents').name).toBe('cdc.cashflow.public.observed_events');
+    const mssql = topologyFromConfig(loadConfig({ DATABASE_DIALECT: 'mssql', DATABASE_URL: 'mssql://sa@db:1433/books' }), {}, {});
+    expect(mssql.topic('cdcPositions').name).toBe('cdc.books.dbo.positions');
+    for (const t of topology.topics.filter((x) => x.value.format === 'avro')) expect(t.name).toMatch(/^cashflow\.[a-z-]+$/);
+    expect(topology.topic('recalcRequests').name).toBe('cashflow.recalc-requests');
+    expect(topology.topic('deadLetter').name).toBe('cashflow.dead-letter');
+  });
+
+  it('gives every topic keyed by contract id the same partition count (invariant 1)', () => {
+    const keyed = topology.topics.filter((t) => t.key.kind === 'contract-id');
+    expect(keyed.map((t) => t.id).sort()).toEqual(['contractCashflows', 'contractTerms', 'recalcRequests']);
+    expect(new Set(keyed.map((t) => t.partitions))).toEqual(new Set([CONTRACT_PARTITIONS]));
+  });
+
+  it('compacts every topic that state rebuild reads, and keys market observations by code and time', () => {
+    for (const id of ['contractTerms', 'marketObservations', 'contractCashflows'] as const) {
+      expect(topology.topic(id).compacted, id).toBe(true);
+    }
+    expect(topology.topic('marketObservations').key.kind).toBe('market-observation');
+    expect(topology.topic('deadLetter').key.kind).toBe('original');
+  });
+
+  it('connects only declared topics, with Avro values that exist in schemas/avro/', () => {
+    const ids = new Set(topology.topics.map((t) => t.id));
+    for (const p of topology.processors) {
+      for (const id of [...p.inputs, ...p.outputs]) expect(ids.has(id), `${p.name}: ${id}`).toBe(true);
+    }
+    for (const t of topology.topics) {
+      if (t.value.format === 'avro') expect(RECORD_NAMES).toContain(t.value.record);
+    }
+    expect(topology.processors.map((p) => p.name)).toEqual(['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink']);
+    expect(new Set(topology.processors.map((p) => p.consumerGroup)).size).toBe(topology.processors.length);
+  });
+
+  it('applies a prefix to every topic and consumer group (isolated test runs)', () => {
+    const t = buildTopology({ database: 'x', schema: 'public', prefix: 'run42.' });
+    for (const topic of t.topics) expect(topic.name.startsWith('run42.')).toBe(true);
+    for (const p of t.processors) expect(p.consumerGroup.startsWith('run42.')).toBe(true);
+    expect(t.valueSubject('contractCashflows')).toBe('run42.cashflow.contract-cashflows-value');
+    expect(t.topicNamed('run42.cashflow.jobs')?.id).toBe('jobs');
+  });
+
+  it('renders every topic and processor as text and as Mermaid', () => {
+    const text = renderText(topology);
+    const mermaid = renderMermaid(topology);
+    expect(mermaid.startsWith('flowchart LR\n')).toBe(true);
+    for (const t of topology.topics) {
+      expect(text).toContain(t.name);
+      expect(mermaid).toContain(t.name);
+    }
+    for (const p of topology.processors) {
+      expect(text).toContain(p.name);
+      expect(mermaid).toContain(`("${p.name}")`);
+    }
+    expect(text).toContain('cdc.cashflow.public.contracts + cdc.cashflow.public.observed_events → contract-ingest → cashflow.contract-terms\n');
+    expect(text).toContain('cashflow.contract-cashflows → sink → database');
+  });
+
+  it('`cashflow topology` imports no Kafka, database or Redis client (static imports, transitively)', () => {
+    const heavy = ['@confluentinc/kafka-javascript', '@kafkajs/confluent-schema-registry', 'pg', 'mssql', 'ioredis', 'pg-copy-streams'];
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const src = readFileSync(file, 'utf8');
+      // static imports and the command's dynamic imports (it loads these on every run)
+      for (const m of src.matchAll(/(?:from\s+|import\s*\(\s*)'([^']+)'/g)) {
+        const spec = m[1];
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+        else packages.add(spec);
+      }
+    };
+    visit(resolve(__dirname, '../cli/commands/topology.ts'));
+    expect([...packages].filter((p) => heavy.includes(p))).toEqual([]);
+    expect([...seen].some((f) => f.endsWith('topology/render.ts'))).toBe(true);
+  });
+});
