@@ -104,7 +104,11 @@ export async function ensureArtifacts(
   rmSync(layout.archives, { recursive: true, force: true });
   mkdirSync(layout.artifacts, { recursive: true });
   writeFileSync(join(layout.artifacts, 'pom.xml'), pom);
-  await run('mvn', ['-B', '-q', 'dependency:copy-dependencies@libs', 'dependency:copy@archives'], layout.artifacts);
+  await run(
+    'mvn',
+    ['-B', '-q', 'dependency:copy-dependencies@libs', 'dependency:copy@archives'],
+    layout.artifacts,
+  );
 
   const archives = readdirSync(layout.archives);
   const find = (prefix: string) => {
@@ -115,7 +119,8 @@ export async function ensureArtifacts(
   // Each Debezium archive has its own top-level folder: unpacked side by side under plugin.path.
   rmSync(layout.plugins, { recursive: true, force: true });
   mkdirSync(layout.plugins, { recursive: true });
-  for (const p of debeziumPlugins) await run('tar', ['xzf', find(p.artifactId), '-C', layout.plugins], layout.root);
+  for (const p of debeziumPlugins)
+    await run('tar', ['xzf', find(p.artifactId), '-C', layout.plugins], layout.root);
   // The registry archive has no top-level folder.
   rmSync(layout.registryHome, { recursive: true, force: true });
   mkdirSync(layout.registryHome, { recursive: true });

@@ -38,15 +38,34 @@ export async function checkKafka(config: Config): Promise<ComponentHealth> {
   const url = `kafka://${host}:${port}`;
   if (config.kafka.securityProtocol !== 'plaintext') {
     // Our probe speaks plaintext only; a secured cluster is checked by the clients themselves.
-    return { component: 'kafka', healthy: false, url, detail: `cannot probe ${config.kafka.securityProtocol} (plaintext only)`, answering: false };
+    return {
+      component: 'kafka',
+      healthy: false,
+      url,
+      detail: `cannot probe ${config.kafka.securityProtocol} (plaintext only)`,
+      answering: false,
+    };
   }
   const correlationId = Math.floor(Math.random() * 2 ** 30);
   try {
     const reply = await tcpExchange(host, port, encodeMetadataRequest(correlationId), isCompleteResponse);
     const m = decodeMetadataResponse(reply, correlationId);
-    if (m.brokers.length === 0) return { component: 'kafka', healthy: false, url, detail: 'no brokers registered yet', answering: true };
+    if (m.brokers.length === 0)
+      return {
+        component: 'kafka',
+        healthy: false,
+        url,
+        detail: 'no brokers registered yet',
+        answering: true,
+      };
     const n = m.brokers.length;
-    return { component: 'kafka', healthy: true, url, detail: `cluster=${m.clusterId ?? '?'},brokers=${n},controller=${m.controllerId}`, answering: true };
+    return {
+      component: 'kafka',
+      healthy: true,
+      url,
+      detail: `cluster=${m.clusterId ?? '?'},brokers=${n},controller=${m.controllerId}`,
+      answering: true,
+    };
   } catch (e) {
     const answering = e instanceof ProbeError ? e.answered : true;
     const detail = answering ? `the port answers but not as a Kafka broker (${reason(e)})` : reason(e);
@@ -62,12 +81,25 @@ async function httpCheck(
 ): Promise<ComponentHealth> {
   try {
     const res = await httpGet(`${url}${path}`);
-    if (res.status !== 200) return { component, healthy: false, url, detail: `GET ${path} answered HTTP ${res.status}`, answering: true };
+    if (res.status !== 200)
+      return {
+        component,
+        healthy: false,
+        url,
+        detail: `GET ${path} answered HTTP ${res.status}`,
+        answering: true,
+      };
     let body: unknown;
     try {
       body = JSON.parse(res.body);
     } catch {
-      return { component, healthy: false, url, detail: `GET ${path} answered something not JSON`, answering: true };
+      return {
+        component,
+        healthy: false,
+        url,
+        detail: `GET ${path} answered something not JSON`,
+        answering: true,
+      };
     }
     return { component, url, answering: true, ...judge(body) };
   } catch (e) {
@@ -96,14 +128,18 @@ export function checkConnect(config: Config): Promise<ComponentHealth> {
     const missing = missingPlugins(body);
     if (missing.length > 0) return { healthy: false, detail: `missing plugin ${missing.join(', ')}` };
     const list = body as { class: string; version?: string }[];
-    const versions = debeziumPlugins.map((p) => `${p.name}=${list.find((x) => x.class === p.connectorClass)?.version ?? '?'}`);
+    const versions = debeziumPlugins.map(
+      (p) => `${p.name}=${list.find((x) => x.class === p.connectorClass)?.version ?? '?'}`,
+    );
     return { healthy: true, detail: `debezium:${versions.join(',')}` };
   });
 }
 
 /** The PostgreSQL server the stack prepares for Debezium: DATABASE_URL when the dialect is postgres. */
 export function postgresUrl(config: Config): string {
-  return config.database.dialect === 'postgres' ? config.database.url : 'postgres://postgres@127.0.0.1:5432/cashflow';
+  return config.database.dialect === 'postgres'
+    ? config.database.url
+    : 'postgres://postgres@127.0.0.1:5432/cashflow';
 }
 
 /** The same server and user, on its maintenance database (the project's may not exist yet). */
@@ -116,7 +152,10 @@ export function maintenanceUrl(url: string): string {
 export async function checkPostgres(config: Config): Promise<ComponentHealth> {
   const url = redactUrl(postgresUrl(config));
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: maintenanceUrl(postgresUrl(config)), connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({
+    connectionString: maintenanceUrl(postgresUrl(config)),
+    connectionTimeoutMillis: 3000,
+  });
   try {
     await client.connect();
     const r = await client.query<{ wal_level: string; replication: boolean; version: string; slots: number }>(
@@ -131,26 +170,46 @@ export async function checkPostgres(config: Config): Promise<ComponentHealth> {
       ...(row.replication ? [] : ['the user lacks REPLICATION']),
     ];
     const detail = `version=${row.version.split(' ')[0]},wal_level=${row.wal_level},replication=${row.replication ? 'yes' : 'no'},slots=${row.slots}`;
-    return { component: 'postgres', healthy: problems.length === 0, url, detail: problems.length ? problems.join('; ') : detail, answering: true };
+    return {
+      component: 'postgres',
+      healthy: problems.length === 0,
+      url,
+      detail: problems.length ? problems.join('; ') : detail,
+      answering: true,
+    };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { component: 'postgres', healthy: false, url, detail: code === 'ECONNREFUSED' ? 'connection refused' : reason(e), answering: code !== 'ECONNREFUSED' };
+    return {
+      component: 'postgres',
+      healthy: false,
+      url,
+      detail: code === 'ECONNREFUSED' ? 'connection refused' : reason(e),
+      answering: code !== 'ECONNREFUSED',
+    };
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-const resp = (...words: string[]) => `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`;
+const resp = (...words: string[]) =>
+  `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`;
 
 export async function checkRedis(config: Config): Promise<ComponentHealth> {
   const u = new URL(config.redisUrl);
   const url = redactUrl(config.redisUrl);
   const host = u.hostname || '127.0.0.1';
   const port = Number(u.port || 6379);
-  const auth = u.password ? resp('AUTH', ...(u.username ? [decodeURIComponent(u.username)] : []), decodeURIComponent(u.password)) : '';
+  const auth = u.password
+    ? resp('AUTH', ...(u.username ? [decodeURIComponent(u.username)] : []), decodeURIComponent(u.password))
+    : '';
   const lines = auth ? 2 : 1;
   try {
-    const reply = await tcpExchange(host, port, Buffer.from(auth + resp('PING')), (b) => b.toString().split('\r\n').length > lines);
+    const reply = await tcpExchange(
+      host,
+      port,
+      Buffer.from(auth + resp('PING')),
+      (b) => b.toString().split('\r\n').length > lines,
+    );
     const last = reply.toString().split('\r\n')[lines - 1] ?? '';
     if (last === '+PONG') return { component: 'redis', healthy: true, url, detail: 'PONG', answering: true };
     return { component: 'redis', healthy: false, url, detail: `PING answered ${last}`, answering: true };

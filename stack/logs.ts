@@ -5,7 +5,11 @@ import { stackVersions } from './versions.js';
 
 export function logPaths(dir: string): { component: ProcessComponent; path: string; exists: boolean }[] {
   const layout = stackLayout(dir, stackVersions.apicurio);
-  return processComponents.map((c) => ({ component: c, path: layout.logFile(c), exists: existsSync(layout.logFile(c)) }));
+  return processComponents.map((c) => ({
+    component: c,
+    path: layout.logFile(c),
+    exists: existsSync(layout.logFile(c)),
+  }));
 }
 
 export function isProcessComponent(name: string): name is ProcessComponent {

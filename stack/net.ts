@@ -39,7 +39,9 @@ export function tcpExchange(
         resolve(reply);
       }
     });
-    socket.on('error', (e: NodeJS.ErrnoException) => fail(e.code === 'ECONNREFUSED' ? 'connection refused' : e.message));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      fail(e.code === 'ECONNREFUSED' ? 'connection refused' : e.message),
+    );
     socket.on('end', () => fail('connection closed without an answer'));
   });
 }

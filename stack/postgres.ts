@@ -12,7 +12,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function connect(url: string): Promise<pg.Client> {
   const { default: pgModule } = await import('pg');
-  const client = new pgModule.Client({ connectionString: maintenanceUrl(url), connectionTimeoutMillis: 3000 });
+  const client = new pgModule.Client({
+    connectionString: maintenanceUrl(url),
+    connectionTimeoutMillis: 3000,
+  });
   await client.connect();
   return client;
 }
@@ -30,12 +33,20 @@ function restartCluster(port: number): void {
   const ls = spawnSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' });
   const cluster = ls.status === 0 ? clusterOnPort(ls.stdout, port) : undefined;
   if (!cluster) {
-    throw new StackError('postgres', `wal_level=logical is set but needs a restart of the server on port ${port}, and no Debian cluster (pg_lsclusters) listens there: restart it by hand`);
+    throw new StackError(
+      'postgres',
+      `wal_level=logical is set but needs a restart of the server on port ${port}, and no Debian cluster (pg_lsclusters) listens there: restart it by hand`,
+    );
   }
   // --skip-systemctl-redirect: there is no systemd here; pg_ctlcluster drives pg_ctl itself.
-  const r = spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster[0], cluster[1], 'restart'], { encoding: 'utf8' });
+  const r = spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster[0], cluster[1], 'restart'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
-    throw new StackError('postgres', `pg_ctlcluster ${cluster.join(' ')} restart failed: ${(r.stderr || r.stdout).trim()}`);
+    throw new StackError(
+      'postgres',
+      `pg_ctlcluster ${cluster.join(' ')} restart failed: ${(r.stderr || r.stdout).trim()}`,
+    );
   }
 }
 
@@ -47,12 +58,19 @@ export async function preparePostgres(url: string, log: (line: string) => void):
   try {
     client = await connect(url);
   } catch (e) {
-    throw new StackError('postgres', `cannot connect to ${u.host} as ${u.username || 'postgres'} (${(e as Error).message}): check that PostgreSQL runs and DATABASE_URL`);
+    throw new StackError(
+      'postgres',
+      `cannot connect to ${u.host} as ${u.username || 'postgres'} (${(e as Error).message}): check that PostgreSQL runs and DATABASE_URL`,
+    );
   }
   try {
     const wal = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0]!.wal_level;
     if (wal !== 'logical') {
-      if (!local) throw new StackError('postgres', `wal_level is ${wal} on ${u.host}; Debezium needs wal_level=logical there`);
+      if (!local)
+        throw new StackError(
+          'postgres',
+          `wal_level is ${wal} on ${u.host}; Debezium needs wal_level=logical there`,
+        );
       log(`stack: postgres: wal_level is ${wal}; setting logical and restarting the cluster (once)`);
       await client.query('ALTER SYSTEM SET wal_level = logical');
       await client.end();
@@ -63,19 +81,25 @@ export async function preparePostgres(url: string, log: (line: string) => void):
           client = await connect(url);
           break;
         } catch (e) {
-          if (Date.now() > deadline) throw new StackError('postgres', `did not come back after the restart: ${(e as Error).message}`);
+          if (Date.now() > deadline)
+            throw new StackError('postgres', `did not come back after the restart: ${(e as Error).message}`);
           await sleep(500);
         }
       }
     }
-    const role = (await client.query<{ rolreplication: boolean; rolsuper: boolean; rolname: string }>(
-      'SELECT rolname, rolreplication, rolsuper FROM pg_roles WHERE rolname = current_user',
-    )).rows[0]!;
+    const role = (
+      await client.query<{ rolreplication: boolean; rolsuper: boolean; rolname: string }>(
+        'SELECT rolname, rolreplication, rolsuper FROM pg_roles WHERE rolname = current_user',
+      )
+    ).rows[0]!;
     if (!role.rolreplication && !role.rolsuper) {
       try {
         await client.query(`ALTER ROLE ${quoteIdent(role.rolname)} REPLICATION`);
       } catch (e) {
-        throw new StackError('postgres', `user ${role.rolname} lacks REPLICATION and cannot be given it (${(e as Error).message}): ALTER ROLE ${role.rolname} REPLICATION as a superuser`);
+        throw new StackError(
+          'postgres',
+          `user ${role.rolname} lacks REPLICATION and cannot be given it (${(e as Error).message}): ALTER ROLE ${role.rolname} REPLICATION as a superuser`,
+        );
       }
     }
     const projectDb = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'cashflow';

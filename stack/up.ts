@@ -37,7 +37,12 @@ export function stackTargets(config: Config): Config {
 }
 
 export function portOf(component: ProcessComponent, ports: StackPorts): number {
-  return { kafka: ports.kafka, 'schema-registry': ports.schemaRegistry, connect: ports.connect, redis: ports.redis }[component];
+  return {
+    kafka: ports.kafka,
+    'schema-registry': ports.schemaRegistry,
+    connect: ports.connect,
+    redis: ports.redis,
+  }[component];
 }
 
 export function registryDatabaseOf(pgUrl: string): RegistryDatabase {
@@ -76,10 +81,25 @@ function formatKafkaStorage(layout: StackLayout, log: Log): void {
   const clusterId = randomBytes(16).toString('base64url');
   const r = spawnSync(
     'java',
-    ['-cp', join(layout.lib, '*'), `-Dlog4j2.configurationFile=${join(layout.conf, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(layout.conf, 'server.properties'), '--standalone'],
+    [
+      '-cp',
+      join(layout.lib, '*'),
+      `-Dlog4j2.configurationFile=${join(layout.conf, 'log4j2.properties')}`,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      join(layout.conf, 'server.properties'),
+      '--standalone',
+    ],
     { encoding: 'utf8' },
   );
-  if (r.status !== 0) throw new StackError('kafka', `formatting the KRaft storage in ${layout.kafkaData} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n')}`);
+  if (r.status !== 0)
+    throw new StackError(
+      'kafka',
+      `formatting the KRaft storage in ${layout.kafkaData} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n')}`,
+    );
   log(`stack: kafka: formatted KRaft storage (cluster ${clusterId})`);
 }
 
@@ -96,15 +116,24 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   const ports = config.stack.ports;
   const layout = stackLayout(config.stack.dir, stackVersions.apicurio);
   const pgUrl = postgresUrl(config);
-  const spec = (c: ProcessComponent) => launchSpec(c, ports, layout, { version: stackVersions.apicurio, database: registryDatabaseOf(pgUrl) });
+  const spec = (c: ProcessComponent) =>
+    launchSpec(c, ports, layout, { version: stackVersions.apicurio, database: registryDatabaseOf(pgUrl) });
   const owned = (c: ProcessComponent) => ownedPid(layout.pidFile(c), spec(c).marker);
 
   // Look first: when everything already answers, `up` downloads, writes and starts nothing.
   const first = await Promise.all(processComponents.map((c) => checkComponent(c, targets)));
-  const actions = new Map<ProcessComponent, Action>(processComponents.map((c, i) => [c, decide(first[i]!, owned(c))]));
+  const actions = new Map<ProcessComponent, Action>(
+    processComponents.map((c, i) => [c, decide(first[i]!, owned(c))]),
+  );
   const conflicts = processComponents.filter((c) => actions.get(c) === 'conflict');
   if (conflicts.length > 0) {
-    throw new StackError(conflicts[0]!, conflicts.map((c) => conflictMessage(first[processComponents.indexOf(c)]!, portOf(c, ports))).join('\n').replace(/^[^:]+: /, ''));
+    throw new StackError(
+      conflicts[0]!,
+      conflicts
+        .map((c) => conflictMessage(first[processComponents.indexOf(c)]!, portOf(c, ports)))
+        .join('\n')
+        .replace(/^[^:]+: /, ''),
+    );
   }
   const toStart = processComponents.filter((c) => actions.get(c) === 'start');
 
@@ -129,16 +158,28 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
     const deadline = Date.now() + startTimeoutMs[c];
     for (;;) {
       const h = await checkComponent(c, targets);
-      if (h.healthy) return h;
+      if (h.healthy) {
+        if (toStart.includes(c)) log(`stack: ${c}: healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        return h;
+      }
       const pid = pids.get(c);
       if (pid !== undefined && ownedPid(layout.pidFile(c), spec(c).marker) === undefined) {
-        throw new StackError(c, `exited while starting (${h.detail}). Log ${layout.logFile(c)}:\n${logTail(layout.logFile(c))}`);
+        throw new StackError(
+          c,
+          `exited while starting (${h.detail}). Log ${layout.logFile(c)}:\n${logTail(layout.logFile(c))}`,
+        );
       }
       if (c === 'connect' && h.answering && h.detail.startsWith('missing plugin')) {
-        throw new StackError(c, `the worker answers but lists no ${h.detail.replace('missing plugin ', '')}: check plugin.path in ${join(layout.conf, 'connect.properties')} (folder ${layout.plugins}) and the log ${layout.logFile(c)}`);
+        throw new StackError(
+          c,
+          `the worker answers but lists no ${h.detail.replace('missing plugin ', '')}: check plugin.path in ${join(layout.conf, 'connect.properties')} (folder ${layout.plugins}) and the log ${layout.logFile(c)}`,
+        );
       }
       if (Date.now() > deadline) {
-        throw new StackError(c, `not healthy after ${startTimeoutMs[c] / 1000} s (${h.detail}). Log ${layout.logFile(c)}:\n${logTail(layout.logFile(c))}`);
+        throw new StackError(
+          c,
+          `not healthy after ${startTimeoutMs[c] / 1000} s (${h.detail}). Log ${layout.logFile(c)}:\n${logTail(layout.logFile(c))}`,
+        );
       }
       await sleep(300);
     }
@@ -156,7 +197,11 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   await Promise.all(ready.values());
   await ensureGlobalCompatibility(targets.schemaRegistryUrl);
 
-  const health = await Promise.all((['kafka', 'schema-registry', 'connect', 'postgres', 'redis'] as const).map((c) => checkComponent(c, config)));
+  const health = await Promise.all(
+    (['kafka', 'schema-registry', 'connect', 'postgres', 'redis'] as const).map((c) =>
+      checkComponent(c, config),
+    ),
+  );
   return { health, started: toStart, seconds: (Date.now() - t0) / 1000, downloaded };
 }
 
@@ -168,5 +213,9 @@ async function ensureGlobalCompatibility(registryUrl: string): Promise<void> {
     body: JSON.stringify({ compatibility: 'BACKWARD' }),
     signal: AbortSignal.timeout(5000),
   });
-  if (!res.ok) throw new StackError('schema-registry', `PUT /config (global BACKWARD compatibility) answered HTTP ${res.status}: ${await res.text()}`);
+  if (!res.ok)
+    throw new StackError(
+      'schema-registry',
+      `PUT /config (global BACKWARD compatibility) answered HTTP ${res.status}: ${await res.text()}`,
+    );
 }

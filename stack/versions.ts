@@ -11,6 +11,14 @@ export type StackVersions = typeof stackVersions;
 
 /** The Debezium connector plugins Connect must list before the stack counts as healthy. */
 export const debeziumPlugins = [
-  { name: 'postgres', artifactId: 'debezium-connector-postgres', connectorClass: 'io.debezium.connector.postgresql.PostgresConnector' },
-  { name: 'sqlserver', artifactId: 'debezium-connector-sqlserver', connectorClass: 'io.debezium.connector.sqlserver.SqlServerConnector' },
+  {
+    name: 'postgres',
+    artifactId: 'debezium-connector-postgres',
+    connectorClass: 'io.debezium.connector.postgresql.PostgresConnector',
+  },
+  {
+    name: 'sqlserver',
+    artifactId: 'debezium-connector-sqlserver',
+    connectorClass: 'io.debezium.connector.sqlserver.SqlServerConnector',
+  },
 ] as const;

@@ -23,13 +23,18 @@ async function userFacing<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (e) {
     if (e instanceof StackError) throw new UserFacingError(e.message);
-    if (e instanceof ArtifactError) throw new UserFacingError(`artifacts: ${e.message}\n(check network access to Maven Central and ~/.m2)`);
+    if (e instanceof ArtifactError)
+      throw new UserFacingError(`artifacts: ${e.message}\n(check network access to Maven Central and ~/.m2)`);
     throw e;
   }
 }
 
 export function register(program: Command): void {
-  const stack = program.command('stack').description('start, stop and check the local stack (Kafka, registry, Connect + Debezium, PostgreSQL, Redis)');
+  const stack = program
+    .command('stack')
+    .description(
+      'start, stop and check the local stack (Kafka, registry, Connect + Debezium, PostgreSQL, Redis)',
+    );
 
   stack
     .command('up')
@@ -47,23 +52,31 @@ export function register(program: Command): void {
       process.stdout.write(formatStatus(r.health, hints));
       if (!r.health.every((h) => h.healthy)) {
         const bad = r.health.filter((h) => !h.healthy).map((h) => `${h.component} (${h.detail})`);
-        throw new UserFacingError(`stack is up but not healthy as configured: ${bad.join(', ')}; check the variables in README "Configuration"`);
+        throw new UserFacingError(
+          `stack is up but not healthy as configured: ${bad.join(', ')}; check the variables in README "Configuration"`,
+        );
       }
     });
 
   stack
     .command('down')
-    .description('stop the processes that `stack up` started (PostgreSQL and a Redis it did not start are left alone)')
+    .description(
+      'stop the processes that `stack up` started (PostgreSQL and a Redis it did not start are left alone)',
+    )
     .action(async () => {
       const config = await loadStackConfig();
       const { stackDown } = await import('../../stack/down.js');
       const stopped = await userFacing(() => stackDown(config, say));
-      say(stopped.length === 0 ? 'stack: nothing of ours was running' : `stack: stopped ${stopped.join(', ')}`);
+      say(
+        stopped.length === 0 ? 'stack: nothing of ours was running' : `stack: stopped ${stopped.join(', ')}`,
+      );
     });
 
   stack
     .command('status')
-    .description('one line per component: <component> <healthy|unhealthy> <url> <detail>; exit 0 iff all healthy')
+    .description(
+      'one line per component: <component> <healthy|unhealthy> <url> <detail>; exit 0 iff all healthy',
+    )
     .action(async () => {
       const config = await loadStackConfig();
       const { checkComponent } = await import('../../stack/health.js');
@@ -71,13 +84,17 @@ export function register(program: Command): void {
       const { components } = await import('../../stack/layout.js');
       const health = await Promise.all(components.map((c) => checkComponent(c, config)));
       const ok = health.every((h) => h.healthy);
-      process.stdout.write(formatStatus(health, [ok ? 'stop with: cashflow stack down' : 'start with: cashflow stack up; logs: cashflow stack logs']));
+      process.stdout.write(
+        formatStatus(health, [
+          ok ? 'stop with: cashflow stack down' : 'start with: cashflow stack up; logs: cashflow stack logs',
+        ]),
+      );
       process.exitCode = ok ? 0 : 1;
     });
 
   stack
     .command('logs')
-    .description('the log file of each process, or the tail of one component\'s log')
+    .description("the log file of each process, or the tail of one component's log")
     .argument('[component]', 'kafka, schema-registry, connect or redis')
     .option('-f, --follow', 'keep printing as the log grows')
     .option('-n, --lines <n>', 'lines to print', '100')
@@ -86,16 +103,25 @@ export function register(program: Command): void {
       const { logPaths, isProcessComponent } = await import('../../stack/logs.js');
       const paths = logPaths(config.stack.dir);
       if (component === undefined) {
-        for (const p of paths) process.stdout.write(`${p.component} ${p.path}${p.exists ? '' : ' (not started yet)'}\n`);
+        for (const p of paths)
+          process.stdout.write(`${p.component} ${p.path}${p.exists ? '' : ' (not started yet)'}\n`);
         return;
       }
       if (!isProcessComponent(component)) {
-        throw new UserFacingError(`stack logs: unknown component "${component}" (one of ${paths.map((p) => p.component).join(', ')}; PostgreSQL logs to its own cluster log)`, 2);
+        throw new UserFacingError(
+          `stack logs: unknown component "${component}" (one of ${paths.map((p) => p.component).join(', ')}; PostgreSQL logs to its own cluster log)`,
+          2,
+        );
       }
       const entry = paths.find((p) => p.component === component)!;
-      if (!entry.exists) throw new UserFacingError(`stack logs: ${component} has no log yet at ${entry.path} (it was not started by cashflow stack up)`);
+      if (!entry.exists)
+        throw new UserFacingError(
+          `stack logs: ${component} has no log yet at ${entry.path} (it was not started by cashflow stack up)`,
+        );
       const { spawn } = await import('node:child_process');
       const args = ['-n', opts.lines, ...(opts.follow ? ['-F'] : []), entry.path];
-      await new Promise<void>((resolve) => spawn('tail', args, { stdio: 'inherit' }).on('close', () => resolve()));
+      await new Promise<void>((resolve) =>
+        spawn('tail', args, { stdio: 'inherit' }).on('close', () => resolve()),
+      );
     });
 }
