@@ -51,6 +51,15 @@ function checkDates(t: ContractTerms, issues: TermIssue[]): void {
 
 /** Parses and validates raw terms; throws InvalidTermsError naming every offending term. */
 export function prepareContract(raw: RawTerms): PreparedContract {
+  try {
+    return prepareUnchecked(raw);
+  } catch (e) {
+    if (isEngineError(e)) throw e;
+    throw new ComputationError(`internal error while validating terms: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function prepareUnchecked(raw: RawTerms): PreparedContract {
   const issues: TermIssue[] = [];
   const terms = parseTermsInto(raw, issues);
   const id = typeof terms.contractID === 'string' ? terms.contractID : undefined;

@@ -253,3 +253,259 @@ export interface ContractTerms {
   /** X Day Notice (XDN) */
   xDayNotice?: Cycle;
 }
+
+/** Parsed terms with every field present (undefined when absent): one fixed object shape. */
+export class ParsedTerms implements ContractTerms {
+  accruedInterest: ContractTerms["accruedInterest"] = undefined;
+  amortizationDate: ContractTerms["amortizationDate"] = undefined;
+  arrayCycleAnchorDateOfInterestPayment: ContractTerms["arrayCycleAnchorDateOfInterestPayment"] = undefined;
+  arrayCycleAnchorDateOfPrincipalRedemption: ContractTerms["arrayCycleAnchorDateOfPrincipalRedemption"] = undefined;
+  arrayCycleAnchorDateOfRateReset: ContractTerms["arrayCycleAnchorDateOfRateReset"] = undefined;
+  arrayCycleOfInterestPayment: ContractTerms["arrayCycleOfInterestPayment"] = undefined;
+  arrayCycleOfPrincipalRedemption: ContractTerms["arrayCycleOfPrincipalRedemption"] = undefined;
+  arrayCycleOfRateReset: ContractTerms["arrayCycleOfRateReset"] = undefined;
+  arrayFixedVariable: ContractTerms["arrayFixedVariable"] = undefined;
+  arrayIncreaseDecrease: ContractTerms["arrayIncreaseDecrease"] = undefined;
+  arrayNextPrincipalRedemptionPayment: ContractTerms["arrayNextPrincipalRedemptionPayment"] = undefined;
+  arrayRate: ContractTerms["arrayRate"] = undefined;
+  boundaryCrossedFlag: ContractTerms["boundaryCrossedFlag"] = undefined;
+  boundaryDirection: ContractTerms["boundaryDirection"] = undefined;
+  boundaryEffect: ContractTerms["boundaryEffect"] = undefined;
+  boundaryLegInitiallyActive: ContractTerms["boundaryLegInitiallyActive"] = undefined;
+  boundaryMonitoringAnchorDate: ContractTerms["boundaryMonitoringAnchorDate"] = undefined;
+  boundaryMonitoringCycle: ContractTerms["boundaryMonitoringCycle"] = undefined;
+  boundaryMonitoringEndDate: ContractTerms["boundaryMonitoringEndDate"] = undefined;
+  boundaryValue: ContractTerms["boundaryValue"] = undefined;
+  businessDayConvention: ContractTerms["businessDayConvention"] = undefined;
+  calendar: ContractTerms["calendar"] = undefined;
+  capitalizationEndDate: ContractTerms["capitalizationEndDate"] = undefined;
+  clearingHouse: ContractTerms["clearingHouse"] = undefined;
+  contractDealDate: ContractTerms["contractDealDate"] = undefined;
+  contractID: ContractTerms["contractID"] = undefined;
+  contractPerformance: ContractTerms["contractPerformance"] = undefined;
+  contractRole: ContractTerms["contractRole"] = undefined;
+  contractStructure: ContractTerms["contractStructure"] = undefined;
+  contractType: ContractTerms["contractType"] = undefined;
+  counterpartyID: ContractTerms["counterpartyID"] = undefined;
+  coverageOfCreditEnhancement: ContractTerms["coverageOfCreditEnhancement"] = undefined;
+  creatorID: ContractTerms["creatorID"] = undefined;
+  creditEventTypeCovered: ContractTerms["creditEventTypeCovered"] = undefined;
+  creditLineAmount: ContractTerms["creditLineAmount"] = undefined;
+  currency: ContractTerms["currency"] = undefined;
+  currency2: ContractTerms["currency2"] = undefined;
+  cycleAnchorDateOfDividend: ContractTerms["cycleAnchorDateOfDividend"] = undefined;
+  cycleAnchorDateOfFee: ContractTerms["cycleAnchorDateOfFee"] = undefined;
+  cycleAnchorDateOfInterestCalculationBase: ContractTerms["cycleAnchorDateOfInterestCalculationBase"] = undefined;
+  cycleAnchorDateOfInterestPayment: ContractTerms["cycleAnchorDateOfInterestPayment"] = undefined;
+  cycleAnchorDateOfMargining: ContractTerms["cycleAnchorDateOfMargining"] = undefined;
+  cycleAnchorDateOfOptionality: ContractTerms["cycleAnchorDateOfOptionality"] = undefined;
+  cycleAnchorDateOfPrincipalRedemption: ContractTerms["cycleAnchorDateOfPrincipalRedemption"] = undefined;
+  cycleAnchorDateOfRateReset: ContractTerms["cycleAnchorDateOfRateReset"] = undefined;
+  cycleAnchorDateOfScalingIndex: ContractTerms["cycleAnchorDateOfScalingIndex"] = undefined;
+  cycleOfDividend: ContractTerms["cycleOfDividend"] = undefined;
+  cycleOfFee: ContractTerms["cycleOfFee"] = undefined;
+  cycleOfInterestCalculationBase: ContractTerms["cycleOfInterestCalculationBase"] = undefined;
+  cycleOfInterestPayment: ContractTerms["cycleOfInterestPayment"] = undefined;
+  cycleOfMargining: ContractTerms["cycleOfMargining"] = undefined;
+  cycleOfOptionality: ContractTerms["cycleOfOptionality"] = undefined;
+  cycleOfPrincipalRedemption: ContractTerms["cycleOfPrincipalRedemption"] = undefined;
+  cycleOfRateReset: ContractTerms["cycleOfRateReset"] = undefined;
+  cycleOfScalingIndex: ContractTerms["cycleOfScalingIndex"] = undefined;
+  cyclePointOfInterestPayment: ContractTerms["cyclePointOfInterestPayment"] = undefined;
+  cyclePointOfRateReset: ContractTerms["cyclePointOfRateReset"] = undefined;
+  dayCountConvention: ContractTerms["dayCountConvention"] = undefined;
+  delinquencyPeriod: ContractTerms["delinquencyPeriod"] = undefined;
+  delinquencyRate: ContractTerms["delinquencyRate"] = undefined;
+  deliverySettlement: ContractTerms["deliverySettlement"] = undefined;
+  endOfMonthConvention: ContractTerms["endOfMonthConvention"] = undefined;
+  exDividendDate: ContractTerms["exDividendDate"] = undefined;
+  exerciseAmount: ContractTerms["exerciseAmount"] = undefined;
+  exerciseDate: ContractTerms["exerciseDate"] = undefined;
+  feeAccrued: ContractTerms["feeAccrued"] = undefined;
+  feeBasis: ContractTerms["feeBasis"] = undefined;
+  feeRate: ContractTerms["feeRate"] = undefined;
+  fixingPeriod: ContractTerms["fixingPeriod"] = undefined;
+  futuresPrice: ContractTerms["futuresPrice"] = undefined;
+  gracePeriod: ContractTerms["gracePeriod"] = undefined;
+  guaranteedExposure: ContractTerms["guaranteedExposure"] = undefined;
+  initialExchangeDate: ContractTerms["initialExchangeDate"] = undefined;
+  initialMargin: ContractTerms["initialMargin"] = undefined;
+  interestCalculationBase: ContractTerms["interestCalculationBase"] = undefined;
+  interestCalculationBaseAmount: ContractTerms["interestCalculationBaseAmount"] = undefined;
+  interestScalingMultiplier: ContractTerms["interestScalingMultiplier"] = undefined;
+  lifeCap: ContractTerms["lifeCap"] = undefined;
+  lifeFloor: ContractTerms["lifeFloor"] = undefined;
+  maintenanceMarginLowerBound: ContractTerms["maintenanceMarginLowerBound"] = undefined;
+  maintenanceMarginUpperBound: ContractTerms["maintenanceMarginUpperBound"] = undefined;
+  marketObjectCode: ContractTerms["marketObjectCode"] = undefined;
+  marketObjectCodeOfRateReset: ContractTerms["marketObjectCodeOfRateReset"] = undefined;
+  marketObjectCodeOfScalingIndex: ContractTerms["marketObjectCodeOfScalingIndex"] = undefined;
+  marketValueObserved: ContractTerms["marketValueObserved"] = undefined;
+  maturityDate: ContractTerms["maturityDate"] = undefined;
+  maximumPenaltyFreeDisbursement: ContractTerms["maximumPenaltyFreeDisbursement"] = undefined;
+  nextDividendPaymentAmount: ContractTerms["nextDividendPaymentAmount"] = undefined;
+  nextPrincipalRedemptionPayment: ContractTerms["nextPrincipalRedemptionPayment"] = undefined;
+  nextResetRate: ContractTerms["nextResetRate"] = undefined;
+  nominalInterestRate: ContractTerms["nominalInterestRate"] = undefined;
+  nominalInterestRate2: ContractTerms["nominalInterestRate2"] = undefined;
+  nonPerformingDate: ContractTerms["nonPerformingDate"] = undefined;
+  notionalPrincipal: ContractTerms["notionalPrincipal"] = undefined;
+  notionalPrincipal2: ContractTerms["notionalPrincipal2"] = undefined;
+  notionalScalingMultiplier: ContractTerms["notionalScalingMultiplier"] = undefined;
+  optionExerciseEndDate: ContractTerms["optionExerciseEndDate"] = undefined;
+  optionExerciseType: ContractTerms["optionExerciseType"] = undefined;
+  optionStrike1: ContractTerms["optionStrike1"] = undefined;
+  optionStrike2: ContractTerms["optionStrike2"] = undefined;
+  optionType: ContractTerms["optionType"] = undefined;
+  penaltyRate: ContractTerms["penaltyRate"] = undefined;
+  penaltyType: ContractTerms["penaltyType"] = undefined;
+  periodCap: ContractTerms["periodCap"] = undefined;
+  periodFloor: ContractTerms["periodFloor"] = undefined;
+  premiumDiscountAtIED: ContractTerms["premiumDiscountAtIED"] = undefined;
+  prepaymentEffect: ContractTerms["prepaymentEffect"] = undefined;
+  prepaymentPeriod: ContractTerms["prepaymentPeriod"] = undefined;
+  priceAtPurchaseDate: ContractTerms["priceAtPurchaseDate"] = undefined;
+  priceAtTerminationDate: ContractTerms["priceAtTerminationDate"] = undefined;
+  purchaseDate: ContractTerms["purchaseDate"] = undefined;
+  quantity: ContractTerms["quantity"] = undefined;
+  rateMultiplier: ContractTerms["rateMultiplier"] = undefined;
+  rateSpread: ContractTerms["rateSpread"] = undefined;
+  scalingEffect: ContractTerms["scalingEffect"] = undefined;
+  scalingIndexAtContractDealDate: ContractTerms["scalingIndexAtContractDealDate"] = undefined;
+  seniority: ContractTerms["seniority"] = undefined;
+  settlementCurrency: ContractTerms["settlementCurrency"] = undefined;
+  settlementPeriod: ContractTerms["settlementPeriod"] = undefined;
+  statusDate: ContractTerms["statusDate"] = undefined;
+  terminationDate: ContractTerms["terminationDate"] = undefined;
+  unit: ContractTerms["unit"] = undefined;
+  variationMargin: ContractTerms["variationMargin"] = undefined;
+  xDayNotice: ContractTerms["xDayNotice"] = undefined;
+}
+
+/** Setters by dictionary name (named stores keep parsing fast). */
+export const TERM_SETTERS: ReadonlyMap<string, (t: ParsedTerms, v: unknown) => void> = new Map<string, (t: ParsedTerms, v: unknown) => void>([
+  ["accruedInterest", (t, v) => { t.accruedInterest = v as ParsedTerms["accruedInterest"]; }],
+  ["amortizationDate", (t, v) => { t.amortizationDate = v as ParsedTerms["amortizationDate"]; }],
+  ["arrayCycleAnchorDateOfInterestPayment", (t, v) => { t.arrayCycleAnchorDateOfInterestPayment = v as ParsedTerms["arrayCycleAnchorDateOfInterestPayment"]; }],
+  ["arrayCycleAnchorDateOfPrincipalRedemption", (t, v) => { t.arrayCycleAnchorDateOfPrincipalRedemption = v as ParsedTerms["arrayCycleAnchorDateOfPrincipalRedemption"]; }],
+  ["arrayCycleAnchorDateOfRateReset", (t, v) => { t.arrayCycleAnchorDateOfRateReset = v as ParsedTerms["arrayCycleAnchorDateOfRateReset"]; }],
+  ["arrayCycleOfInterestPayment", (t, v) => { t.arrayCycleOfInterestPayment = v as ParsedTerms["arrayCycleOfInterestPayment"]; }],
+  ["arrayCycleOfPrincipalRedemption", (t, v) => { t.arrayCycleOfPrincipalRedemption = v as ParsedTerms["arrayCycleOfPrincipalRedemption"]; }],
+  ["arrayCycleOfRateReset", (t, v) => { t.arrayCycleOfRateReset = v as ParsedTerms["arrayCycleOfRateReset"]; }],
+  ["arrayFixedVariable", (t, v) => { t.arrayFixedVariable = v as ParsedTerms["arrayFixedVariable"]; }],
+  ["arrayIncreaseDecrease", (t, v) => { t.arrayIncreaseDecrease = v as ParsedTerms["arrayIncreaseDecrease"]; }],
+  ["arrayNextPrincipalRedemptionPayment", (t, v) => { t.arrayNextPrincipalRedemptionPayment = v as ParsedTerms["arrayNextPrincipalRedemptionPayment"]; }],
+  ["arrayRate", (t, v) => { t.arrayRate = v as ParsedTerms["arrayRate"]; }],
+  ["boundaryCrossedFlag", (t, v) => { t.boundaryCrossedFlag = v as ParsedTerms["boundaryCrossedFlag"]; }],
+  ["boundaryDirection", (t, v) => { t.boundaryDirection = v as ParsedTerms["boundaryDirection"]; }],
+  ["boundaryEffect", (t, v) => { t.boundaryEffect = v as ParsedTerms["boundaryEffect"]; }],
+  ["boundaryLegInitiallyActive", (t, v) => { t.boundaryLegInitiallyActive = v as ParsedTerms["boundaryLegInitiallyActive"]; }],
+  ["boundaryMonitoringAnchorDate", (t, v) => { t.boundaryMonitoringAnchorDate = v as ParsedTerms["boundaryMonitoringAnchorDate"]; }],
+  ["boundaryMonitoringCycle", (t, v) => { t.boundaryMonitoringCycle = v as ParsedTerms["boundaryMonitoringCycle"]; }],
+  ["boundaryMonitoringEndDate", (t, v) => { t.boundaryMonitoringEndDate = v as ParsedTerms["boundaryMonitoringEndDate"]; }],
+  ["boundaryValue", (t, v) => { t.boundaryValue = v as ParsedTerms["boundaryValue"]; }],
+  ["businessDayConvention", (t, v) => { t.businessDayConvention = v as ParsedTerms["businessDayConvention"]; }],
+  ["calendar", (t, v) => { t.calendar = v as ParsedTerms["calendar"]; }],
+  ["capitalizationEndDate", (t, v) => { t.capitalizationEndDate = v as ParsedTerms["capitalizationEndDate"]; }],
+  ["clearingHouse", (t, v) => { t.clearingHouse = v as ParsedTerms["clearingHouse"]; }],
+  ["contractDealDate", (t, v) => { t.contractDealDate = v as ParsedTerms["contractDealDate"]; }],
+  ["contractID", (t, v) => { t.contractID = v as ParsedTerms["contractID"]; }],
+  ["contractPerformance", (t, v) => { t.contractPerformance = v as ParsedTerms["contractPerformance"]; }],
+  ["contractRole", (t, v) => { t.contractRole = v as ParsedTerms["contractRole"]; }],
+  ["contractStructure", (t, v) => { t.contractStructure = v as ParsedTerms["contractStructure"]; }],
+  ["contractType", (t, v) => { t.contractType = v as ParsedTerms["contractType"]; }],
+  ["counterpartyID", (t, v) => { t.counterpartyID = v as ParsedTerms["counterpartyID"]; }],
+  ["coverageOfCreditEnhancement", (t, v) => { t.coverageOfCreditEnhancement = v as ParsedTerms["coverageOfCreditEnhancement"]; }],
+  ["creatorID", (t, v) => { t.creatorID = v as ParsedTerms["creatorID"]; }],
+  ["creditEventTypeCovered", (t, v) => { t.creditEventTypeCovered = v as ParsedTerms["creditEventTypeCovered"]; }],
+  ["creditLineAmount", (t, v) => { t.creditLineAmount = v as ParsedTerms["creditLineAmount"]; }],
+  ["currency", (t, v) => { t.currency = v as ParsedTerms["currency"]; }],
+  ["currency2", (t, v) => { t.currency2 = v as ParsedTerms["currency2"]; }],
+  ["cycleAnchorDateOfDividend", (t, v) => { t.cycleAnchorDateOfDividend = v as ParsedTerms["cycleAnchorDateOfDividend"]; }],
+  ["cycleAnchorDateOfFee", (t, v) => { t.cycleAnchorDateOfFee = v as ParsedTerms["cycleAnchorDateOfFee"]; }],
+  ["cycleAnchorDateOfInterestCalculationBase", (t, v) => { t.cycleAnchorDateOfInterestCalculationBase = v as ParsedTerms["cycleAnchorDateOfInterestCalculationBase"]; }],
+  ["cycleAnchorDateOfInterestPayment", (t, v) => { t.cycleAnchorDateOfInterestPayment = v as ParsedTerms["cycleAnchorDateOfInterestPayment"]; }],
+  ["cycleAnchorDateOfMargining", (t, v) => { t.cycleAnchorDateOfMargining = v as ParsedTerms["cycleAnchorDateOfMargining"]; }],
+  ["cycleAnchorDateOfOptionality", (t, v) => { t.cycleAnchorDateOfOptionality = v as ParsedTerms["cycleAnchorDateOfOptionality"]; }],
+  ["cycleAnchorDateOfPrincipalRedemption", (t, v) => { t.cycleAnchorDateOfPrincipalRedemption = v as ParsedTerms["cycleAnchorDateOfPrincipalRedemption"]; }],
+  ["cycleAnchorDateOfRateReset", (t, v) => { t.cycleAnchorDateOfRateReset = v as ParsedTerms["cycleAnchorDateOfRateReset"]; }],
+  ["cycleAnchorDateOfScalingIndex", (t, v) => { t.cycleAnchorDateOfScalingIndex = v as ParsedTerms["cycleAnchorDateOfScalingIndex"]; }],
+  ["cycleOfDividend", (t, v) => { t.cycleOfDividend = v as ParsedTerms["cycleOfDividend"]; }],
+  ["cycleOfFee", (t, v) => { t.cycleOfFee = v as ParsedTerms["cycleOfFee"]; }],
+  ["cycleOfInterestCalculationBase", (t, v) => { t.cycleOfInterestCalculationBase = v as ParsedTerms["cycleOfInterestCalculationBase"]; }],
+  ["cycleOfInterestPayment", (t, v) => { t.cycleOfInterestPayment = v as ParsedTerms["cycleOfInterestPayment"]; }],
+  ["cycleOfMargining", (t, v) => { t.cycleOfMargining = v as ParsedTerms["cycleOfMargining"]; }],
+  ["cycleOfOptionality", (t, v) => { t.cycleOfOptionality = v as ParsedTerms["cycleOfOptionality"]; }],
+  ["cycleOfPrincipalRedemption", (t, v) => { t.cycleOfPrincipalRedemption = v as ParsedTerms["cycleOfPrincipalRedemption"]; }],
+  ["cycleOfRateReset", (t, v) => { t.cycleOfRateReset = v as ParsedTerms["cycleOfRateReset"]; }],
+  ["cycleOfScalingIndex", (t, v) => { t.cycleOfScalingIndex = v as ParsedTerms["cycleOfScalingIndex"]; }],
+  ["cyclePointOfInterestPayment", (t, v) => { t.cyclePointOfInterestPayment = v as ParsedTerms["cyclePointOfInterestPayment"]; }],
+  ["cyclePointOfRateReset", (t, v) => { t.cyclePointOfRateReset = v as ParsedTerms["cyclePointOfRateReset"]; }],
+  ["dayCountConvention", (t, v) => { t.dayCountConvention = v as ParsedTerms["dayCountConvention"]; }],
+  ["delinquencyPeriod", (t, v) => { t.delinquencyPeriod = v as ParsedTerms["delinquencyPeriod"]; }],
+  ["delinquencyRate", (t, v) => { t.delinquencyRate = v as ParsedTerms["delinquencyRate"]; }],
+  ["deliverySettlement", (t, v) => { t.deliverySettlement = v as ParsedTerms["deliverySettlement"]; }],
+  ["endOfMonthConvention", (t, v) => { t.endOfMonthConvention = v as ParsedTerms["endOfMonthConvention"]; }],
+  ["exDividendDate", (t, v) => { t.exDividendDate = v as ParsedTerms["exDividendDate"]; }],
+  ["exerciseAmount", (t, v) => { t.exerciseAmount = v as ParsedTerms["exerciseAmount"]; }],
+  ["exerciseDate", (t, v) => { t.exerciseDate = v as ParsedTerms["exerciseDate"]; }],
+  ["feeAccrued", (t, v) => { t.feeAccrued = v as ParsedTerms["feeAccrued"]; }],
+  ["feeBasis", (t, v) => { t.feeBasis = v as ParsedTerms["feeBasis"]; }],
+  ["feeRate", (t, v) => { t.feeRate = v as ParsedTerms["feeRate"]; }],
+  ["fixingPeriod", (t, v) => { t.fixingPeriod = v as ParsedTerms["fixingPeriod"]; }],
+  ["futuresPrice", (t, v) => { t.futuresPrice = v as ParsedTerms["futuresPrice"]; }],
+  ["gracePeriod", (t, v) => { t.gracePeriod = v as ParsedTerms["gracePeriod"]; }],
+  ["guaranteedExposure", (t, v) => { t.guaranteedExposure = v as ParsedTerms["guaranteedExposure"]; }],
+  ["initialExchangeDate", (t, v) => { t.initialExchangeDate = v as ParsedTerms["initialExchangeDate"]; }],
+  ["initialMargin", (t, v) => { t.initialMargin = v as ParsedTerms["initialMargin"]; }],
+  ["interestCalculationBase", (t, v) => { t.interestCalculationBase = v as ParsedTerms["interestCalculationBase"]; }],
+  ["interestCalculationBaseAmount", (t, v) => { t.interestCalculationBaseAmount = v as ParsedTerms["interestCalculationBaseAmount"]; }],
+  ["interestScalingMultiplier", (t, v) => { t.interestScalingMultiplier = v as ParsedTerms["interestScalingMultiplier"]; }],
+  ["lifeCap", (t, v) => { t.lifeCap = v as ParsedTerms["lifeCap"]; }],
+  ["lifeFloor", (t, v) => { t.lifeFloor = v as ParsedTerms["lifeFloor"]; }],
+  ["maintenanceMarginLowerBound", (t, v) => { t.maintenanceMarginLowerBound = v as ParsedTerms["maintenanceMarginLowerBound"]; }],
+  ["maintenanceMarginUpperBound", (t, v) => { t.maintenanceMarginUpperBound = v as ParsedTerms["maintenanceMarginUpperBound"]; }],
+  ["marketObjectCode", (t, v) => { t.marketObjectCode = v as ParsedTerms["marketObjectCode"]; }],
+  ["marketObjectCodeOfRateReset", (t, v) => { t.marketObjectCodeOfRateReset = v as ParsedTerms["marketObjectCodeOfRateReset"]; }],
+  ["marketObjectCodeOfScalingIndex", (t, v) => { t.marketObjectCodeOfScalingIndex = v as ParsedTerms["marketObjectCodeOfScalingIndex"]; }],
+  ["marketValueObserved", (t, v) => { t.marketValueObserved = v as ParsedTerms["marketValueObserved"]; }],
+  ["maturityDate", (t, v) => { t.maturityDate = v as ParsedTerms["maturityDate"]; }],
+  ["maximumPenaltyFreeDisbursement", (t, v) => { t.maximumPenaltyFreeDisbursement = v as ParsedTerms["maximumPenaltyFreeDisbursement"]; }],
+  ["nextDividendPaymentAmount", (t, v) => { t.nextDividendPaymentAmount = v as ParsedTerms["nextDividendPaymentAmount"]; }],
+  ["nextPrincipalRedemptionPayment", (t, v) => { t.nextPrincipalRedemptionPayment = v as ParsedTerms["nextPrincipalRedemptionPayment"]; }],
+  ["nextResetRate", (t, v) => { t.nextResetRate = v as ParsedTerms["nextResetRate"]; }],
+  ["nominalInterestRate", (t, v) => { t.nominalInterestRate = v as ParsedTerms["nominalInterestRate"]; }],
+  ["nominalInterestRate2", (t, v) => { t.nominalInterestRate2 = v as ParsedTerms["nominalInterestRate2"]; }],
+  ["nonPerformingDate", (t, v) => { t.nonPerformingDate = v as ParsedTerms["nonPerformingDate"]; }],
+  ["notionalPrincipal", (t, v) => { t.notionalPrincipal = v as ParsedTerms["notionalPrincipal"]; }],
+  ["notionalPrincipal2", (t, v) => { t.notionalPrincipal2 = v as ParsedTerms["notionalPrincipal2"]; }],
+  ["notionalScalingMultiplier", (t, v) => { t.notionalScalingMultiplier = v as ParsedTerms["notionalScalingMultiplier"]; }],
+  ["optionExerciseEndDate", (t, v) => { t.optionExerciseEndDate = v as ParsedTerms["optionExerciseEndDate"]; }],
+  ["optionExerciseType", (t, v) => { t.optionExerciseType = v as ParsedTerms["optionExerciseType"]; }],
+  ["optionStrike1", (t, v) => { t.optionStrike1 = v as ParsedTerms["optionStrike1"]; }],
+  ["optionStrike2", (t, v) => { t.optionStrike2 = v as ParsedTerms["optionStrike2"]; }],
+  ["optionType", (t, v) => { t.optionType = v as ParsedTerms["optionType"]; }],
+  ["penaltyRate", (t, v) => { t.penaltyRate = v as ParsedTerms["penaltyRate"]; }],
+  ["penaltyType", (t, v) => { t.penaltyType = v as ParsedTerms["penaltyType"]; }],
+  ["periodCap", (t, v) => { t.periodCap = v as ParsedTerms["periodCap"]; }],
+  ["periodFloor", (t, v) => { t.periodFloor = v as ParsedTerms["periodFloor"]; }],
+  ["premiumDiscountAtIED", (t, v) => { t.premiumDiscountAtIED = v as ParsedTerms["premiumDiscountAtIED"]; }],
+  ["prepaymentEffect", (t, v) => { t.prepaymentEffect = v as ParsedTerms["prepaymentEffect"]; }],
+  ["prepaymentPeriod", (t, v) => { t.prepaymentPeriod = v as ParsedTerms["prepaymentPeriod"]; }],
+  ["priceAtPurchaseDate", (t, v) => { t.priceAtPurchaseDate = v as ParsedTerms["priceAtPurchaseDate"]; }],
+  ["priceAtTerminationDate", (t, v) => { t.priceAtTerminationDate = v as ParsedTerms["priceAtTerminationDate"]; }],
+  ["purchaseDate", (t, v) => { t.purchaseDate = v as ParsedTerms["purchaseDate"]; }],
+  ["quantity", (t, v) => { t.quantity = v as ParsedTerms["quantity"]; }],
+  ["rateMultiplier", (t, v) => { t.rateMultiplier = v as ParsedTerms["rateMultiplier"]; }],
+  ["rateSpread", (t, v) => { t.rateSpread = v as ParsedTerms["rateSpread"]; }],
+  ["scalingEffect", (t, v) => { t.scalingEffect = v as ParsedTerms["scalingEffect"]; }],
+  ["scalingIndexAtContractDealDate", (t, v) => { t.scalingIndexAtContractDealDate = v as ParsedTerms["scalingIndexAtContractDealDate"]; }],
+  ["seniority", (t, v) => { t.seniority = v as ParsedTerms["seniority"]; }],
+  ["settlementCurrency", (t, v) => { t.settlementCurrency = v as ParsedTerms["settlementCurrency"]; }],
+  ["settlementPeriod", (t, v) => { t.settlementPeriod = v as ParsedTerms["settlementPeriod"]; }],
+  ["statusDate", (t, v) => { t.statusDate = v as ParsedTerms["statusDate"]; }],
+  ["terminationDate", (t, v) => { t.terminationDate = v as ParsedTerms["terminationDate"]; }],
+  ["unit", (t, v) => { t.unit = v as ParsedTerms["unit"]; }],
+  ["variationMargin", (t, v) => { t.variationMargin = v as ParsedTerms["variationMargin"]; }],
+  ["xDayNotice", (t, v) => { t.xDayNotice = v as ParsedTerms["xDayNotice"]; }],
+]);

@@ -87,3 +87,21 @@ for k, t in terms.items():
     o.append(f'  {k}?: {ty};')
 o.append('}')
 open(os.path.join(here, 'contract-terms.ts'), 'w').write('\n'.join(o) + '\n')
+
+# a class with every term as an own field: parsed terms have one fixed shape (fast property access)
+o2 = ['', '/** Parsed terms with every field present (undefined when absent): one fixed object shape. */',
+      'export class ParsedTerms implements ContractTerms {']
+for k, t in terms.items():
+    o2.append(f'  {k}: ContractTerms[{json.dumps(k)}] = undefined;')
+o2.append('}')
+with open(os.path.join(here, 'contract-terms.ts'), 'a') as f:
+    f.write('\n'.join(o2) + '\n')
+
+# one monomorphic setter per term (parsing stores each value through a named property store)
+o3 = ['', '/** Setters by dictionary name (named stores keep parsing fast). */',
+      'export const TERM_SETTERS: ReadonlyMap<string, (t: ParsedTerms, v: unknown) => void> = new Map<string, (t: ParsedTerms, v: unknown) => void>([']
+for k, t in terms.items():
+    o3.append(f'  [{json.dumps(k)}, (t, v) => {{ t.{k} = v as ParsedTerms[{json.dumps(k)}]; }}],')
+o3.append(']);')
+with open(os.path.join(here, 'contract-terms.ts'), 'a') as f:
+    f.write('\n'.join(o3) + '\n')

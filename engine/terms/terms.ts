@@ -5,7 +5,7 @@ import { parseDateTime } from '../time/date.js';
 import { parseCycle, parsePeriod, type Cycle } from '../time/cycle.js';
 import { InvalidTermsError, type TermIssue } from '../errors.js';
 import { TERM_DEFINITIONS, APPLICABILITY, type TermDefinition } from './dictionary.js';
-import type { ContractTerms } from './contract-terms.js';
+import { ParsedTerms, TERM_SETTERS, type ContractTerms } from './contract-terms.js';
 
 export type { ContractTerms } from './contract-terms.js';
 
@@ -60,41 +60,116 @@ function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?:
   }
 }
 
-function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+const DEFINITIONS = new Map<string, TermDefinition>(Object.entries(TERM_DEFINITIONS));
+
+interface TermDefault {
+  readonly name: string;
+  readonly value: unknown;
+  readonly set: (t: ParsedTerms, v: unknown) => void;
 }
+const defaultsCache = new Map<string, readonly TermDefault[] | undefined>();
+
+/** The dictionary defaults of the terms applicable to a contract type, parsed once. */
+function defaultsOf(type: string): readonly TermDefault[] | undefined {
+  if (defaultsCache.has(type)) return defaultsCache.get(type);
+  const app = Object.prototype.hasOwnProperty.call(APPLICABILITY, type) ? APPLICABILITY[type] : undefined;
+  const list: TermDefault[] = [];
+  if (app)
+    for (const name of app.applicable) {
+      const def = TERM_DEFINITIONS[name];
+      if (def.default === undefined) continue;
+      const r = parseValue(def, def.default);
+      if (!r.error) list.push({ name, value: r.value, set: TERM_SETTERS.get(name)! });
+    }
+  const result = app ? list : undefined;
+  defaultsCache.set(type, result);
+  return result;
+}
+
+/** A term's compiled parser: its kind resolved once, its setter a named store. */
+interface TermParser {
+  readonly def: TermDefinition;
+  readonly parse: (v: unknown) => unknown;
+  readonly set: (t: ParsedTerms, v: unknown) => void;
+}
+
+/** Returned by a parser for an invalid value; the reason is in `lastReason`. */
+const INVALID = Symbol('invalid');
+let lastReason = '';
+
+function fastParser(def: TermDefinition): (v: unknown) => unknown {
+  switch (def.kind) {
+    case 'Real':
+      return (v) => {
+        const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+        if (Number.isFinite(n) && !(typeof v === 'string' && v.trim() === '')) return n;
+        lastReason = `not a finite number: ${JSON.stringify(v)}`;
+        return INVALID;
+      };
+    case 'Timestamp':
+      return (v) => {
+        const t = typeof v === 'string' ? parseDateTime(v) : undefined;
+        if (t !== undefined) return t;
+        lastReason = `malformed date-time (want YYYY-MM-DDTHH:MM:SS): ${JSON.stringify(v)}`;
+        return INVALID;
+      };
+    case 'Enum': {
+      const values = new Set(def.values ?? []);
+      return (v) => {
+        const str = typeof v === 'string' ? v : String(v);
+        if (values.has(str)) return str;
+        const t = str.trim();
+        if (values.has(t)) return t;
+        lastReason = `unknown value ${JSON.stringify(v)} (allowed: ${[...values].join(', ')})`;
+        return INVALID;
+      };
+    }
+    default:
+      return (v) => {
+        const r = parseValue(def, v);
+        if (r.error === undefined) return r.value;
+        lastReason = r.error;
+        return INVALID;
+      };
+  }
+}
+
+const PARSERS = new Map<string, TermParser>();
+for (const [name, def] of Object.entries(TERM_DEFINITIONS)) PARSERS.set(name, { def, parse: fastParser(def), set: TERM_SETTERS.get(name)! });
+for (const [alias, name] of Object.entries(ALIASES)) PARSERS.set(alias, PARSERS.get(name)!);
 
 /**
  * Parses raw terms into typed terms, applying the dictionary's defaults for the contract type.
  * Collects every problem into `issues` (no throw); unknown term names are ignored.
  */
 export function parseTermsInto(raw: RawTerms, issues: TermIssue[]): ContractTerms {
-  const terms: Record<string, unknown> = {};
+  const parsed = new ParsedTerms();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     issues.push({ term: '(terms)', reason: 'terms must be a JSON object' });
-    return terms as ContractTerms;
+    return parsed;
   }
-  for (const key of Object.keys(raw)) {
-    const name = ALIASES[key] ?? key;
-    const def = Object.prototype.hasOwnProperty.call(TERM_DEFINITIONS, name) ? TERM_DEFINITIONS[name] : undefined;
+  const before = issues.length;
+  for (const key in raw) {
+    if (!Object.prototype.hasOwnProperty.call(raw, key)) continue;
+    const p = PARSERS.get(key);
     const v = raw[key];
-    if (!def || isEmpty(v)) continue;
-    const r = parseValue(def, v);
-    if (r.error) issues.push({ term: key, reason: r.error });
-    else terms[name] = r.value;
+    if (p === undefined || v === undefined || v === null || v === '') continue;
+    if (typeof v === 'string' && v.trim() === '') continue;
+    const value = p.parse(v);
+    if (value === INVALID) issues.push({ term: key, reason: lastReason });
+    else p.set(parsed, value);
   }
-  const type = terms.contractType as string | undefined;
-  const app = type ? APPLICABILITY[type] : undefined;
-  if (app) {
-    for (const name of app.applicable) {
-      const def = TERM_DEFINITIONS[name];
-      if (terms[name] === undefined && def.default !== undefined && !issues.some((i) => i.term === name)) {
-        const r = parseValue(def, def.default);
-        if (!r.error) terms[name] = r.value;
-      }
+  const type = parsed.contractType;
+  const defaults = type ? defaultsOf(type) : undefined;
+  if (defaults) {
+    const bad = issues.length > before ? new Set(issues.map((i) => ALIASES[i.term] ?? i.term)) : undefined;
+    const rec = parsed as unknown as Record<string, unknown>;
+    for (let i = 0; i < defaults.length; i++) {
+      const d = defaults[i];
+      if (rec[d.name] === undefined && !bad?.has(d.name)) d.set(parsed, d.value);
     }
   }
-  return terms as ContractTerms;
+  return parsed;
 }
 
 /** Parses and validates generically; throws InvalidTermsError listing every issue. */

@@ -96,15 +96,40 @@ export function dayOfWeek(t: Instant): number {
   return (((dayNumber(t) + 3) % 7) + 7) % 7;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?Z?$/;
+function digits(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
 
-/** Parses `YYYY-MM-DD[THH:MM[:SS]]`; undefined when malformed or not a real calendar date. */
-export function parseDateTime(s: string): Instant | undefined {
-  const m = ISO.exec(s.trim());
-  if (!m) return undefined;
-  const y = +m[1], mo = +m[2], d = +m[3];
-  const hh = m[4] ? +m[4] : 0, mi = m[5] ? +m[5] : 0, ss = m[6] ? +m[6] : 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || hh > 23 || mi > 59 || ss > 59) return undefined;
+/**
+ * Parses `YYYY-MM-DD[THH:MM[:SS[.fff]]][Z]` (surrounding blanks allowed); undefined when
+ * malformed or not a real calendar date. Hand-written: it runs for every date term of every contract.
+ */
+export function parseDateTime(input: string): Instant | undefined {
+  const s = input.length > 0 && (input.charCodeAt(0) <= 32 || input.charCodeAt(input.length - 1) <= 32) ? input.trim() : input;
+  let n = s.length;
+  if (n > 0 && s[n - 1] === 'Z') n--;
+  if (n < 10 || s[4] !== '-' || s[7] !== '-') return undefined;
+  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
+  let hh = 0, mi = 0, ss = 0;
+  if (n > 10) {
+    if ((s[10] !== 'T' && s[10] !== ' ') || n < 16 || s[13] !== ':') return undefined;
+    hh = digits(s, 11, 2);
+    mi = digits(s, 14, 2);
+    if (n > 16) {
+      if (s[16] !== ':' || n < 19) return undefined;
+      ss = digits(s, 17, 2);
+      if (n > 19) {
+        if (s[19] !== '.' || n === 20 || digits(s, 20, n - 20) < 0) return undefined;
+      }
+    }
+  }
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59) return undefined;
   return instant(y, mo, d, hh, mi, ss);
 }
 

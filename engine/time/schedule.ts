@@ -2,7 +2,7 @@
 // end T, with the end-of-month convention and the long/short last stub. Dates are generated
 // in ascending order into a plain number array; k-th date = anchor + k·cycle (not iterated, so
 // that 31 Jan → 28 Feb → 31 Mar as in java.time).
-import type { Instant } from './date.js';
+import { civil, civilOut, daysFromCivil, daysInMonth, dayNumber, MS_PER_DAY, type Instant } from './date.js';
 import { addCycles, type Cycle } from './cycle.js';
 import { eomApplies, shiftEndOfMonth, type EndOfMonthConvention } from './eom.js';
 
@@ -37,11 +37,25 @@ export function schedule(
   const applies = eomApplies(eom, anchor, cycle);
   const first = out.length;
   let t = anchor;
-  let k = 1;
-  while (t < end) {
-    if (out.length - first >= MAX_SCHEDULE_DATES) throw new ScheduleTooLongError();
-    out.push(t);
-    t = shiftEndOfMonth(applies, addCycles(anchor, cycle, k++));
+  if (cycle.months !== 0) {
+    // fast path: split the anchor once; date k = (y, m + k·months, min(d, month length))
+    const tod = anchor - dayNumber(anchor) * MS_PER_DAY;
+    civil(anchor);
+    const base = civilOut[0] * 12 + civilOut[1] - 1, d0 = civilOut[2];
+    for (let k = 1; t < end; k++) {
+      if (out.length - first >= MAX_SCHEDULE_DATES) throw new ScheduleTooLongError();
+      out.push(t);
+      const total = base + cycle.months * k;
+      const y = Math.floor(total / 12), m = total - y * 12 + 1;
+      const dim = daysInMonth(y, m);
+      t = daysFromCivil(y, m, applies || d0 > dim ? dim : d0) * MS_PER_DAY + tod;
+    }
+  } else {
+    for (let k = 1; t < end; k++) {
+      if (out.length - first >= MAX_SCHEDULE_DATES) throw new ScheduleTooLongError();
+      out.push(t);
+      t = shiftEndOfMonth(applies, addCycles(anchor, cycle, k));
+    }
   }
   const onCycle = t === end;
   if (includeEnd) out.push(end);

@@ -1,0 +1,78 @@
+// `cashflow bench engine`: the synthetic book of issue 4 (refined by BENCH.md for ANN/NAM),
+// computed once to warm up and once measured, on one thread. The measured pass includes term
+// parsing and validation (raw string terms in, events out), as the pipeline does per contract.
+import { prepareContract, evaluate } from '../engine/engine.js';
+import { emptyObserver } from '../engine/observer.js';
+
+export type BenchType = 'PAM' | 'ANN' | 'LAM' | 'NAM';
+export const BENCH_TYPES: readonly BenchType[] = ['PAM', 'ANN', 'LAM', 'NAM'];
+
+export interface BenchResult {
+  type: string;
+  contracts: number;
+  events: number;
+  seconds: number;
+  contractsPerSecond: number;
+  eventsPerSecond: number;
+  peakRssMb: number;
+}
+
+function iso(y: number, m: number, d: number): string {
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T00:00:00`;
+}
+
+/** Contract i of the book, as raw terms the way the test beds and the pipeline give them. */
+export function bookContract(type: BenchType, i: number): Record<string, string> {
+  const m = 1 + (i % 12);
+  const y = 2015 + (i % 10);
+  const ied = iso(y, m, 15);
+  const t: Record<string, string> = {
+    contractType: type,
+    contractID: `${type.toLowerCase()}-${i}`,
+    statusDate: iso(y, m, 1),
+    contractDealDate: iso(y, m, 1),
+    initialExchangeDate: ied,
+    maturityDate: iso(y + 10, m, 15),
+    notionalPrincipal: String(100000 + i),
+    nominalInterestRate: '0.05',
+    cycleOfInterestPayment: 'P3ML0',
+    cycleAnchorDateOfInterestPayment: ied,
+    dayCountConvention: 'A365',
+    contractRole: 'RPA',
+    currency: 'USD',
+  };
+  if (type !== 'PAM') {
+    t.cycleOfPrincipalRedemption = 'P3ML0';
+    // LAM: anchored at the IED (issue 4); ANN and NAM: IED + one cycle (BENCH.md refinement)
+    t.cycleAnchorDateOfPrincipalRedemption = type === 'LAM' ? ied : iso(m + 3 > 12 ? y + 1 : y, ((m + 2) % 12) + 1, 15);
+    if (type === 'LAM') t.nextPrincipalRedemptionPayment = String(2500 + Math.floor(i / 100));
+  }
+  return t;
+}
+
+function pass(book: readonly Record<string, string>[]): number {
+  let events = 0;
+  for (let i = 0; i < book.length; i++) events += evaluate(prepareContract(book[i]), { observer: emptyObserver }).length;
+  return events;
+}
+
+export function runEngineBench(type: BenchType, contracts: number, log: (s: string) => void = () => {}): BenchResult {
+  const book = Array.from({ length: contracts }, (_, i) => bookContract(type, i));
+  log(`book: ${contracts} ${type} contracts; warm-up pass...`);
+  const w0 = performance.now();
+  pass(book);
+  log(`warm-up: ${((performance.now() - w0) / 1000).toFixed(2)} s; measured pass...`);
+  const t0 = performance.now();
+  const events = pass(book);
+  const seconds = (performance.now() - t0) / 1000;
+  const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+  return {
+    type,
+    contracts,
+    events,
+    seconds: Math.round(seconds * 1000) / 1000,
+    contractsPerSecond: Math.round(contracts / seconds),
+    eventsPerSecond: Math.round(events / seconds),
+    peakRssMb,
+  };
+}

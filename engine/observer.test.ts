@@ -1,0 +1,22 @@
+import { describe, it, expect } from 'vitest';
+import { observerFromTestBed } from './observer.js';
+import { instant } from './time/date.js';
+
+describe('risk factor observer', () => {
+  const o = observerFromTestBed(
+    { R: { identifier: 'R', data: [{ timestamp: '2013-05-01T00:00:00', value: '0.02' }, { timestamp: '2013-02-01T00:00:00', value: 0.01 }] } },
+    [{ time: '2015-07-30T00:00:00', type: 'AD', value: 0 }],
+  );
+  it('gives the last observation at or before t (the first before the series starts)', () => {
+    expect(o.valueAt('R', instant(2013, 2, 1))).toBe(0.01);
+    expect(o.valueAt('R', instant(2013, 4, 30))).toBe(0.01);
+    expect(o.valueAt('R', instant(2013, 5, 1))).toBe(0.02);
+    expect(o.valueAt('R', instant(2012, 1, 1))).toBe(0.01);
+  });
+  it('has nothing for unknown codes', () => {
+    expect(o.valueAt('X', instant(2013, 2, 1))).toBeUndefined();
+  });
+  it('carries observed events', () => {
+    expect(o.eventsObserved('any')).toHaveLength(1);
+  });
+});

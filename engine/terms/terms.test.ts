@@ -1,0 +1,51 @@
+import { describe, it, expect } from 'vitest';
+import { parseTerms, parseTermsInto } from './terms.js';
+import { InvalidTermsError, type TermIssue } from '../errors.js';
+import { prepareContract } from '../engine.js';
+import { TERM_DEFINITIONS } from './dictionary.js';
+import { contractTypes } from '../contracts/registry.js';
+
+const pam = {
+  contractType: 'PAM', contractID: 'x', statusDate: '2012-12-30T00:00:00', currency: 'USD', notionalPrincipal: ' 3000',
+  initialExchangeDate: '2013-01-01T00:00:00', maturityDate: '2014-01-01T00:00:00', nominalInterestRate: '0.1',
+  cycleOfInterestPayment: 'P1ML0', dayCountConvention: 'A365', contractRole: 'RPA',
+};
+
+describe('terms', () => {
+  it('parses string values into typed fields and applies dictionary defaults', () => {
+    const t = parseTerms(pam);
+    expect(t.notionalPrincipal).toBe(3000);
+    expect(t.cycleOfInterestPayment).toMatchObject({ months: 1, longStub: true });
+    expect(t.rateMultiplier).toBe(1);
+    expect(t.endOfMonthConvention).toBe('SD');
+    expect(t.businessDayConvention).toBe('NOS');
+    expect(t.premiumDiscountAtIED).toBe(0);
+  });
+  it('accepts the test beds\' alias fixingDays for fixingPeriod', () => {
+    expect(parseTerms({ ...pam, fixingDays: 'P2D' }).fixingPeriod).toMatchObject({ days: 2 });
+  });
+  it('lists every offending term with its reason', () => {
+    const issues: TermIssue[] = [];
+    parseTermsInto({ ...pam, dayCountConvention: 'X', maturityDate: '2014-02-30', cycleOfInterestPayment: 'monthly', notionalPrincipal: 'abc' }, issues);
+    expect(issues.map((i) => i.term).sort()).toEqual(['cycleOfInterestPayment', 'dayCountConvention', 'maturityDate', 'notionalPrincipal']);
+  });
+  it('reports missing required terms, inconsistent dates and unsupported types', () => {
+    const { notionalPrincipal: _n, ...missing } = pam;
+    const err = (raw: Record<string, unknown>) => {
+      try {
+        prepareContract(raw);
+      } catch (e) {
+        expect(e).toBeInstanceOf(InvalidTermsError);
+        return (e as InvalidTermsError).issues;
+      }
+      throw new Error('no error');
+    };
+    expect(err({ ...missing, maturityDate: '2012-01-01T00:00:00' })).toEqual([
+      { term: 'notionalPrincipal', reason: 'missing required term' },
+      { term: 'maturityDate', reason: 'maturity date before initial exchange date' },
+    ]);
+    expect(err({ ...pam, contractType: 'FOO' })[0]).toMatchObject({ term: 'contractType' });
+    const unregistered = (TERM_DEFINITIONS.contractType.values ?? []).find((v) => !(v in contractTypes));
+    if (unregistered) expect(err({ ...pam, contractType: unregistered })).toEqual([{ term: 'contractType', reason: `unsupported contract type ${unregistered}` }]);
+  });
+});
