@@ -137,12 +137,18 @@ export function evaluate(p: PreparedContract, options: ComputeOptions = {}): Con
       if (!(Number.isFinite(payoff) && Number.isFinite(s.notionalPrincipal) && Number.isFinite(s.nominalInterestRate) && Number.isFinite(s.accruedInterest)))
         throw new ComputationError(`non-finite result at ${ev.type} event ${i}`, ctx.contractId);
     }
-    return events;
+    return p.terms.purchaseDate === undefined ? events : fromPurchase(events);
   } catch (e) {
     if (isEngineError(e)) throw e;
     if (e instanceof ScheduleTooLongError) throw new ComputationError(e.message, ctx.contractId);
     throw new ComputationError(`internal error: ${e instanceof Error ? e.message : String(e)}`, ctx.contractId);
   }
+}
+
+/** Events before the purchase (PRD) are the seller's: evaluated for the states, not output. */
+function fromPurchase(events: ContractEvent[]): ContractEvent[] {
+  const i = events.findIndex((e) => e.type === 'PRD');
+  return i <= 0 ? events : events.slice(i);
 }
 
 /** Validates and computes raw terms in one call. */

@@ -112,8 +112,8 @@ export function pushFees(ctx: ContractContext, out: ContractEvent[], end: Instan
 
 /**
  * Sorts and trims a schedule the way the reference does: with a termination date, events after
- * it go and TD is added; events before the status date (or, with a purchase date, before PRD)
- * go; events after the horizon `to` go.
+ * it go and TD is added; events before the status date go; events after the horizon `to` go.
+ * (Events before a purchase are evaluated, then left out of the output: see engine.ts.)
  */
 export function finishSchedule(ctx: ContractContext, events: ContractEvent[]): ContractEvent[] {
   const t = ctx.terms;
@@ -124,9 +124,8 @@ export function finishSchedule(ctx: ContractContext, events: ContractEvent[]): C
     out.push(td);
   }
   const sd = t.statusDate!;
-  const prd = t.purchaseDate;
   const to = ctx.to;
-  out = out.filter((e) => e.time >= sd && (prd === undefined || e.type === 'AD' || e.time >= prd) && (to === undefined || e.time <= to));
+  out = out.filter((e) => e.time >= sd && (to === undefined || e.time <= to));
   out.sort(compareEvents);
   return out;
 }

@@ -173,12 +173,11 @@ export function STF_FP_PAM(ev: ContractEvent, s: StateSpace, ctx: ContractContex
   s.statusDate = ev.calcTime;
 }
 
-/** STF_TD_PAM: everything to 0. */
+/** STF_TD_PAM: Nt, Ipac, Feac to 0 (the test beds keep Ipnr, unlike the spec's table: lam18). */
 export function STF_TD_PAM(ev: ContractEvent, s: StateSpace): void {
   s.notionalPrincipal = 0;
   s.accruedInterest = 0;
   s.feeAccrued = 0;
-  s.nominalInterestRate = 0;
   s.statusDate = ev.calcTime;
 }
 

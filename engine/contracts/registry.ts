@@ -2,7 +2,9 @@
 // folder and one line here.
 import type { ContractType } from '../contract-type.js';
 import { PAM } from './pam.js';
+import { LAM } from './lam.js';
 
 export const contractTypes: Readonly<Record<string, ContractType>> = {
   PAM,
+  LAM,
 };

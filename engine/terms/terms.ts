@@ -115,8 +115,10 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
       };
     case 'Enum': {
       const values = new Set(def.values ?? []);
+      // the test beds spell scaling effects with the letter O (IOO, INO) as well as with zeros
+      const letterO = def.values?.includes('IN0') === true;
       return (v) => {
-        const str = typeof v === 'string' ? v : String(v);
+        const str = letterO && typeof v === 'string' ? v.replace(/O/g, '0') : typeof v === 'string' ? v : String(v);
         if (values.has(str)) return str;
         const t = str.trim();
         if (values.has(t)) return t;

@@ -58,8 +58,8 @@ export function schedule(
     }
   }
   const onCycle = t === end;
+  // long stub: merge the last incomplete period into the previous one (as if the end were a date)
+  if (cycle.longStub && !onCycle && out.length - first + 1 > 2) out.pop();
   if (includeEnd) out.push(end);
-  // long stub: merge the last incomplete period into the previous one
-  if (cycle.longStub && out.length - first > 2 && !onCycle) out.splice(out.length - 2, 1);
   return out;
 }
