@@ -2,6 +2,7 @@
 // and CI) and db/mssql.ts (production). Everything that is not dialect SQL lives here.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { DatabaseDialect } from '../config/config.js';
+import { ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
 
@@ -125,15 +126,9 @@ export interface Database {
 }
 
 /** A transient failure (connection refused, deadlock, failover): retry with backoff. */
-export class DatabaseUnavailableError extends Error {
-  readonly component = 'database';
-  readonly retriable = true;
-  constructor(
-    readonly target: string,
-    readonly hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`database unavailable at ${target}: ${hint}`, options);
+export class DatabaseUnavailableError extends ServiceUnavailableError {
+  constructor(target: string, hint: string, options?: { cause?: unknown }) {
+    super('database', target, hint, options);
     this.name = 'DatabaseUnavailableError';
   }
 }

@@ -420,3 +420,51 @@ export class PostgresDatabase implements Database {
     await this.pool.end();
   }
 }
+
+/**
+ * Drops a replication slot once its connector has let go of it. Deleting a Debezium connector
+ * leaves its slot, which keeps WAL forever and blocks DROP DATABASE (STACK-NOTES).
+ */
+export async function dropReplicationSlot(url: string, slotName: string, timeoutMs = 30_000): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ active: boolean; active_pid: number | null }>(
+        'SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = $1',
+        [slotName],
+      );
+      if (rows.length === 0) return false;
+      if (!rows[0].active) {
+        try {
+          await client.query('SELECT pg_drop_replication_slot($1)', [slotName]);
+          return true;
+        } catch (e) {
+          if ((e as { code?: string }).code !== '55006') throw e; // became active again: wait
+        }
+      } else if (Date.now() > deadline && rows[0].active_pid) {
+        // the connector is gone but its walsender lingers: end it
+        await client.query('SELECT pg_terminate_backend($1)', [rows[0].active_pid]);
+      }
+      if (Date.now() > deadline + 10_000) throw new Error(`replication slot ${slotName} still active after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops a database, disconnecting its sessions (tests and cleanup). */
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  assertIdentifier('database', name);
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

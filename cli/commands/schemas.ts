@@ -1,13 +1,18 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
 
+// `cashflow schemas apply`: registers schemas/avro/*.avsc for our topics, BACKWARD compatible.
 export function register(program: Command): void {
-  program
-    .command('schemas')
-    .description('register the Avro schemas: apply')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      throw new UserFacingError('`schemas` is not available yet (issue 6)', 2);
+  const schemas = program.command('schemas').description('Avro schemas in the registry');
+  schemas
+    .command('apply')
+    .description('register the value schema of every Avro topic (BACKWARD compatibility)')
+    .action(async () => {
+      const { loadConfig } = await import('../../config/config.js');
+      const { topologyFromConfig } = await import('../../topology/topology.js');
+      const { registerSchemas } = await import('../../clients/schema-registry.js');
+      const config = loadConfig();
+      for (const s of await registerSchemas(config, topologyFromConfig(config))) {
+        process.stdout.write(`${s.subject} ${s.record} id=${s.id}\n`);
+      }
     });
 }

@@ -1,13 +1,24 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
 
+// `cashflow topics apply`: creates the topics of topology/ (idempotent).
 export function register(program: Command): void {
-  program
-    .command('topics')
-    .description('create or update the topics of the topology: apply')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      throw new UserFacingError('`topics` is not available yet (issue 6)', 2);
+  const topics = program.command('topics').description('topics of the topology');
+  topics
+    .command('apply')
+    .description('create missing topics and raise partition counts as declared in topology/')
+    .action(async () => {
+      const { loadConfig } = await import('../../config/config.js');
+      const { topologyFromConfig } = await import('../../topology/topology.js');
+      const { applyTopics } = await import('../../topology/apply.js');
+      const { createAdmin } = await import('../../clients/kafka.js');
+      const config = loadConfig();
+      const admin = await createAdmin(config);
+      try {
+        for (const o of await applyTopics(admin, topologyFromConfig(config), config)) {
+          process.stdout.write(`${o.topic} ${o.action} partitions=${o.partitions}\n`);
+        }
+      } finally {
+        await admin.disconnect();
+      }
     });
 }

@@ -1,0 +1,152 @@
+// Kafka clients built from the one configuration: @confluentinc/kafka-javascript's KafkaJS-style
+// API with librdkafka properties. Only commands that talk to Kafka load this module.
+import kafkaJavascript from '@confluentinc/kafka-javascript';
+import type { KafkaJS as KafkaJSTypes } from '@confluentinc/kafka-javascript';
+import type { Config, KafkaConfig } from '../config/config.js';
+import { ComponentError, ServiceUnavailableError } from './errors.js';
+
+const { KafkaJS } = kafkaJavascript;
+
+export type Kafka = KafkaJSTypes.Kafka;
+export type Producer = KafkaJSTypes.Producer;
+export type Consumer = KafkaJSTypes.Consumer;
+export type Admin = KafkaJSTypes.Admin;
+
+export type LibrdkafkaProperties = Record<string, string | number | boolean>;
+
+/** Broker address and security, as librdkafka properties (pure: unit-tested). */
+export function librdkafkaConnection(k: KafkaConfig, clientId: string): LibrdkafkaProperties {
+  const props: LibrdkafkaProperties = {
+    'bootstrap.servers': k.bootstrapServers,
+    'client.id': clientId,
+    'security.protocol': k.securityProtocol,
+  };
+  if (k.securityProtocol.startsWith('sasl')) {
+    const missing = [
+      ['KAFKA_SASL_MECHANISM', k.saslMechanism],
+      ['KAFKA_SASL_USERNAME', k.saslUsername],
+      ['KAFKA_SASL_PASSWORD', k.saslPassword],
+    ].filter(([, v]) => !v).map(([n]) => n);
+    // OAUTHBEARER and GSSAPI take their credentials elsewhere; the usual mechanisms need all three.
+    if (missing.length && !/^(OAUTHBEARER|GSSAPI)$/i.test(k.saslMechanism ?? '')) {
+      throw new ComponentError('kafka', k.bootstrapServers, `KAFKA_SECURITY_PROTOCOL=${k.securityProtocol} needs ${missing.join(', ')}`, false);
+    }
+    props['sasl.mechanisms'] = (k.saslMechanism ?? 'PLAIN').toUpperCase();
+    if (k.saslUsername) props['sasl.username'] = k.saslUsername;
+    if (k.saslPassword) props['sasl.password'] = k.saslPassword;
+  }
+  if (k.securityProtocol.endsWith('ssl') && k.sslCaFile) props['ssl.ca.location'] = k.sslCaFile;
+  return props;
+}
+
+/**
+ * Producer settings for invariant 3: idempotent, acks=all, so a send that resolves is durable
+ * and retries never duplicate. murmur2 keeps partitioning identical to Java clients (Connect).
+ */
+export const PRODUCER_PROPERTIES: LibrdkafkaProperties = {
+  'enable.idempotence': true,
+  acks: -1,
+  'max.in.flight.requests.per.connection': 5,
+  partitioner: 'murmur2_random',
+  'compression.type': 'lz4',
+  'linger.ms': 5,
+};
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** `js.consumer.max.batch.size` (STACK-NOTES: 1000 or more for throughput). */
+  maxBatchSize?: number;
+  fromBeginning?: boolean;
+  extra?: LibrdkafkaProperties;
+}
+
+/** Consumer settings: offsets are committed by the runner after effects are durable. */
+export function consumerProperties(o: ConsumerOptions): LibrdkafkaProperties {
+  return {
+    'group.id': o.groupId,
+    'enable.auto.commit': false,
+    'auto.offset.reset': o.fromBeginning === false ? 'latest' : 'earliest',
+    'partition.assignment.strategy': 'cooperative-sticky',
+    'js.consumer.max.batch.size': o.maxBatchSize ?? 1000,
+    ...o.extra,
+  };
+}
+
+export function createKafka(config: Pick<Config, 'kafka'>, clientId = 'cashflow'): Kafka {
+  return new KafkaJS.Kafka({
+    ...librdkafkaConnection(config.kafka, clientId),
+    kafkaJS: { logLevel: KafkaJS.logLevel.ERROR },
+  } as KafkaJSTypes.CommonConstructorConfig);
+}
+
+function unavailable(config: Pick<Config, 'kafka'>, e: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    'kafka',
+    config.kafka.bootstrapServers,
+    `${(e as Error).message} (is the broker running? \`cashflow stack status\`, KAFKA_BOOTSTRAP_SERVERS)`,
+    { cause: e },
+  );
+}
+
+/** A connected idempotent producer (acks=all). */
+export async function createProducer(
+  config: Pick<Config, 'kafka'>,
+  options: { clientId?: string; extra?: LibrdkafkaProperties } = {},
+): Promise<Producer> {
+  const producer = createKafka(config, options.clientId).producer({
+    ...PRODUCER_PROPERTIES,
+    ...options.extra,
+  } as KafkaJSTypes.ProducerConstructorConfig);
+  try {
+    await producer.connect();
+  } catch (e) {
+    throw unavailable(config, e);
+  }
+  return producer;
+}
+
+/** A connected consumer without auto-commit. */
+export async function createConsumer(
+  config: Pick<Config, 'kafka'>,
+  options: ConsumerOptions & { clientId?: string },
+): Promise<Consumer> {
+  const consumer = createKafka(config, options.clientId).consumer(
+    consumerProperties(options) as KafkaJSTypes.ConsumerConstructorConfig,
+  );
+  try {
+    await consumer.connect();
+  } catch (e) {
+    throw unavailable(config, e);
+  }
+  return consumer;
+}
+
+/** A connected admin client. */
+export async function createAdmin(config: Pick<Config, 'kafka'>, clientId = 'cashflow-admin'): Promise<Admin> {
+  const admin = createKafka(config, clientId).admin();
+  try {
+    await admin.connect();
+  } catch (e) {
+    throw unavailable(config, e);
+  }
+  return admin;
+}
+
+/** Raises a topic's partition count (the KafkaJS-style admin has no createPartitions). */
+export async function createPartitions(
+  config: Pick<Config, 'kafka'>,
+  topic: string,
+  totalPartitions: number,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const client = kafkaJavascript.AdminClient.create(
+    librdkafkaConnection(config.kafka, 'cashflow-admin') as Parameters<typeof kafkaJavascript.AdminClient.create>[0],
+  );
+  try {
+    await new Promise<void>((resolve, reject) =>
+      client.createPartitions(topic, totalPartitions, timeoutMs, (err) => (err ? reject(err) : resolve())),
+    );
+  } finally {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,229 @@
+// Schema registry client and the Avro codec of our topics (Confluent wire format: magic byte 0,
+// 4-byte schema id, Avro binary). Encoding uses our .avsc directly; decoding resolves the
+// writer's schema (fetched once per id) to ours, so BACKWARD-compatible evolution just works.
+import registryLib from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import type { Config } from '../config/config.js';
+import { avroSchema, avroType } from '../schemas/avro.js';
+import type {
+  ContractCashflows,
+  ContractTerms,
+  DeadLetter,
+  JobChunk,
+  JobEvent,
+  MarketObservation,
+  RecalcRequest,
+  RecordName,
+} from '../schemas/types.js';
+import type { TopicId, Topology } from '../topology/topology.js';
+import { ComponentError, ComponentRequestError, ServiceUnavailableError, redactUrl } from './errors.js';
+import { requestJson } from './http.js';
+
+const { SchemaRegistry, SchemaType } = registryLib;
+export type SchemaRegistryClient = InstanceType<typeof SchemaRegistry>;
+
+/** Value type of each of our Avro topics (checked against the topology in the tests). */
+export interface TopicValues {
+  contractTerms: ContractTerms;
+  marketObservations: MarketObservation;
+  recalcRequests: RecalcRequest;
+  contractCashflows: ContractCashflows;
+  deadLetter: DeadLetter;
+  jobs: JobChunk;
+  jobEvents: JobEvent;
+}
+export type AvroTopicId = keyof TopicValues & TopicId;
+
+export const AVRO_TOPICS: readonly AvroTopicId[] = [
+  'contractTerms',
+  'marketObservations',
+  'recalcRequests',
+  'contractCashflows',
+  'deadLetter',
+  'jobs',
+  'jobEvents',
+];
+
+const HINT = 'is the schema registry running? `cashflow stack status`, SCHEMA_REGISTRY_URL';
+
+/** Registry base URL without credentials, and the credentials from its user info. */
+function registryTarget(url: string): { host: string; auth?: { username: string; password: string } } {
+  const u = new URL(url);
+  const auth = u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
+  u.username = '';
+  u.password = '';
+  return { host: u.toString().replace(/\/$/, ''), auth };
+}
+
+export function createSchemaRegistry(config: Pick<Config, 'schemaRegistryUrl'>): SchemaRegistryClient {
+  const { host, auth } = registryTarget(config.schemaRegistryUrl);
+  return new SchemaRegistry({ host, auth, clientId: 'cashflow', retry: { retries: 3 } });
+}
+
+function registryError(url: string, e: unknown): ComponentError {
+  if (e instanceof ComponentError) return e;
+  const status = (e as { status?: number }).status;
+  const message = (e as Error).message ?? String(e);
+  if (status === undefined || status >= 500) return new ServiceUnavailableError('schema-registry', redactUrl(url), `${message} (${HINT})`, { cause: e });
+  return new ComponentRequestError('schema-registry', redactUrl(url), status, message, { cause: e });
+}
+
+export interface RegisteredSubject {
+  topic: string;
+  subject: string;
+  record: RecordName;
+  id: number;
+}
+
+/**
+ * Registers the value schema of every Avro topic under `<topic>-value` with BACKWARD
+ * compatibility. The subject's level is set first: Apicurio answers NONE for a subject
+ * without its own config, and the library refuses to register unless it reads BACKWARD.
+ */
+export async function registerSchemas(
+  config: Pick<Config, 'schemaRegistryUrl'>,
+  topology: Topology,
+  registry: SchemaRegistryClient = createSchemaRegistry(config),
+): Promise<RegisteredSubject[]> {
+  const out: RegisteredSubject[] = [];
+  for (const topic of topology.topics) {
+    if (topic.value.format !== 'avro') continue;
+    const subject = topology.valueSubject(topic.id);
+    await requestJson('schema-registry', 'PUT', `${config.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`, {
+      compatibility: 'BACKWARD',
+    }, { contentType: 'application/vnd.schemaregistry.v1+json' });
+    try {
+      const { id } = await registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(avroSchema(topic.value.record)) },
+        { subject },
+      );
+      out.push({ topic: topic.name, subject, record: topic.value.record, id });
+    } catch (e) {
+      throw registryError(config.schemaRegistryUrl, e);
+    }
+  }
+  return out;
+}
+
+/** What the codec needs from a registry (an interface, so tests can fake it). */
+export interface RegistryLookup {
+  getLatestSchemaId(subject: string): Promise<number>;
+  getSchema(id: number): Promise<unknown>;
+}
+
+export class AvroEncodeError extends Error {
+  readonly retriable = false;
+  constructor(
+    readonly topic: string,
+    readonly paths: string[],
+  ) {
+    super(`value for ${topic} does not match its Avro schema at ${paths.join(', ') || '(root)'}`);
+    this.name = 'AvroEncodeError';
+  }
+}
+
+export class AvroDecodeError extends Error {
+  readonly retriable = false;
+  constructor(
+    readonly topic: string,
+    reason: string,
+  ) {
+    super(`cannot decode a message of ${topic}: ${reason}`);
+    this.name = 'AvroDecodeError';
+  }
+}
+
+/** Encodes and decodes our topics' values in the Confluent wire format. */
+export class AvroCodec {
+  private readonly ids = new Map<AvroTopicId, Promise<number>>();
+  private readonly readers = new Map<string, Promise<avro.Type | avro.Resolver>>();
+
+  constructor(
+    private readonly registry: RegistryLookup,
+    private readonly topology: Topology,
+  ) {}
+
+  private record(topic: AvroTopicId): RecordName {
+    const value = this.topology.topic(topic).value;
+    if (value.format !== 'avro') throw new Error(`${topic} is not an Avro topic`);
+    return value.record;
+  }
+
+  /** The registry id of the topic's current value schema (fetched once). */
+  schemaId(topic: AvroTopicId): Promise<number> {
+    let id = this.ids.get(topic);
+    if (!id) {
+      id = this.registry.getLatestSchemaId(this.topology.valueSubject(topic)).catch((e) => {
+        this.ids.delete(topic);
+        throw e;
+      });
+      this.ids.set(topic, id);
+    }
+    return id;
+  }
+
+  /** A synchronous encoder for hot loops (the schema id is resolved once). */
+  async encoder<T extends AvroTopicId>(topic: T): Promise<(value: TopicValues[T]) => Buffer> {
+    const id = await this.schemaId(topic);
+    const type = avroType(this.record(topic));
+    const name = this.topology.topic(topic).name;
+    return (value) => {
+      let body: Buffer;
+      try {
+        body = type.toBuffer(value);
+      } catch {
+        const paths: string[] = [];
+        type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) });
+        throw new AvroEncodeError(name, paths);
+      }
+      const header = Buffer.alloc(5);
+      header.writeUInt8(0, 0);
+      header.writeUInt32BE(id, 1);
+      return Buffer.concat([header, body]);
+    };
+  }
+
+  async encode<T extends AvroTopicId>(topic: T, value: TopicValues[T]): Promise<Buffer> {
+    return (await this.encoder(topic))(value);
+  }
+
+  async decode<T extends AvroTopicId>(topic: T, message: Buffer): Promise<TopicValues[T]> {
+    const name = this.topology.topic(topic).name;
+    if (message.length < 5 || message.readUInt8(0) !== 0) throw new AvroDecodeError(name, 'not in the Confluent wire format');
+    const id = message.readUInt32BE(1);
+    const reader = avroType(this.record(topic));
+    const key = `${topic}:${id}`;
+    let resolver = this.readers.get(key);
+    if (!resolver) {
+      resolver = (async () => {
+        const ours = await this.schemaId(topic).catch(() => -1);
+        if (id === ours) return reader;
+        const writer = await this.registry.getSchema(id);
+        // The library returns an avsc Type (maybe of its own avsc copy): go through its schema.
+        const schema = typeof (writer as { schema?: unknown }).schema === 'function' ? (writer as avro.Type).schema() : writer;
+        const writerType = avro.Type.forSchema(schema as avro.Schema);
+        return reader.createResolver(writerType);
+      })();
+      resolver.catch(() => this.readers.delete(key));
+      this.readers.set(key, resolver);
+    }
+    const r = await resolver;
+    try {
+      return (r === reader ? reader.fromBuffer(message.subarray(5)) : reader.fromBuffer(message.subarray(5), r as avro.Resolver)) as TopicValues[T];
+    } catch (e) {
+      throw new AvroDecodeError(name, (e as Error).message);
+    }
+  }
+}
+
+/** A codec over the configured registry. */
+export function createAvroCodec(config: Pick<Config, 'schemaRegistryUrl'>, topology: Topology): AvroCodec {
+  const registry = createSchemaRegistry(config);
+  return new AvroCodec(
+    {
+      getLatestSchemaId: (subject) => registry.getLatestSchemaId(subject).catch((e) => Promise.reject(registryError(config.schemaRegistryUrl, e))),
+      getSchema: (id) => registry.getSchema(id).catch((e) => Promise.reject(registryError(config.schemaRegistryUrl, e))),
+    },
+    topology,
+  );
+}
