@@ -9,6 +9,7 @@ import type { TermIssue } from './errors.js';
 import type { RiskFactorObserver } from './observer.js';
 import type { ContractEvent, EventType } from './events.js';
 import type { StateSpace } from './states.js';
+import type { ContractResolver } from './composite.js';
 
 export interface ContractContext {
   readonly terms: ContractTerms;
@@ -20,6 +21,10 @@ export interface ContractContext {
   readonly yearFraction: YearFraction;
   readonly businessDay: BusinessDayAdjuster;
   readonly observer: RiskFactorObserver;
+  /** Terms of contracts referenced by id (composite types; see composite.ts computeChild). */
+  readonly resolver?: ContractResolver;
+  /** Ids of the composite contracts this one is computed for (cycle detection). */
+  readonly referenceChain?: readonly string[];
   /** Projection horizon (`to`), undefined = the contract's own end. */
   readonly to: Instant | undefined;
   /** The event order of the type (same-day ranks). */
@@ -30,6 +35,11 @@ export interface ContractContext {
   events: readonly ContractEvent[];
   /** Index of the event being evaluated. */
   index: number;
+  /**
+   * Full (not horizon-trimmed) schedule dates a type keeps for its functions, e.g. the PR dates
+   * up to maturity that the annuity amount needs (calculation times, ascending).
+   */
+  schedules: Partial<Record<EventType, number[]>>;
 }
 
 /** POF_xx_TYPE: the payoff of an event, from the states before it. */

@@ -12,6 +12,7 @@ import { ContractEvent, DEFAULT_EVENT_ORDER, type EventType } from './events.js'
 import { StateSpace } from './states.js';
 import type { ContractContext, ContractType } from './contract-type.js';
 import { contractTypes } from './contracts/registry.js';
+import type { ContractResolver } from './composite.js';
 
 /** R(CNTRL) (spec "Contract Role Sign Convention"). */
 export const ROLE_SIGN: Readonly<Record<string, number>> = {
@@ -22,6 +23,10 @@ export interface ComputeOptions {
   /** Horizon handed to the schedule (not an output filter). */
   to?: Instant;
   observer?: RiskFactorObserver;
+  /** Terms of contracts referenced by id from a contractStructure (composite types). */
+  resolver?: ContractResolver;
+  /** Ids of the composite contracts computing this one (set by engine/composite.ts: cycle detection). */
+  referenceChain?: readonly string[];
 }
 
 /** A validated contract, ready to compute (terms parsed once). */
@@ -101,6 +106,8 @@ export function contextOf(p: PreparedContract, options: ComputeOptions = {}): Co
     yearFraction: yearFractionFor(t.dayCountConvention ?? 'A365', t.maturityDate, calendar),
     businessDay,
     observer: options.observer ?? emptyObserver,
+    resolver: options.resolver,
+    referenceChain: options.referenceChain,
     to: options.to,
     order,
     event: identity
@@ -108,6 +115,7 @@ export function contextOf(p: PreparedContract, options: ComputeOptions = {}): Co
       : (time, type) => new ContractEvent(businessDay.shiftEventTime(time), type, businessDay.shiftCalcTime(time), time, order[type], currency),
     events: [],
     index: 0,
+    schedules: {},
   };
 }
 

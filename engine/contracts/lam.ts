@@ -52,16 +52,32 @@ export function maturityLAM(t: ContractTerms): number {
   return shiftEndOfMonth(eomApplies(t.endOfMonthConvention ?? 'SD', anchor, c), addCycles(anchor, c, Math.max(0, Math.min(n - 1, 100_000))));
 }
 
-/** The amortizer schedule: IED, PR = S(PRANX, PRCL, Md) without Md, MD, IP/IPCI, IPCB, RR/RRF, FP, SC, PRD, TD. */
-export function amortizerSchedule(ctx: ContractContext, md: number, withPRF: boolean): ContractEvent[] {
+/**
+ * The amortizer schedule: IED, PR = S(PRANX, PRCL, Md) without Md, MD, IP/IPCI, IPCB, RR/RRF,
+ * FP, SC, PRD, TD. NAM and ANN (`variant`) also pay interest at every PR date (spec NAM IP
+ * schedule); ANN adds PRF events (annuity fixing) with each RR and, without PRNXT, the day
+ * before the first redemption when that is after the IED.
+ */
+export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LAM' | 'NAM' | 'ANN'): ContractEvent[] {
   const t = ctx.terms;
   const out: ContractEvent[] = [ctx.event(t.initialExchangeDate!, 'IED')];
   if (t.purchaseDate !== undefined) out.push(ctx.event(t.purchaseDate, 'PRD'));
   const prAnchor = principalAnchor(t);
   const prDates = cycleSchedule(prAnchor, t.cycleOfPrincipalRedemption, md, t.endOfMonthConvention ?? 'SD', false);
-  for (let i = 0; i < prDates.length; i++) if (prDates[i] < md) out.push(ctx.event(prDates[i], 'PR'));
-  if (withPRF && t.nextPrincipalRedemptionPayment === undefined) out.push(ctx.event(prAnchor - 86_400_000, 'PRF'));
-  pushInterestSchedule(ctx, out, md);
+  const prCalc: number[] = [];
+  for (let i = 0; i < prDates.length; i++)
+    if (prDates[i] < md) {
+      const e = ctx.event(prDates[i], 'PR');
+      out.push(e);
+      prCalc.push(e.calcTime);
+    }
+  prCalc.push(ctx.businessDay.shiftCalcTime(md));
+  ctx.schedules.PR = prCalc;
+  const withPRF = variant === 'ANN';
+  if (withPRF && t.nextPrincipalRedemptionPayment === undefined && prAnchor - 86_400_000 > t.initialExchangeDate!)
+    out.push(ctx.event(prAnchor - 86_400_000, 'PRF'));
+  if (variant === 'LAM') pushInterestSchedule(ctx, out, md);
+  else pushNAMInterestSchedule(ctx, out, md, prAnchor, prDates);
   if (t.interestCalculationBase === 'NTL' && (t.cycleOfInterestCalculationBase !== undefined || t.cycleAnchorDateOfInterestCalculationBase !== undefined)) {
     const a = anchorOf(t.cycleAnchorDateOfInterestCalculationBase, t.cycleOfInterestCalculationBase, t.initialExchangeDate!)!;
     const d = cycleSchedule(a, t.cycleOfInterestCalculationBase, md, t.endOfMonthConvention ?? 'SD', false);
@@ -74,6 +90,31 @@ export function amortizerSchedule(ctx: ContractContext, md: number, withPRF: boo
   pushScaling(ctx, out, md);
   out.push(ctx.event(md, 'MD'));
   return finishSchedule(ctx, out);
+}
+
+/** NAM/ANN IP: u = S(r, IPCL, T) with T = PR anchor − PRCL, v = the PR dates and Md (spec NAM schedule). */
+function pushNAMInterestSchedule(ctx: ContractContext, out: ContractEvent[], md: number, prAnchor: number, prDates: readonly number[]): void {
+  const t = ctx.terms;
+  const ced = t.capitalizationEndDate;
+  const seen = new Set<number>();
+  const add = (d: number) => {
+    if (seen.has(d)) return;
+    seen.add(d);
+    if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));
+    else if (d < ced) out.push(ctx.event(d, 'IPCI'));
+  };
+  if (t.cycleOfInterestPayment !== undefined || t.cycleAnchorDateOfInterestPayment !== undefined) {
+    const c = t.cycleOfPrincipalRedemption;
+    const end = c ? addCycles(prAnchor, c, -1) : prAnchor;
+    const r = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!)!;
+    if (r < end) {
+      const u = cycleSchedule(r, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true);
+      for (let i = 0; i < u.length; i++) add(u[i]);
+    }
+  }
+  for (let i = 0; i < prDates.length; i++) if (prDates[i] < md) add(prDates[i]);
+  add(md);
+  if (ced !== undefined && !seen.has(ced)) out.push(ctx.event(ced, 'IPCI'));
 }
 
 // ---- states ----
@@ -221,7 +262,7 @@ export const LAM: ContractType = {
   requiredTerms: [...APPLICABILITY.LAM.required, 'statusDate'],
   validate: validateLAM,
   dependencies: dependenciesPAM,
-  schedule: (ctx) => amortizerSchedule(ctx, maturityLAM(ctx.terms), false),
+  schedule: (ctx) => amortizerSchedule(ctx, maturityLAM(ctx.terms), 'LAM'),
   initialize: initializeLAM,
   payoff: { IED: POF_IED_PAM, PR: POF_PR_LAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM },
   transition: AMORTIZER_TRANSITIONS,

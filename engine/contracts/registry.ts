@@ -3,8 +3,12 @@
 import type { ContractType } from '../contract-type.js';
 import { PAM } from './pam.js';
 import { LAM } from './lam.js';
+import { NAM } from './nam.js';
+import { ANN } from './ann.js';
 
 export const contractTypes: Readonly<Record<string, ContractType>> = {
   PAM,
   LAM,
+  NAM,
+  ANN,
 };

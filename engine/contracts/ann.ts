@@ -1,0 +1,93 @@
+// ANN: Annuity (spec section "ANN: Annuity"). Like NAM, with the payment Prnxt derived as the
+// annuity amount, recomputed at rate resets (RR) and fixings (PRF). The annuity is computed in
+// closed form in O(n): A = (Nt + Ipac) / Σ_k Π_{j≤k} 1 / (1 + Ipnr·Y(t_{j−1}, t_j)).
+import type { ContractContext, ContractType } from '../contract-type.js';
+import type { ContractEvent } from '../events.js';
+import type { StateSpace } from '../states.js';
+import type { ContractTerms } from '../terms/terms.js';
+import type { TermIssue } from '../errors.js';
+import { APPLICABILITY } from '../terms/dictionary.js';
+import { resetRate } from './common.js';
+import { dependenciesPAM, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM } from './pam.js';
+import {
+  AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, STF_IED_LAM, accrueOnBase, amortizerSchedule, initializeAmortizer, validateAmortizer,
+} from './lam.js';
+import { POF_PR_NAM, STF_PR_NAM, maturityNAM } from './nam.js';
+
+/**
+ * The annuity amount at time t: the level payment on the remaining redemption dates (≥ t, up
+ * to Md) that repays Nt + Ipac outstanding at `from` (the status date), with interest at Ipnr.
+ */
+export function annuityAmount(ctx: ContractContext, from: number, t: number, outstanding: number, rate: number): number {
+  const dates = ctx.schedules.PR ?? [];
+  let discount = 1;
+  let sum = 0;
+  let prev = from;
+  for (let i = 0; i < dates.length; i++) {
+    const d = dates[i];
+    if (d < t) continue;
+    discount /= 1 + rate * ctx.yearFraction(prev, d);
+    sum += discount;
+    prev = d;
+  }
+  const a = sum > 0 ? outstanding / sum : outstanding;
+  return Number.isFinite(a) ? a : 0;
+}
+
+function reannuitize(ev: ContractEvent, s: StateSpace, ctx: ContractContext, from: number, outstanding: number): void {
+  s.nextPrincipalRedemptionPayment = annuityAmount(ctx, from, ev.calcTime, outstanding, s.nominalInterestRate);
+}
+
+/** STF_IED_ANN: STF_IED_LAM, then without PRNXT the annuity amount from the IED. */
+function STF_IED_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  STF_IED_LAM(ev, s, ctx);
+  if (ctx.terms.nextPrincipalRedemptionPayment === undefined) reannuitize(ev, s, ctx, s.statusDate, s.notionalPrincipal + s.accruedInterest);
+}
+
+/** STF_PRF_ANN: the annuity amount from the last status date, then accrue. */
+function STF_PRF_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  reannuitize(ev, s, ctx, s.statusDate, s.notionalPrincipal + s.accruedInterest);
+  accrueOnBase(ev, s, ctx);
+}
+
+/** STF_RR_ANN: STF_RR_LAM, then Prnxt = the annuity amount at the new rate. */
+function STF_RR_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  const from = s.statusDate, outstanding = s.notionalPrincipal + s.accruedInterest;
+  accrueOnBase(ev, s, ctx);
+  s.nominalInterestRate = resetRate(ev, s, ctx);
+  reannuitize(ev, s, ctx, from, outstanding);
+}
+
+/** STF_RRF_ANN: STF_RRF_LAM, then Prnxt = the annuity amount at RRNXT. */
+function STF_RRF_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  const from = s.statusDate, outstanding = s.notionalPrincipal + s.accruedInterest;
+  accrueOnBase(ev, s, ctx);
+  s.nominalInterestRate = ctx.terms.nextResetRate!;
+  reannuitize(ev, s, ctx, from, outstanding);
+}
+
+function initializeANN(ctx: ContractContext, s: StateSpace): void {
+  const t = ctx.terms;
+  initializeAmortizer(ctx, s, maturityNAM(t, ctx.yearFraction));
+  if (t.nextPrincipalRedemptionPayment !== undefined) s.nextPrincipalRedemptionPayment = ctx.roleSign * t.nextPrincipalRedemptionPayment;
+  else if (t.initialExchangeDate! <= t.statusDate!)
+    s.nextPrincipalRedemptionPayment = annuityAmount(ctx, s.statusDate, s.statusDate, s.notionalPrincipal + s.accruedInterest, s.nominalInterestRate);
+}
+
+function validateANN(t: ContractTerms, issues: TermIssue[]): void {
+  validateAmortizer(t, issues);
+  if (t.maturityDate === undefined && t.amortizationDate === undefined && t.nextPrincipalRedemptionPayment === undefined)
+    issues.push({ term: 'maturityDate', reason: 'required unless amortizationDate or nextPrincipalRedemptionPayment is given' });
+}
+
+export const ANN: ContractType = {
+  contractType: 'ANN',
+  requiredTerms: [...APPLICABILITY.ANN.required, 'statusDate'],
+  validate: validateANN,
+  dependencies: dependenciesPAM,
+  schedule: (ctx) => amortizerSchedule(ctx, maturityNAM(ctx.terms, ctx.yearFraction), 'ANN'),
+  initialize: initializeANN,
+  payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM },
+  transition: { ...AMORTIZER_TRANSITIONS, IED: STF_IED_ANN, PR: STF_PR_NAM, PRF: STF_PRF_ANN, RR: STF_RR_ANN, RRF: STF_RRF_ANN },
+  reportedStates: ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
+};
