@@ -4,6 +4,7 @@
 import { parseTermsInto, type RawTerms } from './terms/terms.js';
 import { contractTypeOf } from './engine.js';
 import type { TermIssue } from './errors.js';
+import { structureDependencies } from './composite.js';
 
 export function dependenciesOf(raw: RawTerms): Set<string> {
   const issues: TermIssue[] = [];
@@ -18,5 +19,7 @@ export function dependenciesOf(raw: RawTerms): Set<string> {
       if (typeof v === 'string') out.add(v);
     }
   }
+  // composite types: referenced contract ids, MOC underlyings, the inline children's codes
+  if (terms.contractStructure !== undefined) structureDependencies(terms, out);
   return out;
 }

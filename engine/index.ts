@@ -1,6 +1,10 @@
 // Public API of the ACTUS engine: pure, deterministic, no I/O.
 export { computeEvents, prepareContract, evaluate, contractTypeOf, ROLE_SIGN, type ComputeOptions, type PreparedContract } from './engine.js';
 export { dependenciesOf } from './dependencies.js';
+export {
+  emptyResolver, resolverOf, parseContractStructure, structureOf, referencesOf, computeChild, validateStructure, structureDependencies,
+  type ContractResolver, type ContractReference, type ChildResult, type ChildOverrides, type StructureRules,
+} from './composite.js';
 export { InvalidTermsError, ComputationError, isEngineError, type TermIssue, type EngineError } from './errors.js';
 export { ContractEvent, type EventType } from './events.js';
 export { StateSpace } from './states.js';

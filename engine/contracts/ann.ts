@@ -15,17 +15,18 @@ import {
 import { POF_PR_NAM, STF_PR_NAM, maturityNAM } from './nam.js';
 
 /**
- * The annuity amount at time t: the level payment on the remaining redemption dates (≥ t, up
- * to Md) that repays Nt + Ipac outstanding at `from` (the status date), with interest at Ipnr.
+ * The annuity amount at time t: the level payment on the remaining redemption dates (after t,
+ * or at t when `includeT`, up to Md) that repays Nt + Ipac outstanding at `from` (the status
+ * date), with interest at Ipnr.
  */
-export function annuityAmount(ctx: ContractContext, from: number, t: number, outstanding: number, rate: number): number {
+export function annuityAmount(ctx: ContractContext, from: number, t: number, outstanding: number, rate: number, includeT = true): number {
   const dates = ctx.schedules.PR ?? [];
   let discount = 1;
   let sum = 0;
   let prev = from;
   for (let i = 0; i < dates.length; i++) {
     const d = dates[i];
-    if (d < t) continue;
+    if (d < t || (d === t && !includeT)) continue;
     discount /= 1 + rate * ctx.yearFraction(prev, d);
     sum += discount;
     prev = d;
@@ -34,8 +35,9 @@ export function annuityAmount(ctx: ContractContext, from: number, t: number, out
   return Number.isFinite(a) ? a : 0;
 }
 
+/** Prnxt = the annuity amount; a PR on the event's own date counts only if it comes after the event. */
 function reannuitize(ev: ContractEvent, s: StateSpace, ctx: ContractContext, from: number, outstanding: number): void {
-  s.nextPrincipalRedemptionPayment = annuityAmount(ctx, from, ev.calcTime, outstanding, s.nominalInterestRate);
+  s.nextPrincipalRedemptionPayment = annuityAmount(ctx, from, ev.calcTime, outstanding, s.nominalInterestRate, ctx.order.PR > ev.rank);
 }
 
 /** STF_IED_ANN: STF_IED_LAM, then without PRNXT the annuity amount from the IED. */

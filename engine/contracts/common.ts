@@ -42,11 +42,14 @@ export function observe(ctx: ContractContext, code: string | undefined, t: Insta
   return v;
 }
 
-/** The new rate of a reset: min(max(Ipnr + Δr, RRLF), RRLC), Δr capped/floored by RRPC/RRPF (STF_RR_PAM). */
-export function resetRate(ev: ContractEvent, s: StateSpace, ctx: ContractContext): number {
+/**
+ * The new rate of a reset: min(max(Ipnr + Δr, RRLF), RRLC), Δr capped/floored by RRPC/RRPF
+ * (STF_RR_PAM); `spread` is RRSP, or ARRATE_i for LAX (STF_RR_LAX).
+ */
+export function resetRate(ev: ContractEvent, s: StateSpace, ctx: ContractContext, spread: number = ctx.terms.rateSpread ?? 0): number {
   const t = ctx.terms;
   const o = observe(ctx, t.marketObjectCodeOfRateReset, ev.scheduleTime);
-  let dr = o * (t.rateMultiplier ?? 1) + (t.rateSpread ?? 0) - s.nominalInterestRate;
+  let dr = o * (t.rateMultiplier ?? 1) + spread - s.nominalInterestRate;
   if (t.periodFloor !== undefined && dr < t.periodFloor) dr = t.periodFloor;
   if (t.periodCap !== undefined && dr > t.periodCap) dr = t.periodCap;
   let r = s.nominalInterestRate + dr;
@@ -74,6 +77,25 @@ export function pushSchedule(
 ): void {
   const dates = schedule(anchor, cycle, end, ctx.terms.endOfMonthConvention ?? 'SD', includeEnd);
   for (let i = 0; i < dates.length; i++) out.push(ctx.event(dates[i], type));
+}
+
+/** IP events at `dates`, those up to IPCED as IPCI, plus IPCI at IPCED (spec PAM IPCI schedule). */
+export function pushInterestDates(ctx: ContractContext, out: ContractEvent[], dates: readonly Instant[]): void {
+  const ced = ctx.terms.capitalizationEndDate;
+  for (let i = 0; i < dates.length; i++) {
+    const d = dates[i];
+    if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));
+    else if (d < ced) out.push(ctx.event(d, 'IPCI'));
+  }
+  if (ced !== undefined) out.push(ctx.event(ced, 'IPCI'));
+}
+
+/** IPCB events S(IPCBANX, IPCBCL, end) when the interest calculation base is NTL (spec LAM schedule). */
+export function pushInterestCalculationBase(ctx: ContractContext, out: ContractEvent[], end: Instant): void {
+  const t = ctx.terms;
+  if (t.interestCalculationBase !== 'NTL' || (t.cycleOfInterestCalculationBase === undefined && t.cycleAnchorDateOfInterestCalculationBase === undefined)) return;
+  const a = anchorOf(t.cycleAnchorDateOfInterestCalculationBase, t.cycleOfInterestCalculationBase, t.initialExchangeDate!)!;
+  pushSchedule(ctx, out, 'IPCB', a, t.cycleOfInterestCalculationBase, end, false);
 }
 
 /** Rate reset events: S(RRANX, RRCL, end) as RR, the first after SD as RRF when RRNXT is given. */

@@ -107,7 +107,7 @@ function pushNAMInterestSchedule(ctx: ContractContext, out: ContractEvent[], md:
     const c = t.cycleOfPrincipalRedemption;
     const end = c ? addCycles(prAnchor, c, -1) : prAnchor;
     const r = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!)!;
-    if (r < end) {
+    if (r <= end) {
       const u = cycleSchedule(r, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true);
       for (let i = 0; i < u.length; i++) add(u[i]);
     }

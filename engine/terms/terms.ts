@@ -14,6 +14,9 @@ const ALIASES: Record<string, string> = { fixingDays: 'fixingPeriod' };
 
 export type RawTerms = Readonly<Record<string, unknown>>;
 
+/** Enumeration values the test beds spell out in full (arrayFixedVariable FIX / VAR for F / V: lax17). */
+const ENUM_SPELLINGS: Record<string, string> = { FIX: 'F', VAR: 'V' };
+
 function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?: string } {
   const base = def.kind.endsWith('[]') ? def.kind.slice(0, -2) : def.kind;
   if (def.kind.endsWith('[]') && base !== 'ContractReference') {
@@ -46,7 +49,8 @@ function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?:
       return c === undefined ? { error: `malformed period (want e.g. P2D): ${JSON.stringify(v)}` } : { value: c };
     }
     case 'Enum': {
-      const s = typeof v === 'string' ? v.trim() : String(v);
+      let s = typeof v === 'string' ? v.trim() : String(v);
+      if (def.values && !def.values.includes(s) && Object.prototype.hasOwnProperty.call(ENUM_SPELLINGS, s) && def.values.includes(ENUM_SPELLINGS[s])) s = ENUM_SPELLINGS[s];
       return def.values && def.values.includes(s)
         ? { value: s }
         : { error: `unknown value ${JSON.stringify(v)} (allowed: ${(def.values ?? []).join(', ')})` };

@@ -63,3 +63,32 @@ export function schedule(
   if (includeEnd) out.push(end);
   return out;
 }
+
+/** The cycle of segment i of an array schedule: per anchor when the lengths match, else the first for all (spec). */
+export function arrayCycle(cycles: readonly Cycle[] | undefined, n: number, i: number): Cycle | undefined {
+  if (cycles === undefined || cycles.length === 0) return undefined;
+  return cycles.length === n ? cycles[i] : cycles[0];
+}
+
+/**
+ * Array schedule (spec "Array Schedule"): S(s_i, c_i, s_{i+1}) per anchor s_i, the last one
+ * up to `end` (included only when `includeEnd`). `segment` receives the index i of each date.
+ */
+export function arraySchedule(
+  anchors: readonly Instant[],
+  cycles: readonly Cycle[] | undefined,
+  end: Instant,
+  eom: EndOfMonthConvention,
+  includeEnd: boolean,
+  segment: number[] = [],
+): Instant[] {
+  const out: Instant[] = [];
+  const n = anchors.length;
+  for (let i = 0; i < n; i++) {
+    const last = i === n - 1;
+    const before = out.length;
+    schedule(anchors[i], arrayCycle(cycles, n, i), last ? end : anchors[i + 1], eom, last && includeEnd, out);
+    for (let k = before; k < out.length; k++) segment.push(i);
+  }
+  return out;
+}
