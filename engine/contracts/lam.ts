@@ -114,7 +114,7 @@ function pushNAMInterestSchedule(ctx: ContractContext, out: ContractEvent[], md:
   }
   for (let i = 0; i < prDates.length; i++) if (prDates[i] < md) add(prDates[i]);
   add(md);
-  if (ced !== undefined && !seen.has(ced)) out.push(ctx.event(ced, 'IPCI'));
+  if (ced !== undefined) out.push(ctx.event(ced, 'IPCI'));
 }
 
 // ---- states ----

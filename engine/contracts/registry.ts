@@ -5,10 +5,12 @@ import { PAM } from './pam.js';
 import { LAM } from './lam.js';
 import { NAM } from './nam.js';
 import { ANN } from './ann.js';
+import { LAX } from './lax.js';
 
 export const contractTypes: Readonly<Record<string, ContractType>> = {
   PAM,
   LAM,
   NAM,
   ANN,
+  LAX,
 };
