@@ -425,8 +425,10 @@ export class PostgresDatabase implements Database {
  * Drops a replication slot once its connector has let go of it. Deleting a Debezium connector
  * leaves its slot, which keeps WAL forever and blocks DROP DATABASE (STACK-NOTES).
  */
-export async function dropReplicationSlot(url: string, slotName: string, timeoutMs = 30_000): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url });
+export async function dropReplicationSlot(serverUrl: string, slotName: string, timeoutMs = 30_000): Promise<boolean> {
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres'; // slots are per cluster; the database of the URL may be gone
+  const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
     const deadline = Date.now() + timeoutMs;

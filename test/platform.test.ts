@@ -4,7 +4,7 @@
 // on its CDC topic. Everything created is removed at the end.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnectClient } from '../clients/connect.js';
+import { createConnectClient, type ConnectClient } from '../clients/connect.js';
 import { requestJson } from '../clients/http.js';
 import { createAdmin, createConsumer, type Admin, type Consumer } from '../clients/kafka.js';
 import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
@@ -14,30 +14,39 @@ import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../db/postg
 import type { ContractCashflows } from '../schemas/types.js';
 import { applyTopics } from '../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
+import { testEnv } from './env/index.js';
 
 const run = randomBytes(4).toString('hex');
-const server = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = `cashflow_it_${run}`;
-const config: Config = loadConfig({
-  ...process.env,
-  DATABASE_DIALECT: 'postgres',
-  DATABASE_URL: Object.assign(new URL(server), { pathname: `/${dbName}` }).toString(),
-});
-const topology: Topology = buildTopology({ ...cdcSource(config), prefix: `it${run}.` });
-const connector: SourceConnector = postgresConnector(config, topology, {
-  name: `cashflow-it-${run}`,
-  slotName: `cashflow_it_${run}`,
-  publicationName: `cashflow_it_${run}`,
-});
-const connect = createConnectClient(config);
 const groupId = `it${run}.platform-test`;
-
+let server: string;
+let config: Config;
+let topology: Topology;
+let connector: SourceConnector;
+let connect: ConnectClient;
 let db: PostgresDatabase;
 let admin: Admin | undefined;
 let consumer: Consumer | undefined;
 let subjects: RegisteredSubject[] = [];
 
 beforeAll(async () => {
+  const env = await testEnv(); // the local stack, or containers with CASHFLOW_TEST_ENV=docker
+  server = env.postgresUrl;
+  const databaseUrl = Object.assign(new URL(server), { pathname: `/${dbName}` });
+  config = loadConfig({ ...process.env, DATABASE_DIALECT: 'postgres', DATABASE_URL: databaseUrl.toString() });
+  topology = buildTopology({ ...cdcSource(config), prefix: `it${run}.` });
+  // Connect may reach PostgreSQL under another name than we do (a container name under Docker).
+  const fromConnect = Object.assign(new URL(databaseUrl), {
+    hostname: env.postgresFromConnect.host,
+    port: String(env.postgresFromConnect.port),
+  });
+  connector = postgresConnector(config, topology, {
+    name: `cashflow-it-${run}`,
+    slotName: `cashflow_it_${run}`,
+    publicationName: `cashflow_it_${run}`,
+    databaseUrl: fromConnect.toString(),
+  });
+  connect = createConnectClient(config);
   db = new PostgresDatabase(config.database.url);
 });
 
@@ -51,6 +60,7 @@ afterAll(async () => {
     }
   };
   await attempt('consumer', async () => consumer?.disconnect());
+  if (!config) return; // the environment never came up: nothing was created
   await attempt('connector', () => connect.deleteConnector(connector.name));
   await attempt('slot', () => dropReplicationSlot(server, connector.slotName!));
   await attempt('database client', () => db.close());

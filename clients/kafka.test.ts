@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import { ComponentError } from './errors.js';
+import { consumerProperties, librdkafkaConnection, PRODUCER_PROPERTIES } from './kafka.js';
+
+describe('Kafka client settings', () => {
+  it('maps plaintext defaults to bootstrap servers and security protocol only', () => {
+    expect(librdkafkaConnection(loadConfig({}).kafka, 'x')).toEqual({
+      'bootstrap.servers': '127.0.0.1:9092',
+      'client.id': 'x',
+      'security.protocol': 'plaintext',
+    });
+  });
+
+  it('maps SASL_SSL with a password file and a CA file to librdkafka properties', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/cashflow-kafka-test-');
+    writeFileSync(`${dir}/pw`, 's3cret\n');
+    const config = loadConfig({
+      KAFKA_BOOTSTRAP_SERVERS: 'b1:9093,b2:9093',
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_FILE: `${dir}/pw`,
+      KAFKA_SSL_CA_FILE: '/etc/ca.pem',
+    });
+    expect(librdkafkaConnection(config.kafka, 'c')).toEqual({
+      'bootstrap.servers': 'b1:9093,b2:9093',
+      'client.id': 'c',
+      'security.protocol': 'sasl_ssl',
+      'sasl.mechanisms': 'SCRAM-SHA-512',
+      'sasl.username': 'svc',
+      'sasl.password': 's3cret',
+      'ssl.ca.location': '/etc/ca.pem',
+    });
+  });
+
+  it('refuses SASL without credentials, naming the missing variables and the component', () => {
+    const config = loadConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_MECHANISM: 'PLAIN' });
+    expect(() => librdkafkaConnection(config.kafka, 'c')).toThrow(ComponentError);
+    expect(() => librdkafkaConnection(config.kafka, 'c')).toThrow(/kafka .*KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD/);
+  });
+
+  it('produces idempotently with acks=all (invariant 3) and consumes without auto-commit', () => {
+    expect(PRODUCER_PROPERTIES).toMatchObject({ 'enable.idempotence': true, acks: -1 });
+    expect(consumerProperties({ groupId: 'g' })).toMatchObject({
+      'group.id': 'g',
+      'enable.auto.commit': false,
+      'auto.offset.reset': 'earliest',
+    });
+  });
+});
