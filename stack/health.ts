@@ -103,9 +103,10 @@ async function httpCheck(
     }
     return { component, url, answering: true, ...judge(body) };
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code;
-    const detail = cause === 'ECONNREFUSED' ? 'connection refused' : reason(e);
-    return { component, healthy: false, url, detail, answering: cause !== 'ECONNREFUSED' };
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const detail =
+      cause?.code === 'ECONNREFUSED' ? 'connection refused' : (cause?.code ?? cause?.message ?? reason(e));
+    return { component, healthy: false, url, detail, answering: cause?.code !== 'ECONNREFUSED' };
   }
 }
 

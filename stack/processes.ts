@@ -25,7 +25,7 @@ function commandLine(pid: number): string | undefined {
 /** The pid in `pidFile` if that process still runs and is the one we started; else undefined. */
 export function ownedPid(pidFile: string, marker: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]!.trim());
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
   const cmd = commandLine(pid);
   // A zombie (exited, not yet reaped) has an empty command line: not running.
@@ -33,7 +33,17 @@ export function ownedPid(pidFile: string, marker: string): number | undefined {
   return pid;
 }
 
-export function startDetached(spec: LaunchSpec, pidFile: string, logFile: string): number {
+/** The port a process of ours was started for (second line of its pid file). */
+export function recordedPort(pidFile: string): number | undefined {
+  try {
+    const port = Number(readFileSync(pidFile, 'utf8').split('\n')[1]);
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function startDetached(spec: LaunchSpec, pidFile: string, logFile: string, port: number): number {
   mkdirSync(dirname(pidFile), { recursive: true });
   mkdirSync(dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
@@ -46,7 +56,7 @@ export function startDetached(spec: LaunchSpec, pidFile: string, logFile: string
     });
     if (child.pid === undefined) throw new Error(`cannot start ${spec.command}`);
     child.unref();
-    writeFileSync(pidFile, `${child.pid}\n`);
+    writeFileSync(pidFile, `${child.pid}\n${port}\n`);
     return child.pid;
   } finally {
     closeSync(out);

@@ -19,7 +19,7 @@ import { checkComponent, postgresUrl, type ComponentHealth } from './health.js';
 import { processComponents, stackLayout, type ProcessComponent, type StackLayout } from './layout.js';
 import { conflictMessage, decide, needsKafka, type Action } from './plan.js';
 import { preparePostgres, registryDatabase } from './postgres.js';
-import { logTail, ownedPid, startDetached } from './processes.js';
+import { logTail, ownedPid, recordedPort, startDetached } from './processes.js';
 import { stackVersions } from './versions.js';
 
 export type Log = (line: string) => void;
@@ -106,6 +106,8 @@ function formatKafkaStorage(layout: StackLayout, log: Log): void {
 export interface UpResult {
   health: ComponentHealth[];
   started: ProcessComponent[];
+  /** Healthy parts this stack did not start: used, never stopped by `down`. */
+  external: ProcessComponent[];
   seconds: number;
   downloaded: boolean;
 }
@@ -120,6 +122,17 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
     launchSpec(c, ports, layout, { version: stackVersions.apicurio, database: registryDatabaseOf(pgUrl) });
   const owned = (c: ProcessComponent) => ownedPid(layout.pidFile(c), spec(c).marker);
 
+  // A process of ours started for other ports is not what this configuration asks for.
+  for (const c of processComponents) {
+    const pid = owned(c);
+    const port = recordedPort(layout.pidFile(c));
+    if (pid !== undefined && port !== portOf(c, ports)) {
+      throw new StackError(
+        c,
+        `runs on port ${port ?? '?'} (pid ${pid}, from an earlier \`stack up\` with other settings), not on ${portOf(c, ports)}: run \`cashflow stack down\` first`,
+      );
+    }
+  }
   // Look first: when everything already answers, `up` downloads, writes and starts nothing.
   const first = await Promise.all(processComponents.map((c) => checkComponent(c, targets)));
   const actions = new Map<ProcessComponent, Action>(
@@ -140,8 +153,10 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   let downloaded = false;
   if (toStart.some((c) => c !== 'redis')) downloaded = await ensureArtifacts(layout, stackVersions, log);
   await preparePostgres(pgUrl, log);
-  writeConfigFiles(layout, ports);
-  mkdirSync(layout.redisData, { recursive: true });
+  if (toStart.length > 0) {
+    writeConfigFiles(layout, ports);
+    mkdirSync(layout.redisData, { recursive: true });
+  }
 
   const pids = new Map<ProcessComponent, number>();
   for (const c of processComponents) {
@@ -150,7 +165,7 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   }
   const start = (c: ProcessComponent) => {
     if (c === 'kafka') formatKafkaStorage(layout, log);
-    const pid = startDetached(spec(c), layout.pidFile(c), layout.logFile(c));
+    const pid = startDetached(spec(c), layout.pidFile(c), layout.logFile(c), portOf(c, ports));
     pids.set(c, pid);
     log(`stack: ${c}: started (pid ${pid}, log ${layout.logFile(c)})`);
   };
@@ -202,7 +217,8 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
       checkComponent(c, config),
     ),
   );
-  return { health, started: toStart, seconds: (Date.now() - t0) / 1000, downloaded };
+  const external = processComponents.filter((c) => actions.get(c) === 'external');
+  return { health, started: toStart, external, seconds: (Date.now() - t0) / 1000, downloaded };
 }
 
 /** All our subjects are BACKWARD compatible (BRIEF.md); set as the registry's global level. */

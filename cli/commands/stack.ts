@@ -46,6 +46,9 @@ export function register(program: Command): void {
       const r = await userFacing(() => stackUp(config, say));
       const hints = [
         r.started.length === 0 ? 'already running: nothing started' : `started: ${r.started.join(', ')}`,
+        ...(r.external.length > 0
+          ? [`in use but not started by this stack (left alone by down): ${r.external.join(', ')}`]
+          : []),
         `stack healthy in ${r.seconds.toFixed(1)} s${r.downloaded ? ' (including downloads)' : ''}`,
         'logs: cashflow stack logs [component]; stop: cashflow stack down',
       ];
