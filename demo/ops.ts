@@ -1,0 +1,216 @@
+// Operational helpers shared by `cashflow recalc`, `state rebuild`, `demo`, `bench pipeline`
+// and the end-to-end tests: progress bars on stderr, paging contract ids out of the database,
+// producing recalc requests, and waiting for consumer groups to catch up with offsets.
+import type { Config } from '../config/config.js';
+import type { Admin, Producer } from '../clients/kafka.js';
+import type { RecalcRequest } from '../schemas/types.js';
+
+// ------------------------------------------------------------------ progress on stderr
+
+export interface Progress {
+  update(value: number, total?: number): void;
+  stop(): void;
+}
+
+/**
+ * A cli-progress bar with rate and ETA on stderr. When stderr is not a terminal it prints a
+ * line every few seconds instead (logs stay readable).
+ */
+export async function progressBar(label: string, total: number, unit = 'items'): Promise<Progress> {
+  const { default: cliProgress } = await import('cli-progress');
+  const started = Date.now();
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label.padEnd(22)} {bar} {percentage}% | {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted} | {duration_formatted}`,
+      stream: process.stderr,
+      hideCursor: false,
+      noTTYOutput: true,
+      notTTYSchedule: 3000,
+      etaBuffer: 50,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(Math.max(total, 1), 0, { rate: '0' });
+  let stopped = false;
+  return {
+    update(value, newTotal) {
+      if (newTotal !== undefined) bar.setTotal(Math.max(newTotal, 1));
+      const seconds = (Date.now() - started) / 1000;
+      bar.update(value, { rate: seconds > 0 ? Math.round(value / seconds).toString() : '0' });
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bar.stop();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ contract ids from the database
+
+/** Number of rows in contracts. */
+export async function countContracts(config: Pick<Config, 'database'>): Promise<number> {
+  return withSql(config, async (q) => Number((await q('SELECT count(*) AS n FROM contracts', []))[0]?.n ?? 0));
+}
+
+/** Every contract id, in pages (keyset pagination: constant cost per page on any table size). */
+export async function* contractIdPages(config: Pick<Config, 'database'>, pageSize = 10_000): AsyncGenerator<string[]> {
+  const { q, dialect, close } = await openSql(config);
+  try {
+    let after = '';
+    for (;;) {
+      const rows =
+        dialect === 'mssql'
+          ? await q('SELECT TOP (@p2) contract_id FROM contracts WHERE contract_id > @p1 ORDER BY contract_id', [after, pageSize])
+          : await q('SELECT contract_id FROM contracts WHERE contract_id > $1 ORDER BY contract_id LIMIT $2', [after, pageSize]);
+      const page = rows.map((r) => String(r.contract_id));
+      if (page.length === 0) return;
+      yield page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1];
+    }
+  } finally {
+    await close();
+  }
+}
+
+type Query = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** One connection of the configured dialect for plain reads (the Database interface has no generic read). */
+export async function openSql(config: Pick<Config, 'database'>): Promise<{ q: Query; dialect: 'postgres' | 'mssql'; close(): Promise<void> }> {
+  if (config.database.dialect === 'mssql') {
+    const { default: mssql } = await import('mssql');
+    const pool = await new mssql.ConnectionPool(config.database.url).connect();
+    return {
+      dialect: 'mssql',
+      q: async (sql, params) => {
+        const r = pool.request();
+        params.forEach((p, i) => r.input(`p${i + 1}`, p));
+        return (await r.query(sql)).recordset as Record<string, unknown>[];
+      },
+      close: () => pool.close(),
+    };
+  }
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: config.database.url });
+  await client.connect();
+  return {
+    dialect: 'postgres',
+    q: async (sql, params) => (await client.query(sql, params)).rows as Record<string, unknown>[],
+    close: () => client.end(),
+  };
+}
+
+export async function withSql<T>(config: Pick<Config, 'database'>, work: (q: Query, dialect: 'postgres' | 'mssql') => Promise<T>): Promise<T> {
+  const c = await openSql(config);
+  try {
+    return await work(c.q, c.dialect);
+  } finally {
+    await c.close();
+  }
+}
+
+// ------------------------------------------------------------------ producing recalc requests
+
+export function manualRequest(contractId: string, options: { asOf?: string | null; marketObjectCode?: string | null; jobId?: string | null } = {}): RecalcRequest {
+  return {
+    contractId,
+    cause: 'manual',
+    version: 0,
+    marketObjectCode: options.marketObjectCode ?? null,
+    asOf: options.asOf ?? null,
+    jobId: options.jobId ?? null,
+    requestedAtMs: Date.now(),
+  };
+}
+
+/** Sends requests keyed by contract id; resolves once all are acknowledged (acks=all). */
+export async function sendRecalcRequests(
+  producer: Producer,
+  topic: string,
+  encode: (r: RecalcRequest) => Buffer,
+  requests: readonly RecalcRequest[],
+  chunk = 5_000,
+): Promise<void> {
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < requests.length; i += chunk) {
+    const messages = requests.slice(i, i + chunk).map((r) => ({ key: r.contractId, value: encode(r) }));
+    sends.push(producer.send({ topic, messages }));
+    // a few sends in flight (STACK-NOTES: ~115K msg/s with 4 concurrent sends)
+    if (sends.length >= 4) await Promise.all(sends.splice(0));
+  }
+  await Promise.all(sends);
+}
+
+// ------------------------------------------------------------------ offsets and consumer groups
+
+export type PartitionOffsets = Map<number, bigint>;
+
+/** The end (high watermark) of every partition of a topic. */
+export async function topicEnds(admin: Admin, topic: string): Promise<PartitionOffsets> {
+  const out: PartitionOffsets = new Map();
+  for (const o of await admin.fetchTopicOffsets(topic)) out.set(o.partition, BigInt(o.high));
+  return out;
+}
+
+/** A group's committed offsets on a topic (partitions it never committed: -1). */
+export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<PartitionOffsets> {
+  const out: PartitionOffsets = new Map();
+  const r = await admin.fetchOffsets({ groupId, topics: [topic] });
+  for (const t of r) for (const p of t.partitions) out.set(p.partition, BigInt(p.offset));
+  return out;
+}
+
+/** How many messages between `from` and `to` the group has committed past. */
+export function consumedBetween(committed: PartitionOffsets, from: PartitionOffsets, to: PartitionOffsets): number {
+  let done = 0n;
+  for (const [p, end] of to) {
+    const start = from.get(p) ?? 0n;
+    const c = committed.get(p) ?? -1n;
+    if (c > start) done += (c < end ? c : end) - start;
+  }
+  return Number(done);
+}
+
+export function caughtUp(committed: PartitionOffsets, to: PartitionOffsets): boolean {
+  for (const [p, end] of to) if ((committed.get(p) ?? -1n) < end && end > 0n) return false;
+  return true;
+}
+
+export class WaitTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what}: not caught up after ${Math.round(ms / 1000)} s (are the processors running? \`cashflow start\`)`);
+    this.name = 'WaitTimeoutError';
+  }
+}
+
+/**
+ * Waits until `groupId` has committed past `to` on `topic` (every message up to the
+ * offsets in `to` is processed and its effects durable: the runner commits only then).
+ */
+export async function waitForGroup(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  to: PartitionOffsets,
+  options: { from?: PartitionOffsets; onProgress?: (done: number, total: number) => void; timeoutMs?: number; pollMs?: number } = {},
+): Promise<void> {
+  const from = options.from ?? new Map<number, bigint>();
+  const total = consumedBetween(to, from, to);
+  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  for (;;) {
+    const committed = await committedOffsets(admin, groupId, topic);
+    options.onProgress?.(consumedBetween(committed, from, to), total);
+    if (caughtUp(committed, to)) return;
+    if (Date.now() > deadline) throw new WaitTimeoutError(`${groupId} on ${topic}`, options.timeoutMs ?? 30 * 60_000);
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+  }
+}
+
+/** Normalises `--as-of` (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]`) to `YYYY-MM-DDTHH:MM:SS`. */
+export function normaliseAsOf(raw: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(raw.trim());
+  if (!m || Number.isNaN(Date.parse(`${m[1]}T00:00:00Z`))) throw new RangeError(`not a date: "${raw}" (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)`);
+  return `${m[1]}T${m[2] ?? '00'}:${m[3] ?? '00'}:${m[4] ?? '00'}`;
+}
