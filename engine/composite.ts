@@ -11,7 +11,7 @@ import type { RawTerms, ContractTerms } from './terms/terms.js';
 import { ComputationError, InvalidTermsError, isEngineError, type TermIssue } from './errors.js';
 import type { ContractEvent } from './events.js';
 import type { ContractContext } from './contract-type.js';
-import { prepareContract, evaluate, contractTypeOf, type PreparedContract } from './engine.js';
+import { prepareContract, evaluate, contractTypeOf, type PreparedContract, type StatesAt } from './engine.js';
 import { parseTermsInto } from './terms/terms.js';
 
 /** Where the engine gets the terms of contracts referenced by id (the pipeline: its state store). */
@@ -211,7 +211,14 @@ export interface ChildResult {
  * (unless `to` is given). Inline terms win over the resolver. Throws InvalidTermsError naming
  * the child for bad child terms, ComputationError for a reference cycle.
  */
-export function computeChild(ctx: ContractContext, ref: ContractReference, overrides?: RawTerms, to: number | undefined = ctx.to): ChildResult {
+export function computeChild(
+  ctx: ContractContext,
+  ref: ContractReference,
+  overrides?: RawTerms,
+  to: number | undefined = ctx.to,
+  /** Also report the child's states at these times (engine.ts StatesAt; left empty when the child is absent). */
+  statesAt?: StatesAt,
+): ChildResult {
   let raw = ref.terms;
   if (raw === undefined && ref.contractId !== undefined && ref.referenceType !== 'MOC') raw = (ctx.resolver ?? emptyResolver).termsOf(ref.contractId);
   if (raw === undefined) return { ref, events: [] };
@@ -228,7 +235,7 @@ export function computeChild(ctx: ContractContext, ref: ContractReference, overr
     throw e;
   }
   try {
-    const events = evaluate(prepared, { to, observer: ctx.observer, resolver: ctx.resolver, referenceChain: chain });
+    const events = evaluate(prepared, { to, observer: ctx.observer, resolver: ctx.resolver, referenceChain: chain }, statesAt);
     return { ref, prepared, events };
   } catch (e) {
     if (e instanceof InvalidTermsError) throw new InvalidTermsError(prefixed(ref, e.issues), ctx.contractId);
@@ -258,4 +265,16 @@ export function structureDependencies(terms: ContractTerms, out: Set<string>, de
       if (typeof v === 'string') out.add(v);
     }
   }
+}
+
+/**
+ * cldca(ref, MOC): the market object code of a referenced contract (spec "Child Contract
+ * Observer"): the code of a MOC reference, else the marketObjectCode of the child's terms (inline
+ * or from the resolver); undefined when neither is known.
+ */
+export function childMarketObjectCode(ctx: ContractContext, ref: ContractReference): string | undefined {
+  if (ref.marketObjectCode !== undefined) return ref.marketObjectCode;
+  let raw = ref.terms;
+  if (raw === undefined && ref.contractId !== undefined) raw = (ctx.resolver ?? emptyResolver).termsOf(ref.contractId);
+  return raw === undefined ? undefined : str(raw.marketObjectCode);
 }

@@ -119,8 +119,18 @@ export function contextOf(p: PreparedContract, options: ComputeOptions = {}): Co
   };
 }
 
+/**
+ * States of a contract at given times (ascending), for composite parents reading their children
+ * (spec "Child Contract Observer"): after every event at or before the time, accrued to it by the
+ * type's AD transition on a copy, so the contract's own evaluation is unchanged.
+ */
+export interface StatesAt {
+  readonly times: readonly Instant[];
+  readonly out: StateSpace[];
+}
+
 /** Evaluates a prepared contract: its events with payoffs and post-event states. */
-export function evaluate(p: PreparedContract, options: ComputeOptions = {}): ContractEvent[] {
+export function evaluate(p: PreparedContract, options: ComputeOptions = {}, statesAt?: StatesAt): ContractEvent[] {
   const ctx = contextOf(p, options);
   const type = p.type;
   try {
@@ -129,9 +139,11 @@ export function evaluate(p: PreparedContract, options: ComputeOptions = {}): Con
     const s = new StateSpace();
     type.initialize(ctx, s);
     const pof = type.payoff, stf = type.transition;
+    let probe = 0;
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       ctx.index = i;
+      if (statesAt !== undefined) while (probe < statesAt.times.length && statesAt.times[probe] < ev.time) statesAt.out.push(stateAt(statesAt.times[probe++], s, ctx, type));
       const f = pof[ev.type];
       const payoff = f === undefined ? 0 : f(ev, s, ctx);
       const g = stf[ev.type];
@@ -145,12 +157,21 @@ export function evaluate(p: PreparedContract, options: ComputeOptions = {}): Con
       if (!(Number.isFinite(payoff) && Number.isFinite(s.notionalPrincipal) && Number.isFinite(s.nominalInterestRate) && Number.isFinite(s.accruedInterest)))
         throw new ComputationError(`non-finite result at ${ev.type} event ${i}`, ctx.contractId);
     }
+    if (statesAt !== undefined) while (probe < statesAt.times.length) statesAt.out.push(stateAt(statesAt.times[probe++], s, ctx, type));
     return p.terms.purchaseDate === undefined ? events : fromPurchase(events);
   } catch (e) {
     if (isEngineError(e)) throw e;
     if (e instanceof ScheduleTooLongError) throw new ComputationError(e.message, ctx.contractId);
     throw new ComputationError(`internal error: ${e instanceof Error ? e.message : String(e)}`, ctx.contractId);
   }
+}
+
+/** A copy of the states accrued to t by the type's AD transition (no AD: the states as they are). */
+function stateAt(t: Instant, s: StateSpace, ctx: ContractContext, type: ContractType): StateSpace {
+  const copy = Object.assign(new StateSpace(), s);
+  const ad = type.transition.AD;
+  if (ad !== undefined && t >= copy.statusDate) ad(new ContractEvent(t, 'AD', t, t, ctx.order.AD, ctx.currency), copy, ctx);
+  return copy;
 }
 
 /** Events before the purchase (PRD) are the seller's: evaluated for the states, not output. */

@@ -25,7 +25,9 @@ export class ContractEvent {
   exerciseDate: Instant = NaN;
   exerciseAmount = 0;
   /** The event's order key among same-time events (from the type's event order). */
-  rank: number;
+  readonly rank: number;
+  /** time·64 + rank: one number that orders events (exact: instants stay below 2^46). */
+  readonly key: number;
   constructor(
     /** Event (payment) time: the scheduled time shifted by the business-day convention. */
     readonly time: Instant,
@@ -38,9 +40,10 @@ export class ContractEvent {
     readonly currency: string,
   ) {
     this.rank = rank;
+    this.key = time * 64 + rank;
   }
 }
 
 export function compareEvents(a: ContractEvent, b: ContractEvent): number {
-  return a.time - b.time || a.rank - b.rank;
+  return a.key - b.key;
 }

@@ -10,6 +10,8 @@ export class StateSpace {
   nominalInterestRate = 0;
   /** Ipac: accrued interest, signed. */
   accruedInterest = 0;
+  /** Ipac2: accrued interest of a second (floating) leg, signed (SWPPV). */
+  accruedInterest2 = 0;
   /** Feac: fee accrued. */
   feeAccrued = 0;
   /** Nsc: notional scaling multiplier. */

@@ -40,7 +40,7 @@ export function eventsToJson(events: readonly ContractEvent[], reported: readonl
     if (ir) o.nominalInterestRate = e.nominalInterestRate;
     if (ac) o.accruedInterest = e.accruedInterest;
     if (xd && Number.isFinite(e.exerciseDate)) o.exerciseDate = formatDateTime(e.exerciseDate);
-    if (xa && Number.isFinite(e.exerciseDate)) o.exerciseAmount = e.exerciseAmount;
+    if (xa) o.exerciseAmount = e.exerciseAmount;
     return o;
   });
 }

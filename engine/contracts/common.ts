@@ -139,15 +139,19 @@ export function pushFees(ctx: ContractContext, out: ContractEvent[], end: Instan
  */
 export function finishSchedule(ctx: ContractContext, events: ContractEvent[]): ContractEvent[] {
   const t = ctx.terms;
-  let out = events;
-  if (t.terminationDate !== undefined) {
-    const td = ctx.event(t.terminationDate, 'TD');
-    out = out.filter((e) => compareEvents(e, td) <= 0);
-    out.push(td);
-  }
+  const out = events;
+  const td = t.terminationDate === undefined ? undefined : ctx.event(t.terminationDate, 'TD');
   const sd = t.statusDate!;
-  const to = ctx.to;
-  out = out.filter((e) => e.time >= sd && (to === undefined || e.time <= to));
+  const to = ctx.to === undefined ? Infinity : ctx.to;
+  const tdKey = td === undefined ? Infinity : td.key;
+  // compact in place: no intermediate arrays
+  let n = 0;
+  for (let i = 0; i < out.length; i++) {
+    const e = out[i];
+    if (e.time >= sd && e.time <= to && e.key <= tdKey) out[n++] = e;
+  }
+  out.length = n;
+  if (td !== undefined && td.time >= sd && td.time <= to) out.push(td);
   out.sort(compareEvents);
   return out;
 }

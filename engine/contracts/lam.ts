@@ -96,24 +96,30 @@ export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LA
 function pushNAMInterestSchedule(ctx: ContractContext, out: ContractEvent[], md: number, prAnchor: number, prDates: readonly number[]): void {
   const t = ctx.terms;
   const ced = t.capitalizationEndDate;
-  const seen = new Set<number>();
-  const add = (d: number) => {
-    if (seen.has(d)) return;
-    seen.add(d);
-    if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));
-    else if (d < ced) out.push(ctx.event(d, 'IPCI'));
-  };
+  let u: readonly number[] = [];
   if (t.cycleOfInterestPayment !== undefined || t.cycleAnchorDateOfInterestPayment !== undefined) {
     const c = t.cycleOfPrincipalRedemption;
     const end = c ? addCycles(prAnchor, c, -1) : prAnchor;
     const r = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!)!;
-    if (r <= end) {
-      const u = cycleSchedule(r, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true);
-      for (let i = 0; i < u.length; i++) add(u[i]);
-    }
+    if (r <= end) u = cycleSchedule(r, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true);
   }
-  for (let i = 0; i < prDates.length; i++) if (prDates[i] < md) add(prDates[i]);
-  add(md);
+  // merge the two ascending date lists (u, then the PR dates before Md, then Md), without duplicates
+  let i = 0, j = 0, last = -Infinity;
+  const nv = prDates.length;
+  for (;;) {
+    const a = i < u.length ? u[i] : Infinity;
+    let b = j < nv ? prDates[j] : Infinity;
+    if (b >= md) b = j <= nv ? md : Infinity;
+    const d = a <= b ? a : b;
+    if (d === Infinity) break;
+    if (a <= b) i++;
+    else if (b === md) j = nv + 1;
+    else j++;
+    if (d === last) continue;
+    last = d;
+    if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));
+    else if (d < ced) out.push(ctx.event(d, 'IPCI'));
+  }
   if (ced !== undefined) out.push(ctx.event(ced, 'IPCI'));
 }
 

@@ -68,7 +68,7 @@ export function initializePAM(ctx: ContractContext, s: StateSpace): void {
 }
 
 /** t⁻ = sup t ∈ t^IP | t < t0 (or t0 itself when there is none). */
-function lastInterestDateBefore(ctx: ContractContext, t0: number): number {
+export function lastInterestDateBefore(ctx: ContractContext, t0: number): number {
   const t = ctx.terms;
   const anchor = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!);
   if (anchor === undefined || anchor >= t0) return t0;

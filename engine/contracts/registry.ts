@@ -3,14 +3,28 @@
 import type { ContractType } from '../contract-type.js';
 import { PAM } from './pam.js';
 import { LAM } from './lam.js';
+import { SWPPV } from './swppv.js';
+import { FXOUT } from './fxout.js';
 import { NAM } from './nam.js';
 import { ANN } from './ann.js';
 import { LAX } from './lax.js';
+import { CLM } from './clm.js';
+import { OPTNS } from './optns.js';
+import { FUTUR } from './futur.js';
+import { CEG } from './ceg.js';
+import { CEC } from './cec.js';
 
 export const contractTypes: Readonly<Record<string, ContractType>> = {
   PAM,
   LAM,
+  SWPPV,
+  FXOUT,
   NAM,
   ANN,
   LAX,
+  CLM,
+  OPTNS,
+  FUTUR,
+  CEG,
+  CEC,
 };

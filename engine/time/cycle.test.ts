@@ -16,6 +16,7 @@ describe('cycle', () => {
   it('parses periods such as fixing days', () => {
     expect(parsePeriod('P0D')).toMatchObject({ days: 0 });
     expect(parsePeriod('P2D')).toMatchObject({ days: 2 });
+    expect(parsePeriod('P5DL0')).toMatchObject({ days: 5 });
   });
   it('adds k cycles from the anchor', () => {
     expect(formatDateTime(addCycles(instant(2013, 1, 31), parseCycle('P1ML0')!, 2))).toBe('2013-03-31T00:00:00');

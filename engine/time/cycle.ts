@@ -13,7 +13,8 @@ export interface Cycle {
 }
 
 const CYCLE = /^P(\d+)([DWMQHY])L([01])$/;
-const PERIOD = /^P(\d+)([DWMQHY])$/;
+// the test beds also write periods with a stub suffix (settlementPeriod P1DL0): accepted, ignored
+const PERIOD = /^P(\d+)([DWMQHY])(?:L[01])?$/;
 const UNIT_MONTHS: Record<string, number> = { M: 1, Q: 3, H: 6, Y: 12 };
 
 /** Parses a cycle; undefined when malformed or of zero length. */
