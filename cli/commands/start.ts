@@ -1,13 +1,240 @@
 import type { Command } from 'commander';
+import type { Config } from '../../config/config.js';
+import type { ProcessorName } from '../../topology/topology.js';
 import { UserFacingError } from '../command.js';
+
+// `cashflow start`: stack up, db migrate, topics apply, schemas apply, connectors apply, then
+// every processor as a detached `cashflow run <processor>` (one process each, so the calculator
+// and the sink use both cores), with pid and log files in the stack folder. Idempotent: a
+// processor that already runs is left alone, so a second start is a no-op. `cashflow stop`
+// stops exactly these processes (stack/processes.ts recognises them by pid file + command line).
+
+export const PROCESSORS: readonly ProcessorName[] = ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink'];
+
+/** First port of the processors' /metrics, /healthz, /readyz (one port per process, in PROCESSORS order). */
+export const DEFAULT_METRICS_BASE_PORT = 9400;
+
+export type Say = (line: string) => void;
+
+export interface ProcessorProcess {
+  name: ProcessorName;
+  instance: number;
+  pidFile: string;
+  logFile: string;
+  marker: string;
+  metricsPort: number;
+}
+
+function sanitize(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]+/g, '_');
+}
+
+/** The processes `cashflow start` runs for this configuration (topic prefix included in the names). */
+export async function processorProcesses(config: Config, options: { calculators?: number; basePort?: number } = {}): Promise<ProcessorProcess[]> {
+  const { join, resolve } = await import('node:path');
+  const { topologyFromConfig } = await import('../../topology/topology.js');
+  const prefix = topologyFromConfig(config).options.prefix;
+  const root = resolve(config.stack.dir);
+  const base = options.basePort ?? Number(process.env.CASHFLOW_METRICS_BASE_PORT ?? DEFAULT_METRICS_BASE_PORT);
+  const out: ProcessorProcess[] = [];
+  let port = base;
+  for (const name of PROCESSORS) {
+    const instances = name === 'calculator' ? Math.max(1, options.calculators ?? 1) : 1;
+    for (let instance = 0; instance < instances; instance++) {
+      const id = sanitize(`${prefix}${name}${instances > 1 ? `-${instance + 1}` : ''}`);
+      out.push({
+        name,
+        instance,
+        pidFile: join(root, 'run', `processor-${id}.pid`),
+        logFile: join(root, 'logs', `processor-${id}.log`),
+        // node --title puts this in /proc/<pid>/cmdline, where stack/processes.ts ownedPid looks
+        marker: `cashflow-processor:${id}`,
+        metricsPort: port++,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Everything before the processors: stack up, db migrate, topics apply, schemas apply,
+ * connectors apply (waiting until the connector runs). Each step is idempotent.
+ */
+export async function preparePlatform(config: Config, say: Say): Promise<void> {
+  const step = async <T>(label: string, work: () => Promise<T>, detail: (r: T) => string): Promise<T> => {
+    const t0 = Date.now();
+    const r = await work();
+    say(`${label.padEnd(18)} ${detail(r)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    return r;
+  };
+  const { stackUp } = await import('../../stack/up.js');
+  const { StackError } = await import('../../stack/errors.js');
+  const quiet: Say = (line) => process.stderr.write(`  ${line}\n`);
+  await step(
+    'stack up',
+    async () => {
+      try {
+        return await stackUp(config, quiet);
+      } catch (e) {
+        if (e instanceof StackError) throw new UserFacingError(e.message);
+        throw e;
+      }
+    },
+    (r) => {
+      const bad = r.health.filter((h) => !h.healthy);
+      if (bad.length) throw new UserFacingError(`stack not healthy: ${bad.map((h) => `${h.component} (${h.detail})`).join(', ')}`);
+      return r.started.length ? `started ${r.started.join(', ')}` : 'already running';
+    },
+  );
+  const { createDatabase } = await import('../../clients/database.js');
+  await step(
+    'db migrate',
+    async () => {
+      const database = await createDatabase(config);
+      try {
+        return await database.migrate({ publication: process.env.CDC_PUBLICATION_NAME || undefined });
+      } finally {
+        await database.close();
+      }
+    },
+    (o) => {
+      for (const w of o.warnings) process.stderr.write(`warning: ${w}\n`);
+      return `${o.database}${o.createdDatabase ? ' (created)' : ''}: ${o.applied.length ? o.applied.join(', ') : 'up to date'}`;
+    },
+  );
+  const { topologyFromConfig } = await import('../../topology/topology.js');
+  const topology = topologyFromConfig(config);
+  const { applyTopics } = await import('../../topology/apply.js');
+  const { createAdmin } = await import('../../clients/kafka.js');
+  await step(
+    'topics apply',
+    async () => {
+      const admin = await createAdmin(config);
+      try {
+        return await applyTopics(admin, topology, config);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    (r) => {
+      const created = r.filter((o) => o.action !== 'exists').length;
+      return created ? `${created} created or changed, ${r.length - created} existed` : `${r.length} topics exist`;
+    },
+  );
+  const { registerSchemas } = await import('../../clients/schema-registry.js');
+  await step('schemas apply', () => registerSchemas(config, topology), (r) => `${r.length} subjects registered`);
+  const { sourceConnector } = await import('../../connectors/debezium.js');
+  const { createConnectClient } = await import('../../clients/connect.js');
+  const connector = sourceConnector(config, topology);
+  const connect = createConnectClient(config);
+  await step(
+    'connectors apply',
+    async () => {
+      const created = await connect.putConnectorConfig(connector.name, connector.config);
+      await connect.waitForRunning(connector.name, 120_000);
+      return created;
+    },
+    (created) => `${connector.name} ${created ? 'created' : 'exists'}, running`,
+  );
+}
+
+export interface StartOutcome {
+  started: ProcessorProcess[];
+  alreadyRunning: ProcessorProcess[];
+}
+
+/** Starts every processor process that does not run yet; waits until each answers /healthz. */
+export async function startProcessors(config: Config, options: { calculators?: number; extraEnv?: Record<string, string> } = {}): Promise<StartOutcome> {
+  const { ownedPid, startDetached, logTail, isAlive } = await import('../../stack/processes.js');
+  const { repoFile } = await import('../../clients/repo-file.js');
+  const procs = await processorProcesses(config, options);
+  const started: ProcessorProcess[] = [];
+  const alreadyRunning: ProcessorProcess[] = [];
+  const pids = new Map<ProcessorProcess, number>();
+  for (const p of procs) {
+    if (ownedPid(p.pidFile, p.marker) !== undefined) {
+      alreadyRunning.push(p);
+      continue;
+    }
+    const pid = startDetached(
+      {
+        command: process.execPath,
+        args: [`--title=${p.marker}`, repoFile('bin', 'cashflow.js'), 'run', p.name],
+        cwd: repoFile(),
+        env: { ...(options.extraEnv ?? {}), CASHFLOW_METRICS_PORT: String(p.metricsPort) },
+        marker: p.marker,
+      },
+      p.pidFile,
+      p.logFile,
+      p.metricsPort,
+    );
+    pids.set(p, pid);
+    started.push(p);
+  }
+  // Ready when /healthz answers; a process that dies meanwhile is reported with its log.
+  const deadline = Date.now() + 60_000;
+  for (const p of started) {
+    for (;;) {
+      const pid = pids.get(p)!;
+      if (!isAlive(pid)) throw new UserFacingError(`${p.name} exited at start; ${p.logFile}:\n${logTail(p.logFile)}`);
+      const ok = await fetch(`http://127.0.0.1:${p.metricsPort}/healthz`, { signal: AbortSignal.timeout(1000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new UserFacingError(`${p.name} does not answer http://127.0.0.1:${p.metricsPort}/healthz; ${p.logFile}:\n${logTail(p.logFile)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return { started, alreadyRunning };
+}
+
+/** Stops the processor processes of this configuration (SIGTERM: graceful; SIGKILL after the grace). */
+export async function stopProcessors(config: Config, graceMs = 30_000): Promise<{ stopped: string[]; killed: string[] }> {
+  const { ownedPid, stopProcess, removePidFile } = await import('../../stack/processes.js');
+  const { readdirSync, existsSync } = await import('node:fs');
+  const { join, resolve } = await import('node:path');
+  // Whatever `start` ran, whatever options it had: every processor pid file of this prefix.
+  const runDir = join(resolve(config.stack.dir), 'run');
+  const { topologyFromConfig } = await import('../../topology/topology.js');
+  const prefix = sanitize(topologyFromConfig(config).options.prefix);
+  const files = existsSync(runDir) ? readdirSync(runDir).filter((f) => f.startsWith(`processor-${prefix}`) && f.endsWith('.pid')) : [];
+  const stopped: string[] = [];
+  const killed: string[] = [];
+  await Promise.all(
+    files.map(async (f) => {
+      const id = f.slice('processor-'.length, -'.pid'.length);
+      // without a prefix, don't take the processes of prefixed environments (they start with another word)
+      if (!prefix && !PROCESSORS.some((n) => id === n || id.startsWith(`${n}-`))) return;
+      const pidFile = join(runDir, f);
+      const pid = ownedPid(pidFile, `cashflow-processor:${id}`);
+      if (pid !== undefined) ((await stopProcess(pid, graceMs)) === 'killed' ? killed : stopped).push(id);
+      removePidFile(pidFile);
+    }),
+  );
+  return { stopped: stopped.sort(), killed: killed.sort() };
+}
 
 export function register(program: Command): void {
   program
     .command('start')
-    .description('bring the stack up, apply migrations, topics, schemas, connectors, start processors')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      throw new UserFacingError('`start` is not available yet (issue 6)', 2);
+    .description('bring the stack up, apply migrations, topics, schemas, connectors, and start every processor in the background')
+    .option('--calculators <n>', 'calculator processes (one consumer group shares the partitions)', '1')
+    .action(async (opts: { calculators: string }) => {
+      const calculators = Number(opts.calculators);
+      if (!Number.isInteger(calculators) || calculators < 1 || calculators > 12) throw new UserFacingError('--calculators must be 1..12', 2);
+      const { loadConfig } = await import('../../config/config.js');
+      const config = loadConfig();
+      const say: Say = (line) => process.stderr.write(`${line}\n`);
+      await preparePlatform(config, say);
+      const r = await startProcessors(config, { calculators });
+      const all = [...r.alreadyRunning, ...r.started];
+      process.stdout.write(
+        r.started.length === 0
+          ? `processors: all ${all.length} already running (nothing started)\n`
+          : `processors: started ${r.started.map((p) => p.name).join(', ')}${r.alreadyRunning.length ? `; already running ${r.alreadyRunning.map((p) => p.name).join(', ')}` : ''}\n`,
+      );
+      for (const p of all.sort((a, b) => a.metricsPort - b.metricsPort))
+        process.stdout.write(`${p.name.padEnd(16)} log ${p.logFile}  metrics http://127.0.0.1:${p.metricsPort}/metrics  health http://127.0.0.1:${p.metricsPort}/healthz /readyz\n`);
+      process.stdout.write('stop with: cashflow stop\n');
     });
 }
