@@ -16,24 +16,43 @@ export class ConnectClient {
 
   /** Creates or updates a connector (idempotent). True when it was created. */
   async putConnectorConfig(name: string, config: Record<string, string>): Promise<boolean> {
-    const r = await requestJson('connect', 'PUT', `${this.url}/connectors/${encodeURIComponent(name)}/config`, config);
+    const r = await requestJson(
+      'connect',
+      'PUT',
+      `${this.url}/connectors/${encodeURIComponent(name)}/config`,
+      config,
+    );
     return r.status === 201;
   }
 
   async status(name: string): Promise<ConnectorStatus | null> {
-    const r = await requestJson<ConnectorStatus>('connect', 'GET', `${this.url}/connectors/${encodeURIComponent(name)}/status`, undefined, {
-      accept: [404],
-    });
+    const r = await requestJson<ConnectorStatus>(
+      'connect',
+      'GET',
+      `${this.url}/connectors/${encodeURIComponent(name)}/status`,
+      undefined,
+      {
+        accept: [404],
+      },
+    );
     return r.status === 404 ? null : r.body;
   }
 
   /** Deletes a connector; absent is fine. */
   async deleteConnector(name: string): Promise<void> {
-    await requestJson('connect', 'DELETE', `${this.url}/connectors/${encodeURIComponent(name)}`, undefined, { accept: [404] });
+    await requestJson('connect', 'DELETE', `${this.url}/connectors/${encodeURIComponent(name)}`, undefined, {
+      accept: [404],
+    });
   }
 
   async plugins(): Promise<{ class: string; type: string; version: string }[]> {
-    return (await requestJson<{ class: string; type: string; version: string }[]>('connect', 'GET', `${this.url}/connector-plugins`)).body;
+    return (
+      await requestJson<{ class: string; type: string; version: string }[]>(
+        'connect',
+        'GET',
+        `${this.url}/connector-plugins`,
+      )
+    ).body;
   }
 
   /** Waits until the connector and all its tasks run; a FAILED task throws with its trace. */
@@ -44,14 +63,29 @@ export class ConnectClient {
       last = await this.status(name);
       const failed = last && [last.connector, ...last.tasks].find((t) => t.state === 'FAILED');
       if (failed) {
-        throw new ComponentError('connect', this.url, `connector ${name} failed: ${(failed.trace ?? '').split('\n')[0]}`, false);
+        throw new ComponentError(
+          'connect',
+          this.url,
+          `connector ${name} failed: ${(failed.trace ?? '').split('\n')[0]}`,
+          false,
+        );
       }
-      if (last && last.connector.state === 'RUNNING' && last.tasks.length > 0 && last.tasks.every((t) => t.state === 'RUNNING')) {
+      if (
+        last &&
+        last.connector.state === 'RUNNING' &&
+        last.tasks.length > 0 &&
+        last.tasks.every((t) => t.state === 'RUNNING')
+      ) {
         return last;
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new ComponentError('connect', this.url, `connector ${name} not running after ${timeoutMs} ms (${JSON.stringify(last)})`, true);
+    throw new ComponentError(
+      'connect',
+      this.url,
+      `connector ${name} not running after ${timeoutMs} ms (${JSON.stringify(last)})`,
+      true,
+    );
   }
 }
 

@@ -18,7 +18,12 @@ export class ComponentError extends Error {
 
 /** The component cannot be reached or is failing over: retry with backoff. */
 export class ServiceUnavailableError extends ComponentError {
-  constructor(component: Component, target: string, readonly hint: string, options?: { cause?: unknown }) {
+  constructor(
+    component: Component,
+    target: string,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
     super(component, target, `unavailable: ${hint}`, true, options);
     this.name = 'ServiceUnavailableError';
   }

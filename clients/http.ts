@@ -56,8 +56,12 @@ export async function requestJson<T = unknown>(
   } catch {
     // keep the text
   }
-  if (response.ok || options.accept?.includes(response.status)) return { status: response.status, body: parsed as T };
-  const detail = typeof parsed === 'object' && parsed && 'message' in parsed ? String((parsed as { message: unknown }).message) : text.slice(0, 500);
+  if (response.ok || options.accept?.includes(response.status))
+    return { status: response.status, body: parsed as T };
+  const detail =
+    typeof parsed === 'object' && parsed && 'message' in parsed
+      ? String((parsed as { message: unknown }).message)
+      : text.slice(0, 500);
   if (response.status >= 500 || response.status === 408 || response.status === 429) {
     throw new ServiceUnavailableError(component, target, `HTTP ${response.status} ${detail}`);
   }

@@ -38,7 +38,9 @@ describe('Kafka client settings', () => {
   it('refuses SASL without credentials, naming the missing variables and the component', () => {
     const config = loadConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_MECHANISM: 'PLAIN' });
     expect(() => librdkafkaConnection(config.kafka, 'c')).toThrow(ComponentError);
-    expect(() => librdkafkaConnection(config.kafka, 'c')).toThrow(/kafka .*KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD/);
+    expect(() => librdkafkaConnection(config.kafka, 'c')).toThrow(
+      /kafka .*KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD/,
+    );
   });
 
   it('produces idempotently with acks=all (invariant 3) and consumes without auto-commit', () => {

@@ -26,10 +26,17 @@ export function librdkafkaConnection(k: KafkaConfig, clientId: string): Librdkaf
       ['KAFKA_SASL_MECHANISM', k.saslMechanism],
       ['KAFKA_SASL_USERNAME', k.saslUsername],
       ['KAFKA_SASL_PASSWORD', k.saslPassword],
-    ].filter(([, v]) => !v).map(([n]) => n);
+    ]
+      .filter(([, v]) => !v)
+      .map(([n]) => n);
     // OAUTHBEARER and GSSAPI take their credentials elsewhere; the usual mechanisms need all three.
     if (missing.length && !/^(OAUTHBEARER|GSSAPI)$/i.test(k.saslMechanism ?? '')) {
-      throw new ComponentError('kafka', k.bootstrapServers, `KAFKA_SECURITY_PROTOCOL=${k.securityProtocol} needs ${missing.join(', ')}`, false);
+      throw new ComponentError(
+        'kafka',
+        k.bootstrapServers,
+        `KAFKA_SECURITY_PROTOCOL=${k.securityProtocol} needs ${missing.join(', ')}`,
+        false,
+      );
     }
     props['sasl.mechanisms'] = (k.saslMechanism ?? 'PLAIN').toUpperCase();
     if (k.saslUsername) props['sasl.username'] = k.saslUsername;
@@ -122,7 +129,10 @@ export async function createConsumer(
 }
 
 /** A connected admin client. */
-export async function createAdmin(config: Pick<Config, 'kafka'>, clientId = 'cashflow-admin'): Promise<Admin> {
+export async function createAdmin(
+  config: Pick<Config, 'kafka'>,
+  clientId = 'cashflow-admin',
+): Promise<Admin> {
   const admin = createKafka(config, clientId).admin();
   try {
     await admin.connect();
@@ -140,7 +150,9 @@ export async function createPartitions(
   timeoutMs = 30_000,
 ): Promise<void> {
   const client = kafkaJavascript.AdminClient.create(
-    librdkafkaConnection(config.kafka, 'cashflow-admin') as Parameters<typeof kafkaJavascript.AdminClient.create>[0],
+    librdkafkaConnection(config.kafka, 'cashflow-admin') as Parameters<
+      typeof kafkaJavascript.AdminClient.create
+    >[0],
   );
   try {
     await new Promise<void>((resolve, reject) =>

@@ -6,7 +6,10 @@ import { ServiceUnavailableError, redactUrl } from './errors.js';
 
 export type { Redis };
 
-export function createRedis(config: Pick<Config, 'redisUrl'>, options: { name?: string; keyPrefix?: string } = {}): Redis {
+export function createRedis(
+  config: Pick<Config, 'redisUrl'>,
+  options: { name?: string; keyPrefix?: string } = {},
+): Redis {
   return new Redis(config.redisUrl, {
     connectionName: options.name ?? 'cashflow',
     keyPrefix: options.keyPrefix,
@@ -18,14 +21,22 @@ export function createRedis(config: Pick<Config, 'redisUrl'>, options: { name?: 
 }
 
 /** A connected client, or ServiceUnavailableError('redis', …). */
-export async function connectRedis(config: Pick<Config, 'redisUrl'>, options: { name?: string; keyPrefix?: string } = {}): Promise<Redis> {
+export async function connectRedis(
+  config: Pick<Config, 'redisUrl'>,
+  options: { name?: string; keyPrefix?: string } = {},
+): Promise<Redis> {
   const redis = createRedis(config, options);
   redis.on('error', () => {}); // reported through failing commands instead
   try {
     await redis.connect();
   } catch (e) {
     redis.disconnect();
-    throw new ServiceUnavailableError('redis', redactUrl(config.redisUrl), `${(e as Error).message} (is Redis running? REDIS_URL)`, { cause: e });
+    throw new ServiceUnavailableError(
+      'redis',
+      redactUrl(config.redisUrl),
+      `${(e as Error).message} (is Redis running? REDIS_URL)`,
+      { cause: e },
+    );
   }
   return redis;
 }

@@ -13,7 +13,8 @@ export function repoRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'schemas'))) return (root = dir);
     const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the repository root above ${fileURLToPath(import.meta.url)}`);
+    if (up === dir)
+      throw new Error(`cannot find the repository root above ${fileURLToPath(import.meta.url)}`);
     dir = up;
   }
 }

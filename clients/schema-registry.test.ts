@@ -2,14 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { avroSchema } from '../schemas/avro.js';
 import type { RecalcRequest } from '../schemas/types.js';
 import { buildTopology } from '../topology/topology.js';
-import { AVRO_TOPICS, AvroCodec, AvroDecodeError, AvroEncodeError, type RegistryLookup } from './schema-registry.js';
+import {
+  AVRO_TOPICS,
+  AvroCodec,
+  AvroDecodeError,
+  AvroEncodeError,
+  type RegistryLookup,
+} from './schema-registry.js';
 
 const topology = buildTopology({ database: 'cashflow', schema: 'public' });
 
 /** A registry holding our schemas under ids 41.., plus an older RecalcRequest as id 7. */
 function fakeRegistry(): RegistryLookup & { lookups: string[] } {
   const older = avroSchema('RecalcRequest');
-  const olderSchema = { ...older, fields: older.fields.filter((f) => f.name !== 'jobId' && f.name !== 'asOf') };
+  const olderSchema = {
+    ...older,
+    fields: older.fields.filter((f) => f.name !== 'jobId' && f.name !== 'asOf'),
+  };
   const ids = new Map(AVRO_TOPICS.map((t, i) => [topology.valueSubject(t), 41 + i]));
   const lookups: string[] = [];
   return {
@@ -40,7 +49,12 @@ const request: RecalcRequest = {
 describe('AvroCodec', () => {
   it('maps each Avro topic to the record the topology declares', () => {
     for (const t of AVRO_TOPICS) expect(topology.topic(t).value.format).toBe('avro');
-    expect(topology.topics.filter((t) => t.value.format === 'avro').map((t) => t.id).sort()).toEqual([...AVRO_TOPICS].sort());
+    expect(
+      topology.topics
+        .filter((t) => t.value.format === 'avro')
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual([...AVRO_TOPICS].sort());
   });
 
   it('writes the Confluent wire format (magic 0, schema id, Avro body) and reads it back', async () => {
@@ -73,6 +87,8 @@ describe('AvroCodec', () => {
 
   it('refuses a message that is not in the wire format', async () => {
     const codec = new AvroCodec(fakeRegistry(), topology);
-    await expect(codec.decode('contractTerms', Buffer.from('{"json":true}'))).rejects.toThrow(AvroDecodeError);
+    await expect(codec.decode('contractTerms', Buffer.from('{"json":true}'))).rejects.toThrow(
+      AvroDecodeError,
+    );
   });
 });

@@ -49,7 +49,9 @@ const HINT = 'is the schema registry running? `cashflow stack status`, SCHEMA_RE
 /** Registry base URL without credentials, and the credentials from its user info. */
 function registryTarget(url: string): { host: string; auth?: { username: string; password: string } } {
   const u = new URL(url);
-  const auth = u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
+  const auth = u.username
+    ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
+    : undefined;
   u.username = '';
   u.password = '';
   return { host: u.toString().replace(/\/$/, ''), auth };
@@ -64,7 +66,10 @@ function registryError(url: string, e: unknown): ComponentError {
   if (e instanceof ComponentError) return e;
   const status = (e as { status?: number }).status;
   const message = (e as Error).message ?? String(e);
-  if (status === undefined || status >= 500) return new ServiceUnavailableError('schema-registry', redactUrl(url), `${message} (${HINT})`, { cause: e });
+  if (status === undefined || status >= 500)
+    return new ServiceUnavailableError('schema-registry', redactUrl(url), `${message} (${HINT})`, {
+      cause: e,
+    });
   return new ComponentRequestError('schema-registry', redactUrl(url), status, message, { cause: e });
 }
 
@@ -89,9 +94,15 @@ export async function registerSchemas(
   for (const topic of topology.topics) {
     if (topic.value.format !== 'avro') continue;
     const subject = topology.valueSubject(topic.id);
-    await requestJson('schema-registry', 'PUT', `${config.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`, {
-      compatibility: 'BACKWARD',
-    }, { contentType: 'application/vnd.schemaregistry.v1+json' });
+    await requestJson(
+      'schema-registry',
+      'PUT',
+      `${config.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`,
+      {
+        compatibility: 'BACKWARD',
+      },
+      { contentType: 'application/vnd.schemaregistry.v1+json' },
+    );
     try {
       const { id } = await registry.register(
         { type: SchemaType.AVRO, schema: JSON.stringify(avroSchema(topic.value.record)) },
@@ -189,7 +200,8 @@ export class AvroCodec {
 
   async decode<T extends AvroTopicId>(topic: T, message: Buffer): Promise<TopicValues[T]> {
     const name = this.topology.topic(topic).name;
-    if (message.length < 5 || message.readUInt8(0) !== 0) throw new AvroDecodeError(name, 'not in the Confluent wire format');
+    if (message.length < 5 || message.readUInt8(0) !== 0)
+      throw new AvroDecodeError(name, 'not in the Confluent wire format');
     const id = message.readUInt32BE(1);
     const reader = avroType(this.record(topic));
     const key = `${topic}:${id}`;
@@ -200,7 +212,10 @@ export class AvroCodec {
         if (id === ours) return reader;
         const writer = await this.registry.getSchema(id);
         // The library returns an avsc Type (maybe of its own avsc copy): go through its schema.
-        const schema = typeof (writer as { schema?: unknown }).schema === 'function' ? (writer as avro.Type).schema() : writer;
+        const schema =
+          typeof (writer as { schema?: unknown }).schema === 'function'
+            ? (writer as avro.Type).schema()
+            : writer;
         const writerType = avro.Type.forSchema(schema as avro.Schema);
         return reader.createResolver(writerType);
       })();
@@ -209,7 +224,11 @@ export class AvroCodec {
     }
     const r = await resolver;
     try {
-      return (r === reader ? reader.fromBuffer(message.subarray(5)) : reader.fromBuffer(message.subarray(5), r as avro.Resolver)) as TopicValues[T];
+      return (
+        r === reader
+          ? reader.fromBuffer(message.subarray(5))
+          : reader.fromBuffer(message.subarray(5), r as avro.Resolver)
+      ) as TopicValues[T];
     } catch (e) {
       throw new AvroDecodeError(name, (e as Error).message);
     }
@@ -221,8 +240,12 @@ export function createAvroCodec(config: Pick<Config, 'schemaRegistryUrl'>, topol
   const registry = createSchemaRegistry(config);
   return new AvroCodec(
     {
-      getLatestSchemaId: (subject) => registry.getLatestSchemaId(subject).catch((e) => Promise.reject(registryError(config.schemaRegistryUrl, e))),
-      getSchema: (id) => registry.getSchema(id).catch((e) => Promise.reject(registryError(config.schemaRegistryUrl, e))),
+      getLatestSchemaId: (subject) =>
+        registry
+          .getLatestSchemaId(subject)
+          .catch((e) => Promise.reject(registryError(config.schemaRegistryUrl, e))),
+      getSchema: (id) =>
+        registry.getSchema(id).catch((e) => Promise.reject(registryError(config.schemaRegistryUrl, e))),
     },
     topology,
   );

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { topologyFromConfig } from '../topology/topology.js';
-import { connectorSettingsFromEnv, postgresConnector, printable, sourceConnector, sqlServerConnector } from './debezium.js';
+import {
+  connectorSettingsFromEnv,
+  postgresConnector,
+  printable,
+  sourceConnector,
+  sqlServerConnector,
+} from './debezium.js';
 
 describe('Debezium PostgreSQL connector config', () => {
   const config = loadConfig({});
@@ -15,7 +21,9 @@ describe('Debezium PostgreSQL connector config', () => {
       expect(`${c.config['topic.prefix']}.public.${table}`).toBe(topology.topic(id).name);
     }
     expect(topology.topic('cdcContracts').name).toBe('cdc.cashflow.public.contracts');
-    expect(c.config['table.include.list']).toBe('public.contracts,public.positions,public.market_data,public.observed_events');
+    expect(c.config['table.include.list']).toBe(
+      'public.contracts,public.positions,public.market_data,public.observed_events',
+    );
   });
 
   it('uses pgoutput, JSON with schemas, numeric decimals as doubles and a 50 ms poll', () => {
@@ -61,7 +69,9 @@ describe('Debezium PostgreSQL connector config', () => {
 
   it('prefixes topics for isolated runs', () => {
     const t = topologyFromConfig(config, { prefix: 'run7.' }, {});
-    expect(`${postgresConnector(config, t).config['topic.prefix']}.public.contracts`).toBe(t.topic('cdcContracts').name);
+    expect(`${postgresConnector(config, t).config['topic.prefix']}.public.contracts`).toBe(
+      t.topic('cdcContracts').name,
+    );
   });
 });
 
@@ -81,7 +91,9 @@ describe('Debezium SQL Server connector config', () => {
     expect(sourceConnector(config, topology, {}).dialect).toBe('mssql');
     for (const id of ['cdcContracts', 'cdcPositions', 'cdcMarketData', 'cdcObservedEvents'] as const) {
       const table = topology.topic(id).name.split('.').pop();
-      expect(`${c.config['topic.prefix']}.${c.config['database.names']}.dbo.${table}`).toBe(topology.topic(id).name);
+      expect(`${c.config['topic.prefix']}.${c.config['database.names']}.dbo.${table}`).toBe(
+        topology.topic(id).name,
+      );
     }
     expect(topology.topic('cdcContracts').name).toBe('cdc.books.dbo.contracts');
   });
@@ -99,7 +111,9 @@ describe('Debezium SQL Server connector config', () => {
       'schema.history.internal.producer.security.protocol': 'SASL_SSL',
       'schema.history.internal.consumer.sasl.mechanism': 'SCRAM-SHA-512',
     });
-    expect(c.config['schema.history.internal.producer.sasl.jaas.config']).toMatch(/ScramLoginModule required username="connect"/);
+    expect(c.config['schema.history.internal.producer.sasl.jaas.config']).toMatch(
+      /ScramLoginModule required username="connect"/,
+    );
     expect(printable(c.config)['schema.history.internal.producer.sasl.jaas.config']).toBe('***');
     expect(printable(c.config)['database.password']).toBe('***');
   });

@@ -31,7 +31,9 @@ export interface ConnectorSettings {
   databasePassword?: string;
 }
 
-export function connectorSettingsFromEnv(env: Record<string, string | undefined> = process.env): ConnectorSettings {
+export function connectorSettingsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): ConnectorSettings {
   let password = env.CDC_DATABASE_PASSWORD;
   if (password === undefined && env.CDC_DATABASE_PASSWORD_FILE) {
     password = readFileSync(env.CDC_DATABASE_PASSWORD_FILE, 'utf8').trim();
@@ -65,12 +67,25 @@ function databaseParts(url: string, password: string | undefined, defaultUser: s
   };
   const pw = password ?? (u.password ? decodeURIComponent(u.password) : undefined);
   if (pw) parts['database.password'] = pw;
-  return { parts, port: u.port, database: decodeURIComponent(u.pathname.replace(/^\//, '')), params: u.searchParams };
+  return {
+    parts,
+    port: u.port,
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')),
+    params: u.searchParams,
+  };
 }
 
 /** Debezium PostgreSQL connector: topics `<prefix>cdc.<database>.public.<table>`. */
-export function postgresConnector(config: Pick<Config, 'database'>, topology: Topology, settings: ConnectorSettings = {}): SourceConnector {
-  const { parts, port, database } = databaseParts(settings.databaseUrl ?? config.database.url, settings.databasePassword, 'postgres');
+export function postgresConnector(
+  config: Pick<Config, 'database'>,
+  topology: Topology,
+  settings: ConnectorSettings = {},
+): SourceConnector {
+  const { parts, port, database } = databaseParts(
+    settings.databaseUrl ?? config.database.url,
+    settings.databasePassword,
+    'postgres',
+  );
   const name = settings.name ?? 'cashflow-source-postgres';
   const slotName = settings.slotName ?? 'cashflow_cdc';
   const publicationName = settings.publicationName ?? 'cashflow_cdc';
@@ -107,7 +122,11 @@ export function sqlServerConnector(
   topology: Topology,
   settings: ConnectorSettings = {},
 ): SourceConnector {
-  const { parts, port, database, params } = databaseParts(settings.databaseUrl ?? config.database.url, settings.databasePassword, 'sa');
+  const { parts, port, database, params } = databaseParts(
+    settings.databaseUrl ?? config.database.url,
+    settings.databasePassword,
+    'sa',
+  );
   const name = settings.name ?? 'cashflow-source-sqlserver';
   const { prefix, schema } = topology.options;
   const k = config.kafka;
@@ -118,7 +137,8 @@ export function sqlServerConnector(
   if (k.securityProtocol !== 'plaintext') {
     for (const side of ['producer', 'consumer']) {
       history[`schema.history.internal.${side}.security.protocol`] = k.securityProtocol.toUpperCase();
-      if (k.saslMechanism) history[`schema.history.internal.${side}.sasl.mechanism`] = k.saslMechanism.toUpperCase();
+      if (k.saslMechanism)
+        history[`schema.history.internal.${side}.sasl.mechanism`] = k.saslMechanism.toUpperCase();
       if (k.saslUsername && k.saslPassword) {
         const module = /^SCRAM/i.test(k.saslMechanism ?? '')
           ? 'org.apache.kafka.common.security.scram.ScramLoginModule'

@@ -4,6 +4,7 @@
 // guarded by the version rule. No MERGE (STACK-NOTES "Writing results fast").
 import sql from 'mssql';
 import {
+  assertIdentifier,
   assertLadderBucket,
   DatabaseUnavailableError,
   isoSeconds,
@@ -35,6 +36,7 @@ CREATE TABLE dbo.cashflow_schema_migrations (
   applied_at datetime2 NOT NULL DEFAULT SYSUTCDATETIME()
 )`,
   appliedMigrations: `SELECT id FROM dbo.cashflow_schema_migrations`,
+  databaseExists: `SELECT name FROM sys.databases WHERE name = @name`,
   recordMigration: `INSERT INTO dbo.cashflow_schema_migrations (id) VALUES (@id)`,
   staging: `CREATE TABLE #cf_stage_versions (
   contract_id nvarchar(200) NOT NULL PRIMARY KEY, version bigint NOT NULL, fingerprint nvarchar(100) NULL,
@@ -150,16 +152,30 @@ function utc(value: string): Date {
   return new Date(`${value.length === 10 ? `${value}T00:00:00` : value.slice(0, 19)}Z`);
 }
 
-type BulkColumn<T> = [name: string, type: sql.ISqlType | (() => sql.ISqlType), nullable: boolean, value: (row: T) => unknown];
+type BulkColumn<T> = [
+  name: string,
+  type: sql.ISqlType | (() => sql.ISqlType),
+  nullable: boolean,
+  value: (row: T) => unknown,
+];
 
 /** Bulk-loads rows into an existing #temp table, in chunks (bulk has no request timeout). */
-async function bulkInto<T>(tx: sql.Transaction, table: string, columns: BulkColumn<T>[], rows: readonly T[]): Promise<void> {
+async function bulkInto<T>(
+  tx: sql.Transaction,
+  table: string,
+  columns: BulkColumn<T>[],
+  rows: readonly T[],
+): Promise<void> {
   for (let start = 0; start < rows.length; start += BULK_CHUNK) {
     const t = new sql.Table(table);
     t.create = false;
     for (const [name, type, nullable] of columns) t.columns.add(name, type, { nullable });
     for (const row of rows.slice(start, start + BULK_CHUNK)) {
-      t.rows.add(...(columns.map(([, , , value]) => value(row)) as (string | number | boolean | Date | Buffer | null)[]));
+      t.rows.add(
+        ...(columns.map(([, , , value]) => value(row)) as (
+          string | number | boolean | Date | Buffer | null
+        )[]),
+      );
     }
     await new sql.Request(tx).bulk(t);
   }
@@ -216,9 +232,13 @@ export class MssqlDatabase implements Database {
     const err = e as { code?: string; number?: number; originalError?: { number?: number } };
     const number = err.number ?? err.originalError?.number;
     if (TRANSIENT_CODES.has(err.code ?? '') || (number !== undefined && TRANSIENT_NUMBERS.has(number))) {
-      throw new DatabaseUnavailableError(this.target(), `${(e as Error).message} (is SQL Server reachable? DATABASE_URL)`, {
-        cause: e,
-      });
+      throw new DatabaseUnavailableError(
+        this.target(),
+        `${(e as Error).message} (is SQL Server reachable? DATABASE_URL)`,
+        {
+          cause: e,
+        },
+      );
     }
     throw e;
   }
@@ -248,12 +268,44 @@ export class MssqlDatabase implements Database {
     }
   }
 
+  /**
+   * Creates the database when missing, like the PostgreSQL twin. Production databases are
+   * usually created by their DBAs, and a login without rights on master cannot look: then the
+   * migration simply proceeds against the configured database.
+   */
+  private async createDatabaseIfMissing(): Promise<boolean> {
+    assertIdentifier('database', this.name);
+    const master = new sql.ConnectionPool({ ...this.config, database: 'master' });
+    try {
+      await master.connect();
+    } catch {
+      return false;
+    }
+    try {
+      const found = await master
+        .request()
+        .input('name', sql.NVarChar(128), this.name)
+        .query(TSQL.databaseExists);
+      if (found.recordset.length) return false;
+      await master.request().batch(`CREATE DATABASE ${this.name}`);
+      return true;
+    } catch (e) {
+      if ((e as { number?: number }).number === 1801) return false; // created concurrently
+      return this.classify(e);
+    } finally {
+      await master.close();
+    }
+  }
+
   async migrate(): Promise<MigrateOutcome> {
+    const createdDatabase = await this.createDatabaseIfMissing();
     const pool = await this.connection();
     const applied: string[] = [];
     try {
       await pool.request().batch(TSQL.migrationsTable);
-      const done = new Set((await pool.request().query<{ id: string }>(TSQL.appliedMigrations)).recordset.map((r) => r.id));
+      const done = new Set(
+        (await pool.request().query<{ id: string }>(TSQL.appliedMigrations)).recordset.map((r) => r.id),
+      );
       for (const m of migrations('mssql')) {
         if (done.has(m.id)) continue;
         // Batch by batch, outside a transaction: sp_cdc_enable_db refuses to run inside one.
@@ -265,7 +317,7 @@ export class MssqlDatabase implements Database {
     } catch (e) {
       return this.classify(e);
     }
-    return { database: this.name, createdDatabase: false, applied, warnings: [] };
+    return { database: this.name, createdDatabase, applied, warnings: [] };
   }
 
   async applyResults(batch: readonly ContractResult[]): Promise<ApplyOutcome> {
@@ -275,39 +327,54 @@ export class MssqlDatabase implements Database {
     const rows = latest.flatMap(stagedRows);
     return this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.staging);
-      await bulkInto(tx, '#cf_stage_versions', [
-        ['contract_id', sql.NVarChar(200), false, (v) => v.contractId],
-        ['version', sql.BigInt, false, (v) => v.version],
-        ['fingerprint', sql.NVarChar(100), true, (v) => v.fingerprint],
-        ['event_count', sql.Int, false, (v) => v.eventCount],
-        ['status', sql.NVarChar(20), false, (v) => v.status],
-        ['reason', sql.NVarChar(sql.MAX), true, (v) => v.reason],
-        ['computed_at', sql.DateTime2, true, (v) => (v.computedAt ? utc(v.computedAt) : null)],
-      ], versions);
-      await bulkInto(tx, '#cf_stage_rows', [
-        ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
-        ['seq', sql.Int, false, (r) => r.seq],
-        ['event_date', sql.DateTime2, false, (r) => utc(r.eventDate)],
-        ['event_type', sql.NVarChar(20), false, (r) => r.eventType],
-        ['currency', sql.NVarChar(20), true, (r) => r.currency],
-        ['payoff', sql.Float, false, (r) => r.payoff],
-        ['notional_principal', sql.Float, true, (r) => r.notionalPrincipal],
-        ['nominal_interest_rate', sql.Float, true, (r) => r.nominalInterestRate],
-        ['accrued_interest', sql.Float, true, (r) => r.accruedInterest],
-        ['version', sql.BigInt, false, (r) => r.version],
-      ], rows);
+      await bulkInto(
+        tx,
+        '#cf_stage_versions',
+        [
+          ['contract_id', sql.NVarChar(200), false, (v) => v.contractId],
+          ['version', sql.BigInt, false, (v) => v.version],
+          ['fingerprint', sql.NVarChar(100), true, (v) => v.fingerprint],
+          ['event_count', sql.Int, false, (v) => v.eventCount],
+          ['status', sql.NVarChar(20), false, (v) => v.status],
+          ['reason', sql.NVarChar(sql.MAX), true, (v) => v.reason],
+          ['computed_at', sql.DateTime2, true, (v) => (v.computedAt ? utc(v.computedAt) : null)],
+        ],
+        versions,
+      );
+      await bulkInto(
+        tx,
+        '#cf_stage_rows',
+        [
+          ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
+          ['seq', sql.Int, false, (r) => r.seq],
+          ['event_date', sql.DateTime2, false, (r) => utc(r.eventDate)],
+          ['event_type', sql.NVarChar(20), false, (r) => r.eventType],
+          ['currency', sql.NVarChar(20), true, (r) => r.currency],
+          ['payoff', sql.Float, false, (r) => r.payoff],
+          ['notional_principal', sql.Float, true, (r) => r.notionalPrincipal],
+          ['nominal_interest_rate', sql.Float, true, (r) => r.nominalInterestRate],
+          ['accrued_interest', sql.Float, true, (r) => r.accruedInterest],
+          ['version', sql.BigInt, false, (r) => r.version],
+        ],
+        rows,
+      );
       await new sql.Request(tx).batch(TSQL.accept);
       const replaced = await new sql.Request(tx).batch(TSQL.replaceRows);
       await new sql.Request(tx).batch(TSQL.dropStaging);
       const applied = (replaced.recordset as { contract_id: string }[]).map((r) => r.contract_id);
-      return { applied, skipped: batch.length - applied.length, rowsWritten: replaced.rowsAffected[1] ?? 0 };
+      const accepted = new Set(applied);
+      const rowsWritten = rows.reduce((n, r) => n + (accepted.has(r.contractId) ? 1 : 0), 0);
+      return { applied, skipped: batch.length - applied.length, rowsWritten };
     });
   }
 
   async contractCashflows(contractId: string): Promise<CashflowRow[]> {
     const pool = await this.connection();
     try {
-      const r = await pool.request().input('contract_id', sql.NVarChar(200), contractId).query<CashflowRecord>(TSQL.contractCashflows);
+      const r = await pool
+        .request()
+        .input('contract_id', sql.NVarChar(200), contractId)
+        .query<CashflowRecord>(TSQL.contractCashflows);
       return r.recordset.map(cashflowRow);
     } catch (e) {
       return this.classify(e);
@@ -322,7 +389,12 @@ export class MssqlDatabase implements Database {
     if (!contractIds.length) return [];
     return this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.idsTable);
-      await bulkInto(tx, '#cf_ids', [['contract_id', sql.NVarChar(200), false, (id: string) => id]], [...new Set(contractIds)]);
+      await bulkInto(
+        tx,
+        '#cf_ids',
+        [['contract_id', sql.NVarChar(200), false, (id: string) => id]],
+        [...new Set(contractIds)],
+      );
       const r = await new sql.Request(tx).query(TSQL.cashflowVersions);
       await new sql.Request(tx).batch('DROP TABLE #cf_ids');
       return r.recordset.map((v) => ({
@@ -360,7 +432,11 @@ export class MssqlDatabase implements Database {
     }
   }
 
-  async cashflowLadder(portfolioId: string, bucket: LadderBucket, range: DateRange = {}): Promise<LadderRow[]> {
+  async cashflowLadder(
+    portfolioId: string,
+    bucket: LadderBucket,
+    range: DateRange = {},
+  ): Promise<LadderRow[]> {
     assertLadderBucket(bucket);
     const pool = await this.connection();
     try {
@@ -378,11 +454,16 @@ export class MssqlDatabase implements Database {
     if (!unique.length) return;
     await this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.stageContracts);
-      await bulkInto(tx, '#cf_contracts', [
-        ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
-        ['contract_type', sql.NVarChar(20), false, (r) => r.contractType],
-        ['terms', sql.NVarChar(sql.MAX), false, (r) => r.terms],
-      ], unique);
+      await bulkInto(
+        tx,
+        '#cf_contracts',
+        [
+          ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
+          ['contract_type', sql.NVarChar(20), false, (r) => r.contractType],
+          ['terms', sql.NVarChar(sql.MAX), false, (r) => r.terms],
+        ],
+        unique,
+      );
       await new sql.Request(tx).batch(TSQL.upsertContracts);
     });
   }
@@ -391,7 +472,12 @@ export class MssqlDatabase implements Database {
     if (!contractIds.length) return;
     await this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.idsTable);
-      await bulkInto(tx, '#cf_ids', [['contract_id', sql.NVarChar(200), false, (id: string) => id]], [...new Set(contractIds)]);
+      await bulkInto(
+        tx,
+        '#cf_ids',
+        [['contract_id', sql.NVarChar(200), false, (id: string) => id]],
+        [...new Set(contractIds)],
+      );
       await new sql.Request(tx).batch(TSQL.deleteContracts);
       await new sql.Request(tx).batch('DROP TABLE #cf_ids');
     });
@@ -402,12 +488,17 @@ export class MssqlDatabase implements Database {
     if (!unique.length) return;
     await this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.stagePositions);
-      await bulkInto(tx, '#cf_positions', [
-        ['position_id', sql.NVarChar(200), false, (r) => r.positionId],
-        ['portfolio_id', sql.NVarChar(200), false, (r) => r.portfolioId],
-        ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
-        ['quantity', sql.Float, false, (r) => r.quantity],
-      ], unique);
+      await bulkInto(
+        tx,
+        '#cf_positions',
+        [
+          ['position_id', sql.NVarChar(200), false, (r) => r.positionId],
+          ['portfolio_id', sql.NVarChar(200), false, (r) => r.portfolioId],
+          ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
+          ['quantity', sql.Float, false, (r) => r.quantity],
+        ],
+        unique,
+      );
       await new sql.Request(tx).batch(TSQL.upsertPositions);
     });
   }
@@ -417,11 +508,16 @@ export class MssqlDatabase implements Database {
     if (!unique.length) return;
     await this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.stageMarketData);
-      await bulkInto(tx, '#cf_market_data', [
-        ['market_object_code', sql.NVarChar(200), false, (r) => r.marketObjectCode],
-        ['observed_at', sql.DateTime2, false, (r) => utc(r.observedAt)],
-        ['value', sql.Float, false, (r) => r.value],
-      ], unique);
+      await bulkInto(
+        tx,
+        '#cf_market_data',
+        [
+          ['market_object_code', sql.NVarChar(200), false, (r) => r.marketObjectCode],
+          ['observed_at', sql.DateTime2, false, (r) => utc(r.observedAt)],
+          ['value', sql.Float, false, (r) => r.value],
+        ],
+        unique,
+      );
       await new sql.Request(tx).batch(TSQL.upsertMarketData);
     });
   }

@@ -3,8 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CashflowEvent } from '../schemas/types.js';
-import type { ContractResult } from './database.js';
+import { describeDatabaseBehaviour } from '../test/database-behaviour.js';
 import { PostgresDatabase } from './postgres.js';
 import { RELATIONS } from './schema.js';
 
@@ -14,25 +13,6 @@ const url = Object.assign(new URL(server), { pathname: `/${dbName}` }).toString(
 const publication = `cashflow_cdc_${randomBytes(3).toString('hex')}`;
 let db: PostgresDatabase;
 let raw: pg.Client;
-
-function event(date: string, payoff: number, extra: Partial<CashflowEvent> = {}): CashflowEvent {
-  return {
-    eventDate: date,
-    eventType: 'IP',
-    currency: 'USD',
-    payoff,
-    notionalPrincipal: 1000,
-    nominalInterestRate: 0.05,
-    accruedInterest: 0,
-    exerciseDate: null,
-    exerciseAmount: null,
-    ...extra,
-  };
-}
-
-function result(contractId: string, version: number, events: CashflowEvent[], status: ContractResult['status'] = 'computed'): ContractResult {
-  return { contractId, version, fingerprint: `fp-${version}`, status, reason: null, computedAt: '2026-11-25T12:00:00', events };
-}
 
 beforeAll(async () => {
   db = new PostgresDatabase(url);
@@ -59,7 +39,12 @@ describe('PostgresDatabase.migrate', () => {
   });
 
   it('creates every table and the view with exactly the columns and types of db/schema.ts', async () => {
-    const { rows } = await raw.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>(
+    const { rows } = await raw.query<{
+      table_name: string;
+      column_name: string;
+      data_type: string;
+      is_nullable: string;
+    }>(
       `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name <> 'cashflow_schema_migrations'
        ORDER BY table_name, ordinal_position`,
@@ -85,137 +70,17 @@ describe('PostgresDatabase.migrate', () => {
       'SELECT tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY tablename',
       [publication],
     );
-    expect(published.rows.map((r) => r.tablename)).toEqual(['contracts', 'market_data', 'observed_events', 'positions']);
+    expect(published.rows.map((r) => r.tablename)).toEqual([
+      'contracts',
+      'market_data',
+      'observed_events',
+      'positions',
+    ]);
   });
 });
 
-describe('PostgresDatabase.applyResults (the version rule)', () => {
-  it('inserts a new contract with seq from 0 and keeps 23:59:59 and full double precision', async () => {
-    const out = await db.applyResults([
-      result('A', 10, [event('2026-01-31T23:59:59', 0.1234567890123), event('2026-02-28T00:00:00', 2)]),
-    ]);
-    expect(out).toEqual({ applied: ['A'], skipped: 0, rowsWritten: 2 });
-    const rows = await db.contractCashflows('A');
-    expect(rows.map((r) => [r.seq, r.eventDate, r.payoff, r.version])).toEqual([
-      [0, '2026-01-31T23:59:59', 0.1234567890123, 10],
-      [1, '2026-02-28T00:00:00', 2, 10],
-    ]);
-    expect(await db.cashflowVersion('A')).toEqual({
-      contractId: 'A',
-      version: 10,
-      fingerprint: 'fp-10',
-      eventCount: 2,
-      computedAt: '2026-11-25T12:00:00',
-      status: 'computed',
-      reason: null,
-    });
-  });
-
-  it('changes nothing on a replay or an older version', async () => {
-    const replay = await db.applyResults([result('A', 10, [event('2030-01-01T00:00:00', 99)])]);
-    const older = await db.applyResults([result('A', 9, [event('2030-01-01T00:00:00', 99)])]);
-    expect(replay).toEqual({ applied: [], skipped: 1, rowsWritten: 0 });
-    expect(older).toEqual({ applied: [], skipped: 1, rowsWritten: 0 });
-    expect((await db.contractCashflows('A')).map((r) => r.payoff)).toEqual([0.1234567890123, 2]);
-  });
-
-  it('replaces all rows of a contract when the version is newer (a shorter schedule leaves no stale rows)', async () => {
-    const out = await db.applyResults([result('A', 11, [event('2026-03-31T00:00:00', 5)])]);
-    expect(out.applied).toEqual(['A']);
-    expect((await db.contractCashflows('A')).map((r) => [r.seq, r.payoff, r.version])).toEqual([[0, 5, 11]]);
-  });
-
-  it('applies only the newest of several results for one contract in a batch, and duplicates once', async () => {
-    const out = await db.applyResults([
-      result('B', 3, [event('2026-01-01T00:00:00', 3)]),
-      result('B', 5, [event('2026-01-01T00:00:00', 5)]),
-      result('B', 4, [event('2026-01-01T00:00:00', 4)]),
-      result('C', 1, [event('2026-01-01T00:00:00', 1)]),
-      result('C', 1, [event('2026-01-01T00:00:00', 1)]),
-    ]);
-    expect(out.applied.sort()).toEqual(['B', 'C']);
-    expect(out.skipped).toBe(3);
-    expect((await db.contractCashflows('B')).map((r) => r.payoff)).toEqual([5]);
-    expect((await db.contractCashflows('C')).map((r) => r.payoff)).toEqual([1]);
-  });
-
-  it('deletes a contract\'s rows on a delete marker and does not resurrect it from an older result', async () => {
-    expect((await db.applyResults([result('B', 6, [], 'deleted')])).applied).toEqual(['B']);
-    expect(await db.contractCashflows('B')).toEqual([]);
-    expect(await db.cashflowVersion('B')).toMatchObject({ version: 6, status: 'deleted', eventCount: 0 });
-    expect((await db.applyResults([result('B', 5, [event('2026-01-01T00:00:00', 5)])])).applied).toEqual([]);
-    expect(await db.contractCashflows('B')).toEqual([]);
-  });
-
-  it('records a waiting contract with its reason and no rows', async () => {
-    await db.applyResults([{ ...result('W', 2, [], 'waiting'), reason: 'no market data for USD.SOFR' }]);
-    expect(await db.cashflowVersion('W')).toMatchObject({ status: 'waiting', reason: 'no market data for USD.SOFR' });
-  });
-
-  it('copies awkward ids and text exactly (tabs, newlines, backslashes, quotes, unicode)', async () => {
-    const id = "we\\ird\tid\n'x'\r\"ü€\\N";
-    await db.applyResults([result(id, 1, [event('2026-01-01T00:00:00', 1, { currency: null, notionalPrincipal: null })])]);
-    const rows = await db.contractCashflows(id);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ contractId: id, currency: null, notionalPrincipal: null });
-  });
-
-  it('writes a large batch in one go', async () => {
-    const batch = Array.from({ length: 2000 }, (_, i) =>
-      result(`bulk-${i}`, 1, Array.from({ length: 20 }, (_, k) => event(`2027-${String((k % 12) + 1).padStart(2, '0')}-01T00:00:00`, k))),
-    );
-    const out = await db.applyResults(batch);
-    expect(out.applied).toHaveLength(2000);
-    expect(out.rowsWritten).toBe(40_000);
-    expect(await db.applyResults(batch)).toMatchObject({ applied: [], skipped: 2000, rowsWritten: 0 });
-  });
-});
-
-describe('PostgresDatabase reads and source writers', () => {
-  it('scales cash flows by position quantity and builds a ladder by month and quarter', async () => {
-    await db.applyResults([
-      result('L1', 1, [event('2026-01-15T00:00:00', 10), event('2026-02-15T00:00:00', 10), event('2026-04-01T00:00:00', 10)]),
-      result('L2', 1, [event('2026-01-31T23:59:59', 1, { currency: 'EUR' })]),
-    ]);
-    await db.upsertPositions([
-      { positionId: 'p1', portfolioId: 'book', contractId: 'L1', quantity: 2 },
-      { positionId: 'p2', portfolioId: 'book', contractId: 'L2', quantity: -3 },
-      { positionId: 'p3', portfolioId: 'other', contractId: 'L1', quantity: 100 },
-    ]);
-    const flows = await db.portfolioCashflows('book', { from: '2026-01-01', to: '2026-03-01' });
-    expect(flows.map((f) => [f.positionId, f.eventDate, f.payoff, f.nominalInterestRate])).toEqual([
-      ['p1', '2026-01-15T00:00:00', 20, 0.05],
-      ['p2', '2026-01-31T23:59:59', -3, 0.05],
-      ['p1', '2026-02-15T00:00:00', 20, 0.05],
-    ]);
-    expect(await db.cashflowLadder('book', 'month')).toEqual([
-      { bucket: '2026-01-01', currency: 'EUR', payoff: -3, events: 1 },
-      { bucket: '2026-01-01', currency: 'USD', payoff: 20, events: 1 },
-      { bucket: '2026-02-01', currency: 'USD', payoff: 20, events: 1 },
-      { bucket: '2026-04-01', currency: 'USD', payoff: 20, events: 1 },
-    ]);
-    expect(await db.cashflowLadder('book', 'quarter', { from: '2026-01-01' })).toEqual([
-      { bucket: '2026-01-01', currency: 'EUR', payoff: -3, events: 1 },
-      { bucket: '2026-01-01', currency: 'USD', payoff: 40, events: 2 },
-      { bucket: '2026-04-01', currency: 'USD', payoff: 20, events: 1 },
-    ]);
-    await expect(db.cashflowLadder('book', 'week' as 'month')).rejects.toThrow(/bucket/);
-  });
-
-  it('upserts contracts and market data and deletes contracts', async () => {
-    await db.upsertContracts([
-      { contractId: 'k1', contractType: 'PAM', terms: '{"a":1}' },
-      { contractId: 'k1', contractType: 'PAM', terms: '{"a":2}' },
-      { contractId: 'k2', contractType: 'ANN', terms: 'not json' },
-    ]);
-    await db.upsertMarketData([
-      { marketObjectCode: 'USD.SOFR', observedAt: '2026-01-01T23:59:59', value: 0.0123456789012 },
-      { marketObjectCode: 'USD.SOFR', observedAt: '2026-01-01T23:59:59', value: 0.02 },
-    ]);
-    await db.deleteContracts(['k2']);
-    const contracts = await raw.query('SELECT contract_id, terms FROM contracts ORDER BY contract_id');
-    expect(contracts.rows).toEqual([{ contract_id: 'k1', terms: '{"a":2}' }]);
-    const md = await raw.query('SELECT value FROM market_data');
-    expect(md.rows).toEqual([{ value: 0.02 }]);
-  });
-});
+describeDatabaseBehaviour(
+  'PostgresDatabase',
+  () => db,
+  async (sql) => (await raw.query(sql)).rows,
+);

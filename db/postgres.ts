@@ -49,7 +49,14 @@ const types = {
 
 // SQLSTATE classes and codes that mean "try again later", and socket errors.
 const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300']);
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+]);
 
 function redact(url: string): string {
   try {
@@ -89,7 +96,10 @@ function copyField(v: string | number | null | undefined): string {
   return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-function* copyLines<T>(rows: readonly T[], fields: (row: T) => (string | number | null)[]): Generator<string> {
+function* copyLines<T>(
+  rows: readonly T[],
+  fields: (row: T) => (string | number | null)[],
+): Generator<string> {
   const chunk: string[] = [];
   for (const row of rows) {
     chunk.push(fields(row).map(copyField).join('\t'));
@@ -235,7 +245,9 @@ export class PostgresDatabase implements Database {
       await client.query(`CREATE TABLE IF NOT EXISTS cashflow_schema_migrations (
         id text NOT NULL PRIMARY KEY, applied_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'))`);
       const done = new Set(
-        (await client.query<{ id: string }>('SELECT id FROM cashflow_schema_migrations')).rows.map((r) => r.id),
+        (await client.query<{ id: string }>('SELECT id FROM cashflow_schema_migrations')).rows.map(
+          (r) => r.id,
+        ),
       );
       for (const m of migrations('postgres')) {
         if (done.has(m.id)) continue;
@@ -360,7 +372,11 @@ export class PostgresDatabase implements Database {
     );
   }
 
-  async cashflowLadder(portfolioId: string, bucket: LadderBucket, range: DateRange = {}): Promise<LadderRow[]> {
+  async cashflowLadder(
+    portfolioId: string,
+    bucket: LadderBucket,
+    range: DateRange = {},
+  ): Promise<LadderRow[]> {
     assertLadderBucket(bucket);
     return this.query<LadderRow>(
       `SELECT to_char(date_trunc($4, event_date), 'YYYY-MM-DD') AS bucket, currency,
@@ -425,7 +441,11 @@ export class PostgresDatabase implements Database {
  * Drops a replication slot once its connector has let go of it. Deleting a Debezium connector
  * leaves its slot, which keeps WAL forever and blocks DROP DATABASE (STACK-NOTES).
  */
-export async function dropReplicationSlot(serverUrl: string, slotName: string, timeoutMs = 30_000): Promise<boolean> {
+export async function dropReplicationSlot(
+  serverUrl: string,
+  slotName: string,
+  timeoutMs = 30_000,
+): Promise<boolean> {
   const admin = new URL(serverUrl);
   admin.pathname = '/postgres'; // slots are per cluster; the database of the URL may be gone
   const client = new pg.Client({ connectionString: admin.toString() });
@@ -449,7 +469,8 @@ export async function dropReplicationSlot(serverUrl: string, slotName: string, t
         // the connector is gone but its walsender lingers: end it
         await client.query('SELECT pg_terminate_backend($1)', [rows[0].active_pid]);
       }
-      if (Date.now() > deadline + 10_000) throw new Error(`replication slot ${slotName} still active after ${timeoutMs} ms`);
+      if (Date.now() > deadline + 10_000)
+        throw new Error(`replication slot ${slotName} still active after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {

@@ -102,7 +102,9 @@ describe('SQL Server schema (T-SQL parsed by node-sql-parser, TransactSQL dialec
     expect(text).toMatch(/EXEC sys\.sp_cdc_enable_db/);
     for (const r of RELATIONS.filter((x) => x.captured)) {
       expect(text).toMatch(
-        new RegExp(`sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'${r.name}', @role_name = NULL`),
+        new RegExp(
+          `sp_cdc_enable_table @source_schema = N'dbo', @source_name = N'${r.name}', @role_name = NULL`,
+        ),
       );
     }
   });

@@ -26,7 +26,8 @@ const col = (name: string, postgres: string, mssql: string, nullable = false): C
   nullable,
 });
 const id = (name: string, nullable = false) => col(name, 'text', 'nvarchar(200)', nullable);
-const ts = (name: string, nullable = false) => col(name, 'timestamp without time zone', 'datetime2', nullable);
+const ts = (name: string, nullable = false) =>
+  col(name, 'timestamp without time zone', 'datetime2', nullable);
 const dbl = (name: string, nullable = false) => col(name, 'double precision', 'float', nullable);
 /** `mssqlLength` -1 means nvarchar(max). */
 const str = (name: string, mssqlLength: number, nullable = false) =>
@@ -62,7 +63,13 @@ export const RELATIONS: readonly RelationSpec[] = [
     name: 'observed_events',
     kind: 'table',
     captured: true,
-    columns: [id('contract_id'), str('event_type', 20), ts('observed_at'), dbl('value', true), str('states', -1, true)],
+    columns: [
+      id('contract_id'),
+      str('event_type', 20),
+      ts('observed_at'),
+      dbl('value', true),
+      str('states', -1, true),
+    ],
   },
   {
     name: 'contract_cashflows',

@@ -30,8 +30,11 @@ const cache = new Map<RecordName, AvroRecordSchema>();
 export function avroSchema(name: RecordName): AvroRecordSchema {
   let schema = cache.get(name);
   if (!schema) {
-    schema = JSON.parse(readFileSync(repoFile('schemas', 'avro', AVRO_FILES[name]), 'utf8')) as AvroRecordSchema;
-    if (schema.name !== name) throw new Error(`${AVRO_FILES[name]} declares ${schema.name}, expected ${name}`);
+    schema = JSON.parse(
+      readFileSync(repoFile('schemas', 'avro', AVRO_FILES[name]), 'utf8'),
+    ) as AvroRecordSchema;
+    if (schema.name !== name)
+      throw new Error(`${AVRO_FILES[name]} declares ${schema.name}, expected ${name}`);
     cache.set(name, schema);
   }
   return schema;

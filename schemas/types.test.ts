@@ -17,7 +17,12 @@ import type {
 // One sample per record with every field set. Written as `T` literals, TypeScript refuses a
 // field the type lacks and demands every field it has; the tests below then demand that the
 // .avsc has exactly the same fields (recursively) and accepts the values.
-const observed: ObservedEvent = { eventType: 'CE', observedAt: '2026-01-01T00:00:00', value: 1, states: '{}' };
+const observed: ObservedEvent = {
+  eventType: 'CE',
+  observedAt: '2026-01-01T00:00:00',
+  value: 1,
+  states: '{}',
+};
 const event: CashflowEvent = {
   eventDate: '2026-01-01T00:00:00',
   eventType: 'IP',

@@ -104,9 +104,15 @@ describe('platform on the local stack', () => {
 
   it('registers every Avro schema with BACKWARD compatibility and round-trips a value through the registry', async () => {
     subjects = await registerSchemas(config, topology);
-    expect(subjects.map((s) => s.record).sort()).toEqual(
-      ['ContractCashflows', 'ContractTerms', 'DeadLetter', 'JobChunk', 'JobEvent', 'MarketObservation', 'RecalcRequest'],
-    );
+    expect(subjects.map((s) => s.record).sort()).toEqual([
+      'ContractCashflows',
+      'ContractTerms',
+      'DeadLetter',
+      'JobChunk',
+      'JobEvent',
+      'MarketObservation',
+      'RecalcRequest',
+    ]);
     for (const s of subjects) {
       const level = await requestJson<{ compatibilityLevel?: string; compatibility?: string }>(
         'schema-registry',
@@ -173,10 +179,14 @@ describe('platform on the local stack', () => {
       });
     });
     const committedAt = Date.now();
-    await db.upsertContracts([{ contractId: 'it-contract-1', contractType: 'PAM', terms: '{"contractType":"PAM"}' }]);
+    await db.upsertContracts([
+      { contractId: 'it-contract-1', contractType: 'PAM', terms: '{"contractType":"PAM"}' },
+    ]);
     await Promise.race([
       arrived,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no change event on ${topic} after 60 s`)), 60_000)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no change event on ${topic} after 60 s`)), 60_000),
+      ),
     ]);
     const event = seen.find((e) => e.after?.contract_id === 'it-contract-1')!;
     expect(event.op).toBe('c');

@@ -28,17 +28,32 @@ export function topicConfigEntries(t: TopicSpec): { name: string; value: string 
       ];
 }
 
-export async function applyTopics(admin: Admin, topology: Topology, config: Pick<Config, 'kafka'>): Promise<TopicOutcome[]> {
+export async function applyTopics(
+  admin: Admin,
+  topology: Topology,
+  config: Pick<Config, 'kafka'>,
+): Promise<TopicOutcome[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topology.topics.filter((t) => !existing.has(t.name));
   if (missing.length) {
     await admin.createTopics({
       timeout: 30_000,
-      topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, configEntries: topicConfigEntries(t) })),
+      topics: missing.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions,
+        configEntries: topicConfigEntries(t),
+      })),
     });
-    await waitForTopics(admin, missing.map((t) => t.name));
+    await waitForTopics(
+      admin,
+      missing.map((t) => t.name),
+    );
   }
-  const outcomes: TopicOutcome[] = missing.map((t) => ({ topic: t.name, action: 'created', partitions: t.partitions }));
+  const outcomes: TopicOutcome[] = missing.map((t) => ({
+    topic: t.name,
+    action: 'created',
+    partitions: t.partitions,
+  }));
   const present = topology.topics.filter((t) => existing.has(t.name));
   if (present.length) {
     const metadata = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
@@ -48,7 +63,11 @@ export async function applyTopics(admin: Admin, topology: Topology, config: Pick
         await createPartitions(config, t.name, t.partitions);
         outcomes.push({ topic: t.name, action: 'partitions-raised', partitions: t.partitions });
       } else {
-        outcomes.push({ topic: t.name, action: actual > t.partitions ? 'has-more-partitions' : 'exists', partitions: actual });
+        outcomes.push({
+          topic: t.name,
+          action: actual > t.partitions ? 'has-more-partitions' : 'exists',
+          partitions: actual,
+        });
       }
     }
   }
@@ -63,7 +82,8 @@ async function waitForTopics(admin: Admin, names: string[], timeoutMs = 15_000):
     const known = new Set(await admin.listTopics());
     const absent = names.filter((n) => !known.has(n));
     if (absent.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`topics not visible ${timeoutMs} ms after creation: ${absent.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`topics not visible ${timeoutMs} ms after creation: ${absent.join(', ')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

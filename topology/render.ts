@@ -2,7 +2,11 @@
 import type { TopicSpec, Topology } from './topology.js';
 
 function topicSummary(t: TopicSpec): string {
-  const policy = t.compacted ? 'compacted' : t.retentionMs < 0 ? 'kept forever' : `retention ${days(t.retentionMs)}`;
+  const policy = t.compacted
+    ? 'compacted'
+    : t.retentionMs < 0
+      ? 'kept forever'
+      : `retention ${days(t.retentionMs)}`;
   const value = t.value.format === 'avro' ? `avro ${t.value.record}` : 'debezium json';
   return `${t.partitions} partitions, ${policy}, key ${t.key.kind}, value ${value}`;
 }
@@ -44,11 +48,14 @@ export function renderMermaid(topology: Topology): string {
   }
   for (const x of topology.processors) lines.push(`  ${mermaidId(`p_${x.name}`)}("${x.name}")`);
   for (const t of topology.topics) {
-    if (t.producedBy.includes('debezium')) lines.push(`  sourceDb -- debezium --> ${mermaidId(`t_${t.name}`)}`);
+    if (t.producedBy.includes('debezium'))
+      lines.push(`  sourceDb -- debezium --> ${mermaidId(`t_${t.name}`)}`);
   }
   for (const x of topology.processors) {
-    for (const i of x.inputs) lines.push(`  ${mermaidId(`t_${topology.topic(i).name}`)} --> ${mermaidId(`p_${x.name}`)}`);
-    for (const o of x.outputs) lines.push(`  ${mermaidId(`p_${x.name}`)} --> ${mermaidId(`t_${topology.topic(o).name}`)}`);
+    for (const i of x.inputs)
+      lines.push(`  ${mermaidId(`t_${topology.topic(i).name}`)} --> ${mermaidId(`p_${x.name}`)}`);
+    for (const o of x.outputs)
+      lines.push(`  ${mermaidId(`p_${x.name}`)} --> ${mermaidId(`t_${topology.topic(o).name}`)}`);
   }
   lines.push(`  ${mermaidId('p_sink')} --> resultDb`);
   return lines.join('\n') + '\n';

@@ -13,9 +13,14 @@ describe('topology', () => {
     expect(topology.topic('cdcContracts').name).toBe('cdc.cashflow.public.contracts');
     expect(topology.topic('cdcMarketData').name).toBe('cdc.cashflow.public.market_data');
     expect(topology.topic('cdcObservedEvents').name).toBe('cdc.cashflow.public.observed_events');
-    const mssql = topologyFromConfig(loadConfig({ DATABASE_DIALECT: 'mssql', DATABASE_URL: 'mssql://sa@db:1433/books' }), {}, {});
+    const mssql = topologyFromConfig(
+      loadConfig({ DATABASE_DIALECT: 'mssql', DATABASE_URL: 'mssql://sa@db:1433/books' }),
+      {},
+      {},
+    );
     expect(mssql.topic('cdcPositions').name).toBe('cdc.books.dbo.positions');
-    for (const t of topology.topics.filter((x) => x.value.format === 'avro')) expect(t.name).toMatch(/^cashflow\.[a-z-]+$/);
+    for (const t of topology.topics.filter((x) => x.value.format === 'avro'))
+      expect(t.name).toMatch(/^cashflow\.[a-z-]+$/);
     expect(topology.topic('recalcRequests').name).toBe('cashflow.recalc-requests');
     expect(topology.topic('deadLetter').name).toBe('cashflow.dead-letter');
   });
@@ -42,7 +47,13 @@ describe('topology', () => {
     for (const t of topology.topics) {
       if (t.value.format === 'avro') expect(RECORD_NAMES).toContain(t.value.record);
     }
-    expect(topology.processors.map((p) => p.name)).toEqual(['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink']);
+    expect(topology.processors.map((p) => p.name)).toEqual([
+      'contract-ingest',
+      'market-ingest',
+      'impact',
+      'calculator',
+      'sink',
+    ]);
     expect(new Set(topology.processors.map((p) => p.consumerGroup)).size).toBe(topology.processors.length);
   });
 
@@ -66,12 +77,21 @@ describe('topology', () => {
       expect(text).toContain(p.name);
       expect(mermaid).toContain(`("${p.name}")`);
     }
-    expect(text).toContain('cdc.cashflow.public.contracts + cdc.cashflow.public.observed_events → contract-ingest → cashflow.contract-terms\n');
+    expect(text).toContain(
+      'cdc.cashflow.public.contracts + cdc.cashflow.public.observed_events → contract-ingest → cashflow.contract-terms\n',
+    );
     expect(text).toContain('cashflow.contract-cashflows → sink → database');
   });
 
   it('`cashflow topology` imports no Kafka, database or Redis client (static imports, transitively)', () => {
-    const heavy = ['@confluentinc/kafka-javascript', '@kafkajs/confluent-schema-registry', 'pg', 'mssql', 'ioredis', 'pg-copy-streams'];
+    const heavy = [
+      '@confluentinc/kafka-javascript',
+      '@kafkajs/confluent-schema-registry',
+      'pg',
+      'mssql',
+      'ioredis',
+      'pg-copy-streams',
+    ];
     const seen = new Set<string>();
     const packages = new Set<string>();
     const visit = (file: string) => {

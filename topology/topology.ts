@@ -36,9 +36,7 @@ export type KeyKind =
   | 'original' // dead letters keep the key of the message they set aside
   | 'debezium-primary-key'; // the source row's primary key as Debezium JSON
 
-export type ValueFormat =
-  | { format: 'avro'; record: RecordName }
-  | { format: 'debezium-json'; table: string };
+export type ValueFormat = { format: 'avro'; record: RecordName } | { format: 'debezium-json'; table: string };
 
 export interface TopicSpec {
   id: TopicId;
@@ -113,9 +111,17 @@ export function buildTopology(options: TopologyOptions): Topology {
   });
   const topics: TopicSpec[] = [
     cdc('cdcContracts', 'contracts', 'change events of the contracts table'),
-    cdc('cdcPositions', 'positions', 'change events of the positions table (no recalculation: the view scales)'),
+    cdc(
+      'cdcPositions',
+      'positions',
+      'change events of the positions table (no recalculation: the view scales)',
+    ),
     cdc('cdcMarketData', 'market_data', 'change events of the market_data table'),
-    cdc('cdcObservedEvents', 'observed_events', 'change events of observed_events (credit events, exercise decisions)'),
+    cdc(
+      'cdcObservedEvents',
+      'observed_events',
+      'change events of observed_events (credit events, exercise decisions)',
+    ),
     {
       id: 'contractTerms',
       name: `${p}cashflow.contract-terms`,
@@ -222,7 +228,8 @@ export function buildTopology(options: TopologyOptions): Topology {
     },
     {
       name: 'calculator',
-      description: 'ACTUS engine: recalc request → the contract\'s whole schedule (unchanged fingerprint → nothing)',
+      description:
+        "ACTUS engine: recalc request → the contract's whole schedule (unchanged fingerprint → nothing)",
       inputs: ['recalcRequests'],
       outputs: ['contractCashflows', 'deadLetter'],
       consumerGroup: group('calculator'),

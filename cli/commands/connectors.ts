@@ -16,7 +16,9 @@ export function register(program: Command): void {
       const config = loadConfig();
       const connector = sourceConnector(config, topologyFromConfig(config));
       if (options.print) {
-        process.stdout.write(JSON.stringify({ name: connector.name, config: printable(connector.config) }, null, 2) + '\n');
+        process.stdout.write(
+          JSON.stringify({ name: connector.name, config: printable(connector.config) }, null, 2) + '\n',
+        );
         return;
       }
       const { createConnectClient } = await import('../../clients/connect.js');
@@ -25,7 +27,9 @@ export function register(program: Command): void {
       process.stdout.write(`${connector.name} ${created ? 'created' : 'updated'}\n`);
       if (options.wait) {
         const status = await connect.waitForRunning(connector.name);
-        process.stdout.write(`${connector.name} ${status.connector.state} tasks=${status.tasks.map((t) => t.state).join(',')}\n`);
+        process.stdout.write(
+          `${connector.name} ${status.connector.state} tasks=${status.tasks.map((t) => t.state).join(',')}\n`,
+        );
       }
     });
 }

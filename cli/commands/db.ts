@@ -6,7 +6,10 @@ export function register(program: Command): void {
   const db = program.command('db').description('database schema');
   db.command('migrate')
     .description('create the database if missing and apply pending migrations')
-    .option('--publication <name>', 'PostgreSQL publication for Debezium (default CDC_PUBLICATION_NAME or cashflow_cdc)')
+    .option(
+      '--publication <name>',
+      'PostgreSQL publication for Debezium (default CDC_PUBLICATION_NAME or cashflow_cdc)',
+    )
     .action(async (options: { publication?: string }) => {
       const { loadConfig } = await import('../../config/config.js');
       const { createDatabase } = await import('../../clients/database.js');
