@@ -164,6 +164,8 @@ export interface StructureRules {
   readonly referenceTypes?: readonly string[];
   /** Terms the parent imposes on children. */
   readonly overrides?: ChildOverrides;
+  /** Roles whose inline children are only read (e.g. CEC collateral: its market object code), never computed: not validated as contracts. */
+  readonly readOnlyRoles?: readonly string[];
 }
 
 /**
@@ -187,7 +189,7 @@ export function validateStructure(terms: ContractTerms, issues: TermIssue[], rul
     if (n !== 1) issues.push({ term: 'contractStructure', reason: n === 0 ? `no reference with role ${role}` : `${n} references with role ${role} (want one)` });
   }
   for (const r of refs) {
-    if (r.terms === undefined) continue;
+    if (r.terms === undefined || rules.readOnlyRoles?.includes(r.referenceRole)) continue;
     try {
       prepareCached(r.terms, rules.overrides?.(terms, r));
     } catch (e) {

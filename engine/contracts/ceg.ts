@@ -256,10 +256,15 @@ export function STF_MD_CEG(ev: ContractEvent, s: StateSpace): void {
 
 /** Covered (and for CEC covering) references, purchase/termination prices, fees. */
 export function validateCreditEnhancement(t: ContractTerms, issues: TermIssue[], roles: readonly string[]): void {
-  validateStructure(t, issues, { roles });
-  if (t.contractStructure !== undefined)
+  // the collateral is only valued at its market object code: its terms need not be a computable contract
+  validateStructure(t, issues, { roles, readOnlyRoles: [COVERING] });
+  if (t.contractStructure !== undefined) {
     for (const role of roles)
       if (referencesOf(t, role).length === 0) issues.push({ term: 'contractStructure', reason: `no reference with role ${role}` });
+    for (const ref of referencesOf(t, COVERING))
+      if (ref.terms !== undefined && typeof ref.terms.marketObjectCode !== 'string')
+        issues.push({ term: `${ref.label}.marketObjectCode`, reason: 'a covering contract is valued at its market object code' });
+  }
   if (t.purchaseDate !== undefined && t.priceAtPurchaseDate === undefined)
     issues.push({ term: 'priceAtPurchaseDate', reason: 'required when purchaseDate is given' });
   if (t.terminationDate !== undefined && t.priceAtTerminationDate === undefined)
