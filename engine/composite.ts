@@ -144,7 +144,8 @@ function childRaw(raw: RawTerms, overrides: RawTerms | undefined): RawTerms {
 const preparedCache = new WeakMap<RawTerms, Map<string, PreparedContract>>();
 
 function prepareCached(raw: RawTerms, overrides: RawTerms | undefined): PreparedContract {
-  const key = overrides === undefined ? '' : JSON.stringify(overrides);
+  // undefined in overrides removes a term: keep it in the key (as null, which parses the same)
+  const key = overrides === undefined ? '' : JSON.stringify(overrides, (_k, v: unknown) => (v === undefined ? null : v));
   let m = preparedCache.get(raw);
   if (m === undefined) preparedCache.set(raw, (m = new Map()));
   let p = m.get(key);

@@ -13,43 +13,12 @@ import {
   AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, STF_IED_LAM, accrueOnBase, amortizerSchedule, initializeAmortizer, validateAmortizer,
 } from './lam.js';
 import { POF_PR_NAM, STF_PR_NAM, maturityNAM } from './nam.js';
-
-/**
- * The annuity amount at time t: the level payment on the remaining redemption dates (after t,
- * or at t when `includeT`, up to Md) that repays Nt + Ipac outstanding at `from` (the status
- * date), with interest at Ipnr.
- */
-export function annuityAmount(ctx: ContractContext, from: number, t: number, outstanding: number, rate: number, includeT = true): number {
-  const dates = ctx.schedules.PR ?? [];
-  let discount = 1;
-  let sum = 0;
-  let prev = from;
-  for (let i = 0; i < dates.length; i++) {
-    const d = dates[i];
-    if (d < t || (d === t && !includeT)) continue;
-    discount /= 1 + rate * ctx.yearFraction(prev, d);
-    sum += discount;
-    prev = d;
-  }
-  const a = sum > 0 ? outstanding / sum : outstanding;
-  return Number.isFinite(a) ? a : 0;
-}
-
-/** Prnxt = the annuity amount; a PR on the event's own date counts only if it comes after the event. */
-function reannuitize(ev: ContractEvent, s: StateSpace, ctx: ContractContext, from: number, outstanding: number): void {
-  s.nextPrincipalRedemptionPayment = annuityAmount(ctx, from, ev.calcTime, outstanding, s.nominalInterestRate, ctx.order.PR > ev.rank);
-}
+import { annuityAmount, reannuitize, STF_PRF_ANN } from './annuity.js';
 
 /** STF_IED_ANN: STF_IED_LAM, then without PRNXT the annuity amount from the IED. */
 function STF_IED_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
   STF_IED_LAM(ev, s, ctx);
   if (ctx.terms.nextPrincipalRedemptionPayment === undefined) reannuitize(ev, s, ctx, s.statusDate, s.notionalPrincipal + s.accruedInterest);
-}
-
-/** STF_PRF_ANN: the annuity amount from the last status date, then accrue. */
-function STF_PRF_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  reannuitize(ev, s, ctx, s.statusDate, s.notionalPrincipal + s.accruedInterest);
-  accrueOnBase(ev, s, ctx);
 }
 
 /** STF_RR_ANN: STF_RR_LAM, then Prnxt = the annuity amount at the new rate. */

@@ -56,12 +56,12 @@ export function pushInitialExchange(ctx: ContractContext, out: ContractEvent[]):
 }
 
 /**
- * A settlement event at `settle` computed at the call time `call`: the call fixes the amounts
- * due, the notice only delays their payment.
+ * IP / MD / STD of the contract's end at `time`, computed at `at` (calculation-time shifted):
+ * the reference does not shift these event dates by the business-day convention (clm10). For a
+ * call, `at` is the call time: the call fixes the amounts due, the notice only delays payment.
  */
-function settlementEvent(ctx: ContractContext, call: Instant, settle: Instant, type: 'IP' | 'STD'): ContractEvent {
-  const bd = ctx.businessDay;
-  return new ContractEvent(bd.shiftEventTime(settle), type, bd.shiftCalcTime(call), call, ctx.order[type], ctx.currency);
+function endEvent(ctx: ContractContext, time: Instant, at: Instant, type: 'IP' | 'MD' | 'STD'): ContractEvent {
+  return new ContractEvent(time, type, ctx.businessDay.shiftCalcTime(at), at, ctx.order[type], ctx.currency);
 }
 
 function scheduleCLM(ctx: ContractContext): ContractEvent[] {
@@ -78,12 +78,12 @@ function scheduleCLM(ctx: ContractContext): ContractEvent[] {
   for (let i = out.length - 1; i >= 0; i--) if ((out[i].type === 'RR' || out[i].type === 'RRF') && out[i].scheduleTime >= end) out.splice(i, 1);
   pushFees(ctx, out, end);
   if (callEnds) out.push(ctx.event(call.time, 'XD'));
-  else if (md !== undefined) out.push(ctx.event(md, 'IP'), ctx.event(md, 'MD'));
+  else if (md !== undefined) out.push(endEvent(ctx, md, md, 'IP'), endEvent(ctx, md, md, 'MD'));
   const events = finishSchedule(ctx, out);
   if (callEnds && events.length > 0 && events[events.length - 1].type === 'XD') {
     // settlement XDN after the call: may fall after the horizon (it follows from an event inside it)
     const settle = t.xDayNotice === undefined ? call.time : addCycles(call.time, t.xDayNotice, 1);
-    events.push(settlementEvent(ctx, call.time, settle, 'IP'), settlementEvent(ctx, call.time, settle, 'STD'));
+    events.push(endEvent(ctx, settle, call.time, 'IP'), endEvent(ctx, settle, call.time, 'STD'));
   }
   return events;
 }

@@ -55,8 +55,8 @@ export function maturityLAM(t: ContractTerms): number {
 /**
  * The amortizer schedule: IED, PR = S(PRANX, PRCL, Md) without Md, MD, IP/IPCI, IPCB, RR/RRF,
  * FP, SC, PRD, TD. NAM and ANN (`variant`) also pay interest at every PR date (spec NAM IP
- * schedule); ANN adds PRF events (annuity fixing) with each RR and, without PRNXT, the day
- * before the first redemption when that is after the IED.
+ * schedule); without PRNXT they fix the payment (PRF) the day before the first redemption when
+ * that is after the IED; ANN also fixes it again with each RR.
  */
 export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LAM' | 'NAM' | 'ANN'): ContractEvent[] {
   const t = ctx.terms;
@@ -74,7 +74,7 @@ export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LA
   prCalc.push(ctx.businessDay.shiftCalcTime(md));
   ctx.schedules.PR = prCalc;
   const withPRF = variant === 'ANN';
-  if (withPRF && t.nextPrincipalRedemptionPayment === undefined && prAnchor - 86_400_000 > t.initialExchangeDate!)
+  if (variant !== 'LAM' && t.nextPrincipalRedemptionPayment === undefined && prAnchor - 86_400_000 > t.initialExchangeDate!)
     out.push(ctx.event(prAnchor - 86_400_000, 'PRF'));
   if (variant === 'LAM') pushInterestSchedule(ctx, out, md);
   else pushNAMInterestSchedule(ctx, out, md, prAnchor, prDates);

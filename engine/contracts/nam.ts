@@ -8,6 +8,7 @@ import type { TermIssue } from '../errors.js';
 import { addCycles } from '../time/cycle.js';
 import { eomApplies, shiftEndOfMonth } from '../time/eom.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
+import { annuityAmount, reannuitize, STF_PRF_ANN } from './annuity.js';
 import { dependenciesPAM, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM } from './pam.js';
 import {
   AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, accruedOnBase, amortizerSchedule, initializeAmortizer, principalAnchor, validateAmortizer,
@@ -45,21 +46,35 @@ export function STF_PR_NAM(ev: ContractEvent, s: StateSpace, ctx: ContractContex
 
 function validateNAM(t: ContractTerms, issues: TermIssue[]): void {
   validateAmortizer(t, issues);
-  if (t.nextPrincipalRedemptionPayment === undefined) issues.push({ term: 'nextPrincipalRedemptionPayment', reason: 'missing required term' });
+  if (t.maturityDate === undefined && t.nextPrincipalRedemptionPayment === undefined)
+    issues.push({ term: 'nextPrincipalRedemptionPayment', reason: 'required when maturityDate is not given' });
+}
+
+/** STF_IED_NAM: STF_IED_LAM; without PRNXT the payment is derived as the annuity amount from the IED (as ANN). */
+function STF_IED_NAM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  AMORTIZER_TRANSITIONS.IED(ev, s, ctx);
+  if (ctx.terms.nextPrincipalRedemptionPayment === undefined) reannuitize(ev, s, ctx, s.statusDate, s.notionalPrincipal + s.accruedInterest);
 }
 
 export const NAM: ContractType = {
   contractType: 'NAM',
-  // the dictionary also marks rateSpread / marketObjectCodeOfRateReset "NN": they are only needed with rate resets
-  requiredTerms: [...APPLICABILITY.NAM.required.filter((n) => n !== 'rateSpread' && n !== 'marketObjectCodeOfRateReset'), 'statusDate'],
+  // the dictionary also marks rateSpread / marketObjectCodeOfRateReset "NN": they are only needed with
+  // rate resets; nextPrincipalRedemptionPayment can be derived (annuity amount) when a maturity is given
+  requiredTerms: [
+    ...APPLICABILITY.NAM.required.filter((n) => n !== 'rateSpread' && n !== 'marketObjectCodeOfRateReset' && n !== 'nextPrincipalRedemptionPayment'),
+    'statusDate',
+  ],
   validate: validateNAM,
   dependencies: dependenciesPAM,
   schedule: (ctx) => amortizerSchedule(ctx, maturityNAM(ctx.terms, ctx.yearFraction), 'NAM'),
   initialize: (ctx, s) => {
     initializeAmortizer(ctx, s, maturityNAM(ctx.terms, ctx.yearFraction));
-    s.nextPrincipalRedemptionPayment = ctx.roleSign * ctx.terms.nextPrincipalRedemptionPayment!;
+    const t = ctx.terms;
+    if (t.nextPrincipalRedemptionPayment !== undefined) s.nextPrincipalRedemptionPayment = ctx.roleSign * t.nextPrincipalRedemptionPayment;
+    else if (t.initialExchangeDate! <= t.statusDate!)
+      s.nextPrincipalRedemptionPayment = annuityAmount(ctx, s.statusDate, s.statusDate, s.notionalPrincipal + s.accruedInterest, s.nominalInterestRate);
   },
   payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM },
-  transition: { ...AMORTIZER_TRANSITIONS, PR: STF_PR_NAM },
+  transition: { ...AMORTIZER_TRANSITIONS, IED: STF_IED_NAM, PR: STF_PR_NAM, PRF: STF_PRF_ANN },
   reportedStates: ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
 };

@@ -5,10 +5,13 @@ import { PAM } from './pam.js';
 import { LAM } from './lam.js';
 import { SWPPV } from './swppv.js';
 import { FXOUT } from './fxout.js';
+import { SWAPS } from './swaps.js';
+import { CAPFL } from './capfl.js';
 import { NAM } from './nam.js';
 import { ANN } from './ann.js';
 import { LAX } from './lax.js';
 import { CLM } from './clm.js';
+import { UMP } from './ump.js';
 import { OPTNS } from './optns.js';
 import { FUTUR } from './futur.js';
 import { CEG } from './ceg.js';
@@ -19,10 +22,13 @@ export const contractTypes: Readonly<Record<string, ContractType>> = {
   LAM,
   SWPPV,
   FXOUT,
+  SWAPS,
+  CAPFL,
   NAM,
   ANN,
   LAX,
   CLM,
+  UMP,
   OPTNS,
   FUTUR,
   CEG,

@@ -252,6 +252,8 @@ export interface ContractTerms {
   variationMargin?: number;
   /** X Day Notice (XDN) */
   xDayNotice?: Cycle;
+  /** Market Object Code Of Dividends (DVMO) */
+  marketObjectCodeOfDividends?: string;
 }
 
 /** Parsed terms with every field present (undefined when absent): one fixed object shape. */
@@ -380,6 +382,7 @@ export class ParsedTerms implements ContractTerms {
   unit: ContractTerms["unit"] = undefined;
   variationMargin: ContractTerms["variationMargin"] = undefined;
   xDayNotice: ContractTerms["xDayNotice"] = undefined;
+  marketObjectCodeOfDividends: ContractTerms["marketObjectCodeOfDividends"] = undefined;
 }
 
 /** Setters by dictionary name (named stores keep parsing fast). */
@@ -508,4 +511,5 @@ export const TERM_SETTERS: ReadonlyMap<string, (t: ParsedTerms, v: unknown) => v
   ["unit", (t, v) => { t.unit = v as ParsedTerms["unit"]; }],
   ["variationMargin", (t, v) => { t.variationMargin = v as ParsedTerms["variationMargin"]; }],
   ["xDayNotice", (t, v) => { t.xDayNotice = v as ParsedTerms["xDayNotice"]; }],
+  ["marketObjectCodeOfDividends", (t, v) => { t.marketObjectCodeOfDividends = v as ParsedTerms["marketObjectCodeOfDividends"]; }],
 ]);

@@ -6,6 +6,11 @@ here = os.path.dirname(os.path.abspath(__file__))
 d = os.path.join(here, '..', '..', '..', 'shared', 'actus', 'dictionary')
 terms = json.load(open(os.path.join(d, 'actus-dictionary-terms.json')))['terms']
 appl = json.load(open(os.path.join(d, 'actus-dictionary-applicability.json')))['applicability']
+# terms the reference test beds use that the dictionary lacks: STK dividends observed under their
+# own market object code (the spec's O(CID-DV) with the code given as a term; stk06)
+terms['marketObjectCodeOfDividends'] = {'identifier': 'marketObjectCodeOfDividends', 'name': 'Market Object Code Of Dividends',
+                                        'acronym': 'DVMO', 'type': 'Varchar', 'allowedValues': [], 'default': ''}
+appl['stock']['marketObjectCodeOfDividends'] = 'x'
 ctypes = {}
 ct_term = terms['contractType']
 for a in ct_term['allowedValues']:

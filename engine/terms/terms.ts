@@ -10,7 +10,11 @@ import { ParsedTerms, TERM_SETTERS, type ContractTerms } from './contract-terms.
 export type { ContractTerms } from './contract-terms.js';
 
 /** Names the test beds use that the dictionary spells differently. */
-const ALIASES: Record<string, string> = { fixingDays: 'fixingPeriod' };
+const ALIASES: Record<string, string> = {
+  fixingDays: 'fixingPeriod',
+  cycleAnchorDateOfDividendPayment: 'cycleAnchorDateOfDividend',
+  cycleOfDividendPayment: 'cycleOfDividend',
+};
 
 export type RawTerms = Readonly<Record<string, unknown>>;
 
@@ -121,9 +125,12 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
       const values = new Set(def.values ?? []);
       // the test beds spell scaling effects with the letter O (IOO, INO) as well as with zeros
       const letterO = def.values?.includes('IN0') === true;
+      // the reference's long calendar names (NOCALENDAR in the FXOUT test beds)
+      const long: Record<string, string> | undefined = def.values?.includes('NC') ? { NOCALENDAR: 'NC', MONDAYTOFRIDAY: 'MF' } : undefined;
       return (v) => {
         const str = letterO && typeof v === 'string' ? v.replace(/O/g, '0') : typeof v === 'string' ? v : String(v);
         if (values.has(str)) return str;
+        if (long !== undefined && Object.prototype.hasOwnProperty.call(long, str.trim())) return long[str.trim()];
         const t = str.trim();
         if (values.has(t)) return t;
         lastReason = `unknown value ${JSON.stringify(v)} (allowed: ${[...values].join(', ')})`;
