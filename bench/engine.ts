@@ -4,10 +4,14 @@
 // state store); the passes compute every contract's full schedule, payoffs and states. Parsing
 // and validation throughput is measured and logged separately.
 import { prepareContract, evaluate, type PreparedContract } from '../engine/engine.js';
-import { emptyObserver } from '../engine/observer.js';
+import { emptyObserver, TimeSeriesObserver, type RiskFactorObserver } from '../engine/observer.js';
 
-export type BenchType = 'PAM' | 'ANN' | 'LAM' | 'NAM';
-export const BENCH_TYPES: readonly BenchType[] = ['PAM', 'ANN', 'LAM', 'NAM'];
+export type BenchType = 'PAM' | 'ANN' | 'LAM' | 'NAM' | 'SWPPV';
+export const BENCH_TYPES: readonly BenchType[] = ['PAM', 'ANN', 'LAM', 'NAM', 'SWPPV'];
+
+/** SWPPV: the floating leg's one market object code, observed at a flat rate. */
+export const SWPPV_RATE_CODE = 'USD_LIBOR_3M';
+const swppvObserver = new TimeSeriesObserver({ [SWPPV_RATE_CODE]: [{ time: Date.UTC(2000, 0, 1), value: 0.03 }] });
 
 export interface BenchResult {
   type: string;
@@ -17,6 +21,8 @@ export interface BenchResult {
   contractsPerSecond: number;
   eventsPerSecond: number;
   peakRssMb: number;
+  /** CPU seconds of the measured pass (user + system): on a shared, loaded machine the wall clock overstates. */
+  cpuSeconds?: number;
 }
 
 function iso(y: number, m: number, d: number): string {
@@ -43,7 +49,15 @@ export function bookContract(type: BenchType, i: number): Record<string, string>
     contractRole: 'RPA',
     currency: 'USD',
   };
-  if (type !== 'PAM') {
+  if (type === 'SWPPV') {
+    // fixed leg at 5% (nominalInterestRate), floating leg resetting quarterly on one code
+    t.contractRole = 'RF';
+    t.nominalInterestRate2 = '0.03';
+    t.cycleOfRateReset = 'P3ML0';
+    t.cycleAnchorDateOfRateReset = ied;
+    t.marketObjectCodeOfRateReset = SWPPV_RATE_CODE;
+    t.rateSpread = '0';
+  } else if (type !== 'PAM') {
     t.cycleOfPrincipalRedemption = 'P3ML0';
     // LAM: anchored at the IED (issue 4); ANN and NAM: IED + one cycle (BENCH.md refinement)
     t.cycleAnchorDateOfPrincipalRedemption = type === 'LAM' ? ied : iso(m + 3 > 12 ? y + 1 : y, ((m + 2) % 12) + 1, 15);
@@ -52,9 +66,9 @@ export function bookContract(type: BenchType, i: number): Record<string, string>
   return t;
 }
 
-function pass(book: readonly PreparedContract[]): number {
+function pass(book: readonly PreparedContract[], observer: RiskFactorObserver = emptyObserver): number {
   let events = 0;
-  const options = { observer: emptyObserver };
+  const options = { observer };
   for (let i = 0; i < book.length; i++) events += evaluate(book[i], options).length;
   return events;
 }
@@ -67,11 +81,15 @@ export function runEngineBench(type: BenchType, contracts: number, log: (s: stri
   raw.length = 0;
   log(`book: ${contracts} ${type} contracts parsed and validated in ${parseSeconds.toFixed(2)} s (${Math.round(contracts / parseSeconds)} contracts/s); warm-up pass...`);
   const w0 = performance.now();
-  pass(book);
+  const observer = type === 'SWPPV' ? swppvObserver : emptyObserver;
+  pass(book, observer);
   log(`warm-up: ${((performance.now() - w0) / 1000).toFixed(2)} s; measured pass...`);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const events = pass(book);
+  const events = pass(book, observer);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
   return {
     type,
@@ -81,5 +99,6 @@ export function runEngineBench(type: BenchType, contracts: number, log: (s: stri
     contractsPerSecond: Math.round(contracts / seconds),
     eventsPerSecond: Math.round(events / seconds),
     peakRssMb,
+    cpuSeconds: Math.round(cpuSeconds * 1000) / 1000,
   };
 }

@@ -9,7 +9,7 @@ export function register(program: Command): void {
   bench
     .command('engine')
     .description('compute the synthetic book of issue 4 (warm-up + measured pass) and print figures')
-    .option('--type <type>', 'PAM | ANN | LAM | NAM', 'PAM')
+    .option('--type <type>', 'PAM | ANN | LAM | NAM | SWPPV', 'PAM')
     .option('--contracts <n>', 'number of contracts', '160000')
     .action(async (opts: { type: string; contracts: string }) => {
       const { runEngineBench, BENCH_TYPES } = await import('../../bench/engine.js');
@@ -18,8 +18,10 @@ export function register(program: Command): void {
       const n = Number(opts.contracts);
       if (!Number.isSafeInteger(n) || n <= 0) throw new UserFacingError('--contracts must be a positive integer', 2);
       const r = runEngineBench(type as (typeof BENCH_TYPES)[number], n, (s) => process.stderr.write(s + '\n'));
-      process.stdout.write(`${r.type}: ${r.contracts} contracts, ${r.events} events in ${r.seconds} s: ${r.contractsPerSecond} contracts/s, ${r.eventsPerSecond} events/s, peak RSS ${r.peakRssMb} MB\n`);
-      process.stdout.write(JSON.stringify(r) + '\n');
+      const { cpuSeconds, ...figures } = r;
+      const perCpu = cpuSeconds ? `; CPU ${cpuSeconds} s = ${Math.round(r.contracts / cpuSeconds)} contracts per CPU-second` : '';
+      process.stdout.write(`${r.type}: ${r.contracts} contracts, ${r.events} events in ${r.seconds} s: ${r.contractsPerSecond} contracts/s, ${r.eventsPerSecond} events/s, peak RSS ${r.peakRssMb} MB${perCpu}\n`);
+      process.stdout.write(JSON.stringify(figures) + '\n');
     });
 
   for (const name of ['pipeline', 'api'])
