@@ -30,7 +30,11 @@ export interface CreditEnhancementData {
   readonly maturity: Instant | undefined;
   /** Σ n_i at the status date and at every scheduled event time (spec CEG states table). */
   readonly exposure: ReadonlyMap<Instant, number>;
-  /** Full FP schedule (calculation times), for the fee accrual of basis A. */
+  /**
+   * The regular fee periods' bounds (calculation times) for the accrual of basis A: the FP cycle
+   * without merging a long last stub (guarantee14 accrues 80/92 of the fee on 2020-09-20, over the
+   * regular period 2020-07-02 to 2020-10-02 that the long stub to maturity would swallow).
+   */
   readonly feeDates: readonly Instant[];
   /** Feac(t0). */
   feeAccruedAtStatus: number;
@@ -103,11 +107,11 @@ export function scheduleCreditEnhancement(ctx: ContractContext, withPurchaseAndF
   const md = maturityOf(ctx, covered);
   const xd = exerciseTimeOf(ctx, covered, md);
   const out: ContractEvent[] = [];
-  let feeDates: Instant[] = [];
+  let feePeriods: Instant[] = [];
   if (withPurchaseAndFees) {
     if (t.purchaseDate !== undefined) out.push(ctx.event(t.purchaseDate, 'PRD'));
-    feeDates = feeSchedule(ctx, md ?? xd);
-    for (const d of feeDates) if (xd === undefined || d <= xd) out.push(ctx.event(d, 'FP'));
+    for (const d of feeSchedule(ctx, md ?? xd, false)) if (xd === undefined || d <= xd) out.push(ctx.event(d, 'FP'));
+    feePeriods = feeSchedule(ctx, md ?? xd, true);
   }
   if (xd === undefined) {
     if (md !== undefined) out.push(ctx.event(md, 'MD'));
@@ -120,20 +124,24 @@ export function scheduleCreditEnhancement(ctx: ContractContext, withPurchaseAndF
   dataOf.set(ctx, {
     maturity: md,
     exposure: exposureAt(ctx, covered, times),
-    feeDates: feeDates.map((d) => ctx.businessDay.shiftCalcTime(d)),
+    feeDates: feePeriods.map((d) => ctx.businessDay.shiftCalcTime(d)),
     feeAccruedAtStatus: 0,
   });
   return events;
 }
 
-/** t^FP = S(s, FECL, T): s = FEANX, else PRD + FECL (spec CEG schedule); none without a non-zero fee rate. */
-function feeSchedule(ctx: ContractContext, end: Instant | undefined): Instant[] {
+/**
+ * t^FP = S(s, FECL, T): s = FEANX, else PRD + FECL (spec CEG schedule); none without a non-zero
+ * fee rate. `regular`: every cycle date, a long last stub not merged.
+ */
+function feeSchedule(ctx: ContractContext, end: Instant | undefined, regular: boolean): Instant[] {
   const t = ctx.terms;
   if (t.feeRate === undefined || t.feeRate === 0 || end === undefined) return [];
   if (t.cycleAnchorDateOfFee === undefined && t.cycleOfFee === undefined) return [];
   let anchor = t.cycleAnchorDateOfFee;
   if (anchor === undefined) anchor = addCycles(t.purchaseDate ?? t.statusDate!, t.cycleOfFee!, 1);
-  return cycleSchedule(anchor, t.cycleOfFee, end, t.endOfMonthConvention ?? 'SD', true);
+  const cycle = regular && t.cycleOfFee?.longStub === true ? { ...t.cycleOfFee, longStub: false } : t.cycleOfFee;
+  return cycleSchedule(anchor, cycle, end, t.endOfMonthConvention ?? 'SD', true);
 }
 
 /** Σ n_i at the event's time. */
