@@ -1,0 +1,162 @@
+// contract-ingest: Debezium rows of `contracts` and `observed_events` → validated terms in the
+// store and on cashflow.contract-terms (version = the source position). Poison (terms that are
+// not JSON, invalid terms, unsupported types: whatever the engine refuses) → dead letter with
+// the engine's message, which names every offending term.
+import { InvalidTermsError, prepareContract } from '../engine/index.js';
+import type { ContractTerms, ObservedEvent } from '../schemas/types.js';
+import { emptyWrites, liveEvents, observedEventKey, type StoredContract } from '../state/model.js';
+import type { ChangeEvent, Row } from './cdc.js';
+import type { BatchOutcome, InputRecord, ProcessorDefinition, Rejection } from './processor.js';
+
+export class TermsRejected extends Error {
+  constructor(message: string, readonly errorType: string) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+function text(row: Row, column: string): string | undefined {
+  const v = row[column];
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/**
+ * The terms of a contracts row as the engine will read them: JSON object, contractID and
+ * contractType filled from the row's columns when absent, validated by the engine.
+ */
+export function termsOfRow(contractId: string, row: Row): { contractType: string; terms: string } {
+  const raw = row.terms;
+  let parsed: unknown;
+  try {
+    parsed = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  } catch (e) {
+    throw new TermsRejected(`terms of contract ${contractId} are not JSON: ${(e as Error).message}`, 'MalformedTermsError');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TermsRejected(`terms of contract ${contractId} are not a JSON object`, 'MalformedTermsError');
+  }
+  const terms = { ...(parsed as Record<string, unknown>) };
+  const columnType = text(row, 'contract_type');
+  if (terms.contractType === undefined && columnType) terms.contractType = columnType;
+  if (columnType && typeof terms.contractType === 'string' && terms.contractType !== columnType) {
+    throw new TermsRejected(
+      `contract ${contractId}: contract_type column "${columnType}" differs from terms contractType "${terms.contractType}"`,
+      'InvalidTermsError',
+    );
+  }
+  if (terms.contractID === undefined) terms.contractID = contractId;
+  try {
+    prepareContract(terms as Parameters<typeof prepareContract>[0]);
+  } catch (e) {
+    if (e instanceof InvalidTermsError) throw new TermsRejected(`contract ${contractId}: ${e.message}`, 'InvalidTermsError');
+    throw new TermsRejected(`contract ${contractId}: ${(e as Error).message}`, (e as Error).name || 'Error');
+  }
+  return { contractType: String(terms.contractType), terms: JSON.stringify(terms) };
+}
+
+function blank(contractId: string): StoredContract {
+  return { contractId, contractType: '', terms: '', termsVersion: 0, deleted: true, updatedAt: null, sourceTsMs: 0, events: {}, version: 0 };
+}
+
+function recompute(c: StoredContract): void {
+  let v = c.termsVersion;
+  for (const e of Object.values(c.events)) if (e.version > v) v = e.version;
+  c.version = v;
+}
+
+/** The contract-terms message of a stored contract. */
+export function contractTermsMessage(c: StoredContract): ContractTerms {
+  return {
+    contractId: c.contractId,
+    contractType: c.contractType,
+    terms: c.terms,
+    observedEvents: liveEvents(c).map<ObservedEvent>((e) => ({ eventType: e.eventType, observedAt: e.observedAt, value: e.value, states: e.states })),
+    version: c.version,
+    updatedAt: c.updatedAt,
+    sourceTsMs: c.sourceTsMs,
+    deleted: c.deleted,
+  };
+}
+
+function idOf(r: InputRecord, change: ChangeEvent): string {
+  const row = change.after ?? change.before;
+  const id = row ? text(row, 'contract_id') : undefined;
+  if (!id) throw new TermsRejected(`${r.topicName}: change event without contract_id`, 'MalformedRowError');
+  return id;
+}
+
+export const contractIngest: ProcessorDefinition = {
+  name: 'contract-ingest',
+  stateOrder: 'before-outputs',
+  // A contract's terms and its observed events arrive on different topics and both update the
+  // same stored record: one batch at a time in a process keeps that read-modify-write safe.
+  partitionConcurrency: 1,
+  async process(records, ctx): Promise<BatchOutcome> {
+    const deadLetters: Rejection[] = [];
+    const work: { r: InputRecord; change: ChangeEvent; id: string }[] = [];
+    for (const r of records) {
+      if (!r.change) continue; // tombstone after a delete: the `d` event carried it
+      try {
+        work.push({ r, change: r.change, id: idOf(r, r.change) });
+      } catch (e) {
+        deadLetters.push({ record: r, reason: (e as Error).message, errorType: (e as Error).name });
+      }
+    }
+    const stored = await ctx.state.contracts(work.map((w) => w.id));
+    const changed = new Map<string, StoredContract>();
+    const published = new Set<string>();
+    for (const { r, change, id } of work) {
+      const c = changed.get(id) ?? stored.get(id) ?? blank(id);
+      const hadTerms = c.terms !== '';
+      try {
+        if (r.topic === 'cdcContracts') {
+          if (change.position <= c.termsVersion) continue; // replay of an applied change
+          if (change.op === 'd') {
+            c.deleted = true;
+          } else {
+            const { contractType, terms } = termsOfRow(id, change.after!);
+            c.contractType = contractType;
+            c.terms = terms;
+            c.deleted = false;
+            const updatedAt = change.after!.updated_at;
+            c.updatedAt = typeof updatedAt === 'string' ? updatedAt : null;
+          }
+          c.termsVersion = change.position;
+        } else {
+          const row = (change.op === 'd' ? change.before : change.after)!;
+          const eventType = text(row, 'event_type');
+          const observedAt = text(row, 'observed_at');
+          if (!eventType || !observedAt) throw new TermsRejected(`observed event of ${id} without event_type or observed_at`, 'MalformedRowError');
+          const key = observedEventKey(eventType, observedAt);
+          const cur = c.events[key];
+          if (cur && cur.version >= change.position) continue;
+          const states = row.states === null || row.states === undefined ? null : String(row.states);
+          if (states !== null && change.op !== 'd') {
+            try {
+              JSON.parse(states);
+            } catch (e) {
+              throw new TermsRejected(`observed event ${key} of ${id}: states are not JSON: ${(e as Error).message}`, 'MalformedRowError');
+            }
+          }
+          const value = typeof row.value === 'number' ? row.value : row.value === null || row.value === undefined ? null : Number(row.value);
+          c.events[key] = { eventType, observedAt, value: value !== null && Number.isFinite(value) ? value : null, states, version: change.position, deleted: change.op === 'd' };
+        }
+      } catch (e) {
+        deadLetters.push({ record: r, reason: (e as Error).message, errorType: (e as Error).name });
+        continue;
+      }
+      c.sourceTsMs = Math.max(c.sourceTsMs, change.committedAtMs);
+      recompute(c);
+      changed.set(id, c);
+      // publish contracts that have (or had) terms; observed events alone wait for their contract
+      if (c.terms !== '' || hadTerms) published.add(id);
+    }
+    const writes = emptyWrites();
+    writes.contracts = [...changed.values()];
+    return {
+      outputs: [...published].map((id) => ({ topic: 'contractTerms' as const, key: id, value: contractTermsMessage(changed.get(id)!) })),
+      writes,
+      deadLetters,
+    };
+  },
+};

@@ -1,0 +1,89 @@
+// The shape every processor has (STYLE.md "Kafka Streams"): a function from a batch of typed
+// input records to output records, state writes and dead letters. The shared runner
+// (processors/runner.ts) owns everything else: consuming, decoding, retries, dead-lettering,
+// producing, commits, metrics and shutdown. A new processor is one file exporting a
+// ProcessorDefinition plus one entry in topology/ and in processors/registry.ts.
+import type { AvroTopicId, TopicValues } from '../clients/schema-registry.js';
+import type { Database } from '../db/database.js';
+import type { StateReader, StateWrites } from '../state/model.js';
+import type { ProcessorName, TopicId } from '../topology/topology.js';
+import type { ChangeEvent } from './cdc.js';
+
+/** One consumed message, decoded by the runner according to its topic's format. */
+export interface InputRecord {
+  topic: TopicId;
+  topicName: string;
+  partition: number;
+  /** Kafka offset as a decimal string. */
+  offset: string;
+  key: string | null;
+  rawKey: Buffer | null;
+  rawValue: Buffer | null;
+  /** Broker timestamp (ms). */
+  timestampMs: number;
+  /** Debezium topics: the change event; null for a tombstone. */
+  change: ChangeEvent | null;
+  /** Avro topics: the decoded value; null for a tombstone. */
+  value: unknown;
+}
+
+/** The decoded value of an Avro input record of `topic` (null for tombstones and other topics). */
+export function avroValue<T extends AvroTopicId>(r: InputRecord, topic: T): TopicValues[T] | null {
+  return r.topic === topic ? (r.value as TopicValues[T] | null) : null;
+}
+
+export type OutputRecord = {
+  [T in AvroTopicId]: { topic: T; key: string; value: TopicValues[T] };
+}[AvroTopicId];
+
+/** Poison input: nothing later can fix it. The runner sends the record to the dead letter topic. */
+export interface Rejection {
+  record: InputRecord;
+  reason: string;
+  /** Error class name (e.g. InvalidTermsError). */
+  errorType: string;
+}
+
+export interface BatchOutcome {
+  outputs: OutputRecord[];
+  writes: StateWrites;
+  deadLetters: Rejection[];
+  /** Contracts that were marked `waiting` in this batch (metric). */
+  waiting?: number;
+  /** Source-commit-to-now latencies (ms) known in this batch (metric). */
+  endToEndMs?: number[];
+}
+
+export interface ProcessorContext {
+  state: StateReader;
+  /** Wall clock (injected so that tests are deterministic). */
+  now(): number;
+  /** Projection end for contracts without a maturity (ISO period after the status date). */
+  horizon: string;
+  /** The result database (the sink only); created on first use. */
+  database(): Promise<Database>;
+}
+
+export interface ProcessorDefinition {
+  name: ProcessorName;
+  /**
+   * When the runner applies the batch's state writes relative to its outputs.
+   * 'before-outputs': ingest and impact write the data (and the dependency index) before the
+   * records that make others read it, so a reader never finds less than the message announced.
+   * 'after-outputs': the calculator records "last published" only once the result is durable,
+   * otherwise a crash in between would suppress the result forever (invariant 4 vs 6).
+   */
+  stateOrder: 'before-outputs' | 'after-outputs';
+  /** Partitions processed at once by one process (1 where batches read-modify-write shared state). */
+  partitionConcurrency?: number;
+  process(records: readonly InputRecord[], ctx: ProcessorContext): Promise<BatchOutcome>;
+}
+
+/** An error that marks the input as poison (dead letter), whatever its class. */
+export class PoisonInputError extends Error {
+  readonly retriable = false;
+  constructor(message: string, readonly errorType = 'PoisonInputError') {
+    super(message);
+    this.name = 'PoisonInputError';
+  }
+}

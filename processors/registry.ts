@@ -1,0 +1,21 @@
+// Processors by name. A new processor: its file exporting a ProcessorDefinition, an entry in
+// topology/topology.ts (inputs, outputs, group) and one line here.
+import type { ProcessorName } from '../topology/topology.js';
+import type { ProcessorDefinition } from './processor.js';
+
+const loaders: Record<ProcessorName, () => Promise<ProcessorDefinition>> = {
+  'contract-ingest': async () => (await import('./contract-ingest.js')).contractIngest,
+  'market-ingest': async () => (await import('./market-ingest.js')).marketIngest,
+  impact: async () => (await import('./impact.js')).impact,
+  calculator: async () => (await import('./calculator.js')).calculator,
+  sink: async () => (await import('./sink.js')).sink,
+};
+
+/** In data-flow order. */
+export const PROCESSOR_NAMES = Object.keys(loaders) as ProcessorName[];
+
+export function definitionOf(name: ProcessorName): Promise<ProcessorDefinition> {
+  const load = loaders[name];
+  if (!load) throw new Error(`unknown processor "${name}" (one of ${PROCESSOR_NAMES.join(', ')})`);
+  return load();
+}

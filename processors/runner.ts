@@ -1,0 +1,357 @@
+// The one runner every processor runs in (BRIEF "processors/", invariants 3, 5 and 6).
+//
+// Per partition batch (eachBatch, `js.consumer.max.batch.size` messages):
+//   decode (Debezium JSON or Avro; undecodable → dead letter)
+//   → processor.process(records, ctx)
+//   → effects: state writes (before or after outputs, as the processor says), outputs and dead
+//     letters produced by the idempotent producer (acks=all) and awaited
+//   → commit offset last + 1.
+// Retriable faults (broker, Redis, database unavailable) retry the whole batch with exponential
+// backoff, blocking the partition, never skipping; every step is idempotent, so a retry or a
+// crash at any point repeats work but loses and duplicates nothing that matters (the sink's
+// version rule and the calculator's fingerprint absorb repeats). A batch that fails for a
+// non-retriable reason is retried record by record, and the records that still fail are dead
+// letters: poison never blocks the records around it.
+import { randomBytes } from 'node:crypto';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { Config } from '../config/config.js';
+import type { Consumer, Producer } from '../clients/kafka.js';
+import { isRetriable } from '../clients/errors.js';
+import type { AvroCodec, AvroTopicId, TopicValues } from '../clients/schema-registry.js';
+import type { Database } from '../db/database.js';
+import type { StateStore } from '../state/model.js';
+import { hasWrites } from '../state/model.js';
+import type { ProcessorName, TopicId, Topology } from '../topology/topology.js';
+import type { DeadLetter } from '../schemas/types.js';
+import { decodeChangeEvent } from './cdc.js';
+import type { PipelineMetrics } from './metrics.js';
+import type { BatchOutcome, InputRecord, OutputRecord, ProcessorContext, ProcessorDefinition, Rejection } from './processor.js';
+
+export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+/** Log lines as JSON on stderr (stdout stays free for commands' output). */
+export const stderrLog: Log = (level, message, fields) => {
+  process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level, message, ...fields })}\n`);
+};
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 10_000 };
+
+/** What one runner needs; shared by the runners of one process. */
+export interface RunnerServices {
+  config: Config;
+  topology: Topology;
+  producer: Producer;
+  codec: AvroCodec;
+  store: StateStore;
+  metrics: PipelineMetrics;
+  database(): Promise<Database>;
+  log: Log;
+  now(): number;
+  backoff: BackoffOptions;
+}
+
+export interface RunnerOptions {
+  /** `js.consumer.max.batch.size` (default 1000). */
+  maxBatchSize?: number;
+  /** Overrides the processor's partition concurrency. */
+  partitionConcurrency?: number;
+  clientId?: string;
+}
+
+/** The Kafka side of a runner: a consumer factory, so tests can count and the CLI can configure. */
+export type ConsumerFactory = (groupId: string, options: { maxBatchSize: number; clientId: string }) => Promise<Consumer>;
+
+class Stopped extends Error {
+  constructor() {
+    super('runner stopping');
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Decodes one message of `topic`; throws (poison) when it cannot be decoded. */
+export async function decodeRecord(
+  topology: Topology,
+  codec: AvroCodec,
+  topic: TopicId,
+  partition: number,
+  message: { key: Buffer | null; value: Buffer | null; offset: string; timestamp: string },
+): Promise<InputRecord> {
+  const spec = topology.topic(topic);
+  const record: InputRecord = {
+    topic,
+    topicName: spec.name,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString('utf8') : null,
+    rawKey: message.key,
+    rawValue: message.value,
+    timestampMs: Number(message.timestamp),
+    change: null,
+    value: null,
+  };
+  if (spec.value.format === 'debezium-json') record.change = decodeChangeEvent(message.value);
+  else if (message.value && message.value.length > 0) record.value = await codec.decode(topic as AvroTopicId, message.value);
+  return record;
+}
+
+/** The next offset to consume after `offset` (offsets exceed 2^53 only in theory: use BigInt). */
+export function nextOffset(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
+}
+
+export function errorType(e: unknown): string {
+  return e instanceof Error ? e.name || e.constructor.name : typeof e;
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs one processor: one consumer in the processor's group over its input topics. */
+export class ProcessorRunner {
+  private consumer: Consumer | undefined;
+  private stopping = false;
+  private running = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  readonly clientId: string;
+
+  constructor(
+    readonly definition: ProcessorDefinition,
+    private readonly services: RunnerServices,
+    private readonly createConsumer: ConsumerFactory,
+    private readonly options: RunnerOptions = {},
+  ) {
+    this.clientId = options.clientId ?? `${definition.name}-${randomBytes(3).toString('hex')}`;
+  }
+
+  get name(): ProcessorName {
+    return this.definition.name;
+  }
+
+  get isRunning(): boolean {
+    return this.running && !this.stopping;
+  }
+
+  async start(): Promise<void> {
+    const { topology } = this.services;
+    const spec = topology.processor(this.name);
+    this.consumer = await this.createConsumer(spec.consumerGroup, {
+      maxBatchSize: this.options.maxBatchSize ?? 1000,
+      clientId: this.clientId,
+    });
+    await this.consumer.subscribe({ topics: spec.inputs.map((id) => topology.topic(id).name) });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionConcurrency ?? this.definition.partitionConcurrency ?? 4,
+      eachBatch: (payload) => {
+        const p = this.onBatch(payload);
+        this.inFlight.add(p);
+        return p.finally(() => this.inFlight.delete(p));
+      },
+    });
+    this.running = true;
+    this.services.log('info', 'processor started', { processor: this.name, group: spec.consumerGroup, inputs: spec.inputs });
+  }
+
+  /** Finishes the batches in hand (their effects and commits), then leaves the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await Promise.allSettled([...this.inFlight]);
+    try {
+      await this.consumer?.disconnect();
+    } catch (e) {
+      this.services.log('warn', 'consumer disconnect failed', { processor: this.name, error: errorMessage(e) });
+    }
+    this.running = false;
+    this.services.log('info', 'processor stopped', { processor: this.name });
+  }
+
+  private async onBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    const { topology, metrics } = this.services;
+    const spec = topology.topicNamed(batch.topic);
+    if (!spec) throw new Error(`${this.name}: message from undeclared topic ${batch.topic}`);
+    const started = performance.now();
+    const labels = { processor: this.name, topic: spec.id };
+    metrics.recordsIn.inc(labels, batch.messages.length);
+
+    const alive = () => !this.stopping && payload.isRunning() && !payload.isStale();
+    const records: InputRecord[] = [];
+    const undecodable: Rejection[] = [];
+    for (const m of batch.messages) {
+      const message = m as { key: Buffer | null; value: Buffer | null; offset: string; timestamp: string };
+      try {
+        records.push(await this.retrying(alive, () => decodeRecord(topology, this.services.codec, spec.id, batch.partition, message), false));
+      } catch (e) {
+        if (e instanceof Stopped) return; // not resolved: redelivered to whoever owns the partition next
+        undecodable.push({
+          record: {
+            topic: spec.id,
+            topicName: spec.name,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key?.toString('utf8') ?? null,
+            rawKey: message.key,
+            rawValue: message.value,
+            timestampMs: Number(message.timestamp),
+            change: null,
+            value: null,
+          },
+          reason: errorMessage(e),
+          errorType: errorType(e),
+        });
+      }
+    }
+    const lastOffset = batch.messages[batch.messages.length - 1].offset;
+    try {
+      await this.processAll(records, undecodable, alive);
+      await this.retrying(alive, async () => {
+        await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset(lastOffset) }]);
+      });
+      payload.resolveOffset(lastOffset);
+    } catch (e) {
+      if (e instanceof Stopped) return;
+      throw e;
+    } finally {
+      metrics.batchSeconds.observe({ processor: this.name }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** The batch as a whole; on a non-retriable failure, record by record. */
+  private async processAll(records: InputRecord[], undecodable: Rejection[], alive: () => boolean): Promise<void> {
+    try {
+      await this.retrying(alive, () => this.processAndApply(records, undecodable), false);
+      return;
+    } catch (e) {
+      if (e instanceof Stopped) throw e;
+      if (records.length <= 1 && undecodable.length === 0) {
+        const r = records[0];
+        this.services.log('warn', 'poison input', { processor: this.name, topic: r?.topicName, offset: r?.offset, error: errorMessage(e) });
+        await this.retrying(alive, () => this.processAndApply([], r ? [{ record: r, reason: errorMessage(e), errorType: errorType(e) }] : []));
+        return;
+      }
+      this.services.log('warn', 'batch failed, retrying record by record', { processor: this.name, records: records.length, error: errorMessage(e) });
+    }
+    if (undecodable.length) await this.retrying(alive, () => this.processAndApply([], undecodable));
+    for (const r of records) await this.processAll([r], [], alive);
+  }
+
+  /** process → effects. Errors of process() keep their class; errors of the effects are retriable unless poison. */
+  private async processAndApply(records: InputRecord[], rejected: Rejection[]): Promise<void> {
+    const ctx: ProcessorContext = {
+      state: this.services.store,
+      now: this.services.now,
+      horizon: this.services.config.horizon,
+      database: this.services.database,
+    };
+    const outcome: BatchOutcome = records.length
+      ? await this.definition.process(records, ctx)
+      : { outputs: [], writes: { contracts: [], market: [], links: [], published: [] }, deadLetters: [] };
+    const deadLetters = [...rejected, ...outcome.deadLetters];
+    try {
+      if (this.definition.stateOrder === 'before-outputs' && hasWrites(outcome.writes)) await this.services.store.apply(outcome.writes);
+      await this.produce(outcome.outputs, deadLetters);
+      if (this.definition.stateOrder === 'after-outputs' && hasWrites(outcome.writes)) await this.services.store.apply(outcome.writes);
+    } catch (e) {
+      throw effectError(e);
+    }
+    const m = this.services.metrics;
+    for (const o of outcome.outputs) m.recordsOut.inc({ processor: this.name, topic: o.topic });
+    for (const d of deadLetters) m.deadLetters.inc({ processor: this.name, topic: d.record.topic });
+    if (outcome.waiting) m.waitingResults.inc({ processor: this.name }, outcome.waiting);
+    for (const ms of outcome.endToEndMs ?? []) m.endToEndSeconds.observe({ processor: this.name }, ms / 1000);
+  }
+
+  private async produce(outputs: OutputRecord[], deadLetters: Rejection[]): Promise<void> {
+    if (outputs.length === 0 && deadLetters.length === 0) return;
+    const { codec, topology } = this.services;
+    const byTopic = new Map<AvroTopicId, KafkaJS.Message[]>();
+    const push = (topic: AvroTopicId, m: KafkaJS.Message) => {
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push(m);
+    };
+    const encoders = new Map<AvroTopicId, (v: never) => Buffer>();
+    const encoderOf = async <T extends AvroTopicId>(topic: T): Promise<(v: TopicValues[T]) => Buffer> => {
+      let enc = encoders.get(topic);
+      if (!enc) encoders.set(topic, (enc = (await codec.encoder(topic)) as (v: never) => Buffer));
+      return enc as unknown as (v: TopicValues[T]) => Buffer;
+    };
+    for (const o of outputs) {
+      const enc = await encoderOf(o.topic);
+      push(o.topic, { key: o.key, value: (enc as (v: unknown) => Buffer)(o.value) });
+    }
+    if (deadLetters.length) {
+      const enc = await encoderOf('deadLetter');
+      for (const d of deadLetters) {
+        const value: DeadLetter = {
+          processor: this.name,
+          reason: d.reason,
+          errorType: d.errorType,
+          originalTopic: d.record.topicName,
+          originalPartition: d.record.partition,
+          originalOffset: d.record.offset,
+          originalKey: d.record.rawKey,
+          originalValue: d.record.rawValue,
+          failedAtMs: this.services.now(),
+        };
+        push('deadLetter', {
+          key: d.record.rawKey,
+          value: enc(value),
+          headers: {
+            processor: this.name,
+            reason: d.reason.slice(0, 2000),
+            'error.type': d.errorType,
+            'original.topic': d.record.topicName,
+            'original.partition': String(d.record.partition),
+            'original.offset': d.record.offset,
+          },
+        });
+      }
+    }
+    await this.services.producer.sendBatch({
+      topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic: topology.topic(topic).name, messages })),
+    });
+  }
+
+  /**
+   * Runs `step` until it succeeds. Retriable errors wait with exponential backoff (the
+   * partition is blocked meanwhile); other errors are thrown when `onlyRetriable` is false.
+   */
+  private async retrying<T>(alive: () => boolean, step: () => Promise<T>, retryAll = true): Promise<T> {
+    const { initialMs, maxMs } = this.services.backoff;
+    for (let attempt = 0; ; attempt++) {
+      if (!alive()) throw new Stopped();
+      try {
+        return await step();
+      } catch (e) {
+        if (e instanceof Stopped) throw e;
+        if (!retryAll && !isRetriable(e)) throw e;
+        this.services.metrics.retries.inc({ processor: this.name });
+        const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20)) * (0.75 + Math.random() * 0.5);
+        this.services.log('warn', 'retrying after a retriable fault', { processor: this.name, attempt: attempt + 1, delayMs: Math.round(delay), error: errorMessage(e) });
+        const until = Date.now() + delay;
+        while (Date.now() < until) {
+          if (!alive()) throw new Stopped();
+          await sleep(Math.min(200, until - Date.now()));
+        }
+      }
+    }
+  }
+}
+
+/** Poison errors keep their class; every other failure of an effect (broker, Redis, database) is retriable. */
+function effectError(e: unknown): unknown {
+  if (isRetriable(e)) return e;
+  const name = errorType(e);
+  if (name === 'AvroEncodeError' || name === 'PoisonInputError') return e;
+  return Object.assign(e instanceof Error ? e : new Error(String(e)), { retriable: true });
+}

@@ -1,0 +1,240 @@
+// The state store over ioredis. Every key lives under the client's key prefix (default
+// `cashflow:`; tests use their own), so several pipelines can share one Redis.
+//
+//   contract:<id>        hash  v = version, d = StoredContract as JSON
+//   series:<code>        zset  score = observed time (ms), member `<observedAt>|<version>|<value>`
+//                              (empty value = deletion marker)
+//   dependents:<key>     set   contract ids whose result depends on the market object code or
+//                              contract id <key>
+//   dependencies:<id>    set   the keys contract <id> depends on (reverse index: stale links
+//                              are removed when terms change)
+//   published:<id>       hash  f = fingerprint, v = version, s = status of the last published result
+//   waiting              set   contracts whose last published status is `waiting`
+//
+// Reads and writes of a batch go in one pipeline: one round trip per batch, not per contract.
+// Writes that could regress (contracts, observations) are guarded by version in Lua, so
+// replays and a rebuild running next to the processors never move state backwards.
+import type { Redis } from 'ioredis';
+import { ServiceUnavailableError } from '../clients/errors.js';
+import type { CashflowStatus } from '../schemas/types.js';
+import {
+  timeMsOf,
+  type MarketSeries,
+  type PublishedResult,
+  type SeriesPoint,
+  type StateStore,
+  type StateWrites,
+  type StoredContract,
+} from './model.js';
+
+export const DEFAULT_KEY_PREFIX = 'cashflow:';
+
+export const keys = {
+  contract: (id: string) => `contract:${id}`,
+  series: (code: string) => `series:${code}`,
+  dependents: (key: string) => `dependents:${key}`,
+  dependencies: (id: string) => `dependencies:${id}`,
+  published: (id: string) => `published:${id}`,
+  waiting: 'waiting',
+};
+
+/** Writes the contract unless the stored one is newer (equal versions overwrite: merges of out-of-order parts). */
+const SET_CONTRACT = `
+local cur = redis.call('HGET', KEYS[1], 'v')
+if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+return 1`;
+
+/** Upserts (or marks deleted) the observation at one time unless the stored one is as new. */
+const SET_OBSERVATION = `
+local existing = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
+for _, m in ipairs(existing) do
+  local v = tonumber(string.match(m, '^[^|]*|([^|]*)|'))
+  if v and v >= tonumber(ARGV[2]) then return 0 end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+return 1`;
+
+interface StoreCommands {
+  cashflowSetContract(key: string, version: string, doc: string): Promise<number>;
+  cashflowSetObservation(key: string, timeMs: string, version: string, member: string): Promise<number>;
+}
+
+type Pipe = ReturnType<Redis['pipeline']> & StoreCommands;
+
+/** Results of a pipeline, rethrowing the first command error as a retriable Redis error. */
+async function run(pipe: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  let results: [Error | null, unknown][] | null;
+  try {
+    results = await pipe.exec();
+  } catch (e) {
+    throw redisUnavailable(e);
+  }
+  if (!results) throw redisUnavailable(new Error('pipeline aborted'));
+  return results.map(([err, value]) => {
+    if (err) throw redisUnavailable(err);
+    return value;
+  });
+}
+
+function redisUnavailable(e: unknown): ServiceUnavailableError {
+  if (e instanceof ServiceUnavailableError) return e;
+  return new ServiceUnavailableError('redis', 'state store', `${(e as Error).message ?? String(e)} (is Redis running? REDIS_URL)`, { cause: e });
+}
+
+function seriesMember(observedAt: string, version: number, value: number | null): string {
+  return `${observedAt}|${version}|${value === null ? '' : String(value)}`;
+}
+
+export function parseSeriesMember(member: string, score: number): SeriesPoint {
+  const a = member.indexOf('|');
+  const b = member.indexOf('|', a + 1);
+  const raw = member.slice(b + 1);
+  return {
+    observedAt: member.slice(0, a),
+    timeMs: score,
+    version: Number(member.slice(a + 1, b)),
+    value: raw === '' ? null : Number(raw),
+  };
+}
+
+export class RedisStateStore implements StateStore {
+  constructor(readonly redis: Redis) {
+    // defineCommand is idempotent per name; several stores may share a client.
+    if (!(redis as unknown as Partial<StoreCommands>).cashflowSetContract) {
+      redis.defineCommand('cashflowSetContract', { numberOfKeys: 1, lua: SET_CONTRACT });
+      redis.defineCommand('cashflowSetObservation', { numberOfKeys: 1, lua: SET_OBSERVATION });
+    }
+  }
+
+  private pipe(): Pipe {
+    return this.redis.pipeline() as Pipe;
+  }
+
+  async contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
+    const out = new Map<string, StoredContract>();
+    if (ids.length === 0) return out;
+    const unique = [...new Set(ids)];
+    const p = this.pipe();
+    for (const id of unique) p.hget(keys.contract(id), 'd');
+    const docs = await run(p);
+    unique.forEach((id, i) => {
+      const d = docs[i];
+      if (typeof d === 'string') out.set(id, JSON.parse(d) as StoredContract);
+    });
+    return out;
+  }
+
+  async series(codes: readonly string[]): Promise<Map<string, MarketSeries>> {
+    const out = new Map<string, MarketSeries>();
+    if (codes.length === 0) return out;
+    const unique = [...new Set(codes)];
+    const p = this.pipe();
+    for (const code of unique) p.zrange(keys.series(code), '0', '-1', 'WITHSCORES');
+    const replies = await run(p);
+    unique.forEach((code, i) => {
+      const flat = replies[i] as string[];
+      if (!flat || flat.length === 0) return;
+      const points: SeriesPoint[] = [];
+      let version = 0;
+      for (let j = 0; j < flat.length; j += 2) {
+        const pt = parseSeriesMember(flat[j], Number(flat[j + 1]));
+        points.push(pt);
+        if (pt.version > version) version = pt.version;
+      }
+      out.set(code, { code, points, version });
+    });
+    return out;
+  }
+
+  private async sets(keyOf: (k: string) => string, list: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (list.length === 0) return out;
+    const unique = [...new Set(list)];
+    const p = this.pipe();
+    for (const k of unique) p.smembers(keyOf(k));
+    const replies = await run(p);
+    unique.forEach((k, i) => out.set(k, (replies[i] as string[]) ?? []));
+    return out;
+  }
+
+  dependents(depKeys: readonly string[]): Promise<Map<string, string[]>> {
+    return this.sets(keys.dependents, depKeys);
+  }
+
+  dependenciesOfContracts(ids: readonly string[]): Promise<Map<string, string[]>> {
+    return this.sets(keys.dependencies, ids);
+  }
+
+  async published(ids: readonly string[]): Promise<Map<string, PublishedResult>> {
+    const out = new Map<string, PublishedResult>();
+    if (ids.length === 0) return out;
+    const unique = [...new Set(ids)];
+    const p = this.pipe();
+    for (const id of unique) p.hmget(keys.published(id), 'f', 'v', 's');
+    const replies = await run(p);
+    unique.forEach((id, i) => {
+      const [f, v, s] = replies[i] as (string | null)[];
+      if (v === null || v === undefined) return;
+      out.set(id, { fingerprint: f === '' ? null : f, version: Number(v), status: (s ?? 'computed') as CashflowStatus });
+    });
+    return out;
+  }
+
+  async waitingCount(): Promise<number> {
+    try {
+      return await this.redis.scard(keys.waiting);
+    } catch (e) {
+      throw redisUnavailable(e);
+    }
+  }
+
+  async apply(w: StateWrites): Promise<void> {
+    const p = this.pipe();
+    let n = 0;
+    for (const c of w.contracts) {
+      p.cashflowSetContract(keys.contract(c.contractId), String(c.version), JSON.stringify(c));
+      n++;
+    }
+    for (const m of w.market) {
+      p.cashflowSetObservation(
+        keys.series(m.marketObjectCode),
+        String(timeMsOf(m.observedAt)),
+        String(m.version),
+        seriesMember(m.observedAt, m.version, m.deleted ? null : m.value),
+      );
+      n++;
+    }
+    for (const l of w.links) {
+      for (const k of l.removed) p.srem(keys.dependents(k), l.contractId);
+      for (const k of l.dependencies) p.sadd(keys.dependents(k), l.contractId);
+      p.del(keys.dependencies(l.contractId));
+      if (l.dependencies.length) p.sadd(keys.dependencies(l.contractId), ...l.dependencies);
+      n++;
+    }
+    for (const r of w.published) {
+      p.hset(keys.published(r.contractId), 'f', r.fingerprint ?? '', 'v', String(r.version), 's', r.status);
+      if (r.status === 'waiting') p.sadd(keys.waiting, r.contractId);
+      else p.srem(keys.waiting, r.contractId);
+      n++;
+    }
+    if (n > 0) await run(p);
+  }
+}
+
+/**
+ * Deletes every key under `prefix` (the store of one pipeline), leaving other prefixes alone.
+ * `redis` must be a client WITHOUT a key prefix. Returns the number of keys removed.
+ */
+export async function clearState(redis: Redis, prefix: string): Promise<number> {
+  if (!prefix) throw new Error('clearState needs a non-empty key prefix (it never clears a whole Redis)');
+  let cursor = '0';
+  let removed = 0;
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length) removed += await redis.unlink(...found);
+  } while (cursor !== '0');
+  return removed;
+}
