@@ -58,6 +58,12 @@ describe('OPTNS', () => {
     expect(dependenciesOf(byId)).toEqual(new Set(['stk1']));
   });
 
+  it('prices an inline underlying at its market object code without computing it', () => {
+    const inline = { ...base, contractStructure: [{ object: { contractType: 'STK', contractID: 'stk1', marketObjectCode: 'IDX', unit: 'ANY' }, referenceType: 'CNT', referenceRole: 'UDL' }] };
+    expect(computeEvents(inline, { observer: prices() }).at(-1)!.payoff).toBe(10);
+    expect(dependenciesOf(inline)).toEqual(new Set(['stk1', 'IDX']));
+  });
+
   it('starts from the exercise given in the terms: only the settlement is left', () => {
     const ev = computeEvents({ ...base, statusDate: '2020-09-30T00:00:00', exerciseDate: '2020-09-30T00:00:00', exerciseAmount: '7' }, { observer: prices() });
     expect(summary(ev)).toEqual(['2020-10-02 STD 7']);

@@ -62,7 +62,8 @@ export function dependenciesOfUnderlying(t: ContractTerms, out: Set<string>): vo
 
 /** Checks shared by OPTNS and FUTUR: one underlying, purchase/termination prices. */
 export function validateDerivative(t: ContractTerms, issues: TermIssue[]): void {
-  validateStructure(t, issues, { roles: UNDERLYING_ROLES, requiredRoles: [] });
+  // the underlying is only priced at its market object code: its terms need not be a computable contract
+  validateStructure(t, issues, { roles: UNDERLYING_ROLES, readOnlyRoles: UNDERLYING_ROLES });
   if (t.contractStructure !== undefined) {
     const n = referencesOf(t, UNDERLYING_ROLES).length;
     if (n !== 1) issues.push({ term: 'contractStructure', reason: n === 0 ? 'no underlying (role UDL)' : `${n} underlyings (want one)` });
