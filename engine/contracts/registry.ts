@@ -12,6 +12,9 @@ import { ANN } from './ann.js';
 import { LAX } from './lax.js';
 import { CLM } from './clm.js';
 import { UMP } from './ump.js';
+import { STK } from './stk.js';
+import { CSH } from './csh.js';
+import { COM } from './com.js';
 import { OPTNS } from './optns.js';
 import { FUTUR } from './futur.js';
 import { CEG } from './ceg.js';
@@ -29,6 +32,9 @@ export const contractTypes: Readonly<Record<string, ContractType>> = {
   LAX,
   CLM,
   UMP,
+  STK,
+  CSH,
+  COM,
   OPTNS,
   FUTUR,
   CEG,
