@@ -111,6 +111,21 @@ export async function withSql<T>(config: Pick<Config, 'database'>, work: (q: Que
   }
 }
 
+// ------------------------------------------------------------------ the state store
+
+/** The Redis key prefix of this environment's state (as `cashflow run` reads it). */
+export function redisPrefix(env: Record<string, string | undefined> = process.env): string {
+  return env.CASHFLOW_REDIS_PREFIX || 'cashflow:';
+}
+
+/** The state store the processors of this environment use (its Redis key prefix). */
+export async function openStore(config: Pick<Config, 'redisUrl'>): Promise<{ store: import('../state/model.js').StateStore; close(): Promise<void> }> {
+  const { connectRedis } = await import('../clients/redis.js');
+  const { RedisStateStore } = await import('../state/redis-store.js');
+  const redis = await connectRedis(config, { name: 'cashflow-cli', keyPrefix: redisPrefix() });
+  return { store: new RedisStateStore(redis), close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
+}
+
 // ------------------------------------------------------------------ producing recalc requests
 
 export function manualRequest(contractId: string, options: { asOf?: string | null; marketObjectCode?: string | null; jobId?: string | null } = {}): RecalcRequest {

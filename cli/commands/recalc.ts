@@ -1,13 +1,170 @@
 import type { Command } from 'commander';
 import { UserFacingError } from '../command.js';
 
+// `cashflow recalc --all | --contract ID… | --market CODE [--as-of DATE] [--wait]`: puts
+// RecalcRequests (cause manual) on the recalc-requests topic. --all pages the contract ids out
+// of the contracts table; --market asks the state store's dependency index. A progress bar with
+// rate and ETA runs on stderr; with --wait it goes on until the calculator and the sink have
+// committed past the requests (the runner commits only after effects are durable), so the
+// database reflects them when the command returns.
+
+interface RecalcOptions {
+  all?: boolean;
+  contract?: string[];
+  market?: string;
+  asOf?: string;
+  wait?: boolean;
+  timeout: string;
+}
+
 export function register(program: Command): void {
   program
     .command('recalc')
-    .description('request recalculation: --all | --contract ID | --market CODE')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      throw new UserFacingError('`recalc` is not available yet (issue 6)', 2);
+    .description('request recalculation: --all | --contract ID… | --market CODE')
+    .option('--all', 'every contract in the contracts table')
+    .option('--contract <id...>', 'these contracts')
+    .option('--market <code>', 'the contracts that depend on this market object code (dependency index)')
+    .option('--as-of <date>', 'status date override, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS')
+    .option('--wait', 'wait until the results are committed to the database')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', '1800')
+    .action(async (opts: RecalcOptions) => {
+      const chosen = [opts.all, opts.contract, opts.market].filter((x) => x !== undefined && x !== false).length;
+      if (chosen !== 1) throw new UserFacingError('give exactly one of --all, --contract ID…, --market CODE', 2);
+      const ops = await import('../../demo/ops.js');
+      let asOf: string | null = null;
+      if (opts.asOf !== undefined) {
+        try {
+          asOf = ops.normaliseAsOf(opts.asOf);
+        } catch (e) {
+          throw new UserFacingError(`--as-of: ${(e as Error).message}`, 2);
+        }
+      }
+      const timeoutMs = Number(opts.timeout) * 1000;
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UserFacingError('--timeout must be a positive number of seconds', 2);
+
+      const { loadConfig } = await import('../../config/config.js');
+      const { topologyFromConfig } = await import('../../topology/topology.js');
+      const { createAdmin, createProducer } = await import('../../clients/kafka.js');
+      const { createAvroCodec } = await import('../../clients/schema-registry.js');
+      const config = loadConfig();
+      const topology = topologyFromConfig(config);
+      const topic = topology.topic('recalcRequests').name;
+      const encode = await createAvroCodec(config, topology).encoder('recalcRequests');
+      const admin = await createAdmin(config, 'cashflow-recalc');
+      const producer = await createProducer(config, { clientId: 'cashflow-recalc' });
+      const started = Date.now();
+      const requested: string[] = [];
+      try {
+        const from = await ops.topicEnds(admin, topic);
+        const marketObjectCode = opts.market ?? null;
+        const send = (ids: string[]) =>
+          ops.sendRecalcRequests(producer, topic, encode, ids.map((id) => ops.manualRequest(id, { asOf, marketObjectCode })));
+
+        if (opts.all) {
+          const total = await ops.countContracts(config);
+          const bar = await ops.progressBar('requesting', total, 'contracts');
+          try {
+            for await (const page of ops.contractIdPages(config)) {
+              await send(page);
+              requested.push(...page);
+              bar.update(requested.length, Math.max(total, requested.length));
+            }
+          } finally {
+            bar.stop();
+          }
+        } else {
+          const ids = opts.contract ?? (await dependentsOf(opts.market!));
+          if (ids.length === 0) {
+            process.stdout.write(`no contract depends on ${opts.market} (dependency index): nothing requested\n`);
+            return;
+          }
+          const bar = await ops.progressBar('requesting', ids.length, 'contracts');
+          for (let i = 0; i < ids.length; i += 10_000) {
+            await send(ids.slice(i, i + 10_000));
+            bar.update(Math.min(ids.length, i + 10_000));
+          }
+          bar.stop();
+          requested.push(...ids);
+        }
+        const producedSeconds = (Date.now() - started) / 1000;
+        process.stdout.write(
+          `requested ${requested.length} contract${requested.length === 1 ? '' : 's'} (cause manual${asOf ? `, as of ${asOf}` : ''}) on ${topic} in ${producedSeconds.toFixed(1)} s\n`,
+        );
+        if (!opts.wait) return;
+
+        const to = await ops.topicEnds(admin, topic);
+        const deadline = started + timeoutMs;
+        const left = () => Math.max(1, deadline - Date.now());
+        await waitWithBar(ops, 'computing', 'requests', (onProgress) =>
+          ops.waitForGroup(admin, topology.processor('calculator').consumerGroup, topic, to, { from, onProgress, timeoutMs: left() }),
+        );
+        const resultsTopic = topology.topic('contractCashflows').name;
+        const sinkGroup = topology.processor('sink').consumerGroup;
+        const sinkFrom = await ops.committedOffsets(admin, sinkGroup, resultsTopic);
+        const sinkTo = await ops.topicEnds(admin, resultsTopic);
+        await waitWithBar(ops, 'writing', 'results', (onProgress) =>
+          ops.waitForGroup(admin, sinkGroup, resultsTopic, sinkTo, { from: sinkFrom, onProgress, timeoutMs: left() }),
+        );
+        const present = await versionsPresent(config, opts.all ? null : requested);
+        const seconds = (Date.now() - started) / 1000;
+        process.stdout.write(
+          `results committed in ${seconds.toFixed(1)} s: cashflow_versions has ${present} of ${requested.length} requested contracts` +
+            ` (${Math.round(requested.length / seconds)} contracts/s end to end)\n`,
+        );
+      } catch (e) {
+        if (e instanceof ops.WaitTimeoutError) throw new UserFacingError(e.message);
+        throw e;
+      } finally {
+        await producer.disconnect().catch(() => {});
+        await admin.disconnect().catch(() => {});
+      }
+
+      async function dependentsOf(code: string): Promise<string[]> {
+        const { openStore } = await import('../../demo/ops.js');
+        const { store, close } = await openStore(config);
+        try {
+          return (await store.dependents([code])).get(code) ?? [];
+        } finally {
+          await close();
+        }
+      }
     });
+}
+
+type Ops = typeof import('../../demo/ops.js');
+
+async function waitWithBar(ops: Ops, label: string, unit: string, wait: (onProgress: (done: number, total: number) => void) => Promise<void>) {
+  let bar: Awaited<ReturnType<Ops['progressBar']>> | undefined;
+  try {
+    await wait((done, total) => {
+      if (!bar) return void ops.progressBar(label, total, unit).then((b) => ((bar = b), b.update(done, total)));
+      bar.update(done, total);
+    });
+  } finally {
+    // the bar may still be opening when the wait ends at once
+    await new Promise((r) => setImmediate(r));
+    bar?.stop();
+  }
+}
+
+/** How many of the contracts (or, for null, of all contracts) have a row in cashflow_versions. */
+async function versionsPresent(config: import('../../config/config.js').Config, ids: string[] | null): Promise<number> {
+  const { withSql } = await import('../../demo/ops.js');
+  return withSql(config, async (q, dialect) => {
+    if (ids === null) {
+      const r = await q('SELECT count(*) AS n FROM cashflow_versions v JOIN contracts c ON c.contract_id = v.contract_id', []);
+      return Number(r[0]?.n ?? 0);
+    }
+    if (dialect === 'mssql') {
+      let n = 0;
+      for (let i = 0; i < ids.length; i += 1000) {
+        const chunk = ids.slice(i, i + 1000);
+        const r = await q(`SELECT count(*) AS n FROM cashflow_versions WHERE contract_id IN (${chunk.map((_, j) => `@p${j + 1}`).join(',')})`, chunk);
+        n += Number(r[0]?.n ?? 0);
+      }
+      return n;
+    }
+    const r = await q('SELECT count(*) AS n FROM cashflow_versions WHERE contract_id = ANY($1::text[])', [ids]);
+    return Number(r[0]?.n ?? 0);
+  });
 }

@@ -1,13 +1,52 @@
 import type { Command } from 'commander';
 import { UserFacingError } from '../command.js';
 
+// `cashflow state rebuild`: restores the Redis state (contracts, market series, dependency
+// index, last published fingerprints) from the compacted topics, with a progress bar. The
+// writes are version-guarded, so it is safe next to running processors; --clear empties this
+// environment's key prefix first (never the whole Redis).
 export function register(program: Command): void {
-  program
-    .command('state')
-    .description('Redis state: rebuild')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      throw new UserFacingError('`state` is not available yet (issue 6)', 2);
+  const state = program.command('state').description('the Redis state of the pipeline');
+  state
+    .command('rebuild')
+    .description('rebuild the Redis state from the compacted topics (contract terms, market observations, contract cash flows)')
+    .option('--clear', "delete this environment's state keys first (prefix CASHFLOW_REDIS_PREFIX, default cashflow:)")
+    .option('--timeout <seconds>', 'give up after this long', '1800')
+    .action(async (opts: { clear?: boolean; timeout: string }) => {
+      const timeoutMs = Number(opts.timeout) * 1000;
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UserFacingError('--timeout must be a positive number of seconds', 2);
+      const { loadConfig } = await import('../../config/config.js');
+      const { topologyFromConfig } = await import('../../topology/topology.js');
+      const { rebuildState } = await import('../../state/rebuild.js');
+      const { openStore, progressBar, redisPrefix } = await import('../../demo/ops.js');
+      const config = loadConfig();
+      const topology = topologyFromConfig(config);
+      const { store, close } = await openStore(config);
+      let bar: Awaited<ReturnType<typeof progressBar>> | undefined;
+      let opening: Promise<unknown> | undefined;
+      try {
+        const r = await rebuildState({
+          config,
+          topology,
+          store,
+          redisPrefix: redisPrefix(),
+          clear: opts.clear === true,
+          timeoutMs,
+          onProgress: ({ records, total }) => {
+            if (bar) bar.update(records, total);
+            else opening ??= progressBar('rebuilding state', total, 'records').then((b) => ((bar = b), b.update(records, total)));
+          },
+        });
+        await opening;
+        bar?.stop();
+        process.stdout.write(
+          `state rebuilt in ${(r.durationMs / 1000).toFixed(1)} s from ${r.records} records: ${r.contracts} contract terms, ${r.observations} market observations, ` +
+            `${r.results} published results${opts.clear ? ` (${r.clearedKeys} keys cleared first)` : ''}\n`,
+        );
+      } finally {
+        await opening?.catch(() => {});
+        bar?.stop();
+        await close();
+      }
     });
 }
