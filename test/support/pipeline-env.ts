@@ -1,0 +1,149 @@
+// An isolated pipeline on the real local stack for one test file: its own database, topic
+// prefix (hence consumer groups and schema subjects), Redis key prefix, Debezium connector,
+// replication slot and publication. setUp() creates all of it; tearDown() removes all of it
+// and reports what it could not remove.
+import { randomBytes } from 'node:crypto';
+import { createConnectClient } from '../../clients/connect.js';
+import { requestJson } from '../../clients/http.js';
+import { createAdmin, createConsumer, type Admin, type Consumer } from '../../clients/kafka.js';
+import { connectRedis, type Redis } from '../../clients/redis.js';
+import { registerSchemas, type RegisteredSubject } from '../../clients/schema-registry.js';
+import { loadConfig, type Config } from '../../config/config.js';
+import { postgresConnector, type SourceConnector } from '../../connectors/debezium.js';
+import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../../db/postgres.js';
+import { startProcessors, type RunningPipeline, type StartOptions } from '../../processors/pipeline.js';
+import { clearState } from '../../state/redis-store.js';
+import { applyTopics } from '../../topology/apply.js';
+import { buildTopology, cdcSource, type Topology } from '../../topology/topology.js';
+
+export class PipelineEnv {
+  readonly run = randomBytes(4).toString('hex');
+  readonly server = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  readonly dbName: string;
+  readonly config: Config;
+  readonly topology: Topology;
+  readonly connector: SourceConnector;
+  readonly redisPrefix: string;
+  readonly db: PostgresDatabase;
+  private admin: Admin | undefined;
+  private subjects: RegisteredSubject[] = [];
+  private readonly consumers: Consumer[] = [];
+  private readonly extraGroups: string[] = [];
+  pipeline: RunningPipeline | undefined;
+
+  constructor(readonly label: string) {
+    this.dbName = `cashflow_${label}_${this.run}`;
+    this.config = loadConfig({
+      ...process.env,
+      DATABASE_DIALECT: 'postgres',
+      DATABASE_URL: Object.assign(new URL(this.server), { pathname: `/${this.dbName}` }).toString(),
+    });
+    this.topology = buildTopology({ ...cdcSource(this.config), prefix: `${label}${this.run}.` });
+    this.connector = postgresConnector(this.config, this.topology, {
+      name: `cashflow-${label}-${this.run}`,
+      slotName: `cashflow_${label}_${this.run}`,
+      publicationName: `cashflow_${label}_${this.run}`,
+    });
+    this.redisPrefix = `${label}${this.run}:`;
+    this.db = new PostgresDatabase(this.config.database.url);
+  }
+
+  /** Database, topics, schemas and a running connector. */
+  async setUp(): Promise<void> {
+    await this.db.migrate({ publication: this.connector.publicationName });
+    this.admin = await createAdmin(this.config);
+    await applyTopics(this.admin, this.topology, this.config);
+    this.subjects = await registerSchemas(this.config, this.topology);
+    const connect = createConnectClient(this.config);
+    await connect.putConnectorConfig(this.connector.name, this.connector.config);
+    await connect.waitForRunning(this.connector.name, 120_000);
+  }
+
+  async startProcessors(options: Partial<StartOptions> = {}): Promise<RunningPipeline> {
+    this.pipeline = await startProcessors({
+      config: this.config,
+      topology: this.topology,
+      redisPrefix: this.redisPrefix,
+      metricsPort: 0,
+      backoff: { initialMs: 50, maxMs: 1000 },
+      log: () => {},
+      ...options,
+    });
+    return this.pipeline;
+  }
+
+  /** A consumer of our own (removed with its group at the end). */
+  async consumer(name: string): Promise<Consumer> {
+    const groupId = `${this.topology.options.prefix}test.${name}`;
+    const c = await createConsumer(this.config, { groupId, fromBeginning: true });
+    this.consumers.push(c);
+    this.extraGroups.push(groupId);
+    return c;
+  }
+
+  /** A Redis client without key prefix (for FLUSH of our prefix). */
+  async rawRedis(): Promise<Redis> {
+    return connectRedis(this.config, { name: 'cashflow-test' });
+  }
+
+  async tearDown(): Promise<void> {
+    const problems: string[] = [];
+    const attempt = async (what: string, step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (e) {
+        problems.push(`${what}: ${(e as Error).message}`);
+      }
+    };
+    await attempt('processors', async () => this.pipeline?.stop());
+    for (const c of this.consumers) await attempt('consumer', () => c.disconnect());
+    const connect = createConnectClient(this.config);
+    await attempt('connector', () => connect.deleteConnector(this.connector.name));
+    await attempt('slot', () => dropReplicationSlot(this.server, this.connector.slotName!));
+    await attempt('database client', () => this.db.close());
+    await attempt('database', () => dropDatabase(this.server, this.dbName));
+    await attempt('topics', async () => {
+      this.admin ??= await createAdmin(this.config);
+      const ours = (await this.admin.listTopics()).filter((t) => t.startsWith(this.topology.options.prefix));
+      if (ours.length) await this.admin.deleteTopics({ topics: ours, timeout: 30_000 });
+    });
+    await attempt('consumer groups', async () => {
+      this.admin ??= await createAdmin(this.config);
+      const groups = (await this.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(this.topology.options.prefix));
+      if (groups.length) await this.admin.deleteGroups(groups);
+    });
+    await attempt('admin', async () => this.admin?.disconnect());
+    for (const s of this.subjects) {
+      await attempt(`subject ${s.subject}`, async () => {
+        const url = `${this.config.schemaRegistryUrl}/subjects/${encodeURIComponent(s.subject)}`;
+        await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
+        await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
+      });
+    }
+    await attempt('redis keys', async () => {
+      const redis = await this.rawRedis();
+      try {
+        await clearState(redis, this.redisPrefix);
+      } finally {
+        redis.disconnect();
+      }
+    });
+    if (problems.length) throw new Error(`cleanup incomplete:\n${problems.join('\n')}`);
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined/false. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
