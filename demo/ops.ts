@@ -4,6 +4,7 @@
 import type { Config } from '../config/config.js';
 import type { Admin, Producer } from '../clients/kafka.js';
 import type { RecalcRequest } from '../schemas/types.js';
+import type { Topology } from '../topology/topology.js';
 
 // ------------------------------------------------------------------ progress on stderr
 
@@ -220,6 +221,32 @@ export async function waitForGroup(
     if (caughtUp(committed, to)) return;
     if (Date.now() > deadline) throw new WaitTimeoutError(`${groupId} on ${topic}`, options.timeoutMs ?? 30 * 60_000);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+  }
+}
+
+/** True when every processor's group has committed up to the current end of each of its inputs. */
+export async function pipelineQuiet(admin: Admin, topology: Topology): Promise<boolean> {
+  for (const p of topology.processors) {
+    for (const input of p.inputs) {
+      const topic = topology.topic(input).name;
+      const ends = await topicEnds(admin, topic);
+      const committed = await committedOffsets(admin, p.consumerGroup, topic);
+      for (const [partition, end] of ends) if (end > 0n && (committed.get(partition) ?? -1n) < end) return false;
+    }
+  }
+  return true;
+}
+
+/** Waits until the pipeline is quiet twice in a row (nothing in flight anywhere). */
+export async function waitForQuiet(admin: Admin, topology: Topology, timeoutMs = 10 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quietOnce = false;
+  for (;;) {
+    const quiet = await pipelineQuiet(admin, topology);
+    if (quiet && quietOnce) return;
+    quietOnce = quiet;
+    if (Date.now() > deadline) throw new Error(`the pipeline is still busy after ${Math.round(timeoutMs / 1000)} s (see the processor logs)`);
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
 

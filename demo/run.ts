@@ -9,11 +9,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { Admin } from '../clients/kafka.js';
-import type { Topology } from '../topology/topology.js';
 import { DEMO_PREFIX, PORTFOLIOS, RATE_CODES, demoContracts, demoMarketData, demoPositions, demoTypes } from './book.js';
 import { ladderSvg, ladderTable, monthTotals, monthWindow } from './ladder.js';
-import { committedOffsets, openSql, openStore, progressBar, topicEnds } from './ops.js';
+import { openSql, openStore, pipelineQuiet, progressBar, waitForQuiet } from './ops.js';
 
 export interface DemoOptions {
   contracts: number;
@@ -35,32 +33,6 @@ export interface DemoSummary {
 const out = (s: string) => process.stdout.write(s);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** True when every processor's group has committed up to the current end of each of its inputs. */
-export async function pipelineQuiet(admin: Admin, topology: Topology): Promise<boolean> {
-  for (const p of topology.processors) {
-    for (const input of p.inputs) {
-      const topic = topology.topic(input).name;
-      const ends = await topicEnds(admin, topic);
-      const committed = await committedOffsets(admin, p.consumerGroup, topic);
-      for (const [partition, end] of ends) if (end > 0n && (committed.get(partition) ?? -1n) < end) return false;
-    }
-  }
-  return true;
-}
-
-/** Waits until the pipeline is quiet twice in a row (nothing in flight anywhere). */
-export async function waitQuiet(admin: Admin, topology: Topology, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let quietOnce = false;
-  for (;;) {
-    const quiet = await pipelineQuiet(admin, topology);
-    if (quiet && quietOnce) return;
-    quietOnce = quiet;
-    if (Date.now() > deadline) throw new Error(`the pipeline is still busy after ${Math.round(timeoutMs / 1000)} s (see the processor logs)`);
-    await sleep(300);
-  }
-}
 
 export async function runDemo(config: Config, options: DemoOptions): Promise<DemoSummary> {
   const t0 = Date.now();
@@ -150,7 +122,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
       bar.update(have);
       bar.stop();
     }
-    await waitQuiet(admin, topology, options.timeoutMs);
+    await waitForQuiet(admin, topology, options.timeoutMs);
     const initialSeconds = (Date.now() - loadStart) / 1000;
     const statuses = await sql.q('SELECT status, count(*) AS n, sum(event_count) AS e FROM cashflow_versions WHERE contract_id = ANY($1::text[]) GROUP BY status ORDER BY status', [ids]);
     const rowsTotal = statuses.reduce((s, r) => s + Number(r.e ?? 0), 0);

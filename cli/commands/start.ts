@@ -144,10 +144,13 @@ export interface StartOutcome {
 }
 
 /** Starts every processor process that does not run yet; waits until each answers /healthz. */
-export async function startProcessors(config: Config, options: { calculators?: number; extraEnv?: Record<string, string> } = {}): Promise<StartOutcome> {
+export async function startProcessors(
+  config: Config,
+  options: { calculators?: number; basePort?: number; only?: readonly ProcessorName[]; extraEnv?: Record<string, string> } = {},
+): Promise<StartOutcome> {
   const { ownedPid, startDetached, logTail, isAlive } = await import('../../stack/processes.js');
   const { repoFile } = await import('../../clients/repo-file.js');
-  const procs = await processorProcesses(config, options);
+  const procs = (await processorProcesses(config, options)).filter((p) => !options.only || options.only.includes(p.name));
   const started: ProcessorProcess[] = [];
   const alreadyRunning: ProcessorProcess[] = [];
   const pids = new Map<ProcessorProcess, number>();

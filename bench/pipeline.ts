@@ -1,0 +1,332 @@
+// `cashflow bench pipeline --contracts N`: the pipeline on the local stack, in an environment of
+// its own (database, topic prefix, consumer groups, Redis prefix, connector, slot, publication;
+// all removed at the end unless --keep). Each processor runs as its own `cashflow run` child
+// process, as `cashflow start` runs them, so peak RSS is per process.
+//
+//   book        N contracts of the engine's benchmark book (bench/engine.ts bookContract: PAM,
+//               ANN, LAM, NAM round robin); 1,000 of them reset their rate yearly on BENCH.TICK
+//   setup       contracts and market data committed, ingest + impact fill Redis; the requests
+//               impact made for the new contracts are deleted, so nothing is computed yet
+//   full        calculator + sink started; `recalc --all` (the command's own code path) →
+//               every contract's result committed: contracts/s, rows/s
+//   bulk        Database.applyResults alone on precomputed results (other contract ids), batches
+//               of 1,000 contracts as the sink writes them: rows/s, the physical limit
+//   tick        a new BENCH.TICK observation (changes all 1,000 schedules) → the last of the
+//               1,000 new versions committed; repeated: p50/p99
+//   edit        one contract's terms updated → its new version committed; repeated: p50/p99
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/config.js';
+import { bookContract, BENCH_TYPES } from './engine.js';
+
+export interface PipelineBenchOptions {
+  contracts: number;
+  ticks: number;
+  edits: number;
+  calculators: number;
+  keep: boolean;
+  log: (line: string) => void;
+}
+
+export interface PipelineBenchResult {
+  contracts: number;
+  rows: number;
+  full: { seconds: number; contractsPerSecond: number; rowsPerSecond: number };
+  bulk: { contracts: number; rows: number; seconds: number; rowsPerSecond: number };
+  pipelineVsBulk: number;
+  tick: { contracts: number; samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  edit: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  peakRssMb: Record<string, number>;
+}
+
+export const TICK_CODE = 'BENCH.TICK';
+export const TICK_CONTRACTS = 1000;
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Contract i of the bench book: the engine book round robin over its types; the first 1,000 reset on BENCH.TICK. */
+export function benchContract(i: number, tickContracts = TICK_CONTRACTS): { id: string; type: string; terms: Record<string, string> } {
+  const type = BENCH_TYPES[i % BENCH_TYPES.length];
+  const t = bookContract(type, i);
+  const id = `bench-${String(i).padStart(7, '0')}`;
+  t.contractID = id;
+  if (i < tickContracts) {
+    t.cycleOfRateReset = 'P1YL1';
+    t.cycleAnchorDateOfRateReset = `${Number(t.initialExchangeDate.slice(0, 4)) + 1}${t.initialExchangeDate.slice(4)}`;
+    t.marketObjectCodeOfRateReset = TICK_CODE;
+    t.rateSpread = '0.01';
+  }
+  return { id, type, terms: t };
+}
+
+function peakRssMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+export async function runPipelineBench(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const run = randomBytes(3).toString('hex');
+  const dbName = `cashflow_bench_${run}`;
+  const prefix = `bench${run}.`;
+  const redisPrefix = `cashflow-bench-${run}:`;
+  const slot = `cashflow_bench_${run}`;
+  const connectorName = `cashflow-bench-${run}`;
+  const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cashflow');
+  baseUrl.pathname = `/${dbName}`;
+  // Everything below (and the child processes) reads the environment through loadConfig().
+  process.env.DATABASE_DIALECT = 'postgres';
+  process.env.DATABASE_URL = baseUrl.toString();
+  process.env.CASHFLOW_TOPIC_PREFIX = prefix;
+  process.env.CASHFLOW_REDIS_PREFIX = redisPrefix;
+
+  const { loadConfig } = await import('../config/config.js');
+  const { topologyFromConfig } = await import('../topology/topology.js');
+  const { applyTopics } = await import('../topology/apply.js');
+  const { createAdmin, createProducer } = await import('../clients/kafka.js');
+  const { registerSchemas, createAvroCodec } = await import('../clients/schema-registry.js');
+  const { createConnectClient } = await import('../clients/connect.js');
+  const { postgresConnector } = await import('../connectors/debezium.js');
+  const { PostgresDatabase, dropDatabase, dropReplicationSlot } = await import('../db/postgres.js');
+  const ops = await import('../demo/ops.js');
+  const { startProcessors, stopProcessors, processorProcesses } = await import('../cli/commands/start.js');
+  const { ownedPid } = await import('../stack/processes.js');
+  const { prepareContract, evaluate, emptyObserver, eventsToJson } = await import('../engine/index.js');
+
+  const config: Config = loadConfig();
+  const topology = topologyFromConfig(config);
+  const db = new PostgresDatabase(config.database.url, { max: 4 });
+  const admin = await createAdmin(config, 'cashflow-bench');
+  const connect = createConnectClient(config);
+  const sql = await (async () => {
+    await db.migrate({ publication: slot });
+    return ops.openSql(config);
+  })();
+  const subjects: string[] = [];
+  const started = Date.now();
+  const basePort = 9500;
+  const rss: Record<string, number> = {};
+  const processes = async () => processorProcesses(config, { calculators: o.calculators, basePort });
+  const sampleRss = async () => {
+    for (const p of await processes()) {
+      const pid = ownedPid(p.pidFile, p.marker);
+      const key = p.name + (o.calculators > 1 && p.name === 'calculator' ? `-${p.instance + 1}` : '');
+      if (pid !== undefined) rss[key] = Math.max(rss[key] ?? 0, peakRssMb(pid));
+    }
+  };
+  try {
+    // ------------------------------------------------------------------ setup
+    o.log(`environment: database ${dbName}, topic prefix ${prefix}, Redis prefix ${redisPrefix}`);
+    await applyTopics(admin, topology, config);
+    subjects.push(...(await registerSchemas(config, topology)).map((s) => s.subject));
+    const connector = postgresConnector(config, topology, { name: connectorName, slotName: slot, publicationName: slot });
+    await connect.putConnectorConfig(connector.name, connector.config);
+    await connect.waitForRunning(connector.name, 120_000);
+
+    await db.upsertMarketData([{ marketObjectCode: TICK_CODE, observedAt: '2010-01-01T00:00:00', value: 0.02 }]);
+    const write = await ops.progressBar('writing contracts', o.contracts, 'rows');
+    for (let i = 0; i < o.contracts; i += 5000) {
+      const rows = [];
+      for (let j = i; j < Math.min(o.contracts, i + 5000); j++) {
+        const c = benchContract(j, Math.min(TICK_CONTRACTS, o.contracts));
+        rows.push({ contractId: c.id, contractType: c.type, terms: JSON.stringify(c.terms) });
+      }
+      await db.upsertContracts(rows);
+      write.update(Math.min(o.contracts, i + 5000));
+    }
+    write.stop();
+
+    await startProcessors(config, { only: ['contract-ingest', 'market-ingest', 'impact'], basePort });
+    const ingest = await ops.progressBar('ingest + impact', o.contracts, 'contracts');
+    const termsTopic = topology.topic('contractTerms').name;
+    const impactGroup = topology.processor('impact').consumerGroup;
+    for (;;) {
+      const ends = await ops.topicEnds(admin, termsTopic);
+      const total = [...ends.values()].reduce((s, v) => s + Number(v), 0);
+      const committed = await ops.committedOffsets(admin, impactGroup, termsTopic);
+      const done = ops.consumedBetween(committed, new Map(), ends);
+      ingest.update(done);
+      if (total >= o.contracts && done >= total) break;
+      await sleep(500);
+    }
+    ingest.stop();
+    await sampleRss();
+    // impact asked for every new contract; the benchmark asks itself, with recalc --all
+    const requestsTopic = topology.topic('recalcRequests').name;
+    const requestEnds = await ops.topicEnds(admin, requestsTopic);
+    await admin.deleteTopicRecords({
+      topic: requestsTopic,
+      partitions: [...requestEnds].filter(([, end]) => end > 0n).map(([partition, end]) => ({ partition, offset: end.toString() })),
+    });
+
+    // ------------------------------------------------------------------ full recompute
+    await startProcessors(config, { calculators: o.calculators, only: ['calculator', 'sink'], basePort });
+    const encode = await createAvroCodec(config, topology).encoder('recalcRequests');
+    const producer = await createProducer(config, { clientId: 'cashflow-bench' });
+    const t0 = performance.now();
+    try {
+      for await (const page of ops.contractIdPages(config)) await ops.sendRecalcRequests(producer, requestsTopic, encode, page.map((id) => ops.manualRequest(id)));
+    } finally {
+      await producer.disconnect();
+    }
+    const produced = (performance.now() - t0) / 1000;
+    o.log(`recalc --all: ${o.contracts} requests produced in ${produced.toFixed(1)} s`);
+    const full = await ops.progressBar('full recompute', o.contracts, 'contracts');
+    let have = 0;
+    for (;;) {
+      have = Number((await sql.q('SELECT count(*) AS n FROM cashflow_versions', []))[0].n);
+      full.update(have);
+      if (have >= o.contracts) break;
+      await sampleRss();
+      await sleep(200);
+    }
+    const fullSeconds = (performance.now() - t0) / 1000;
+    full.stop();
+    const rows = Number((await sql.q('SELECT sum(event_count) AS n FROM cashflow_versions', []))[0].n);
+    o.log(`full recompute: ${o.contracts} contracts, ${rows} rows in ${fullSeconds.toFixed(1)} s`);
+
+    // ------------------------------------------------------------------ the database bulk path alone
+    const bulkContracts = Math.min(o.contracts, 40_000);
+    let bulkRows = 0;
+    let bulkMs = 0;
+    const bulkBar = await ops.progressBar('bulk path alone', bulkContracts, 'contracts');
+    for (let i = 0; i < bulkContracts; i += 1000) {
+      const batch = [];
+      for (let j = i; j < Math.min(bulkContracts, i + 1000); j++) {
+        const c = benchContract(j, 0);
+        const p = prepareContract(c.terms);
+        const events = eventsToJson(evaluate(p, { observer: emptyObserver }), p.type.reportedStates).map((e) => ({
+          eventDate: e.eventDate,
+          eventType: e.eventType,
+          currency: e.currency ?? null,
+          payoff: e.payoff,
+          notionalPrincipal: e.notionalPrincipal ?? null,
+          nominalInterestRate: e.nominalInterestRate ?? null,
+          accruedInterest: e.accruedInterest ?? null,
+          exerciseDate: e.exerciseDate ?? null,
+          exerciseAmount: e.exerciseAmount ?? null,
+        }));
+        batch.push({ contractId: `bulk-${c.id}`, version: 1, fingerprint: 'bench', status: 'computed' as const, reason: null, computedAt: '2026-01-01T00:00:00', events });
+      }
+      const b0 = performance.now();
+      const r = await db.applyResults(batch);
+      bulkMs += performance.now() - b0;
+      bulkRows += r.rowsWritten;
+      bulkBar.update(Math.min(bulkContracts, i + 1000));
+    }
+    bulkBar.stop();
+    await sql.q("DELETE FROM contract_cashflows WHERE contract_id LIKE 'bulk-%'", []);
+    await sql.q("DELETE FROM cashflow_versions WHERE contract_id LIKE 'bulk-%'", []);
+    const bulkRowsPerSecond = bulkRows / (bulkMs / 1000);
+    o.log(`bulk path alone: ${bulkRows} rows in ${(bulkMs / 1000).toFixed(1)} s`);
+
+    // ------------------------------------------------------------------ market ticks
+    const tickIds = Array.from({ length: Math.min(TICK_CONTRACTS, o.contracts) }, (_, i) => benchContract(i).id);
+    const versionsOf = async (ids: string[]) =>
+      new Map((await sql.q('SELECT contract_id AS id, version FROM cashflow_versions WHERE contract_id = ANY($1::text[])', [ids])).map((r) => [String(r.id), String(r.version)]));
+    const waitMoved = async (ids: string[], before: Map<string, string>, committedAt: number, pollMs: number, what: string): Promise<number> => {
+      const deadline = committedAt + 120_000;
+      for (;;) {
+        const now = await versionsOf(ids);
+        if (ids.every((id) => BigInt(now.get(id) ?? '-1') > BigInt(before.get(id) ?? '-1'))) return performance.now() - committedAt;
+        if (performance.now() > deadline) throw new Error(`${what}: results not committed within 120 s`);
+        await sleep(pollMs);
+      }
+    };
+    const tickMs: number[] = [];
+    const tickBar = await ops.progressBar('market ticks', o.ticks, 'ticks');
+    for (let k = 0; k < o.ticks; k++) {
+      await ops.waitForQuiet(admin, topology);
+      const before = await versionsOf(tickIds);
+      const observedAt = `2019-01-${String(1 + (k % 28)).padStart(2, '0')}T${String(Math.floor(k / 28) % 24).padStart(2, '0')}:00:00`;
+      await db.upsertMarketData([{ marketObjectCode: TICK_CODE, observedAt, value: 0.03 + (k % 2 ? 0.004 : 0) + k * 1e-5 }]);
+      const committedAt = performance.now();
+      tickMs.push(await waitMoved(tickIds, before, committedAt, 20, 'tick'));
+      tickBar.update(k + 1);
+    }
+    tickBar.stop();
+    await sampleRss();
+
+    // ------------------------------------------------------------------ single edits
+    const editMs: number[] = [];
+    const editBar = await ops.progressBar('single edits', o.edits, 'edits');
+    for (let k = 0; k < o.edits; k++) {
+      await ops.waitForQuiet(admin, topology);
+      const c = benchContract(Math.min(o.contracts - 1, TICK_CONTRACTS + k));
+      const before = await versionsOf([c.id]);
+      c.terms.notionalPrincipal = String(Number(c.terms.notionalPrincipal) + k + 1);
+      await db.upsertContracts([{ contractId: c.id, contractType: c.type, terms: JSON.stringify(c.terms) }]);
+      const committedAt = performance.now();
+      editMs.push(await waitMoved([c.id], before, committedAt, 5, 'edit'));
+      editBar.update(k + 1);
+    }
+    editBar.stop();
+    await sampleRss();
+    rss.bench = round(process.resourceUsage().maxRSS / 1024);
+
+    const ts = [...tickMs].sort((a, b) => a - b);
+    const es = [...editMs].sort((a, b) => a - b);
+    o.log(`bench pipeline done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return {
+      contracts: o.contracts,
+      rows,
+      full: { seconds: round(fullSeconds, 2), contractsPerSecond: Math.round(o.contracts / fullSeconds), rowsPerSecond: Math.round(rows / fullSeconds) },
+      bulk: { contracts: bulkContracts, rows: bulkRows, seconds: round(bulkMs / 1000, 2), rowsPerSecond: Math.round(bulkRowsPerSecond) },
+      pipelineVsBulk: round(rows / fullSeconds / bulkRowsPerSecond, 3),
+      tick: { contracts: tickIds.length, samples: ts.length, p50Ms: Math.round(percentile(ts, 50)), p99Ms: Math.round(percentile(ts, 99)), maxMs: Math.round(ts[ts.length - 1] ?? NaN) },
+      edit: { samples: es.length, p50Ms: Math.round(percentile(es, 50)), p99Ms: Math.round(percentile(es, 99)), maxMs: Math.round(es[es.length - 1] ?? NaN) },
+      peakRssMb: rss,
+    };
+  } finally {
+    await stopProcessors(config).catch((e) => o.log(`stopping processors: ${(e as Error).message}`));
+    await sql.close().catch(() => {});
+    await db.close().catch(() => {});
+    if (!o.keep) {
+      const { requestJson } = await import('../clients/http.js');
+      const { connectRedis } = await import('../clients/redis.js');
+      const { clearState } = await import('../state/redis-store.js');
+      const server = new URL(config.database.url);
+      server.pathname = '/postgres';
+      const steps: [string, () => Promise<unknown>][] = [
+        ['connector', () => connect.deleteConnector(connectorName)],
+        ['slot', () => dropReplicationSlot(server.toString(), slot)],
+        ['database', () => dropDatabase(server.toString(), dbName)],
+        ['topics', async () => {
+          const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+          if (ours.length) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
+        }],
+        ['groups', async () => {
+          const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+          if (groups.length) await admin.deleteGroups(groups);
+        }],
+        ['redis', async () => {
+          const redis = await connectRedis(config, { name: 'cashflow-bench-cleanup' });
+          try {
+            await clearState(redis, redisPrefix);
+          } finally {
+            redis.disconnect();
+          }
+        }],
+        ['subjects', async () => {
+          for (const s of subjects) {
+            const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(s)}`;
+            await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
+            await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
+          }
+        }],
+      ];
+      for (const [what, step] of steps) await step().catch((e) => o.log(`cleanup ${what}: ${(e as Error).message}`));
+    } else o.log(`kept: database ${dbName}, prefix ${prefix}, Redis prefix ${redisPrefix}, connector ${connectorName}`);
+    await admin.disconnect().catch(() => {});
+  }
+}
