@@ -50,9 +50,9 @@ export function STF_CHILD(ev: ContractEvent, s: StateSpace): void {
 
 // ---- legs ----
 
-/** r(1), r(2): the CNTRL the parent imposes on its first and second leg. */
+/** r(1), r(2): the CNTRL the parent imposes on its first and second leg (a swap that is itself a leg is RPA or RPL). */
 export function legOverrides(parent: ContractTerms, ref: ContractReference): RawTerms {
-  const receiveFirst = parent.contractRole !== 'PFL';
+  const receiveFirst = parent.contractRole === 'RFL' || parent.contractRole === 'RPA';
   return { contractRole: (ref.referenceRole === 'FIL') === receiveFirst ? 'RPA' : 'RPL' };
 }
 
@@ -139,8 +139,8 @@ export function childTransitions(own: Partial<Record<EventType, (ev: ContractEve
 
 function validateSWAPS(t: ContractTerms, issues: TermIssue[]): void {
   validateStructure(t, issues, { roles: ['FIL', 'SEL'], requiredRoles: ['FIL', 'SEL'], overrides: legOverrides });
-  if (t.contractRole !== undefined && t.contractRole !== 'RFL' && t.contractRole !== 'PFL')
-    issues.push({ term: 'contractRole', reason: `a swap is RFL or PFL, not ${t.contractRole}` });
+  if (t.contractRole !== undefined && !['RFL', 'PFL', 'RPA', 'RPL'].includes(t.contractRole))
+    issues.push({ term: 'contractRole', reason: `a swap is RFL or PFL (RPA or RPL as a leg), not ${t.contractRole}` });
   if (t.purchaseDate !== undefined && t.priceAtPurchaseDate === undefined)
     issues.push({ term: 'priceAtPurchaseDate', reason: 'required when purchaseDate is given' });
   if (t.terminationDate !== undefined && t.priceAtTerminationDate === undefined)

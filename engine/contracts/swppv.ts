@@ -37,7 +37,7 @@ function scheduleSWPPV(ctx: ContractContext): ContractEvent[] {
 
 // ---- state initialisation (spec SWPPV states table) ----
 
-/** Nt, Ipnr = IPNR2, Ipac (fixed leg) and Ipac2 (floating leg) accrued since the last IP before t0. */
+/** Nt, Ipnr = IPNR2, Ipac (fixed leg) and Ipac2 (floating leg) accrued since the last IP before t0 (or the IED). */
 function initializeSWPPV(ctx: ContractContext, s: StateSpace): void {
   const t = ctx.terms;
   const sd = t.statusDate!;
@@ -46,7 +46,9 @@ function initializeSWPPV(ctx: ContractContext, s: StateSpace): void {
   if (t.initialExchangeDate! > sd) return;
   s.notionalPrincipal = ctx.roleSign * t.notionalPrincipal!;
   s.nominalInterestRate = t.nominalInterestRate2!;
-  const y = ctx.yearFraction(lastInterestDateBefore(ctx, sd), sd);
+  // t⁻: the last IP before t0; before the first IP, the legs accrue from the IED
+  const last = lastInterestDateBefore(ctx, sd);
+  const y = ctx.yearFraction(last < sd ? last : ctx.businessDay.shiftCalcTime(t.initialExchangeDate!), sd);
   s.accruedInterest = t.accruedInterest !== undefined ? ctx.roleSign * t.accruedInterest : y * s.notionalPrincipal * t.nominalInterestRate!;
   s.accruedInterest2 = y * s.notionalPrincipal * s.nominalInterestRate;
 }
