@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../config/config.js';
+import { connectorSettingsFromEnv, sourceConnector } from '../connectors/debezium.js';
 import { topologyFromConfig } from '../topology/topology.js';
 
 interface Service {
@@ -150,6 +151,24 @@ describe('docker-compose.kafka.yml', () => {
     for (const p of topology.processors) {
       for (const id of [...p.inputs, ...p.outputs]) expect(topology.topic(id).name).toBeTruthy();
     }
+  });
+
+  it('reaches SQL Server from the Debezium connector the project defines, writing exactly the CDC topics', () => {
+    const e = Object.fromEntries(Object.entries(env('processors')).map(([k, v]) => [k, interpolate(v)]));
+    const config = loadConfig(e);
+    const topology = topologyFromConfig(config, {}, {});
+    const connector = sourceConnector(config, topology, connectorSettingsFromEnv(e));
+    const c = connector.config;
+    expect(c['connector.class']).toBe('io.debezium.connector.sqlserver.SqlServerConnector');
+    // Connect runs in the compose network: the database and the broker by service name.
+    expectService(`${c['database.hostname']}:${c['database.port']}`, 'sqlserver', 1433);
+    expect(c['schema.history.internal.kafka.bootstrap.servers']).toBe(kafkaInternal());
+    // SQL Server's connector names topics <topic.prefix>.<database>.<schema>.<table>.
+    const written = c['table.include.list']!.split(',').map(
+      (t) => `${c['topic.prefix']}.${c['database.names']}.${t}`,
+    );
+    const cdc = topology.topics.filter((t) => t.producedBy.includes('debezium')).map((t) => t.name);
+    expect(new Set(written)).toEqual(new Set(cdc));
   });
 
   it('has a PostgreSQL for the docker test environment, prepared for Debezium, only in the test profile', () => {
