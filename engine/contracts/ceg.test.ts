@@ -79,7 +79,7 @@ describe('CEG', () => {
   });
 
   it('reports a cycle of references as an error, not a hang', () => {
-    const self = { ...base, contractID: 'g' , contractStructure: [{ object: { contractIdentifier: 'g2' }, referenceType: 'CID', referenceRole: 'COVE' }] };
+    const self = { ...base, contractID: 'g', contractStructure: [{ object: { contractIdentifier: 'g2' }, referenceType: 'CID', referenceRole: 'COVE' }] };
     const g2 = { ...base, contractID: 'g2', contractStructure: [{ object: { contractIdentifier: 'g' }, referenceType: 'CID', referenceRole: 'COVE' }] };
     expect(() => computeEvents(self, { resolver: resolverOf({ g: self, g2 }) })).toThrow(ComputationError);
     expect(() => computeEvents(self, { resolver: resolverOf({ g: self, g2 }) })).toThrow(/cycle/);

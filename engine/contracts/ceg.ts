@@ -10,7 +10,7 @@ import type { Instant } from '../time/date.js';
 import { addCycles } from '../time/cycle.js';
 import { schedule as cycleSchedule } from '../time/schedule.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
-import type { TermIssue } from '../errors.js';
+import { ComputationError, type TermIssue } from '../errors.js';
 import {
   childMarketObjectCode, computeChild, referencesOf, structureDependencies, validateStructure, type ContractReference,
 } from '../composite.js';
@@ -44,7 +44,7 @@ const dataOf = new WeakMap<ContractContext, CreditEnhancementData>();
 
 export function creditEnhancementData(ctx: ContractContext): CreditEnhancementData {
   const d = dataOf.get(ctx);
-  if (d === undefined) throw new Error('credit enhancement data missing: schedule not run');
+  if (d === undefined) throw new ComputationError('credit enhancement evaluated without its schedule', ctx.contractId);
   return d;
 }
 
