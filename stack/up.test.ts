@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import { portOf, registryDatabaseOf, stackTargets } from './up.js';
+
+describe('stack up targets', () => {
+  it('checks the stack on its own ports, whatever the clients are pointed at', () => {
+    const config = loadConfig({
+      KAFKA_BOOTSTRAP_SERVERS: 'remote:9092',
+      STACK_KAFKA_PORT: '19092',
+      STACK_CONNECT_PORT: '18083',
+    });
+    const t = stackTargets(config);
+    expect(t.kafka.bootstrapServers).toBe('127.0.0.1:19092');
+    expect(t.kafkaConnectUrl).toBe('http://127.0.0.1:18083');
+    expect(t.schemaRegistryUrl).toBe('http://127.0.0.1:8081/apis/ccompat/v7');
+    expect(portOf('connect', config.stack.ports)).toBe(18083);
+  });
+  it('keeps the registry in its own database on the same PostgreSQL server and user', () => {
+    expect(registryDatabaseOf('postgres://app:s%40cret@db.local:5433/cashflow')).toEqual({
+      host: 'db.local',
+      port: 5433,
+      database: 'cashflow_registry',
+      user: 'app',
+      password: 's@cret',
+    });
+  });
+});
