@@ -10,7 +10,7 @@ import { ComputationError, InvalidTermsError, isEngineError, type TermIssue } fr
 import { emptyObserver, type RiskFactorObserver } from './observer.js';
 import { ContractEvent, DEFAULT_EVENT_ORDER, type EventType } from './events.js';
 import { StateSpace } from './states.js';
-import type { ContractContext, ContractType } from './contract-type.js';
+import type { ContractContext, ContractType, PayoffFunction, StateTransitionFunction } from './contract-type.js';
 import { contractTypes } from './contracts/registry.js';
 import type { ContractResolver } from './composite.js';
 
@@ -140,13 +140,19 @@ export function evaluate(p: PreparedContract, options: ComputeOptions = {}, stat
     type.initialize(ctx, s);
     const pof = type.payoff, stf = type.transition;
     let probe = 0;
+    // runs of same-type events (IP, IP, ...) reuse the looked-up functions
+    let lastType: EventType | undefined;
+    let f: PayoffFunction | undefined, g: StateTransitionFunction | undefined;
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       ctx.index = i;
       if (statesAt !== undefined) while (probe < statesAt.times.length && statesAt.times[probe] < ev.time) statesAt.out.push(stateAt(statesAt.times[probe++], s, ctx, type));
-      const f = pof[ev.type];
+      if (ev.type !== lastType) {
+        lastType = ev.type;
+        f = pof[lastType];
+        g = stf[lastType];
+      }
       const payoff = f === undefined ? 0 : f(ev, s, ctx);
-      const g = stf[ev.type];
       if (g !== undefined) g(ev, s, ctx);
       ev.payoff = payoff;
       ev.notionalPrincipal = s.notionalPrincipal;

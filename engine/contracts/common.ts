@@ -2,7 +2,7 @@
 // section 7, the PAM functions that LAM, NAM, ANN, LAX and others refer to as "same as PAM"),
 // and schedule helpers (status date / purchase / termination / horizon trimming).
 import type { Instant } from '../time/date.js';
-import { schedule } from '../time/schedule.js';
+import { schedule, scratchDates } from '../time/schedule.js';
 import { addCycles } from '../time/cycle.js';
 import type { ContractContext } from '../contract-type.js';
 import { compareEvents, type ContractEvent, type EventType } from '../events.js';
@@ -75,7 +75,7 @@ export function pushSchedule(
   end: Instant,
   includeEnd: boolean,
 ): void {
-  const dates = schedule(anchor, cycle, end, ctx.terms.endOfMonthConvention ?? 'SD', includeEnd);
+  const dates = schedule(anchor, cycle, end, ctx.terms.endOfMonthConvention ?? 'SD', includeEnd, scratchDates());
   for (let i = 0; i < dates.length; i++) out.push(ctx.event(dates[i], type));
 }
 
@@ -103,7 +103,7 @@ export function pushRateResets(ctx: ContractContext, out: ContractEvent[], end: 
   const t = ctx.terms;
   if (t.cycleAnchorDateOfRateReset === undefined && t.cycleOfRateReset === undefined) return;
   const anchor = anchorOf(t.cycleAnchorDateOfRateReset, t.cycleOfRateReset, t.initialExchangeDate!)!;
-  const dates = schedule(anchor, t.cycleOfRateReset, end, t.endOfMonthConvention ?? 'SD', false);
+  const dates = schedule(anchor, t.cycleOfRateReset, end, t.endOfMonthConvention ?? 'SD', false, scratchDates());
   const sd = t.statusDate!;
   let fixed = t.nextResetRate === undefined;
   for (let i = 0; i < dates.length; i++) {

@@ -4,7 +4,7 @@ import type { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
-import { schedule as cycleSchedule } from '../time/schedule.js';
+import { schedule as cycleSchedule, scratchDates } from '../time/schedule.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
 import {
   accrue, accrueFee, accruedToEvent, anchorOf, finishSchedule, pushFees, pushRateResets, pushScaling, resetRate, observe,
@@ -21,7 +21,7 @@ export function pushInterestSchedule(ctx: ContractContext, out: ContractEvent[],
     return;
   }
   const anchor = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!)!;
-  const dates = cycleSchedule(anchor, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true);
+  const dates = cycleSchedule(anchor, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true, scratchDates());
   for (let i = 0; i < dates.length; i++) {
     const d = dates[i];
     if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));

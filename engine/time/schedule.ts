@@ -6,6 +6,16 @@ import { civil, civilOut, daysFromCivil, daysInMonth, dayNumber, MS_PER_DAY, typ
 import { addCycles, type Cycle } from './cycle.js';
 import { eomApplies, shiftEndOfMonth, type EndOfMonthConvention } from './eom.js';
 
+/**
+ * A scratch array for callers that consume a schedule right away (no allocation per call).
+ * Not reentrant: take it, fill it with `schedule(..., scratchDates())`, read it, before the next call.
+ */
+const scratch: Instant[] = [];
+export function scratchDates(): Instant[] {
+  scratch.length = 0;
+  return scratch;
+}
+
 /** Safety bound: no schedule is longer than this many dates (the engine never hangs). */
 export const MAX_SCHEDULE_DATES = 100_000;
 
