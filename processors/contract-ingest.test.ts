@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { avroRecord, cdcRecord, context } from '../test/support/processor-fixtures.js';
+import { contractIngest, termsOfRow } from './contract-ingest.js';
+import type { ContractTerms } from '../schemas/types.js';
+
+const pam = {
+  contractType: 'PAM',
+  statusDate: '2012-12-30T00:00:00',
+  currency: 'USD',
+  notionalPrincipal: '3000',
+  initialExchangeDate: '2013-01-01T00:00:00',
+  maturityDate: '2014-01-01T00:00:00',
+  nominalInterestRate: '0.1',
+  dayCountConvention: 'A365',
+  contractRole: 'RPA',
+};
+const row = (id: string, terms: unknown, type = 'PAM') => ({ contract_id: id, contract_type: type, terms: typeof terms === 'string' ? terms : JSON.stringify(terms) });
+
+async function ingest(store: MemoryStateStore, records: Parameters<typeof contractIngest.process>[0]) {
+  const out = await contractIngest.process(records, context(store));
+  await store.apply(out.writes);
+  return out;
+}
+
+describe('contract-ingest', () => {
+  it('publishes validated terms with the source position as version, contractID filled from the row', async () => {
+    const store = new MemoryStateStore();
+    const out = await ingest(store, [cdcRecord('cdcContracts', 'c', row('K1', pam), 100)]);
+    expect(out.deadLetters).toEqual([]);
+    expect(out.outputs).toHaveLength(1);
+    const v = out.outputs[0].value as ContractTerms;
+    expect(out.outputs[0]).toMatchObject({ topic: 'contractTerms', key: 'K1' });
+    expect(v).toMatchObject({ contractId: 'K1', contractType: 'PAM', version: 100, deleted: false, observedEvents: [] });
+    expect(JSON.parse(v.terms)).toMatchObject({ contractID: 'K1', notionalPrincipal: '3000' });
+    expect(store.contractDocs.get('K1')!.termsVersion).toBe(100);
+  });
+
+  it('sends unparsable, invalid and unsupported terms to the dead letters with the engine\'s reason, and keeps the valid rows', async () => {
+    const store = new MemoryStateStore();
+    const out = await ingest(store, [
+      cdcRecord('cdcContracts', 'c', row('OK1', pam), 1),
+      cdcRecord('cdcContracts', 'c', row('J', '{"contractType": '), 2),
+      cdcRecord('cdcContracts', 'c', row('T', { ...pam, notionalPrincipal: 'lots' }), 3),
+      cdcRecord('cdcContracts', 'c', row('X', { ...pam, contractType: 'NOPE' }, 'NOPE'), 4),
+      cdcRecord('cdcContracts', 'c', row('M', { ...pam, contractType: 'ANN' }), 5),
+      cdcRecord('cdcContracts', 'c', row('OK2', pam), 6),
+    ]);
+    expect(out.outputs.map((o) => o.key)).toEqual(['OK1', 'OK2']);
+    const reasons = Object.fromEntries(out.deadLetters.map((d) => [d.record.change!.after!.contract_id, `${d.errorType}: ${d.reason}`]));
+    expect(Object.keys(reasons).sort()).toEqual(['J', 'M', 'T', 'X']);
+    expect(reasons.J).toMatch(/^MalformedTermsError: terms of contract J are not JSON/);
+    expect(reasons.T).toMatch(/^InvalidTermsError: .*notionalPrincipal/);
+    expect(reasons.X).toMatch(/NOPE/);
+    expect(reasons.M).toMatch(/contract_type column "PAM" differs from terms contractType "ANN"/);
+    expect([...store.contractDocs.keys()].sort()).toEqual(['OK1', 'OK2']);
+  });
+
+  it('ignores replays and tombstones; a delete publishes deleted=true at the delete\'s position', async () => {
+    const store = new MemoryStateStore();
+    await ingest(store, [cdcRecord('cdcContracts', 'c', row('K', pam), 10)]);
+    const replay = await ingest(store, [cdcRecord('cdcContracts', 'c', row('K', pam), 10), { ...cdcRecord('cdcContracts', 'd', row('K', pam), 0), change: null }]);
+    expect(replay.outputs).toEqual([]);
+    const del = await ingest(store, [cdcRecord('cdcContracts', 'd', row('K', pam), 20)]);
+    expect(del.outputs[0].value).toMatchObject({ contractId: 'K', deleted: true, version: 20 });
+    const old = await ingest(store, [cdcRecord('cdcContracts', 'u', row('K', { ...pam, notionalPrincipal: '1' }), 15)]);
+    expect(old.outputs).toEqual([]);
+    expect(store.contractDocs.get('K')!.deleted).toBe(true);
+  });
+
+  it('merges observed events into the contract whatever the order of the two topics', async () => {
+    const store = new MemoryStateStore();
+    const ev = { contract_id: 'K', event_type: 'CE', observed_at: '2013-06-01T00:00:00', value: 0, states: '{"contractPerformance":"DF"}' };
+    // the event (position 30) arrives before its contract (position 20): stored, not published
+    const first = await ingest(store, [cdcRecord('cdcObservedEvents', 'c', ev, 30)]);
+    expect(first.outputs).toEqual([]);
+    const second = await ingest(store, [cdcRecord('cdcContracts', 'c', row('K', pam), 20)]);
+    expect(second.outputs[0].value).toMatchObject({
+      version: 30,
+      observedEvents: [{ eventType: 'CE', observedAt: '2013-06-01T00:00:00', value: 0, states: '{"contractPerformance":"DF"}' }],
+    });
+    const removed = await ingest(store, [cdcRecord('cdcObservedEvents', 'd', ev, 40)]);
+    expect(removed.outputs[0].value).toMatchObject({ version: 40, observedEvents: [] });
+    // a replay of the older insert does not bring it back
+    const replay = await ingest(store, [cdcRecord('cdcObservedEvents', 'c', ev, 30)]);
+    expect(replay.outputs).toEqual([]);
+    const bad = await ingest(store, [cdcRecord('cdcObservedEvents', 'c', { ...ev, observed_at: '2013-07-01T00:00:00', states: '{oops' }, 50)]);
+    expect(bad.deadLetters[0].reason).toMatch(/states are not JSON/);
+  });
+
+  it('termsOfRow keeps given contractID and contractType', () => {
+    expect(JSON.parse(termsOfRow('K', row('K', { ...pam, contractID: 'other' })).terms).contractID).toBe('other');
+    expect(avroRecord('contractTerms', 'k', null).key).toBe('k');
+  });
+});

@@ -1,0 +1,165 @@
+// The runner with a fake consumer, producer and codec: commit after effects, retries that block
+// and never skip, poison set aside record by record, state order.
+import { describe, expect, it } from 'vitest';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import { ServiceUnavailableError } from '../clients/errors.js';
+import type { Consumer, Producer } from '../clients/kafka.js';
+import type { AvroCodec } from '../clients/schema-registry.js';
+import { loadConfig } from '../config/config.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { emptyWrites } from '../state/model.js';
+import { buildTopology } from '../topology/topology.js';
+import { PipelineMetrics } from './metrics.js';
+import type { ProcessorDefinition } from './processor.js';
+import { nextOffset, ProcessorRunner, type RunnerServices } from './runner.js';
+
+const topology = buildTopology({ database: 'db', schema: 'public', prefix: 't.' });
+
+function harness(definition: ProcessorDefinition, failures: { produce?: number } = {}) {
+  const log: string[] = [];
+  let eachBatch: KafkaJS.EachBatchHandler | undefined;
+  const consumer = {
+    subscribe: async () => {},
+    run: async (c: KafkaJS.ConsumerRunConfig) => {
+      eachBatch = c.eachBatch;
+    },
+    commitOffsets: async (o: { topic: string; partition: number; offset: string }[]) => {
+      log.push(`commit ${o[0].topic}/${o[0].partition}@${o[0].offset}`);
+    },
+    disconnect: async () => {},
+  } as unknown as Consumer;
+  let produceFailures = failures.produce ?? 0;
+  const sent: { topic: string; key: string; headers?: Record<string, unknown> }[] = [];
+  const producer = {
+    sendBatch: async (b: KafkaJS.ProducerBatch) => {
+      if (produceFailures-- > 0) throw new Error('broker: all brokers down');
+      for (const t of b.topicMessages ?? []) for (const m of t.messages) sent.push({ topic: t.topic, key: String(m.key), headers: m.headers as Record<string, unknown> });
+      log.push(`produce ${b.topicMessages!.map((t) => `${t.topic}×${t.messages.length}`).join(',')}`);
+      return [];
+    },
+  } as unknown as Producer;
+  const codec = {
+    decode: async (_t: string, b: Buffer) => {
+      if (b.toString() === 'garbage') throw Object.assign(new Error('cannot decode'), { name: 'AvroDecodeError' });
+      return JSON.parse(b.toString());
+    },
+    encoder: async () => (v: unknown) => Buffer.from(JSON.stringify(v)),
+  } as unknown as AvroCodec;
+  const store = new MemoryStateStore();
+  const apply = store.apply.bind(store);
+  store.apply = async (w) => {
+    log.push('state');
+    return apply(w);
+  };
+  const services: RunnerServices = {
+    config: loadConfig({}),
+    topology,
+    producer,
+    codec,
+    store,
+    metrics: new PipelineMetrics(),
+    database: () => Promise.reject(new Error('none')),
+    log: () => {},
+    now: () => 1,
+    backoff: { initialMs: 1, maxMs: 5 },
+  };
+  const runner = new ProcessorRunner(definition, services, async () => consumer);
+  const batch = async (values: string[], firstOffset = 10) => {
+    let resolved: string | undefined;
+    await eachBatch!({
+      batch: {
+        topic: topology.topic('recalcRequests').name,
+        partition: 3,
+        highWatermark: '100',
+        messages: values.map((v, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(v), offset: String(firstOffset + i), timestamp: '0', attributes: 0, headers: {} })),
+        isEmpty: () => false,
+        firstOffset: () => null,
+        lastOffset: () => '0',
+        offsetLag: () => '0',
+        offsetLagLow: () => '0',
+      },
+      resolveOffset: (o: string) => {
+        resolved = o;
+      },
+      heartbeat: async () => {},
+      pause: () => () => {},
+      commitOffsetsIfNecessary: async () => {},
+      isRunning: () => true,
+      isStale: () => false,
+    });
+    return resolved;
+  };
+  return { runner, batch, log, sent, store, services };
+}
+
+const passThrough = (stateOrder: ProcessorDefinition['stateOrder'], poison?: (id: string) => boolean): ProcessorDefinition => ({
+  name: 'calculator',
+  stateOrder,
+  async process(records) {
+    const writes = emptyWrites();
+    for (const r of records) {
+      const v = r.value as { contractId: string };
+      if (poison?.(v.contractId)) throw new Error(`cannot handle ${v.contractId}`);
+      writes.published.push({ contractId: v.contractId, fingerprint: 'f', version: 1, status: 'computed' });
+    }
+    return {
+      outputs: records.map((r) => ({ topic: 'contractCashflows' as const, key: (r.value as { contractId: string }).contractId, value: r.value as never })),
+      writes,
+      deadLetters: [],
+    };
+  },
+});
+
+const req = (id: string) => JSON.stringify({ contractId: id });
+
+describe('ProcessorRunner', () => {
+  it('produces, writes state, then commits the next offset and resolves the batch', async () => {
+    const h = harness(passThrough('after-outputs'));
+    await h.runner.start();
+    expect(await h.batch([req('a'), req('b')])).toBe('11');
+    expect(h.log).toEqual(['produce t.cashflow.contract-cashflows×2', 'state', 'commit t.cashflow.recalc-requests/3@12']);
+    const ordered = harness(passThrough('before-outputs'));
+    await ordered.runner.start();
+    await ordered.batch([req('a')]);
+    expect(ordered.log).toEqual(['state', 'produce t.cashflow.contract-cashflows×1', 'commit t.cashflow.recalc-requests/3@11']);
+  });
+
+  it('retries a failing broker with backoff and commits only once the outputs are acknowledged', async () => {
+    const h = harness(passThrough('after-outputs'), { produce: 3 });
+    await h.runner.start();
+    expect(await h.batch([req('a')])).toBe('10');
+    expect(h.log).toEqual(['produce t.cashflow.contract-cashflows×1', 'state', 'commit t.cashflow.recalc-requests/3@11']);
+    expect((await h.services.metrics.retries.get()).values[0].value).toBe(3);
+  });
+
+  it('sets poison aside record by record: dead letters with headers, the rest processed, then the commit', async () => {
+    const h = harness(passThrough('after-outputs', (id) => id === 'bad'));
+    await h.runner.start();
+    await h.batch([req('a'), 'garbage', req('bad'), req('c')]);
+    const dl = h.sent.filter((s) => s.topic === 't.cashflow.dead-letter');
+    expect(dl.map((d) => [d.key, d.headers!.reason, d.headers!['error.type'], d.headers!['original.offset'], d.headers!['original.partition'], d.headers!.processor])).toEqual([
+      ['k1', 'cannot decode', 'AvroDecodeError', '11', '3', 'calculator'],
+      ['k2', 'cannot handle bad', 'Error', '12', '3', 'calculator'],
+    ]);
+    expect(h.sent.filter((s) => s.topic === 't.cashflow.contract-cashflows').map((s) => s.key)).toEqual(['a', 'c']);
+    expect(h.log.at(-1)).toBe('commit t.cashflow.recalc-requests/3@14');
+  });
+
+  it('keeps retrying a retriable processing fault (Redis down) instead of dead-lettering', async () => {
+    let failures = 4;
+    const def = passThrough('after-outputs');
+    const process = def.process;
+    def.process = async (r, c) => {
+      if (failures-- > 0) throw new ServiceUnavailableError('redis', 'state store', 'connection refused');
+      return process(r, c);
+    };
+    const h = harness(def);
+    await h.runner.start();
+    await h.batch([req('a')]);
+    expect(h.sent.map((s) => s.topic)).toEqual(['t.cashflow.contract-cashflows']);
+  });
+
+  it('nextOffset is last + 1 beyond 2^53', () => {
+    expect(nextOffset('9007199254740993')).toBe('9007199254740994');
+  });
+});

@@ -1,0 +1,94 @@
+// The Redis state store against the local Redis, under a key prefix of its own: the same
+// semantics as the in-memory twin the processors' unit tests use.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, type Redis } from '../clients/redis.js';
+import { loadConfig } from '../config/config.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { emptyWrites, type StateStore, type StoredContract } from '../state/model.js';
+import { clearState, RedisStateStore } from '../state/redis-store.js';
+
+const prefix = `st${randomBytes(4).toString('hex')}:`;
+const config = loadConfig();
+let prefixed: Redis;
+let raw: Redis;
+
+beforeAll(async () => {
+  prefixed = await connectRedis(config, { keyPrefix: prefix });
+  raw = await connectRedis(config);
+});
+afterAll(async () => {
+  await clearState(raw, prefix);
+  prefixed.disconnect();
+  raw.disconnect();
+});
+
+const contract = (id: string, version: number, terms = '{"contractType":"PAM"}'): StoredContract => ({
+  contractId: id,
+  contractType: 'PAM',
+  terms,
+  termsVersion: version,
+  deleted: false,
+  updatedAt: null,
+  sourceTsMs: 0,
+  events: {},
+  version,
+});
+
+async function exercise(store: StateStore) {
+  await store.apply({ ...emptyWrites(), contracts: [contract('a', 5, 'v5'), contract('b', 1)] });
+  await store.apply({ ...emptyWrites(), contracts: [contract('a', 4, 'v4')] }); // older: refused
+  await store.apply({
+    ...emptyWrites(),
+    market: [
+      { marketObjectCode: 'M', observedAt: '2024-02-01T00:00:00', value: 2, version: 20, deleted: false },
+      { marketObjectCode: 'M', observedAt: '2024-01-01T00:00:00', value: 1, version: 10, deleted: false },
+      { marketObjectCode: 'M', observedAt: '2024-01-01T00:00:00', value: 9, version: 9, deleted: false }, // older
+      { marketObjectCode: 'M', observedAt: '2024-02-01T00:00:00', value: 0, version: 30, deleted: true },
+    ],
+    links: [
+      { contractId: 'a', dependencies: ['M', 'N'], removed: [] },
+      { contractId: 'b', dependencies: ['M'], removed: [] },
+    ],
+    published: [
+      { contractId: 'a', fingerprint: 'fa', version: 5, status: 'computed' },
+      { contractId: 'b', fingerprint: null, version: 1, status: 'waiting' },
+    ],
+  });
+  await store.apply({ ...emptyWrites(), links: [{ contractId: 'a', dependencies: ['N'], removed: ['M'] }] });
+  return {
+    contracts: Object.fromEntries([...(await store.contracts(['a', 'b', 'zz']))].map(([k, v]) => [k, v.terms])),
+    series: (await store.series(['M', 'none'])).get('M'),
+    none: (await store.series(['none'])).size,
+    dependents: Object.fromEntries([...(await store.dependents(['M', 'N']))].map(([k, v]) => [k, v.sort()])),
+    reverse: Object.fromEntries(await store.dependenciesOfContracts(['a', 'b'])),
+    published: Object.fromEntries(await store.published(['a', 'b', 'zz'])),
+    waiting: await store.waitingCount(),
+  };
+}
+
+describe('RedisStateStore', () => {
+  it('behaves like the in-memory store: version guards, series with deletion markers, index, published', async () => {
+    const redis = await exercise(new RedisStateStore(prefixed));
+    const memory = await exercise(new MemoryStateStore());
+    expect(redis).toEqual(memory);
+    expect(redis.contracts).toEqual({ a: 'v5', b: '{"contractType":"PAM"}' });
+    expect(redis.series!.points.map((p) => [p.observedAt, p.value, p.version])).toEqual([
+      ['2024-01-01T00:00:00', 1, 10],
+      ['2024-02-01T00:00:00', null, 30],
+    ]);
+    expect(redis.series!.version).toBe(30);
+    expect(redis.dependents).toEqual({ M: ['b'], N: ['a'] });
+    expect(redis.published.b).toEqual({ fingerprint: null, version: 1, status: 'waiting' });
+    expect(redis.waiting).toBe(1);
+  });
+
+  it('keeps every key under its prefix, and clearState removes exactly those', async () => {
+    const keys = await raw.keys(`${prefix}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await raw.set('other-prefix-key-' + prefix, '1');
+    expect(await clearState(raw, prefix)).toBe(keys.length);
+    expect(await raw.get('other-prefix-key-' + prefix)).toBe('1');
+    await raw.del('other-prefix-key-' + prefix);
+  });
+});
