@@ -37,6 +37,15 @@ describe('CLM', () => {
     expect(ip.payoff).toBeCloseTo(nt * 0.0365 * 13 / 365, 12);
     expect(std.payoff).toBeCloseTo(nt, 12);
     expect(std.notionalPrincipal).toBe(0);
+    // the call fixes the interest due: the XD event shows none accrued (as the reference: clm07)
+    expect(ev[3].accruedInterest).toBe(0);
+  });
+
+  it('shows the interest accrued to a call settled at once, and pays it the same day', () => {
+    const ev = computeEvents({ ...base, xDayNotice: 'P0D' }, { observer: called('2020-03-15T00:00:00') });
+    expect(ev.slice(-3).map((e) => `${day(e.time)} ${e.type}`)).toEqual(['2020-03-15 XD', '2020-03-15 IP', '2020-03-15 STD']);
+    expect(ev[ev.length - 3].accruedInterest).toBeCloseTo(ev[ev.length - 2].payoff, 12);
+    expect(ev[ev.length - 2].payoff).toBeCloseTo(ev[2].notionalPrincipal * 0.0365 * 13 / 365, 12);
   });
 
   it('keeps the settlement of a call inside the horizon even when it falls after it', () => {

@@ -102,8 +102,32 @@ export function initializeOpenEnded(ctx: ContractContext, s: StateSpace): void {
 /** POF_IED_CLM: R·(−1)·NT. */
 export const POF_IED_CLM = (_ev: ContractEvent, _s: StateSpace, ctx: ContractContext): number => ctx.roleSign * -1 * ctx.terms.notionalPrincipal!;
 
-/** POF_IP_CLM: Ipac + Y(Sd,t)·Ipnr·Nt. */
-export const POF_IP_CLM = accruedToEvent;
+/** POF_IP_CLM: Ipac + Y(Sd,t)·Ipnr·Nt, plus the interest a call fixed (Xa, see STF_XD_CLM). */
+export const POF_IP_CLM = (ev: ContractEvent, s: StateSpace, ctx: ContractContext): number => s.exerciseAmount + accruedToEvent(ev, s, ctx);
+
+// ---- state transition functions ----
+
+/** STF_IP_CLM: STF_IP_PAM, the fixed interest is paid (Xa = 0). */
+export function STF_IP_CLM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  STF_IP_PAM(ev, s, ctx);
+  s.exerciseAmount = 0;
+}
+
+/**
+ * STF_XD_CLM (the call, not in the spec's table): interest accrues to the call, Xd = t. Settled
+ * later (XDN > 0), the call fixes the interest due at settlement (Xa) and the XD event shows no
+ * accrued interest, as the reference evaluates the settlement's interest at the call before the
+ * XD event (clm07); settled at once, XD shows the interest accrued to it (clm13).
+ */
+export function STF_XD_CLM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  accrue(ev, s, ctx);
+  s.exerciseDate = ev.time;
+  const notice = ctx.terms.xDayNotice;
+  if (notice !== undefined && addCycles(ev.scheduleTime, notice, 1) > ev.scheduleTime) {
+    s.exerciseAmount = s.accruedInterest;
+    s.accruedInterest = 0;
+  }
+}
 
 // ---- validation and dependencies ----
 
@@ -133,8 +157,8 @@ export const CLM: ContractType = {
   initialize: initializeOpenEnded,
   payoff: { IED: POF_IED_CLM, IP: POF_IP_CLM, MD: POF_MD_PAM, STD: POF_MD_PAM, FP: POF_FP_PAM },
   transition: {
-    AD: accrue, IED: STF_IED_PAM, IP: STF_IP_PAM, IPCI: STF_IPCI_PAM, RR: STF_RR_PAM, RRF: STF_RRF_PAM, FP: STF_FP_PAM, MD: STF_MD_PAM,
-    STD: STF_MD_PAM, XD: accrue, CE: accrue,
+    AD: accrue, IED: STF_IED_PAM, IP: STF_IP_CLM, IPCI: STF_IPCI_PAM, RR: STF_RR_PAM, RRF: STF_RRF_PAM, FP: STF_FP_PAM, MD: STF_MD_PAM,
+    STD: STF_MD_PAM, XD: STF_XD_CLM, CE: accrue,
   },
   eventOrder: OPEN_ENDED_EVENT_ORDER,
   reportedStates: ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
