@@ -1,7 +1,8 @@
 // FXOUT: Foreign Exchange Outright (spec section "FXOUT: Foreign Exchange Outright").
 // Delivery (DS=D): the two notionals are exchanged at maturity (two MD events, one per
 // currency); cash settlement (DS=S): one STD event nets them at the observed rate CUR2/CUR.
-// The settlement date is Md + settlementPeriod; the test beds pay TD as PTD.
+// Cash settles at Md + settlementPeriod (the test beds), delivery at Md (the spec); the test
+// beds pay TD as PTD.
 import type { ContractContext, ContractType } from '../contract-type.js';
 import { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
@@ -22,15 +23,15 @@ export function fxRateCode(t: ContractTerms): string {
 
 // ---- schedule (spec FXOUT schedule table) ----
 
-/** PRD, TD, and at Md + settlement period: STD (DS=S) or MD in CUR then MD in CUR2 (DS=D). */
+/** PRD, TD, and STD at Md + settlement period (DS=S) or MD in CUR then MD in CUR2 at Md (DS=D). */
 function scheduleFXOUT(ctx: ContractContext): ContractEvent[] {
   const t = ctx.terms;
   const out: ContractEvent[] = [];
   if (t.purchaseDate !== undefined) out.push(ctx.event(t.purchaseDate, 'PRD'));
-  const settle = t.settlementPeriod === undefined ? t.maturityDate! : addCycles(t.maturityDate!, t.settlementPeriod, 1);
-  if (t.deliverySettlement === 'S') out.push(ctx.event(settle, 'STD'));
+  const md = t.maturityDate!;
+  if (t.deliverySettlement === 'S') out.push(ctx.event(t.settlementPeriod === undefined ? md : addCycles(md, t.settlementPeriod, 1), 'STD'));
   else {
-    const first = ctx.event(settle, 'MD');
+    const first = ctx.event(md, 'MD');
     const second = new ContractEvent(first.time, 'MD', first.calcTime, first.scheduleTime, first.rank, t.currency2!);
     secondCurrency.add(second);
     out.push(first, second);

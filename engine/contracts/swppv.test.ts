@@ -62,15 +62,15 @@ const fxout: Record<string, unknown> = {
 };
 
 describe('FXOUT', () => {
-  it('delivers both currencies at maturity plus the settlement period', () => {
+  it('delivers both currencies at maturity', () => {
     const ev = computeEvents({ ...fxout, settlementPeriod: 'P2D' });
-    expect(ev.map((e) => `${formatDateTime(e.time).slice(0, 10)} ${e.type} ${e.payoff} ${e.currency}`)).toEqual(['2015-01-03 MD 2000 USD', '2015-01-03 MD -1000 EUR']);
+    expect(ev.map((e) => `${formatDateTime(e.time).slice(0, 10)} ${e.type} ${e.payoff} ${e.currency}`)).toEqual(['2015-01-01 MD 2000 USD', '2015-01-01 MD -1000 EUR']);
   });
 
   it('settles in cash at the rate EUR/USD observed at maturity', () => {
     const observer = new TimeSeriesObserver({ 'EUR/USD': [{ time: at('2014-06-01T00:00:00'), value: 1.1 }, { time: at('2015-01-01T00:00:00'), value: 1.25 }] });
-    const ev = computeEvents({ ...fxout, contractRole: 'RPL', deliverySettlement: 'S' }, { observer });
-    expect(summary(ev)).toEqual(['2015-01-01 STD -750']);
+    const ev = computeEvents({ ...fxout, contractRole: 'RPL', deliverySettlement: 'S', settlementPeriod: 'P2D' }, { observer });
+    expect(summary(ev)).toEqual(['2015-01-03 STD -750']);
     expect(dependenciesOf({ ...fxout, deliverySettlement: 'S' })).toEqual(new Set(['EUR/USD']));
     expect(dependenciesOf(fxout)).toEqual(new Set());
     expect(() => computeEvents({ ...fxout, deliverySettlement: 'S' })).toThrow(ComputationError);
