@@ -64,6 +64,25 @@ function endEvent(ctx: ContractContext, time: Instant, at: Instant, type: 'IP' |
   return new ContractEvent(time, type, ctx.businessDay.shiftCalcTime(at), at, ctx.order[type], ctx.currency);
 }
 
+/** RR / RRF = S(RRANX, RRCL, end) strictly before the end (spec PAM schedule, to Md). */
+export function pushRateResetsBefore(ctx: ContractContext, out: ContractEvent[], end: Instant): void {
+  const from = out.length;
+  pushRateResets(ctx, out, end);
+  for (let i = out.length - 1; i >= from; i--) if (out[i].scheduleTime >= end) out.splice(i, 1);
+}
+
+/**
+ * The settlement of a call kept in the schedule (its XD last): IP and STD XDN after it, computed
+ * at the call. They may fall after the horizon: they follow from an event inside it (clm07).
+ */
+export function settleCall(ctx: ContractContext, events: ContractEvent[], call: Instant): ContractEvent[] {
+  if (events.length === 0 || events[events.length - 1].type !== 'XD') return events;
+  const notice = ctx.terms.xDayNotice;
+  const settle = notice === undefined ? call : addCycles(call, notice, 1);
+  events.push(endEvent(ctx, settle, call, 'IP'), endEvent(ctx, settle, call, 'STD'));
+  return events;
+}
+
 function scheduleCLM(ctx: ContractContext): ContractEvent[] {
   const t = ctx.terms;
   const call = observedEvent(ctx, ['XD']);
@@ -74,18 +93,12 @@ function scheduleCLM(ctx: ContractContext): ContractEvent[] {
   const out: ContractEvent[] = [];
   pushInitialExchange(ctx, out);
   pushCapitalization(ctx, out, end);
-  pushRateResets(ctx, out, end);
-  for (let i = out.length - 1; i >= 0; i--) if ((out[i].type === 'RR' || out[i].type === 'RRF') && out[i].scheduleTime >= end) out.splice(i, 1);
+  pushRateResetsBefore(ctx, out, end);
   pushFees(ctx, out, end);
   if (callEnds) out.push(ctx.event(call.time, 'XD'));
   else if (md !== undefined) out.push(endEvent(ctx, md, md, 'IP'), endEvent(ctx, md, md, 'MD'));
   const events = finishSchedule(ctx, out);
-  if (callEnds && events.length > 0 && events[events.length - 1].type === 'XD') {
-    // settlement XDN after the call: may fall after the horizon (it follows from an event inside it)
-    const settle = t.xDayNotice === undefined ? call.time : addCycles(call.time, t.xDayNotice, 1);
-    events.push(endEvent(ctx, settle, call.time, 'IP'), endEvent(ctx, settle, call.time, 'STD'));
-  }
-  return events;
+  return callEnds ? settleCall(ctx, events, call.time) : events;
 }
 
 // ---- states (spec CLM states table) ----

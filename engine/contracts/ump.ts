@@ -7,10 +7,11 @@ import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
-import { accrue, finishSchedule, pushFees, pushRateResets } from './common.js';
-import { POF_FP_PAM, POF_TD_PAM, STF_FP_PAM, STF_IED_PAM, STF_IPCI_PAM, STF_RRF_PAM, STF_RR_PAM, STF_TD_PAM } from './pam.js';
+import { accrue, finishSchedule, pushFees } from './common.js';
+import { POF_FP_PAM, POF_MD_PAM, POF_TD_PAM, STF_FP_PAM, STF_IED_PAM, STF_IPCI_PAM, STF_MD_PAM, STF_RRF_PAM, STF_RR_PAM, STF_TD_PAM } from './pam.js';
 import {
-  OPEN_ENDED_EVENT_ORDER, POF_IED_CLM, dependenciesOpenEnded, horizonOf, initializeOpenEnded, pushCapitalization, pushInitialExchange, validateOpenEnded,
+  OPEN_ENDED_EVENT_ORDER, POF_IED_CLM, POF_IP_CLM, STF_IP_CLM, STF_XD_CLM, dependenciesOpenEnded, horizonOf, initializeOpenEnded, observedEvent,
+  pushCapitalization, pushInitialExchange, pushRateResetsBefore, settleCall, validateOpenEnded,
 } from './clm.js';
 
 // ---- observed principal changes ----
@@ -24,21 +25,27 @@ function observedAmount(ev: ContractEvent, ctx: ContractContext): number {
 
 // ---- schedule (spec UMP schedule table) ----
 
-/** IED, PR / PI at the observed events, IPCI up to the horizon, RR, FP, TD. */
+/**
+ * IED, PR / PI at the observed events, IPCI up to the horizon, RR, FP, TD. An observed call (XD,
+ * UMP has an x-day notice) ends the position as for CLM: IP and STD after the notice.
+ */
 function scheduleUMP(ctx: ContractContext): ContractEvent[] {
-  const end = horizonOf(ctx);
+  const call = observedEvent(ctx, ['XD']);
+  const end = call !== undefined ? call.time : horizonOf(ctx);
   const out: ContractEvent[] = [];
   pushInitialExchange(ctx, out);
   const seen = new Set<string>();
   for (const e of ctx.observer.eventsObserved(ctx.contractId)) {
-    if ((e.type !== 'PR' && e.type !== 'PI') || seen.has(`${e.type}@${e.time}`)) continue;
+    if ((e.type !== 'PR' && e.type !== 'PI') || e.time > end || seen.has(`${e.type}@${e.time}`)) continue;
     seen.add(`${e.type}@${e.time}`);
     out.push(ctx.event(e.time, e.type));
   }
   pushCapitalization(ctx, out, end);
-  pushRateResets(ctx, out, end);
+  pushRateResetsBefore(ctx, out, end);
   pushFees(ctx, out, end);
-  return finishSchedule(ctx, out);
+  if (call !== undefined) out.push(ctx.event(call.time, 'XD'));
+  const events = finishSchedule(ctx, out);
+  return call !== undefined ? settleCall(ctx, events, call.time) : events;
 }
 
 // ---- payoff functions (spec UMP functions table) ----
@@ -77,10 +84,10 @@ export const UMP: ContractType = {
   dependencies: dependenciesOpenEnded,
   schedule: scheduleUMP,
   initialize: initializeOpenEnded,
-  payoff: { IED: POF_IED_CLM, PR: POF_PR_UMP, PI: POF_PI_UMP, FP: POF_FP_PAM, TD: POF_TD_PAM },
+  payoff: { IED: POF_IED_CLM, PR: POF_PR_UMP, PI: POF_PI_UMP, FP: POF_FP_PAM, TD: POF_TD_PAM, IP: POF_IP_CLM, STD: POF_MD_PAM },
   transition: {
     AD: accrue, IED: STF_IED_PAM, PR: STF_PR_UMP, PI: STF_PI_UMP, IPCI: STF_IPCI_PAM, RR: STF_RR_PAM, RRF: STF_RRF_PAM, FP: STF_FP_PAM,
-    TD: STF_TD_PAM, CE: accrue,
+    TD: STF_TD_PAM, CE: accrue, XD: STF_XD_CLM, IP: STF_IP_CLM, STD: STF_MD_PAM,
   },
   eventOrder: OPEN_ENDED_EVENT_ORDER,
   reportedStates: ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
