@@ -89,7 +89,7 @@ export interface DeadLetter {
   failedAtMs: number;
 }
 
-/** cashflow.jobs, key = job id. */
+/** cashflow.jobs, key = `<job id>|<chunk>` (chunks spread over partitions). */
 export interface JobChunk {
   jobId: string;
   chunk: number;

@@ -33,6 +33,7 @@ export type KeyKind =
   | 'contract-id'
   | 'market-observation' // `<market object code>|<observed at>`
   | 'job-id'
+  | 'job-chunk' // `<job id>|<chunk>`: a big job's chunks spread over every partition
   | 'original' // dead letters keep the key of the message they set aside
   | 'debezium-primary-key'; // the source row's primary key as Debezium JSON
 
@@ -183,7 +184,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       partitions: o.partitions,
       compacted: false,
       retentionMs: 7 * DAY_MS,
-      key: { format: 'string', kind: 'job-id' },
+      key: { format: 'string', kind: 'job-chunk' },
       value: { format: 'avro', record: 'JobChunk' },
       producedBy: ['cli', 'api'],
       description: 'recalculation jobs in chunks of contract ids',
