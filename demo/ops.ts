@@ -22,7 +22,7 @@ export async function progressBar(label: string, total: number, unit = 'items'):
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label.padEnd(22)} {bar} {percentage}% | {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted} | {duration_formatted}`,
+      format: `${label.padEnd(22)} {bar} {percentage}% | {value}/{total} ${unit} | {rate}/s | ETA {etaText} | {duration_formatted}`,
       stream: process.stderr,
       hideCursor: false,
       noTTYOutput: true,
@@ -32,13 +32,15 @@ export async function progressBar(label: string, total: number, unit = 'items'):
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(Math.max(total, 1), 0, { rate: '0' });
+  let currentTotal = Math.max(total, 1);
+  bar.start(currentTotal, 0, { rate: '0', etaText: '-' });
   let stopped = false;
   return {
     update(value, newTotal) {
-      if (newTotal !== undefined) bar.setTotal(Math.max(newTotal, 1));
+      if (newTotal !== undefined) bar.setTotal((currentTotal = Math.max(newTotal, 1)));
       const seconds = (Date.now() - started) / 1000;
-      bar.update(value, { rate: seconds > 0 ? Math.round(value / seconds).toString() : '0' });
+      const rate = seconds > 0 ? value / seconds : 0;
+      bar.update(value, { rate: Math.round(rate).toString(), etaText: rate > 0 ? formatSeconds((currentTotal - value) / rate) : '-' });
     },
     stop() {
       if (stopped) return;
@@ -46,6 +48,13 @@ export async function progressBar(label: string, total: number, unit = 'items'):
       bar.stop();
     },
   };
+}
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '-';
+  if (s < 60) return `${Math.round(s)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 // ------------------------------------------------------------------ contract ids from the database

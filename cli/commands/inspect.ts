@@ -118,6 +118,8 @@ export function register(program: Command): void {
 
         let decode: (value: Buffer | null) => Promise<unknown>;
         let decodeKey: (key: Buffer | null) => unknown = (k) => bytesForDisplay(k);
+        // dead letters keep the original key: a Debezium key is JSON, shown as its payload
+        if (spec?.key.kind === 'original') decodeKey = (k) => (k && k[0] === 0x7b ? jsonOrText(k) : bytesForDisplay(k));
         if (spec?.value.format === 'avro') {
           const { createAvroCodec } = await import('../../clients/schema-registry.js');
           const codec = createAvroCodec(config, topology);

@@ -137,6 +137,7 @@ async function waitWithBar(ops: Ops, label: string, unit: string, wait: (onProgr
   let bar: Awaited<ReturnType<Ops['progressBar']>> | undefined;
   try {
     await wait((done, total) => {
+      if (total === 0) return; // nothing to wait for: no bar
       if (!bar) return void ops.progressBar(label, total, unit).then((b) => ((bar = b), b.update(done, total)));
       bar.update(done, total);
     });
