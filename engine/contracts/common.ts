@@ -152,6 +152,11 @@ export function finishSchedule(ctx: ContractContext, events: ContractEvent[]): C
   }
   out.length = n;
   if (td !== undefined && td.time >= sd && td.time <= to) out.push(td);
-  out.sort(compareEvents);
+  // schedules are mostly generated in order: sort only when needed
+  for (let i = 1; i < out.length; i++)
+    if (out[i].key < out[i - 1].key) {
+      out.sort(compareEvents);
+      break;
+    }
   return out;
 }

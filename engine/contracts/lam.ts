@@ -65,19 +65,20 @@ export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LA
   const prAnchor = principalAnchor(t);
   const prDates = cycleSchedule(prAnchor, t.cycleOfPrincipalRedemption, md, t.endOfMonthConvention ?? 'SD', false);
   const prCalc: number[] = [];
-  for (let i = 0; i < prDates.length; i++)
-    if (prDates[i] < md) {
-      const e = ctx.event(prDates[i], 'PR');
-      out.push(e);
-      prCalc.push(e.calcTime);
-    }
-  prCalc.push(ctx.businessDay.shiftCalcTime(md));
+  const bd = ctx.businessDay;
+  for (let i = 0; i < prDates.length; i++) if (prDates[i] < md) prCalc.push(bd.shiftCalcTime(prDates[i]));
+  prCalc.push(bd.shiftCalcTime(md));
   ctx.schedules.PR = prCalc;
   const withPRF = variant === 'ANN';
-  if (variant !== 'LAM' && t.nextPrincipalRedemptionPayment === undefined && prAnchor - 86_400_000 > t.initialExchangeDate!)
-    out.push(ctx.event(prAnchor - 86_400_000, 'PRF'));
-  if (variant === 'LAM') pushInterestSchedule(ctx, out, md);
-  else pushNAMInterestSchedule(ctx, out, md, prAnchor, prDates);
+  const fixing = variant !== 'LAM' && t.nextPrincipalRedemptionPayment === undefined && prAnchor - 86_400_000 > t.initialExchangeDate!;
+  if (variant === 'LAM') {
+    for (let i = 0; i < prDates.length; i++) if (prDates[i] < md) out.push(ctx.event(prDates[i], 'PR'));
+    pushInterestSchedule(ctx, out, md);
+  } else {
+    const before = out.length;
+    pushNAMInterestSchedule(ctx, out, md, prAnchor, prDates);
+    if (fixing) out.splice(firstAfter(out, before, prAnchor - 86_400_000), 0, ctx.event(prAnchor - 86_400_000, 'PRF'));
+  }
   if (t.interestCalculationBase === 'NTL' && (t.cycleOfInterestCalculationBase !== undefined || t.cycleAnchorDateOfInterestCalculationBase !== undefined)) {
     const a = anchorOf(t.cycleAnchorDateOfInterestCalculationBase, t.cycleOfInterestCalculationBase, t.initialExchangeDate!)!;
     const d = cycleSchedule(a, t.cycleOfInterestCalculationBase, md, t.endOfMonthConvention ?? 'SD', false);
@@ -92,7 +93,11 @@ export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LA
   return finishSchedule(ctx, out);
 }
 
-/** NAM/ANN IP: u = S(r, IPCL, T) with T = PR anchor − PRCL, v = the PR dates and Md (spec NAM schedule). */
+/**
+ * NAM/ANN PR and IP: IP at u = S(r, IPCL, T) with T = PR anchor − PRCL and at v = the PR dates
+ * and Md (spec NAM schedule). PR and IP are pushed interleaved, in date order, so that the
+ * final sort has almost nothing to do.
+ */
 function pushNAMInterestSchedule(ctx: ContractContext, out: ContractEvent[], md: number, prAnchor: number, prDates: readonly number[]): void {
   const t = ctx.terms;
   const ced = t.capitalizationEndDate;
@@ -112,7 +117,11 @@ function pushNAMInterestSchedule(ctx: ContractContext, out: ContractEvent[], md:
     if (b >= md) b = j <= nv ? md : Infinity;
     const d = a <= b ? a : b;
     if (d === Infinity) break;
-    if (a <= b) i++;
+    if (b === d && d < md) {
+      out.push(ctx.event(d, 'PR'));
+      j++;
+      if (a === d) i++;
+    } else if (a <= b) i++;
     else if (b === md) j = nv + 1;
     else j++;
     if (d === last) continue;
@@ -121,6 +130,13 @@ function pushNAMInterestSchedule(ctx: ContractContext, out: ContractEvent[], md:
     else if (d < ced) out.push(ctx.event(d, 'IPCI'));
   }
   if (ced !== undefined) out.push(ctx.event(ced, 'IPCI'));
+}
+
+/** Index of the first event from `from` on with a time after t (where an event at t belongs). */
+function firstAfter(out: readonly ContractEvent[], from: number, t: number): number {
+  let i = from;
+  while (i < out.length && out[i].time <= t) i++;
+  return i;
 }
 
 // ---- states ----
