@@ -4,7 +4,7 @@
 import type { ContractContext } from '../contract-type.js';
 import type { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
-import { accrueOnBase } from './lam.js';
+import { accrueOnBase, accruedOnBase } from './lam.js';
 
 /**
  * The annuity amount at time t: the level payment on the remaining redemption dates (after t,
@@ -33,9 +33,26 @@ export function reannuitize(ev: ContractEvent, s: StateSpace, ctx: ContractConte
 }
 
 
-/** STF_PRF_ANN: the annuity amount from the last status date, then accrue. */
+/**
+ * What the annuity repays, valued at t: Nt + Ipac(t) / (1 + Ipnr·Y(t, t1)), t1 the next
+ * redemption. The accrued interest is paid at t1 and earns no interest until then (the
+ * reference: a fixing between two redemptions, swaps06); with nothing accrued it is just Nt.
+ */
+export function outstandingAt(ev: ContractEvent, s: StateSpace, ctx: ContractContext): number {
+  const accrued = accruedOnBase(ev, s, ctx);
+  if (accrued === 0) return s.notionalPrincipal;
+  const dates = ctx.schedules.PR ?? [];
+  const includeT = ctx.order.PR > ev.rank;
+  for (let i = 0; i < dates.length; i++) {
+    const d = dates[i];
+    if (d > ev.calcTime || (d === ev.calcTime && includeT)) return s.notionalPrincipal + accrued / (1 + s.nominalInterestRate * ctx.yearFraction(ev.calcTime, d));
+  }
+  return s.notionalPrincipal + accrued;
+}
+
+/** STF_PRF_ANN: the annuity amount from t on what is outstanding at t, then accrue. */
 export function STF_PRF_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  reannuitize(ev, s, ctx, s.statusDate, s.notionalPrincipal + s.accruedInterest);
+  reannuitize(ev, s, ctx, ev.calcTime, outstandingAt(ev, s, ctx));
   accrueOnBase(ev, s, ctx);
 }
 
