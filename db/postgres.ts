@@ -129,41 +129,29 @@ const STAGING = `
 CREATE TEMP TABLE IF NOT EXISTS cf_stage_versions (
   contract_id text NOT NULL, version bigint NOT NULL, fingerprint text, event_count integer NOT NULL,
   status text NOT NULL, reason text, computed_at timestamp
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS cf_stage_rows (
-  contract_id text NOT NULL, seq integer NOT NULL, event_date timestamp NOT NULL, event_type text NOT NULL,
-  currency text, payoff double precision NOT NULL, notional_principal double precision,
-  nominal_interest_rate double precision, accrued_interest double precision, version bigint NOT NULL
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS cf_accepted (
-  contract_id text NOT NULL PRIMARY KEY, version bigint NOT NULL
-) ON COMMIT DELETE ROWS;`;
+) ON COMMIT DELETE ROWS`;
 
 // The version rule in one statement: the upsert only touches rows whose stored version is
 // older, and returns exactly the contracts it accepted (row locks serialise two sinks).
 const ACCEPT = `
-WITH accepted AS (
-  INSERT INTO cashflow_versions AS v (contract_id, version, fingerprint, event_count, computed_at, status, reason)
-  SELECT contract_id, version, fingerprint, event_count,
-         COALESCE(computed_at, now() AT TIME ZONE 'UTC'), status, reason
-  FROM cf_stage_versions
-  ORDER BY contract_id
-  ON CONFLICT (contract_id) DO UPDATE
-     SET version = EXCLUDED.version, fingerprint = EXCLUDED.fingerprint,
-         event_count = EXCLUDED.event_count, computed_at = EXCLUDED.computed_at,
-         status = EXCLUDED.status, reason = EXCLUDED.reason
-   WHERE v.version < EXCLUDED.version
-  RETURNING v.contract_id, v.version
-)
-INSERT INTO cf_accepted (contract_id, version) SELECT contract_id, version FROM accepted`;
+INSERT INTO cashflow_versions AS v (contract_id, version, fingerprint, event_count, computed_at, status, reason)
+SELECT contract_id, version, fingerprint, event_count,
+       COALESCE(computed_at, now() AT TIME ZONE 'UTC'), status, reason
+FROM cf_stage_versions
+ORDER BY contract_id
+ON CONFLICT (contract_id) DO UPDATE
+   SET version = EXCLUDED.version, fingerprint = EXCLUDED.fingerprint,
+       event_count = EXCLUDED.event_count, computed_at = EXCLUDED.computed_at,
+       status = EXCLUDED.status, reason = EXCLUDED.reason
+ WHERE v.version < EXCLUDED.version
+RETURNING v.contract_id`;
 
-const REPLACE_ROWS = `
-DELETE FROM contract_cashflows c USING cf_accepted a WHERE c.contract_id = a.contract_id;
-INSERT INTO contract_cashflows (contract_id, seq, event_date, event_type, currency, payoff,
-                                notional_principal, nominal_interest_rate, accrued_interest, version)
-SELECT s.contract_id, s.seq, s.event_date, s.event_type, s.currency, s.payoff,
-       s.notional_principal, s.nominal_interest_rate, s.accrued_interest, s.version
-FROM cf_stage_rows s JOIN cf_accepted a ON a.contract_id = s.contract_id AND a.version = s.version;`;
+// Then the accepted contracts' old rows go and their new rows are copied straight into the
+// table: the rows pass through PostgreSQL once, with no staging copy of them.
+const DELETE_ROWS = `DELETE FROM contract_cashflows WHERE contract_id = ANY($1::text[])`;
+
+const CASHFLOW_COPY_COLUMNS =
+  'contract_id, seq, event_date, event_type, currency, payoff, notional_principal, nominal_interest_rate, accrued_interest, version';
 
 const CASHFLOW_COLUMNS = `contract_id AS "contractId", seq, event_date AS "eventDate", event_type AS "eventType",
   currency, payoff, notional_principal AS "notionalPrincipal",
@@ -309,7 +297,6 @@ export class PostgresDatabase implements Database {
     if (batch.length === 0) return { applied: [], skipped: 0, rowsWritten: 0 };
     const latest = latestPerContract(batch);
     const versions = latest.map(stagedVersion);
-    const rows = latest.flatMap(stagedRows);
     return this.transaction(async (client) => {
       await client.query(STAGING);
       await copyInto(
@@ -319,29 +306,25 @@ export class PostgresDatabase implements Database {
         versions,
         (v) => [v.contractId, v.version, v.fingerprint, v.eventCount, v.status, v.reason, v.computedAt],
       );
-      await copyInto(
-        client,
-        'cf_stage_rows',
-        'contract_id, seq, event_date, event_type, currency, payoff, notional_principal, nominal_interest_rate, accrued_interest, version',
-        rows,
-        (r) => [
-          r.contractId,
-          r.seq,
-          r.eventDate,
-          r.eventType,
-          r.currency,
-          r.payoff,
-          r.notionalPrincipal,
-          r.nominalInterestRate,
-          r.accruedInterest,
-          r.version,
-        ],
-      );
-      await client.query(ACCEPT);
-      const replaced = (await client.query(REPLACE_ROWS)) as unknown as pg.QueryResult[];
-      const accepted = await client.query<{ contract_id: string }>('SELECT contract_id FROM cf_accepted');
+      const accepted = await client.query<{ contract_id: string }>(ACCEPT);
       const applied = accepted.rows.map((r) => r.contract_id);
-      return { applied, skipped: batch.length - applied.length, rowsWritten: replaced[1]?.rowCount ?? 0 };
+      if (applied.length === 0) return { applied, skipped: batch.length, rowsWritten: 0 };
+      await client.query(DELETE_ROWS, [applied]);
+      const take = new Set(applied);
+      const rows = latest.filter((r) => take.has(r.contractId)).flatMap(stagedRows);
+      await copyInto(client, 'contract_cashflows', CASHFLOW_COPY_COLUMNS, rows, (r) => [
+        r.contractId,
+        r.seq,
+        r.eventDate,
+        r.eventType,
+        r.currency,
+        r.payoff,
+        r.notionalPrincipal,
+        r.nominalInterestRate,
+        r.accruedInterest,
+        r.version,
+      ]);
+      return { applied, skipped: batch.length - applied.length, rowsWritten: rows.length };
     });
   }
 

@@ -92,6 +92,7 @@ const samples: { [N in RecordName]: RecordTypes[N] } = {
     contractIds: ['a', 'b'],
     asOf: '2026-01-01T00:00:00',
     requestedAtMs: 1,
+    cases: '{"a":{}}',
   } satisfies JobChunk,
   JobEvent: {
     jobId: 'j',

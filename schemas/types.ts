@@ -97,6 +97,8 @@ export interface JobChunk {
   contractIds: string[];
   asOf: string | null;
   requestedAtMs: number;
+  /** JSON text of the chunk's contracts when the job brought them (API); null: from the store. */
+  cases: string | null;
 }
 
 export type JobEventType = 'queued' | 'started' | 'progress' | 'completed' | 'failed';
