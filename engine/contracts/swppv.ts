@@ -49,8 +49,9 @@ function initializeSWPPV(ctx: ContractContext, s: StateSpace): void {
   // t⁻: the last IP before t0; before the first IP, the legs accrue from the IED
   const last = lastInterestDateBefore(ctx, sd);
   const y = ctx.yearFraction(last < sd ? last : ctx.businessDay.shiftCalcTime(t.initialExchangeDate!), sd);
-  s.accruedInterest = t.accruedInterest !== undefined ? ctx.roleSign * t.accruedInterest : y * s.notionalPrincipal * t.nominalInterestRate!;
   s.accruedInterest2 = y * s.notionalPrincipal * s.nominalInterestRate;
+  // IPAC is the net accrual (fixed − floating): the fixed leg's is then IPAC + Ipac2
+  s.accruedInterest = t.accruedInterest !== undefined ? ctx.roleSign * t.accruedInterest + s.accruedInterest2 : y * s.notionalPrincipal * t.nominalInterestRate!;
 }
 
 /** Both legs accrue to the event: Ipac += Y·IPNR·Nt, Ipac2 += Y·Ipnr·Nt, Sd = t (STF_AD_SWPPV). */
