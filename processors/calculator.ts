@@ -10,10 +10,10 @@
 //                 nothing is published (invariant 4).
 //   missing data the engine cannot compute without → status `waiting` with the engine's
 //                 reason; the dependency index recomputes it when the data arrives.
-import { createHash } from 'node:crypto';
 import {
   ComputationError,
-  eventsToJson,
+  formatDateTime,
+  type ContractEvent,
   evaluate,
   InvalidTermsError,
   prepareContract,
@@ -43,38 +43,76 @@ export interface Computation {
   events: CashflowEvent[];
 }
 
-/** The engine's events in the shape of cashflow.contract-cashflows (states a type lacks → null). */
-export function cashflowEvents(p: PreparedContract, events: Parameters<typeof eventsToJson>[0]): CashflowEvent[] {
-  return eventsToJson(events, p.type.reportedStates).map((e) => ({
-    eventDate: e.eventDate,
-    eventType: e.eventType,
-    currency: e.currency ?? null,
-    payoff: e.payoff,
-    notionalPrincipal: e.notionalPrincipal ?? null,
-    nominalInterestRate: e.nominalInterestRate ?? null,
-    accruedInterest: e.accruedInterest ?? null,
-    exerciseDate: e.exerciseDate ?? null,
-    exerciseAmount: e.exerciseAmount ?? null,
-  }));
+/**
+ * The engine's events in the shape of cashflow.contract-cashflows: what eventsToJson gives
+ * (states a type does not report → null), built directly without the intermediate objects.
+ */
+export function cashflowEvents(p: PreparedContract, events: readonly ContractEvent[]): CashflowEvent[] {
+  const reported = p.type.reportedStates;
+  const nt = reported.includes('notionalPrincipal'), ir = reported.includes('nominalInterestRate'), ac = reported.includes('accruedInterest');
+  const xd = reported.includes('exerciseDate'), xa = reported.includes('exerciseAmount');
+  const out: CashflowEvent[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    const exercised = Number.isFinite(e.exerciseDate);
+    out[i] = {
+      eventDate: formatDateTime(e.time),
+      eventType: e.type,
+      currency: e.currency,
+      payoff: e.payoff,
+      notionalPrincipal: nt ? e.notionalPrincipal : null,
+      nominalInterestRate: ir ? e.nominalInterestRate : null,
+      accruedInterest: ac ? e.accruedInterest : null,
+      exerciseDate: xd && exercised ? formatDateTime(e.exerciseDate) : null,
+      exerciseAmount: xa && exercised ? e.exerciseAmount : null,
+    };
+  }
+  return out;
 }
 
-/**
- * Computes a stored contract with the given series (and referenced contracts): the same
- * computation a direct engine call with the same terms and market data does.
- */
-export function computeContract(
-  contract: StoredContract,
-  series: ReadonlyMap<string, MarketSeries>,
-  referenced: ReadonlyMap<string, StoredContract>,
-  horizon: string,
-  asOf: string | null = null,
-): Computation {
-  if (contract.deleted || contract.terms === '') return { status: 'deleted', reason: null, contractType: contract.contractType || null, events: [] };
+/** A stored contract parsed and validated once per calculation, with its dependency keys. */
+export interface PreparedStored {
+  contract: StoredContract;
+  prepared?: PreparedContract;
+  /** Market object codes and referenced contract ids (from the prepared terms: no second parse). */
+  deps: string[];
+  /** Set when the contract cannot be computed: deleted, or terms the engine refuses. */
+  outcome?: Computation;
+}
+
+export function prepareStored(contract: StoredContract, asOf: string | null = null): PreparedStored {
+  if (contract.deleted || contract.terms === '') {
+    return { contract, deps: [], outcome: { status: 'deleted', reason: null, contractType: contract.contractType || null, events: [] } };
+  }
   const raw = JSON.parse(contract.terms) as Record<string, unknown>;
   if (asOf) raw.statusDate = asOf; // a recalculation "as of" another status date (recalc --as-of)
   try {
     const prepared = prepareContract(raw as Parameters<typeof prepareContract>[0]);
-    const deps = dependencyKeys(contract.terms, false);
+    const deps = new Set<string>();
+    prepared.type.dependencies(prepared.terms, deps);
+    return { contract, prepared, deps: [...deps].sort() };
+  } catch (e) {
+    if (e instanceof ComputationError || e instanceof InvalidTermsError) {
+      // terms the engine refuses now (validated at ingest by an older engine?): wait for new terms
+      return { contract, deps: dependencyKeys(contract.terms, false), outcome: { status: 'waiting', reason: e.message, contractType: contract.contractType, events: [] } };
+    }
+    throw e;
+  }
+}
+
+/**
+ * Computes a prepared contract with the given series (and referenced contracts): the same
+ * computation a direct engine call with the same terms and market data does.
+ */
+export function computePrepared(
+  p: PreparedStored,
+  series: ReadonlyMap<string, MarketSeries>,
+  referenced: ReadonlyMap<string, StoredContract>,
+  horizon: string,
+): Computation {
+  if (p.outcome || !p.prepared) return p.outcome!;
+  const { contract, prepared } = p;
+  try {
     const resolver = {
       termsOf: (id: string) => {
         const c = referenced.get(id);
@@ -82,7 +120,7 @@ export function computeContract(
       },
     };
     // `resolver` reaches composite types where the engine has them (ComputeOptions.resolver)
-    const options: ComputeOptions & { resolver?: unknown } = { observer: observerFor(contract, series, deps), to: horizonOf(prepared, horizon), resolver };
+    const options: ComputeOptions & { resolver?: unknown } = { observer: observerFor(contract, series, p.deps), to: horizonOf(prepared, horizon), resolver };
     const events = evaluate(prepared, options);
     return { status: 'computed', reason: null, contractType: contract.contractType, events: cashflowEvents(prepared, events) };
   } catch (e) {
@@ -93,14 +131,80 @@ export function computeContract(
   }
 }
 
+/** prepareStored + computePrepared. */
+export function computeContract(
+  contract: StoredContract,
+  series: ReadonlyMap<string, MarketSeries>,
+  referenced: ReadonlyMap<string, StoredContract>,
+  horizon: string,
+  asOf: string | null = null,
+): Computation {
+  return computePrepared(prepareStored(contract, asOf), series, referenced, horizon);
+}
+
+/** Two 32-bit lanes of a MurmurHash3-style mix: 64 bits, ample to tell one schedule from the next. */
+class Hash64 {
+  private a = 0x9747b28c;
+  private b = 0x85ebca6b;
+  int(k: number): void {
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    this.a ^= k;
+    this.a = (this.a << 13) | (this.a >>> 19);
+    this.a = (Math.imul(this.a, 5) + 0xe6546b64) | 0;
+    this.b ^= Math.imul(k ^ (k >>> 16), 0x85ebca6b);
+    this.b = (this.b << 17) | (this.b >>> 15);
+    this.b = (Math.imul(this.b, 9) + 0x52dce729) | 0;
+  }
+  string(s: string): void {
+    for (let i = 0; i < s.length; i++) this.int(s.charCodeAt(i));
+    this.int(0x10ffff + s.length);
+  }
+  private readonly f = new Float64Array(1);
+  private readonly u = new Uint32Array(this.f.buffer);
+  number(x: number | null): void {
+    if (x === null) {
+      this.int(0x7ff80001);
+      return;
+    }
+    this.f[0] = x;
+    this.int(this.u[0]);
+    this.int(this.u[1]);
+  }
+  digest(): string {
+    const fin = (h: number) => {
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      return (h ^ (h >>> 16)) >>> 0;
+    };
+    return fin(this.a ^ this.b).toString(16).padStart(8, '0') + fin(this.b + Math.imul(this.a, 31)).toString(16).padStart(8, '0');
+  }
+}
+
+/**
+ * Fingerprint of status, reason and every field of every event (numbers by their exact bits).
+ * Not cryptographic: it only has to tell a contract's new schedule from its previous one.
+ * (Hashing the JSON text cost more than the engine's computation of the contract.)
+ */
 export function fingerprintOf(c: Computation): string {
-  const h = createHash('sha256');
-  h.update(c.status);
-  h.update('\u0000');
-  h.update(c.reason ?? '');
-  h.update('\u0000');
-  h.update(JSON.stringify(c.events));
-  return h.digest('base64url').slice(0, 32);
+  const h = new Hash64();
+  h.string(c.status);
+  h.string(c.reason ?? '');
+  for (const e of c.events) {
+    h.string(e.eventDate);
+    h.string(e.eventType);
+    h.string(e.currency ?? '');
+    h.number(e.payoff);
+    h.number(e.notionalPrincipal);
+    h.number(e.nominalInterestRate);
+    h.number(e.accruedInterest);
+    h.string(e.exerciseDate ?? '');
+    h.number(e.exerciseAmount);
+  }
+  return h.digest();
 }
 
 /** Highest source position among the inputs of a contract's computation. */
@@ -130,17 +234,12 @@ export const calculator: ProcessorDefinition = {
     }
     const ids = [...requests.keys()];
     const [contracts, published] = await Promise.all([ctx.state.contracts(ids), ctx.state.published(ids)]);
-    const depsOf = new Map<string, string[]>();
+    const preparedOf = new Map<string, PreparedStored>();
     const allDeps = new Set<string>();
     for (const [id, c] of contracts) {
-      let deps: string[] = [];
-      try {
-        deps = dependencyKeys(c.terms, c.deleted);
-      } catch {
-        deps = []; // unparsable terms never reach the store (contract-ingest validates them)
-      }
-      depsOf.set(id, deps);
-      for (const d of deps) allDeps.add(d);
+      const p = prepareStored(c, requests.get(id)!.asOf);
+      preparedOf.set(id, p);
+      for (const d of p.deps) allDeps.add(d);
     }
     const [series, referenced] = await Promise.all([ctx.state.series([...allDeps]), ctx.state.contracts([...allDeps])]);
 
@@ -149,11 +248,11 @@ export const calculator: ProcessorDefinition = {
     let waiting = 0;
     const computedAt = isoLocal(ctx.now()).slice(0, 19);
     for (const [id, req] of requests) {
-      const contract = contracts.get(id);
+      const p = preparedOf.get(id);
       const last = published.get(id);
-      if (!contract) continue; // a request for a contract the pipeline has never seen
-      const deps = depsOf.get(id) ?? [];
-      const result = computeContract(contract, series, referenced, ctx.horizon, req.asOf);
+      if (!p) continue; // a request for a contract the pipeline has never seen
+      const { contract, deps } = p;
+      const result = computePrepared(p, series, referenced, ctx.horizon);
       const fingerprint = fingerprintOf(result);
       if (last && last.fingerprint === fingerprint) continue; // same schedule: nothing to publish
       let version = inputVersion(contract, deps, series, referenced);
