@@ -2,7 +2,8 @@
 // engine's dependenciesOf) and turns changes into recalc requests keyed by contract id:
 //   terms of X changed       → X, and every contract that references X
 //   observation of code C    → every contract that depends on C
-//   job chunk                → each contract id of the chunk
+//   job chunk of stored contracts → each contract id of the chunk (chunks with their own
+//                            cases are the job-worker's)
 import { dependencyKeys } from '../state/observer.js';
 import type { JobEvent, RecalcCause, RecalcRequest } from '../schemas/types.js';
 import { emptyWrites, type DependencyLinks } from '../state/model.js';
@@ -67,7 +68,8 @@ export const impact: ProcessorDefinition = {
         continue;
       }
       const job = avroValue(r, 'jobs');
-      if (job) {
+      // chunks that bring their own contracts (API jobs: `cases`) are the job-worker's
+      if (job && !job.cases) {
         for (const id of job.contractIds) requests.add(id, 'job', 0, job.requestedAtMs, { jobId: job.jobId, asOf: job.asOf });
         const progress: JobEvent = {
           jobId: job.jobId,
