@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       readUrl: 'postgres://postgres@127.0.0.1:5432/cashflow',
     });
     expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
-    expect(c.api).toEqual({ port: 8090, keys: [], syncMaxContracts: 1000 });
+    expect(c.api).toMatchObject({ port: 8090, keys: [], syncMaxContracts: 1000, maxConcurrentJobsPerClient: 4, cacheTtlSeconds: 3600 });
   });
 
   it('reads overrides and splits API keys', () => {

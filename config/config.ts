@@ -31,7 +31,23 @@ export interface Config {
   redisUrl: string;
   /** Projection end for contracts without a maturity, as an ISO period after the status date. */
   horizon: string;
-  api: { port: number; keys: string[]; syncMaxContracts: number };
+  api: {
+    port: number;
+    keys: string[];
+    syncMaxContracts: number;
+    /** Largest request body (bytes): over it, 413. */
+    bodyLimitBytes: number;
+    /** Most contracts (cases) in one request, sync or job: over it, 413. */
+    maxContractsPerRequest: number;
+    /** Jobs one client (API key) may have running at once: over it, 429. */
+    maxConcurrentJobsPerClient: number;
+    /** Seconds a cached result lives (0 = no results cache). */
+    cacheTtlSeconds: number;
+    /** Contracts per job chunk on the jobs topic. */
+    jobChunkSize: number;
+    /** Seconds a job's status and results are kept in Redis. */
+    jobTtlSeconds: number;
+  };
   stack: { dir: string; ports: StackPorts };
 }
 
@@ -131,6 +147,12 @@ export function loadConfig(env: Env = process.env): Config {
         .map((k) => k.trim())
         .filter((k) => k.length > 0),
       syncMaxContracts: int(env, 'API_SYNC_MAX_CONTRACTS', 1000),
+      bodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 256 * 1024 * 1024),
+      maxContractsPerRequest: int(env, 'API_MAX_CONTRACTS_PER_REQUEST', 500_000),
+      maxConcurrentJobsPerClient: int(env, 'API_MAX_CONCURRENT_JOBS', 4),
+      cacheTtlSeconds: int(env, 'API_CACHE_TTL_SECONDS', 3600, 0),
+      jobChunkSize: int(env, 'API_JOB_CHUNK_SIZE', 1000, 1, 100_000),
+      jobTtlSeconds: int(env, 'API_JOB_TTL_SECONDS', 24 * 3600),
     },
     stack: { dir: env.CASHFLOW_STACK_DIR ?? '.stack', ports },
   };

@@ -101,6 +101,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       store,
       metrics,
       database: getDatabase,
+      redis,
       log,
       now: options.now ?? Date.now,
       backoff: options.backoff ?? DEFAULT_BACKOFF,

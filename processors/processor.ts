@@ -5,6 +5,7 @@
 // ProcessorDefinition plus one entry in topology/ and in processors/registry.ts.
 import type { AvroTopicId, TopicValues } from '../clients/schema-registry.js';
 import type { Database } from '../db/database.js';
+import type { Redis } from '../clients/redis.js';
 import type { StateReader, StateWrites } from '../state/model.js';
 import type { ProcessorName, TopicId } from '../topology/topology.js';
 import type { ChangeEvent } from './cdc.js';
@@ -62,6 +63,8 @@ export interface ProcessorContext {
   horizon: string;
   /** The result database (the sink only); created on first use. */
   database(): Promise<Database>;
+  /** The process's Redis client (the state's key prefix), for processors with state of their own (job-worker). */
+  redis?: () => Redis;
 }
 
 export interface ProcessorDefinition {

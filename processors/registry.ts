@@ -9,6 +9,7 @@ const loaders: Record<ProcessorName, () => Promise<ProcessorDefinition>> = {
   impact: async () => (await import('./impact.js')).impact,
   calculator: async () => (await import('./calculator.js')).calculator,
   sink: async () => (await import('./sink.js')).sink,
+  'job-worker': async () => (await import('./job-worker.js')).jobWorker,
 };
 
 /** In data-flow order. */

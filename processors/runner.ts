@@ -19,6 +19,7 @@ import type { Consumer, Producer } from '../clients/kafka.js';
 import { isRetriable } from '../clients/errors.js';
 import type { AvroCodec, AvroTopicId, TopicValues } from '../clients/schema-registry.js';
 import type { Database } from '../db/database.js';
+import type { Redis } from '../clients/redis.js';
 import type { StateStore } from '../state/model.js';
 import { hasWrites } from '../state/model.js';
 import type { ProcessorName, TopicId, Topology } from '../topology/topology.js';
@@ -50,6 +51,8 @@ export interface RunnerServices {
   store: StateStore;
   metrics: PipelineMetrics;
   database(): Promise<Database>;
+  /** The Redis client under the store (job-worker keeps job results with it). */
+  redis?: Redis;
   log: Log;
   now(): number;
   backoff: BackoffOptions;
@@ -251,6 +254,7 @@ export class ProcessorRunner {
       now: this.services.now,
       horizon: this.services.config.horizon,
       database: this.services.database,
+      redis: this.services.redis ? () => this.services.redis! : undefined,
     };
     const outcome: BatchOutcome = records.length
       ? await this.definition.process(records, ctx)
@@ -324,7 +328,8 @@ export class ProcessorRunner {
 
   /**
    * Runs `step` until it succeeds. Retriable errors wait with exponential backoff (the
-   * partition is blocked meanwhile); other errors are thrown when `onlyRetriable` is false.
+   * partition is blocked meanwhile); other errors are retried too when `retryAll`, else thrown.
+   * Throws Stopped as soon as the runner stops or the partition is taken away.
    */
   private async retrying<T>(alive: () => boolean, step: () => Promise<T>, retryAll = true): Promise<T> {
     const { initialMs, maxMs } = this.services.backoff;
@@ -348,10 +353,15 @@ export class ProcessorRunner {
   }
 }
 
-/** Poison errors keep their class; every other failure of an effect (broker, Redis, database) is retriable. */
+/**
+ * Poison errors keep their class; every other failure of an effect (broker, Redis, database)
+ * is retriable. An output too large for the broker (a schedule of tens of thousands of
+ * events) is poison: no retry can make it fit.
+ */
 function effectError(e: unknown): unknown {
   if (isRetriable(e)) return e;
   const name = errorType(e);
   if (name === 'AvroEncodeError' || name === 'PoisonInputError') return e;
+  if (/size too large|MSG_SIZE_TOO_LARGE|RecordTooLarge/i.test(errorMessage(e))) return e;
   return Object.assign(e instanceof Error ? e : new Error(String(e)), { retriable: true });
 }

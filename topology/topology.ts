@@ -26,7 +26,7 @@ export type TopicId =
   | 'jobs'
   | 'jobEvents';
 
-export type ProcessorName = 'contract-ingest' | 'market-ingest' | 'impact' | 'calculator' | 'sink';
+export type ProcessorName = 'contract-ingest' | 'market-ingest' | 'impact' | 'calculator' | 'sink' | 'job-worker';
 
 /** What a message key is, so that partitioning can be reasoned about. */
 export type KeyKind =
@@ -197,7 +197,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       retentionMs: 7 * DAY_MS,
       key: { format: 'string', kind: 'job-id' },
       value: { format: 'avro', record: 'JobEvent' },
-      producedBy: ['impact', 'api'],
+      producedBy: ['impact', 'api', 'job-worker'],
       description: 'progress of jobs',
     },
   ];
@@ -243,6 +243,15 @@ export function buildTopology(options: TopologyOptions): Topology {
       outputs: ['deadLetter'],
       consumerGroup: group('sink'),
       state: ['database: contract_cashflows, cashflow_versions (writes)'],
+    },
+    {
+      name: 'job-worker',
+      description:
+        "API jobs: a chunk's test bed cases → their results under the job in Redis, progress on job-events; a job's end → its callback URL",
+      inputs: ['jobs', 'jobEvents'],
+      outputs: ['jobEvents'],
+      consumerGroup: group('job-worker'),
+      state: ['redis: job status and results (writes), market data (reads)'],
     },
   ];
   const byId = new Map(topics.map((t) => [t.id, t]));

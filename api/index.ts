@@ -1,0 +1,137 @@
+// Starting the API process (`cashflow serve`): the Fastify app of api/server.ts over real
+// dependencies, each connected lazily or in the background so that the API serves synchronous
+// requests with the engine alone (CONTRACTS.md): Redis is used whenever it answers, Kafka is
+// connected on the first job, the read-only database on the first read.
+import { connect as tcpConnect } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import type { Redis } from '../clients/redis.js';
+import type { Topology } from '../topology/topology.js';
+import type { KafkaSide } from './jobs.js';
+import { ApiMetrics } from './metrics.js';
+import { buildApi, type DependencyState } from './server.js';
+
+export interface StartApiOptions {
+  config: Config;
+  topology: Topology;
+  /** The pipeline's Redis key prefix (CASHFLOW_REDIS_PREFIX, default `cashflow:`). */
+  redisPrefix: string;
+  port?: number;
+  host?: string;
+  logger?: boolean;
+}
+
+export interface RunningApi {
+  app: FastifyInstance;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The read URL with read-only sessions where the dialect allows it in the URL: PostgreSQL gets
+ * `default_transaction_read_only=on` (a replica is read-only anyway); SQL Server's
+ * ApplicationIntent=ReadOnly routes to a readable secondary when the URL asks for it.
+ */
+export function readOnlyUrl(config: Pick<Config, 'database'>): string {
+  const url = config.database.readUrl;
+  if (config.database.dialect !== 'postgres') return url;
+  try {
+    const u = new URL(url);
+    if (!u.searchParams.has('options')) u.searchParams.set('options', '-c default_transaction_read_only=on');
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+function tcpReachable(hostPort: string, timeoutMs = 1000): Promise<boolean> {
+  const [host, port] = hostPort.replace(/^[a-z]+:\/\//i, '').split(':');
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port: Number(port) || 9092, timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+export async function startApi(o: StartApiOptions): Promise<RunningApi> {
+  const { config, topology } = o;
+  const { createRedis } = await import('../clients/redis.js');
+  const redis: Redis = createRedis(config, { name: 'cashflow-api', keyPrefix: o.redisPrefix });
+  redis.on('error', () => {}); // reported by /readyz and through failing commands
+  void redis.connect().catch(() => {}); // keeps retrying in the background (retryStrategy)
+
+  let database: Promise<Database> | undefined;
+  const readDatabase = () => {
+    database ??= import('../clients/database.js')
+      .then(({ createDatabase }) => createDatabase(config, { url: readOnlyUrl(config) }))
+      .catch((e) => {
+        database = undefined;
+        throw e;
+      });
+    return database;
+  };
+
+  let kafka: Promise<KafkaSide> | undefined;
+  const getKafka = () => {
+    kafka ??= (async () => {
+      const [{ createProducer }, { createAvroCodec }] = await Promise.all([import('../clients/kafka.js'), import('../clients/schema-registry.js')]);
+      const producer = await createProducer(config, { clientId: 'cashflow-api' });
+      return { producer, codec: createAvroCodec(config, topology) };
+    })().catch((e) => {
+      kafka = undefined;
+      throw e;
+    });
+    return kafka;
+  };
+
+  const readiness = async (): Promise<Record<string, DependencyState>> => {
+    const redisState: DependencyState =
+      redis.status === 'ready' ? await redis.ping().then(() => ({ status: 'ok' as const }), (e: Error) => ({ status: 'unreachable' as const, detail: e.message })) : { status: 'unreachable', detail: `redis ${redis.status}` };
+    const broker = config.kafka.bootstrapServers.split(',')[0];
+    const kafkaState: DependencyState = (await tcpReachable(broker)) ? { status: 'ok' } : { status: 'unreachable', detail: `${broker} does not accept connections` };
+    let dbState: DependencyState;
+    try {
+      const d = await Promise.race([readDatabase(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))]);
+      await d.cashflowVersion('__readyz__');
+      dbState = { status: 'ok' };
+    } catch (e) {
+      dbState = { status: 'unreachable', detail: (e as Error).message };
+    }
+    return { redis: redisState, kafka: kafkaState, database: dbState };
+  };
+
+  const metrics = new ApiMetrics();
+  const app = await buildApi({
+    config,
+    topology,
+    metrics,
+    redis: () => (redis.status === 'ready' ? redis : undefined),
+    readDatabase,
+    kafka: getKafka,
+    readiness,
+    logger: o.logger,
+  });
+  await app.listen({ port: o.port ?? config.api.port, host: o.host ?? '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (o.port ?? config.api.port);
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    port,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        if (kafka) await (await kafka.catch(() => undefined))?.producer.disconnect().catch(() => undefined);
+        if (database) await (await database.catch(() => undefined))?.close().catch(() => undefined);
+        redis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,210 @@
+// Jobs in Redis (never in process memory, so a job survives a restart of the API or of any
+// worker). Under the pipeline's key prefix:
+//
+//   job:<id>            hash   status, contractsTotal, chunks, chunksDone, contractsDone,
+//                              createdAtMs, startedAtMs, completedAtMs, client, callbackUrl,
+//                              callbackStatus, callbackAttempts, error
+//   job:<id>:done       set    chunk numbers whose results are stored (makes a redelivered
+//                              chunk a no-op: at-least-once delivery, exactly-once counting)
+//   job:<id>:results    hash   chunk number → the chunk's `"<case id>":<result>,…` text,
+//                              deflated (JSON of a schedule compresses ~25×)
+//   jobs:client:<c>     set    the client's jobs that have not ended (concurrency limit)
+//
+// Every key expires API_JOB_TTL_SECONDS after the job's last change.
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRaw } from 'node:zlib';
+import type { Redis } from 'ioredis';
+
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+
+export type JobStatusName = 'submitting' | 'queued' | 'running' | 'completed' | 'failed';
+
+export const jobKeys = {
+  job: (id: string) => `job:${id}`,
+  done: (id: string) => `job:${id}:done`,
+  results: (id: string) => `job:${id}:results`,
+  client: (client: string) => `jobs:client:${client}`,
+};
+
+export interface JobRecord {
+  jobId: string;
+  status: JobStatusName;
+  contractsTotal: number;
+  chunks: number;
+  chunksDone: number;
+  contractsDone: number;
+  createdAtMs: number;
+  startedAtMs: number | null;
+  completedAtMs: number | null;
+  client: string;
+  callbackUrl: string | null;
+  callbackStatus: string | null;
+  callbackAttempts: number;
+  error: string | null;
+}
+
+/** Stores a chunk's results once; counts it; completes the job with its last chunk. */
+const COMPLETE_CHUNK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
+local chunks = tonumber(redis.call('HGET', KEYS[1], 'chunks'))
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
+  return {0, tonumber(redis.call('HGET', KEYS[1], 'chunksDone') or '0'), chunks}
+end
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+local done = redis.call('HINCRBY', KEYS[1], 'chunksDone', 1)
+redis.call('HINCRBY', KEYS[1], 'contractsDone', ARGV[3])
+local started = redis.call('HGET', KEYS[1], 'startedAtMs')
+if (not started) or started == '' or tonumber(started) > tonumber(ARGV[5]) then redis.call('HSET', KEYS[1], 'startedAtMs', ARGV[5]) end
+local status = redis.call('HGET', KEYS[1], 'status')
+if done >= chunks then
+  redis.call('HSET', KEYS[1], 'status', 'completed', 'completedAtMs', ARGV[4])
+elseif status ~= 'failed' and status ~= 'completed' then
+  redis.call('HSET', KEYS[1], 'status', 'running')
+end
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
+return {1, done, chunks}`;
+
+interface JobCommands {
+  cashflowCompleteChunk(job: string, done: string, results: string, chunk: string, text: Buffer, contracts: string, nowMs: string, startedMs: string, ttl: string): Promise<[number, number, number]>;
+}
+
+function num(v: string | undefined): number | null {
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function parseJob(jobId: string, h: Record<string, string>): JobRecord | undefined {
+  if (!h || !h.status) return undefined;
+  return {
+    jobId,
+    status: h.status as JobStatusName,
+    contractsTotal: num(h.contractsTotal) ?? 0,
+    chunks: num(h.chunks) ?? 0,
+    chunksDone: num(h.chunksDone) ?? 0,
+    contractsDone: num(h.contractsDone) ?? 0,
+    createdAtMs: num(h.createdAtMs) ?? 0,
+    startedAtMs: num(h.startedAtMs),
+    completedAtMs: num(h.completedAtMs),
+    client: h.client ?? '',
+    callbackUrl: h.callbackUrl || null,
+    callbackStatus: h.callbackStatus || null,
+    callbackAttempts: num(h.callbackAttempts) ?? 0,
+    error: h.error || null,
+  };
+}
+
+export interface JobProgress {
+  contractsPerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+/** Rate since the first chunk started, and the time left at that rate. */
+export function progressOf(job: JobRecord, nowMs: number): JobProgress {
+  if (!job.startedAtMs || job.contractsDone === 0) return { contractsPerSecond: null, etaSeconds: null };
+  const end = job.completedAtMs ?? nowMs;
+  const seconds = Math.max(0.001, (end - job.startedAtMs) / 1000);
+  const rate = job.contractsDone / seconds;
+  const left = job.contractsTotal - job.contractsDone;
+  return { contractsPerSecond: Math.round(rate * 10) / 10, etaSeconds: left <= 0 ? 0 : Math.round((left / rate) * 10) / 10 };
+}
+
+export class JobStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+  ) {
+    if (!(redis as unknown as Partial<JobCommands>).cashflowCompleteChunk)
+      redis.defineCommand('cashflowCompleteChunk', { numberOfKeys: 3, lua: COMPLETE_CHUNK });
+  }
+
+  async create(job: Pick<JobRecord, 'jobId' | 'contractsTotal' | 'chunks' | 'client' | 'callbackUrl' | 'createdAtMs'>): Promise<void> {
+    const fields: Record<string, string> = {
+      status: 'submitting',
+      contractsTotal: String(job.contractsTotal),
+      chunks: String(job.chunks),
+      chunksDone: '0',
+      contractsDone: '0',
+      createdAtMs: String(job.createdAtMs),
+      client: job.client,
+      callbackAttempts: '0',
+    };
+    if (job.callbackUrl) fields.callbackUrl = job.callbackUrl;
+    await this.redis
+      .multi()
+      .hset(jobKeys.job(job.jobId), fields)
+      .expire(jobKeys.job(job.jobId), this.ttlSeconds)
+      .sadd(jobKeys.client(job.client), job.jobId)
+      .expire(jobKeys.client(job.client), this.ttlSeconds)
+      .exec();
+  }
+
+  /** submitting → queued once every chunk is on the topic (unless workers already moved it on). */
+  async markQueued(jobId: string): Promise<void> {
+    await this.redis.eval(
+      `if redis.call('HGET', KEYS[1], 'status') == 'submitting' then redis.call('HSET', KEYS[1], 'status', 'queued') end return 1`,
+      1,
+      jobKeys.job(jobId),
+    );
+  }
+
+  async fail(jobId: string, reason: string, nowMs: number): Promise<void> {
+    await this.redis.hset(jobKeys.job(jobId), { status: 'failed', error: reason, completedAtMs: String(nowMs) });
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    return parseJob(jobId, await this.redis.hgetall(jobKeys.job(jobId)));
+  }
+
+  /** Chunks of `jobId` already stored (a redelivered chunk is not computed again). */
+  async doneChunks(jobId: string): Promise<Set<number>> {
+    return new Set((await this.redis.smembers(jobKeys.done(jobId))).map(Number));
+  }
+
+  /** Stores a chunk's results text; returns whether it was new and the job's chunks done/total. */
+  async completeChunk(jobId: string, chunk: number, text: string, contracts: number, nowMs: number, startedMs: number): Promise<{ stored: boolean; exists: boolean; done: number; chunks: number }> {
+    const packed = await deflate(Buffer.from(text, 'utf8'), { level: 1 });
+    const [state, done, chunks] = await (this.redis as unknown as JobCommands).cashflowCompleteChunk(
+      jobKeys.job(jobId),
+      jobKeys.done(jobId),
+      jobKeys.results(jobId),
+      String(chunk),
+      packed,
+      String(contracts),
+      String(nowMs),
+      String(startedMs),
+      String(this.ttlSeconds),
+    );
+    return { stored: state === 1, exists: state !== -1, done: Number(done), chunks: Number(chunks) };
+  }
+
+  /** The results text of each chunk in order (undefined for a chunk not stored). */
+  async *chunkTexts(jobId: string, chunks: number): AsyncGenerator<string | undefined> {
+    for (let i = 0; i < chunks; i++) {
+      const packed = await this.redis.hgetBuffer(jobKeys.results(jobId), String(i));
+      yield packed ? (await inflate(packed)).toString('utf8') : undefined;
+    }
+  }
+
+  /** The client's jobs that have not ended (ended or expired ones are dropped from its set). */
+  async activeJobs(client: string): Promise<string[]> {
+    const ids = await this.redis.smembers(jobKeys.client(client));
+    if (!ids.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hget(jobKeys.job(id), 'status');
+    const statuses = ((await pipe.exec()) ?? []).map(([, v]) => v as string | null);
+    const ended = ids.filter((_, i) => statuses[i] === null || statuses[i] === 'completed' || statuses[i] === 'failed');
+    if (ended.length) await this.redis.srem(jobKeys.client(client), ...ended);
+    return ids.filter((id) => !ended.includes(id));
+  }
+
+  async recordCallback(jobId: string, status: 'delivered' | 'failed', attempts: number): Promise<void> {
+    await this.redis.hset(jobKeys.job(jobId), { callbackStatus: status, callbackAttempts: String(attempts) });
+  }
+
+  /** Everything of one job (tests, clean-up). */
+  async remove(jobId: string): Promise<void> {
+    await this.redis.del(jobKeys.job(jobId), jobKeys.done(jobId), jobKeys.results(jobId));
+  }
+}

@@ -1,0 +1,475 @@
+// The HTTP API (issue 7) as a Fastify instance: routes, validation, auth, limits, OpenAPI.
+// Everything outside the engine (Redis, Kafka, the read database) is reached through
+// ApiDependencies, created lazily, so the API starts with the engine alone (CONTRACTS.md) and
+// tests inject fakes.
+import { Readable } from 'node:stream';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.js';
+import type { Database, LadderBucket } from '../db/database.js';
+import { RedisStateStore } from '../state/redis-store.js';
+import type { StateReader } from '../state/model.js';
+import type { Topology } from '../topology/topology.js';
+import { createAuthenticator } from './auth.js';
+import { ResultsCache } from './cache.js';
+import { cacheable, caseCacheKey, caseResultJson, completeFromStore, objectBody, type Cases } from './compute.js';
+import { csvHeader, csvRows } from './csv.js';
+import { JobStore, progressOf, type JobRecord } from './job-store.js';
+import { CaseTooLargeError, submitJob, TooManyJobsError, type KafkaSide } from './jobs.js';
+import type { ApiMetrics } from './metrics.js';
+import * as S from './schemas.js';
+
+export type DependencyState = { status: 'ok' | 'unreachable' | 'not configured'; detail?: string };
+
+export interface ApiDependencies {
+  config: Config;
+  topology: Topology;
+  metrics: ApiMetrics;
+  /** The connected Redis client (the pipeline's key prefix), or undefined while unreachable. */
+  redis(): Redis | undefined;
+  /** The read-only database (DATABASE_READ_URL), connected on first use. */
+  readDatabase(): Promise<Database>;
+  /** Producer and Avro codec, connected on the first job. */
+  kafka(): Promise<KafkaSide>;
+  /** Each dependency's state, for /readyz. */
+  readiness(): Promise<Record<string, DependencyState>>;
+  now?: () => number;
+  logger?: boolean;
+  /** Overrides the Redis job store (tests). */
+  jobStore?: () => JobStore | undefined;
+  /** How often SSE progress polls Redis (ms). */
+  progressPollMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    client: string;
+  }
+  interface FastifyContextConfig {
+    public?: boolean;
+  }
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Issue {
+  in: string;
+  field: string;
+  message: string;
+}
+
+/** Every ajv error of a failed validation as {in, field, message}, one per field and message. */
+export function validationIssues(err: FastifyError): Issue[] {
+  const where = (err as FastifyError & { validationContext?: string }).validationContext ?? 'body';
+  const seen = new Set<string>();
+  const out: Issue[] = [];
+  for (const v of err.validation ?? []) {
+    const params = v.params as Record<string, unknown>;
+    let field = v.instancePath || '';
+    if (v.keyword === 'required' && typeof params.missingProperty === 'string') field += `/${params.missingProperty}`;
+    if (v.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') field += `/${params.additionalProperty}`;
+    const message = v.message ?? v.keyword;
+    const key = `${field}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ in: where, field: field || '/', message });
+  }
+  return out;
+}
+
+const PUBLIC = { public: true } as const;
+
+export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  const { config, metrics, topology } = deps;
+  const now = deps.now ?? Date.now;
+  const limits = config.api;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: limits.bodyLimitBytes,
+    ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+    // ids of jobs and contracts never need more; keeps the router strict
+    routerOptions: { maxParamLength: 200 },
+  });
+  const auth = createAuthenticator(limits.keys);
+
+  // one store, cache and job store per Redis client (the client object outlives reconnects)
+  let redisViews: { redis: Redis; state: StateReader; jobs: JobStore } | undefined;
+  const views = () => {
+    const redis = deps.redis();
+    if (!redis) return undefined;
+    if (redisViews?.redis !== redis) redisViews = { redis, state: new RedisStateStore(redis), jobs: new JobStore(redis, limits.jobTtlSeconds) };
+    return redisViews;
+  };
+  const cache = new ResultsCache(() => deps.redis(), limits.cacheTtlSeconds, metrics);
+  const jobStore = () => {
+    const v = deps.jobStore ? { jobs: deps.jobStore() } : views();
+    if (!v?.jobs) throw new HttpError(503, 'jobs need Redis, which is unreachable (REDIS_URL): try again shortly');
+    return v.jobs;
+  };
+
+  await app.register((await import('@fastify/swagger')).default, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'cashflow API',
+        version: '1.0.0',
+        description:
+          'ACTUS cash flows on demand (test bed shaped requests, answered exactly like `cashflow actus`), batch jobs on the pipeline\'s consumer groups, and the stored results of the pipeline.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+  });
+  await app.register((await import('@fastify/swagger-ui')).default, { routePrefix: '/docs' });
+
+  app.decorateRequest('client', '');
+  app.addHook('onRequest', async (req, reply) => {
+    (req as FastifyRequest & { startedAt: number }).startedAt = performance.now();
+    if (req.routeOptions.config?.public || req.url === '/docs' || req.url.startsWith('/docs/')) return;
+    const client = auth.clientOf(req.headers);
+    if (!client) {
+      metrics.rejected.inc({ reason: 'unauthorized' });
+      reply.header('www-authenticate', 'Bearer realm="cashflow"');
+      return reply.code(401).send({
+        error: auth.configured ? 'missing or unknown API key: send it as x-api-key or Authorization: Bearer' : 'no API keys are configured (CASHFLOW_API_KEYS or CASHFLOW_API_KEYS_FILE)',
+      });
+    }
+    req.client = client;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const started = (req as FastifyRequest & { startedAt?: number }).startedAt;
+    if (started === undefined) return;
+    metrics.requestSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, (performance.now() - started) / 1000);
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.validation) {
+      metrics.rejected.inc({ reason: 'invalid' });
+      return reply.code(400).send({ error: 'invalid request', issues: validationIssues(err) });
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      metrics.rejected.inc({ reason: 'too large' });
+      return reply.code(413).send({ error: `request body over ${limits.bodyLimitBytes} bytes (API_BODY_LIMIT_BYTES)` });
+    }
+    if (err instanceof TooManyJobsError) {
+      metrics.rejected.inc({ reason: 'too many jobs' });
+      return reply.code(429).send({ error: err.message });
+    }
+    if (err instanceof CaseTooLargeError) return reply.code(413).send({ error: err.message });
+    if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message });
+    if ((err as { retriable?: boolean }).retriable) return reply.code(503).send({ error: err.message });
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      const issues = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.name === 'SyntaxError'
+        ? [{ in: 'body', field: '/', message: err.message }]
+        : undefined;
+      if (err.statusCode === 400) metrics.rejected.inc({ reason: 'invalid' });
+      return reply.code(err.statusCode).send({ error: err.message, ...(issues ? { issues } : {}) });
+    }
+    req.log.error(err);
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  /** 413 when a body has more cases than API_MAX_CONTRACTS_PER_REQUEST (before validating them all). */
+  const limitCases = async (req: FastifyRequest) => {
+    const body = req.body;
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      let n = 0;
+      for (const _ in body) n++;
+      if (n > limits.maxContractsPerRequest) {
+        metrics.rejected.inc({ reason: 'too many contracts' });
+        throw new HttpError(413, `${n} contracts in one request, over the limit of ${limits.maxContractsPerRequest} (API_MAX_CONTRACTS_PER_REQUEST)`);
+      }
+    }
+  };
+
+  const answer = async (cases: Cases, reply: FastifyReply): Promise<string> => {
+    const v = views();
+    const { cases: full, storeUsed, storeError } = await completeFromStore(cases, v?.state);
+    const ids = Object.keys(full);
+    const hashes = ids.map((id) => caseCacheKey(full[id]));
+    const cached = await cache.getMany(hashes);
+    const results: string[] = new Array(ids.length);
+    const fresh: [string, string][] = [];
+    let computed = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const hit = cached[i];
+      if (hit !== undefined) {
+        results[i] = hit;
+        continue;
+      }
+      computed++;
+      const r = caseResultJson(full[ids[i]]);
+      results[i] = r;
+      if (cacheable(r)) fresh.push([hashes[i], r]);
+    }
+    if (computed) metrics.contractsComputed.inc({ mode: 'sync' }, computed);
+    await cache.setMany(fresh);
+    const hits = ids.length - computed;
+    reply.header('x-cache', hits === ids.length ? 'hit' : hits === 0 ? 'miss' : 'partial');
+    if (storeUsed) reply.header('x-market-data-from-store', String(storeUsed));
+    if (storeError) reply.header('x-store-unavailable', 'market data missing from the body could not be read from the store');
+    return `{${objectBody(ids, results)}}\n`;
+  };
+
+  const startJob = async (req: FastifyRequest<{ Body: Cases; Querystring: { callbackUrl?: string } }>, reply: FastifyReply) => {
+    const store = jobStore();
+    let kafka: KafkaSide;
+    try {
+      kafka = await deps.kafka();
+    } catch (e) {
+      throw new HttpError(503, `jobs need Kafka, which is unreachable: ${(e as Error).message}`);
+    }
+    const submitted = await submitJob(req.body, store, kafka, topology, {
+      client: req.client,
+      callbackUrl: req.query.callbackUrl,
+      maxConcurrentJobs: limits.maxConcurrentJobsPerClient,
+      chunkSize: limits.jobChunkSize,
+      now,
+    });
+    metrics.jobsSubmitted.inc();
+    const base = `/v1/jobs/${submitted.jobId}`;
+    reply.code(202).header('location', base);
+    return { jobId: submitted.jobId, contracts: submitted.contracts, chunks: submitted.chunks, statusUrl: base, eventsUrl: `${base}/events`, resultUrl: `${base}/result` };
+  };
+
+  const jobQuery = { querystring: S.jobQuerySchema };
+  const errors = { 400: S.errorSchema, 401: S.errorSchema, 413: S.errorSchema, 429: S.errorSchema, 503: S.errorSchema };
+
+  app.post<{ Body: Cases; Querystring: { callbackUrl?: string } }>(
+    '/v1/cashflows',
+    {
+      schema: {
+        summary: 'cash flows of test bed shaped cases',
+        description: `Computed in the request up to API_SYNC_MAX_CONTRACTS (${limits.syncMaxContracts}) cases: the answer is byte for byte what \`cashflow actus\` prints for the same file (market data missing from the body is read from the pipeline's store). Larger requests become a job (202), exactly as if posted to /v1/jobs.`,
+        tags: ['compute'],
+        body: S.casesBodySchema,
+        ...jobQuery,
+        response: { 200: S.caseResultsSchema, 202: S.jobAcceptedSchema, ...errors },
+      },
+      preValidation: limitCases,
+    },
+    async (req, reply) => {
+      let n = 0;
+      for (const _ in req.body) n++;
+      if (n > limits.syncMaxContracts) return startJob(req, reply);
+      const body = await answer(req.body, reply);
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
+  );
+
+  app.post<{ Body: Cases; Querystring: { callbackUrl?: string } }>(
+    '/v1/jobs',
+    {
+      schema: {
+        summary: 'start a batch job',
+        description:
+          'The cases are split into chunks on the jobs topic and computed by the job-worker consumer group; follow it at /v1/jobs/{id} or /v1/jobs/{id}/events and fetch /v1/jobs/{id}/result. With callbackUrl, the completion is POSTed there (with retries).',
+        tags: ['jobs'],
+        body: S.casesBodySchema,
+        ...jobQuery,
+        response: { 202: S.jobAcceptedSchema, ...errors },
+      },
+      preValidation: limitCases,
+    },
+    startJob,
+  );
+
+  const ownJob = async (req: FastifyRequest<{ Params: { id: string } }>): Promise<JobRecord> => {
+    const job = await jobStore().get(req.params.id);
+    // another client's job is as unknown as a missing one
+    if (!job || job.client !== req.client) throw new HttpError(404, `no job ${req.params.id}`);
+    return job;
+  };
+  const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
+  const statusOf = (job: JobRecord) => ({
+    jobId: job.jobId,
+    status: job.status,
+    chunks: { done: job.chunksDone, total: job.chunks },
+    contracts: { done: job.contractsDone, total: job.contractsTotal },
+    ...progressOf(job, now()),
+    createdAt: iso(job.createdAtMs)!,
+    startedAt: iso(job.startedAtMs),
+    completedAt: iso(job.completedAtMs),
+    error: job.error,
+    callback: job.callbackUrl ? { url: job.callbackUrl, status: job.callbackStatus ?? 'pending', attempts: job.callbackAttempts } : null,
+    resultUrl: `/v1/jobs/${job.jobId}/result`,
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/jobs/:id',
+    { schema: { summary: 'job status and progress', tags: ['jobs'], params: S.jobIdParams, response: { 200: S.jobStatusSchema, 404: S.errorSchema, ...errors } } },
+    async (req) => statusOf(await ownJob(req)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/jobs/:id/events',
+    {
+      schema: {
+        summary: 'job progress as Server-Sent Events',
+        description: 'events `progress` (the status object) while the job runs, then one `completed` or `failed`, then the stream ends',
+        tags: ['jobs'],
+        params: S.jobIdParams,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (req, reply) => {
+      const first = await ownJob(req);
+      const store = jobStore();
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let closed = false;
+      req.raw.on('close', () => (closed = true));
+      let last = '';
+      let job: JobRecord | undefined = first;
+      const pollMs = deps.progressPollMs ?? 500;
+      while (!closed) {
+        if (job) {
+          const data = JSON.stringify(statusOf(job));
+          const ended = job.status === 'completed' || job.status === 'failed';
+          if (data !== last || ended) {
+            res.write(`event: ${ended ? job.status : 'progress'}\ndata: ${data}\n\n`);
+            last = data;
+          }
+          if (ended) break;
+        } else {
+          res.write(`event: failed\ndata: ${JSON.stringify({ jobId: req.params.id, status: 'failed', error: 'the job expired or was removed' })}\n\n`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, pollMs));
+        job = await store.get(req.params.id).catch(() => job);
+      }
+      res.end();
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv' } }>(
+    '/v1/jobs/:id/result',
+    {
+      schema: {
+        summary: 'the result of a completed job (streamed)',
+        description: 'JSON: case id → events or {"error"}, as `cashflow actus` prints it. CSV with ?format=csv or Accept: text/csv: one row per event.',
+        tags: ['jobs'],
+        params: S.jobIdParams,
+        querystring: S.resultQuerySchema,
+        produces: ['application/json', 'text/csv'],
+        response: { 200: S.caseResultsSchema, 404: S.errorSchema, 409: S.errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const job = await ownJob(req);
+      if (job.status !== 'completed') throw new HttpError(409, `job ${job.jobId} is ${job.status} (${job.chunksDone} of ${job.chunks} chunks done): no result yet`);
+      const store = jobStore();
+      const csv = req.query.format === 'csv' || (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
+      async function* json() {
+        yield '{';
+        let first = true;
+        for await (const text of store.chunkTexts(job.jobId, job.chunks)) {
+          if (text === undefined) throw new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
+          if (!text) continue;
+          yield first ? text : `,${text}`;
+          first = false;
+        }
+        yield '}\n';
+      }
+      async function* table() {
+        yield csvHeader();
+        for await (const text of store.chunkTexts(job.jobId, job.chunks)) {
+          if (text === undefined) throw new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
+          if (text) yield csvRows(JSON.parse(`{${text}}`));
+        }
+      }
+      reply.type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+      if (csv) reply.header('content-disposition', `attachment; filename="${job.jobId}.csv"`);
+      return reply.send(Readable.from(csv ? table() : json()));
+    },
+  );
+
+  // ---- read side: the pipeline's result tables through the read-only pool
+  const db = async () => {
+    try {
+      return await deps.readDatabase();
+    } catch (e) {
+      throw new HttpError(503, `the result database is unreachable: ${(e as Error).message}`);
+    }
+  };
+  app.get<{ Params: { id: string } }>(
+    '/v1/contracts/:id/cashflows',
+    {
+      schema: {
+        summary: "a stored contract's current cash flows",
+        tags: ['results'],
+        params: S.idParams,
+        response: { 200: S.contractCashflowsSchema, 404: S.errorSchema, 401: S.errorSchema, 503: S.errorSchema },
+      },
+    },
+    async (req) => {
+      const d = await db();
+      const [version, rows] = await Promise.all([d.cashflowVersion(req.params.id), d.contractCashflows(req.params.id)]);
+      if (!version && rows.length === 0) throw new HttpError(404, `no results for contract ${req.params.id}`);
+      return {
+        contractId: req.params.id,
+        version: version?.version ?? null,
+        status: version?.status ?? null,
+        reason: version?.reason ?? null,
+        computedAt: version?.computedAt ?? null,
+        cashflows: rows,
+      };
+    },
+  );
+  app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>(
+    '/v1/portfolios/:id/cashflows',
+    {
+      schema: {
+        summary: "a portfolio's cash flows (contract cash flows × position quantity)",
+        tags: ['results'],
+        params: S.idParams,
+        querystring: S.rangeQuerySchema,
+        response: { 200: S.portfolioCashflowsSchema, 400: S.errorSchema, 401: S.errorSchema, 503: S.errorSchema },
+      },
+    },
+    async (req) => ({ portfolioId: req.params.id, cashflows: await (await db()).portfolioCashflows(req.params.id, req.query) }),
+  );
+  app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; bucket: LadderBucket } }>(
+    '/v1/portfolios/:id/ladder',
+    {
+      schema: {
+        summary: "a portfolio's cash flow ladder: payoffs summed per month or quarter and currency",
+        tags: ['results'],
+        params: S.idParams,
+        querystring: S.ladderQuerySchema,
+        response: { 200: S.ladderSchema, 400: S.errorSchema, 401: S.errorSchema, 503: S.errorSchema },
+      },
+    },
+    async (req) => {
+      const { bucket, from, to } = req.query;
+      return { portfolioId: req.params.id, bucket, rows: await (await db()).cashflowLadder(req.params.id, bucket, { from, to }) };
+    },
+  );
+
+  // ---- operations (no key)
+  app.get('/healthz', { config: PUBLIC, schema: { summary: 'liveness: 200 while the process runs', tags: ['operations'], security: [] } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: PUBLIC, schema: { summary: 'each dependency; 200: the engine is loaded (sync requests with their market data in the body need nothing else)', tags: ['operations'], security: [] } }, async () => ({
+    status: 'ready',
+    dependencies: { engine: { status: 'ok' }, ...(await deps.readiness()) },
+  }));
+  app.get('/metrics', { config: PUBLIC, schema: { summary: 'Prometheus metrics', tags: ['operations'], security: [], produces: ['text/plain'] } }, async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}
