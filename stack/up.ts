@@ -58,10 +58,10 @@ export function registryDatabaseOf(pgUrl: string): RegistryDatabase {
 
 /** How long each part may take to answer after its start (two shared cores: generous). */
 const startTimeoutMs: Record<ProcessComponent, number> = {
-  kafka: 90_000,
-  'schema-registry': 120_000,
-  connect: 150_000,
-  redis: 15_000,
+  kafka: 180_000,
+  'schema-registry': 180_000,
+  connect: 240_000,
+  redis: 30_000,
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -208,6 +208,7 @@ describe('Kafka Connect with Debezium', () => {
           'slot.name': slot,
           'publication.name': publication,
           'publication.autocreate.mode': 'filtered',
+          'snapshot.mode': 'no_data',
           'table.include.list': `public.${table}`,
           'decimal.handling.mode': 'double',
           'poll.interval.ms': '100',
@@ -220,15 +221,18 @@ describe('Kafka Connect with Debezium', () => {
     });
     expect(res.status, await res.clone().text()).toBe(201);
 
-    // Streaming has begun once the connector holds its slot: a row inserted now is a change (op c),
-    // not part of the initial snapshot.
+    // No snapshot (snapshot.mode=no_data): once the slot exists with a consistent point, every row
+    // committed after it reaches the topic as a change (op c), never as a snapshot read (op r).
     const server = new pg.Client({ connectionString: urlFor('postgres') });
     await server.connect();
     try {
       const deadline = Date.now() + 90_000;
       for (;;) {
-        const r = await server.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-        if (r.rows[0]?.active) break;
+        const r = await server.query(
+          'SELECT confirmed_flush_lsn IS NOT NULL AS ready FROM pg_replication_slots WHERE slot_name = $1',
+          [slot],
+        );
+        if (r.rows[0]?.ready) break;
         if (Date.now() > deadline) {
           const status = await (await fetch(`${env.kafkaConnectUrl}/connectors/${connector}/status`)).text();
           throw new Error(`connector ${connector} did not start streaming: ${status}`);
