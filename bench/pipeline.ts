@@ -101,7 +101,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const ops = await import('../demo/ops.js');
   const { startProcessors, stopProcessors, processorProcesses } = await import('../cli/commands/start.js');
   const { ownedPid } = await import('../stack/processes.js');
-  const { prepareContract, evaluate, emptyObserver, eventsToJson } = await import('../engine/index.js');
+  const { prepareContract, evaluate, eventsToJson, dependenciesOf, TimeSeriesObserver } = await import('../engine/index.js');
 
   const config: Config = loadConfig();
   const topology = topologyFromConfig(config);
@@ -133,7 +133,13 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     await connect.putConnectorConfig(connector.name, connector.config);
     await connect.waitForRunning(connector.name, 120_000);
 
-    await db.upsertMarketData([{ marketObjectCode: TICK_CODE, observedAt: '2010-01-01T00:00:00', value: 0.02 }]);
+    // every market object code the book depends on gets a flat 3% from 2000 (types such as
+    // SWPPV need their floating leg's rate), BENCH.TICK 2% from 2010; committed before the contracts
+    const codes = new Set<string>();
+    for (let j = 0; j < Math.min(o.contracts, 1000 + BENCH_TYPES.length); j++) for (const d of dependenciesOf(benchContract(j, 0).terms)) codes.add(d);
+    const flat = [...codes].map((code) => ({ marketObjectCode: code, observedAt: '2000-01-01T00:00:00', value: 0.03 }));
+    await db.upsertMarketData([...flat, { marketObjectCode: TICK_CODE, observedAt: '2010-01-01T00:00:00', value: 0.02 }]);
+    const observer = new TimeSeriesObserver(Object.fromEntries(flat.map((m) => [m.marketObjectCode, [{ time: Date.UTC(2000, 0, 1), value: m.value }]])));
     const write = await ops.progressBar('writing contracts', o.contracts, 'rows');
     for (let i = 0; i < o.contracts; i += 5000) {
       const rows = [];
@@ -193,7 +199,8 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     const fullSeconds = (performance.now() - t0) / 1000;
     full.stop();
     const rows = Number((await sql.q('SELECT sum(event_count) AS n FROM cashflow_versions', []))[0].n);
-    o.log(`full recompute: ${o.contracts} contracts, ${rows} rows in ${fullSeconds.toFixed(1)} s`);
+    const statuses = await sql.q('SELECT status, count(*) AS n FROM cashflow_versions GROUP BY status ORDER BY status', []);
+    o.log(`full recompute: ${o.contracts} contracts (${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}), ${rows} rows in ${fullSeconds.toFixed(1)} s`);
 
     // ------------------------------------------------------------------ the database bulk path alone
     const bulkContracts = Math.min(o.contracts, 40_000);
@@ -205,7 +212,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       for (let j = i; j < Math.min(bulkContracts, i + 1000); j++) {
         const c = benchContract(j, 0);
         const p = prepareContract(c.terms);
-        const events = eventsToJson(evaluate(p, { observer: emptyObserver }), p.type.reportedStates).map((e) => ({
+        const events = eventsToJson(evaluate(p, { observer }), p.type.reportedStates).map((e) => ({
           eventDate: e.eventDate,
           eventType: e.eventType,
           currency: e.currency ?? null,
@@ -288,6 +295,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       peakRssMb: rss,
     };
   } finally {
+    ops.stopAllBars();
     await stopProcessors(config).catch((e) => o.log(`stopping processors: ${(e as Error).message}`));
     await sql.close().catch(() => {});
     await db.close().catch(() => {});

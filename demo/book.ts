@@ -4,7 +4,7 @@
 // codes, the market data they need, and positions in a few portfolios. Deterministic: the same
 // size gives the same rows, so a second demo run finds nothing to change in the book.
 import { bookContract, type BenchType } from '../bench/engine.js';
-import { contractTypes, prepareContract } from '../engine/index.js';
+import { contractTypes, dependenciesOf, prepareContract } from '../engine/index.js';
 import type { ContractRow, MarketDataRow, PositionRow } from '../db/database.js';
 
 export const DEMO_PREFIX = 'demo-';
@@ -19,6 +19,8 @@ const builders: Record<string, (i: number) => Terms> = {
   LAM: (i) => bookContract('LAM', i),
   NAM: (i) => bookContract('NAM', i),
   ANN: (i) => bookContract('ANN', i),
+  // the engine benchmark's plain vanilla swap, where its book has one (floating leg on its own code)
+  SWPPV: (i) => bookContract('SWPPV' as BenchType, i),
 };
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
@@ -70,7 +72,8 @@ export function demoContracts(size: number): DemoContract[] {
     t.notionalPrincipal = String(Math.round(50_000 + rnd() * 950_000));
     t.nominalInterestRate = (0.02 + Math.round(rnd() * 400) / 10_000).toFixed(4);
     if (t.nextPrincipalRedemptionPayment) t.nextPrincipalRedemptionPayment = String(Math.round(Number(t.notionalPrincipal) / 40));
-    t.contractRole = rnd() < 0.8 ? 'RPA' : 'RPL';
+    const role = rnd();
+    if (t.contractRole === 'RPA') t.contractRole = role < 0.8 ? 'RPA' : 'RPL'; // swaps keep their RF/PF
     let rateCode: string | null = null;
     if (i % 3 === 0) {
       rateCode = RATE_CODES[Math.floor(i / 3) % RATE_CODES.length];
@@ -85,10 +88,15 @@ export function demoContracts(size: number): DemoContract[] {
   return out;
 }
 
-/** Monthly observations of each rate code from 2014-01 to 2026-11 (a bounded random walk). */
-export function demoMarketData(): MarketDataRow[] {
+/**
+ * Monthly observations from 2014-01 to 2026-11 (a bounded random walk) of each rate code and of
+ * every other market object code the book depends on (e.g. a swap's floating leg).
+ */
+export function demoMarketData(book: readonly DemoContract[] = []): MarketDataRow[] {
   const rows: MarketDataRow[] = [];
-  RATE_CODES.forEach((code, k) => {
+  const codes = new Set<string>(RATE_CODES);
+  for (const c of book) for (const d of dependenciesOf(JSON.parse(c.row.terms) as Terms)) codes.add(d);
+  [...codes].forEach((code, k) => {
     const rnd = random(7 + k);
     let value = 0.02 + k * 0.003;
     for (let y = 2014; y <= 2026; y++)

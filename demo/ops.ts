@@ -13,6 +13,13 @@ export interface Progress {
   stop(): void;
 }
 
+const openBars = new Set<Progress>();
+
+/** Stops every bar still open (after an error): their redraw timers would keep the process alive. */
+export function stopAllBars(): void {
+  for (const b of [...openBars]) b.stop();
+}
+
 /**
  * A cli-progress bar with rate and ETA on stderr. When stderr is not a terminal it prints a
  * line every few seconds instead (logs stay readable).
@@ -35,7 +42,7 @@ export async function progressBar(label: string, total: number, unit = 'items'):
   let currentTotal = Math.max(total, 1);
   bar.start(currentTotal, 0, { rate: '0', etaText: '-' });
   let stopped = false;
-  return {
+  const progress: Progress = {
     update(value, newTotal) {
       if (newTotal !== undefined) bar.setTotal((currentTotal = Math.max(newTotal, 1)));
       const seconds = (Date.now() - started) / 1000;
@@ -45,9 +52,12 @@ export async function progressBar(label: string, total: number, unit = 'items'):
     stop() {
       if (stopped) return;
       stopped = true;
+      openBars.delete(progress);
       bar.stop();
     },
   };
+  openBars.add(progress);
+  return progress;
 }
 
 export function formatSeconds(s: number): string {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { DEMO_PREFIX, PORTFOLIOS, RATE_CODES, demoContracts, demoMarketData, demoPositions, demoTypes } from './book.js';
 import { ladderSvg, ladderTable, monthTotals, monthWindow } from './ladder.js';
-import { openSql, openStore, pipelineQuiet, progressBar, waitForQuiet } from './ops.js';
+import { openSql, openStore, pipelineQuiet, progressBar, stopAllBars, waitForQuiet } from './ops.js';
 
 export interface DemoOptions {
   contracts: number;
@@ -62,13 +62,13 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     const types: Record<string, number> = {};
     for (const c of book) types[c.row.contractType] = (types[c.row.contractType] ?? 0) + 1;
 
-    const market = demoMarketData();
+    const market = demoMarketData(book);
     const storedMarket = new Map(
       (
         await sql.q(
           `SELECT market_object_code AS c, to_char(observed_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS t, value AS v
            FROM market_data WHERE market_object_code = ANY($1::text[])`,
-          [[...RATE_CODES]],
+          [[...new Set(market.map((m) => m.marketObjectCode))]],
         )
       ).map(
         (r) => [`${String(r.c)}|${String(r.t)}`, Number(r.v)],
@@ -90,7 +90,11 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
       }
       bar.stop();
     }
+    // a book of another size or shape leaves demo rows the current one lacks: remove them
+    const staleContracts = (await sql.q('SELECT contract_id AS id FROM contracts WHERE contract_id LIKE $1 AND NOT (contract_id = ANY($2::text[]))', [`${DEMO_PREFIX}%`, ids])).map((r) => String(r.id));
+    if (staleContracts.length) await database.deleteContracts(staleContracts);
     const positions = demoPositions(book);
+    await sql.q('DELETE FROM positions WHERE contract_id LIKE $1 AND NOT (position_id = ANY($2::text[]))', [`${DEMO_PREFIX}%`, positions.map((p) => p.positionId)]);
     const storedPositions = new Set(
       (await sql.q("SELECT position_id || '|' || portfolio_id || '|' || contract_id || '|' || quantity AS k FROM positions WHERE contract_id = ANY($1::text[])", [ids])).map((r) => String(r.k)),
     );
@@ -98,6 +102,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
     if (positionsToWrite.length) await database.upsertPositions(positionsToWrite);
     say(
       `written: ${contractsToWrite.length} contracts, ${marketToWrite.length} market observations, ${positionsToWrite.length} positions` +
+        (staleContracts.length ? `; removed ${staleContracts.length} demo contracts of an earlier, different book` : '') +
         (contractsToWrite.length + marketToWrite.length + positionsToWrite.length === 0 ? ' (the book was already loaded)' : ''),
     );
 
@@ -200,6 +205,7 @@ export async function runDemo(config: Config, options: DemoOptions): Promise<Dem
       ladderFile,
     };
   } finally {
+    stopAllBars();
     await sql.close().catch(() => {});
     await database.close().catch(() => {});
     await admin.disconnect().catch(() => {});

@@ -181,9 +181,9 @@ describe('two calculators in one group, one killed mid-run', () => {
     });
 
     // The book: market data first (so nothing waits), then the contracts.
-    const market = demoMarketData();
-    await db.upsertMarketData(market);
     const book = demoContracts(CONTRACTS);
+    const market = demoMarketData(book);
+    await db.upsertMarketData(market);
     for (let i = 0; i < book.length; i += 1000) await db.upsertContracts(book.slice(i, i + 1000).map((c) => c.row));
     const ids = book.map((c) => c.row.contractId);
     const counted = async () =>

@@ -115,6 +115,7 @@ export function register(program: Command): void {
         if (e instanceof ops.WaitTimeoutError) throw new UserFacingError(e.message);
         throw e;
       } finally {
+        ops.stopAllBars();
         await producer.disconnect().catch(() => {});
         await admin.disconnect().catch(() => {});
       }
