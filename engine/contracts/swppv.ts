@@ -8,7 +8,7 @@ import type { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
-import { schedule as cycleSchedule } from '../time/schedule.js';
+import { schedule as cycleSchedule, scratchDates } from '../time/schedule.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
 import { anchorOf, finishSchedule, pushRateResets, resetRate } from './common.js';
 import { dependenciesPAM, lastInterestDateBefore, validatePAM } from './pam.js';
@@ -22,15 +22,19 @@ function scheduleSWPPV(ctx: ContractContext): ContractEvent[] {
   const out: ContractEvent[] = [ctx.event(t.initialExchangeDate!, 'IED')];
   if (t.purchaseDate !== undefined) out.push(ctx.event(t.purchaseDate, 'PRD'));
   const gross = t.deliverySettlement !== 'S';
+  const resets: ContractEvent[] = [];
+  pushRateResets(ctx, resets, md);
   const anchor = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!);
-  const dates = anchor === undefined ? [md] : cycleSchedule(anchor, t.cycleOfInterestPayment, md, t.endOfMonthConvention ?? 'SD', true);
+  const dates = anchor === undefined ? [md] : cycleSchedule(anchor, t.cycleOfInterestPayment, md, t.endOfMonthConvention ?? 'SD', true, scratchDates());
+  // interest and reset events merged in date order (finishSchedule then need not sort)
+  let j = 0;
   for (let i = 0; i < dates.length; i++) {
-    if (gross) {
-      out.push(ctx.event(dates[i], 'IPFX'));
-      out.push(ctx.event(dates[i], 'IPFL'));
-    } else out.push(ctx.event(dates[i], 'IP'));
+    const first = ctx.event(dates[i], gross ? 'IPFX' : 'IP');
+    while (j < resets.length && resets[j].key < first.key) out.push(resets[j++]);
+    out.push(first);
+    if (gross) out.push(ctx.event(dates[i], 'IPFL'));
   }
-  pushRateResets(ctx, out, md);
+  while (j < resets.length) out.push(resets[j++]);
   out.push(ctx.event(md, 'MD'));
   return finishSchedule(ctx, out);
 }
