@@ -5,6 +5,7 @@ import { computeEvents } from '../engine.js';
 import { InvalidTermsError, ComputationError } from '../errors.js';
 import { dependenciesOf } from '../dependencies.js';
 import { TimeSeriesObserver } from '../observer.js';
+import { resolverOf } from '../composite.js';
 import { formatDateTime, parseDateTime } from '../time/date.js';
 
 const at = (s: string): number => parseDateTime(s)!;
@@ -100,6 +101,13 @@ describe('CAPFL', () => {
     expect(summary(ev)).toEqual(['2013-07-01 IP 0', '2014-01-01 IP 20.1644']);
     const seller = computeEvents(capfl({ lifeCap: '0.06', contractRole: 'SEL' }), { observer: flat('LIBOR', 0.1) });
     expect(seller[1].payoff).toBeCloseTo(-20.1644, 4);
+  });
+
+  it('takes an underlying referenced by id from the resolver; unknown, it pays nothing', () => {
+    const raw = capfl({ lifeCap: '0.06', contractStructure: [{ object: { contractIdentifier: 'u' }, referenceType: 'CID', referenceRole: 'UDL' }] });
+    const ev = computeEvents(raw, { observer: flat('LIBOR', 0.1), resolver: resolverOf({ u: underlying }) });
+    expect(summary(ev)).toEqual(['2013-07-01 IP 0', '2014-01-01 IP 20.1644']);
+    expect(computeEvents(raw)).toEqual([]);
   });
 
   it('a floor pays when the rate falls below it', () => {
