@@ -157,9 +157,13 @@ class Hash64 {
     this.b = (this.b << 17) | (this.b >>> 15);
     this.b = (Math.imul(this.b, 9) + 0x52dce729) | 0;
   }
+  /** Two UTF-16 units per step, then the length (so that "ab","c" ≠ "a","bc"). */
   string(s: string): void {
-    for (let i = 0; i < s.length; i++) this.int(s.charCodeAt(i));
-    this.int(0x10ffff + s.length);
+    const n = s.length;
+    let i = 0;
+    for (; i + 1 < n; i += 2) this.int(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+    if (i < n) this.int(s.charCodeAt(i));
+    this.int(n);
   }
   private readonly f = new Float64Array(1);
   private readonly u = new Uint32Array(this.f.buffer);
