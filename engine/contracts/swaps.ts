@@ -5,7 +5,7 @@
 // Same-day events follow this type's order (PR, IP, RR, PRF: the test beds), the first leg's
 // event first where the legs tie.
 import type { ContractContext, ContractType } from '../contract-type.js';
-import { ContractEvent, type EventType } from '../events.js';
+import { ContractEvent, DEFAULT_EVENT_ORDER, type EventType } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms, RawTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
@@ -119,19 +119,19 @@ export function STF_OWN_SWAPS(ev: ContractEvent, s: StateSpace): void {
   s.statusDate = ev.calcTime;
 }
 
+const EVENT_TYPES = Object.keys(DEFAULT_EVENT_ORDER) as EventType[];
+
 /** Payoff table of a parent whose events are its children's, except `own`. */
 export function childPayoffs(own: Partial<Record<EventType, (ev: ContractEvent, s: StateSpace, ctx: ContractContext) => number>>) {
-  const types: EventType[] = ['AD', 'IED', 'FP', 'PR', 'PD', 'PRF', 'PY', 'PP', 'IP', 'IPFX', 'IPFL', 'IPCI', 'CE', 'RRF', 'RR', 'DV', 'PRD', 'MR', 'TD', 'SC', 'IPCB', 'MD', 'XD', 'STD', 'PI'];
   const out: Partial<Record<EventType, (ev: ContractEvent, s: StateSpace, ctx: ContractContext) => number>> = {};
-  for (const k of types) out[k] = own[k] ?? POF_CHILD;
+  for (const k of EVENT_TYPES) out[k] = own[k] ?? POF_CHILD;
   return out;
 }
 
 /** State transition table of a parent whose events are its children's, except `own`. */
 export function childTransitions(own: Partial<Record<EventType, (ev: ContractEvent, s: StateSpace, ctx: ContractContext) => void>>) {
-  const types: EventType[] = ['AD', 'IED', 'FP', 'PR', 'PD', 'PRF', 'PY', 'PP', 'IP', 'IPFX', 'IPFL', 'IPCI', 'CE', 'RRF', 'RR', 'DV', 'PRD', 'MR', 'TD', 'SC', 'IPCB', 'MD', 'XD', 'STD', 'PI'];
   const out: Partial<Record<EventType, (ev: ContractEvent, s: StateSpace, ctx: ContractContext) => void>> = {};
-  for (const k of types) out[k] = own[k] ?? STF_CHILD;
+  for (const k of EVENT_TYPES) out[k] = own[k] ?? STF_CHILD;
   return out;
 }
 
