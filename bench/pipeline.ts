@@ -114,6 +114,14 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   })();
   const subjects: string[] = [];
   const started = Date.now();
+  // Ctrl-C or SIGTERM ends the run through the cleanup below (a leftover slot keeps WAL forever)
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => void (interrupted = signal);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const checkInterrupted = () => {
+    if (interrupted) throw new Error(`interrupted by ${interrupted}: cleaning up`);
+  };
   const basePort = 9500;
   const rss: Record<string, number> = {};
   const processes = async () => processorProcesses(config, { calculators: o.calculators, basePort });
@@ -163,6 +171,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       const done = ops.consumedBetween(committed, new Map(), ends);
       ingest.update(done);
       if (total >= o.contracts && done >= total) break;
+      checkInterrupted();
       await sleep(500);
     }
     ingest.stop();
@@ -193,6 +202,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       have = Number((await sql.q('SELECT count(*) AS n FROM cashflow_versions', []))[0].n);
       full.update(have);
       if (have >= o.contracts) break;
+      checkInterrupted();
       await sampleRss();
       await sleep(200);
     }
@@ -247,6 +257,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
         const now = await versionsOf(ids);
         if (ids.every((id) => BigInt(now.get(id) ?? '-1') > BigInt(before.get(id) ?? '-1'))) return performance.now() - committedAt;
         if (performance.now() > deadline) throw new Error(`${what}: results not committed within 120 s`);
+        checkInterrupted();
         await sleep(pollMs);
       }
     };
@@ -295,6 +306,8 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       peakRssMb: rss,
     };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     ops.stopAllBars();
     await stopProcessors(config).catch((e) => o.log(`stopping processors: ${(e as Error).message}`));
     await sql.close().catch(() => {});
