@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{engine,stack,processors,topology,connectors,db,cli,config,bench,api,schemas,clients,state}/**/*.test.ts'],
+          include: ['{engine,stack,processors,topology,connectors,db,cli,config,bench,api,schemas,clients,state,demo}/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },
