@@ -242,8 +242,11 @@ export function computeChild(
     return { ref, prepared, events };
   } catch (e) {
     if (e instanceof InvalidTermsError) throw new InvalidTermsError(prefixed(ref, e.issues), ctx.contractId);
-    if (e instanceof ComputationError && !e.message.startsWith(`${ctx.contractId}:`))
-      throw new ComputationError(`child ${ref.label}: ${e.message}`, ctx.contractId);
+    if (e instanceof ComputationError && !e.message.startsWith(`${ctx.contractId}:`)) {
+      // the child's message starts with its own id: say it once, as `child <label>: ...`
+      const own = e.contractId ? `${e.contractId}: ` : '';
+      throw new ComputationError(`child ${ref.label}: ${own && e.message.startsWith(own) ? e.message.slice(own.length) : e.message}`, ctx.contractId);
+    }
     if (isEngineError(e)) throw e;
     throw new ComputationError(`child ${ref.label}: ${e instanceof Error ? e.message : String(e)}`, ctx.contractId);
   }
