@@ -1,7 +1,9 @@
 // SWAPS: Swap (spec section "SWAPS: Swap"): two legs given in contractStructure (roles FIL and
 // SEL), computed as ordinary contracts with CNTRL r(1) = RPA, r(2) = RPL for RFL (the reverse
 // for PFL). Delivery (DS=D): the union of the legs' events with their payoffs and states;
-// cash settlement (DS=S): congruent events (same time and type) of both legs are netted into one.
+// cash settlement (DS=S): congruent events (same time and type) of both legs are netted into one
+// (the spec names IED, IP and PR; the test beds net MD too, as the reference nets every
+// congruent pair).
 // Same-day events follow this type's order (PR, IP, RR, PRF: the test beds), the first leg's
 // event first where the legs tie.
 import type { ContractContext, ContractType } from '../contract-type.js';
@@ -56,9 +58,6 @@ export function legOverrides(parent: ContractTerms, ref: ContractReference): Raw
   return { contractRole: (ref.referenceRole === 'FIL') === receiveFirst ? 'RPA' : 'RPL' };
 }
 
-/** Event types netted between the legs under cash settlement (spec: IED, IP, PR; the test beds also net MD). */
-const NETTED: ReadonlySet<EventType> = new Set<EventType>(['IED', 'IP', 'PR', 'MD']);
-
 /** z = x + y: a netted event with the summed payoff, notional and accrued interest (rate 0, as the test beds). */
 function netEvents(x: ContractEvent, y: ContractEvent): ContractEvent {
   const z = new ContractEvent(x.time, x.type, x.calcTime, x.scheduleTime, x.rank, x.currency);
@@ -81,9 +80,9 @@ function scheduleSWAPS(ctx: ContractContext): ContractEvent[] {
   if (t.deliverySettlement === 'S') {
     const byKey = new Map<string, number>();
     out = [...legs[0]];
-    for (let i = 0; i < out.length; i++) if (NETTED.has(out[i].type)) byKey.set(`${out[i].time}|${out[i].type}`, i);
+    for (let i = 0; i < out.length; i++) byKey.set(`${out[i].time}|${out[i].type}`, i);
     for (const y of legs[1]) {
-      const i = NETTED.has(y.type) ? byKey.get(`${y.time}|${y.type}`) : undefined;
+      const i = byKey.get(`${y.time}|${y.type}`);
       if (i === undefined) out.push(y);
       else {
         out[i] = netEvents(out[i], y);
