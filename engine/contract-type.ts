@@ -31,6 +31,8 @@ export interface ContractContext {
   readonly order: Readonly<Record<EventType, number>>;
   /** Creates an event at scheduled time t (business-day shifted, ranked, in the contract's currency). */
   event(t: Instant, type: EventType): ContractEvent;
+  /** Appends ctx.event(dates[i], type) for every date, in the given order (one rank lookup). */
+  pushEvents(out: ContractEvent[], dates: readonly Instant[], type: EventType): void;
   /** All events of this computation in order (available to POF/STF, e.g. for annuity amounts). */
   events: readonly ContractEvent[];
   /** Index of the event being evaluated. */

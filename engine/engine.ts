@@ -3,7 +3,7 @@
 import type { Instant } from './time/date.js';
 import { calendarOf, type CalendarName } from './time/calendar.js';
 import { BusinessDayAdjuster, type BusinessDayConvention } from './time/businessday.js';
-import { yearFractionFor } from './time/daycount.js';
+import { yearFractionFor, type YearFraction } from './time/daycount.js';
 import { ScheduleTooLongError } from './time/schedule.js';
 import { parseTermsInto, checkRequired, type ContractTerms, type RawTerms } from './terms/terms.js';
 import { ComputationError, InvalidTermsError, isEngineError, type TermIssue } from './errors.js';
@@ -90,33 +90,69 @@ function prepareUnchecked(raw: RawTerms): PreparedContract {
   return { terms, type, order };
 }
 
+/**
+ * The computation context of one contract evaluation: a class, so that its methods live on the
+ * prototype (no closures per contract) and event creation looks the rank up once per run of dates.
+ */
+class EvaluationContext implements ContractContext {
+  readonly contractId: string;
+  readonly currency: string;
+  readonly roleSign: number;
+  readonly yearFraction: YearFraction;
+  readonly businessDay: BusinessDayAdjuster;
+  readonly observer: RiskFactorObserver;
+  readonly resolver: ContractResolver | undefined;
+  readonly referenceChain: readonly string[] | undefined;
+  readonly to: Instant | undefined;
+  readonly order: Readonly<Record<EventType, number>>;
+  /** true when the business-day convention never moves a date. */
+  private readonly identity: boolean;
+  events: readonly ContractEvent[] = [];
+  index = 0;
+  schedules: Partial<Record<EventType, number[]>> = {};
+
+  constructor(readonly terms: ContractTerms, order: Readonly<Record<EventType, number>>, options: ComputeOptions) {
+    const t = terms;
+    const calendar = calendarOf((t.calendar ?? 'NC') as CalendarName);
+    this.businessDay = new BusinessDayAdjuster((t.businessDayConvention ?? 'NOS') as BusinessDayConvention, calendar);
+    this.identity = this.businessDay.isIdentity;
+    this.contractId = t.contractID ?? '';
+    this.currency = t.currency ?? '';
+    this.roleSign = ROLE_SIGN[t.contractRole ?? 'RPA'] ?? 1;
+    this.yearFraction = yearFractionFor(t.dayCountConvention ?? 'A365', t.maturityDate, calendar);
+    this.observer = options.observer ?? emptyObserver;
+    this.resolver = options.resolver;
+    this.referenceChain = options.referenceChain;
+    this.to = options.to;
+    this.order = order;
+  }
+
+  event(time: Instant, type: EventType): ContractEvent {
+    if (this.identity) return new ContractEvent(time, type, time, time, this.order[type], this.currency);
+    const b = this.businessDay;
+    return new ContractEvent(b.shiftEventTime(time), type, b.shiftCalcTime(time), time, this.order[type], this.currency);
+  }
+
+  pushEvents(out: ContractEvent[], dates: readonly Instant[], type: EventType): void {
+    const rank = this.order[type], currency = this.currency;
+    if (this.identity) {
+      for (let i = 0; i < dates.length; i++) {
+        const d = dates[i];
+        out.push(new ContractEvent(d, type, d, d, rank, currency));
+      }
+      return;
+    }
+    const b = this.businessDay;
+    for (let i = 0; i < dates.length; i++) {
+      const d = dates[i];
+      out.push(new ContractEvent(b.shiftEventTime(d), type, b.shiftCalcTime(d), d, rank, currency));
+    }
+  }
+}
+
 /** Builds the computation context of a prepared contract. */
 export function contextOf(p: PreparedContract, options: ComputeOptions = {}): ContractContext {
-  const t = p.terms;
-  const calendar = calendarOf((t.calendar ?? 'NC') as CalendarName);
-  const businessDay = new BusinessDayAdjuster((t.businessDayConvention ?? 'NOS') as BusinessDayConvention, calendar);
-  const currency = t.currency ?? '';
-  const order = p.order;
-  const identity = businessDay.isIdentity;
-  return {
-    terms: t,
-    contractId: t.contractID ?? '',
-    currency,
-    roleSign: ROLE_SIGN[t.contractRole ?? 'RPA'] ?? 1,
-    yearFraction: yearFractionFor(t.dayCountConvention ?? 'A365', t.maturityDate, calendar),
-    businessDay,
-    observer: options.observer ?? emptyObserver,
-    resolver: options.resolver,
-    referenceChain: options.referenceChain,
-    to: options.to,
-    order,
-    event: identity
-      ? (time, type) => new ContractEvent(time, type, time, time, order[type], currency)
-      : (time, type) => new ContractEvent(businessDay.shiftEventTime(time), type, businessDay.shiftCalcTime(time), time, order[type], currency),
-    events: [],
-    index: 0,
-    schedules: {},
-  };
+  return new EvaluationContext(p.terms, p.order, options);
 }
 
 /**
@@ -158,8 +194,10 @@ export function evaluate(p: PreparedContract, options: ComputeOptions = {}, stat
       ev.notionalPrincipal = s.notionalPrincipal;
       ev.nominalInterestRate = s.nominalInterestRate;
       ev.accruedInterest = s.accruedInterest;
-      ev.exerciseDate = s.exerciseDate;
-      ev.exerciseAmount = s.exerciseAmount;
+      if (s.exerciseDate === s.exerciseDate || s.exerciseAmount !== 0) {
+        ev.exerciseDate = s.exerciseDate;
+        ev.exerciseAmount = s.exerciseAmount;
+      }
       if (!(Number.isFinite(payoff) && Number.isFinite(s.notionalPrincipal) && Number.isFinite(s.nominalInterestRate) && Number.isFinite(s.accruedInterest)))
         throw new ComputationError(`non-finite result at ${ev.type} event ${i}`, ctx.contractId);
     }

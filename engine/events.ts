@@ -22,12 +22,11 @@ export class ContractEvent {
   notionalPrincipal = 0;
   nominalInterestRate = 0;
   accruedInterest = 0;
-  exerciseDate: Instant = NaN;
-  exerciseAmount = 0;
+  /** Exercise date and amount: own properties only once exercised (see the prototype defaults below). */
+  declare exerciseDate: Instant;
+  declare exerciseAmount: number;
   /** The event's order key among same-time events (from the type's event order). */
   readonly rank: number;
-  /** time·64 + rank: one number that orders events (exact: instants stay below 2^46). */
-  readonly key: number;
   constructor(
     /** Event (payment) time: the scheduled time shifted by the business-day convention. */
     readonly time: Instant,
@@ -40,9 +39,16 @@ export class ContractEvent {
     readonly currency: string,
   ) {
     this.rank = rank;
-    this.key = time * 64 + rank;
+  }
+
+  /** time·64 + rank: one number that orders events (exact: instants stay below 2^46); computed, not stored. */
+  get key(): number {
+    return this.time * 64 + this.rank;
   }
 }
+// Not exercised (most events of most types): the defaults live on the prototype, not in every event.
+ContractEvent.prototype.exerciseDate = NaN;
+ContractEvent.prototype.exerciseAmount = 0;
 
 export function compareEvents(a: ContractEvent, b: ContractEvent): number {
   return a.key - b.key;

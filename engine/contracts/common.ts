@@ -75,19 +75,19 @@ export function pushSchedule(
   end: Instant,
   includeEnd: boolean,
 ): void {
-  const dates = schedule(anchor, cycle, end, ctx.terms.endOfMonthConvention ?? 'SD', includeEnd, scratchDates());
-  for (let i = 0; i < dates.length; i++) out.push(ctx.event(dates[i], type));
+  ctx.pushEvents(out, schedule(anchor, cycle, end, ctx.terms.endOfMonthConvention ?? 'SD', includeEnd, scratchDates()), type);
 }
 
 /** IP events at `dates`, those up to IPCED as IPCI, plus IPCI at IPCED (spec PAM IPCI schedule). */
 export function pushInterestDates(ctx: ContractContext, out: ContractEvent[], dates: readonly Instant[]): void {
   const ced = ctx.terms.capitalizationEndDate;
+  if (ced === undefined) return ctx.pushEvents(out, dates, 'IP');
   for (let i = 0; i < dates.length; i++) {
     const d = dates[i];
-    if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));
+    if (d > ced) out.push(ctx.event(d, 'IP'));
     else if (d < ced) out.push(ctx.event(d, 'IPCI'));
   }
-  if (ced !== undefined) out.push(ctx.event(ced, 'IPCI'));
+  out.push(ctx.event(ced, 'IPCI'));
 }
 
 /** IPCB events S(IPCBANX, IPCBCL, end) when the interest calculation base is NTL (spec LAM schedule). */

@@ -22,6 +22,7 @@ export function pushInterestSchedule(ctx: ContractContext, out: ContractEvent[],
   }
   const anchor = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!)!;
   const dates = cycleSchedule(anchor, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true, scratchDates());
+  if (ced === undefined) return ctx.pushEvents(out, dates, 'IP');
   for (let i = 0; i < dates.length; i++) {
     const d = dates[i];
     if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));

@@ -16,6 +16,18 @@ export function scratchDates(): Instant[] {
   return scratch;
 }
 
+/**
+ * Day numbers of the 1st of every month from 1900 to 2299 (index = year·12 + month − 1 − TABLE_FIRST_MONTH,
+ * one more entry for the month after): month schedules look dates up instead of converting.
+ */
+const TABLE_FIRST_MONTH = 1900 * 12;
+const TABLE_MONTHS = 400 * 12;
+const MONTH_START = new Int32Array(TABLE_MONTHS + 1);
+for (let i = 0; i <= TABLE_MONTHS; i++) {
+  const total = TABLE_FIRST_MONTH + i, y = Math.floor(total / 12);
+  MONTH_START[i] = daysFromCivil(y, total - y * 12 + 1, 1);
+}
+
 /** Safety bound: no schedule is longer than this many dates (the engine never hangs). */
 export const MAX_SCHEDULE_DATES = 100_000;
 
@@ -56,9 +68,15 @@ export function schedule(
       if (out.length - first >= MAX_SCHEDULE_DATES) throw new ScheduleTooLongError();
       out.push(t);
       const total = base + cycle.months * k;
-      const y = Math.floor(total / 12), m = total - y * 12 + 1;
-      const dim = daysInMonth(y, m);
-      t = daysFromCivil(y, m, applies || d0 > dim ? dim : d0) * MS_PER_DAY + tod;
+      const i = total - TABLE_FIRST_MONTH;
+      if (i >= 0 && i < TABLE_MONTHS) {
+        const start = MONTH_START[i], dim = MONTH_START[i + 1] - start;
+        t = (start + (applies || d0 > dim ? dim : d0) - 1) * MS_PER_DAY + tod;
+      } else {
+        const y = Math.floor(total / 12), m = total - y * 12 + 1;
+        const dim = daysInMonth(y, m);
+        t = daysFromCivil(y, m, applies || d0 > dim ? dim : d0) * MS_PER_DAY + tod;
+      }
     }
   } else {
     for (let k = 1; t < end; k++) {
