@@ -253,12 +253,8 @@ export function STF_STD_CEG(ev: ContractEvent, s: StateSpace): void {
   s.statusDate = ev.calcTime;
 }
 
-/** STF_MD_CEG (also TD): Nt = 0. */
-export function STF_MD_CEG(ev: ContractEvent, s: StateSpace): void {
-  s.notionalPrincipal = 0;
-  s.feeAccrued = 0;
-  s.statusDate = ev.calcTime;
-}
+/** STF_MD_CEG (also TD): Nt = Feac = 0, as STF_STD_CEG. */
+export const STF_MD_CEG = STF_STD_CEG;
 
 // ---- validation and dependencies (shared with CEC) ----
 

@@ -35,6 +35,15 @@ export function accrue(ev: ContractEvent, s: StateSpace, ctx: ContractContext): 
   s.statusDate = ev.calcTime;
 }
 
+/** Nsc / Isc = O(SCMO,t) / SCIXCDD as the scaling effect says (STF_SC_PAM, STF_SC_LAM after their accrual). */
+export function rescale(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  const t = ctx.terms;
+  const effect = t.scalingEffect ?? '000';
+  const ratio = observe(ctx, t.marketObjectCodeOfScalingIndex, ev.scheduleTime) / (t.scalingIndexAtContractDealDate ?? 1);
+  if (effect[1] === 'N') s.notionalScalingMultiplier = ratio;
+  if (effect[0] === 'I') s.interestScalingMultiplier = ratio;
+}
+
 /** O(i, t): a market observation; a missing one is a typed computation error, never NaN. */
 export function observe(ctx: ContractContext, code: string | undefined, t: Instant): number {
   const v = code === undefined ? undefined : ctx.observer.valueAt(code, t);
@@ -78,15 +87,18 @@ export function pushSchedule(
   ctx.pushEvents(out, schedule(anchor, cycle, end, ctx.terms.endOfMonthConvention ?? 'SD', includeEnd, scratchDates()), type);
 }
 
+/** One interest date d (spec PAM IP/IPCI schedules): IP after IPCED, IPCI before it, none at it (see below). */
+export function pushInterestDate(ctx: ContractContext, out: ContractEvent[], d: Instant): void {
+  const ced = ctx.terms.capitalizationEndDate;
+  if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));
+  else if (d < ced) out.push(ctx.event(d, 'IPCI'));
+}
+
 /** IP events at `dates`, those up to IPCED as IPCI, plus IPCI at IPCED (spec PAM IPCI schedule). */
 export function pushInterestDates(ctx: ContractContext, out: ContractEvent[], dates: readonly Instant[]): void {
   const ced = ctx.terms.capitalizationEndDate;
   if (ced === undefined) return ctx.pushEvents(out, dates, 'IP');
-  for (let i = 0; i < dates.length; i++) {
-    const d = dates[i];
-    if (d > ced) out.push(ctx.event(d, 'IP'));
-    else if (d < ced) out.push(ctx.event(d, 'IPCI'));
-  }
+  for (let i = 0; i < dates.length; i++) pushInterestDate(ctx, out, dates[i]);
   out.push(ctx.event(ced, 'IPCI'));
 }
 

@@ -11,7 +11,7 @@ import { schedule as cycleSchedule } from '../time/schedule.js';
 import { addCycles } from '../time/cycle.js';
 import { eomApplies, shiftEndOfMonth } from '../time/eom.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
-import { accrueFee, anchorOf, finishSchedule, pushFees, pushRateResets, pushScaling, resetRate, observe } from './common.js';
+import { accrueFee, anchorOf, finishSchedule, pushFees, pushInterestDate, pushRateResets, pushScaling, rescale, resetRate } from './common.js';
 import {
   POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, STF_IP_PAM, STF_TD_PAM, initializePAM, pushInterestSchedule, validatePAM, dependenciesPAM,
 } from './pam.js';
@@ -126,8 +126,7 @@ function pushNAMInterestSchedule(ctx: ContractContext, out: ContractEvent[], md:
     else j++;
     if (d === last) continue;
     last = d;
-    if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));
-    else if (d < ced) out.push(ctx.event(d, 'IPCI'));
+    pushInterestDate(ctx, out, d);
   }
   if (ced !== undefined) out.push(ctx.event(ced, 'IPCI'));
 }
@@ -242,11 +241,7 @@ export function STF_RRF_LAM(ev: ContractEvent, s: StateSpace, ctx: ContractConte
 /** STF_SC_LAM: accrue on Ipcb, Nsc / Isc = O(SCMO,t) / SCIXCDD per the scaling effect. */
 export function STF_SC_LAM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
   accrueOnBase(ev, s, ctx);
-  const t = ctx.terms;
-  const effect = t.scalingEffect ?? '000';
-  const ratio = observe(ctx, t.marketObjectCodeOfScalingIndex, ev.scheduleTime) / (t.scalingIndexAtContractDealDate ?? 1);
-  if (effect[1] === 'N') s.notionalScalingMultiplier = ratio;
-  if (effect[0] === 'I') s.interestScalingMultiplier = ratio;
+  rescale(ev, s, ctx);
 }
 
 /** STF_FP_LAM: accrue interest on Ipcb, Feac = 0. */

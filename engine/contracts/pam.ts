@@ -7,7 +7,7 @@ import type { TermIssue } from '../errors.js';
 import { schedule as cycleSchedule, scratchDates } from '../time/schedule.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
 import {
-  accrue, accrueFee, accruedToEvent, anchorOf, finishSchedule, pushFees, pushRateResets, pushScaling, resetRate, observe,
+  accrue, accrueFee, accruedToEvent, anchorOf, finishSchedule, pushFees, pushInterestDates, pushRateResets, pushScaling, rescale, resetRate,
 } from './common.js';
 
 // ---- schedule (spec PAM schedule table) ----
@@ -15,20 +15,12 @@ import {
 /** IP and IPCI events: S(IPANX, IPCL, MD); dates up to IPCED become IPCI, plus IPCI at IPCED. */
 export function pushInterestSchedule(ctx: ContractContext, out: ContractEvent[], end: number): void {
   const t = ctx.terms;
-  const ced = t.capitalizationEndDate;
-  if (t.cycleOfInterestPayment === undefined && t.cycleAnchorDateOfInterestPayment === undefined) {
-    if (ced !== undefined) out.push(ctx.event(ced, 'IPCI'));
-    return;
-  }
-  const anchor = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!)!;
-  const dates = cycleSchedule(anchor, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true, scratchDates());
-  if (ced === undefined) return ctx.pushEvents(out, dates, 'IP');
-  for (let i = 0; i < dates.length; i++) {
-    const d = dates[i];
-    if (ced === undefined || d > ced) out.push(ctx.event(d, 'IP'));
-    else if (d < ced) out.push(ctx.event(d, 'IPCI'));
-  }
-  if (ced !== undefined) out.push(ctx.event(ced, 'IPCI'));
+  const cycled = t.cycleOfInterestPayment !== undefined || t.cycleAnchorDateOfInterestPayment !== undefined;
+  if (!cycled && t.capitalizationEndDate === undefined) return;
+  const dates = cycled
+    ? cycleSchedule(anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!)!, t.cycleOfInterestPayment, end, t.endOfMonthConvention ?? 'SD', true, scratchDates())
+    : scratchDates();
+  pushInterestDates(ctx, out, dates);
 }
 
 function schedulePAM(ctx: ContractContext): ContractEvent[] {
@@ -160,11 +152,7 @@ export function STF_RRF_PAM(ev: ContractEvent, s: StateSpace, ctx: ContractConte
 /** STF_SC_PAM: accrue, then Nsc / Isc = O(SCMO,t) / SCIXCDD as the scaling effect says. */
 export function STF_SC_PAM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
   accrue(ev, s, ctx);
-  const t = ctx.terms;
-  const effect = t.scalingEffect ?? '000';
-  const ratio = observe(ctx, t.marketObjectCodeOfScalingIndex, ev.scheduleTime) / (t.scalingIndexAtContractDealDate ?? 1);
-  if (effect[1] === 'N') s.notionalScalingMultiplier = ratio;
-  if (effect[0] === 'I') s.interestScalingMultiplier = ratio;
+  rescale(ev, s, ctx);
 }
 
 /** STF_FP_PAM: accrue interest, Feac = 0. */
@@ -174,13 +162,8 @@ export function STF_FP_PAM(ev: ContractEvent, s: StateSpace, ctx: ContractContex
   s.statusDate = ev.calcTime;
 }
 
-/** STF_TD_PAM: Nt, Ipac, Feac to 0 (the test beds keep Ipnr, unlike the spec's table: lam18). */
-export function STF_TD_PAM(ev: ContractEvent, s: StateSpace): void {
-  s.notionalPrincipal = 0;
-  s.accruedInterest = 0;
-  s.feeAccrued = 0;
-  s.statusDate = ev.calcTime;
-}
+/** STF_TD_PAM: Nt, Ipac, Feac to 0, as STF_MD_PAM (the test beds keep Ipnr, unlike the spec's table: lam18). */
+export const STF_TD_PAM = STF_MD_PAM;
 
 /** STF_AD_PAM (also PRD, CE): accrue interest and fees, Sd = t. */
 export const STF_AD_PAM = accrue;
