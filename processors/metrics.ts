@@ -6,6 +6,7 @@ export class PipelineMetrics {
   readonly registry = new client.Registry();
   readonly recordsIn: client.Counter<'processor' | 'topic'>;
   readonly recordsOut: client.Counter<'processor' | 'topic'>;
+  readonly recordsCommitted: client.Counter<'processor' | 'topic'>;
   readonly deadLetters: client.Counter<'processor' | 'topic'>;
   readonly retries: client.Counter<'processor'>;
   readonly batchSeconds: client.Histogram<'processor'>;
@@ -17,6 +18,12 @@ export class PipelineMetrics {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry, prefix: 'cashflow_process_' });
     this.recordsIn = new client.Counter({ name: 'cashflow_records_in_total', help: 'records consumed', labelNames: ['processor', 'topic'], registers });
+    this.recordsCommitted = new client.Counter({
+      name: 'cashflow_records_committed_total',
+      help: 'records whose batch is done: effects durable, offset committed',
+      labelNames: ['processor', 'topic'],
+      registers,
+    });
     this.recordsOut = new client.Counter({ name: 'cashflow_records_out_total', help: 'records produced', labelNames: ['processor', 'topic'], registers });
     this.deadLetters = new client.Counter({ name: 'cashflow_dead_letters_total', help: 'poison records sent to the dead letter topic', labelNames: ['processor', 'topic'], registers });
     this.retries = new client.Counter({ name: 'cashflow_retries_total', help: 'retries after retriable faults (broker, Redis, database)', labelNames: ['processor'], registers });

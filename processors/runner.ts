@@ -220,6 +220,7 @@ export class ProcessorRunner {
         await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset(lastOffset) }]);
       });
       payload.resolveOffset(lastOffset);
+      metrics.recordsCommitted.inc(labels, batch.messages.length);
     } catch (e) {
       if (e instanceof Stopped) return;
       throw e;

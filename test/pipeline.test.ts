@@ -89,9 +89,9 @@ const metric = async (name: string, labels: Record<string, string>) => {
   const m = await env.pipeline!.metrics.registry.getSingleMetric(name)!.get();
   return m.values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((n, v) => n + v.value, 0);
 };
-/** Waits until the calculator has consumed `n` more recalc requests than `before`. */
+/** Waits until the calculator has finished (effects durable, offsets committed) `n` more recalc requests than `before`. */
 async function calculatorConsumed(before: number, n: number) {
-  await eventually(`calculator to consume ${n} requests`, async () => (await metric('cashflow_records_in_total', { processor: 'calculator' })) >= before + n);
+  await eventually(`calculator to finish ${n} requests`, async () => (await metric('cashflow_records_committed_total', { processor: 'calculator' })) >= before + n);
 }
 
 const t0 = Date.now();
@@ -139,7 +139,7 @@ describe('pipeline end to end', () => {
 
   it('(2) a new observation recomputes exactly the contracts depending on its code; an identical schedule publishes nothing', async () => {
     const before = Object.fromEntries(await Promise.all(Object.keys(terms).map(async (id) => [id, await version(id)])));
-    const requestsBefore = await metric('cashflow_records_in_total', { processor: 'calculator' });
+    const requestsBefore = await metric('cashflow_records_committed_total', { processor: 'calculator' });
     const published = await metric('cashflow_records_out_total', { processor: 'calculator' });
     const committed = Date.now();
     await insertMarket([{ marketObjectCode: 'USD_SWP', observedAt: '2013-11-01T00:00:00', value: 0.0131604938271605 }]);
@@ -154,11 +154,10 @@ describe('pipeline end to end', () => {
     expect(await version('C1')).toBe(before.C1);
 
     // after maturity: A1 and A2 are recomputed, their schedules are identical, nothing is published
-    const requests2 = await metric('cashflow_records_in_total', { processor: 'calculator' });
+    const requests2 = await metric('cashflow_records_committed_total', { processor: 'calculator' });
     const versions2 = { A1: await version('A1'), A2: await version('A2') };
     await insertMarket([{ marketObjectCode: 'USD_SWP', observedAt: '2015-06-01T00:00:00', value: 0.5 }]);
     await calculatorConsumed(requests2, 2);
-    await new Promise((r) => setTimeout(r, 500));
     expect(await metric('cashflow_records_out_total', { processor: 'calculator' })).toBe(published + 2);
     expect({ A1: await version('A1'), A2: await version('A2') }).toEqual(versions2);
   });
@@ -242,10 +241,9 @@ describe('pipeline end to end', () => {
     expect(await metric('cashflow_records_out_total', { processor: 'calculator' })).toBe(published + 2);
 
     // the fingerprints came back too: a tick after maturity publishes nothing
-    const requests = await metric('cashflow_records_in_total', { processor: 'calculator' });
+    const requests = await metric('cashflow_records_committed_total', { processor: 'calculator' });
     await insertMarket([{ marketObjectCode: 'USD_SWP', observedAt: '2016-01-01T00:00:00', value: 0.9 }]);
     await calculatorConsumed(requests, 2);
-    await new Promise((r) => setTimeout(r, 500));
     expect(await metric('cashflow_records_out_total', { processor: 'calculator' })).toBe(published + 2);
   });
 });
