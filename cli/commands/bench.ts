@@ -58,13 +58,35 @@ export function register(program: Command): void {
       process.stdout.write(JSON.stringify(r) + '\n');
     });
 
-  for (const name of ['api'])
-    bench
-      .command(name)
-      .description(`${name} benchmark (not available yet)`)
-      .allowUnknownOption()
-      .argument('[args...]')
-      .action(() => {
-        throw new UserFacingError(`\`bench ${name}\` is not available yet`, 2);
+  bench
+    .command('api')
+    .description('the API on the local stack (own topics, groups, Redis prefix): single-contract requests/s and p50/p99 with autocannon, and a job of N contracts through job-workers vs the engine benchmark (bench/api.ts)')
+    .option('--contracts <n>', 'contracts in the job', '160000')
+    .option('--workers <n>', 'job-worker processes', '2')
+    .option('--seconds <n>', 'duration of each autocannon run', '10')
+    .option('--connections <n>', 'concurrent connections of autocannon', '10')
+    .action(async (opts: { contracts: string; workers: string; seconds: string; connections: string }) => {
+      const n = (raw: string, name: string) => {
+        const v = Number(raw);
+        if (!Number.isSafeInteger(v) || v < 1) throw new UserFacingError(`--${name} must be a positive integer`, 2);
+        return v;
+      };
+      const { runApiBench } = await import('../../bench/api.js');
+      const r = await runApiBench({
+        contracts: n(opts.contracts, 'contracts'),
+        workers: n(opts.workers, 'workers'),
+        seconds: n(opts.seconds, 'seconds'),
+        connections: n(opts.connections, 'connections'),
+        log: (s) => process.stderr.write(s + '\n'),
       });
+      const f = (x: typeof r.computed) => `${x.requestsPerSecond} requests/s (${x.requestsPerApiCpuSecond} per API CPU-second), p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms (${x.errors} errors)`;
+      process.stdout.write(
+        `baseline GET /healthz: ${f(r.baseline)}\n` +
+          `single contract, computed: ${f(r.computed)}\n` +
+          `single contract, cached: ${f(r.cached)}\n` +
+          `job: ${r.job.contracts} contracts in ${r.job.seconds} s (submit ${r.job.submitSeconds} s): ${r.job.contractsPerSecond} contracts/s with ${r.job.workers} workers (${r.job.contractsPerWorkerCpuSecond} per worker CPU-second); result ${r.job.resultMb} MB in ${r.job.resultSeconds} s\n` +
+          `engine, same book: ${r.engine.seconds} s (${r.engine.contractsPerSecond} contracts/s); job / engine = ${r.jobVsEngine} wall, ${r.jobCpuVsEngineCpu ?? '-'} CPU\n`,
+      );
+      process.stdout.write(JSON.stringify(r) + '\n');
+    });
 }
