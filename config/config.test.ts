@@ -28,4 +28,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_DIALECT: 'oracle' })).toThrow(/DATABASE_DIALECT/);
     expect(() => loadConfig({ SCHEMA_REGISTRY_URL: 'not a url' })).toThrow(/SCHEMA_REGISTRY_URL/);
   });
+
+  it('pipeline settings: defaults, overrides, validation', () => {
+    expect(loadConfig({}).pipeline).toEqual({ topicPrefix: '', redisPrefix: 'cashflow:', metricsPort: 9464, metricsBasePort: 9400 });
+    const c = loadConfig({ CASHFLOW_TOPIC_PREFIX: 'run7.', CASHFLOW_REDIS_PREFIX: 'r7:', CASHFLOW_METRICS_PORT: '0', CASHFLOW_METRICS_BASE_PORT: '9500' });
+    expect(c.pipeline).toEqual({ topicPrefix: 'run7.', redisPrefix: 'r7:', metricsPort: 0, metricsBasePort: 9500 });
+    expect(loadConfig({ CASHFLOW_REDIS_PREFIX: '' }).pipeline.redisPrefix).toBe('cashflow:');
+    expect(() => loadConfig({ CASHFLOW_METRICS_PORT: '70000' })).toThrow(/CASHFLOW_METRICS_PORT/);
+    expect(() => loadConfig({ CASHFLOW_METRICS_PORT: 'x' })).toThrow(/CASHFLOW_METRICS_PORT/);
+    expect(() => loadConfig({ CASHFLOW_METRICS_BASE_PORT: '0' })).toThrow(/CASHFLOW_METRICS_BASE_PORT/);
+    expect(() => loadConfig({ CASHFLOW_TOPIC_PREFIX: 'a b' })).toThrow(/CASHFLOW_TOPIC_PREFIX/);
+  });
+
+  it('API host and CDC connector settings', () => {
+    expect(loadConfig({}).api.host).toBe('127.0.0.1');
+    expect(loadConfig({ API_HOST: '0.0.0.0' }).api.host).toBe('0.0.0.0');
+    expect(loadConfig({}).cdc).toEqual({
+      connectorName: undefined,
+      slotName: undefined,
+      publicationName: undefined,
+      databaseUrl: undefined,
+      databasePassword: undefined,
+    });
+    const c = loadConfig({ CDC_CONNECTOR_NAME: 'src', CDC_SLOT_NAME: 's', CDC_PUBLICATION_NAME: '', CDC_DATABASE_PASSWORD: 'pw' });
+    expect(c.cdc).toMatchObject({ connectorName: 'src', slotName: 's', publicationName: undefined, databasePassword: 'pw' });
+  });
 });

@@ -33,6 +33,8 @@ export interface Config {
   horizon: string;
   api: {
     port: number;
+    /** API_HOST: interface `cashflow serve` listens on. */
+    host: string;
     keys: string[];
     syncMaxContracts: number;
     /** Largest request body (bytes): over it, 413. */
@@ -49,6 +51,34 @@ export interface Config {
     jobTtlSeconds: number;
   };
   stack: { dir: string; ports: StackPorts };
+  /** The pipeline's processes (`cashflow run`, `start`, the API's view of the pipeline). */
+  pipeline: PipelineConfig;
+  /** Debezium source connector settings (README "Database, topics and connectors"). */
+  cdc: CdcConfig;
+}
+
+export interface PipelineConfig {
+  /** CASHFLOW_TOPIC_PREFIX: prefix of every topic and consumer group ('' = none). */
+  topicPrefix: string;
+  /** CASHFLOW_REDIS_PREFIX: key prefix of the Redis state (default `cashflow:`). */
+  redisPrefix: string;
+  /** CASHFLOW_METRICS_PORT: /metrics, /healthz, /readyz of `cashflow run` (0 = any free port). */
+  metricsPort: number;
+  /** CASHFLOW_METRICS_BASE_PORT: first port of the processes `cashflow start` runs. */
+  metricsBasePort: number;
+}
+
+export interface CdcConfig {
+  /** CDC_CONNECTOR_NAME (default per dialect). */
+  connectorName?: string;
+  /** CDC_SLOT_NAME (PostgreSQL replication slot). */
+  slotName?: string;
+  /** CDC_PUBLICATION_NAME (PostgreSQL publication). */
+  publicationName?: string;
+  /** CDC_DATABASE_URL: the database as Kafka Connect reaches it (default DATABASE_URL). */
+  databaseUrl?: string;
+  /** CDC_DATABASE_PASSWORD (or _FILE). */
+  databasePassword?: string;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +133,25 @@ function url(env: Env, name: string, fallback: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+function nonEmpty(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+/** The pipeline's settings alone (also for callers that only need a prefix). */
+export function loadPipelineConfig(env: Env = process.env): PipelineConfig {
+  const redisPrefix = nonEmpty(env, 'CASHFLOW_REDIS_PREFIX') ?? 'cashflow:';
+  const topicPrefix = env.CASHFLOW_TOPIC_PREFIX ?? '';
+  if (/\s/.test(topicPrefix)) throw new ConfigError('CASHFLOW_TOPIC_PREFIX', `no whitespace allowed, got "${topicPrefix}"`);
+  if (/\s/.test(redisPrefix)) throw new ConfigError('CASHFLOW_REDIS_PREFIX', `no whitespace allowed, got "${redisPrefix}"`);
+  return {
+    topicPrefix,
+    redisPrefix,
+    metricsPort: int(env, 'CASHFLOW_METRICS_PORT', 9464, 0, 65535),
+    metricsBasePort: int(env, 'CASHFLOW_METRICS_BASE_PORT', 9400, 1, 65535),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const ports: StackPorts = {
     kafka: int(env, 'STACK_KAFKA_PORT', 9092, 1, 65535),
@@ -142,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
     horizon: env.CASHFLOW_HORIZON ?? 'P30Y',
     api: {
       port: int(env, 'API_PORT', 8090, 1, 65535),
+      host: nonEmpty(env, 'API_HOST') ?? '127.0.0.1',
       keys: (secret(env, 'CASHFLOW_API_KEYS') ?? '')
         .split(',')
         .map((k) => k.trim())
@@ -155,5 +205,13 @@ export function loadConfig(env: Env = process.env): Config {
       jobTtlSeconds: int(env, 'API_JOB_TTL_SECONDS', 24 * 3600),
     },
     stack: { dir: env.CASHFLOW_STACK_DIR ?? '.stack', ports },
+    pipeline: loadPipelineConfig(env),
+    cdc: {
+      connectorName: nonEmpty(env, 'CDC_CONNECTOR_NAME'),
+      slotName: nonEmpty(env, 'CDC_SLOT_NAME'),
+      publicationName: nonEmpty(env, 'CDC_PUBLICATION_NAME'),
+      databaseUrl: nonEmpty(env, 'CDC_DATABASE_URL'),
+      databasePassword: secret(env, 'CDC_DATABASE_PASSWORD'),
+    },
   };
 }

@@ -1,8 +1,7 @@
 // Debezium source connector configs (PostgreSQL locally and in CI, SQL Server in production),
 // filled from the configuration and the environment: nothing environment-specific or secret is
 // committed. CDC topics carry JSON with schemas; decimals arrive as doubles.
-import { readFileSync } from 'node:fs';
-import type { Config } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { CAPTURED_TABLES } from '../db/schema.js';
 import type { Topology } from '../topology/topology.js';
 
@@ -31,19 +30,18 @@ export interface ConnectorSettings {
   databasePassword?: string;
 }
 
-export function connectorSettingsFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): ConnectorSettings {
-  let password = env.CDC_DATABASE_PASSWORD;
-  if (password === undefined && env.CDC_DATABASE_PASSWORD_FILE) {
-    password = readFileSync(env.CDC_DATABASE_PASSWORD_FILE, 'utf8').trim();
-  }
+export function connectorSettingsFromEnv(env: Record<string, string | undefined>): ConnectorSettings {
+  return settingsFromConfig(loadConfig(env).cdc);
+}
+
+/** The settings of config.cdc (config/config.ts reads CDC_* from the environment). */
+export function settingsFromConfig(cdc: Config['cdc'] | undefined): ConnectorSettings {
   return {
-    name: env.CDC_CONNECTOR_NAME || undefined,
-    slotName: env.CDC_SLOT_NAME || undefined,
-    publicationName: env.CDC_PUBLICATION_NAME || undefined,
-    databaseUrl: env.CDC_DATABASE_URL || undefined,
-    databasePassword: password,
+    name: cdc?.connectorName,
+    slotName: cdc?.slotName,
+    publicationName: cdc?.publicationName,
+    databaseUrl: cdc?.databaseUrl,
+    databasePassword: cdc?.databasePassword,
   };
 }
 
@@ -174,9 +172,9 @@ export function sqlServerConnector(
 
 /** The source connector of the configured dialect. */
 export function sourceConnector(
-  config: Pick<Config, 'database' | 'kafka'>,
+  config: Pick<Config, 'database' | 'kafka'> & { cdc?: Config['cdc'] },
   topology: Topology,
-  settings: ConnectorSettings = connectorSettingsFromEnv(),
+  settings: ConnectorSettings = settingsFromConfig(config.cdc),
 ): SourceConnector {
   return config.database.dialect === 'mssql'
     ? sqlServerConnector(config, topology, settings)

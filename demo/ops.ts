@@ -1,7 +1,7 @@
 // Operational helpers shared by `cashflow recalc`, `state rebuild`, `demo`, `bench pipeline`
 // and the end-to-end tests: progress bars on stderr, paging contract ids out of the database,
 // producing recalc requests, and waiting for consumer groups to catch up with offsets.
-import type { Config } from '../config/config.js';
+import { loadPipelineConfig, type Config } from '../config/config.js';
 import type { Admin, Producer } from '../clients/kafka.js';
 import type { RecalcRequest } from '../schemas/types.js';
 import type { Topology } from '../topology/topology.js';
@@ -134,8 +134,8 @@ export async function withSql<T>(config: Pick<Config, 'database'>, work: (q: Que
 // ------------------------------------------------------------------ the state store
 
 /** The Redis key prefix of this environment's state (as `cashflow run` reads it). */
-export function redisPrefix(env: Record<string, string | undefined> = process.env): string {
-  return env.CASHFLOW_REDIS_PREFIX || 'cashflow:';
+export function redisPrefix(env?: Record<string, string | undefined>): string {
+  return loadPipelineConfig(env).redisPrefix;
 }
 
 /** The state store the processors of this environment use (its Redis key prefix). */

@@ -6,7 +6,7 @@
 // processor share the partitions.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config/config.js';
+import { loadPipelineConfig, type Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Redis } from '../clients/redis.js';
 import type { Producer } from '../clients/kafka.js';
@@ -54,8 +54,9 @@ export interface RunningPipeline {
   readonly stopped: Promise<void>;
 }
 
-export function redisPrefixFromEnv(env: Record<string, string | undefined> = process.env): string {
-  return env.CASHFLOW_REDIS_PREFIX || DEFAULT_KEY_PREFIX;
+/** CASHFLOW_REDIS_PREFIX (default `cashflow:`), as config/config.ts reads it. */
+export function redisPrefixFromEnv(env?: Record<string, string | undefined>): string {
+  return loadPipelineConfig(env).redisPrefix || DEFAULT_KEY_PREFIX;
 }
 
 export async function startProcessors(options: StartOptions): Promise<RunningPipeline> {
@@ -77,7 +78,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
   const runners: ProcessorRunner[] = [];
   let server: Server | undefined;
   try {
-    const redis: Redis = await connectRedis(config, { name: 'cashflow-processors', keyPrefix: options.redisPrefix ?? redisPrefixFromEnv() });
+    const redis: Redis = await connectRedis(config, { name: 'cashflow-processors', keyPrefix: options.redisPrefix ?? config.pipeline?.redisPrefix ?? DEFAULT_KEY_PREFIX });
     cleanups.push(async () => redis.quit());
     const store = new RedisStateStore(redis);
     const producer: Producer = await createProducer(config, { clientId: `cashflow-${names.join('+')}` });
@@ -150,7 +151,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       const srv = server;
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
-        srv.listen(options.metricsPort ?? 9464, options.metricsHost ?? '127.0.0.1', () => resolve());
+        srv.listen(options.metricsPort ?? config.pipeline?.metricsPort ?? 9464, options.metricsHost ?? '127.0.0.1', () => resolve());
       });
       cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
     }

@@ -247,8 +247,8 @@ export function buildTopology(options: TopologyOptions): Topology {
     {
       name: 'job-worker',
       description:
-        "API jobs: a chunk's test bed cases → their results under the job in Redis, progress on job-events; a job's end → its callback URL",
-      inputs: ['jobs', 'jobEvents'],
+        "API jobs: a chunk's test bed cases → their results under the job in Redis, progress on job-events; the last chunk → the job's callback URL",
+      inputs: ['jobs'],
       outputs: ['jobEvents'],
       consumerGroup: group('job-worker'),
       state: ['redis: job status and results (writes), market data (reads)'],
@@ -289,11 +289,15 @@ export function cdcSource(config: Pick<Config, 'database'>): { database: string;
   return { database, schema: config.database.dialect === 'mssql' ? 'dbo' : 'public' };
 }
 
-/** The topology of the configured environment (CASHFLOW_TOPIC_PREFIX for isolated runs). */
+/**
+ * The topology of the configured environment (config.pipeline.topicPrefix, CASHFLOW_TOPIC_PREFIX,
+ * for isolated runs). An explicit `env` takes the prefix from it instead (tests).
+ */
 export function topologyFromConfig(
-  config: Pick<Config, 'database'>,
+  config: Pick<Config, 'database'> & { pipeline?: Pick<Config['pipeline'], 'topicPrefix'> },
   overrides: Partial<TopologyOptions> = {},
-  env: Record<string, string | undefined> = process.env,
+  env?: Record<string, string | undefined>,
 ): Topology {
-  return buildTopology({ ...cdcSource(config), prefix: env.CASHFLOW_TOPIC_PREFIX ?? '', ...overrides });
+  const prefix = env ? (env.CASHFLOW_TOPIC_PREFIX ?? '') : (config.pipeline?.topicPrefix ?? '');
+  return buildTopology({ ...cdcSource(config), prefix, ...overrides });
 }

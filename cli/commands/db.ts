@@ -17,7 +17,7 @@ export function register(program: Command): void {
       const database = await createDatabase(config);
       try {
         const outcome = await database.migrate({
-          publication: options.publication ?? (process.env.CDC_PUBLICATION_NAME || undefined),
+          publication: options.publication ?? config.cdc.publicationName,
         });
         const created = outcome.createdDatabase ? ' (database created)' : '';
         const applied = outcome.applied.length ? outcome.applied.join(', ') : 'nothing to apply';

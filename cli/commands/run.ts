@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option('--topic-prefix <prefix>', 'prefix of every topic and consumer group (env CASHFLOW_TOPIC_PREFIX)')
     .option('--redis-prefix <prefix>', 'key prefix of the Redis state (env CASHFLOW_REDIS_PREFIX, default cashflow:)')
     .action(async (names: string[], opts: { metricsPort?: string; batchSize: string; topicPrefix?: string; redisPrefix?: string }) => {
-      const [{ loadConfig }, { topologyFromConfig }, { startProcessors, redisPrefixFromEnv }, { PROCESSOR_NAMES }] = await Promise.all([
+      const [{ loadConfig, ConfigError }, { topologyFromConfig }, { startProcessors }, { PROCESSOR_NAMES }] = await Promise.all([
         import('../../config/config.js'),
         import('../../topology/topology.js'),
         import('../../processors/pipeline.js'),
@@ -33,17 +33,22 @@ export function register(program: Command): void {
       if (unknown.length) throw new UserFacingError(`unknown processor ${unknown.join(', ')} (one of ${PROCESSOR_NAMES.join(', ')})`, 2);
       const batchSize = Number(opts.batchSize);
       if (!Number.isInteger(batchSize) || (batchSize < 1 && batchSize !== -1)) throw new UserFacingError(`--batch-size: expected a positive integer or -1, got "${opts.batchSize}"`, 2);
-      const config = loadConfig();
+      let config;
+      try {
+        config = loadConfig();
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UserFacingError(e.message, 2);
+        throw e;
+      }
       const topology = topologyFromConfig(config, opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {});
-      const metricsPort =
-        port(opts.metricsPort, '--metrics-port') ?? port(process.env.CASHFLOW_METRICS_PORT, 'CASHFLOW_METRICS_PORT') ?? DEFAULT_METRICS_PORT;
+      const metricsPort = port(opts.metricsPort, '--metrics-port') ?? config.pipeline.metricsPort;
       let pipeline;
       try {
         pipeline = await startProcessors({
           config,
           topology,
           processors: names as (typeof PROCESSOR_NAMES)[number][],
-          redisPrefix: opts.redisPrefix ?? redisPrefixFromEnv(),
+          redisPrefix: opts.redisPrefix ?? config.pipeline.redisPrefix,
           metricsPort,
           maxBatchSize: batchSize,
           handleSignals: true,

@@ -35,7 +35,7 @@ export async function processorProcesses(config: Config, options: { calculators?
   const { topologyFromConfig } = await import('../../topology/topology.js');
   const prefix = topologyFromConfig(config).options.prefix;
   const root = resolve(config.stack.dir);
-  const base = options.basePort ?? Number(process.env.CASHFLOW_METRICS_BASE_PORT ?? DEFAULT_METRICS_BASE_PORT);
+  const base = options.basePort ?? config.pipeline?.metricsBasePort ?? DEFAULT_METRICS_BASE_PORT;
   const out: ProcessorProcess[] = [];
   let port = base;
   for (const name of PROCESSORS) {
@@ -92,7 +92,7 @@ export async function preparePlatform(config: Config, say: Say): Promise<void> {
     async () => {
       const database = await createDatabase(config);
       try {
-        return await database.migrate({ publication: process.env.CDC_PUBLICATION_NAME || undefined });
+        return await database.migrate({ publication: config.cdc.publicationName });
       } finally {
         await database.close();
       }
