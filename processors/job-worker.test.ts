@@ -7,7 +7,7 @@ const job: JobRecord = {
   jobId: 'job_1', status: 'completed', contractsTotal: 3, chunks: 1, chunksDone: 1, contractsDone: 3, createdAtMs: 1, startedAtMs: 2, completedAtMs: 3,
   client: 'c', callbackUrl: 'http://127.0.0.1:9/cb', callbackStatus: null, callbackAttempts: 0, error: null,
 };
-const event = { jobId: 'job_1', type: 'completed' as const, contractsTotal: 3, contractsDone: 3, message: null, atMs: 3 };
+const event = 'completed' as const;
 
 function fakeFetch(statuses: (number | 'throw')[]) {
   const calls: { url: string; body: unknown }[] = [];

@@ -4,8 +4,12 @@
 // path); its results go to Redis under the job (api/job-store.ts), counted once per chunk even
 // when Kafka redelivers it, and a progress or completed event goes to job-events. Chunks
 // without cases are recalculation jobs of stored contracts: impact's, ignored here.
-// It also reads job-events: a job that completed (or failed) and asked for a callback gets its
-// completion POSTed there, with retries; the outcome is recorded on the job.
+// The worker that stores a job's last chunk POSTs the completion to the job's callback URL (if
+// it asked for one) before the completed event goes out, with retries; the outcome is recorded
+// on the job. A crash before it is recorded redelivers the chunk, which finds the job complete
+// and tries the callback again (at least once). Job events are not an input: consuming them in
+// the same group would let the assignor hand one worker all job-events partitions and the
+// other all the chunks.
 import { loadConfig } from '../config/config.js';
 import { caseResultJson, missingCodes, objectBody, withStoreData, type Cases } from '../api/compute.js';
 import { JobStore, type JobRecord } from '../api/job-store.js';
@@ -29,14 +33,14 @@ function jobStore(ctx: ProcessorContext): JobStore {
 /** POSTs the job's end to its callback URL; returns the attempts made and whether one succeeded. */
 export async function deliverCallback(
   job: JobRecord,
-  event: JobEvent,
+  status: 'completed' | 'failed',
   options: { attempts?: number; initialDelayMs?: number; fetch?: typeof fetch } = {},
 ): Promise<{ delivered: boolean; attempts: number }> {
   const attempts = options.attempts ?? CALLBACK_ATTEMPTS;
   const doFetch = options.fetch ?? fetch;
   const body = JSON.stringify({
     jobId: job.jobId,
-    status: event.type,
+    status,
     contracts: job.contractsTotal,
     contractsDone: job.contractsDone,
     completedAt: job.completedAtMs ? new Date(job.completedAtMs).toISOString() : null,
@@ -64,6 +68,13 @@ export async function deliverCallback(
   return { delivered: false, attempts };
 }
 
+/** The job's callback, unless it has none or it was already delivered or given up. */
+async function callback(jobs: JobStore, job: JobRecord, type: 'completed' | 'failed'): Promise<void> {
+  if (!job.callbackUrl || job.callbackStatus === 'delivered' || job.callbackStatus === 'failed') return;
+  const { delivered, attempts } = await deliverCallback(job, type);
+  await jobs.recordCallback(job.jobId, delivered ? 'delivered' : 'failed', attempts);
+}
+
 export const jobWorker: ProcessorDefinition = {
   name: 'job-worker',
   // no writes to the pipeline's state; job results are written (idempotently) while processing
@@ -72,8 +83,7 @@ export const jobWorker: ProcessorDefinition = {
   async process(records, ctx): Promise<BatchOutcome> {
     const outputs: OutputRecord[] = [];
     const chunks = records.map((r) => avroValue(r, 'jobs') as ApiJobChunk | null).filter((c) => c !== null && typeof c.cases === 'string');
-    const ends = records.map((r) => avroValue(r, 'jobEvents')).filter((e) => e !== null && (e.type === 'completed' || e.type === 'failed'));
-    if (!chunks.length && !ends.length) return { outputs, writes: emptyWrites(), deadLetters: [] };
+    if (!chunks.length) return { outputs, writes: emptyWrites(), deadLetters: [] };
     const jobs = jobStore(ctx);
 
     for (const chunk of chunks) {
@@ -94,6 +104,8 @@ export const jobWorker: ProcessorDefinition = {
         } catch (e) {
           const reason = `chunk ${chunk!.chunk}: unreadable cases (${(e as Error).message})`;
           await jobs.fail(chunk!.jobId, reason, ctx.now());
+          const failed = await jobs.get(chunk!.jobId);
+          if (failed) await callback(jobs, failed, 'failed');
           outputs.push(event('failed', job.contractsDone, job.contractsTotal, reason));
           continue;
         }
@@ -109,16 +121,10 @@ export const jobWorker: ProcessorDefinition = {
       const after = await jobs.get(chunk!.jobId);
       if (!after) continue;
       const complete = after.chunksDone >= after.chunks;
+      if (complete) await callback(jobs, after, 'completed');
       outputs.push(
         event(complete ? 'completed' : 'progress', after.contractsDone, after.contractsTotal, `chunk ${chunk!.chunk + 1}/${chunk!.chunks} done; ${after.chunksDone} of ${after.chunks} chunks`),
       );
-    }
-
-    for (const end of ends) {
-      const job = await jobs.get(end!.jobId);
-      if (!job?.callbackUrl || job.callbackStatus === 'delivered' || job.callbackStatus === 'failed') continue;
-      const { delivered, attempts } = await deliverCallback(job, end!);
-      await jobs.recordCallback(job.jobId, delivered ? 'delivered' : 'failed', attempts);
     }
     return { outputs, writes: emptyWrites(), deadLetters: [] };
   },
