@@ -49,6 +49,18 @@ export interface Computation {
  * The engine's events in the shape of cashflow.contract-cashflows: what eventsToJson gives
  * (states a type does not report → null), built directly without the intermediate objects.
  */
+// Formatted event dates by instant: a book's schedules share few distinct dates (month ends,
+// cycle dates), so most lookups hit. A pure cache, bounded, safe to lose.
+const formattedDates = new Map<number, string>();
+function formatDate(t: number): string {
+  let s = formattedDates.get(t);
+  if (s === undefined) {
+    if (formattedDates.size >= 200_000) formattedDates.clear();
+    formattedDates.set(t, (s = formatDateTime(t)));
+  }
+  return s;
+}
+
 export function cashflowEvents(p: PreparedContract, events: readonly ContractEvent[]): CashflowEvent[] {
   const reported = p.type.reportedStates;
   const nt = reported.includes('notionalPrincipal'), ir = reported.includes('nominalInterestRate'), ac = reported.includes('accruedInterest');
@@ -58,14 +70,14 @@ export function cashflowEvents(p: PreparedContract, events: readonly ContractEve
     const e = events[i];
     const exercised = Number.isFinite(e.exerciseDate);
     out[i] = {
-      eventDate: formatDateTime(e.time),
+      eventDate: formatDate(e.time),
       eventType: e.type,
       currency: e.currency,
       payoff: e.payoff,
       notionalPrincipal: nt ? e.notionalPrincipal : null,
       nominalInterestRate: ir ? e.nominalInterestRate : null,
       accruedInterest: ac ? e.accruedInterest : null,
-      exerciseDate: xd && exercised ? formatDateTime(e.exerciseDate) : null,
+      exerciseDate: xd && exercised ? formatDate(e.exerciseDate) : null,
       exerciseAmount: xa && exercised ? e.exerciseAmount : null,
     };
   }
