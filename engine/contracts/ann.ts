@@ -8,7 +8,7 @@ import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
 import { resetRate } from './common.js';
-import { dependenciesPAM, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM } from './pam.js';
+import { dependenciesPAM, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, POF_PP_PAM, POF_PY_PAM } from './pam.js';
 import {
   AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, STF_IED_LAM, accrueOnBase, amortizerSchedule, initializeAmortizer, validateAmortizer,
 } from './lam.js';
@@ -58,7 +58,7 @@ export const ANN: ContractType = {
   dependencies: dependenciesPAM,
   schedule: (ctx) => amortizerSchedule(ctx, maturityNAM(ctx.terms, ctx.yearFraction), 'ANN'),
   initialize: initializeANN,
-  payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM },
+  payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM, PP: POF_PP_PAM, PY: POF_PY_PAM },
   transition: { ...AMORTIZER_TRANSITIONS, IED: STF_IED_ANN, PR: STF_PR_NAM, PRF: STF_PRF_ANN, RR: STF_RR_ANN, RRF: STF_RRF_ANN },
   reportedStates: ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
 };

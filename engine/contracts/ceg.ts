@@ -14,7 +14,7 @@ import { ComputationError, type TermIssue } from '../errors.js';
 import {
   childMarketObjectCode, computeChild, referencesOf, structureDependencies, validateStructure, type ContractReference,
 } from '../composite.js';
-import { observe } from './common.js';
+import { feeAccruedAt as feeAccruedOver, observe } from './common.js';
 import { finishDerivativeSchedule, observedEvent, settlementEvent, POF_PRD_OPTNS, POF_TD_OPTNS } from './optns.js';
 
 /** Role of covered contracts (I = CTST_CoveredContract). */
@@ -155,23 +155,9 @@ function coveredNotional(ev: ContractEvent, s: StateSpace, ctx: ContractContext)
   return t.notionalPrincipal !== undefined ? s.notionalPrincipal : ctx.roleSign * (t.coverageOfCreditEnhancement ?? 1) * exposure(ev, ctx);
 }
 
-/** Fee accrued at t: basis N adds Y(Sd,t)·Nt·FER; basis A is Y(t^FP−,t)/Y(t^FP−,t^FP+)·R·FER. */
+/** Fee accrued at t (common.ts feeAccruedAt over the guarantee's fee dates). */
 function feeAccruedAt(t: Instant, s: StateSpace, ctx: ContractContext): number {
-  const terms = ctx.terms;
-  const fer = terms.feeRate;
-  if (fer === undefined) return s.feeAccrued;
-  if (terms.feeBasis === 'N') return s.feeAccrued + ctx.yearFraction(s.statusDate, t) * s.notionalPrincipal * fer;
-  const dates = creditEnhancementData(ctx).feeDates;
-  let before: Instant | undefined, after: Instant | undefined;
-  for (const d of dates) {
-    if (d < t) before = d;
-    else if (d > t) {
-      after = d;
-      break;
-    }
-  }
-  if (before === undefined || after === undefined) return s.feeAccrued;
-  return (ctx.yearFraction(before, t) / ctx.yearFraction(before, after)) * ctx.roleSign * fer;
+  return feeAccruedOver(t, s, ctx, creditEnhancementData(ctx).feeDates);
 }
 
 // ---- state initialisation (spec CEG states table) ----

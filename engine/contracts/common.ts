@@ -20,19 +20,105 @@ export function accruedToEvent(ev: ContractEvent, s: StateSpace, ctx: ContractCo
   return s.accruedInterest + ctx.yearFraction(s.statusDate, ev.calcTime) * s.nominalInterestRate * s.notionalPrincipal;
 }
 
-/** Fee accrual of the spec's STFs for fee basis N (basis A accrues nothing between payments here). */
+/** The fee dates S(FEANX, FECL, MD) with MD (spec PAM FP schedule) as calculation times, computed once per evaluation. */
+export function feeDates(ctx: ContractContext): readonly Instant[] {
+  let dates = ctx.schedules.FP;
+  if (dates === undefined) {
+    const t = ctx.terms;
+    const anchor = t.initialExchangeDate === undefined ? t.cycleAnchorDateOfFee : anchorOf(t.cycleAnchorDateOfFee, t.cycleOfFee, t.initialExchangeDate);
+    const end = t.maturityDate;
+    dates = anchor === undefined || end === undefined ? [] : schedule(anchor, t.cycleOfFee, end, t.endOfMonthConvention ?? 'SD', true);
+    for (let i = 0; i < dates.length; i++) dates[i] = ctx.businessDay.shiftCalcTime(dates[i]);
+    ctx.schedules.FP = dates;
+  }
+  return dates;
+}
+
+/**
+ * Feac at t (spec PAM STFs, Feac): basis N adds Y(Sd,t)·Nt·FER; basis A is
+ * Y(t^FP−,t)/Y(t^FP−,t^FP+)·R·FER with t^FP∓ the fee dates before and after t (unchanged
+ * outside the fee schedule); no fee rate or basis: unchanged.
+ */
+export function feeAccruedAt(t: Instant, s: StateSpace, ctx: ContractContext, dates: readonly Instant[]): number {
+  const terms = ctx.terms;
+  const fer = terms.feeRate;
+  if (fer === undefined) return s.feeAccrued;
+  if (terms.feeBasis === 'N') return s.feeAccrued + ctx.yearFraction(s.statusDate, t) * s.notionalPrincipal * fer;
+  if (terms.feeBasis !== 'A') return s.feeAccrued;
+  // dates ascend: binary search for the first date ≥ t (schedules can be long)
+  let lo = 0, hi = dates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (dates[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  const before = lo > 0 ? dates[lo - 1] : undefined;
+  const after = lo < dates.length && dates[lo] === t ? dates[lo + 1] : dates[lo];
+  if (before === undefined || after === undefined) return s.feeAccrued;
+  return (ctx.yearFraction(before, t) / ctx.yearFraction(before, after)) * ctx.roleSign * fer;
+}
+
+/** Fee accrual of the spec's STFs (Feac of STF_IP_PAM, STF_RR_PAM...): basis N on Nt, basis A the elapsed share of the fee period. */
 export function accrueFee(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  const t = ctx.terms;
-  if (t.feeRate !== undefined && t.feeBasis === 'N') s.feeAccrued += ctx.yearFraction(s.statusDate, ev.calcTime) * s.notionalPrincipal * t.feeRate;
+  if (ctx.terms.feeRate !== undefined) s.feeAccrued = feeAccruedAt(ev.calcTime, s, ctx, ctx.terms.feeBasis === 'A' ? feeDates(ctx) : []);
 }
 
 /** The common "accrue interest and fees, move the status date" transition (STF_AD_PAM and many others). */
 export function accrue(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  const y = ctx.yearFraction(s.statusDate, ev.calcTime);
-  s.accruedInterest += y * s.nominalInterestRate * s.notionalPrincipal;
-  const t = ctx.terms;
-  if (t.feeRate !== undefined && t.feeBasis === 'N') s.feeAccrued += y * s.notionalPrincipal * t.feeRate;
+  accrueFee(ev, s, ctx);
+  s.accruedInterest += ctx.yearFraction(s.statusDate, ev.calcTime) * s.nominalInterestRate * s.notionalPrincipal;
   s.statusDate = ev.calcTime;
+}
+
+/** Feac at the status date t0 (spec PAM states, Feac): FEAC if given, else accrued from the last fee date (or the IED) before t0. */
+export function initialFeeAccrued(ctx: ContractContext, s: StateSpace, t0: Instant): number {
+  const t = ctx.terms;
+  if (t.feeRate === undefined) return 0;
+  if (t.feeAccrued !== undefined) return t.feeAccrued;
+  if (t.initialExchangeDate === undefined || t.initialExchangeDate >= t0) return 0;
+  const dates = feeDates(ctx);
+  let last = t.initialExchangeDate;
+  for (let i = 0; i < dates.length && dates[i] < t0; i++) if (dates[i] > last) last = dates[i];
+  const sd = s.statusDate, feac = s.feeAccrued;
+  s.statusDate = last;
+  s.feeAccrued = 0;
+  const v = feeAccruedAt(t0, s, ctx, dates);
+  s.statusDate = sd;
+  s.feeAccrued = feac;
+  return v;
+}
+
+/** f(O_ev(CID, type, t)): the amount of the contract's observed events of this event's type at its time (summed if several). */
+export function observedAmount(ev: ContractEvent, ctx: ContractContext): number {
+  let v = 0;
+  for (const e of ctx.observer.eventsObserved(ctx.contractId)) if (e.type === ev.type && e.time === ev.scheduleTime) v += e.value;
+  return v;
+}
+
+/**
+ * PP and PY events (spec PAM schedule, also LAM/NAM/ANN): unless PPEF = 'N', PP at
+ * S(OPANX, OPCL, MD) (without MD) and at the contract's observed PP events up to MD; PY at the
+ * PP times unless there is no penalty (PYTP 'N', the spec's 'O', or not given).
+ */
+export function pushPrepayments(ctx: ContractContext, out: ContractEvent[], end: Instant): void {
+  const t = ctx.terms;
+  if ((t.prepaymentEffect ?? 'N') === 'N') return;
+  const times: Instant[] = [];
+  const anchor = t.initialExchangeDate === undefined ? t.cycleAnchorDateOfOptionality : anchorOf(t.cycleAnchorDateOfOptionality, t.cycleOfOptionality, t.initialExchangeDate);
+  if (anchor !== undefined && anchor < end) schedule(anchor, t.cycleOfOptionality, end, t.endOfMonthConvention ?? 'SD', false, times);
+  for (const e of ctx.observer.eventsObserved(ctx.contractId)) if (e.type === 'PP' && e.time <= end) times.push(e.time);
+  times.sort((a, b) => a - b);
+  const penalty = t.penaltyType !== undefined && t.penaltyType !== 'N';
+  for (let i = 0; i < times.length; i++) {
+    if (i > 0 && times[i] === times[i - 1]) continue;
+    out.push(ctx.event(times[i], 'PP'));
+    if (penalty) out.push(ctx.event(times[i], 'PY'));
+  }
+}
+
+/** The prepaid amount of a PP event, R·f(O_ev(CID,PP,t)) (signed by the role as UMP's observed PR/PI: the test beds' convention). */
+export function prepaidAmount(ev: ContractEvent, ctx: ContractContext): number {
+  return ctx.roleSign * observedAmount(ev, ctx);
 }
 
 /** Nsc / Isc = O(SCMO,t) / SCIXCDD as the scaling effect says (STF_SC_PAM, STF_SC_LAM after their accrual). */
@@ -53,7 +139,10 @@ export function observe(ctx: ContractContext, code: string | undefined, t: Insta
 
 /**
  * The new rate of a reset: min(max(Ipnr + Δr, RRLF), RRLC), Δr capped/floored by RRPC/RRPF
- * (STF_RR_PAM); `spread` is RRSP, or ARRATE_i for LAX (STF_RR_LAX).
+ * (STF_RR_PAM); `spread` is RRSP, or ARRATE_i for LAX (STF_RR_LAX). The rate is observed at the
+ * scheduled reset time itself: the spec's RR functions have no fixing period (RRFIX appears only
+ * in the dictionary), and the test beds with fixingDays P2D (lam14, nam13) read the value of the
+ * reset date, not of two days before.
  */
 export function resetRate(ev: ContractEvent, s: StateSpace, ctx: ContractContext, spread: number = ctx.terms.rateSpread ?? 0): number {
   const t = ctx.terms;

@@ -11,9 +11,9 @@ import { schedule as cycleSchedule } from '../time/schedule.js';
 import { addCycles } from '../time/cycle.js';
 import { eomApplies, shiftEndOfMonth } from '../time/eom.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
-import { accrueFee, anchorOf, finishSchedule, pushFees, pushInterestDate, pushRateResets, pushScaling, rescale, resetRate } from './common.js';
+import { accrueFee, anchorOf, finishSchedule, pushFees, pushInterestDate, pushPrepayments, prepaidAmount, pushRateResets, pushScaling, rescale, resetRate } from './common.js';
 import {
-  POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, STF_IP_PAM, STF_TD_PAM, initializePAM, pushInterestSchedule, validatePAM, dependenciesPAM,
+  POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, POF_PP_PAM, POF_PY_PAM, STF_IP_PAM, STF_TD_PAM, initializePAM, pushInterestSchedule, validatePAM, dependenciesPAM,
 } from './pam.js';
 
 // ---- accrual on the interest calculation base ----
@@ -89,6 +89,7 @@ export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LA
   if (withPRF) for (let i = before, n = out.length; i < n; i++) if (out[i].type === 'RR') out.push(ctx.event(out[i].scheduleTime, 'PRF'));
   pushFees(ctx, out, md);
   pushScaling(ctx, out, md);
+  pushPrepayments(ctx, out, md);
   out.push(ctx.event(md, 'MD'));
   return finishSchedule(ctx, out);
 }
@@ -202,6 +203,13 @@ export function STF_PR_LAM(ev: ContractEvent, s: StateSpace, ctx: ContractContex
   followNotional(s, ctx);
 }
 
+/** STF_PP_LAM (also NAM, ANN): accrue on Ipcb, Nt −= the prepaid amount, Ipcb follows Nt for NT. */
+export function STF_PP_LAM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  accrueOnBase(ev, s, ctx);
+  s.notionalPrincipal -= prepaidAmount(ev, ctx);
+  followNotional(s, ctx);
+}
+
 /** STF_MD_LAM: Nt = Ipac = Feac = Ipcb = 0. */
 export function STF_MD_LAM(ev: ContractEvent, s: StateSpace): void {
   s.notionalPrincipal = 0;
@@ -272,6 +280,7 @@ function validateLAM(t: ContractTerms, issues: TermIssue[]): void {
 export const AMORTIZER_TRANSITIONS = {
   AD: accrueOnBase, IED: STF_IED_LAM, PR: STF_PR_LAM, MD: STF_MD_LAM, IP: STF_IP_PAM, IPCI: STF_IPCI_LAM, IPCB: STF_IPCB_LAM,
   RR: STF_RR_LAM, RRF: STF_RRF_LAM, SC: STF_SC_LAM, FP: STF_FP_LAM, PRD: accrueOnBase, TD: STF_TD_PAM, CE: accrueOnBase,
+  PP: STF_PP_LAM, PY: accrueOnBase,
 } as const;
 
 export const LAM: ContractType = {
@@ -281,7 +290,7 @@ export const LAM: ContractType = {
   dependencies: dependenciesPAM,
   schedule: (ctx) => amortizerSchedule(ctx, maturityLAM(ctx.terms), 'LAM'),
   initialize: initializeLAM,
-  payoff: { IED: POF_IED_PAM, PR: POF_PR_LAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM },
+  payoff: { IED: POF_IED_PAM, PR: POF_PR_LAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM, PP: POF_PP_PAM, PY: POF_PY_PAM },
   transition: AMORTIZER_TRANSITIONS,
   reportedStates: ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
 };

@@ -9,7 +9,7 @@ import { addCycles } from '../time/cycle.js';
 import { eomApplies, shiftEndOfMonth } from '../time/eom.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
 import { annuityAmount, reannuitize, STF_PRF_ANN } from './annuity.js';
-import { dependenciesPAM, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM } from './pam.js';
+import { dependenciesPAM, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, POF_PP_PAM, POF_PY_PAM } from './pam.js';
 import {
   AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, accruedOnBase, amortizerSchedule, initializeAmortizer, principalAnchor, validateAmortizer,
 } from './lam.js';
@@ -74,7 +74,7 @@ export const NAM: ContractType = {
     else if (t.initialExchangeDate! <= t.statusDate!)
       s.nextPrincipalRedemptionPayment = annuityAmount(ctx, s.statusDate, s.statusDate, s.notionalPrincipal + s.accruedInterest, s.nominalInterestRate);
   },
-  payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM },
+  payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM, PP: POF_PP_PAM, PY: POF_PY_PAM },
   transition: { ...AMORTIZER_TRANSITIONS, IED: STF_IED_NAM, PR: STF_PR_NAM, PRF: STF_PRF_ANN },
   reportedStates: ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
 };

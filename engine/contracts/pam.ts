@@ -7,7 +7,7 @@ import type { TermIssue } from '../errors.js';
 import { schedule as cycleSchedule, scratchDates } from '../time/schedule.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
 import {
-  accrue, accrueFee, accruedToEvent, anchorOf, finishSchedule, pushFees, pushInterestDates, pushRateResets, pushScaling, rescale, resetRate,
+  accrue, accrueFee, accruedToEvent, anchorOf, finishSchedule, pushFees, pushInterestDates, pushPrepayments, prepaidAmount, initialFeeAccrued, observe, pushRateResets, pushScaling, rescale, resetRate,
 } from './common.js';
 
 // ---- schedule (spec PAM schedule table) ----
@@ -32,6 +32,7 @@ function schedulePAM(ctx: ContractContext): ContractEvent[] {
   pushRateResets(ctx, out, md);
   pushFees(ctx, out, md);
   pushScaling(ctx, out, md);
+  pushPrepayments(ctx, out, md);
   out.push(ctx.event(md, 'MD'));
   return finishSchedule(ctx, out);
 }
@@ -58,6 +59,7 @@ export function initializePAM(ctx: ContractContext, s: StateSpace): void {
   if (t.nominalInterestRate === undefined) s.accruedInterest = 0;
   else if (t.accruedInterest !== undefined) s.accruedInterest = ctx.roleSign * t.accruedInterest;
   else s.accruedInterest = ctx.yearFraction(lastInterestDateBefore(ctx, sd), sd) * s.notionalPrincipal * s.nominalInterestRate;
+  if (t.feeRate !== undefined && t.feeAccrued === undefined) s.feeAccrued = initialFeeAccrued(ctx, s, sd);
 }
 
 /** t⁻ = sup t ∈ t^IP | t < t0 (or t0 itself when there is none). */
@@ -92,6 +94,23 @@ export const POF_PRD_PAM = (ev: ContractEvent, s: StateSpace, ctx: ContractConte
 /** POF_TD_PAM: R(CNTRL)·(PTD + Ipac + Y(Sd,t)·Ipnr·Nt). */
 export const POF_TD_PAM = (ev: ContractEvent, s: StateSpace, ctx: ContractContext): number =>
   ctx.roleSign * (ctx.terms.priceAtTerminationDate! + accruedToEvent(ev, s, ctx));
+
+/** POF_PP_PAM: f(O_ev(CID,PP,t)), signed by the role (see prepaidAmount). */
+export const POF_PP_PAM = (ev: ContractEvent, _s: StateSpace, ctx: ContractContext): number => prepaidAmount(ev, ctx);
+
+/**
+ * POF_PY_PAM: PYTP 'A': R·PYRT; 'R' (the spec's 'N'): c·PYRT; 'I': c·max(0, Ipnr − O(RRMO,t));
+ * c = R·Y(Sd,t)·Nt. The dictionary's PYTP codes N/A/R/I stand for the spec's O/A/N/I.
+ */
+export function POF_PY_PAM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): number {
+  const t = ctx.terms;
+  const rate = t.penaltyRate ?? 0;
+  if (t.penaltyType === 'A') return ctx.roleSign * rate;
+  const c = ctx.roleSign * ctx.yearFraction(s.statusDate, ev.calcTime) * s.notionalPrincipal;
+  if (t.penaltyType === 'R') return c * rate;
+  if (t.penaltyType === 'I') return c * Math.max(0, s.nominalInterestRate - observe(ctx, t.marketObjectCodeOfRateReset, ev.scheduleTime));
+  return 0;
+}
 
 /** POF_FP_PAM: R·FER (basis A) or FER·Y(Sd,t)·Nt + Feac (basis N). */
 export const POF_FP_PAM = (ev: ContractEvent, s: StateSpace, ctx: ContractContext): number => {
@@ -162,10 +181,16 @@ export function STF_FP_PAM(ev: ContractEvent, s: StateSpace, ctx: ContractContex
   s.statusDate = ev.calcTime;
 }
 
+/** STF_PP_PAM: accrue interest and fees, Nt −= the prepaid amount. */
+export function STF_PP_PAM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  accrue(ev, s, ctx);
+  s.notionalPrincipal -= prepaidAmount(ev, ctx);
+}
+
 /** STF_TD_PAM: Nt, Ipac, Feac to 0, as STF_MD_PAM (the test beds keep Ipnr, unlike the spec's table: lam18). */
 export const STF_TD_PAM = STF_MD_PAM;
 
-/** STF_AD_PAM (also PRD, CE): accrue interest and fees, Sd = t. */
+/** STF_AD_PAM (also PRD, CE, and STF_PY_PAM): accrue interest and fees, Sd = t. */
 export const STF_AD_PAM = accrue;
 
 // ---- validation ----
@@ -183,11 +208,13 @@ export function validatePAM(t: ContractTerms, issues: TermIssue[]): void {
       issues.push({ term: 'scalingIndexAtContractDealDate', reason: `required (non-zero) with scalingEffect ${t.scalingEffect}` });
   }
   if (t.feeRate !== undefined && t.feeRate !== 0 && t.feeBasis === undefined) issues.push({ term: 'feeBasis', reason: 'required when feeRate is given' });
+  if (t.penaltyType === 'I' && (t.prepaymentEffect ?? 'N') !== 'N' && t.marketObjectCodeOfRateReset === undefined)
+    issues.push({ term: 'marketObjectCodeOfRateReset', reason: 'required with penaltyType I (the rate differential observes it)' });
 }
 
 /** Codes of market data the interest, scaling and fee terms of PAM-like types read. */
 export function dependenciesPAM(t: ContractTerms, out: Set<string>): void {
-  if (t.marketObjectCodeOfRateReset !== undefined && (t.cycleOfRateReset !== undefined || t.cycleAnchorDateOfRateReset !== undefined))
+  if (t.marketObjectCodeOfRateReset !== undefined && (t.cycleOfRateReset !== undefined || t.cycleAnchorDateOfRateReset !== undefined || (t.penaltyType === 'I' && (t.prepaymentEffect ?? 'N') !== 'N')))
     out.add(t.marketObjectCodeOfRateReset);
   if (t.marketObjectCodeOfScalingIndex !== undefined && t.scalingEffect !== undefined && t.scalingEffect !== '000')
     out.add(t.marketObjectCodeOfScalingIndex);
@@ -200,10 +227,10 @@ export const PAM: ContractType = {
   dependencies: dependenciesPAM,
   schedule: schedulePAM,
   initialize: initializePAM,
-  payoff: { IED: POF_IED_PAM, IP: POF_IP_PAM, MD: POF_MD_PAM, PRD: POF_PRD_PAM, TD: POF_TD_PAM, FP: POF_FP_PAM },
+  payoff: { IED: POF_IED_PAM, IP: POF_IP_PAM, MD: POF_MD_PAM, PRD: POF_PRD_PAM, TD: POF_TD_PAM, FP: POF_FP_PAM, PP: POF_PP_PAM, PY: POF_PY_PAM },
   transition: {
     AD: STF_AD_PAM, IED: STF_IED_PAM, IP: STF_IP_PAM, IPCI: STF_IPCI_PAM, MD: STF_MD_PAM, RR: STF_RR_PAM, RRF: STF_RRF_PAM,
-    SC: STF_SC_PAM, FP: STF_FP_PAM, PRD: STF_AD_PAM, TD: STF_TD_PAM, CE: STF_AD_PAM,
+    SC: STF_SC_PAM, FP: STF_FP_PAM, PRD: STF_AD_PAM, TD: STF_TD_PAM, CE: STF_AD_PAM, PP: STF_PP_PAM, PY: STF_AD_PAM,
   },
   reportedStates: ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
 };

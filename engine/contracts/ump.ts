@@ -7,21 +7,12 @@ import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
-import { accrue, finishSchedule, pushFees } from './common.js';
+import { accrue, finishSchedule, observedAmount, pushFees } from './common.js';
 import { POF_FP_PAM, POF_MD_PAM, POF_TD_PAM, STF_FP_PAM, STF_IED_PAM, STF_IPCI_PAM, STF_MD_PAM, STF_RRF_PAM, STF_RR_PAM, STF_TD_PAM } from './pam.js';
 import {
   OPEN_ENDED_EVENT_ORDER, POF_IED_CLM, POF_IP_CLM, STF_IP_CLM, STF_XD_CLM, dependenciesOpenEnded, horizonOf, initializeOpenEnded, observedEvent,
   pushCapitalization, pushInitialExchange, pushRateResetsBefore, settleCall, validateOpenEnded,
 } from './clm.js';
-
-// ---- observed principal changes ----
-
-/** f(e): the amount of the observed PR / PI event at this event's time (summed if several). */
-function observedAmount(ev: ContractEvent, ctx: ContractContext): number {
-  let v = 0;
-  for (const e of ctx.observer.eventsObserved(ctx.contractId)) if (e.type === ev.type && e.time === ev.scheduleTime) v += e.value;
-  return v;
-}
 
 // ---- schedule (spec UMP schedule table) ----
 
