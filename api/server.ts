@@ -134,6 +134,11 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   await app.register((await import('@fastify/swagger-ui')).default, { routePrefix: '/docs' });
 
+  // open SSE streams end when the server closes (graceful shutdown does not wait for jobs)
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.decorateRequest('client', '');
   app.addHook('onRequest', async (req, reply) => {
     (req as FastifyRequest & { startedAt: number }).startedAt = performance.now();
@@ -335,7 +340,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       let last = '';
       let job: JobRecord | undefined = first;
       const pollMs = deps.progressPollMs ?? 500;
-      while (!closed) {
+      while (!closed && !closing) {
         if (job) {
           const data = JSON.stringify(statusOf(job));
           const ended = job.status === 'completed' || job.status === 'failed';
