@@ -5,6 +5,7 @@ import registryLib from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import type { Config } from '../config/config.js';
 import { avroSchema, avroType } from '../schemas/avro.js';
+import { decodeContractCashflows, encodeContractCashflows } from './fast-avro.js';
 import type {
   ContractCashflows,
   ContractTerms,
@@ -178,7 +179,12 @@ export class AvroCodec {
     const id = await this.schemaId(topic);
     const type = avroType(this.record(topic));
     const name = this.topology.topic(topic).name;
+    const fast = this.record(topic) === 'ContractCashflows';
     return (value) => {
+      if (fast) {
+        const encoded = encodeContractCashflows(id, value as ContractCashflows);
+        if (encoded) return encoded;
+      }
       let body: Buffer;
       try {
         body = type.toBuffer(value);
@@ -224,6 +230,7 @@ export class AvroCodec {
     }
     const r = await resolver;
     try {
+      if (r === reader && this.record(topic) === 'ContractCashflows') return decodeContractCashflows(message) as TopicValues[T];
       return (
         r === reader
           ? reader.fromBuffer(message.subarray(5))

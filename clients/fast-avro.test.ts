@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import avro from 'avsc';
+import { avroSchema, avroType } from '../schemas/avro.js';
+import type { CashflowEvent, ContractCashflows } from '../schemas/types.js';
+import { decodeContractCashflows, encodeContractCashflows } from './fast-avro.js';
+
+// A small deterministic PRNG: the same cases every run, many shapes.
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const STRINGS = ['', 'a', 'PAM', '2026-01-31T00:00:00', 'é', 'contract-äöü-€-𝄞', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(300), 'ASCII then é'];
+const NUMBERS = [0, -0, 1, -1, 0.1, 1e300, -1e-300, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 123456.789];
+const LONGS = [0, 1, -1, 63, 64, -64, -65, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 2 ** 40 + 3, -(2 ** 45), 2 ** 53 - 2, -(2 ** 53) + 2];
+
+function value(r: () => number): ContractCashflows {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const orNull = <T>(x: T) => (r() < 0.3 ? null : x);
+  const events: CashflowEvent[] = Array.from({ length: Math.floor(r() * 5) * Math.floor(r() * 40) }, () => ({
+    eventDate: pick(STRINGS),
+    eventType: pick(STRINGS),
+    currency: orNull(pick(STRINGS)),
+    payoff: pick(NUMBERS),
+    notionalPrincipal: orNull(pick(NUMBERS)),
+    nominalInterestRate: orNull(pick(NUMBERS)),
+    accruedInterest: orNull(pick(NUMBERS)),
+    exerciseDate: orNull(pick(STRINGS)),
+    exerciseAmount: orNull(pick(NUMBERS)),
+  }));
+  return {
+    contractId: pick(STRINGS),
+    contractType: orNull(pick(STRINGS)),
+    version: pick(LONGS),
+    fingerprint: orNull(pick(STRINGS)),
+    status: pick(['computed', 'waiting', 'deleted'] as const),
+    reason: orNull(pick(STRINGS)),
+    computedAt: pick(STRINGS),
+    events,
+    jobId: orNull(pick(STRINGS)),
+    requestedAtMs: orNull(pick(LONGS)),
+  };
+}
+
+describe('ContractCashflows fast codec', () => {
+  const type = avroType('ContractCashflows');
+
+  it('writes exactly the bytes avsc writes, and reads back what avsc reads', () => {
+    const r = rng(42);
+    for (let i = 0; i < 400; i++) {
+      const v = value(r);
+      const fast = encodeContractCashflows(77, v);
+      expect(fast, `case ${i}`).toBeDefined();
+      expect(fast!.readUInt8(0)).toBe(0);
+      expect(fast!.readUInt32BE(1)).toBe(77);
+      const body = fast!.subarray(5);
+      expect(body.equals(type.toBuffer(v)), `case ${i}`).toBe(true);
+      const decoded = decodeContractCashflows(fast!);
+      expect(decoded).toEqual(type.fromBuffer(body));
+      expect(Object.is(decoded.events[0]?.payoff, v.events[0]?.payoff)).toBe(true);
+    }
+  });
+
+  it('reads arrays written in several blocks, with and without byte sizes', () => {
+    const v = value(rng(11));
+    const events = value(rng(3)).events.concat(value(rng(5)).events, value(rng(8)).events);
+    expect(events.length).toBeGreaterThan(2);
+    const eventType = avro.Type.forSchema(avroSchema('ContractCashflows').fields.find((f) => f.name === 'events')!.type as avro.Schema) as avro.ArrayType;
+    const long = avro.Type.forSchema('long');
+    const tail = Buffer.concat([
+      avro.Type.forSchema(['null', 'string']).toBuffer(v.jobId),
+      avro.Type.forSchema(['null', 'long']).toBuffer(v.requestedAtMs),
+    ]);
+    const empty = encodeContractCashflows(1, { ...v, events: [] })!;
+    const before = empty.subarray(0, empty.length - tail.length - 1); // header + fields up to the array's final 0
+    const first = Buffer.concat(events.slice(0, 2).map((e) => eventType.itemsType.toBuffer(e)));
+    const rest = events.slice(2).map((e) => eventType.itemsType.toBuffer(e));
+    const buf = Buffer.concat([before, long.toBuffer(-2), long.toBuffer(first.length), first, long.toBuffer(rest.length), ...rest, Buffer.from([0]), tail]);
+    const decoded = decodeContractCashflows(buf);
+    expect(decoded.events.length).toBe(events.length);
+    expect(decoded).toEqual(avroType('ContractCashflows').fromBuffer(buf.subarray(5)));
+  });
+
+  it('refuses values that are not valid (the caller lets avsc name the fields)', () => {
+    const v = value(rng(1));
+    expect(encodeContractCashflows(1, { ...v, version: 1.5 })).toBeUndefined();
+    expect(encodeContractCashflows(1, { ...v, version: Number.MAX_SAFE_INTEGER })).toBeUndefined();
+    expect(encodeContractCashflows(1, { ...v, status: 'other' as never })).toBeUndefined();
+    expect(encodeContractCashflows(1, { ...v, contractId: null as never })).toBeUndefined();
+    expect(encodeContractCashflows(1, { ...v, jobId: undefined as never })).toBeUndefined();
+    expect(encodeContractCashflows(1, { ...v, events: [{ eventDate: 'd', eventType: 'IP', currency: null, payoff: '1' as never, notionalPrincipal: null, nominalInterestRate: null, accruedInterest: null, exerciseDate: null, exerciseAmount: null }] })).toBeUndefined();
+  });
+
+  it('rejects truncated and trailing bytes', () => {
+    const buf = encodeContractCashflows(1, value(rng(9)))!;
+    expect(() => decodeContractCashflows(buf.subarray(0, buf.length - 1))).toThrow();
+    expect(() => decodeContractCashflows(Buffer.concat([buf, Buffer.from([0])]))).toThrow();
+  });
+});
