@@ -16,7 +16,8 @@ describe('auth', () => {
     expect(a).toMatch(/^[0-9a-f]{16}$/);
     expect(b).toMatch(/^[0-9a-f]{16}$/);
     expect(a).not.toBe(b);
-    for (const k of ['alph', 'alphaa', 'ALPHA', '', 'beta']) expect(auth.clientOf({ 'x-api-key': k })).toBeUndefined();
+    for (const k of ['alph', 'alphaa', 'ALPHA', '', 'beta'])
+      expect(auth.clientOf({ 'x-api-key': k })).toBeUndefined();
   });
   it('refuses everything when no key is configured', () => {
     const none = createAuthenticator([]);

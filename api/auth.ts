@@ -25,7 +25,10 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
 }
 
 export function createAuthenticator(keys: readonly string[]): Authenticator {
-  const known = keys.map((k) => ({ digest: digest(k), client: digest(`client:${k}`).toString('hex').slice(0, 16) }));
+  const known = keys.map((k) => ({
+    digest: digest(k),
+    client: digest(`client:${k}`).toString('hex').slice(0, 16),
+  }));
   return {
     configured: known.length > 0,
     clientOf(headers) {

@@ -4,20 +4,45 @@ import { describe, expect, it } from 'vitest';
 import { computeTestBed } from '../engine/testbed.js';
 import { emptyWrites } from '../state/model.js';
 import { MemoryStateStore } from '../state/memory-store.js';
-import { cacheable, caseCacheKey, caseResultJson, canonicalJson, completeFromStore, missingCodes, objectBody, type Cases } from './compute.js';
+import {
+  cacheable,
+  caseCacheKey,
+  caseResultJson,
+  canonicalJson,
+  completeFromStore,
+  missingCodes,
+  objectBody,
+  type Cases,
+} from './compute.js';
 
 const terms = (extra: Record<string, string> = {}) => ({
-  contractType: 'PAM', contractID: 'x', contractRole: 'RPA', currency: 'USD', statusDate: '2015-01-01T00:00:00',
-  initialExchangeDate: '2015-01-15T00:00:00', maturityDate: '2017-01-15T00:00:00', notionalPrincipal: '1000',
-  nominalInterestRate: '0.05', dayCountConvention: 'A365', cycleOfInterestPayment: 'P6ML0', cycleAnchorDateOfInterestPayment: '2015-07-15T00:00:00',
+  contractType: 'PAM',
+  contractID: 'x',
+  contractRole: 'RPA',
+  currency: 'USD',
+  statusDate: '2015-01-01T00:00:00',
+  initialExchangeDate: '2015-01-15T00:00:00',
+  maturityDate: '2017-01-15T00:00:00',
+  notionalPrincipal: '1000',
+  nominalInterestRate: '0.05',
+  dayCountConvention: 'A365',
+  cycleOfInterestPayment: 'P6ML0',
+  cycleAnchorDateOfInterestPayment: '2015-07-15T00:00:00',
   ...extra,
 });
-const floating = terms({ cycleOfRateReset: 'P6ML0', cycleAnchorDateOfRateReset: '2015-07-15T00:00:00', marketObjectCodeOfRateReset: 'R', rateSpread: '0' });
+const floating = terms({
+  cycleOfRateReset: 'P6ML0',
+  cycleAnchorDateOfRateReset: '2015-07-15T00:00:00',
+  marketObjectCodeOfRateReset: 'R',
+  rateSpread: '0',
+});
 
 async function storeWith(code: string, points: [string, number][]) {
   const store = new MemoryStateStore();
   const w = emptyWrites();
-  points.forEach(([observedAt, value], i) => w.market.push({ marketObjectCode: code, observedAt, value, version: i + 1, deleted: false }));
+  points.forEach(([observedAt, value], i) =>
+    w.market.push({ marketObjectCode: code, observedAt, value, version: i + 1, deleted: false }),
+  );
   await store.apply(w);
   return store;
 }
@@ -35,23 +60,46 @@ describe('compute', () => {
   });
 
   it('fills in the store series for a case without it and leaves body data as given', async () => {
-    const store = await storeWith('R', [['2015-01-01T00:00:00', 0.02], ['2016-01-01T00:00:00', 0.04]]);
-    const cases: Cases = { a: { terms: floating }, b: { terms: floating, dataObserved: { R: { identifier: 'R', data: [{ timestamp: '2015-01-01T00:00:00', value: 0.09 }] } } } };
+    const store = await storeWith('R', [
+      ['2015-01-01T00:00:00', 0.02],
+      ['2016-01-01T00:00:00', 0.04],
+    ]);
+    const cases: Cases = {
+      a: { terms: floating },
+      b: {
+        terms: floating,
+        dataObserved: { R: { identifier: 'R', data: [{ timestamp: '2015-01-01T00:00:00', value: 0.09 }] } },
+      },
+    };
     const { cases: full, storeUsed } = await completeFromStore(cases, store);
     expect(storeUsed).toBe(1);
     expect(full.b).toBe(cases.b);
-    expect(full.a.dataObserved).toEqual({ R: { identifier: 'R', data: [{ timestamp: '2015-01-01T00:00:00', value: 0.02 }, { timestamp: '2016-01-01T00:00:00', value: 0.04 }] } });
+    expect(full.a.dataObserved).toEqual({
+      R: {
+        identifier: 'R',
+        data: [
+          { timestamp: '2015-01-01T00:00:00', value: 0.02 },
+          { timestamp: '2016-01-01T00:00:00', value: 0.04 },
+        ],
+      },
+    });
     const ids = Object.keys(full);
-    const text = `{${objectBody(ids, ids.map((id) => caseResultJson(full[id])))}}`;
+    const text = `{${objectBody(
+      ids,
+      ids.map((id) => caseResultJson(full[id])),
+    )}}`;
     expect(text).toBe(JSON.stringify(computeTestBed(full)));
     const out = JSON.parse(text);
-    const rate = (r: { eventType: string; nominalInterestRate: number }[]) => r.filter((e) => e.eventType === 'RR').map((e) => e.nominalInterestRate);
+    const rate = (r: { eventType: string; nominalInterestRate: number }[]) =>
+      r.filter((e) => e.eventType === 'RR').map((e) => e.nominalInterestRate);
     expect(rate(out.a)).toEqual([0.02, 0.04, 0.04]); // resets 2015-07, 2016-01, 2016-07
     expect(rate(out.b).every((x: number) => x === 0.09)).toBe(true);
   });
 
   it('computes without the store when it fails, and says why', async () => {
-    const broken = { series: async () => Promise.reject(new Error('redis down')) } as unknown as MemoryStateStore;
+    const broken = {
+      series: async () => Promise.reject(new Error('redis down')),
+    } as unknown as MemoryStateStore;
     const r = await completeFromStore({ a: { terms: floating } }, broken);
     expect(r.storeError).toMatch(/redis down/);
     expect(r.storeUsed).toBe(0);
@@ -66,9 +114,18 @@ describe('compute', () => {
   });
 
   it('writes object keys like JSON.stringify, in the order Object.keys gives (integer-like first)', () => {
-    const cases: Cases = { b: { terms: terms() }, '2': { terms: terms() }, 'q"uote': { terms: { contractType: 'X' } } };
+    const cases: Cases = {
+      b: { terms: terms() },
+      '2': { terms: terms() },
+      'q"uote': { terms: { contractType: 'X' } },
+    };
     const ids = Object.keys(cases);
-    expect(`{${objectBody(ids, ids.map((id) => caseResultJson(cases[id])))}}`).toBe(JSON.stringify(computeTestBed(cases)));
+    expect(
+      `{${objectBody(
+        ids,
+        ids.map((id) => caseResultJson(cases[id])),
+      )}}`,
+    ).toBe(JSON.stringify(computeTestBed(cases)));
   });
 
   it('does not cache internal errors', () => {

@@ -58,19 +58,27 @@ export function seriesAsObserved(s: MarketSeries): ObservedSeries & { identifier
  * given and wins). Returns the same objects when nothing is added. `storeUsed` counts the
  * codes taken from the store.
  */
-export function withStoreData(cases: Cases, missing: Map<string, string[]>, series: ReadonlyMap<string, MarketSeries>): { cases: Cases; storeUsed: number } {
+export function withStoreData(
+  cases: Cases,
+  missing: Map<string, string[]>,
+  series: ReadonlyMap<string, MarketSeries>,
+): { cases: Cases; storeUsed: number } {
   if (missing.size === 0 || series.size === 0) return { cases, storeUsed: 0 };
   const out: Cases = {};
   let storeUsed = 0;
   for (const id of Object.keys(cases)) {
     const c = cases[id];
     const codes = missing.get(id);
-    const found = codes?.map((k) => series.get(k)).filter((s): s is MarketSeries => !!s && s.points.length > 0);
+    const found = codes
+      ?.map((k) => series.get(k))
+      .filter((s): s is MarketSeries => !!s && s.points.length > 0);
     if (!found?.length) {
       out[id] = c;
       continue;
     }
-    const dataObserved: Record<string, ObservedSeries> = { ...((c.dataObserved as Record<string, ObservedSeries>) ?? {}) };
+    const dataObserved: Record<string, ObservedSeries> = {
+      ...((c.dataObserved as Record<string, ObservedSeries>) ?? {}),
+    };
     for (const s of found) {
       // keyed by the code itself unless the body already uses that key for another series
       let key = s.code;
@@ -84,7 +92,10 @@ export function withStoreData(cases: Cases, missing: Map<string, string[]>, seri
 }
 
 /** Fills in store data when a store is given and reachable; without one, the cases as they are. */
-export async function completeFromStore(cases: Cases, store: StateReader | undefined): Promise<{ cases: Cases; storeUsed: number; storeError?: string }> {
+export async function completeFromStore(
+  cases: Cases,
+  store: StateReader | undefined,
+): Promise<{ cases: Cases; storeUsed: number; storeError?: string }> {
   const missing = missingCodes(cases);
   if (missing.size === 0 || !store) return { cases, storeUsed: 0 };
   const codes = [...new Set([...missing.values()].flat())];
@@ -113,7 +124,12 @@ export function canonicalJson(v: unknown): string {
  * store fill-in, observed events, horizon), normalised; not the case id or expected results.
  */
 export function caseCacheKey(c: TestBedCase): string {
-  const normalised = canonicalJson({ terms: c.terms, dataObserved: c.dataObserved ?? null, eventsObserved: c.eventsObserved ?? null, to: c.to ?? null });
+  const normalised = canonicalJson({
+    terms: c.terms,
+    dataObserved: c.dataObserved ?? null,
+    eventsObserved: c.eventsObserved ?? null,
+    to: c.to ?? null,
+  });
   return createHash('sha256').update(normalised).digest('base64url');
 }
 

@@ -3,7 +3,20 @@ import { csvField, csvHeader, csvRows } from './csv.js';
 
 describe('csv', () => {
   it('writes one row per event and one per failed case, quoting where needed', () => {
-    const text = csvHeader() + csvRows({ 'a,1': [{ eventDate: '2020-01-01T00:00:00', eventType: 'IED', payoff: -100, currency: 'USD', notionalPrincipal: 100 }], b: { error: 'bad "terms"' } });
+    const text =
+      csvHeader() +
+      csvRows({
+        'a,1': [
+          {
+            eventDate: '2020-01-01T00:00:00',
+            eventType: 'IED',
+            payoff: -100,
+            currency: 'USD',
+            notionalPrincipal: 100,
+          },
+        ],
+        b: { error: 'bad "terms"' },
+      });
     const lines = text.trimEnd().split('\r\n');
     expect(lines).toHaveLength(3);
     expect(lines[0].split(',')).toHaveLength(11);

@@ -2,7 +2,19 @@
 // computed. Columns are the event fields of `cashflow actus` (CONTRACTS.md).
 import type { CaseResult, EventJson } from '../engine/testbed.js';
 
-const COLUMNS = ['caseId', 'eventDate', 'eventType', 'payoff', 'currency', 'notionalPrincipal', 'nominalInterestRate', 'accruedInterest', 'exerciseDate', 'exerciseAmount', 'error'] as const;
+const COLUMNS = [
+  'caseId',
+  'eventDate',
+  'eventType',
+  'payoff',
+  'currency',
+  'notionalPrincipal',
+  'nominalInterestRate',
+  'accruedInterest',
+  'exerciseDate',
+  'exerciseAmount',
+  'error',
+] as const;
 
 /** RFC 4180 quoting where needed. */
 export function csvField(v: unknown): string {

@@ -80,7 +80,10 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   let kafka: Promise<KafkaSide> | undefined;
   const getKafka = () => {
     kafka ??= (async () => {
-      const [{ createProducer }, { createAvroCodec }] = await Promise.all([import('../clients/kafka.js'), import('../clients/schema-registry.js')]);
+      const [{ createProducer }, { createAvroCodec }] = await Promise.all([
+        import('../clients/kafka.js'),
+        import('../clients/schema-registry.js'),
+      ]);
       const producer = await createProducer(config, { clientId: 'cashflow-api' });
       return { producer, codec: createAvroCodec(config, topology) };
     })().catch((e) => {
@@ -92,12 +95,22 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
 
   const readiness = async (): Promise<Record<string, DependencyState>> => {
     const redisState: DependencyState =
-      redis.status === 'ready' ? await redis.ping().then(() => ({ status: 'ok' as const }), (e: Error) => ({ status: 'unreachable' as const, detail: e.message })) : { status: 'unreachable', detail: `redis ${redis.status}` };
+      redis.status === 'ready'
+        ? await redis.ping().then(
+            () => ({ status: 'ok' as const }),
+            (e: Error) => ({ status: 'unreachable' as const, detail: e.message }),
+          )
+        : { status: 'unreachable', detail: `redis ${redis.status}` };
     const broker = config.kafka.bootstrapServers.split(',')[0];
-    const kafkaState: DependencyState = (await tcpReachable(broker)) ? { status: 'ok' } : { status: 'unreachable', detail: `${broker} does not accept connections` };
+    const kafkaState: DependencyState = (await tcpReachable(broker))
+      ? { status: 'ok' }
+      : { status: 'unreachable', detail: `${broker} does not accept connections` };
     let dbState: DependencyState;
     try {
-      const d = await Promise.race([readDatabase(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))]);
+      const d = await Promise.race([
+        readDatabase(),
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000)),
+      ]);
       await d.cashflowVersion('__readyz__');
       dbState = { status: 'ok' };
     } catch (e) {

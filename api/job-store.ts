@@ -66,7 +66,17 @@ for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
 return {1, done, chunks}`;
 
 interface JobCommands {
-  cashflowCompleteChunk(job: string, done: string, results: string, chunk: string, text: Buffer, contracts: string, nowMs: string, startedMs: string, ttl: string): Promise<[number, number, number]>;
+  cashflowCompleteChunk(
+    job: string,
+    done: string,
+    results: string,
+    chunk: string,
+    text: Buffer,
+    contracts: string,
+    nowMs: string,
+    startedMs: string,
+    ttl: string,
+  ): Promise<[number, number, number]>;
 }
 
 function num(v: string | undefined): number | null {
@@ -107,7 +117,10 @@ export function progressOf(job: JobRecord, nowMs: number): JobProgress {
   const seconds = Math.max(0.001, (end - job.startedAtMs) / 1000);
   const rate = job.contractsDone / seconds;
   const left = job.contractsTotal - job.contractsDone;
-  return { contractsPerSecond: Math.round(rate * 10) / 10, etaSeconds: left <= 0 ? 0 : Math.round((left / rate) * 10) / 10 };
+  return {
+    contractsPerSecond: Math.round(rate * 10) / 10,
+    etaSeconds: left <= 0 ? 0 : Math.round((left / rate) * 10) / 10,
+  };
 }
 
 export class JobStore {
@@ -119,7 +132,9 @@ export class JobStore {
       redis.defineCommand('cashflowCompleteChunk', { numberOfKeys: 3, lua: COMPLETE_CHUNK });
   }
 
-  async create(job: Pick<JobRecord, 'jobId' | 'contractsTotal' | 'chunks' | 'client' | 'callbackUrl' | 'createdAtMs'>): Promise<void> {
+  async create(
+    job: Pick<JobRecord, 'jobId' | 'contractsTotal' | 'chunks' | 'client' | 'callbackUrl' | 'createdAtMs'>,
+  ): Promise<void> {
     const fields: Record<string, string> = {
       status: 'submitting',
       contractsTotal: String(job.contractsTotal),
@@ -150,7 +165,11 @@ export class JobStore {
   }
 
   async fail(jobId: string, reason: string, nowMs: number): Promise<void> {
-    await this.redis.hset(jobKeys.job(jobId), { status: 'failed', error: reason, completedAtMs: String(nowMs) });
+    await this.redis.hset(jobKeys.job(jobId), {
+      status: 'failed',
+      error: reason,
+      completedAtMs: String(nowMs),
+    });
   }
 
   async get(jobId: string): Promise<JobRecord | undefined> {
@@ -163,7 +182,14 @@ export class JobStore {
   }
 
   /** Stores a chunk's results text; returns whether it was new and the job's chunks done/total. */
-  async completeChunk(jobId: string, chunk: number, text: string, contracts: number, nowMs: number, startedMs: number): Promise<{ stored: boolean; exists: boolean; done: number; chunks: number }> {
+  async completeChunk(
+    jobId: string,
+    chunk: number,
+    text: string,
+    contracts: number,
+    nowMs: number,
+    startedMs: number,
+  ): Promise<{ stored: boolean; exists: boolean; done: number; chunks: number }> {
     const packed = await deflate(Buffer.from(text, 'utf8'), { level: 1 });
     const [state, done, chunks] = await (this.redis as unknown as JobCommands).cashflowCompleteChunk(
       jobKeys.job(jobId),
@@ -194,7 +220,9 @@ export class JobStore {
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hget(jobKeys.job(id), 'status');
     const statuses = ((await pipe.exec()) ?? []).map(([, v]) => v as string | null);
-    const ended = ids.filter((_, i) => statuses[i] === null || statuses[i] === 'completed' || statuses[i] === 'failed');
+    const ended = ids.filter(
+      (_, i) => statuses[i] === null || statuses[i] === 'completed' || statuses[i] === 'failed',
+    );
     if (ended.length) await this.redis.srem(jobKeys.client(client), ...ended);
     return ids.filter((id) => !ended.includes(id));
   }

@@ -14,15 +14,25 @@ import type { JobStore } from './job-store.js';
 export const MAX_CHUNK_BYTES = 800_000;
 
 export class TooManyJobsError extends Error {
-  constructor(readonly active: number, readonly limit: number) {
-    super(`this client already has ${active} running jobs (limit ${limit}, API_MAX_CONCURRENT_JOBS): wait for one to end`);
+  constructor(
+    readonly active: number,
+    readonly limit: number,
+  ) {
+    super(
+      `this client already has ${active} running jobs (limit ${limit}, API_MAX_CONCURRENT_JOBS): wait for one to end`,
+    );
     this.name = 'TooManyJobsError';
   }
 }
 
 export class CaseTooLargeError extends Error {
-  constructor(readonly caseId: string, readonly bytes: number) {
-    super(`case ${JSON.stringify(caseId)} is ${bytes} bytes of JSON, over the ${MAX_CHUNK_BYTES} bytes a job chunk can carry`);
+  constructor(
+    readonly caseId: string,
+    readonly bytes: number,
+  ) {
+    super(
+      `case ${JSON.stringify(caseId)} is ${bytes} bytes of JSON, over the ${MAX_CHUNK_BYTES} bytes a job chunk can carry`,
+    );
     this.name = 'CaseTooLargeError';
   }
 }
@@ -85,7 +95,13 @@ export interface Submitted {
   chunks: number;
 }
 
-export async function submitJob(cases: Cases, store: JobStore, kafka: KafkaSide, topology: Topology, o: SubmitOptions): Promise<Submitted> {
+export async function submitJob(
+  cases: Cases,
+  store: JobStore,
+  kafka: KafkaSide,
+  topology: Topology,
+  o: SubmitOptions,
+): Promise<Submitted> {
   const now = o.now ?? Date.now;
   const active = await store.activeJobs(o.client);
   if (active.length >= o.maxConcurrentJobs) throw new TooManyJobsError(active.length, o.maxConcurrentJobs);
@@ -93,7 +109,14 @@ export async function submitJob(cases: Cases, store: JobStore, kafka: KafkaSide,
   const jobId = newJobId();
   const requestedAtMs = now();
   const contracts = chunks.reduce((n, c) => n + c.ids.length, 0);
-  await store.create({ jobId, contractsTotal: contracts, chunks: chunks.length, client: o.client, callbackUrl: o.callbackUrl ?? null, createdAtMs: requestedAtMs });
+  await store.create({
+    jobId,
+    contractsTotal: contracts,
+    chunks: chunks.length,
+    client: o.client,
+    callbackUrl: o.callbackUrl ?? null,
+    createdAtMs: requestedAtMs,
+  });
   const encodeChunk = await kafka.codec.encoder('jobs');
   const encodeEvent = await kafka.codec.encoder('jobEvents');
   const jobsTopic = topology.topic('jobs').name;
@@ -114,17 +137,35 @@ export async function submitJob(cases: Cases, store: JobStore, kafka: KafkaSide,
     throw e;
   }
   async function produceChunks() {
-  for (let i = 0; i < chunks.length; i++) {
-    const value: ApiJobChunk = { jobId, chunk: i, chunks: chunks.length, contractIds: chunks[i].ids, asOf: null, requestedAtMs, cases: chunks[i].text };
-    const encoded = encodeChunk(value);
-    batch.push({ key: `${jobId}|${i}`, value: encoded });
-    batchBytes += encoded.length;
-    if (batchBytes >= SEND_BYTES) await send();
-  }
-  await send();
+    for (let i = 0; i < chunks.length; i++) {
+      const value: ApiJobChunk = {
+        jobId,
+        chunk: i,
+        chunks: chunks.length,
+        contractIds: chunks[i].ids,
+        asOf: null,
+        requestedAtMs,
+        cases: chunks[i].text,
+      };
+      const encoded = encodeChunk(value);
+      batch.push({ key: `${jobId}|${i}`, value: encoded });
+      batchBytes += encoded.length;
+      if (batchBytes >= SEND_BYTES) await send();
+    }
+    await send();
   }
   await store.markQueued(jobId);
-  const queued: JobEvent = { jobId, type: 'queued', contractsTotal: contracts, contractsDone: 0, message: `${chunks.length} chunks`, atMs: now() };
-  await kafka.producer.send({ topic: topology.topic('jobEvents').name, messages: [{ key: jobId, value: encodeEvent(queued) }] });
+  const queued: JobEvent = {
+    jobId,
+    type: 'queued',
+    contractsTotal: contracts,
+    contractsDone: 0,
+    message: `${chunks.length} chunks`,
+    atMs: now(),
+  };
+  await kafka.producer.send({
+    topic: topology.topic('jobEvents').name,
+    messages: [{ key: jobId, value: encodeEvent(queued) }],
+  });
   return { jobId, contracts, chunks: chunks.length };
 }

@@ -25,8 +25,22 @@ export class ApiMetrics {
       labelNames: ['result'],
       registers,
     });
-    this.contractsComputed = new client.Counter({ name: 'cashflow_api_contracts_computed_total', help: 'cases computed by the engine in requests', labelNames: ['mode'], registers });
-    this.jobsSubmitted = new client.Counter({ name: 'cashflow_api_jobs_submitted_total', help: 'jobs accepted', registers });
-    this.rejected = new client.Counter({ name: 'cashflow_api_rejected_total', help: 'requests refused: unauthorized, invalid, too large, too many jobs', labelNames: ['reason'], registers });
+    this.contractsComputed = new client.Counter({
+      name: 'cashflow_api_contracts_computed_total',
+      help: 'cases computed by the engine in requests',
+      labelNames: ['mode'],
+      registers,
+    });
+    this.jobsSubmitted = new client.Counter({
+      name: 'cashflow_api_jobs_submitted_total',
+      help: 'jobs accepted',
+      registers,
+    });
+    this.rejected = new client.Counter({
+      name: 'cashflow_api_rejected_total',
+      help: 'requests refused: unauthorized, invalid, too large, too many jobs',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 }

@@ -42,11 +42,16 @@ export const testBedCaseSchema = {
     terms: {
       type: 'object',
       additionalProperties: true,
-      description: 'ACTUS terms by data dictionary name, values as strings (contractStructure for composite types)',
+      description:
+        'ACTUS terms by data dictionary name, values as strings (contractStructure for composite types)',
     },
-    dataObserved: { type: 'object', additionalProperties: observedSeriesSchema, description: 'market data; codes missing here come from the pipeline store' },
+    dataObserved: {
+      type: 'object',
+      additionalProperties: observedSeriesSchema,
+      description: 'market data; codes missing here come from the pipeline store',
+    },
     eventsObserved: { type: 'array', items: observedEventSchema },
-    to: { type: 'string', description: 'horizon handed to the schedule; empty = the contract\'s own end' },
+    to: { type: 'string', description: "horizon handed to the schedule; empty = the contract's own end" },
     results: { type: 'array', description: 'ignored (test bed files carry expected results)' },
   },
   additionalProperties: true,
@@ -93,7 +98,14 @@ export const errorSchema = {
     issues: {
       type: 'array',
       description: 'every offending field (JSON pointer into the body or parameters)',
-      items: { type: 'object', properties: { in: { type: 'string', enum: ['body', 'querystring', 'params', 'headers'] }, field: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: {
+          in: { type: 'string', enum: ['body', 'querystring', 'params', 'headers'] },
+          field: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
     },
   },
 } as const;
@@ -124,7 +136,10 @@ export const jobStatusSchema = {
     startedAt: { type: ['string', 'null'] },
     completedAt: { type: ['string', 'null'] },
     error: { type: ['string', 'null'] },
-    callback: { type: ['object', 'null'], properties: { url: { type: 'string' }, status: { type: 'string' }, attempts: { type: 'integer' } } },
+    callback: {
+      type: ['object', 'null'],
+      properties: { url: { type: 'string' }, status: { type: 'string' }, attempts: { type: 'integer' } },
+    },
     resultUrl: { type: 'string' },
   },
 } as const;
@@ -138,7 +153,12 @@ export const jobIdParams = {
 export const jobQuerySchema = {
   type: 'object',
   properties: {
-    callbackUrl: { type: 'string', format: 'uri', pattern: '^https?://', description: 'POSTed the completion (with retries) when the job ends' },
+    callbackUrl: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https?://',
+      description: 'POSTed the completion (with retries) when the job ends',
+    },
   },
   additionalProperties: false,
 } as const;
@@ -158,15 +178,26 @@ export const idParams = {
 export const rangeQuerySchema = {
   type: 'object',
   properties: {
-    from: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$', description: 'inclusive lower bound on the event date' },
-    to: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$', description: 'exclusive upper bound on the event date' },
+    from: {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$',
+      description: 'inclusive lower bound on the event date',
+    },
+    to: {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$',
+      description: 'exclusive upper bound on the event date',
+    },
   },
   additionalProperties: false,
 } as const;
 
 export const ladderQuerySchema = {
   type: 'object',
-  properties: { ...rangeQuerySchema.properties, bucket: { type: 'string', enum: ['month', 'quarter'], default: 'month' } },
+  properties: {
+    ...rangeQuerySchema.properties,
+    bucket: { type: 'string', enum: ['month', 'quarter'], default: 'month' },
+  },
   additionalProperties: false,
 } as const;
 
@@ -207,7 +238,12 @@ export const portfolioCashflowsSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { ...cashflowRowSchema.properties, positionId: { type: 'string' }, portfolioId: { type: 'string' }, quantity: { type: 'number' } },
+        properties: {
+          ...cashflowRowSchema.properties,
+          positionId: { type: 'string' },
+          portfolioId: { type: 'string' },
+          quantity: { type: 'number' },
+        },
       },
     },
   },
@@ -220,7 +256,15 @@ export const ladderSchema = {
     bucket: { type: 'string' },
     rows: {
       type: 'array',
-      items: { type: 'object', properties: { bucket: { type: 'string' }, currency: { type: ['string', 'null'] }, payoff: { type: 'number' }, events: { type: 'integer' } } },
+      items: {
+        type: 'object',
+        properties: {
+          bucket: { type: 'string' },
+          currency: { type: ['string', 'null'] },
+          payoff: { type: 'number' },
+          events: { type: 'integer' },
+        },
+      },
     },
   },
 } as const;

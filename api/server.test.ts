@@ -20,10 +20,24 @@ const bedPath = (t: string) => new URL(`../../shared/actus/tests/actus-tests-${t
 class FakeJobStore {
   readonly jobs = new Map<string, JobRecord>();
   async activeJobs(client: string) {
-    return [...this.jobs.values()].filter((j) => j.client === client && j.status !== 'completed' && j.status !== 'failed').map((j) => j.jobId);
+    return [...this.jobs.values()]
+      .filter((j) => j.client === client && j.status !== 'completed' && j.status !== 'failed')
+      .map((j) => j.jobId);
   }
-  async create(j: Pick<JobRecord, 'jobId' | 'contractsTotal' | 'chunks' | 'client' | 'callbackUrl' | 'createdAtMs'>) {
-    this.jobs.set(j.jobId, { ...j, status: 'submitting', chunksDone: 0, contractsDone: 0, startedAtMs: null, completedAtMs: null, callbackStatus: null, callbackAttempts: 0, error: null });
+  async create(
+    j: Pick<JobRecord, 'jobId' | 'contractsTotal' | 'chunks' | 'client' | 'callbackUrl' | 'createdAtMs'>,
+  ) {
+    this.jobs.set(j.jobId, {
+      ...j,
+      status: 'submitting',
+      chunksDone: 0,
+      contractsDone: 0,
+      startedAtMs: null,
+      completedAtMs: null,
+      callbackStatus: null,
+      callbackAttempts: 0,
+      error: null,
+    });
   }
   async markQueued(id: string) {
     this.jobs.get(id)!.status = 'queued';
@@ -70,19 +84,45 @@ async function api(env: Record<string, string> = {}, extra: Partial<ApiDependenc
 }
 
 const key = { 'x-api-key': 'key-one' };
-const pam = { terms: { contractType: 'PAM', contractID: 'p1', contractRole: 'RPA', currency: 'USD', statusDate: '2015-01-01T00:00:00', initialExchangeDate: '2015-01-15T00:00:00', maturityDate: '2016-01-15T00:00:00', notionalPrincipal: '1000', nominalInterestRate: '0.05', dayCountConvention: 'A365', cycleOfInterestPayment: 'P3ML0', cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00' } };
+const pam = {
+  terms: {
+    contractType: 'PAM',
+    contractID: 'p1',
+    contractRole: 'RPA',
+    currency: 'USD',
+    statusDate: '2015-01-01T00:00:00',
+    initialExchangeDate: '2015-01-15T00:00:00',
+    maturityDate: '2016-01-15T00:00:00',
+    notionalPrincipal: '1000',
+    nominalInterestRate: '0.05',
+    dayCountConvention: 'A365',
+    cycleOfInterestPayment: 'P3ML0',
+    cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
+  },
+};
 
 describe('API', () => {
   let app: FastifyInstance;
   let jobs: FakeJobStore;
   let sent: { topic: string; key: string; value: unknown }[];
   beforeAll(async () => {
-    ({ app, jobs, sent } = await api({ API_SYNC_MAX_CONTRACTS: '5', API_JOB_CHUNK_SIZE: '2', API_MAX_CONCURRENT_JOBS: '2', API_MAX_CONTRACTS_PER_REQUEST: '10', API_BODY_LIMIT_BYTES: '200000' }));
+    ({ app, jobs, sent } = await api({
+      API_SYNC_MAX_CONTRACTS: '5',
+      API_JOB_CHUNK_SIZE: '2',
+      API_MAX_CONCURRENT_JOBS: '2',
+      API_MAX_CONTRACTS_PER_REQUEST: '10',
+      API_BODY_LIMIT_BYTES: '200000',
+    }));
   });
   afterAll(() => app.close());
 
   it('refuses requests without a key, or with a wrong one, with 401', async () => {
-    for (const headers of [{}, { 'x-api-key': 'nope' }, { authorization: 'Bearer nope' }, { authorization: 'Basic a2V5LW9uZQ==' }]) {
+    for (const headers of [
+      {},
+      { 'x-api-key': 'nope' },
+      { authorization: 'Bearer nope' },
+      { authorization: 'Basic a2V5LW9uZQ==' },
+    ]) {
       const r = await app.inject({ method: 'POST', url: '/v1/cashflows', payload: { a: pam }, headers });
       expect(r.statusCode).toBe(401);
       expect(r.json().error).toMatch(/API key/);
@@ -92,7 +132,11 @@ describe('API', () => {
   });
 
   it('accepts either configured key as x-api-key or bearer token', async () => {
-    for (const headers of [{ 'x-api-key': 'key-one' }, { 'x-api-key': 'key-two' }, { authorization: 'Bearer key-two' }]) {
+    for (const headers of [
+      { 'x-api-key': 'key-one' },
+      { 'x-api-key': 'key-two' },
+      { authorization: 'Bearer key-two' },
+    ]) {
       const r = await app.inject({ method: 'POST', url: '/v1/cashflows', payload: { a: pam }, headers });
       expect(r.statusCode).toBe(200);
     }
@@ -102,7 +146,10 @@ describe('API', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().dependencies).toMatchObject({ engine: { status: 'ok' }, redis: { status: 'unreachable' } });
+    expect(ready.json().dependencies).toMatchObject({
+      engine: { status: 'ok' },
+      redis: { status: 'unreachable' },
+    });
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toMatch(/cashflow_api_request_seconds/);
@@ -116,7 +163,12 @@ describe('API', () => {
     for (const type of ['pam', 'ann', 'swaps']) {
       const text = readFileSync(bedPath(type), 'utf8');
       const { app: big } = await api({ API_SYNC_MAX_CONTRACTS: '1000' });
-      const r = await big.inject({ method: 'POST', url: '/v1/cashflows', payload: text, headers: { ...key, 'content-type': 'application/json' } });
+      const r = await big.inject({
+        method: 'POST',
+        url: '/v1/cashflows',
+        payload: text,
+        headers: { ...key, 'content-type': 'application/json' },
+      });
       await big.close();
       expect(r.statusCode).toBe(200);
       expect(r.headers['content-type']).toMatch(/^application\/json/);
@@ -129,21 +181,48 @@ describe('API', () => {
       method: 'POST',
       url: '/v1/cashflows',
       headers: key,
-      payload: { a: { terms: 'PAM' }, b: { dataObserved: {} }, c: { terms: {}, to: 7, eventsObserved: [{ time: '2020-01-01' }], dataObserved: { X: { data: [{ value: 1 }] } } } },
+      payload: {
+        a: { terms: 'PAM' },
+        b: { dataObserved: {} },
+        c: {
+          terms: {},
+          to: 7,
+          eventsObserved: [{ time: '2020-01-01' }],
+          dataObserved: { X: { data: [{ value: 1 }] } },
+        },
+      },
     });
     expect(r.statusCode).toBe(400);
     const fields = (r.json().issues as { field: string }[]).map((i) => i.field).sort();
-    expect(fields).toEqual(['/a/terms', '/b/terms', '/c/dataObserved/X/data/0/timestamp', '/c/eventsObserved/0/type', '/c/to']);
+    expect(fields).toEqual([
+      '/a/terms',
+      '/b/terms',
+      '/c/dataObserved/X/data/0/timestamp',
+      '/c/eventsObserved/0/type',
+      '/c/to',
+    ]);
     for (const bad of ['[]', '{}', '"x"', '{"a":', '']) {
-      const b = await app.inject({ method: 'POST', url: '/v1/cashflows', headers: { ...key, 'content-type': 'application/json' }, payload: bad });
+      const b = await app.inject({
+        method: 'POST',
+        url: '/v1/cashflows',
+        headers: { ...key, 'content-type': 'application/json' },
+        payload: bad,
+      });
       expect(b.statusCode, bad).toBe(400);
       expect(b.json().error).toBeTruthy();
     }
   });
 
   it('gives a case whose terms the engine rejects its own error naming the terms, and answers the others', async () => {
-    const bad = { terms: { ...pam.terms, contractID: 'bad', notionalPrincipal: 'lots', dayCountConvention: 'XYZ' } };
-    const r = await app.inject({ method: 'POST', url: '/v1/cashflows', headers: key, payload: { good: pam, bad } });
+    const bad = {
+      terms: { ...pam.terms, contractID: 'bad', notionalPrincipal: 'lots', dayCountConvention: 'XYZ' },
+    };
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/cashflows',
+      headers: key,
+      payload: { good: pam, bad },
+    });
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(Array.isArray(body.good)).toBe(true);
@@ -153,7 +232,12 @@ describe('API', () => {
   });
 
   it('refuses bodies over the size limit and requests over the contract limit with 413', async () => {
-    const big = await app.inject({ method: 'POST', url: '/v1/cashflows', headers: key, payload: { a: { terms: { ...pam.terms, pad: 'x'.repeat(300_000) } } } });
+    const big = await app.inject({
+      method: 'POST',
+      url: '/v1/cashflows',
+      headers: key,
+      payload: { a: { terms: { ...pam.terms, pad: 'x'.repeat(300_000) } } },
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json().error).toMatch(/API_BODY_LIMIT_BYTES/);
     const many = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`c${i}`, pam]));
@@ -165,7 +249,12 @@ describe('API', () => {
   it('turns a request over API_SYNC_MAX_CONTRACTS into a job of chunks (202), and limits running jobs per client with 429', async () => {
     const six = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`c${i}`, pam]));
     sent.length = 0;
-    const r = await app.inject({ method: 'POST', url: '/v1/cashflows?callbackUrl=http://127.0.0.1:9/cb', headers: key, payload: six });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/cashflows?callbackUrl=http://127.0.0.1:9/cb',
+      headers: key,
+      payload: six,
+    });
     expect(r.statusCode).toBe(202);
     const { jobId, chunks, contracts } = r.json();
     expect({ chunks, contracts }).toEqual({ chunks: 3, contracts: 6 });
@@ -173,14 +262,32 @@ describe('API', () => {
     expect(chunkMessages.map((m) => m.key)).toEqual([`${jobId}|0`, `${jobId}|1`, `${jobId}|2`]);
     const all = Object.assign({}, ...chunkMessages.map((m) => JSON.parse((m.value as ApiJobChunk).cases!)));
     expect(all).toEqual(six);
-    expect(sent.some((m) => m.topic === 'unit.cashflow.job-events' && (m.value as { type: string }).type === 'queued')).toBe(true);
-    expect(jobs.jobs.get(jobId)).toMatchObject({ status: 'queued', callbackUrl: 'http://127.0.0.1:9/cb', chunks: 3 });
+    expect(
+      sent.some(
+        (m) => m.topic === 'unit.cashflow.job-events' && (m.value as { type: string }).type === 'queued',
+      ),
+    ).toBe(true);
+    expect(jobs.jobs.get(jobId)).toMatchObject({
+      status: 'queued',
+      callbackUrl: 'http://127.0.0.1:9/cb',
+      chunks: 3,
+    });
 
     const status = await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}`, headers: key });
-    expect(status.json()).toMatchObject({ jobId, status: 'queued', chunks: { done: 0, total: 3 }, contracts: { done: 0, total: 6 } });
+    expect(status.json()).toMatchObject({
+      jobId,
+      status: 'queued',
+      chunks: { done: 0, total: 3 },
+      contracts: { done: 0, total: 6 },
+    });
     // another client does not see it
-    expect((await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}`, headers: { 'x-api-key': 'key-two' } })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/result`, headers: key })).statusCode).toBe(409);
+    expect(
+      (await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}`, headers: { 'x-api-key': 'key-two' } }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/result`, headers: key })).statusCode,
+    ).toBe(409);
 
     const second = await app.inject({ method: 'POST', url: '/v1/jobs', headers: key, payload: { a: pam } });
     expect(second.statusCode).toBe(202);
@@ -188,31 +295,69 @@ describe('API', () => {
     expect(third.statusCode).toBe(429);
     expect(third.json().error).toMatch(/API_MAX_CONCURRENT_JOBS/);
     // another client has its own allowance
-    expect((await app.inject({ method: 'POST', url: '/v1/jobs', headers: { 'x-api-key': 'key-two' }, payload: { a: pam } })).statusCode).toBe(202);
-    const badCallback = await app.inject({ method: 'POST', url: '/v1/jobs?callbackUrl=ftp://x', headers: { 'x-api-key': 'key-two' }, payload: { a: pam } });
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/v1/jobs',
+          headers: { 'x-api-key': 'key-two' },
+          payload: { a: pam },
+        })
+      ).statusCode,
+    ).toBe(202);
+    const badCallback = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs?callbackUrl=ftp://x',
+      headers: { 'x-api-key': 'key-two' },
+      payload: { a: pam },
+    });
     expect(badCallback.statusCode).toBe(400);
     expect(badCallback.json().issues[0]).toMatchObject({ in: 'querystring', field: '/callbackUrl' });
   });
 
   it('answers 503 for jobs and reads when Kafka or the database is unreachable, and still computes', async () => {
-    const { app: down } = await api({ API_SYNC_MAX_CONTRACTS: '1' }, {
-      kafka: async () => {
-        throw new Error('broker down');
+    const { app: down } = await api(
+      { API_SYNC_MAX_CONTRACTS: '1' },
+      {
+        kafka: async () => {
+          throw new Error('broker down');
+        },
       },
-    });
+    );
     const job = await down.inject({ method: 'POST', url: '/v1/jobs', headers: key, payload: { a: pam } });
     expect(job.statusCode).toBe(503);
     expect(job.json().error).toMatch(/Kafka/);
-    expect((await down.inject({ method: 'GET', url: '/v1/portfolios/p/ladder?bucket=month', headers: key })).statusCode).toBe(503);
-    expect((await down.inject({ method: 'GET', url: '/v1/portfolios/p/ladder?bucket=week', headers: key })).statusCode).toBe(400);
-    expect((await down.inject({ method: 'POST', url: '/v1/cashflows', headers: key, payload: { a: pam } })).statusCode).toBe(200);
+    expect(
+      (await down.inject({ method: 'GET', url: '/v1/portfolios/p/ladder?bucket=month', headers: key }))
+        .statusCode,
+    ).toBe(503);
+    expect(
+      (await down.inject({ method: 'GET', url: '/v1/portfolios/p/ladder?bucket=week', headers: key }))
+        .statusCode,
+    ).toBe(400);
+    expect(
+      (await down.inject({ method: 'POST', url: '/v1/cashflows', headers: key, payload: { a: pam } }))
+        .statusCode,
+    ).toBe(200);
     await down.close();
   });
 
   it('publishes a valid OpenAPI 3 document generated from the routes', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/v1/cashflows', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/jobs/{id}/result', '/v1/contracts/{id}/cashflows', '/v1/portfolios/{id}/cashflows', '/v1/portfolios/{id}/ladder', '/healthz', '/readyz', '/metrics'])
+    for (const path of [
+      '/v1/cashflows',
+      '/v1/jobs',
+      '/v1/jobs/{id}',
+      '/v1/jobs/{id}/events',
+      '/v1/jobs/{id}/result',
+      '/v1/contracts/{id}/cashflows',
+      '/v1/portfolios/{id}/cashflows',
+      '/v1/portfolios/{id}/ladder',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+    ])
       expect(Object.keys(doc.paths)).toContain(path);
     const result = await validate(structuredClone(doc));
     expect(result.valid ? [] : result.errors).toEqual([]);

@@ -3,7 +3,12 @@
 // ApiDependencies, created lazily, so the API starts with the engine alone (CONTRACTS.md) and
 // tests inject fakes.
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Database, LadderBucket } from '../db/database.js';
@@ -12,7 +17,14 @@ import type { StateReader } from '../state/model.js';
 import type { Topology } from '../topology/topology.js';
 import { createAuthenticator } from './auth.js';
 import { ResultsCache } from './cache.js';
-import { cacheable, caseCacheKey, caseResultJson, completeFromStore, objectBody, type Cases } from './compute.js';
+import {
+  cacheable,
+  caseCacheKey,
+  caseResultJson,
+  completeFromStore,
+  objectBody,
+  type Cases,
+} from './compute.js';
 import { csvHeader, csvRows } from './csv.js';
 import { JobStore, progressOf, type JobRecord } from './job-store.js';
 import { CaseTooLargeError, submitJob, TooManyJobsError, type KafkaSide } from './jobs.js';
@@ -73,8 +85,10 @@ export function validationIssues(err: FastifyError): Issue[] {
   for (const v of err.validation ?? []) {
     const params = v.params as Record<string, unknown>;
     let field = v.instancePath || '';
-    if (v.keyword === 'required' && typeof params.missingProperty === 'string') field += `/${params.missingProperty}`;
-    if (v.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') field += `/${params.additionalProperty}`;
+    if (v.keyword === 'required' && typeof params.missingProperty === 'string')
+      field += `/${params.missingProperty}`;
+    if (v.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string')
+      field += `/${params.additionalProperty}`;
     const message = v.message ?? v.keyword;
     const key = `${field}\u0000${message}`;
     if (seen.has(key)) continue;
@@ -104,13 +118,19 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const views = () => {
     const redis = deps.redis();
     if (!redis) return undefined;
-    if (redisViews?.redis !== redis) redisViews = { redis, state: new RedisStateStore(redis), jobs: new JobStore(redis, limits.jobTtlSeconds) };
+    if (redisViews?.redis !== redis)
+      redisViews = {
+        redis,
+        state: new RedisStateStore(redis),
+        jobs: new JobStore(redis, limits.jobTtlSeconds),
+      };
     return redisViews;
   };
   const cache = new ResultsCache(() => deps.redis(), limits.cacheTtlSeconds, metrics);
   const jobStore = () => {
     const v = deps.jobStore ? { jobs: deps.jobStore() } : views();
-    if (!v?.jobs) throw new HttpError(503, 'jobs need Redis, which is unreachable (REDIS_URL): try again shortly');
+    if (!v?.jobs)
+      throw new HttpError(503, 'jobs need Redis, which is unreachable (REDIS_URL): try again shortly');
     return v.jobs;
   };
 
@@ -121,7 +141,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         title: 'cashflow API',
         version: '1.0.0',
         description:
-          'ACTUS cash flows on demand (test bed shaped requests, answered exactly like `cashflow actus`), batch jobs on the pipeline\'s consumer groups, and the stored results of the pipeline.',
+          "ACTUS cash flows on demand (test bed shaped requests, answered exactly like `cashflow actus`), batch jobs on the pipeline's consumer groups, and the stored results of the pipeline.",
       },
       components: {
         securitySchemes: {
@@ -148,7 +168,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       metrics.rejected.inc({ reason: 'unauthorized' });
       reply.header('www-authenticate', 'Bearer realm="cashflow"');
       return reply.code(401).send({
-        error: auth.configured ? 'missing or unknown API key: send it as x-api-key or Authorization: Bearer' : 'no API keys are configured (CASHFLOW_API_KEYS or CASHFLOW_API_KEYS_FILE)',
+        error: auth.configured
+          ? 'missing or unknown API key: send it as x-api-key or Authorization: Bearer'
+          : 'no API keys are configured (CASHFLOW_API_KEYS or CASHFLOW_API_KEYS_FILE)',
       });
     }
     req.client = client;
@@ -156,7 +178,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.addHook('onResponse', async (req, reply) => {
     const started = (req as FastifyRequest & { startedAt?: number }).startedAt;
     if (started === undefined) return;
-    metrics.requestSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, (performance.now() - started) / 1000);
+    metrics.requestSeconds.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      (performance.now() - started) / 1000,
+    );
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -166,7 +191,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       metrics.rejected.inc({ reason: 'too large' });
-      return reply.code(413).send({ error: `request body over ${limits.bodyLimitBytes} bytes (API_BODY_LIMIT_BYTES)` });
+      return reply
+        .code(413)
+        .send({ error: `request body over ${limits.bodyLimitBytes} bytes (API_BODY_LIMIT_BYTES)` });
     }
     if (err instanceof TooManyJobsError) {
       metrics.rejected.inc({ reason: 'too many jobs' });
@@ -176,9 +203,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message });
     if ((err as { retriable?: boolean }).retriable) return reply.code(503).send({ error: err.message });
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      const issues = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.name === 'SyntaxError'
-        ? [{ in: 'body', field: '/', message: err.message }]
-        : undefined;
+      const issues =
+        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+        err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+        err.name === 'SyntaxError'
+          ? [{ in: 'body', field: '/', message: err.message }]
+          : undefined;
       if (err.statusCode === 400) metrics.rejected.inc({ reason: 'invalid' });
       return reply.code(err.statusCode).send({ error: err.message, ...(issues ? { issues } : {}) });
     }
@@ -194,7 +224,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       for (const _ in body) n++;
       if (n > limits.maxContractsPerRequest) {
         metrics.rejected.inc({ reason: 'too many contracts' });
-        throw new HttpError(413, `${n} contracts in one request, over the limit of ${limits.maxContractsPerRequest} (API_MAX_CONTRACTS_PER_REQUEST)`);
+        throw new HttpError(
+          413,
+          `${n} contracts in one request, over the limit of ${limits.maxContractsPerRequest} (API_MAX_CONTRACTS_PER_REQUEST)`,
+        );
       }
     }
   };
@@ -224,11 +257,18 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     const hits = ids.length - computed;
     reply.header('x-cache', hits === ids.length ? 'hit' : hits === 0 ? 'miss' : 'partial');
     if (storeUsed) reply.header('x-market-data-from-store', String(storeUsed));
-    if (storeError) reply.header('x-store-unavailable', 'market data missing from the body could not be read from the store');
+    if (storeError)
+      reply.header(
+        'x-store-unavailable',
+        'market data missing from the body could not be read from the store',
+      );
     return `{${objectBody(ids, results)}}\n`;
   };
 
-  const startJob = async (req: FastifyRequest<{ Body: Cases; Querystring: { callbackUrl?: string } }>, reply: FastifyReply) => {
+  const startJob = async (
+    req: FastifyRequest<{ Body: Cases; Querystring: { callbackUrl?: string } }>,
+    reply: FastifyReply,
+  ) => {
     const store = jobStore();
     let kafka: KafkaSide;
     try {
@@ -246,11 +286,24 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     metrics.jobsSubmitted.inc();
     const base = `/v1/jobs/${submitted.jobId}`;
     reply.code(202).header('location', base);
-    return { jobId: submitted.jobId, contracts: submitted.contracts, chunks: submitted.chunks, statusUrl: base, eventsUrl: `${base}/events`, resultUrl: `${base}/result` };
+    return {
+      jobId: submitted.jobId,
+      contracts: submitted.contracts,
+      chunks: submitted.chunks,
+      statusUrl: base,
+      eventsUrl: `${base}/events`,
+      resultUrl: `${base}/result`,
+    };
   };
 
   const jobQuery = { querystring: S.jobQuerySchema };
-  const errors = { 400: S.errorSchema, 401: S.errorSchema, 413: S.errorSchema, 429: S.errorSchema, 503: S.errorSchema };
+  const errors = {
+    400: S.errorSchema,
+    401: S.errorSchema,
+    413: S.errorSchema,
+    429: S.errorSchema,
+    503: S.errorSchema,
+  };
 
   app.post<{ Body: Cases; Querystring: { callbackUrl?: string } }>(
     '/v1/cashflows',
@@ -308,13 +361,22 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     startedAt: iso(job.startedAtMs),
     completedAt: iso(job.completedAtMs),
     error: job.error,
-    callback: job.callbackUrl ? { url: job.callbackUrl, status: job.callbackStatus ?? 'pending', attempts: job.callbackAttempts } : null,
+    callback: job.callbackUrl
+      ? { url: job.callbackUrl, status: job.callbackStatus ?? 'pending', attempts: job.callbackAttempts }
+      : null,
     resultUrl: `/v1/jobs/${job.jobId}/result`,
   });
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
-    { schema: { summary: 'job status and progress', tags: ['jobs'], params: S.jobIdParams, response: { 200: S.jobStatusSchema, 404: S.errorSchema, ...errors } } },
+    {
+      schema: {
+        summary: 'job status and progress',
+        tags: ['jobs'],
+        params: S.jobIdParams,
+        response: { 200: S.jobStatusSchema, 404: S.errorSchema, ...errors },
+      },
+    },
     async (req) => statusOf(await ownJob(req)),
   );
 
@@ -323,7 +385,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     {
       schema: {
         summary: 'job progress as Server-Sent Events',
-        description: 'events `progress` (the status object) while the job runs, then one `completed` or `failed`, then the stream ends',
+        description:
+          'events `progress` (the status object) while the job runs, then one `completed` or `failed`, then the stream ends',
         tags: ['jobs'],
         params: S.jobIdParams,
         produces: ['text/event-stream'],
@@ -334,7 +397,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       const store = jobStore();
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       let closed = false;
       req.raw.on('close', () => (closed = true));
       let last = '';
@@ -350,7 +418,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
           }
           if (ended) break;
         } else {
-          res.write(`event: failed\ndata: ${JSON.stringify({ jobId: req.params.id, status: 'failed', error: 'the job expired or was removed' })}\n\n`);
+          res.write(
+            `event: failed\ndata: ${JSON.stringify({ jobId: req.params.id, status: 'failed', error: 'the job expired or was removed' })}\n\n`,
+          );
           break;
         }
         await new Promise((r) => setTimeout(r, pollMs));
@@ -365,7 +435,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     {
       schema: {
         summary: 'the result of a completed job (streamed)',
-        description: 'JSON: case id → events or {"error"}, as `cashflow actus` prints it. CSV with ?format=csv or Accept: text/csv: one row per event.',
+        description:
+          'JSON: case id → events or {"error"}, as `cashflow actus` prints it. CSV with ?format=csv or Accept: text/csv: one row per event.',
         tags: ['jobs'],
         params: S.jobIdParams,
         querystring: S.resultQuerySchema,
@@ -375,14 +446,21 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     },
     async (req, reply) => {
       const job = await ownJob(req);
-      if (job.status !== 'completed') throw new HttpError(409, `job ${job.jobId} is ${job.status} (${job.chunksDone} of ${job.chunks} chunks done): no result yet`);
+      if (job.status !== 'completed')
+        throw new HttpError(
+          409,
+          `job ${job.jobId} is ${job.status} (${job.chunksDone} of ${job.chunks} chunks done): no result yet`,
+        );
       const store = jobStore();
-      const csv = req.query.format === 'csv' || (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
+      const csv =
+        req.query.format === 'csv' ||
+        (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
       async function* json() {
         yield '{';
         let first = true;
         for await (const text of store.chunkTexts(job.jobId, job.chunks)) {
-          if (text === undefined) throw new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
+          if (text === undefined)
+            throw new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
           if (!text) continue;
           yield first ? text : `,${text}`;
           first = false;
@@ -392,7 +470,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       async function* table() {
         yield csvHeader();
         for await (const text of store.chunkTexts(job.jobId, job.chunks)) {
-          if (text === undefined) throw new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
+          if (text === undefined)
+            throw new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
           if (text) yield csvRows(JSON.parse(`{${text}}`));
         }
       }
@@ -417,12 +496,20 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         summary: "a stored contract's current cash flows",
         tags: ['results'],
         params: S.idParams,
-        response: { 200: S.contractCashflowsSchema, 404: S.errorSchema, 401: S.errorSchema, 503: S.errorSchema },
+        response: {
+          200: S.contractCashflowsSchema,
+          404: S.errorSchema,
+          401: S.errorSchema,
+          503: S.errorSchema,
+        },
       },
     },
     async (req) => {
       const d = await db();
-      const [version, rows] = await Promise.all([d.cashflowVersion(req.params.id), d.contractCashflows(req.params.id)]);
+      const [version, rows] = await Promise.all([
+        d.cashflowVersion(req.params.id),
+        d.contractCashflows(req.params.id),
+      ]);
       if (!version && rows.length === 0) throw new HttpError(404, `no results for contract ${req.params.id}`);
       return {
         contractId: req.params.id,
@@ -442,10 +529,18 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         tags: ['results'],
         params: S.idParams,
         querystring: S.rangeQuerySchema,
-        response: { 200: S.portfolioCashflowsSchema, 400: S.errorSchema, 401: S.errorSchema, 503: S.errorSchema },
+        response: {
+          200: S.portfolioCashflowsSchema,
+          400: S.errorSchema,
+          401: S.errorSchema,
+          503: S.errorSchema,
+        },
       },
     },
-    async (req) => ({ portfolioId: req.params.id, cashflows: await (await db()).portfolioCashflows(req.params.id, req.query) }),
+    async (req) => ({
+      portfolioId: req.params.id,
+      cashflows: await (await db()).portfolioCashflows(req.params.id, req.query),
+    }),
   );
   app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; bucket: LadderBucket } }>(
     '/v1/portfolios/:id/ladder',
@@ -460,20 +555,50 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     },
     async (req) => {
       const { bucket, from, to } = req.query;
-      return { portfolioId: req.params.id, bucket, rows: await (await db()).cashflowLadder(req.params.id, bucket, { from, to }) };
+      return {
+        portfolioId: req.params.id,
+        bucket,
+        rows: await (await db()).cashflowLadder(req.params.id, bucket, { from, to }),
+      };
     },
   );
 
   // ---- operations (no key)
-  app.get('/healthz', { config: PUBLIC, schema: { summary: 'liveness: 200 while the process runs', tags: ['operations'], security: [] } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: PUBLIC, schema: { summary: 'each dependency; 200: the engine is loaded (sync requests with their market data in the body need nothing else)', tags: ['operations'], security: [] } }, async () => ({
-    status: 'ready',
-    dependencies: { engine: { status: 'ok' }, ...(await deps.readiness()) },
-  }));
-  app.get('/metrics', { config: PUBLIC, schema: { summary: 'Prometheus metrics', tags: ['operations'], security: [], produces: ['text/plain'] } }, async (_req, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  app.get(
+    '/healthz',
+    {
+      config: PUBLIC,
+      schema: { summary: 'liveness: 200 while the process runs', tags: ['operations'], security: [] },
+    },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/readyz',
+    {
+      config: PUBLIC,
+      schema: {
+        summary:
+          'each dependency; 200: the engine is loaded (sync requests with their market data in the body need nothing else)',
+        tags: ['operations'],
+        security: [],
+      },
+    },
+    async () => ({
+      status: 'ready',
+      dependencies: { engine: { status: 'ok' }, ...(await deps.readiness()) },
+    }),
+  );
+  app.get(
+    '/metrics',
+    {
+      config: PUBLIC,
+      schema: { summary: 'Prometheus metrics', tags: ['operations'], security: [], produces: ['text/plain'] },
+    },
+    async (_req, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
   app.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, async () => app.swagger());
 
   return app;

@@ -60,7 +60,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** CPU seconds (user + system) a process has used so far (Linux /proc; 100 ticks per second). */
 function cpuSecondsOf(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
@@ -78,18 +80,27 @@ function rssMb(pid: number): number {
 }
 
 export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
-  const [{ loadConfig }, { buildTopology, cdcSource }, { createAdmin }, { registerSchemas }, { applyTopics }, { connectRedis }, { clearState }, { requestJson }, { repoFile }] =
-    await Promise.all([
-      import('../config/config.js'),
-      import('../topology/topology.js'),
-      import('../clients/kafka.js'),
-      import('../clients/schema-registry.js'),
-      import('../topology/apply.js'),
-      import('../clients/redis.js'),
-      import('../state/redis-store.js'),
-      import('../clients/http.js'),
-      import('../clients/repo-file.js'),
-    ]);
+  const [
+    { loadConfig },
+    { buildTopology, cdcSource },
+    { createAdmin },
+    { registerSchemas },
+    { applyTopics },
+    { connectRedis },
+    { clearState },
+    { requestJson },
+    { repoFile },
+  ] = await Promise.all([
+    import('../config/config.js'),
+    import('../topology/topology.js'),
+    import('../clients/kafka.js'),
+    import('../clients/schema-registry.js'),
+    import('../topology/apply.js'),
+    import('../clients/redis.js'),
+    import('../state/redis-store.js'),
+    import('../clients/http.js'),
+    import('../clients/repo-file.js'),
+  ]);
   const autocannon = (await import('autocannon')).default;
   const run = randomBytes(4).toString('hex');
   const prefix = `benchapi${run}.`;
@@ -110,7 +121,11 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
   };
   const child = (name: string, args: string[]) => {
     const out = openSync(join(logDir, `api-${run}-${name}.log`), 'a');
-    const c = spawn(process.execPath, [repoFile('bin', 'cashflow.js'), ...args], { cwd: repoFile(), env, stdio: ['ignore', out, out] });
+    const c = spawn(process.execPath, [repoFile('bin', 'cashflow.js'), ...args], {
+      cwd: repoFile(),
+      env,
+      stdio: ['ignore', out, out],
+    });
     children.push(c);
     return c;
   };
@@ -127,7 +142,10 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     const headers = { 'x-api-key': key, 'content-type': 'application/json' };
     for (let i = 0; ; i++) {
       const ok = await fetch(`${base}/readyz`).then(
-        async (r) => r.ok && ((await r.json()) as { dependencies: { redis: { status: string } } }).dependencies.redis.status === 'ok',
+        async (r) =>
+          r.ok &&
+          ((await r.json()) as { dependencies: { redis: { status: string } } }).dependencies.redis.status ===
+            'ok',
         () => false,
       );
       if (ok) break;
@@ -137,11 +155,24 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
 
     // ---- 1. single-contract requests
     const one = (i: number) => JSON.stringify({ [`c${i}`]: { terms: bookContract('PAM', i) } });
-    const cannon = async (label: string, body: (n: number) => string, method: 'GET' | 'POST' = 'POST', path = '/v1/cashflows'): Promise<RequestFigures> => {
+    const cannon = async (
+      label: string,
+      body: (n: number) => string,
+      method: 'GET' | 'POST' = 'POST',
+      path = '/v1/cashflows',
+    ): Promise<RequestFigures> => {
       let n = 0;
       // warm-up: JIT, connections
-      const setupRequest = (req: import('autocannon').Request) => (method === 'POST' ? { ...req, body: body(n++) } : req);
-      await autocannon({ url: `${base}${path}`, method, headers, connections: o.connections, duration: 2, requests: [{ setupRequest }] });
+      const setupRequest = (req: import('autocannon').Request) =>
+        method === 'POST' ? { ...req, body: body(n++) } : req;
+      await autocannon({
+        url: `${base}${path}`,
+        method,
+        headers,
+        connections: o.connections,
+        duration: 2,
+        requests: [{ setupRequest }],
+      });
       const cpu0 = cpuSecondsOf(apiPid);
       const r = await autocannon({
         url: `${base}${path}`,
@@ -152,19 +183,36 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
         requests: [{ setupRequest }],
       });
       const cpu = cpuSecondsOf(apiPid) - cpu0;
-      const f = { requestsPerSecond: Math.round(r.requests.average), requestsPerApiCpuSecond: cpu > 0 ? Math.round(r.requests.total / cpu) : 0, p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total, errors: r.errors + r.non2xx };
-      o.log(`${label}: ${f.requestsPerSecond} requests/s (${f.requestsPerApiCpuSecond} per API CPU-second), p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms (${f.requests} requests, ${f.errors} errors, ${o.connections} connections)`);
+      const f = {
+        requestsPerSecond: Math.round(r.requests.average),
+        requestsPerApiCpuSecond: cpu > 0 ? Math.round(r.requests.total / cpu) : 0,
+        p50Ms: r.latency.p50,
+        p99Ms: r.latency.p99,
+        requests: r.requests.total,
+        errors: r.errors + r.non2xx,
+      };
+      o.log(
+        `${label}: ${f.requestsPerSecond} requests/s (${f.requestsPerApiCpuSecond} per API CPU-second), p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms (${f.requests} requests, ${f.errors} errors, ${o.connections} connections)`,
+      );
       return f;
     };
-    const baseline = await cannon('baseline: GET /healthz (the framework alone on this machine now)', () => '', 'GET', '/healthz');
-    const computed = await cannon('single contract, computed (a different contract each request)', (i) => one(1_000_000 + i));
+    const baseline = await cannon(
+      'baseline: GET /healthz (the framework alone on this machine now)',
+      () => '',
+      'GET',
+      '/healthz',
+    );
+    const computed = await cannon('single contract, computed (a different contract each request)', (i) =>
+      one(1_000_000 + i),
+    );
     const cached = await cannon('single contract, cached (the same contract each request)', () => one(1));
 
     // ---- 2. the job
     for (let w = 0; w < o.workers; w++) child(`worker-${w}`, ['run', 'job-worker']);
     o.log(`job: building ${o.contracts} PAM contracts`);
     const parts: string[] = [];
-    for (let i = 0; i < o.contracts; i++) parts.push(`"c${i}":${JSON.stringify({ terms: bookContract('PAM', i) })}`);
+    for (let i = 0; i < o.contracts; i++)
+      parts.push(`"c${i}":${JSON.stringify({ terms: bookContract('PAM', i) })}`);
     const body = `{${parts.join(',')}}`;
     parts.length = 0;
     await sleep(3000); // the workers join their group
@@ -172,13 +220,19 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     const workerCpu0 = workers.reduce((t, c) => t + cpuSecondsOf(c.pid!), 0);
     const t0 = performance.now();
     const submitted = await fetch(`${base}/v1/jobs`, { method: 'POST', headers, body });
-    if (submitted.status !== 202) throw new Error(`job refused: ${submitted.status} ${await submitted.text()}`);
+    if (submitted.status !== 202)
+      throw new Error(`job refused: ${submitted.status} ${await submitted.text()}`);
     const { jobId, chunks } = (await submitted.json()) as { jobId: string; chunks: number };
     const submitSeconds = (performance.now() - t0) / 1000;
     o.log(`job ${jobId}: ${chunks} chunks submitted in ${submitSeconds.toFixed(1)} s`);
     let last = '';
     for (;;) {
-      const s = (await (await fetch(`${base}/v1/jobs/${jobId}`, { headers })).json()) as { status: string; contracts: { done: number }; contractsPerSecond: number | null; etaSeconds: number | null };
+      const s = (await (await fetch(`${base}/v1/jobs/${jobId}`, { headers })).json()) as {
+        status: string;
+        contracts: { done: number };
+        contractsPerSecond: number | null;
+        etaSeconds: number | null;
+      };
       const line = `job: ${s.status}, ${s.contracts.done}/${o.contracts} contracts, ${s.contractsPerSecond ?? '-'} contracts/s, ETA ${s.etaSeconds ?? '-'} s`;
       if (line !== last) o.log(line);
       last = line;
@@ -188,7 +242,9 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     }
     const seconds = (performance.now() - t0) / 1000;
     const workerCpuSeconds = workers.reduce((t, c) => t + cpuSecondsOf(c.pid!), 0) - workerCpu0;
-    o.log(`job: worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(o.contracts / workerCpuSeconds)} contracts per worker CPU-second`);
+    o.log(
+      `job: worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(o.contracts / workerCpuSeconds)} contracts per worker CPU-second`,
+    );
     const r0 = performance.now();
     const result = await fetch(`${base}/v1/jobs/${jobId}/result`, { headers });
     let bytes = 0;
@@ -217,23 +273,46 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
         resultSeconds: round(resultSeconds),
         resultMb: Math.round(bytes / 1e6),
       },
-      engine: { seconds: engine.seconds, cpuSeconds: engine.cpuSeconds, contractsPerSecond: engine.contractsPerSecond },
+      engine: {
+        seconds: engine.seconds,
+        cpuSeconds: engine.cpuSeconds,
+        contractsPerSecond: engine.contractsPerSecond,
+      },
       jobVsEngine: round(seconds / engine.seconds),
       jobCpuVsEngineCpu: engine.cpuSeconds ? round(workerCpuSeconds / engine.cpuSeconds) : null,
       peakRssMb,
     };
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : Promise.race([new Promise((r) => c.once('exit', r)), sleep(15_000).then(() => c.kill('SIGKILL'))]))));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null
+          ? undefined
+          : Promise.race([
+              new Promise((r) => c.once('exit', r)),
+              sleep(15_000).then(() => c.kill('SIGKILL')),
+            ]),
+      ),
+    );
     const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (ours.length) await admin.deleteTopics({ topics: ours, timeout: 30_000 }).catch((e) => o.log(`cleanup: topics: ${(e as Error).message}`));
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
-    if (groups.length) await admin.deleteGroups(groups).catch((e) => o.log(`cleanup: groups: ${(e as Error).message}`));
+    if (ours.length)
+      await admin
+        .deleteTopics({ topics: ours, timeout: 30_000 })
+        .catch((e) => o.log(`cleanup: topics: ${(e as Error).message}`));
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(prefix));
+    if (groups.length)
+      await admin.deleteGroups(groups).catch((e) => o.log(`cleanup: groups: ${(e as Error).message}`));
     await admin.disconnect();
     for (const s of subjects) {
       const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(s.subject)}`;
-      await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] }).catch(() => undefined);
-      await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] }).catch(() => undefined);
+      await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] }).catch(
+        () => undefined,
+      );
+      await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, {
+        accept: [404],
+      }).catch(() => undefined);
     }
     const redis = await connectRedis(config, { name: 'cashflow-bench-api' });
     await clearState(redis, redisPrefix).finally(() => redis.disconnect());

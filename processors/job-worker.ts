@@ -58,7 +58,8 @@ export async function deliverCallback(
       });
       if (res.ok) return { delivered: true, attempts: n };
       // 4xx other than 408/429: the receiver refuses; retrying will not change its mind
-      if (res.status < 500 && res.status !== 408 && res.status !== 429) return { delivered: false, attempts: n };
+      if (res.status < 500 && res.status !== 408 && res.status !== 429)
+        return { delivered: false, attempts: n };
     } catch {
       // network error or timeout: retry
     }
@@ -82,16 +83,30 @@ export const jobWorker: ProcessorDefinition = {
   partitionConcurrency: 2,
   async process(records, ctx): Promise<BatchOutcome> {
     const outputs: OutputRecord[] = [];
-    const chunks = records.map((r) => avroValue(r, 'jobs') as ApiJobChunk | null).filter((c) => c !== null && typeof c.cases === 'string');
+    const chunks = records
+      .map((r) => avroValue(r, 'jobs') as ApiJobChunk | null)
+      .filter((c) => c !== null && typeof c.cases === 'string');
     if (!chunks.length) return { outputs, writes: emptyWrites(), deadLetters: [] };
     const jobs = jobStore(ctx);
 
     for (const chunk of chunks) {
       const started = ctx.now();
-      const event = (type: JobEvent['type'], done: number | null, total: number | null, message: string): OutputRecord => ({
+      const event = (
+        type: JobEvent['type'],
+        done: number | null,
+        total: number | null,
+        message: string,
+      ): OutputRecord => ({
         topic: 'jobEvents',
         key: chunk!.jobId,
-        value: { jobId: chunk!.jobId, type, contractsTotal: total, contractsDone: done, message, atMs: ctx.now() },
+        value: {
+          jobId: chunk!.jobId,
+          type,
+          contractsTotal: total,
+          contractsDone: done,
+          message,
+          atMs: ctx.now(),
+        },
       });
       const job = await jobs.get(chunk!.jobId);
       if (!job || job.status === 'failed') continue; // expired, removed or given up
@@ -100,7 +115,8 @@ export const jobWorker: ProcessorDefinition = {
         let cases: Cases;
         try {
           cases = JSON.parse(chunk!.cases!) as Cases;
-          if (!cases || typeof cases !== 'object' || Array.isArray(cases)) throw new Error('not an object of cases');
+          if (!cases || typeof cases !== 'object' || Array.isArray(cases))
+            throw new Error('not an object of cases');
         } catch (e) {
           const reason = `chunk ${chunk!.chunk}: unreadable cases (${(e as Error).message})`;
           await jobs.fail(chunk!.jobId, reason, ctx.now());
@@ -111,10 +127,15 @@ export const jobWorker: ProcessorDefinition = {
         }
         // market data the cases lack from the store; a store fault is retriable (the runner retries)
         const missing = missingCodes(cases);
-        const series = missing.size ? await ctx.state.series([...new Set([...missing.values()].flat())]) : new Map();
+        const series = missing.size
+          ? await ctx.state.series([...new Set([...missing.values()].flat())])
+          : new Map();
         const full = withStoreData(cases, missing, series).cases;
         const ids = Object.keys(full);
-        const text = objectBody(ids, ids.map((id) => caseResultJson(full[id])));
+        const text = objectBody(
+          ids,
+          ids.map((id) => caseResultJson(full[id])),
+        );
         const r = await jobs.completeChunk(chunk!.jobId, chunk!.chunk, text, ids.length, ctx.now(), started);
         if (!r.exists) continue;
       }
@@ -123,7 +144,12 @@ export const jobWorker: ProcessorDefinition = {
       const complete = after.chunksDone >= after.chunks;
       if (complete) await callback(jobs, after, 'completed');
       outputs.push(
-        event(complete ? 'completed' : 'progress', after.contractsDone, after.contractsTotal, `chunk ${chunk!.chunk + 1}/${chunk!.chunks} done; ${after.chunksDone} of ${after.chunks} chunks`),
+        event(
+          complete ? 'completed' : 'progress',
+          after.contractsDone,
+          after.contractsTotal,
+          `chunk ${chunk!.chunk + 1}/${chunk!.chunks} done; ${after.chunksDone} of ${after.chunks} chunks`,
+        ),
       );
     }
     return { outputs, writes: emptyWrites(), deadLetters: [] };

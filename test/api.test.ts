@@ -23,7 +23,14 @@ import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../cli
 import { loadConfig, type Config } from '../config/config.js';
 import { dropDatabase, PostgresDatabase } from '../db/postgres.js';
 import { bookContract } from '../bench/engine.js';
-import { computeEvents, computeTestBed, contractTypeOf, eventsToJson, parseDateTime, TimeSeriesObserver } from '../engine/index.js';
+import {
+  computeEvents,
+  computeTestBed,
+  contractTypeOf,
+  eventsToJson,
+  parseDateTime,
+  TimeSeriesObserver,
+} from '../engine/index.js';
 import type { JobEvent } from '../schemas/types.js';
 import { clearState, RedisStateStore } from '../state/redis-store.js';
 import { emptyWrites } from '../state/model.js';
@@ -57,7 +64,12 @@ const callbacks: { attempt: number; body: Record<string, unknown> }[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const base = () => `http://127.0.0.1:${api!.port}`;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 240_000, pollMs = 200): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 240_000,
+  pollMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -72,14 +84,26 @@ function startWorker(n: number): ChildProcess {
   const log = openSync(join(logDir, `api-${run}-worker-${n}.log`), 'a');
   const child = spawn(process.execPath, [repoFile('bin', 'cashflow.js'), 'run', 'job-worker'], {
     cwd: repoFile(),
-    env: { ...process.env, CASHFLOW_TOPIC_PREFIX: prefix, CASHFLOW_REDIS_PREFIX: redisPrefix, CASHFLOW_METRICS_PORT: '0' },
+    env: {
+      ...process.env,
+      CASHFLOW_TOPIC_PREFIX: prefix,
+      CASHFLOW_REDIS_PREFIX: redisPrefix,
+      CASHFLOW_METRICS_PORT: '0',
+    },
     stdio: ['ignore', log, log],
   });
   children.push(child);
   return child;
 }
 
-const authed = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+const authed = (init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: {
+    'x-api-key': KEY,
+    'content-type': 'application/json',
+    ...(init.headers as Record<string, string>),
+  },
+});
 
 beforeAll(async () => {
   await testEnv();
@@ -99,7 +123,11 @@ beforeAll(async () => {
   subjects = await registerSchemas(config, topology);
   redis = await connectRedis(config, { name: 'cashflow-api-test', keyPrefix: redisPrefix });
   api = await startApi({ config, topology, redisPrefix, port: 0 });
-  await until('the API sees Redis', async () => ((await (await fetch(`${base()}/readyz`)).json()) as any).dependencies.redis.status === 'ok', 20_000);
+  await until(
+    'the API sees Redis',
+    async () => ((await (await fetch(`${base()}/readyz`)).json()) as any).dependencies.redis.status === 'ok',
+    20_000,
+  );
   startWorker(1);
   startWorker(2);
 
@@ -138,10 +166,15 @@ afterAll(async () => {
   for (const c of children) {
     if (c.exitCode !== null || c.signalCode !== null) continue;
     c.kill('SIGTERM');
-    await attempt('worker exit', () => Promise.race([new Promise((r) => c.once('exit', r)), sleep(20_000).then(() => c.kill('SIGKILL'))]));
+    await attempt('worker exit', () =>
+      Promise.race([new Promise((r) => c.once('exit', r)), sleep(20_000).then(() => c.kill('SIGKILL'))]),
+    );
   }
   await attempt('events consumer', async () => eventsConsumer?.disconnect());
-  await attempt('callback server', async () => new Promise<void>((r) => (callbackServer ? callbackServer.close(() => r()) : r())));
+  await attempt(
+    'callback server',
+    async () => new Promise<void>((r) => (callbackServer ? callbackServer.close(() => r()) : r())),
+  );
   await attempt('api', async () => api?.close());
   await attempt('database client', () => db.close());
   await attempt('database', () => dropDatabase(server, dbName));
@@ -152,7 +185,9 @@ afterAll(async () => {
   });
   await attempt('consumer groups', async () => {
     admin ??= await createAdmin(config);
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(prefix));
     if (groups.length) await admin.deleteGroups(groups);
   });
   await attempt('admin', async () => admin?.disconnect());
@@ -177,15 +212,36 @@ afterAll(async () => {
 
 /** A floating-rate PAM on `code` (rate reset quarterly), so that market data changes its events. */
 function floating(id: string, code: string) {
-  return { ...bookContract('PAM', 0), contractID: id, cycleOfRateReset: 'P3ML0', cycleAnchorDateOfRateReset: '2015-04-15T00:00:00', marketObjectCodeOfRateReset: code, rateSpread: '0.01' };
+  return {
+    ...bookContract('PAM', 0),
+    contractID: id,
+    cycleOfRateReset: 'P3ML0',
+    cycleAnchorDateOfRateReset: '2015-04-15T00:00:00',
+    marketObjectCodeOfRateReset: code,
+    rateSpread: '0.01',
+  };
 }
 
 describe('cashflow serve on the local stack', () => {
   it('refuses a request without a key (401) and lists the fields of a bad body (400)', async () => {
-    expect((await fetch(`${base()}/v1/cashflows`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
-    const r = await fetch(`${base()}/v1/cashflows`, authed({ method: 'POST', body: JSON.stringify({ a: { terms: 1 }, b: {} }) }));
+    expect(
+      (
+        await fetch(`${base()}/v1/cashflows`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(401);
+    const r = await fetch(
+      `${base()}/v1/cashflows`,
+      authed({ method: 'POST', body: JSON.stringify({ a: { terms: 1 }, b: {} }) }),
+    );
     expect(r.status).toBe(400);
-    expect((((await r.json()) as any).issues as { field: string }[]).map((i) => i.field).sort()).toEqual(['/a/terms', '/b/terms']);
+    expect((((await r.json()) as any).issues as { field: string }[]).map((i) => i.field).sort()).toEqual([
+      '/a/terms',
+      '/b/terms',
+    ]);
   });
 
   it('answers a synchronous request like a direct engine computation, with market data the body lacks from the store; a repeat is a cache hit', async () => {
@@ -195,12 +251,24 @@ describe('cashflow serve on the local stack', () => {
       { observedAt: '2016-06-01T00:00:00', value: 0.035 },
     ];
     const writes = emptyWrites();
-    for (const [i, p] of points.entries()) writes.market.push({ marketObjectCode: code, observedAt: p.observedAt, value: p.value, version: i + 1, deleted: false });
+    for (const [i, p] of points.entries())
+      writes.market.push({
+        marketObjectCode: code,
+        observedAt: p.observedAt,
+        value: p.value,
+        version: i + 1,
+        deleted: false,
+      });
     await new RedisStateStore(redis!).apply(writes);
     const body = {
       fixed: { terms: bookContract('PAM', 1) },
       fromStore: { terms: floating('f1', code) },
-      inBody: { terms: floating('f2', code), dataObserved: { [code]: { identifier: code, data: [{ timestamp: '2015-01-01T00:00:00', value: '0.05' }] } } },
+      inBody: {
+        terms: floating('f2', code),
+        dataObserved: {
+          [code]: { identifier: code, data: [{ timestamp: '2015-01-01T00:00:00', value: '0.05' }] },
+        },
+      },
       bad: { terms: { ...bookContract('PAM', 2), dayCountConvention: 'NOPE' } },
     };
     const r = await fetch(`${base()}/v1/cashflows`, authed({ method: 'POST', body: JSON.stringify(body) }));
@@ -209,19 +277,42 @@ describe('cashflow serve on the local stack', () => {
     const text = await r.text();
 
     // the direct engine computation: the store's series for the case that lacks it
-    const observer = new TimeSeriesObserver({ [code]: points.map((p) => ({ time: parseDateTime(p.observedAt)!, value: p.value })) });
-    const direct = eventsToJson(computeEvents(body.fromStore.terms, { observer }), contractTypeOf('PAM')!.reportedStates);
+    const observer = new TimeSeriesObserver({
+      [code]: points.map((p) => ({ time: parseDateTime(p.observedAt)!, value: p.value })),
+    });
+    const direct = eventsToJson(
+      computeEvents(body.fromStore.terms, { observer }),
+      contractTypeOf('PAM')!.reportedStates,
+    );
     const answer = JSON.parse(text) as any;
     expect(answer.fromStore).toEqual(direct);
     expect(answer.bad.error).toMatch(/dayCountConvention/);
     // and exactly what `cashflow actus` prints for the body with the store's data written in
-    const withData = { ...body, fromStore: { ...body.fromStore, dataObserved: { [code]: { identifier: code, data: points.map((p) => ({ timestamp: p.observedAt, value: p.value })) } } } };
+    const withData = {
+      ...body,
+      fromStore: {
+        ...body.fromStore,
+        dataObserved: {
+          [code]: {
+            identifier: code,
+            data: points.map((p) => ({ timestamp: p.observedAt, value: p.value })),
+          },
+        },
+      },
+    };
     expect(text).toBe(JSON.stringify(computeTestBed(withData)) + '\n');
     // body data wins over the store's: the rates differ, so do the events
-    expect(answer.inBody.find((e: { eventType: string }) => e.eventType === 'RR')?.nominalInterestRate).not.toBe(answer.fromStore.find((e: { eventType: string }) => e.eventType === 'RR')?.nominalInterestRate);
+    expect(
+      answer.inBody.find((e: { eventType: string }) => e.eventType === 'RR')?.nominalInterestRate,
+    ).not.toBe(
+      answer.fromStore.find((e: { eventType: string }) => e.eventType === 'RR')?.nominalInterestRate,
+    );
 
     const hitsBefore = await cacheHits();
-    const again = await fetch(`${base()}/v1/cashflows`, authed({ method: 'POST', body: JSON.stringify(body) }));
+    const again = await fetch(
+      `${base()}/v1/cashflows`,
+      authed({ method: 'POST', body: JSON.stringify(body) }),
+    );
     expect(again.headers.get('x-cache')).toBe('hit');
     expect(await again.text()).toBe(text);
     expect((await cacheHits()) - hitsBefore).toBe(4);
@@ -229,21 +320,38 @@ describe('cashflow serve on the local stack', () => {
 
   it(`computes a job of ${JOB_CONTRACTS} contracts through the consumer group, with progress, though a worker is killed and the API restarted mid-job`, async () => {
     const cases: Record<string, { terms: Record<string, string> }> = {};
-    for (let i = 0; i < JOB_CONTRACTS; i++) cases[`c${i}`] = { terms: bookContract(i % 3 === 0 ? 'ANN' : 'PAM', i) };
+    for (let i = 0; i < JOB_CONTRACTS; i++)
+      cases[`c${i}`] = { terms: bookContract(i % 3 === 0 ? 'ANN' : 'PAM', i) };
     const cb = `http://127.0.0.1:${(callbackServer!.address() as { port: number }).port}/done`;
-    const submitted = await fetch(`${base()}/v1/jobs?callbackUrl=${encodeURIComponent(cb)}`, authed({ method: 'POST', body: JSON.stringify(cases) }));
+    const submitted = await fetch(
+      `${base()}/v1/jobs?callbackUrl=${encodeURIComponent(cb)}`,
+      authed({ method: 'POST', body: JSON.stringify(cases) }),
+    );
     expect(submitted.status).toBe(202);
     const { jobId, chunks } = (await submitted.json()) as { jobId: string; chunks: number };
     expect(chunks).toBe(Math.ceil(JOB_CONTRACTS / 500));
 
-    const status = async () => (await (await fetch(`${base()}/v1/jobs/${jobId}`, authed())).json()) as { status: string; chunks: { done: number; total: number }; contracts: { done: number; total: number }; contractsPerSecond: number | null; etaSeconds: number | null; callback: { status: string; attempts: number } | null };
+    const status = async () =>
+      (await (await fetch(`${base()}/v1/jobs/${jobId}`, authed())).json()) as {
+        status: string;
+        chunks: { done: number; total: number };
+        contracts: { done: number; total: number };
+        contractsPerSecond: number | null;
+        etaSeconds: number | null;
+        callback: { status: string; attempts: number } | null;
+      };
     const seen = new Set<number>();
     // kill one worker once the job is under way
-    const midway = await until('the job under way', async () => {
-      const s = await status();
-      seen.add(s.contracts.done);
-      return s.chunks.done >= 2 && s.chunks.done < s.chunks.total ? s : undefined;
-    }, 240_000, 50);
+    const midway = await until(
+      'the job under way',
+      async () => {
+        const s = await status();
+        seen.add(s.contracts.done);
+        return s.chunks.done >= 2 && s.chunks.done < s.chunks.total ? s : undefined;
+      },
+      240_000,
+      50,
+    );
     expect(midway.status).toBe('running');
     expect(midway.contractsPerSecond).toBeGreaterThan(0);
     expect(midway.etaSeconds).toBeGreaterThan(0);
@@ -271,11 +379,16 @@ describe('cashflow serve on the local stack', () => {
       }
     })();
 
-    const done = await until('the job completed', async () => {
-      const s = await status();
-      seen.add(s.contracts.done);
-      return s.status === 'completed' ? s : undefined;
-    }, 280_000, 500);
+    const done = await until(
+      'the job completed',
+      async () => {
+        const s = await status();
+        seen.add(s.contracts.done);
+        return s.status === 'completed' ? s : undefined;
+      },
+      280_000,
+      500,
+    );
     expect(done.chunks).toEqual({ done: chunks, total: chunks });
     expect(done.contracts).toEqual({ done: JOB_CONTRACTS, total: JOB_CONTRACTS });
     await sseDone;
@@ -286,18 +399,31 @@ describe('cashflow serve on the local stack', () => {
     const result = await fetch(`${base()}/v1/jobs/${jobId}/result`, authed());
     expect(result.status).toBe(200);
     expect(await result.text()).toBe(JSON.stringify(computeTestBed(cases)) + '\n');
-    const csv = await (await fetch(`${base()}/v1/jobs/${jobId}/result`, authed({ headers: { accept: 'text/csv' } }))).text();
+    const csv = await (
+      await fetch(`${base()}/v1/jobs/${jobId}/result`, authed({ headers: { accept: 'text/csv' } }))
+    ).text();
     const lines = csv.trimEnd().split('\r\n');
     expect(lines[0]).toMatch(/^caseId,eventDate,eventType,payoff/);
-    const events = Object.values(computeTestBed(cases)).reduce((n, r) => n + (Array.isArray(r) ? r.length : 1), 0);
+    const events = Object.values(computeTestBed(cases)).reduce(
+      (n, r) => n + (Array.isArray(r) ? r.length : 1),
+      0,
+    );
     expect(lines.length - 1).toBe(events);
 
     // the notification on job-events, and the callback (retried after its first 503)
-    await until('completed on job-events', async () => jobEvents.some((e) => e.jobId === jobId && e.type === 'completed'), 60_000);
-    const withCallback = await until('callback delivered', async () => {
-      const s = await status();
-      return s.callback?.status === 'delivered' ? s : undefined;
-    }, 60_000);
+    await until(
+      'completed on job-events',
+      async () => jobEvents.some((e) => e.jobId === jobId && e.type === 'completed'),
+      60_000,
+    );
+    const withCallback = await until(
+      'callback delivered',
+      async () => {
+        const s = await status();
+        return s.callback?.status === 'delivered' ? s : undefined;
+      },
+      60_000,
+    );
     expect(withCallback.callback!.attempts).toBe(2);
     expect(callbacks.map((c) => c.body.jobId)).toEqual([jobId, jobId]);
     expect(callbacks[1].body).toMatchObject({ status: 'completed', contracts: JOB_CONTRACTS });
@@ -313,7 +439,14 @@ describe('cashflow serve on the local stack', () => {
         status: 'computed',
         reason: null,
         computedAt: '2026-01-01T00:00:00',
-        events: events.map((e) => ({ ...e, notionalPrincipal: e.notionalPrincipal ?? null, nominalInterestRate: e.nominalInterestRate ?? null, accruedInterest: e.accruedInterest ?? null, exerciseDate: null, exerciseAmount: null })),
+        events: events.map((e) => ({
+          ...e,
+          notionalPrincipal: e.notionalPrincipal ?? null,
+          nominalInterestRate: e.nominalInterestRate ?? null,
+          accruedInterest: e.accruedInterest ?? null,
+          exerciseDate: null,
+          exerciseAmount: null,
+        })),
       },
     ]);
     await db.upsertPositions([{ positionId: 'pos1', portfolioId: 'P1', contractId: 'rc1', quantity: 2 }]);
@@ -322,8 +455,12 @@ describe('cashflow serve on the local stack', () => {
     expect(contract.cashflows).toEqual(await db.contractCashflows('rc1'));
     expect(contract.cashflows.length).toBe(events.length);
     const portfolio: any = await (await fetch(`${base()}/v1/portfolios/P1/cashflows`, authed())).json();
-    expect(portfolio.cashflows.map((r: { payoff: number }) => r.payoff)).toEqual(events.map((e) => e.payoff * 2));
-    const ladder: any = await (await fetch(`${base()}/v1/portfolios/P1/ladder?bucket=quarter`, authed())).json();
+    expect(portfolio.cashflows.map((r: { payoff: number }) => r.payoff)).toEqual(
+      events.map((e) => e.payoff * 2),
+    );
+    const ladder: any = await (
+      await fetch(`${base()}/v1/portfolios/P1/ladder?bucket=quarter`, authed())
+    ).json();
     expect(ladder.rows).toEqual(await db.cashflowLadder('P1', 'quarter'));
     expect((await fetch(`${base()}/v1/contracts/nope/cashflows`, authed())).status).toBe(404);
   });

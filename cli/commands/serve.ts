@@ -10,45 +10,75 @@ export function register(program: Command): void {
     .option('--port <port>', 'port (env API_PORT, default 8090; 0 = any free port)')
     .option('--host <host>', 'interface to listen on (env API_HOST, default 127.0.0.1)')
     .option('--topic-prefix <prefix>', 'prefix of every topic (env CASHFLOW_TOPIC_PREFIX)')
-    .option('--redis-prefix <prefix>', 'key prefix of the pipeline state in Redis (env CASHFLOW_REDIS_PREFIX, default cashflow:)')
+    .option(
+      '--redis-prefix <prefix>',
+      'key prefix of the pipeline state in Redis (env CASHFLOW_REDIS_PREFIX, default cashflow:)',
+    )
     .option('--log', 'log every request (JSON on stdout)')
-    .action(async (opts: { port?: string; host?: string; topicPrefix?: string; redisPrefix?: string; log?: boolean }) => {
-      const [{ loadConfig, ConfigError }, { topologyFromConfig }, { startApi }] = await Promise.all([
-        import('../../config/config.js'),
-        import('../../topology/topology.js'),
-        import('../../api/index.js'),
-      ]);
-      let config;
-      try {
-        config = loadConfig();
-      } catch (e) {
-        if (e instanceof ConfigError) throw new UserFacingError(e.message, 2);
-        throw e;
-      }
-      let port: number | undefined;
-      if (opts.port !== undefined) {
-        port = Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserFacingError(`--port: expected a port (0–65535), got "${opts.port}"`, 2);
-      }
-      const host = opts.host ?? config.api.host;
-      const topology = topologyFromConfig(config, opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {});
-      let api;
-      try {
-        api = await startApi({ config, topology, redisPrefix: opts.redisPrefix ?? config.pipeline.redisPrefix, port, host, logger: opts.log === true });
-      } catch (e) {
-        if ((e as { code?: string }).code === 'EADDRINUSE') throw new UserFacingError(`port ${port ?? config.api.port} is in use (API_PORT or --port moves it)`);
-        throw e;
-      }
-      if (config.api.keys.length === 0) process.stderr.write('cashflow serve: no API keys configured (CASHFLOW_API_KEYS or CASHFLOW_API_KEYS_FILE): every /v1 request gets 401\n');
-      process.stderr.write(`cashflow serve: listening on http://${host}:${api.port} (docs /docs, OpenAPI /openapi.json); SIGTERM or Ctrl-C stops\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          void api.close().then(resolve, resolve);
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
-    });
+    .action(
+      async (opts: {
+        port?: string;
+        host?: string;
+        topicPrefix?: string;
+        redisPrefix?: string;
+        log?: boolean;
+      }) => {
+        const [{ loadConfig, ConfigError }, { topologyFromConfig }, { startApi }] = await Promise.all([
+          import('../../config/config.js'),
+          import('../../topology/topology.js'),
+          import('../../api/index.js'),
+        ]);
+        let config;
+        try {
+          config = loadConfig();
+        } catch (e) {
+          if (e instanceof ConfigError) throw new UserFacingError(e.message, 2);
+          throw e;
+        }
+        let port: number | undefined;
+        if (opts.port !== undefined) {
+          port = Number(opts.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535)
+            throw new UserFacingError(`--port: expected a port (0–65535), got "${opts.port}"`, 2);
+        }
+        const host = opts.host ?? config.api.host;
+        const topology = topologyFromConfig(
+          config,
+          opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {},
+        );
+        let api;
+        try {
+          api = await startApi({
+            config,
+            topology,
+            redisPrefix: opts.redisPrefix ?? config.pipeline.redisPrefix,
+            port,
+            host,
+            logger: opts.log === true,
+          });
+        } catch (e) {
+          if ((e as { code?: string }).code === 'EADDRINUSE')
+            throw new UserFacingError(
+              `port ${port ?? config.api.port} is in use (API_PORT or --port moves it)`,
+            );
+          throw e;
+        }
+        if (config.api.keys.length === 0)
+          process.stderr.write(
+            'cashflow serve: no API keys configured (CASHFLOW_API_KEYS or CASHFLOW_API_KEYS_FILE): every /v1 request gets 401\n',
+          );
+        process.stderr.write(
+          `cashflow serve: listening on http://${host}:${api.port} (docs /docs, OpenAPI /openapi.json); SIGTERM or Ctrl-C stops\n`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGTERM', stop);
+            process.off('SIGINT', stop);
+            void api.close().then(resolve, resolve);
+          };
+          process.on('SIGTERM', stop);
+          process.on('SIGINT', stop);
+        });
+      },
+    );
 }
