@@ -227,6 +227,27 @@ export class JobStore {
     return ids.filter((id) => !ended.includes(id));
   }
 
+  /**
+   * Claims the job's callback for one deliverer: false when it was delivered or given up, or
+   * another worker claimed it less than `leaseMs` ago (a crashed deliverer's claim lapses, so
+   * the callback is still tried at least once).
+   */
+  async claimCallback(jobId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const claimed = await this.redis.eval(
+      `local s = redis.call('HGET', KEYS[1], 'callbackStatus')
+if s == 'delivered' or s == 'failed' then return 0 end
+local at = redis.call('HGET', KEYS[1], 'callbackClaimedAtMs')
+if at and tonumber(ARGV[1]) - tonumber(at) < tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'callbackClaimedAtMs', ARGV[1])
+return 1`,
+      1,
+      jobKeys.job(jobId),
+      String(nowMs),
+      String(leaseMs),
+    );
+    return claimed === 1;
+  }
+
   async recordCallback(jobId: string, status: 'delivered' | 'failed', attempts: number): Promise<void> {
     await this.redis.hset(jobKeys.job(jobId), { callbackStatus: status, callbackAttempts: String(attempts) });
   }

@@ -69,9 +69,16 @@ export async function deliverCallback(
   return { delivered: false, attempts };
 }
 
-/** The job's callback, unless it has none or it was already delivered or given up. */
-async function callback(jobs: JobStore, job: JobRecord, type: 'completed' | 'failed'): Promise<void> {
+/** The job's callback, unless it has none, it was delivered or given up, or another worker is delivering it. */
+async function callback(
+  jobs: JobStore,
+  job: JobRecord,
+  type: 'completed' | 'failed',
+  nowMs: number,
+): Promise<void> {
   if (!job.callbackUrl || job.callbackStatus === 'delivered' || job.callbackStatus === 'failed') return;
+  // longer than every attempt with its timeout and backoff
+  if (!(await jobs.claimCallback(job.jobId, nowMs, 120_000))) return;
   const { delivered, attempts } = await deliverCallback(job, type);
   await jobs.recordCallback(job.jobId, delivered ? 'delivered' : 'failed', attempts);
 }
@@ -121,7 +128,7 @@ export const jobWorker: ProcessorDefinition = {
           const reason = `chunk ${chunk!.chunk}: unreadable cases (${(e as Error).message})`;
           await jobs.fail(chunk!.jobId, reason, ctx.now());
           const failed = await jobs.get(chunk!.jobId);
-          if (failed) await callback(jobs, failed, 'failed');
+          if (failed) await callback(jobs, failed, 'failed', ctx.now());
           outputs.push(event('failed', job.contractsDone, job.contractsTotal, reason));
           continue;
         }
@@ -142,7 +149,7 @@ export const jobWorker: ProcessorDefinition = {
       const after = await jobs.get(chunk!.jobId);
       if (!after) continue;
       const complete = after.chunksDone >= after.chunks;
-      if (complete) await callback(jobs, after, 'completed');
+      if (complete) await callback(jobs, after, 'completed', ctx.now());
       outputs.push(
         event(
           complete ? 'completed' : 'progress',
