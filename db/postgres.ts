@@ -152,6 +152,149 @@ export function* cashflowCopyChunks(results: readonly ContractResult[]): Generat
   if (chunk.length) yield Buffer.from(chunk, 'utf8');
 }
 
+// ------------------------------------------------------------------------------- COPY binary
+
+const PGCOPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+/** Microseconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
+const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/;
+const timestampFields = new Map<string, Buffer>();
+
+/** An int8 field (length 8, then the value big-endian; exact for |v| < 2^53). */
+function int8Field(v: number): Buffer {
+  const b = Buffer.allocUnsafe(12);
+  b.writeInt32BE(8, 0);
+  const hi = Math.floor(v / 2 ** 32);
+  b.writeInt32BE(hi, 4);
+  b.writeUInt32BE(v - hi * 2 ** 32, 8);
+  return b;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` as a binary timestamp field (µs since 2000-01-01), or undefined. */
+function pgTimestampField(s: string): Buffer | undefined {
+  let field = timestampFields.get(s);
+  if (field !== undefined) return field;
+  const us = pgTimestamp(s);
+  if (us === undefined) return undefined;
+  if (timestampFields.size >= 100_000) timestampFields.clear();
+  timestampFields.set(s, (field = int8Field(us)));
+  return field;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` as PostgreSQL's binary timestamp (µs since 2000-01-01), or undefined. */
+function pgTimestamp(s: string): number | undefined {
+  const m = LOCAL_DATE_TIME.exec(s);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number);
+  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
+  const back = new Date(ms);
+  // refuse what Date.UTC would roll over (2026-02-30) or misread (years 0-99): the text path lets PostgreSQL judge
+  if (y < 1000 || back.getUTCDate() !== d || back.getUTCMonth() !== mo - 1 || h > 23 || mi > 59 || se > 59) return undefined;
+  return (ms - PG_EPOCH_MS) * 1000;
+}
+
+class BinaryRows {
+  buf: Buffer;
+  pos = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  int16(v: number): void {
+    this.ensure(2);
+    this.buf.writeInt16BE(v, this.pos);
+    this.pos += 2;
+  }
+  null(): void {
+    this.ensure(4);
+    this.buf.writeInt32BE(-1, this.pos);
+    this.pos += 4;
+  }
+  int4(v: number): void {
+    this.ensure(8);
+    this.buf.writeInt32BE(4, this.pos);
+    this.buf.writeInt32BE(v, this.pos + 4);
+    this.pos += 8;
+  }
+  float8(v: number | null): void {
+    if (v === null) return this.null();
+    this.ensure(12);
+    this.buf.writeInt32BE(8, this.pos);
+    this.buf.writeDoubleBE(v, this.pos + 4);
+    this.pos += 12;
+  }
+  /** Already encoded text (UTF-8 bytes with their length prefix). */
+  bytes(b: Buffer): void {
+    const n = b.length;
+    this.ensure(n);
+    if (n <= 48) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = b[i];
+      this.pos = p;
+    } else {
+      b.copy(this.buf, this.pos);
+      this.pos += n;
+    }
+  }
+}
+
+function lengthPrefixed(v: string): Buffer {
+  const n = Buffer.byteLength(v, 'utf8');
+  const b = Buffer.allocUnsafe(4 + n);
+  b.writeInt32BE(n, 0);
+  b.write(v, 4, n, 'utf8');
+  return b;
+}
+
+/**
+ * The contract_cashflows rows of `results` in COPY's binary format (no number or date text to
+ * format here or to parse in the server), as one Buffer; undefined when an event date is not a
+ * plain `YYYY-MM-DDTHH:MM:SS` (the caller then uses the text format, whose parsing PostgreSQL does).
+ */
+export function cashflowCopyBinary(results: readonly ContractResult[]): Buffer | undefined {
+  let rows = 0;
+  for (const r of results) if (r.status === 'computed') rows += r.events.length;
+  const w = new BinaryRows(PGCOPY_HEADER.length + 2 + rows * 110);
+  w.bytes(PGCOPY_HEADER);
+  const types = new Map<string, Buffer>();
+  const typeBytes = (t: string) => {
+    let b = types.get(t);
+    if (!b) types.set(t, (b = lengthPrefixed(t)));
+    return b;
+  };
+  for (const r of results) {
+    if (r.status !== 'computed') continue;
+    const id = lengthPrefixed(r.contractId);
+    const version = int8Field(r.version);
+    const events = r.events;
+    for (let seq = 0; seq < events.length; seq++) {
+      const e = events[seq];
+      const date = pgTimestampField(e.eventDate);
+      if (date === undefined) return undefined;
+      w.int16(10);
+      w.bytes(id);
+      w.int4(seq);
+      w.bytes(date);
+      w.bytes(typeBytes(e.eventType));
+      if (e.currency === null) w.null();
+      else w.bytes(typeBytes(e.currency));
+      w.float8(e.payoff);
+      w.float8(e.notionalPrincipal);
+      w.float8(e.nominalInterestRate);
+      w.float8(e.accruedInterest);
+      w.bytes(version);
+    }
+  }
+  w.int16(-1);
+  return w.buf.subarray(0, w.pos);
+}
+
 async function copyInto<T>(
   client: pg.PoolClient,
   table: string,
@@ -356,8 +499,9 @@ export class PostgresDatabase implements Database {
       let rowsWritten = 0;
       for (const r of taken) if (r.status === 'computed') rowsWritten += r.events.length;
       if (rowsWritten > 0) {
-        const stream = client.query(copyFrom(`COPY contract_cashflows (${CASHFLOW_COPY_COLUMNS}) FROM STDIN`));
-        await pipeline(Readable.from(cashflowCopyChunks(taken)), stream);
+        const binary = cashflowCopyBinary(taken);
+        const stream = client.query(copyFrom(`COPY contract_cashflows (${CASHFLOW_COPY_COLUMNS}) FROM STDIN${binary ? ' (FORMAT binary)' : ''}`));
+        await pipeline(binary ? Readable.from([binary]) : Readable.from(cashflowCopyChunks(taken)), stream);
       }
       return { applied, skipped: batch.length - applied.length, rowsWritten };
     });
