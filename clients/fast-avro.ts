@@ -7,23 +7,13 @@
 // is only used for messages written with our own schema id; other writers go through avsc's
 // schema resolution.
 import type { CashflowEvent, ContractCashflows } from '../schemas/types.js';
+import { GrowableBuffer } from './growable-buffer.js';
 
 const STATUS = ['computed', 'waiting', 'deleted'] as const;
 
 class Invalid extends Error {}
 
-class Writer {
-  buf: Buffer;
-  pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
+class Writer extends GrowableBuffer {
   byte(b: number): void {
     this.ensure(1);
     this.buf[this.pos++] = b;

@@ -29,6 +29,7 @@ import {
   type PositionRow,
 } from './database.js';
 import { CAPTURED_TABLES } from './schema.js';
+import { GrowableBuffer } from '../clients/growable-buffer.js';
 
 export const DEFAULT_PUBLICATION = 'cashflow_cdc';
 
@@ -193,18 +194,7 @@ function pgTimestamp(s: string): number | undefined {
   return (ms - PG_EPOCH_MS) * 1000;
 }
 
-class BinaryRows {
-  buf: Buffer;
-  pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
+class BinaryRows extends GrowableBuffer {
   int16(v: number): void {
     this.ensure(2);
     this.buf.writeInt16BE(v, this.pos);
