@@ -93,7 +93,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const { loadConfig } = await import('../config/config.js');
   const { topologyFromConfig } = await import('../topology/topology.js');
   const { applyTopics } = await import('../topology/apply.js');
-  const { createAdmin, createProducer } = await import('../clients/kafka.js');
+  const { createAdmin, createProducer, deleteConsumerGroups } = await import('../clients/kafka.js');
   const { registerSchemas, createAvroCodec } = await import('../clients/schema-registry.js');
   const { createConnectClient } = await import('../clients/connect.js');
   const { postgresConnector } = await import('../connectors/debezium.js');
@@ -326,10 +326,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
           const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
           if (ours.length) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
         }],
-        ['groups', async () => {
-          const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
-          if (groups.length) await admin.deleteGroups(groups);
-        }],
+        ['groups', () => deleteConsumerGroups(admin, (g) => g.startsWith(prefix))],
         ['redis', async () => {
           const redis = await connectRedis(config, { name: 'cashflow-bench-cleanup' });
           try {

@@ -162,3 +162,27 @@ export async function createPartitions(
     client.disconnect();
   }
 }
+
+/**
+ * Deletes the consumer groups whose id `select` accepts, retrying while one still has members:
+ * a member killed with SIGKILL stays in its group until its session times out
+ * (session.timeout.ms, 45 s by default), and the broker refuses to delete a non-empty group.
+ */
+export async function deleteConsumerGroups(
+  admin: Admin,
+  select: (groupId: string) => boolean,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter(select);
+    if (groups.length === 0) return;
+    try {
+      await admin.deleteGroups(groups);
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}

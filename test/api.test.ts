@@ -16,7 +16,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestJson } from '../clients/http.js';
-import { createAdmin, createConsumer, type Admin, type Consumer } from '../clients/kafka.js';
+import { createAdmin, createConsumer, deleteConsumerGroups, type Admin, type Consumer } from '../clients/kafka.js';
 import { connectRedis, type Redis } from '../clients/redis.js';
 import { repoFile } from '../clients/repo-file.js';
 import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
@@ -185,10 +185,7 @@ afterAll(async () => {
   });
   await attempt('consumer groups', async () => {
     admin ??= await createAdmin(config);
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => g.startsWith(prefix));
-    if (groups.length) await admin.deleteGroups(groups);
+    await deleteConsumerGroups(admin, (g) => g.startsWith(prefix));
   });
   await attempt('admin', async () => admin?.disconnect());
   for (const s of subjects) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectClient } from '../clients/connect.js';
 import { requestJson } from '../clients/http.js';
-import { createAdmin, type Admin } from '../clients/kafka.js';
+import { createAdmin, deleteConsumerGroups, type Admin } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
 import { repoFile } from '../clients/repo-file.js';
 import { registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
@@ -138,8 +138,7 @@ afterAll(async () => {
   });
   await attempt('consumer groups', async () => {
     admin ??= await createAdmin(config);
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
-    if (groups.length) await admin.deleteGroups(groups);
+    await deleteConsumerGroups(admin, (g) => g.startsWith(prefix));
   });
   await attempt('admin', async () => admin?.disconnect());
   await attempt('redis', async () => {

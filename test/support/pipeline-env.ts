@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createConnectClient } from '../../clients/connect.js';
 import { requestJson } from '../../clients/http.js';
-import { createAdmin, createConsumer, type Admin, type Consumer } from '../../clients/kafka.js';
+import { createAdmin, createConsumer, deleteConsumerGroups, type Admin, type Consumer } from '../../clients/kafka.js';
 import { connectRedis, type Redis } from '../../clients/redis.js';
 import { registerSchemas, type RegisteredSubject } from '../../clients/schema-registry.js';
 import { loadConfig, type Config } from '../../config/config.js';
@@ -109,8 +109,7 @@ export class PipelineEnv {
     });
     await attempt('consumer groups', async () => {
       this.admin ??= await createAdmin(this.config);
-      const groups = (await this.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(this.topology.options.prefix));
-      if (groups.length) await this.admin.deleteGroups(groups);
+      await deleteConsumerGroups(this.admin, (g) => g.startsWith(this.topology.options.prefix));
     });
     await attempt('admin', async () => this.admin?.disconnect());
     for (const s of this.subjects) {
