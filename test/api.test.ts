@@ -38,6 +38,7 @@ import { applyTopics } from '../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { startApi, type RunningApi } from '../api/index.js';
 import { testEnv } from './env/index.js';
+import { eventually } from './support/pipeline-env.js';
 
 const run = randomBytes(4).toString('hex');
 const server = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -64,20 +65,9 @@ const callbacks: { attempt: number; body: Record<string, unknown> }[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const base = () => `http://127.0.0.1:${api!.port}`;
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 240_000,
-  pollMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(pollMs);
-  }
-}
+/** The shared poller with this file's longer default wait (jobs and kills take minutes under load). */
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 240_000, pollMs = 200): Promise<T> =>
+  eventually(what, probe, timeoutMs, pollMs);
 
 function startWorker(n: number): ChildProcess {
   mkdirSync(logDir, { recursive: true });
