@@ -4,7 +4,7 @@
 // a sync answer for the same cases are the same bytes. Pure except for the store read.
 import { createHash } from 'node:crypto';
 import { dependenciesOf } from '../engine/dependencies.js';
-import { computeTestBedCase, type CaseResult, type TestBedCase } from '../engine/testbed.js';
+import { caseResultText, type CaseResult, type TestBedCase } from '../engine/testbed.js';
 import type { MarketSeries, StateReader } from '../state/model.js';
 
 /** A request body: case id → test bed case (validated against api/schemas.ts). */
@@ -133,9 +133,9 @@ export function caseCacheKey(c: TestBedCase): string {
   return createHash('sha256').update(normalised).digest('base64url');
 }
 
-/** One case as `cashflow actus` prints it. */
+/** One case as `cashflow actus` prints it (the engine's events written straight to JSON text). */
 export function caseResultJson(c: TestBedCase): string {
-  return JSON.stringify(computeTestBedCase(c));
+  return caseResultText(c);
 }
 
 /** Results worth caching: everything the engine decided (not an unexpected internal error). */

@@ -13,4 +13,4 @@ export { parseTerms, type ContractTerms, type RawTerms } from './terms/terms.js'
 export { parseDateTime, formatDateTime, type Instant } from './time/date.js';
 export { contractTypes } from './contracts/registry.js';
 export type { ContractType, ContractContext, PayoffFunction, StateTransitionFunction } from './contract-type.js';
-export { computeTestBedCase, computeTestBed, eventsToJson } from './testbed.js';
+export { computeTestBedCase, computeTestBed, eventsToJson, caseResultText, eventsJsonText, testBedResultText } from './testbed.js';

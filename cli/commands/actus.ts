@@ -22,9 +22,10 @@ export function register(program: Command): void {
       } catch (e) {
         throw new UserFacingError(`${file} is not JSON: ${(e as Error).message}`, 2);
       }
-      const { computeTestBed, isTestBed } = await import('../../engine/testbed.js');
+      const { testBedResultText, isTestBed } = await import('../../engine/testbed.js');
       if (!isTestBed(bed)) throw new UserFacingError(`${file} is not an ACTUS test bed (an object of cases with terms)`, 2);
-      const out = JSON.stringify(computeTestBed(bed));
+      // the one serializer of test bed results (the API's answers and job results use it too)
+      const out = testBedResultText(bed);
       await new Promise<void>((resolve, reject) => process.stdout.write(out + '\n', (err) => (err ? reject(err) : resolve())));
     });
 }
