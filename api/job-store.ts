@@ -6,14 +6,18 @@
 //                              callbackStatus, callbackAttempts, error
 //   job:<id>:done       set    chunk numbers whose results are stored (makes a redelivered
 //                              chunk a no-op: at-least-once delivery, exactly-once counting)
-//   job:<id>:results    hash   chunk number → the chunk's `"<case id>":<result>,…` text,
-//                              deflated (JSON of a schedule compresses ~25×)
+//   job:<id>:results    hash   chunk number → the chunk's computed events in columns
+//                              (api/packed-results.ts), deflated; rendered to JSON or CSV when
+//                              the result is fetched. A value that inflates to text instead is
+//                              the `"<case id>":<result>,…` JSON a worker of an earlier version
+//                              stored (still served).
 //   jobs:client:<c>     set    the client's jobs that have not ended (concurrency limit)
 //
 // Every key expires API_JOB_TTL_SECONDS after the job's last change.
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
 import type { Redis } from 'ioredis';
+import { isPacked, unpackResults, type PackedResults } from './packed-results.js';
 
 const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
@@ -44,6 +48,14 @@ export interface JobRecord {
   error: string | null;
 }
 
+/** A stored chunk as read: packed columns, or an earlier version's JSON text. */
+export type ChunkResults = { packed: PackedResults } | { text: string };
+
+/** A stored chunk, inflated: packed columns, or the JSON text of an earlier version's worker. */
+export function readChunk(bytes: Buffer): ChunkResults {
+  return isPacked(bytes) ? { packed: unpackResults(bytes) } : { text: bytes.toString('utf8') };
+}
+
 /** Stores a chunk's results once; counts it; completes the job with its last chunk. */
 const COMPLETE_CHUNK = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
@@ -71,7 +83,7 @@ interface JobCommands {
     done: string,
     results: string,
     chunk: string,
-    text: Buffer,
+    packed: Uint8Array,
     contracts: string,
     nowMs: string,
     startedMs: string,
@@ -181,22 +193,22 @@ export class JobStore {
     return new Set((await this.redis.smembers(jobKeys.done(jobId))).map(Number));
   }
 
-  /** Stores a chunk's results text; returns whether it was new and the job's chunks done/total. */
+  /** Stores a chunk's packed results (packResults); returns whether it was new and the job's chunks done/total. */
   async completeChunk(
     jobId: string,
     chunk: number,
-    text: string,
+    packed: Uint8Array,
     contracts: number,
     nowMs: number,
     startedMs: number,
   ): Promise<{ stored: boolean; exists: boolean; done: number; chunks: number }> {
-    const packed = await deflate(Buffer.from(text, 'utf8'), { level: 1 });
+    const deflated = await deflate(packed, { level: 1 });
     const [state, done, chunks] = await (this.redis as unknown as JobCommands).cashflowCompleteChunk(
       jobKeys.job(jobId),
       jobKeys.done(jobId),
       jobKeys.results(jobId),
       String(chunk),
-      packed,
+      deflated,
       String(contracts),
       String(nowMs),
       String(startedMs),
@@ -205,11 +217,23 @@ export class JobStore {
     return { stored: state === 1, exists: state !== -1, done: Number(done), chunks: Number(chunks) };
   }
 
-  /** The results text of each chunk in order (undefined for a chunk not stored). */
-  async *chunkTexts(jobId: string, chunks: number): AsyncGenerator<string | undefined> {
+  /**
+   * Each chunk's results in order: packed columns, or the JSON text an earlier version stored
+   * (undefined for a chunk not stored). The next chunk is read while the caller renders this one.
+   */
+  async *chunkResults(jobId: string, chunks: number): AsyncGenerator<ChunkResults | undefined> {
+    const read = (i: number) =>
+      i < chunks ? this.redis.hgetBuffer(jobKeys.results(jobId), String(i)) : Promise.resolve(null);
+    let next = read(0);
     for (let i = 0; i < chunks; i++) {
-      const packed = await this.redis.hgetBuffer(jobKeys.results(jobId), String(i));
-      yield packed ? (await inflate(packed)).toString('utf8') : undefined;
+      const stored = await next;
+      next = read(i + 1);
+      next.catch(() => undefined); // awaited on the next turn; not an unhandled rejection meanwhile
+      if (!stored) {
+        yield undefined;
+        continue;
+      }
+      yield readChunk(await inflate(stored));
     }
   }
 

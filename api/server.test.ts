@@ -8,10 +8,15 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config/config.js';
 import { computeTestBed } from '../engine/testbed.js';
 import { buildTopology } from '../topology/topology.js';
-import type { JobRecord, JobStore } from './job-store.js';
+import type { ChunkResults, JobRecord, JobStore } from './job-store.js';
+import { packResults, unpackResults } from './packed-results.js';
+import { caseResultJson, objectBody } from './compute.js';
+import { computeCase } from '../engine/testbed.js';
+import { csvHeader, csvRows } from './csv.js';
 import type { ApiJobChunk, KafkaSide } from './jobs.js';
 import { ApiMetrics } from './metrics.js';
 import { buildApi, type ApiDependencies } from './server.js';
+import { createAuthenticator } from './auth.js';
 
 const KEYS = 'key-one,key-two';
 const bedPath = (t: string) => new URL(`../../shared/actus/tests/actus-tests-${t}.json`, import.meta.url);
@@ -47,6 +52,11 @@ class FakeJobStore {
   }
   async get(id: string) {
     return this.jobs.get(id);
+  }
+  /** Stored chunks per job, as JobStore.chunkResults reads them. */
+  readonly results = new Map<string, (ChunkResults | undefined)[]>();
+  async *chunkResults(id: string, chunks: number) {
+    for (let i = 0; i < chunks; i++) yield this.results.get(id)?.[i];
   }
 }
 
@@ -313,6 +323,57 @@ describe('API', () => {
     });
     expect(badCallback.statusCode).toBe(400);
     expect(badCallback.json().issues[0]).toMatchObject({ in: 'querystring', field: '/callbackUrl' });
+  });
+
+  it("streams a completed job's result from its packed chunks: what `cashflow actus` prints, and its CSV", async () => {
+    const bed = JSON.parse(readFileSync(bedPath('pam'), 'utf8')) as Record<string, { terms: object }>;
+    const all = { ...bed, bad: { terms: { ...pam.terms, contractType: 'NOPE' } } };
+    const ids = Object.keys(all);
+    const parts = [ids.slice(0, 5), ids.slice(5, 12), ids.slice(12)];
+    const jobId = 'job_packed';
+    const client = createAuthenticator(loadConfig({ CASHFLOW_API_KEYS: KEYS }).api.keys).clientOf(key)!;
+    jobs.jobs.set(jobId, {
+      jobId,
+      client,
+      status: 'completed',
+      contractsTotal: ids.length,
+      contractsDone: ids.length,
+      createdAtMs: 1,
+      startedAtMs: 2,
+      completedAtMs: 3,
+      callbackUrl: null,
+      callbackStatus: null,
+      callbackAttempts: 0,
+      error: null,
+      chunks: 4,
+      chunksDone: 4,
+    });
+    const packed = (part: string[]): ChunkResults => ({
+      packed: unpackResults(
+        packResults(
+          part,
+          part.map((id) => computeCase(all[id as keyof typeof all])),
+        ),
+      ),
+    });
+    // an earlier version's chunk (JSON text) among packed ones, and an empty one
+    jobs.results.set(jobId, [
+      packed(parts[0]),
+      {
+        text: objectBody(
+          parts[1],
+          parts[1].map((id) => caseResultJson(all[id as keyof typeof all])),
+        ),
+      },
+      packed([]),
+      packed(parts[2]),
+    ]);
+    const json = await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/result`, headers: key });
+    expect(json.statusCode).toBe(200);
+    expect(json.body).toBe(JSON.stringify(computeTestBed(all)) + '\n');
+    const csv = await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/result?format=csv`, headers: key });
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body).toBe(csvHeader() + csvRows(computeTestBed(all)));
   });
 
   it('answers 503 for jobs and reads when Kafka or the database is unreachable, and still computes', async () => {

@@ -27,6 +27,8 @@ import {
 } from './compute.js';
 import { csvHeader, csvRows } from './csv.js';
 import { JobStore, progressOf, type JobRecord } from './job-store.js';
+import { writeResultsCsv, writeResultsJson } from './packed-results.js';
+import { JsonBytes } from '../engine/json-bytes.js';
 import { CaseTooLargeError, submitJob, TooManyJobsError, type KafkaSide } from './jobs.js';
 import type { ApiMetrics } from './metrics.js';
 import * as S from './schemas.js';
@@ -455,24 +457,38 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       const csv =
         req.query.format === 'csv' ||
         (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
+      const missing = () => new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
+      // each chunk rendered into bytes of its own (a yielded chunk may still be queued for the socket)
       async function* json() {
         yield '{';
         let first = true;
-        for await (const text of store.chunkTexts(job.jobId, job.chunks)) {
-          if (text === undefined)
-            throw new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
-          if (!text) continue;
-          yield first ? text : `,${text}`;
-          first = false;
+        for await (const r of store.chunkResults(job.jobId, job.chunks)) {
+          if (r === undefined) throw missing();
+          if ('text' in r) {
+            if (!r.text) continue;
+            yield first ? r.text : `,${r.text}`;
+            first = false;
+          } else {
+            if (!r.packed.ids.length) continue;
+            const w = new JsonBytes(r.packed.time.length * 180 + r.packed.ids.length * 64 + 16);
+            writeResultsJson(w, r.packed, !first);
+            first = false;
+            yield w.view();
+          }
         }
         yield '}\n';
       }
       async function* table() {
         yield csvHeader();
-        for await (const text of store.chunkTexts(job.jobId, job.chunks)) {
-          if (text === undefined)
-            throw new Error(`job ${job.jobId}: a chunk's results are missing (expired?)`);
-          if (text) yield csvRows(JSON.parse(`{${text}}`));
+        for await (const r of store.chunkResults(job.jobId, job.chunks)) {
+          if (r === undefined) throw missing();
+          if ('text' in r) {
+            if (r.text) yield csvRows(JSON.parse(`{${r.text}}`));
+          } else {
+            const w = new JsonBytes(r.packed.time.length * 120 + r.packed.ids.length * 64 + 16);
+            writeResultsCsv(w, r.packed);
+            yield w.view();
+          }
         }
       }
       reply.type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');

@@ -1,9 +1,11 @@
 // job-worker: computes the API's jobs (issue 7). A chunk on the jobs topic that carries its
 // cases (JobChunk.cases, test bed JSON) is computed exactly like a synchronous request
 // (api/compute.ts: store market data for codes the body lacks, then the `cashflow actus` code
-// path); its results go to Redis under the job (api/job-store.ts), counted once per chunk even
-// when Kafka redelivers it, and a progress or completed event goes to job-events. Chunks
-// without cases are recalculation jobs of stored contracts: impact's, ignored here.
+// path, engine/testbed.ts computeCase); its events go to Redis under the job in columns
+// (api/packed-results.ts, api/job-store.ts; rendered to the same JSON when the result is
+// fetched), counted once per chunk even when Kafka redelivers it, and a progress or completed
+// event goes to job-events. Chunks without cases are recalculation jobs of stored contracts:
+// impact's, ignored here.
 // The worker that stores a job's last chunk POSTs the completion to the job's callback URL (if
 // it asked for one) before the completed event goes out, with retries; the outcome is recorded
 // on the job. A crash before it is recorded redelivers the chunk, which finds the job complete
@@ -11,7 +13,9 @@
 // the same group would let the assignor hand one worker all job-events partitions and the
 // other all the chunks.
 import { loadConfig } from '../config/config.js';
-import { caseResultJson, missingCodes, objectBody, withStoreData, type Cases } from '../api/compute.js';
+import { missingCodes, withStoreData, type Cases } from '../api/compute.js';
+import { packResults } from '../api/packed-results.js';
+import { computeCase } from '../engine/testbed.js';
 import { JobStore, type JobRecord } from '../api/job-store.js';
 import type { ApiJobChunk } from '../api/jobs.js';
 import type { JobEvent } from '../schemas/types.js';
@@ -139,11 +143,19 @@ export const jobWorker: ProcessorDefinition = {
           : new Map();
         const full = withStoreData(cases, missing, series).cases;
         const ids = Object.keys(full);
-        const text = objectBody(
+        // the engine's events in columns, no JSON: the API renders them when the result is fetched
+        const packed = packResults(
           ids,
-          ids.map((id) => caseResultJson(full[id])),
+          ids.map((id) => computeCase(full[id])),
         );
-        const r = await jobs.completeChunk(chunk!.jobId, chunk!.chunk, text, ids.length, ctx.now(), started);
+        const r = await jobs.completeChunk(
+          chunk!.jobId,
+          chunk!.chunk,
+          packed,
+          ids.length,
+          ctx.now(),
+          started,
+        );
         if (!r.exists) continue;
       }
       const after = await jobs.get(chunk!.jobId);

@@ -1,0 +1,13 @@
+// What a stored chunk is read as (the Redis side of the job store runs in test/api.test.ts).
+import { describe, expect, it } from 'vitest';
+import { readChunk } from './job-store.js';
+import { packResults } from './packed-results.js';
+
+describe('job store chunks', () => {
+  it('reads packed columns, and the JSON text an earlier version stored', () => {
+    const packed = readChunk(Buffer.from(packResults(['a'], [{ error: 'bad' }])));
+    expect('packed' in packed && packed.packed.ids).toEqual(['a']);
+    expect(readChunk(Buffer.from('"a":{"error":"bad"}'))).toEqual({ text: '"a":{"error":"bad"}' });
+    expect(readChunk(Buffer.alloc(0))).toEqual({ text: '' });
+  });
+});
