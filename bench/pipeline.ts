@@ -34,7 +34,7 @@ export interface PipelineBenchResult {
   full: { seconds: number; contractsPerSecond: number; rowsPerSecond: number };
   bulk: { contracts: number; rows: number; seconds: number; rowsPerSecond: number };
   pipelineVsBulk: number;
-  tick: { contracts: number; samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  tick: { contracts: number; samples: number; p50Ms: number; p99Ms: number; maxMs: number; stagesMs: Record<string, [first: number, last: number]> };
   edit: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
   peakRssMb: Record<string, number>;
 }
@@ -262,6 +262,35 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       }
     };
     const tickMs: number[] = [];
+    const tickWindows: { fromMs: number; toMs: number; latencyMs: number }[] = [];
+    const { StageTap, TICK_STAGES, stageSpans, formatSpans } = await import('./stage-tap.js');
+    const { createConsumer } = await import('../clients/kafka.js');
+    const tapTopics = new Map(TICK_STAGES.map(([id]) => [id, topology.topic(id).name] as [string, string]));
+    const tap = await StageTap.start(
+      await createConsumer(config, { groupId: `${prefix}bench-tap`, fromBeginning: false, clientId: 'cashflow-bench-tap' }),
+      tapTopics,
+    );
+    const { phaseTotals, phaseDelta, formatPhases } = await import('./stage-tap.js');
+    const scrapePhases = async () => {
+      const totals = new Map();
+      for (const p of await processes()) {
+        const res = await fetch(`http://127.0.0.1:${p.metricsPort}/metrics`).catch(() => undefined);
+        if (res?.ok) phaseTotals(await res.text(), totals);
+      }
+      return totals;
+    };
+    // The bulk step's millions of rows are WAL that logical decoding reads through before the
+    // next source change reaches Kafka: wait until a probe observation (no dependents) arrives.
+    const cdcTopic = topology.topic('cdcMarketData').name;
+    const cdcBefore = [...(await ops.topicEnds(admin, cdcTopic)).values()].reduce((a, b) => a + b, 0n);
+    await db.upsertMarketData([{ marketObjectCode: 'BENCH.PROBE', observedAt: '2000-01-01T00:00:00', value: 0 }]);
+    const probeAt = performance.now();
+    while ([...(await ops.topicEnds(admin, cdcTopic)).values()].reduce((a, b) => a + b, 0n) <= cdcBefore) {
+      checkInterrupted();
+      await sleep(100);
+    }
+    o.log(`CDC caught up with the bulk step's WAL in ${((performance.now() - probeAt) / 1000).toFixed(1)} s`);
+    const phasesBefore = await scrapePhases();
     const tickBar = await ops.progressBar('market ticks', o.ticks, 'ticks');
     for (let k = 0; k < o.ticks; k++) {
       await ops.waitForQuiet(admin, topology);
@@ -269,10 +298,19 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       const observedAt = `2019-01-${String(1 + (k % 28)).padStart(2, '0')}T${String(Math.floor(k / 28) % 24).padStart(2, '0')}:00:00`;
       await db.upsertMarketData([{ marketObjectCode: TICK_CODE, observedAt, value: 0.03 + (k % 2 ? 0.004 : 0) + k * 1e-5 }]);
       const committedAt = performance.now();
-      tickMs.push(await waitMoved(tickIds, before, committedAt, 20, 'tick'));
+      const committedWall = Date.now();
+      const latency = await waitMoved(tickIds, before, committedAt, 20, 'tick');
+      tickMs.push(latency);
+      tickWindows.push({ fromMs: committedWall, toMs: Date.now(), latencyMs: latency });
       tickBar.update(k + 1);
     }
     tickBar.stop();
+    const tickPhases = phaseDelta(phasesBefore, await scrapePhases());
+    for (const line of formatPhases(tickPhases, o.ticks)) o.log(`per tick, ${line}`);
+    await sleep(500);
+    await tap.stop();
+    const tickStages = tickWindows.map((w) => stageSpans(tap.seen, TICK_STAGES, w.fromMs, w.toMs));
+    tickStages.forEach((spans, k) => o.log(`tick ${k + 1}: ${formatSpans(spans, tickWindows[k].latencyMs)}`));
     await sampleRss();
 
     // ------------------------------------------------------------------ single edits
@@ -301,7 +339,21 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       full: { seconds: round(fullSeconds, 2), contractsPerSecond: Math.round(o.contracts / fullSeconds), rowsPerSecond: Math.round(rows / fullSeconds) },
       bulk: { contracts: bulkContracts, rows: bulkRows, seconds: round(bulkMs / 1000, 2), rowsPerSecond: Math.round(bulkRowsPerSecond) },
       pipelineVsBulk: round(rows / fullSeconds / bulkRowsPerSecond, 3),
-      tick: { contracts: tickIds.length, samples: ts.length, p50Ms: Math.round(percentile(ts, 50)), p99Ms: Math.round(percentile(ts, 99)), maxMs: Math.round(ts[ts.length - 1] ?? NaN) },
+      tick: {
+        contracts: tickIds.length,
+        samples: ts.length,
+        p50Ms: Math.round(percentile(ts, 50)),
+        p99Ms: Math.round(percentile(ts, 99)),
+        maxMs: Math.round(ts[ts.length - 1] ?? NaN),
+        // the median tick's stages: ms from the commit to each stage's first and last message
+        stagesMs: Object.fromEntries(
+          TICK_STAGES.map(([, stage], i) => {
+            const first = tickStages.map((s) => s[i].firstMs).filter(Number.isFinite).sort((a, b) => a - b);
+            const last = tickStages.map((s) => s[i].lastMs).filter(Number.isFinite).sort((a, b) => a - b);
+            return [stage, [Math.round(percentile(first, 50)), Math.round(percentile(last, 50))]];
+          }),
+        ),
+      },
       edit: { samples: es.length, p50Ms: Math.round(percentile(es, 50)), p99Ms: Math.round(percentile(es, 99)), maxMs: Math.round(es[es.length - 1] ?? NaN) },
       peakRssMb: rss,
     };

@@ -281,6 +281,7 @@ const YIELD_EVERY = 64;
 
 export const calculator: ProcessorDefinition = {
   name: 'calculator',
+  partitionConcurrency: 12,
   stateOrder: 'after-outputs',
   async process(records, ctx): Promise<BatchOutcome> {
     const requests = new Map<string, RecalcRequest>();

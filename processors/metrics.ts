@@ -10,6 +10,7 @@ export class PipelineMetrics {
   readonly deadLetters: client.Counter<'processor' | 'topic'>;
   readonly retries: client.Counter<'processor'>;
   readonly batchSeconds: client.Histogram<'processor'>;
+  readonly phaseSeconds: client.Histogram<'processor' | 'phase'>;
   readonly endToEndSeconds: client.Histogram<'processor'>;
   readonly waitingResults: client.Counter<'processor'>;
   readonly waitingContracts: client.Gauge;
@@ -32,6 +33,13 @@ export class PipelineMetrics {
       help: 'time from receiving a batch to its offsets committed',
       labelNames: ['processor'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.phaseSeconds = new client.Histogram({
+      name: 'cashflow_batch_phase_seconds',
+      help: 'time of each phase of a batch: decode, process, state (Redis writes), produce (until acknowledged), commit',
+      labelNames: ['processor', 'phase'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
     this.endToEndSeconds = new client.Histogram({

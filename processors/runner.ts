@@ -214,11 +214,14 @@ export class ProcessorRunner {
       }
     }
     const lastOffset = batch.messages[batch.messages.length - 1].offset;
+    this.phase('decode', started);
     try {
       await this.processAll(records, undecodable, alive);
+      const committing = performance.now();
       await this.retrying(alive, async () => {
         await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset(lastOffset) }]);
       });
+      this.phase('commit', committing);
       payload.resolveOffset(lastOffset);
       metrics.recordsCommitted.inc(labels, batch.messages.length);
     } catch (e) {
@@ -257,14 +260,23 @@ export class ProcessorRunner {
       database: this.services.database,
       redis: this.services.redis ? () => this.services.redis! : undefined,
     };
+    let t = performance.now();
     const outcome: BatchOutcome = records.length
       ? await this.definition.process(records, ctx)
       : { outputs: [], writes: { contracts: [], market: [], links: [], published: [] }, deadLetters: [] };
+    t = this.phase('process', t);
     const deadLetters = [...rejected, ...outcome.deadLetters];
     try {
-      if (this.definition.stateOrder === 'before-outputs' && hasWrites(outcome.writes)) await this.services.store.apply(outcome.writes);
+      if (this.definition.stateOrder === 'before-outputs' && hasWrites(outcome.writes)) {
+        await this.services.store.apply(outcome.writes);
+        t = this.phase('state', t);
+      }
       await this.produce(outcome.outputs, deadLetters);
-      if (this.definition.stateOrder === 'after-outputs' && hasWrites(outcome.writes)) await this.services.store.apply(outcome.writes);
+      t = this.phase('produce', t);
+      if (this.definition.stateOrder === 'after-outputs' && hasWrites(outcome.writes)) {
+        await this.services.store.apply(outcome.writes);
+        this.phase('state', t);
+      }
     } catch (e) {
       throw effectError(e);
     }
@@ -273,6 +285,13 @@ export class ProcessorRunner {
     for (const d of deadLetters) m.deadLetters.inc({ processor: this.name, topic: d.record.topic });
     if (outcome.waiting) m.waitingResults.inc({ processor: this.name }, outcome.waiting);
     for (const ms of outcome.endToEndMs ?? []) m.endToEndSeconds.observe({ processor: this.name }, ms / 1000);
+  }
+
+  /** Observes the time since `since` as `phase` of a batch; returns now. */
+  private phase(phase: 'decode' | 'process' | 'state' | 'produce' | 'commit', since: number): number {
+    const now = performance.now();
+    this.services.metrics.phaseSeconds.observe({ processor: this.name, phase }, (now - since) / 1000);
+    return now;
   }
 
   private async produce(outputs: OutputRecord[], deadLetters: Rejection[]): Promise<void> {

@@ -1,14 +1,27 @@
 // sink: cashflow.contract-cashflows → contract_cashflows and cashflow_versions through
-// Database.applyResults, in bulk per batch (COPY / mssql bulk into staging, one set-based
-// replace). The database applies a result only if its version is newer than the stored one,
-// so replays and duplicates change nothing. Offsets are committed after the transaction.
+// Database.applyResults, in bulk (COPY / mssql bulk into staging, one set-based replace). The
+// batches of all partitions this process holds share one transaction at a time (group commit,
+// processors/group-writer.ts). The database applies a result only if its version is newer than
+// the stored one, so replays and duplicates change nothing. Offsets are committed after the
+// transaction.
+import type { Database } from '../db/database.js';
 import type { ContractCashflows } from '../schemas/types.js';
 import { emptyWrites } from '../state/model.js';
+import { GroupWriter } from './group-writer.js';
 import type { BatchOutcome, ProcessorDefinition } from './processor.js';
 import { avroValue } from './processor.js';
 
+const writers = new WeakMap<Database, GroupWriter>();
+function writerFor(db: Database): GroupWriter {
+  let w = writers.get(db);
+  if (!w) writers.set(db, (w = new GroupWriter((batch) => db.applyResults(batch))));
+  return w;
+}
+
 export const sink: ProcessorDefinition = {
   name: 'sink',
+  // every partition's batch in hand at once, so that one transaction can carry them all
+  partitionConcurrency: 12,
   stateOrder: 'after-outputs',
   async process(records, ctx): Promise<BatchOutcome> {
     const results: ContractCashflows[] = [];
@@ -18,9 +31,7 @@ export const sink: ProcessorDefinition = {
     }
     const endToEndMs: number[] = [];
     if (results.length) {
-      const db = await ctx.database();
-      const outcome = await db.applyResults(results);
-      const applied = new Set(outcome.applied);
+      const applied = new Set(await writerFor(await ctx.database()).submit(results));
       const now = ctx.now();
       for (const r of results) {
         if (applied.has(r.contractId) && r.requestedAtMs) {

@@ -52,6 +52,7 @@ export function register(program: Command): void {
         `full recompute: ${r.contracts} contracts, ${r.rows} rows in ${r.full.seconds} s: ${r.full.contractsPerSecond} contracts/s, ${r.full.rowsPerSecond} rows/s\n` +
           `database bulk path alone: ${r.bulk.rows} rows in ${r.bulk.seconds} s: ${r.bulk.rowsPerSecond} rows/s (pipeline at ${Math.round(r.pipelineVsBulk * 100)}% of it)\n` +
           `market tick touching ${r.tick.contracts} contracts, commit to last row committed: p50 ${r.tick.p50Ms} ms, p99 ${r.tick.p99Ms} ms (${r.tick.samples} ticks)\n` +
+          `tick stages, median ms from the commit to the first..last message: ${Object.entries(r.tick.stagesMs).map(([s, [a, b]]) => `${s} ${a}..${b}`).join(', ')}\n` +
           `single contract edit, commit to commit: p50 ${r.edit.p50Ms} ms, p99 ${r.edit.p99Ms} ms (${r.edit.samples} edits)\n` +
           `peak RSS: ${rss}\n`,
       );
