@@ -35,3 +35,16 @@ cashflow_batch_phase_seconds_count{processor="sink",phase="commit"} 4
     expect(formatPhases(d, 2)).toEqual(['sink: process 1000 ms, commit 0 ms (2.0 batches)']);
   });
 });
+
+describe('componentOf', () => {
+  it('names processors, PostgreSQL (walsender apart), the stack JVMs and Redis', async () => {
+    const { componentOf } = await import('./stage-tap.js');
+    expect(componentOf(['node', '/w/bin/cashflow.js', 'run', 'sink'])).toBe('sink');
+    expect(componentOf(['cashflow-processor:bench1a2b3c_calculator-2'])).toBe('calculator');
+    expect(componentOf(['postgres: 15/main: postgres db 127.0.0.1(5) idle'])).toBe('postgres');
+    expect(componentOf(['postgres: 15/main: walsender postgres 127.0.0.1(5) START_REPLICATION'])).toBe('postgres-walsender');
+    expect(componentOf(['java', '-Dcashflow.stack.component=kafka', '-Xmx512m'])).toBe('kafka');
+    expect(componentOf(['/usr/bin/redis-server 127.0.0.1:6379'])).toBe('redis');
+    expect(componentOf(['bash'])).toBe('other');
+  });
+});

@@ -2,6 +2,7 @@
 // records the broker timestamp of every message on the topics a change passes through, so each
 // stage can be read off as "first and last message after the commit" without touching the
 // processors. Kafka's CreateTime is the producer's clock, the same host clock as the bench's.
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Consumer } from '../clients/kafka.js';
 
 /** The topics a market tick passes through, in order, with the label printed for each. */
@@ -120,4 +121,38 @@ export function formatPhases(totals: PhaseTotals, per: number): string[] {
     const parts = [...phases].map(([phase, [s]]) => `${phase} ${Math.round((s / per) * 1000)} ms`);
     return `${processor}: ${parts.join(', ')} (${batches.toFixed(1)} batches)`;
   });
+}
+
+/** CPU seconds (user + system) used so far by every process, grouped by what it is. Linux /proc. */
+export function cpuByComponent(): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 100; // USER_HZ on Linux
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / tick;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      out.set(componentOf(cmd), (out.get(componentOf(cmd)) ?? 0) + seconds);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** "calculator", "sink", …, "postgres", "postgres-walsender", "kafka", "connect", "redis", or "other". */
+export function componentOf(cmdline: readonly string[]): string {
+  // `cashflow start` runs processors with node --title=cashflow-processor:<prefix><name>[-n]
+  const titled = /^cashflow-processor:.*?(contract-ingest|market-ingest|impact|calculator|sink|job-worker)(-\d+)?$/.exec(cmdline[0] ?? '');
+  if (titled) return titled[1];
+  const run = cmdline.indexOf('run');
+  if (run >= 0 && cmdline.some((a) => a.endsWith('cashflow') || a.endsWith('cashflow.js'))) return cmdline[run + 1] ?? 'other';
+  const first = cmdline[0] ?? '';
+  if (/postgres/.test(first)) return / walsender /.test(first) ? 'postgres-walsender' : 'postgres';
+  if (first.includes('redis-server')) return 'redis';
+  const component = cmdline.find((a) => a.startsWith('-Dcashflow.stack.component='));
+  if (component) return component.split('=')[1];
+  return 'other';
 }
