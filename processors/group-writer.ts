@@ -29,7 +29,7 @@ export class GroupWriter {
    */
   constructor(
     private readonly apply: Apply,
-    private readonly maxContracts = 2000,
+    private readonly maxContracts = 1500,
     private readonly parallel = 2,
   ) {}
 

@@ -79,6 +79,11 @@ export interface ProcessorDefinition {
   stateOrder: 'before-outputs' | 'after-outputs';
   /** Partitions processed at once by one process (1 where batches read-modify-write shared state). */
   partitionConcurrency?: number;
+  /**
+   * Messages per batch (`js.consumer.max.batch.size`) unless the runner is given one. With
+   * every partition in hand at once, batches × partitions bound what a process holds.
+   */
+  maxBatchSize?: number;
   process(records: readonly InputRecord[], ctx: ProcessorContext): Promise<BatchOutcome>;
 }
 

@@ -145,7 +145,7 @@ export class ProcessorRunner {
     const { topology } = this.services;
     const spec = topology.processor(this.name);
     this.consumer = await this.createConsumer(spec.consumerGroup, {
-      maxBatchSize: this.options.maxBatchSize ?? 1000,
+      maxBatchSize: this.options.maxBatchSize ?? this.definition.maxBatchSize ?? 1000,
       clientId: this.clientId,
     });
     await this.consumer.subscribe({ topics: spec.inputs.map((id) => topology.topic(id).name) });

@@ -22,6 +22,9 @@ export const sink: ProcessorDefinition = {
   name: 'sink',
   // every partition's batch in hand at once, so that one transaction can carry them all
   partitionConcurrency: 12,
+  // 12 partitions × 250 results decoded at most (a 1,000-message batch per partition held
+  // 700 MB at the 160K full recompute)
+  maxBatchSize: 250,
   stateOrder: 'after-outputs',
   async process(records, ctx): Promise<BatchOutcome> {
     const results: ContractCashflows[] = [];

@@ -19,10 +19,10 @@ export function register(program: Command): void {
     .description('run processors in this process (all when none is named): contract-ingest, market-ingest, impact, calculator, sink, job-worker')
     .argument('[processors...]', 'processor names')
     .option('--metrics-port <port>', `port of /metrics, /healthz, /readyz (env CASHFLOW_METRICS_PORT, default ${DEFAULT_METRICS_PORT}; 0 = any free port)`)
-    .option('--batch-size <n>', 'max messages per batch (js.consumer.max.batch.size)', '1000')
+    .option('--batch-size <n>', "max messages per batch (js.consumer.max.batch.size; default: the processor's own, 1000 or less)")
     .option('--topic-prefix <prefix>', 'prefix of every topic and consumer group (env CASHFLOW_TOPIC_PREFIX)')
     .option('--redis-prefix <prefix>', 'key prefix of the Redis state (env CASHFLOW_REDIS_PREFIX, default cashflow:)')
-    .action(async (names: string[], opts: { metricsPort?: string; batchSize: string; topicPrefix?: string; redisPrefix?: string }) => {
+    .action(async (names: string[], opts: { metricsPort?: string; batchSize?: string; topicPrefix?: string; redisPrefix?: string }) => {
       const [{ loadConfig, ConfigError }, { topologyFromConfig }, { startProcessors }, { PROCESSOR_NAMES }] = await Promise.all([
         import('../../config/config.js'),
         import('../../topology/topology.js'),
@@ -31,8 +31,8 @@ export function register(program: Command): void {
       ]);
       const unknown = names.filter((n) => !(PROCESSOR_NAMES as string[]).includes(n));
       if (unknown.length) throw new UserFacingError(`unknown processor ${unknown.join(', ')} (one of ${PROCESSOR_NAMES.join(', ')})`, 2);
-      const batchSize = Number(opts.batchSize);
-      if (!Number.isInteger(batchSize) || (batchSize < 1 && batchSize !== -1)) throw new UserFacingError(`--batch-size: expected a positive integer or -1, got "${opts.batchSize}"`, 2);
+      const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
+      if (batchSize !== undefined && (!Number.isInteger(batchSize) || (batchSize < 1 && batchSize !== -1))) throw new UserFacingError(`--batch-size: expected a positive integer or -1, got "${opts.batchSize}"`, 2);
       let config;
       try {
         config = loadConfig();
