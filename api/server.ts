@@ -58,6 +58,8 @@ export interface ApiDependencies {
 declare module 'fastify' {
   interface FastifyRequest {
     client: string;
+    /** The JSON text of the body, as received. */
+    rawJson: string | undefined;
   }
   interface FastifyContextConfig {
     public?: boolean;
@@ -162,6 +164,15 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     closing = true;
   });
   app.decorateRequest('client', '');
+  // JSON bodies parsed as Fastify does (secure-json-parse, __proto__ and constructor refused),
+  // their text kept beside: a job's chunks are cut from it rather than serialized again (api/jobs.ts)
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.decorateRequest('rawJson', undefined);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    req.rawJson = body as string;
+    parseJson(req, body as string, done);
+  });
   app.addHook('onRequest', async (req, reply) => {
     (req as FastifyRequest & { startedAt: number }).startedAt = performance.now();
     if (req.routeOptions.config?.public || req.url === '/docs' || req.url.startsWith('/docs/')) return;
@@ -283,6 +294,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       callbackUrl: req.query.callbackUrl,
       maxConcurrentJobs: limits.maxConcurrentJobsPerClient,
       chunkSize: limits.jobChunkSize,
+      rawJson: req.rawJson,
       now,
     });
     metrics.jobsSubmitted.inc();
