@@ -223,6 +223,28 @@ describe('API', () => {
     }
   });
 
+  it('refuses a job whose body has bad cases anywhere, listing every one, before any chunk goes out', async () => {
+    const body: Record<string, unknown> = {};
+    for (let i = 0; i < 9; i++) body[`c${i}`] = pam;
+    body.c3 = { terms: 'PAM' };
+    body.c8 = { terms: {}, to: 7 };
+    sent.length = 0;
+    const r = await app.inject({ method: 'POST', url: '/v1/jobs', headers: key, payload: body });
+    expect(r.statusCode).toBe(400);
+    expect((r.json().issues as { field: string }[]).map((i) => i.field).sort()).toEqual([
+      '/c3/terms',
+      '/c8/to',
+    ]);
+    const poisoned = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...key, 'content-type': 'application/json' },
+      payload: `{"a":${JSON.stringify(pam)},"__proto__":{"terms":{}}}`,
+    });
+    expect(poisoned.statusCode).toBe(400);
+    expect(sent).toEqual([]);
+  });
+
   it('gives a case whose terms the engine rejects its own error naming the terms, and answers the others', async () => {
     const bad = {
       terms: { ...pam.terms, contractID: 'bad', notionalPrincipal: 'lots', dayCountConvention: 'XYZ' },
