@@ -66,6 +66,12 @@ export interface PipelineConfig {
   metricsPort: number;
   /** CASHFLOW_METRICS_BASE_PORT: first port of the processes `cashflow start` runs. */
   metricsBasePort: number;
+  /**
+   * CASHFLOW_PROCESSOR_HEAP_MB: V8 old-space limit of each process `cashflow start` runs
+   * (--max-old-space-size). Without it V8 grows the heap lazily on a large machine: the sink
+   * reached 613 MB RSS at the 160K full recompute, 278 MB instead of 338 MB at 20K with 256.
+   */
+  processorHeapMb: number;
 }
 
 export interface CdcConfig {
@@ -149,6 +155,7 @@ export function loadPipelineConfig(env: Env = process.env): PipelineConfig {
     redisPrefix,
     metricsPort: int(env, 'CASHFLOW_METRICS_PORT', 9464, 0, 65535),
     metricsBasePort: int(env, 'CASHFLOW_METRICS_BASE_PORT', 9400, 1, 65535),
+    processorHeapMb: int(env, 'CASHFLOW_PROCESSOR_HEAP_MB', 320, 64, 65536),
   };
 }
 

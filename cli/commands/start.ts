@@ -162,7 +162,7 @@ export async function startProcessors(
     const pid = startDetached(
       {
         command: process.execPath,
-        args: [`--title=${p.marker}`, repoFile('bin', 'cashflow.js'), 'run', p.name],
+        args: [`--max-old-space-size=${config.pipeline.processorHeapMb}`, `--title=${p.marker}`, repoFile('bin', 'cashflow.js'), 'run', p.name],
         cwd: repoFile(),
         env: { ...(options.extraEnv ?? {}), CASHFLOW_METRICS_PORT: String(p.metricsPort) },
         marker: p.marker,
