@@ -68,7 +68,7 @@ describe('ContractCashflows fast codec', () => {
     const v = value(rng(11));
     const events = value(rng(3)).events.concat(value(rng(5)).events, value(rng(8)).events);
     expect(events.length).toBeGreaterThan(2);
-    const eventType = avro.Type.forSchema(avroSchema('ContractCashflows').fields.find((f) => f.name === 'events')!.type as avro.Schema) as avro.ArrayType;
+    const eventType = avro.Type.forSchema(avroSchema('ContractCashflows').fields.find((f) => f.name === 'events')!.type as avro.Schema) as avro.types.ArrayType;
     const long = avro.Type.forSchema('long');
     const tail = Buffer.concat([
       avro.Type.forSchema(['null', 'string']).toBuffer(v.jobId),

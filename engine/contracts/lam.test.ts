@@ -25,7 +25,7 @@ describe('LAM, NAM, ANN: prepayment (spec PP/PY: POF_PP_PAM, STF_PP_LAM)', () =>
   const observer = (id: string) => new TimeSeriesObserver({}, [{ contractId: id, type: 'PP', time: parseDateTime('2016-03-01T00:00:00')!, value: 10000 }]);
   for (const type of ['LAM', 'NAM', 'ANN'] as const) {
     it(`${type}: an observed PP pays the amount, lowers Nt and the interest calculation base; PY (A) on the same day`, () => {
-      const t = { ...bookContract(type, 0), prepaymentEffect: 'A', penaltyType: 'A', penaltyRate: '100' };
+      const t: Record<string, string> = { ...bookContract(type, 0), prepaymentEffect: 'A', penaltyType: 'A', penaltyRate: '100' };
       const ev = computeEvents(t, { observer: observer(t.contractID) });
       const i = ev.findIndex((e) => e.type === 'PP');
       expect(ev[i - 1]).toMatchObject({ type: 'PY', payoff: 100 });

@@ -41,7 +41,7 @@ describe('PAM', () => {
 describe('PAM: prepayments, penalties, fees, fixing (spec PAM schedule and functions)', () => {
   const at = (s: string) => parseDateTime(s)!;
   const pp = (time: string, value: number) => ({ contractId: 'p', type: 'PP', time: at(time), value });
-  const find = (ev: { type: string; time: number }[], type: string, time: string) => ev.find((e) => e.type === type && e.time === at(time));
+  const find = <E extends { type: string; time: number }>(ev: E[], type: string, time: string) => ev.find((e) => e.type === type && e.time === at(time));
 
   it('PP at an observed prepayment (PPEF ≠ N): POF_PP_PAM pays it, STF_PP_PAM lowers Nt, later interest and MD follow', () => {
     const observer = new TimeSeriesObserver({}, [pp('2017-03-01T00:00:00', 20000)]);
