@@ -14,7 +14,7 @@
 // other all the chunks.
 import { loadConfig } from '../config/config.js';
 import { missingCodes, withStoreData, type Cases } from '../api/compute.js';
-import { packResults } from '../api/packed-results.js';
+import { ResultsPacker } from '../api/packed-results.js';
 import { computeCase } from '../engine/testbed.js';
 import { JobStore, type JobRecord } from '../api/job-store.js';
 import type { ApiJobChunk } from '../api/jobs.js';
@@ -143,11 +143,11 @@ export const jobWorker: ProcessorDefinition = {
           : new Map();
         const full = withStoreData(cases, missing, series).cases;
         const ids = Object.keys(full);
-        // the engine's events in columns, no JSON: the API renders them when the result is fetched
-        const packed = packResults(
-          ids,
-          ids.map((id) => computeCase(full[id])),
-        );
+        // the engine's events in columns, no JSON (the API renders them when the result is
+        // fetched), each case packed as soon as it is computed
+        const packer = new ResultsPacker();
+        for (const id of ids) packer.add(id, computeCase(full[id]));
+        const packed = packer.finish();
         const r = await jobs.completeChunk(
           chunk!.jobId,
           chunk!.chunk,
