@@ -1,7 +1,14 @@
 // The shared case computation: store fill-in (body wins), cache keys, and the output equal to
 // `cashflow actus` (computeTestBed) for the same cases.
 import { describe, expect, it } from 'vitest';
-import { computeTestBed } from '../engine/testbed.js';
+import {
+  computeTestBed,
+  errorJsonText,
+  evaluateCase,
+  eventsJsonText,
+  prepareCase,
+  type TestBedCase,
+} from '../engine/testbed.js';
 import { emptyWrites } from '../state/model.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import {
@@ -12,6 +19,7 @@ import {
   completeFromStore,
   missingCodes,
   objectBody,
+  withStoreData,
   type Cases,
 } from './compute.js';
 
@@ -94,6 +102,32 @@ describe('compute', () => {
       r.filter((e) => e.eventType === 'RR').map((e) => e.nominalInterestRate);
     expect(rate(out.a)).toEqual([0.02, 0.04, 0.04]); // resets 2015-07, 2016-01, 2016-07
     expect(rate(out.b).every((x: number) => x === 0.09)).toBe(true);
+  });
+
+  it("gives the same results with the cases prepared once (the job-worker's path) as computing each after the fill-in", async () => {
+    const store = await storeWith('R', [['2015-01-01T00:00:00', 0.02]]);
+    const series = await store.series(['R']);
+    const cases: Cases = {
+      floating: { terms: floating },
+      withData: { terms: floating, dataObserved: { R: { identifier: 'R', data: [] } } },
+      // rejected terms that still name a code: the store is not read for them, the error is the same
+      invalid: { terms: { ...floating, notionalPrincipal: 'lots' } },
+      badTo: { terms: floating, to: 'soon' },
+      none: {} as TestBedCase,
+      fixed: { terms: terms() },
+    };
+    const ids = Object.keys(cases);
+    const before = withStoreData(cases, missingCodes(cases), series).cases;
+    expect([...missingCodes(cases).keys()]).toEqual(['floating', 'invalid', 'badTo']);
+    const prepared = new Map(ids.map((id) => [id, prepareCase(cases[id])]));
+    const missing = missingCodes(cases, prepared);
+    expect([...missing.keys()]).toEqual(['floating']);
+    const after = withStoreData(cases, missing, series).cases;
+    for (const id of ids) {
+      const r = evaluateCase(after[id], prepared.get(id)!);
+      const text = 'error' in r ? errorJsonText(r.error) : eventsJsonText(r.events, r.reported);
+      expect(text, id).toBe(caseResultJson(before[id]));
+    }
   });
 
   it('computes without the store when it fails, and says why', async () => {

@@ -3,8 +3,8 @@
 // pipeline's store. Shared by the synchronous endpoint and the job worker, so a job's result and
 // a sync answer for the same cases are the same bytes. Pure except for the store read.
 import { createHash } from 'node:crypto';
-import { dependenciesOf } from '../engine/dependencies.js';
-import { caseResultText, type CaseResult, type TestBedCase } from '../engine/testbed.js';
+import { dependenciesOf, dependenciesOfTerms } from '../engine/dependencies.js';
+import { caseResultText, type CaseResult, type PreparedCase, type TestBedCase } from '../engine/testbed.js';
 import type { MarketSeries, StateReader } from '../state/model.js';
 
 /** A request body: case id → test bed case (validated against api/schemas.ts). */
@@ -27,17 +27,27 @@ export function codesInBody(c: TestBedCase): Set<string> {
 /**
  * Per case, the dependencies (market object codes; referenced contract ids are harmless keys
  * the store has no series for) that its body does not carry. Terms the engine rejects have
- * none: computing them gives their error.
+ * none: computing them gives their error. With the cases already prepared (prepareCase), their
+ * parsed terms are used instead of parsing them again.
  */
-export function missingCodes(cases: Cases): Map<string, string[]> {
+export function missingCodes(
+  cases: Cases,
+  prepared?: ReadonlyMap<string, PreparedCase>,
+): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [id, c] of Object.entries(cases)) {
     let deps: Set<string>;
-    try {
-      deps = dependenciesOf(c.terms as Parameters<typeof dependenciesOf>[0]);
-    } catch {
-      continue;
-    }
+    const p = prepared?.get(id);
+    if (p) {
+      // terms the engine rejects give their error whatever the market data: none to read
+      if ('error' in p) continue;
+      deps = dependenciesOfTerms(p.contract.terms);
+    } else
+      try {
+        deps = dependenciesOf(c.terms as Parameters<typeof dependenciesOf>[0]);
+      } catch {
+        continue;
+      }
     if (deps.size === 0) continue;
     const present = codesInBody(c);
     const missing = [...deps].filter((d) => !present.has(d));

@@ -1,14 +1,18 @@
 // dependenciesOf(terms): every market object code (and, for composite types, referenced
 // contract id) whose data can change the result. The pipeline's incremental recalculation
 // relies on it being complete: each contract type contributes through ContractType.dependencies.
-import { parseTermsInto, type RawTerms } from './terms/terms.js';
+import { parseTermsInto, type ContractTerms, type RawTerms } from './terms/terms.js';
 import { contractTypeOf } from './engine.js';
 import type { TermIssue } from './errors.js';
 import { structureDependencies } from './composite.js';
 
 export function dependenciesOf(raw: RawTerms): Set<string> {
   const issues: TermIssue[] = [];
-  const terms = parseTermsInto(raw, issues);
+  return dependenciesOfTerms(parseTermsInto(raw, issues));
+}
+
+/** dependenciesOf for terms already parsed (a prepared contract's: no second parse). */
+export function dependenciesOfTerms(terms: ContractTerms): Set<string> {
   const out = new Set<string>();
   const type = terms.contractType ? contractTypeOf(terms.contractType) : undefined;
   if (type) type.dependencies(terms, out);

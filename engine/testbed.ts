@@ -4,7 +4,7 @@
 import { formatDateTime, parseDateTime } from './time/date.js';
 import { JsonBytes, utf8 } from './json-bytes.js';
 import { observerFromTestBed } from './observer.js';
-import { prepareContract, evaluate } from './engine.js';
+import { prepareContract, evaluate, type PreparedContract } from './engine.js';
 import { isEngineError } from './errors.js';
 import type { ContractEvent } from './events.js';
 import type { ReportedState } from './contract-type.js';
@@ -204,8 +204,20 @@ export function eventsJsonText(events: readonly ContractEvent[], reported: reado
 /** A computed case: the engine's events and the states its type reports, or why it could not be computed. */
 export type ComputedCase = { events: readonly ContractEvent[]; reported: readonly ReportedState[] } | { error: string };
 
-/** Computes one test bed case's events; never throws: a case that cannot be computed gives {error}. */
-export function computeCase(c: TestBedCase): ComputedCase {
+/** A case's terms parsed and validated, with its horizon: the first half of computeCase. */
+export type PreparedCase = { contract: PreparedContract; to: number | undefined } | { error: string };
+
+function caseError(e: unknown): { error: string } {
+  if (isEngineError(e)) return { error: e.message };
+  return { error: `internal error: ${e instanceof Error ? e.message : String(e)}` };
+}
+
+/**
+ * Parses and validates a case's terms and horizon; never throws. Callers that need the
+ * parsed terms before computing (the dependencies a job-worker reads from the store) parse
+ * them once here, then evaluateCase.
+ */
+export function prepareCase(c: TestBedCase): PreparedCase {
   try {
     if (!c || typeof c !== 'object' || !c.terms || typeof c.terms !== 'object') return { error: 'case has no terms object' };
     let to: number | undefined;
@@ -213,14 +225,27 @@ export function computeCase(c: TestBedCase): ComputedCase {
       to = parseDateTime(c.to);
       if (to === undefined) return { error: `malformed "to": ${JSON.stringify(c.to)}` };
     }
-    const prepared = prepareContract(c.terms);
-    const observer = observerFromTestBed(c.dataObserved, c.eventsObserved);
-    const events = evaluate(prepared, { to, observer });
-    return { events, reported: prepared.type.reportedStates };
+    return { contract: prepareContract(c.terms), to };
   } catch (e) {
-    if (isEngineError(e)) return { error: e.message };
-    return { error: `internal error: ${e instanceof Error ? e.message : String(e)}` };
+    return caseError(e);
   }
+}
+
+/** The events of a prepared case with its market data and observed events (`c`); never throws. */
+export function evaluateCase(c: TestBedCase, p: PreparedCase): ComputedCase {
+  if ('error' in p) return p;
+  try {
+    const observer = observerFromTestBed(c.dataObserved, c.eventsObserved);
+    const events = evaluate(p.contract, { to: p.to, observer });
+    return { events, reported: p.contract.type.reportedStates };
+  } catch (e) {
+    return caseError(e);
+  }
+}
+
+/** Computes one test bed case's events; never throws: a case that cannot be computed gives {error}. */
+export function computeCase(c: TestBedCase): ComputedCase {
+  return evaluateCase(c, prepareCase(c));
 }
 
 /** Computes one test bed case; never throws: a case that cannot be computed gives {error}. */

@@ -15,7 +15,7 @@
 import { loadConfig } from '../config/config.js';
 import { missingCodes, withStoreData, type Cases } from '../api/compute.js';
 import { ResultsPacker } from '../api/packed-results.js';
-import { computeCase } from '../engine/testbed.js';
+import { evaluateCase, prepareCase, type PreparedCase } from '../engine/testbed.js';
 import { JobStore, type JobRecord } from '../api/job-store.js';
 import type { ApiJobChunk } from '../api/jobs.js';
 import type { JobEvent } from '../schemas/types.js';
@@ -136,8 +136,11 @@ export const jobWorker: ProcessorDefinition = {
           outputs.push(event('failed', job.contractsDone, job.contractsTotal, reason));
           continue;
         }
+        // terms parsed once: for the dependencies, then for the computation
+        const prepared = new Map<string, PreparedCase>();
+        for (const id of Object.keys(cases)) prepared.set(id, prepareCase(cases[id]));
         // market data the cases lack from the store; a store fault is retriable (the runner retries)
-        const missing = missingCodes(cases);
+        const missing = missingCodes(cases, prepared);
         const series = missing.size
           ? await ctx.state.series([...new Set([...missing.values()].flat())])
           : new Map();
@@ -146,7 +149,7 @@ export const jobWorker: ProcessorDefinition = {
         // the engine's events in columns, no JSON (the API renders them when the result is
         // fetched), each case packed as soon as it is computed
         const packer = new ResultsPacker();
-        for (const id of ids) packer.add(id, computeCase(full[id]));
+        for (const id of ids) packer.add(id, evaluateCase(full[id], prepared.get(id)!));
         const packed = packer.finish();
         const r = await jobs.completeChunk(
           chunk!.jobId,
