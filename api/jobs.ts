@@ -212,6 +212,34 @@ export interface Submitted {
   chunks: number;
 }
 
+/**
+ * Produces the messages in order, each as soon as it is taken from `messages` (encoded), without
+ * waiting for the previous one's ack (the idempotent producer keeps the order; acks=all makes each
+ * durable): workers start on the first chunks while later ones are encoded. At most
+ * IN_FLIGHT_BYTES await their acks at once. Resolves when every message is acknowledged.
+ */
+export async function sendPipelined(
+  producer: Pick<Producer, 'send'>,
+  topic: string,
+  messages: Iterable<{ key: string; value: Buffer }>,
+): Promise<void> {
+  const IN_FLIGHT_BYTES = 32_000_000;
+  const inFlight: { acked: Promise<unknown>; bytes: number }[] = [];
+  let inFlightBytes = 0;
+  for (const m of messages) {
+    const acked = producer.send({ topic, messages: [m] });
+    acked.catch(() => undefined); // awaited below; a later failure is not an unhandled rejection meanwhile
+    inFlight.push({ acked, bytes: m.value.length });
+    inFlightBytes += m.value.length;
+    while (inFlightBytes > IN_FLIGHT_BYTES) {
+      const oldest = inFlight.shift()!;
+      await oldest.acked;
+      inFlightBytes -= oldest.bytes;
+    }
+  }
+  await Promise.all(inFlight.map((f) => f.acked));
+}
+
 export async function submitJob(
   cases: Cases,
   store: JobStore,
@@ -239,19 +267,7 @@ export async function submitJob(
   const encodeChunk = await kafka.codec.encoder('jobs');
   const encodeEvent = await kafka.codec.encoder('jobEvents');
   const jobsTopic = topology.topic('jobs').name;
-  try {
-    await produceChunks();
-  } catch (e) {
-    await store.fail(jobId, `submission failed: ${(e as Error).message}`, now()).catch(() => undefined);
-    throw e;
-  }
-  // Each chunk goes to the producer as soon as it is encoded, without waiting for the previous
-  // one's ack (the idempotent producer keeps the order; acks=all makes each durable): the workers
-  // start on the first chunks while later ones are encoded. At most IN_FLIGHT_BYTES await acks.
-  async function produceChunks() {
-    const IN_FLIGHT_BYTES = 32_000_000;
-    const inFlight: { acked: Promise<unknown>; bytes: number }[] = [];
-    let inFlightBytes = 0;
+  function* messages() {
     for (let i = 0; i < chunks.length; i++) {
       const value: ApiJobChunk = {
         jobId,
@@ -262,21 +278,14 @@ export async function submitJob(
         requestedAtMs,
         cases: chunks[i].text,
       };
-      const encoded = encodeChunk(value);
-      const acked = kafka.producer.send({
-        topic: jobsTopic,
-        messages: [{ key: `${jobId}|${i}`, value: encoded }],
-      });
-      acked.catch(() => undefined); // awaited below; a later failure is not an unhandled rejection meanwhile
-      inFlight.push({ acked, bytes: encoded.length });
-      inFlightBytes += encoded.length;
-      while (inFlightBytes > IN_FLIGHT_BYTES) {
-        const oldest = inFlight.shift()!;
-        await oldest.acked;
-        inFlightBytes -= oldest.bytes;
-      }
+      yield { key: `${jobId}|${i}`, value: encodeChunk(value) };
     }
-    await Promise.all(inFlight.map((f) => f.acked));
+  }
+  try {
+    await sendPipelined(kafka.producer, jobsTopic, messages());
+  } catch (e) {
+    await store.fail(jobId, `submission failed: ${(e as Error).message}`, now()).catch(() => undefined);
+    throw e;
   }
   await store.markQueued(jobId);
   const queued: JobEvent = {

@@ -85,8 +85,10 @@ export function register(program: Command): void {
         `baseline GET /healthz: ${f(r.baseline)}\n` +
           `single contract, computed: ${f(r.computed)}\n` +
           `single contract, cached: ${f(r.cached)}\n` +
-          `job: ${r.job.contracts} contracts in ${r.job.seconds} s (submit ${r.job.submitSeconds} s): ${r.job.contractsPerSecond} contracts/s with ${r.job.workers} workers (${r.job.contractsPerWorkerCpuSecond} per worker CPU-second); result ${r.job.resultMb} MB in ${r.job.resultSeconds} s\n` +
-          `engine, same book: ${r.engine.seconds} s (${r.engine.contractsPerSecond} contracts/s); job / engine = ${r.jobVsEngine} wall, ${r.jobCpuVsEngineCpu ?? '-'} CPU\n`,
+          `job: ${r.job.contracts} contracts in ${r.job.seconds} s (202 after ${r.job.submitSeconds} s, first chunk started at ${r.job.firstChunkSeconds} s; warm-up job of ${r.warmup.contracts} before: ${r.warmup.seconds} s): ${r.job.contractsPerSecond} contracts/s with ${r.job.workers} workers (${r.job.contractsPerWorkerCpuSecond} per worker CPU-second); result ${r.job.resultMb} MB in ${r.job.resultSeconds} s\n` +
+          `engine, same book: ${r.engine.seconds} s (${r.engine.contractsPerSecond} contracts/s); job / engine = ${r.jobVsEngine} wall, ${r.jobCpuVsEngineCpu ?? '-'} CPU\n` +
+          `Kafka transfer of the job's ${r.transfer.chunks} chunks (${r.transfer.mb} MB, no compute): ${r.transfer.seconds} s\n` +
+          `target 1.2 × engine + transfer = ${r.target.seconds} s; job ${r.job.seconds} s = ${r.target.jobVsTarget} × target: ${r.target.met ? 'met' : 'not met'}\n`,
       );
       process.stdout.write(JSON.stringify(r) + '\n');
     });
