@@ -22,22 +22,9 @@ import {
   withStoreData,
   type Cases,
 } from './compute.js';
+import { pamTerms } from '../test/support/pam-terms.js';
 
-const terms = (extra: Record<string, string> = {}) => ({
-  contractType: 'PAM',
-  contractID: 'x',
-  contractRole: 'RPA',
-  currency: 'USD',
-  statusDate: '2015-01-01T00:00:00',
-  initialExchangeDate: '2015-01-15T00:00:00',
-  maturityDate: '2017-01-15T00:00:00',
-  notionalPrincipal: '1000',
-  nominalInterestRate: '0.05',
-  dayCountConvention: 'A365',
-  cycleOfInterestPayment: 'P6ML0',
-  cycleAnchorDateOfInterestPayment: '2015-07-15T00:00:00',
-  ...extra,
-});
+const terms = pamTerms;
 const floating = terms({
   cycleOfRateReset: 'P6ML0',
   cycleAnchorDateOfRateReset: '2015-07-15T00:00:00',

@@ -10,6 +10,7 @@ import { computeCase, computeTestBed, type TestBedCase } from '../engine/testbed
 import { caseResultJson, objectBody, type Cases } from './compute.js';
 import { csvRows } from './csv.js';
 import { isPacked, packResults, unpackResults, writeResultsCsv, writeResultsJson } from './packed-results.js';
+import { pamTerms } from '../test/support/pam-terms.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'shared', 'actus', 'tests');
 const files = existsSync(dir)
@@ -18,21 +19,7 @@ const files = existsSync(dir)
       .sort()
   : [];
 
-const terms = (extra: Record<string, string> = {}) => ({
-  contractType: 'PAM',
-  contractID: 'x',
-  contractRole: 'RPA',
-  currency: 'USD',
-  statusDate: '2015-01-01T00:00:00',
-  initialExchangeDate: '2015-01-15T00:00:00',
-  maturityDate: '2017-01-15T00:00:00',
-  notionalPrincipal: '1000',
-  nominalInterestRate: '0.05',
-  dayCountConvention: 'A365',
-  cycleOfInterestPayment: 'P6ML0',
-  cycleAnchorDateOfInterestPayment: '2015-07-15T00:00:00',
-  ...extra,
-});
+const terms = pamTerms;
 
 /** A chunk packed, stored (deflated, at an odd offset as a Buffer from Redis may be) and read. */
 function roundTrip(cases: Cases) {
