@@ -258,9 +258,13 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       new Map((await sql.q('SELECT contract_id AS id, version FROM cashflow_versions WHERE contract_id = ANY($1::text[])', [ids])).map((r) => [String(r.id), String(r.version)]));
     const waitMoved = async (ids: string[], before: Map<string, string>, committedAt: number, pollMs: number, what: string): Promise<number> => {
       const deadline = committedAt + 120_000;
+      // only the ids not seen moved yet: the poll's own load on the database shrinks as the
+      // sink commits (a new version never goes back)
+      let pending = ids;
       for (;;) {
-        const now = await versionsOf(ids);
-        if (ids.every((id) => BigInt(now.get(id) ?? '-1') > BigInt(before.get(id) ?? '-1'))) return performance.now() - committedAt;
+        const now = await versionsOf(pending);
+        pending = pending.filter((id) => BigInt(now.get(id) ?? '-1') <= BigInt(before.get(id) ?? '-1'));
+        if (pending.length === 0) return performance.now() - committedAt;
         if (performance.now() > deadline) throw new Error(`${what}: results not committed within 120 s`);
         checkInterrupted();
         await sleep(pollMs);
@@ -274,6 +278,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     const tap = await StageTap.start(
       await createConsumer(config, { groupId: `${prefix}bench-tap`, fromBeginning: false, clientId: 'cashflow-bench-tap' }),
       tapTopics,
+      (name) => ops.topicEnds(admin, name),
     );
     const { phaseTotals, phaseDelta, formatPhases } = await import('./stage-tap.js');
     const scrapePhases = async () => {
@@ -295,6 +300,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       await sleep(100);
     }
     o.log(`CDC caught up with the bulk step's WAL in ${((performance.now() - probeAt) / 1000).toFixed(1)} s`);
+    tap.pause();
     const phasesBefore = await scrapePhases();
     const { cpuByComponent } = await import('./stage-tap.js');
     const cpuBefore = cpuByComponent();
@@ -325,7 +331,8 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     );
     const tickPhases = phaseDelta(phasesBefore, await scrapePhases());
     for (const line of formatPhases(tickPhases, o.ticks)) o.log(`per tick, ${line}`);
-    await sleep(500);
+    const tapEnds = new Map(await Promise.all([...tapTopics.values()].map(async (name) => [name, await ops.topicEnds(admin, name)] as const)));
+    await tap.catchUp(tapEnds);
     await tap.stop();
     const tickStages = tickWindows.map((w) => stageSpans(tap.seen, TICK_STAGES, w.fromMs, w.toMs));
     tickStages.forEach((spans, k) => o.log(`tick ${k + 1}: ${formatSpans(spans, tickWindows[k].latencyMs)}`));
