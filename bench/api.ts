@@ -101,7 +101,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
   const [
     { loadConfig },
     { buildTopology, cdcSource },
-    { createAdmin },
+    { createAdmin, deleteTopics, deleteConsumerGroups },
     { registerSchemas },
     { applyTopics },
     { connectRedis },
@@ -363,16 +363,8 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
             ]),
       ),
     );
-    const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (ours.length)
-      await admin
-        .deleteTopics({ topics: ours, timeout: 30_000 })
-        .catch((e) => o.log(`cleanup: topics: ${(e as Error).message}`));
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => g.startsWith(prefix));
-    if (groups.length)
-      await admin.deleteGroups(groups).catch((e) => o.log(`cleanup: groups: ${(e as Error).message}`));
+    await deleteTopics(admin, (t) => t.startsWith(prefix)).catch((e) => o.log(`cleanup: topics: ${(e as Error).message}`));
+    await deleteConsumerGroups(admin, (g) => g.startsWith(prefix)).catch((e) => o.log(`cleanup: groups: ${(e as Error).message}`));
     await admin.disconnect();
     for (const s of subjects) {
       const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(s.subject)}`;

@@ -93,7 +93,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const { loadConfig } = await import('../config/config.js');
   const { topologyFromConfig } = await import('../topology/topology.js');
   const { applyTopics } = await import('../topology/apply.js');
-  const { createAdmin, createProducer, deleteConsumerGroups } = await import('../clients/kafka.js');
+  const { createAdmin, createProducer, deleteConsumerGroups, deleteTopics } = await import('../clients/kafka.js');
   const { registerSchemas, createAvroCodec } = await import('../clients/schema-registry.js');
   const { createConnectClient } = await import('../clients/connect.js');
   const { postgresConnector } = await import('../connectors/debezium.js');
@@ -399,10 +399,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
         ['connector', () => connect.deleteConnector(connectorName)],
         ['slot', () => dropReplicationSlot(server.toString(), slot)],
         ['database', () => dropDatabase(server.toString(), dbName)],
-        ['topics', async () => {
-          const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-          if (ours.length) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
-        }],
+        ['topics', () => deleteTopics(admin, (t) => t.startsWith(prefix))],
         ['groups', () => deleteConsumerGroups(admin, (g) => g.startsWith(prefix))],
         ['redis', async () => {
           const redis = await connectRedis(config, { name: 'cashflow-bench-cleanup' });

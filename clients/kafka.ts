@@ -168,6 +168,12 @@ export async function createPartitions(
  * a member killed with SIGKILL stays in its group until its session times out
  * (session.timeout.ms, 45 s by default), and the broker refuses to delete a non-empty group.
  */
+/** Deletes the topics `select` picks (an isolated run's prefixed topics). */
+export async function deleteTopics(admin: Admin, select: (topic: string) => boolean): Promise<void> {
+  const topics = (await admin.listTopics()).filter(select);
+  if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
+}
+
 export async function deleteConsumerGroups(
   admin: Admin,
   select: (groupId: string) => boolean,

@@ -16,7 +16,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestJson } from '../clients/http.js';
-import { createAdmin, createConsumer, deleteConsumerGroups, type Admin, type Consumer } from '../clients/kafka.js';
+import { createAdmin, createConsumer, deleteConsumerGroups, deleteTopics, type Admin, type Consumer } from '../clients/kafka.js';
 import { connectRedis, type Redis } from '../clients/redis.js';
 import { repoFile } from '../clients/repo-file.js';
 import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
@@ -170,8 +170,7 @@ afterAll(async () => {
   await attempt('database', () => dropDatabase(server, dbName));
   await attempt('topics', async () => {
     admin ??= await createAdmin(config);
-    const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (ours.length) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
+    await deleteTopics(admin, (t) => t.startsWith(prefix));
   });
   await attempt('consumer groups', async () => {
     admin ??= await createAdmin(config);

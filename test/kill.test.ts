@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectClient } from '../clients/connect.js';
 import { requestJson } from '../clients/http.js';
-import { createAdmin, deleteConsumerGroups, type Admin } from '../clients/kafka.js';
+import { createAdmin, deleteConsumerGroups, deleteTopics, type Admin } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
 import { repoFile } from '../clients/repo-file.js';
 import { registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
@@ -128,8 +128,7 @@ afterAll(async () => {
   await attempt('database', () => dropDatabase(server, dbName));
   await attempt('topics', async () => {
     admin ??= await createAdmin(config);
-    const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (ours.length) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
+    await deleteTopics(admin, (t) => t.startsWith(prefix));
   });
   await attempt('consumer groups', async () => {
     admin ??= await createAdmin(config);
