@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { portOf, registryDatabaseOf, stackTargets } from './up.js';
+import { kafkaClusterId, portOf, registryDatabaseOf, stackTargets } from './up.js';
 
 describe('stack up targets', () => {
   it('checks the stack on its own ports, whatever the clients are pointed at', () => {
@@ -23,5 +23,15 @@ describe('stack up targets', () => {
       user: 'app',
       password: 's@cret',
     });
+  });
+});
+
+describe('kafkaClusterId', () => {
+  it('is 22 URL-safe base64 characters and never starts with "-" (the storage tool would read it as an option)', () => {
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)]; // 0xf8… encodes as "-…"
+    const id = kafkaClusterId(() => draws.shift()!);
+    expect(id).toBe(Buffer.alloc(16, 0x01).toString('base64url'));
+    expect(Buffer.alloc(16, 0xf8).toString('base64url').startsWith('-')).toBe(true);
+    expect(kafkaClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 });

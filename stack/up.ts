@@ -73,12 +73,23 @@ function writeConfigFiles(layout: StackLayout, ports: StackPorts): void {
   writeFileSync(join(layout.conf, 'log4j2.properties'), renderProperties(log4j2Properties()));
 }
 
+/**
+ * A Kafka Uuid: 16 random bytes in URL-safe base64 without padding, never starting with '-'
+ * (Kafka's Uuid.randomUuid rejects those too: the storage tool's argument parser reads
+ * `-t -abc…` as a missing value; one fresh format in 64 failed that way).
+ */
+export function kafkaClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Formats KRaft storage once: a broker whose log dir has meta.properties keeps its cluster id. */
 function formatKafkaStorage(layout: StackLayout, log: Log): void {
   if (existsSync(join(layout.kafkaData, 'meta.properties'))) return;
   mkdirSync(layout.kafkaData, { recursive: true });
-  // A Kafka Uuid is 16 random bytes in URL-safe base64 without padding.
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = kafkaClusterId();
   const r = spawnSync(
     'java',
     [
