@@ -13,7 +13,10 @@
 //                              stored (still served).
 //   jobs:client:<c>     set    the client's jobs that have not ended (concurrency limit)
 //
-// Every key expires API_JOB_TTL_SECONDS after the job's last change.
+// Every key expires API_JOB_TTL_SECONDS after the job's last change, except a *staged* job's
+// (status `staged`: its body is still streaming in, api/staged-jobs.ts), which expire together
+// shortly after the API last renewed them. A staged job's chunks are stored and counted, but it
+// neither runs nor completes (its chunk count is not known yet) until the API commits it.
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
 import type { Redis } from 'ioredis';
@@ -22,7 +25,7 @@ import { isPacked, unpackResults, type PackedResults } from './packed-results.js
 const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
 
-export type JobStatusName = 'submitting' | 'queued' | 'running' | 'completed' | 'failed';
+export type JobStatusName = 'staged' | 'submitting' | 'queued' | 'running' | 'completed' | 'failed';
 
 export const jobKeys = {
   job: (id: string) => `job:${id}`,
@@ -56,7 +59,10 @@ export function readChunk(bytes: Buffer): ChunkResults {
   return isPacked(bytes) ? { packed: unpackResults(bytes) } : { text: bytes.toString('utf8') };
 }
 
-/** Stores a chunk's results once; counts it; completes the job with its last chunk. */
+/**
+ * Stores a chunk's results once; counts it; completes the job with its last chunk. A staged
+ * job's chunk is stored and counted only: its keys keep the staged job's short expiry.
+ */
 const COMPLETE_CHUNK = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
 local chunks = tonumber(redis.call('HGET', KEYS[1], 'chunks'))
@@ -69,6 +75,11 @@ redis.call('HINCRBY', KEYS[1], 'contractsDone', ARGV[3])
 local started = redis.call('HGET', KEYS[1], 'startedAtMs')
 if (not started) or started == '' or tonumber(started) > tonumber(ARGV[5]) then redis.call('HSET', KEYS[1], 'startedAtMs', ARGV[5]) end
 local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'staged' then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then for i = 2, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end end
+  return {1, done, chunks}
+end
 if done >= chunks then
   redis.call('HSET', KEYS[1], 'status', 'completed', 'completedAtMs', ARGV[4])
 elseif status ~= 'failed' and status ~= 'completed' then
@@ -76,6 +87,24 @@ elseif status ~= 'failed' and status ~= 'completed' then
 end
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
 return {1, done, chunks}`;
+
+/** A staged job with its chunk count becomes an ordinary job (running if workers stored chunks already). */
+const COMMIT_STAGED = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'staged' then return 0 end
+local done = tonumber(redis.call('HGET', KEYS[1], 'chunksDone') or '0')
+redis.call('HSET', KEYS[1], 'chunks', ARGV[1], 'contractsTotal', ARGV[2], 'status', done > 0 and 'running' or 'submitting')
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+redis.call('SADD', KEYS[4], ARGV[4])
+redis.call('EXPIRE', KEYS[4], ARGV[3])
+return 1`;
+
+/** ARGV[1] 'abort': deletes a staged job with its results; else renews its expiry (ARGV[2] s). */
+const STAGED_JOB = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'staged' then return 0 end
+for i = 1, 3 do
+  if ARGV[1] == 'abort' then redis.call('DEL', KEYS[i]) else redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+end
+return 1`;
 
 interface JobCommands {
   cashflowCompleteChunk(
@@ -89,6 +118,17 @@ interface JobCommands {
     startedMs: string,
     ttl: string,
   ): Promise<[number, number, number]>;
+  cashflowCommitStaged(
+    job: string,
+    done: string,
+    results: string,
+    client: string,
+    chunks: string,
+    contracts: string,
+    ttl: string,
+    jobId: string,
+  ): Promise<number>;
+  cashflowStagedJob(job: string, done: string, results: string, action: string, ttl: string): Promise<number>;
 }
 
 function num(v: string | undefined): number | null {
@@ -142,6 +182,69 @@ export class JobStore {
   ) {
     if (!(redis as unknown as Partial<JobCommands>).cashflowCompleteChunk)
       redis.defineCommand('cashflowCompleteChunk', { numberOfKeys: 3, lua: COMPLETE_CHUNK });
+    if (!(redis as unknown as Partial<JobCommands>).cashflowCommitStaged) {
+      redis.defineCommand('cashflowCommitStaged', { numberOfKeys: 4, lua: COMMIT_STAGED });
+      redis.defineCommand('cashflowStagedJob', { numberOfKeys: 3, lua: STAGED_JOB });
+    }
+  }
+
+  private get commands(): JobCommands {
+    return this.redis as unknown as JobCommands;
+  }
+
+  /**
+   * A job whose body is still streaming in (api/staged-jobs.ts): invisible, in no client's
+   * running jobs, expiring in `ttlSeconds` unless renewed or committed.
+   */
+  async stage(
+    job: Pick<JobRecord, 'jobId' | 'client' | 'callbackUrl' | 'createdAtMs'>,
+    ttlSeconds: number,
+  ): Promise<void> {
+    const fields: Record<string, string> = {
+      status: 'staged',
+      contractsTotal: '0',
+      chunks: '0',
+      chunksDone: '0',
+      contractsDone: '0',
+      createdAtMs: String(job.createdAtMs),
+      client: job.client,
+      callbackAttempts: '0',
+    };
+    if (job.callbackUrl) fields.callbackUrl = job.callbackUrl;
+    await this.redis
+      .multi()
+      .hset(jobKeys.job(job.jobId), fields)
+      .expire(jobKeys.job(job.jobId), ttlSeconds)
+      .exec();
+  }
+
+  /** Renews a staged job's expiry (with what workers stored for it); nothing once it is not staged. */
+  async renewStaged(jobId: string, ttlSeconds: number): Promise<void> {
+    const k = [jobKeys.job(jobId), jobKeys.done(jobId), jobKeys.results(jobId)] as const;
+    await this.commands.cashflowStagedJob(...k, 'renew', String(ttlSeconds));
+  }
+
+  /** The staged job becomes an ordinary one of `chunks` chunks; false when it is no longer staged (expired, aborted). */
+  async commitStaged(jobId: string, chunks: number, contracts: number): Promise<boolean> {
+    const client = await this.redis.hget(jobKeys.job(jobId), 'client');
+    if (client === null) return false;
+    const committed = await this.commands.cashflowCommitStaged(
+      jobKeys.job(jobId),
+      jobKeys.done(jobId),
+      jobKeys.results(jobId),
+      jobKeys.client(client),
+      String(chunks),
+      String(contracts),
+      String(this.ttlSeconds),
+      jobId,
+    );
+    return committed === 1;
+  }
+
+  /** Deletes a staged job and what workers stored for it; nothing once it was committed. */
+  async abortStaged(jobId: string): Promise<void> {
+    const k = [jobKeys.job(jobId), jobKeys.done(jobId), jobKeys.results(jobId)] as const;
+    await this.commands.cashflowStagedJob(...k, 'abort', '0');
   }
 
   async create(

@@ -2,6 +2,7 @@
 // validation listing every field, limits, the sync answer equal to `cashflow actus`, jobs
 // submitted as chunks, and a valid OpenAPI document.
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '@readme/openapi-parser';
 import type { FastifyInstance } from 'fastify';
@@ -26,8 +27,31 @@ class FakeJobStore {
   readonly jobs = new Map<string, JobRecord>();
   async activeJobs(client: string) {
     return [...this.jobs.values()]
-      .filter((j) => j.client === client && j.status !== 'completed' && j.status !== 'failed')
+      .filter(
+        (j) =>
+          j.client === client && j.status !== 'completed' && j.status !== 'failed' && j.status !== 'staged',
+      )
       .map((j) => j.jobId);
+  }
+  async stage(j: Pick<JobRecord, 'jobId' | 'client' | 'callbackUrl' | 'createdAtMs'>) {
+    await this.create({ ...j, contractsTotal: 0, chunks: 0 });
+    this.jobs.get(j.jobId)!.status = 'staged';
+  }
+  async renewStaged() {}
+  async commitStaged(id: string, chunks: number, contracts: number) {
+    const j = this.jobs.get(id);
+    if (j?.status !== 'staged') return false;
+    Object.assign(j, {
+      chunks,
+      contractsTotal: contracts,
+      status: j.chunksDone > 0 ? 'running' : 'submitting',
+    });
+    return true;
+  }
+  async abortStaged(id: string) {
+    if (this.jobs.get(id)?.status !== 'staged') return;
+    this.jobs.delete(id);
+    this.results.delete(id);
   }
   async create(
     j: Pick<JobRecord, 'jobId' | 'contractsTotal' | 'chunks' | 'client' | 'callbackUrl' | 'createdAtMs'>,
@@ -345,6 +369,90 @@ describe('API', () => {
     });
     expect(badCallback.statusCode).toBe(400);
     expect(badCallback.json().issues[0]).toMatchObject({ in: 'querystring', field: '/callbackUrl' });
+  });
+
+  it('stages a job while its body streams in: a bad case deep in it is a 400 listing every field, and nothing of it remains', async () => {
+    const own = await api({ API_JOB_CHUNK_SIZE: '2', API_MAX_CONTRACTS_PER_REQUEST: '20' });
+    try {
+      const body: Record<string, unknown> = {};
+      for (let i = 0; i < 12; i++) body[`c${i}`] = pam;
+      body.c7 = { terms: 'PAM' };
+      body.c11 = { terms: {}, to: 7 };
+      // as it comes off a socket: in pieces
+      const streamed = (b: unknown) => {
+        const text = JSON.stringify(b);
+        return Readable.from(
+          Array.from({ length: Math.ceil(text.length / 300) }, (_, i) => text.slice(i * 300, (i + 1) * 300)),
+        );
+      };
+      const json = { ...key, 'content-type': 'application/json' };
+      const r = await own.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: json,
+        payload: streamed(body),
+      });
+      expect(r.statusCode).toBe(400);
+      expect(r.json()).toEqual({
+        error: 'invalid request',
+        issues: [
+          { in: 'body', field: '/c7/terms', message: 'must be object' },
+          { in: 'body', field: '/c11/to', message: 'must be string' },
+        ],
+      });
+      // the first chunks were produced while the body streamed in, under a staged job...
+      const staged = own.sent.filter((m) => m.topic === 'unit.cashflow.jobs');
+      expect(staged.map((m) => m.key.split('|')[1])).toEqual(['0', '1']);
+      const stagedId = (staged[0].value as ApiJobChunk).jobId;
+      // ...which is gone with the refusal: no job, no event, nothing to read, no running job counted
+      expect(own.sent.filter((m) => m.topic !== 'unit.cashflow.jobs')).toEqual([]);
+      expect(own.jobs.jobs.size).toBe(0);
+      const status = await own.app.inject({ method: 'GET', url: `/v1/jobs/${stagedId}`, headers: key });
+      expect(status.statusCode).toBe(404);
+      expect(
+        (await own.app.inject({ method: 'GET', url: `/v1/jobs/${stagedId}/result`, headers: key }))
+          .statusCode,
+      ).toBe(404);
+      expect(await own.jobs.activeJobs('key-one')).toEqual([]);
+
+      // the same body made valid: 202, and its chunks are the body's cases in order
+      body.c7 = pam;
+      body.c11 = pam;
+      own.sent.length = 0;
+      const ok = await own.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: json,
+        payload: streamed(body),
+      });
+      expect(ok.statusCode).toBe(202);
+      expect(ok.json()).toMatchObject({ contracts: 12, chunks: 6 });
+      const chunks = own.sent
+        .filter((m) => m.topic === 'unit.cashflow.jobs')
+        .map((m) => m.value as ApiJobChunk);
+      expect(chunks.map((c) => [c.chunk, c.chunks])).toEqual([
+        [0, 0],
+        [1, 0],
+        [2, 0],
+        [3, 0],
+        [4, 0],
+        [5, 6],
+      ]);
+      expect(chunks.flatMap((c) => Object.keys(JSON.parse(c.cases!)))).toEqual(Object.keys(body));
+      expect(own.jobs.jobs.get(ok.json().jobId)).toMatchObject({
+        status: 'queued',
+        chunks: 6,
+        contractsTotal: 12,
+      });
+      // a staged job is never visible, even to its own client
+      own.jobs.jobs.get(ok.json().jobId)!.status = 'staged';
+      expect(
+        (await own.app.inject({ method: 'GET', url: `/v1/jobs/${ok.json().jobId}`, headers: key }))
+          .statusCode,
+      ).toBe(404);
+    } finally {
+      await own.app.close();
+    }
   });
 
   it("streams a completed job's result from its packed chunks: what `cashflow actus` prints, and its CSV", async () => {

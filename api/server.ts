@@ -29,7 +29,8 @@ import { csvHeader, csvRows } from './csv.js';
 import { JobStore, progressOf, type JobRecord } from './job-store.js';
 import { writeResultsCsv, writeResultsJson } from './packed-results.js';
 import { JsonBytes } from '../engine/json-bytes.js';
-import { CaseTooLargeError, submitJob, TooManyJobsError, type KafkaSide } from './jobs.js';
+import { CaseTooLargeError, submitJob, TooManyJobsError, type KafkaSide, type Submitted } from './jobs.js';
+import { StagedJob } from './staged-jobs.js';
 import type { ApiMetrics } from './metrics.js';
 import * as S from './schemas.js';
 
@@ -60,6 +61,8 @@ declare module 'fastify' {
     client: string;
     /** The JSON text of the body, as received. */
     rawJson: string | undefined;
+    /** A job staged while its body streamed in (POST /v1/jobs, api/staged-jobs.ts). */
+    stagedJob: StagedJob | undefined;
   }
   interface FastifyContextConfig {
     public?: boolean;
@@ -103,6 +106,9 @@ export function validationIssues(err: FastifyError): Issue[] {
 }
 
 const PUBLIC = { public: true } as const;
+
+/** The body of a job that was cut, validated and staged while it streamed in (not parsed again). */
+const STREAMED_BODY = Object.freeze({}) as Cases;
 
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
   const { config, metrics, topology } = deps;
@@ -168,11 +174,26 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   // their text kept beside: a job's chunks are cut from it rather than serialized again (api/jobs.ts)
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.decorateRequest('rawJson', undefined);
+  app.decorateRequest('stagedJob', undefined);
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    req.rawJson = body as string;
-    parseJson(req, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    // a job body already cut and validated whole while it streamed in is not parsed again
+    if (req.stagedJob?.complete) return done(null, STREAMED_BODY);
+    const parse = () => {
+      const text = (body as Buffer).toString('utf8');
+      req.rawJson = text;
+      parseJson(req, text, done);
+    };
+    // whatever was staged is gone before the whole-body path answers (a 400 leaves nothing behind)
+    if (req.stagedJob) void req.stagedJob.abort().then(parse, parse);
+    else parse();
   });
+  // a staged job not committed by its response (refused, failed, client gone) is deleted
+  const dropStaged = async (req: FastifyRequest) => {
+    await req.stagedJob?.abort().catch((e) => req.log.warn(e, 'staged job not deleted (it expires)'));
+  };
+  app.addHook('onResponse', dropStaged);
+  app.addHook('onRequestAbort', dropStaged);
   app.addHook('onRequest', async (req, reply) => {
     (req as FastifyRequest & { startedAt: number }).startedAt = performance.now();
     if (req.routeOptions.config?.public || req.url === '/docs' || req.url.startsWith('/docs/')) return;
@@ -278,6 +299,74 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     return `{${objectBody(ids, results)}}\n`;
   };
 
+  const accepted = (submitted: Submitted, reply: FastifyReply) => {
+    metrics.jobsSubmitted.inc();
+    const base = `/v1/jobs/${submitted.jobId}`;
+    reply.code(202).header('location', base);
+    return {
+      jobId: submitted.jobId,
+      contracts: submitted.contracts,
+      chunks: submitted.chunks,
+      statusUrl: base,
+      eventsUrl: `${base}/events`,
+      resultUrl: `${base}/result`,
+    };
+  };
+
+  /**
+   * Stages a job for a body about to stream in (api/staged-jobs.ts), when everything the
+   * whole-body path would check before producing can be checked while it streams: otherwise
+   * (Redis or Kafka unreachable, a bad query, the client at its job limit, a body over the
+   * limit) the body is read and parsed whole, as before, and that path answers.
+   */
+  const stageJob = async (
+    req: FastifyRequest<{ Querystring: { callbackUrl?: string } }>,
+    _reply: FastifyReply,
+    payload: Readable,
+  ) => {
+    if (req.mediaType !== 'application/json') return payload;
+    if (Number(req.headers['content-length']) > limits.bodyLimitBytes) return payload;
+    const validQuery = req.getValidationFunction('querystring');
+    const validBody = req.getValidationFunction('body') as
+      ((v: unknown) => boolean) | Record<string, (v: unknown) => boolean> | undefined;
+    const validCases = typeof validBody === 'function' ? validBody : validBody?.['application/json'];
+    if (!validQuery || !validCases || !validQuery(req.query)) return payload;
+    let staged: StagedJob | undefined;
+    try {
+      staged = await StagedJob.start({
+        store: jobStore(),
+        kafka: await deps.kafka(),
+        topology,
+        client: req.client,
+        callbackUrl: req.query.callbackUrl,
+        maxConcurrentJobs: limits.maxConcurrentJobsPerClient,
+        chunkSize: limits.jobChunkSize,
+        maxCases: limits.maxContractsPerRequest,
+        // as the whole body would be: Fastify's JSON parser (__proto__ and constructor refused)
+        parse(text) {
+          const out: { error?: Error | null; cases?: unknown } = {};
+          parseJson(req, text, (error, cases) => Object.assign(out, { error, cases }));
+          if (out.error || out.cases === undefined) throw out.error ?? new Error('not parsed');
+          return out.cases as object;
+        },
+        valid: (cases) => validCases(cases),
+        now,
+      });
+    } catch {
+      return payload; // the whole-body path answers (503 for Redis or Kafka)
+    }
+    if (!staged) return payload;
+    req.stagedJob = staged;
+    return staged.tap(payload);
+  };
+
+  /** A job staged while its body streamed in, and found valid whole: committed, 202. */
+  const commitStaged = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.body !== STREAMED_BODY || !req.stagedJob) return;
+    const submitted = await req.stagedJob.commit();
+    return reply.send(accepted(submitted, reply));
+  };
+
   const startJob = async (
     req: FastifyRequest<{ Body: Cases; Querystring: { callbackUrl?: string } }>,
     reply: FastifyReply,
@@ -297,17 +386,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       rawJson: req.rawJson,
       now,
     });
-    metrics.jobsSubmitted.inc();
-    const base = `/v1/jobs/${submitted.jobId}`;
-    reply.code(202).header('location', base);
-    return {
-      jobId: submitted.jobId,
-      contracts: submitted.contracts,
-      chunks: submitted.chunks,
-      statusUrl: base,
-      eventsUrl: `${base}/events`,
-      resultUrl: `${base}/result`,
-    };
+    return accepted(submitted, reply);
   };
 
   const jobQuery = { querystring: S.jobQuerySchema };
@@ -353,15 +432,18 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         ...jobQuery,
         response: { 202: S.jobAcceptedSchema, ...errors },
       },
-      preValidation: limitCases,
+      // the body is cut into chunks, validated and staged while it streams in (api/staged-jobs.ts)
+      preParsing: stageJob,
+      preValidation: [limitCases, commitStaged],
     },
     startJob,
   );
 
   const ownJob = async (req: FastifyRequest<{ Params: { id: string } }>): Promise<JobRecord> => {
     const job = await jobStore().get(req.params.id);
-    // another client's job is as unknown as a missing one
-    if (!job || job.client !== req.client) throw new HttpError(404, `no job ${req.params.id}`);
+    // another client's job is as unknown as a missing one, and a staged one as well (api/staged-jobs.ts)
+    if (!job || job.client !== req.client || job.status === 'staged')
+      throw new HttpError(404, `no job ${req.params.id}`);
     return job;
   };
   const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);

@@ -4,8 +4,9 @@
 // path, engine/testbed.ts computeCase); its events go to Redis under the job in columns
 // (api/packed-results.ts, api/job-store.ts; rendered to the same JSON when the result is
 // fetched), counted once per chunk even when Kafka redelivers it, and a progress or completed
-// event goes to job-events. Chunks without cases are recalculation jobs of stored contracts:
-// impact's, ignored here.
+// event goes to job-events (none while the job is staged: its body is still streaming into the
+// API, which may yet refuse it, api/staged-jobs.ts; its chunks are computed meanwhile). Chunks
+// without cases are recalculation jobs of stored contracts: impact's, ignored here.
 // The worker that stores a job's last chunk POSTs the completion to the job's callback URL (if
 // it asked for one) before the completed event goes out, with retries; the outcome is recorded
 // on the job. A crash before it is recorded redelivers the chunk, which finds the job complete
@@ -162,7 +163,8 @@ export const jobWorker: ProcessorDefinition = {
         if (!r.exists) continue;
       }
       const after = await jobs.get(chunk!.jobId);
-      if (!after) continue;
+      // a staged job (its body still streaming in, api/staged-jobs.ts) shows nothing until committed
+      if (!after || after.status === 'staged') continue;
       const complete = after.chunksDone >= after.chunks;
       if (complete) await callback(jobs, after, 'completed', ctx.now());
       outputs.push(
@@ -170,7 +172,7 @@ export const jobWorker: ProcessorDefinition = {
           complete ? 'completed' : 'progress',
           after.contractsDone,
           after.contractsTotal,
-          `chunk ${chunk!.chunk + 1}/${chunk!.chunks} done; ${after.chunksDone} of ${after.chunks} chunks`,
+          `chunk ${chunk!.chunk + 1}/${after.chunks} done; ${after.chunksDone} of ${after.chunks} chunks`,
         ),
       );
     }

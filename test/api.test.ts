@@ -16,7 +16,14 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestJson } from '../clients/http.js';
-import { createAdmin, createConsumer, deleteConsumerGroups, deleteTopics, type Admin, type Consumer } from '../clients/kafka.js';
+import {
+  createAdmin,
+  createConsumer,
+  deleteConsumerGroups,
+  deleteTopics,
+  type Admin,
+  type Consumer,
+} from '../clients/kafka.js';
 import { connectRedis, type Redis } from '../clients/redis.js';
 import { repoFile } from '../clients/repo-file.js';
 import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
@@ -66,8 +73,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const base = () => `http://127.0.0.1:${api!.port}`;
 
 /** The shared poller with this file's longer default wait (jobs and kills take minutes under load). */
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 240_000, pollMs = 200): Promise<T> =>
-  eventually(what, probe, timeoutMs, pollMs);
+const until = <T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 240_000,
+  pollMs = 200,
+): Promise<T> => eventually(what, probe, timeoutMs, pollMs);
 
 function startWorker(n: number): ChildProcess {
   mkdirSync(logDir, { recursive: true });
@@ -413,6 +424,34 @@ describe('cashflow serve on the local stack', () => {
     expect(withCallback.callback!.attempts).toBe(2);
     expect(callbacks.map((c) => c.body.jobId)).toEqual([jobId, jobId]);
     expect(callbacks[1].body).toMatchObject({ status: 'completed', contracts: JOB_CONTRACTS });
+  });
+
+  it('refuses a job whose bad cases come deep in its streamed body with 400 listing them, and leaves nothing of it: no job, results or events', async () => {
+    const jobsTopic = topology.topic('jobs').name;
+    const produced = async () =>
+      (await admin!.fetchTopicOffsets(jobsTopic)).reduce((n, p) => n + Number(p.high), 0);
+    const jobKeys = async () => (await redis!.keys(`${redisPrefix}job:*`)).sort();
+    const keysBefore = await jobKeys();
+    const producedBefore = await produced();
+    const eventsBefore = jobEvents.length;
+    const cases: Record<string, unknown> = {};
+    for (let i = 0; i < 12_000; i++) cases[`s${i}`] = { terms: bookContract('PAM', i) };
+    cases.s9000 = { terms: 'PAM' };
+    cases.s11999 = { terms: {}, to: 7 };
+    const r = await fetch(`${base()}/v1/jobs`, authed({ method: 'POST', body: JSON.stringify(cases) }));
+    expect(r.status).toBe(400);
+    expect((((await r.json()) as any).issues as { field: string }[]).map((i) => i.field)).toEqual([
+      '/s9000/terms',
+      '/s11999/to',
+    ]);
+    // its first chunks (of 500) went to the workers while it streamed in...
+    expect((await produced()) - producedBefore).toBeGreaterThan(5);
+    // ...which find their job gone: nothing of it appears in Redis or on job-events
+    for (let t = 0; t < 20; t++) {
+      expect(await jobKeys()).toEqual(keysBefore);
+      await sleep(250);
+    }
+    expect(jobEvents.slice(eventsBefore)).toEqual([]);
   });
 
   it('reads stored results through the read-only pool', async () => {

@@ -1,0 +1,115 @@
+// A body cut while it streams in: the chunks of splitRawChunks on the whole text, whatever the
+// pieces it arrives in, and irregular (parsed whole instead) wherever the whole-body path would
+// answer differently.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BodyCutter } from './body-cutter.js';
+import { MAX_CHUNK_BYTES, splitRawChunks, type ChunkText } from './jobs.js';
+
+/** The test's schema: a case holding the string "bad" is refused. */
+const parse = (text: string) => JSON.parse(text) as object;
+const valid = (cases: object) => !Object.values(cases).some((c) => JSON.stringify(c).includes('"bad"'));
+
+function cut(body: string | Buffer, cuts: number[], o: { chunkSize?: number; maxCases?: number } = {}) {
+  const cutter = new BodyCutter({ chunkSize: o.chunkSize ?? 3, maxCases: o.maxCases ?? 1000, parse, valid });
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const chunks: ChunkText[] = [];
+  let at = 0;
+  for (const c of [...cuts.filter((c) => c < bytes.length)].sort((a, b) => a - b)) {
+    chunks.push(...cutter.push(bytes.subarray(at, c)));
+    at = c;
+  }
+  chunks.push(...cutter.push(bytes.subarray(at)));
+  const last = cutter.end();
+  return { irregular: cutter.irregular, chunks: last ? [...chunks, ...last] : undefined };
+}
+
+const anyText = fc.string({
+  unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+  maxLength: 8,
+});
+const integerLike = (k: string) => /^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+const id = fc.oneof(anyText, fc.string()).filter((k) => k !== '__proto__' && !integerLike(k));
+const aCase = fc.record({ terms: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })) });
+const body = fc.dictionary(id, aCase, { minKeys: 1, maxKeys: 25 });
+const pieces = fc.array(fc.nat({ max: 4000 }), { maxLength: 12 });
+
+describe('a job body cut while it streams in', () => {
+  it('gives the chunks of splitRawChunks on the whole text, in any pieces, compact or indented', () => {
+    fc.assert(
+      fc.property(body, fc.integer({ min: 1, max: 6 }), pieces, fc.boolean(), (cases, size, cuts, indent) => {
+        // the test's check refuses cases holding the string "bad": none generated here
+        fc.pre(!JSON.stringify(cases).includes('"bad"'));
+        const text = indent ? JSON.stringify(cases, null, 2) : JSON.stringify(cases);
+        const r = cut(text, cuts, { chunkSize: size });
+        expect(r.irregular).toBeUndefined();
+        expect(r.chunks).toEqual(splitRawChunks(text, Object.keys(JSON.parse(text)), size));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('cuts at MAX_CHUNK_BYTES counted in UTF-8 bytes as written, one byte at a time too', () => {
+    const big = (n: number, ch: string) => ({ terms: { pad: ch.repeat(n) } });
+    const text = JSON.stringify({ a: big(300_000, 'é'), b: big(300_000, 'é'), c: big(10, 'x') });
+    const whole = splitRawChunks(text, ['a', 'b', 'c'], 100)!;
+    expect(whole.map((c) => c.ids)).toEqual([['a'], ['b', 'c']]);
+    expect(cut(text, [1, 2, 3, 600_001, 600_002, 1_000_000], { chunkSize: 100 }).chunks).toEqual(whole);
+    const small = '{"x" : {"terms":{"k":"\\"}é"}} ,\n "y\\u0041":{"terms":[]}}';
+    const bytewise = cut(
+      small,
+      Array.from({ length: Buffer.byteLength(small) }, (_, i) => i),
+      { chunkSize: 1 },
+    );
+    expect(bytewise.chunks).toEqual(splitRawChunks(small, ['x', 'yA'], 1));
+  });
+
+  it('is irregular wherever the whole-body path answers otherwise', () => {
+    const ok = '{"terms":{}}';
+    const irregular = (text: string | Buffer, o: { chunkSize?: number; maxCases?: number } = {}) => {
+      const r = cut(text, [5, 17], o);
+      expect(r.chunks, String(text)).toBeUndefined();
+      return r.irregular;
+    };
+    expect(irregular(`{"a":${ok},"b":${ok},"a":${ok}}`)).toBe('a repeated id');
+    expect(irregular(`{"a":${ok},"7":${ok}}`)).toBe('an integer-like id');
+    expect(irregular(`{"a":${ok},"__proto__":${ok}}`)).toBe('a __proto__ id');
+    expect(irregular(`{"a":${ok},"b":${ok},"c":${ok}}`, { maxCases: 2 })).toBe(
+      'over the contracts per request',
+    );
+    expect(irregular(`{"a":${ok},"b":{"terms":"bad"}}`, { chunkSize: 1 })).toBe('invalid cases');
+    expect(irregular(`{"a":${ok},"b":[]}`)).toBe('a case that is not an object');
+    expect(irregular(`{"a":${ok}}}`)).toBe('text after the body');
+    expect(irregular(`{"a":${ok},}`)).toBe('expected a case id');
+    expect(irregular(`{"a" ${ok}}`)).toBe("expected ':'");
+    expect(irregular(`{"a":${ok}`)).toBe('incomplete JSON');
+    expect(irregular('{}')).toBe('no cases');
+    expect(irregular('')).toBe('incomplete JSON');
+    expect(irregular('[1]')).toBe('not an object');
+    expect(irregular(`\uFEFF{"a":${ok}}`)).toBe('not an object');
+    // JSON the scanner passes and the parse refuses: the whole-body path gives the 400
+    expect(irregular(`{"a":{"terms":{"x":tru}}}`)).toMatch(/unreadable|invalid/);
+    const notUtf8 = Buffer.concat([
+      Buffer.from('{"a":{"terms":{"x":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}}}'),
+    ]);
+    expect(irregular(notUtf8)).toBe('text that is not UTF-8');
+    const huge = `{"a":{"terms":{"pad":"${'x'.repeat(MAX_CHUNK_BYTES)}"}}}`;
+    expect(irregular(huge)).toBe('a case over MAX_CHUNK_BYTES');
+  });
+
+  it('holds only the bytes of the chunk being filled', () => {
+    const cutter = new BodyCutter({ chunkSize: 2, maxCases: 100, parse, valid });
+    const piece = (i: number) =>
+      Buffer.from(`${i ? ',' : '{'}"c${i}":{"terms":{"pad":"${'x'.repeat(10_000)}"}}`);
+    const cutAt: number[] = [];
+    for (let i = 0; i < 50; i++) if (cutter.push(piece(i)).length) cutAt.push(i);
+    // a chunk of two is cut when the case after it ends
+    expect(cutAt.slice(0, 3)).toEqual([2, 4, 6]);
+    const held = (cutter as unknown as { pieces: Buffer[] }).pieces.reduce((n, p) => n + p.length, 0);
+    expect(held).toBeLessThan(3 * 10_100);
+    expect(cutter.push(Buffer.from('}'))).toEqual([]);
+    expect(cutter.end()!.map((c) => c.ids)).toEqual([['c48', 'c49']]);
+  });
+});

@@ -1,0 +1,254 @@
+// A job's body cut into chunks while it streams in (issue 7): the bytes of `{"<id>":<case>,…}`
+// are scanned as they arrive, and each chunk is cut, checked (parsed and validated by the
+// caller's `checkChunk`) and handed out as soon as the case after it shows where it ends, so
+// the first chunks are computing while the rest of a 70 MB body is still on the wire.
+//
+// The chunks are exactly those of splitRawChunks (api/jobs.ts) on the whole text: same cut
+// rule, bytes counted as written. Whatever the whole-body path would treat differently makes
+// the body *irregular* instead, and the caller parses it whole as before: invalid JSON or a
+// case its check refuses (the 400 must list every offending field of the whole body, and
+// JSON.parse's message names a position in it), a repeated id (JSON.parse keeps the last value),
+// an integer-like id (Object.keys lists those first), `__proto__`, more than `maxCases` (413), a
+// case alone over MAX_CHUNK_BYTES, bytes that are not UTF-8, an empty or non-object body.
+// Pure: no I/O.
+import { MAX_CHUNK_BYTES, type ChunkText } from './jobs.js';
+
+export interface BodyCutterOptions {
+  /** Cases per chunk (API_JOB_CHUNK_SIZE). */
+  chunkSize: number;
+  /** Cases per request (API_MAX_CONTRACTS_PER_REQUEST): more is the whole-body path's 413. */
+  maxCases: number;
+  /** Parses a chunk's text `{…}` as the whole body would be parsed; throws what it refuses. */
+  parse(text: string): object;
+  /** Whether parsed cases pass the body's schema. */
+  valid(cases: object): boolean;
+}
+
+const enum At {
+  Start,
+  FirstKey,
+  Key,
+  Colon,
+  ValueStart,
+  Value,
+  AfterValue,
+  NextKey,
+  End,
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const isBlank = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+// Object.keys lists array-index keys first, in numeric order: the text's order would not be the body's
+const integerLike = (k: string) => /^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+
+export class BodyCutter {
+  /** Why this body must be parsed whole instead, once known; nothing more is cut after it. */
+  irregular: string | undefined;
+  /** Cases seen so far. */
+  cases = 0;
+
+  private readonly ids = new Set<string>();
+  /** The bytes not yet cut, from global offset `piecesAt`. */
+  private pieces: Buffer[] = [];
+  private piecesAt = 0;
+  private received = 0;
+
+  private at = At.Start;
+  private inString = false;
+  private escaped = false;
+  private depth = 0;
+  private keyStart = 0;
+
+  // the chunk being filled (cutChunks' rule)
+  private chunkCases = 0;
+  private chunkStart = 0;
+  private chunkEnd = 0;
+  private chunkBytes = 0;
+
+  constructor(private readonly o: BodyCutterOptions) {}
+
+  /** Takes the next bytes of the body; returns the chunks they completed (checked, in order). */
+  push(piece: Buffer): ChunkText[] {
+    const out: ChunkText[] = [];
+    if (this.irregular !== undefined || piece.length === 0) return out;
+    const base = this.received;
+    this.pieces.push(piece);
+    this.received += piece.length;
+    try {
+      this.scan(piece, base, out);
+    } catch (e) {
+      this.irregular = `unreadable: ${(e as Error).message}`;
+    }
+    if (this.irregular !== undefined) {
+      this.pieces = [];
+      return [];
+    }
+    this.dropCut();
+    return out;
+  }
+
+  /** The end of the body: its last chunk, or undefined when the body is irregular (or incomplete). */
+  end(): ChunkText[] | undefined {
+    if (this.irregular === undefined && this.at !== At.End) this.irregular = 'incomplete JSON';
+    if (this.irregular === undefined && this.cases === 0) this.irregular = 'no cases';
+    if (this.irregular !== undefined) return undefined;
+    const last = this.cutChunk();
+    this.pieces = [];
+    return this.irregular === undefined ? [last] : undefined;
+  }
+
+  private scan(p: Buffer, base: number, out: ChunkText[]): void {
+    const n = p.length;
+    for (let i = 0; i < n; i++) {
+      if (this.at === At.Value) {
+        // most of the body: a case's value, scanned with its state in locals
+        let { depth, inString, escaped } = this;
+        for (; i < n; i++) {
+          const c = p[i];
+          if (inString) {
+            if (escaped) escaped = false;
+            else if (c === BACKSLASH) escaped = true;
+            else if (c === QUOTE) inString = false;
+          } else if (c === QUOTE) inString = true;
+          else if (c === 123 || c === 91) depth++;
+          else if ((c === 125 || c === 93) && --depth === 0) break;
+        }
+        this.depth = depth;
+        this.inString = inString;
+        this.escaped = escaped;
+        if (i === n) return;
+        this.at = At.AfterValue;
+        this.caseDone(base + i + 1, out);
+        if (this.irregular !== undefined) return;
+        continue;
+      }
+      const c = p[i];
+      switch (this.at) {
+        case At.Key:
+          if (this.escaped) this.escaped = false;
+          else if (c === BACKSLASH) this.escaped = true;
+          else if (c === QUOTE) {
+            this.at = At.Colon;
+            if (++this.cases > this.o.maxCases) return this.refuse('over the contracts per request');
+          }
+          continue;
+        default:
+          if (isBlank(c)) continue;
+      }
+      switch (this.at) {
+        case At.Start:
+          if (c !== 123) return this.refuse('not an object');
+          this.at = At.FirstKey;
+          break;
+        case At.FirstKey:
+        case At.NextKey:
+          if (c === 125 && this.at === At.FirstKey) return this.refuse('no cases');
+          if (c !== QUOTE) return this.refuse('expected a case id');
+          this.keyStart = base + i;
+          this.at = At.Key;
+          break;
+        case At.Colon:
+          if (c !== 58) return this.refuse("expected ':'");
+          this.at = At.ValueStart;
+          break;
+        case At.ValueStart:
+          // a case is an object: anything else is the schema's 400
+          if (c !== 123) return this.refuse('a case that is not an object');
+          this.depth = 1;
+          this.at = At.Value;
+          break;
+        case At.AfterValue:
+          if (c === 44) this.at = At.NextKey;
+          else if (c === 125) this.at = At.End;
+          else return this.refuse("expected ',' or '}'");
+          break;
+        case At.End:
+          return this.refuse('text after the body');
+      }
+    }
+  }
+
+  private refuse(reason: string): void {
+    this.irregular = reason;
+  }
+
+  /** A case ends at `end`: it joins the chunk being filled, or the chunk is cut and it starts the next. */
+  private caseDone(end: number, out: ChunkText[]): void {
+    const start = this.keyStart;
+    const own = end - start;
+    if (own + 2 > MAX_CHUNK_BYTES) return this.refuse('a case over MAX_CHUNK_BYTES');
+    if (this.chunkCases) {
+      const added = end - this.chunkEnd;
+      // >=: as cutChunks (splitIntoChunks counts a comma after every case)
+      if (this.chunkCases < this.o.chunkSize && this.chunkBytes + added < MAX_CHUNK_BYTES) {
+        this.chunkCases++;
+        this.chunkEnd = end;
+        this.chunkBytes += added;
+        return;
+      }
+      const chunk = this.cutChunk();
+      if (this.irregular !== undefined) return;
+      out.push(chunk);
+    }
+    this.chunkCases = 1;
+    this.chunkStart = start;
+    this.chunkEnd = end;
+    this.chunkBytes = 2 + own;
+  }
+
+  /** The chunk being filled, parsed and checked; its ids are the parsed keys (in text order, checked). */
+  private cutChunk(): ChunkText {
+    const raw = this.bytes(this.chunkStart, this.chunkEnd);
+    const text = `{${raw.toString('utf8')}}`;
+    const count = this.chunkCases;
+    this.chunkCases = 0;
+    // not UTF-8: the whole-body path decodes it to U+FFFD and counts those bytes instead
+    if (text.includes('\uFFFD') && Buffer.byteLength(text) !== raw.length + 2) {
+      this.refuse('text that is not UTF-8');
+      return { ids: [], text };
+    }
+    let cases: object;
+    try {
+      cases = this.o.parse(text);
+    } catch (e) {
+      this.refuse(`unreadable: ${(e as Error).message}`);
+      return { ids: [], text };
+    }
+    const ids = Object.keys(cases);
+    if (ids.length !== count) this.refuse('a repeated id');
+    for (const id of ids) {
+      if (id === '__proto__') this.refuse('a __proto__ id');
+      else if (integerLike(id)) this.refuse('an integer-like id');
+      else if (this.ids.has(id)) this.refuse('a repeated id');
+      this.ids.add(id);
+    }
+    if (this.irregular === undefined && !this.o.valid(cases)) this.refuse('invalid cases');
+    return { ids, text };
+  }
+
+  /** The body's bytes [from, to) (global offsets), from the pieces still held. */
+  private bytes(from: number, to: number): Buffer {
+    const parts: Buffer[] = [];
+    let at = this.piecesAt;
+    for (const p of this.pieces) {
+      const end = at + p.length;
+      if (end > from && at < to) parts.push(p.subarray(Math.max(0, from - at), Math.min(p.length, to - at)));
+      at = end;
+      if (at >= to) break;
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** Lets go of the pieces before anything still to be cut. */
+  private dropCut(): void {
+    let keep = this.received;
+    if (this.chunkCases) keep = this.chunkStart;
+    else if (this.at === At.Key || this.at === At.Colon || this.at === At.ValueStart || this.at === At.Value)
+      keep = this.keyStart;
+    while (this.pieces.length && this.piecesAt + this.pieces[0].length <= keep) {
+      this.piecesAt += this.pieces[0].length;
+      this.pieces.shift();
+    }
+  }
+}
