@@ -51,4 +51,11 @@ describe('Kafka client settings', () => {
       'auto.offset.reset': 'earliest',
     });
   });
+
+  it('bounds the native prefetch queue (RSS ≤ 512 MB per process) and lets a caller override it', () => {
+    expect(consumerProperties({ groupId: 'g' })['queued.max.messages.kbytes']).toBe(16384);
+    expect(
+      consumerProperties({ groupId: 'g', extra: { 'queued.max.messages.kbytes': 1024 } })['queued.max.messages.kbytes'],
+    ).toBe(1024);
+  });
 });
