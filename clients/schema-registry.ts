@@ -5,7 +5,8 @@ import registryLib from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import type { Config } from '../config/config.js';
 import { avroSchema, avroType } from '../schemas/avro.js';
-import { decodeContractCashflows, encodeContractCashflows } from './fast-avro.js';
+import { scanContractCashflows } from './encoded-cashflows.js';
+import { encodeContractCashflows } from './fast-avro.js';
 import type {
   ContractCashflows,
   ContractTerms,
@@ -230,7 +231,8 @@ export class AvroCodec {
     }
     const r = await resolver;
     try {
-      if (r === reader && this.record(topic) === 'ContractCashflows') return decodeContractCashflows(message) as TopicValues[T];
+      // the events stay Avro bytes until read: the sink copies them into PostgreSQL from there
+      if (r === reader && this.record(topic) === 'ContractCashflows') return scanContractCashflows(message) as TopicValues[T];
       return (
         r === reader
           ? reader.fromBuffer(message.subarray(5))

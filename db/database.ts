@@ -5,6 +5,7 @@ import type { DatabaseDialect } from '../config/config.js';
 import { ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
+import { eventCountOf } from '../clients/encoded-cashflows.js';
 
 /** A result for one contract, as carried by cashflow.contract-cashflows. */
 export type ContractResult = Pick<
@@ -160,12 +161,11 @@ export interface StagedVersion {
 }
 
 export function stagedVersion(r: ContractResult): StagedVersion {
-  const events = r.status === 'computed' ? r.events : [];
   return {
     contractId: r.contractId,
     version: r.version,
     fingerprint: r.fingerprint,
-    eventCount: events.length,
+    eventCount: r.status === 'computed' ? eventCountOf(r) : 0,
     status: r.status,
     reason: r.reason,
     computedAt: r.computedAt || null,

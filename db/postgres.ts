@@ -30,6 +30,7 @@ import {
 } from './database.js';
 import { CAPTURED_TABLES } from './schema.js';
 import { GrowableBuffer } from '../clients/growable-buffer.js';
+import { encodedEventsOf, eventCountOf, type EncodedEvents } from '../clients/encoded-cashflows.js';
 
 export const DEFAULT_PUBLICATION = 'cashflow_cdc';
 
@@ -182,6 +183,30 @@ function pgTimestampField(s: string): Buffer | undefined {
   return field;
 }
 
+const timestampFieldsByDigits = new Map<number, Buffer>();
+const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+/** pgTimestampField of the `length` ASCII bytes of `buf` at `p`, read from the digits (no string). */
+function timestampFieldAt(buf: Buffer, p: number, length: number): Buffer | undefined {
+  if (length !== 19 || buf[p + 4] !== 0x2d || buf[p + 7] !== 0x2d || buf[p + 10] !== 0x54 || buf[p + 13] !== 0x3a || buf[p + 16] !== 0x3a) {
+    return undefined;
+  }
+  let key = 0;
+  for (const i of DIGIT_AT) {
+    const d = buf[p + i] - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    key = key * 10 + d;
+  }
+  let field = timestampFieldsByDigits.get(key);
+  if (field === undefined) {
+    field = pgTimestampField(buf.toString('latin1', p, p + length));
+    if (field === undefined) return undefined;
+    if (timestampFieldsByDigits.size >= 100_000) timestampFieldsByDigits.clear();
+    timestampFieldsByDigits.set(key, field);
+  }
+  return field;
+}
+
 /** `YYYY-MM-DDTHH:MM:SS` as PostgreSQL's binary timestamp (µs since 2000-01-01), or undefined. */
 function pgTimestamp(s: string): number | undefined {
   const m = LOCAL_DATE_TIME.exec(s);
@@ -218,6 +243,73 @@ class BinaryRows extends GrowableBuffer {
     this.buf.writeDoubleBE(v, this.pos + 4);
     this.pos += 12;
   }
+  /**
+   * The rows of events still in Avro (clients/encoded-cashflows.ts) straight from their bytes:
+   * strings copied as they are, doubles turned big-endian, dates read from their digits; the
+   * same bytes cashflowCopyBinary writes for the decoded events. False when a date is not a
+   * plain `YYYY-MM-DDTHH:MM:SS` (the caller falls back to the text format).
+   */
+  transcode(e: EncodedEvents, id: Buffer, version: Buffer): boolean {
+    const src = e.buf;
+    let p = e.start;
+    const varint = (): number => {
+      let n = 0;
+      let f = 1;
+      let b: number;
+      do {
+        b = src[p++];
+        n += (b & 0x7f) * f;
+        f *= 128;
+      } while (b & 0x80);
+      return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+    };
+    const text = (): void => {
+      const n = varint();
+      this.ensure(4 + n);
+      const buf = this.buf;
+      buf.writeInt32BE(n, this.pos);
+      let q = this.pos + 4;
+      for (let i = 0; i < n; i++) buf[q++] = src[p++];
+      this.pos = q;
+    };
+    const double = (): void => {
+      this.ensure(12);
+      const buf = this.buf;
+      const q = this.pos;
+      buf.writeInt32BE(8, q);
+      for (let i = 0; i < 8; i++) buf[q + 11 - i] = src[p + i];
+      p += 8;
+      this.pos = q + 12;
+    };
+    const nullableDouble = (): void => {
+      if (varint() === 0) this.null();
+      else double();
+    };
+    for (let seq = 0; seq < e.count; seq++) {
+      this.int16(10);
+      this.bytes(id);
+      this.int4(seq);
+      const dateLength = varint();
+      const date = timestampFieldAt(src, p, dateLength);
+      if (date === undefined) return false;
+      p += dateLength;
+      this.bytes(date);
+      text(); // event_type
+      if (varint() === 0) this.null();
+      else text(); // currency
+      double(); // payoff
+      nullableDouble(); // notional_principal
+      nullableDouble(); // nominal_interest_rate
+      nullableDouble(); // accrued_interest
+      if (varint() !== 0) {
+        const n = varint(); // not `p += varint()`: that adds to p as it was before the length
+        p += n; // exerciseDate: not a column
+      }
+      if (varint() !== 0) p += 8; // exerciseAmount: not a column
+      this.bytes(version);
+    }
+    return true;
+  }
   /** Already encoded text (UTF-8 bytes with their length prefix). */
   bytes(b: Buffer): void {
     const n = b.length;
@@ -249,7 +341,7 @@ function lengthPrefixed(v: string): Buffer {
  */
 export function cashflowCopyBinary(results: readonly ContractResult[]): Buffer | undefined {
   let rows = 0;
-  for (const r of results) if (r.status === 'computed') rows += r.events.length;
+  for (const r of results) if (r.status === 'computed') rows += eventCountOf(r);
   const w = new BinaryRows(PGCOPY_HEADER.length + 2 + rows * 110);
   w.bytes(PGCOPY_HEADER);
   const types = new Map<string, Buffer>();
@@ -262,6 +354,11 @@ export function cashflowCopyBinary(results: readonly ContractResult[]): Buffer |
     if (r.status !== 'computed') continue;
     const id = lengthPrefixed(r.contractId);
     const version = int8Field(r.version);
+    const encoded = encodedEventsOf(r);
+    if (encoded) {
+      if (!w.transcode(encoded, id, version)) return undefined;
+      continue;
+    }
     const events = r.events;
     for (let seq = 0; seq < events.length; seq++) {
       const e = events[seq];
@@ -492,7 +589,7 @@ export class PostgresDatabase implements Database {
       const take = new Set(applied);
       const taken = latest.filter((r) => take.has(r.contractId));
       let rowsWritten = 0;
-      for (const r of taken) if (r.status === 'computed') rowsWritten += r.events.length;
+      for (const r of taken) if (r.status === 'computed') rowsWritten += eventCountOf(r);
       if (rowsWritten > 0) {
         const binary = cashflowCopyBinary(taken);
         const stream = client.query(copyFrom(`COPY contract_cashflows (${CASHFLOW_COPY_COLUMNS}) FROM STDIN${binary ? ' (FORMAT binary)' : ''}`));
