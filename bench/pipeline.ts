@@ -31,7 +31,7 @@ export interface PipelineBenchOptions {
 export interface PipelineBenchResult {
   contracts: number;
   rows: number;
-  full: { seconds: number; contractsPerSecond: number; rowsPerSecond: number };
+  full: { seconds: number; contractsPerSecond: number; rowsPerSecond: number; cpuSecondsPer1000: Record<string, number> };
   bulk: { contracts: number; rows: number; seconds: number; rowsPerSecond: number };
   pipelineVsBulk: number;
   tick: { contracts: number; samples: number; p50Ms: number; p99Ms: number; maxMs: number; stagesMs: Record<string, [first: number, last: number]> };
@@ -193,6 +193,8 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     await startProcessors(config, { calculators: o.calculators, only: ['calculator', 'sink'], basePort });
     const encode = await createAvroCodec(config, topology).encoder('recalcRequests');
     const producer = await createProducer(config, { clientId: 'cashflow-bench' });
+    const { cpuByComponent } = await import('./stage-tap.js');
+    const cpuBeforeFull = cpuByComponent();
     const t0 = performance.now();
     try {
       for await (const page of ops.contractIdPages(config)) await ops.sendRecalcRequests(producer, requestsTopic, encode, page.map((id) => ops.manualRequest(id)));
@@ -212,7 +214,9 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       await sleep(200);
     }
     const fullSeconds = (performance.now() - t0) / 1000;
+    const fullCpu = cpuDelta(cpuBeforeFull, cpuByComponent(), o.contracts / 1000);
     full.stop();
+    o.log(`CPU per 1,000 contracts of the full recompute: ${formatCpu(fullCpu)}`);
     const rows = Number((await sql.q('SELECT sum(event_count) AS n FROM cashflow_versions', []))[0].n);
     const statuses = await sql.q('SELECT status, count(*) AS n FROM cashflow_versions GROUP BY status ORDER BY status', []);
     o.log(`full recompute: ${o.contracts} contracts (${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}), ${rows} rows in ${fullSeconds.toFixed(1)} s`);
@@ -302,7 +306,6 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     o.log(`CDC caught up with the bulk step's WAL in ${((performance.now() - probeAt) / 1000).toFixed(1)} s`);
     tap.pause();
     const phasesBefore = await scrapePhases();
-    const { cpuByComponent } = await import('./stage-tap.js');
     const cpuBefore = cpuByComponent();
     const ticksStarted = performance.now();
     const tickBar = await ops.progressBar('market ticks', o.ticks, 'ticks');
@@ -320,15 +323,8 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     }
     tickBar.stop();
     const ticksSeconds = (performance.now() - ticksStarted) / 1000;
-    const cpuAfter = cpuByComponent();
-    const cpuPerTick = [...cpuAfter]
-      .map(([c, s]) => [c, (s - (cpuBefore.get(c) ?? 0)) / o.ticks] as const)
-      .filter(([, s]) => s >= 0.005)
-      .sort((a, b) => b[1] - a[1]);
-    o.log(
-      `CPU per tick (wall ${(ticksSeconds / o.ticks).toFixed(2)} s incl. waiting for quiet): ` +
-        cpuPerTick.map(([c, s]) => `${c} ${s.toFixed(2)} s`).join(', '),
-    );
+    const cpuPerTick = cpuDelta(cpuBefore, cpuByComponent(), o.ticks);
+    o.log(`CPU per tick (wall ${(ticksSeconds / o.ticks).toFixed(2)} s incl. waiting for quiet): ${formatCpu(cpuPerTick)}`);
     const tickPhases = phaseDelta(phasesBefore, await scrapePhases());
     for (const line of formatPhases(tickPhases, o.ticks)) o.log(`per tick, ${line}`);
     const tapEnds = new Map(await Promise.all([...tapTopics.values()].map(async (name) => [name, await ops.topicEnds(admin, name)] as const)));
@@ -361,7 +357,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     return {
       contracts: o.contracts,
       rows,
-      full: { seconds: round(fullSeconds, 2), contractsPerSecond: Math.round(o.contracts / fullSeconds), rowsPerSecond: Math.round(rows / fullSeconds) },
+      full: { seconds: round(fullSeconds, 2), contractsPerSecond: Math.round(o.contracts / fullSeconds), rowsPerSecond: Math.round(rows / fullSeconds), cpuSecondsPer1000: Object.fromEntries(fullCpu.map(([c, s]) => [c, round(s, 3)])) },
       bulk: { contracts: bulkContracts, rows: bulkRows, seconds: round(bulkMs / 1000, 2), rowsPerSecond: Math.round(bulkRowsPerSecond) },
       pipelineVsBulk: round(rows / fullSeconds / bulkRowsPerSecond, 3),
       tick: {
@@ -421,4 +417,16 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     } else o.log(`kept: database ${dbName}, prefix ${prefix}, Redis prefix ${redisPrefix}, connector ${connectorName}`);
     await admin.disconnect().catch(() => {});
   }
+}
+
+/** CPU seconds per unit by component between two cpuByComponent readings, largest first. */
+function cpuDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, units: number): [string, number][] {
+  return [...after]
+    .map(([c, s]): [string, number] => [c, (s - (before.get(c) ?? 0)) / units])
+    .filter(([, s]) => s >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+function formatCpu(cpu: readonly [string, number][]): string {
+  return cpu.map(([c, s]) => `${c} ${s.toFixed(2)} s`).join(', ');
 }
