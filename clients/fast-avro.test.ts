@@ -3,6 +3,11 @@ import avro from 'avsc';
 import { avroSchema, avroType } from '../schemas/avro.js';
 import type { CashflowEvent, ContractCashflows } from '../schemas/types.js';
 import { decodeContractCashflows, encodeContractCashflows } from './fast-avro.js';
+import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver, type EventType, type PreparedContract } from '../engine/index.js';
+import { cashflowEvents } from '../processors/calculator.js';
+import { encodeSchedule, withEncodedEvents } from '../processors/encoded-schedule.js';
+import { benchContract } from '../bench/pipeline.js';
+import { BENCH_TYPES } from '../bench/engine.js';
 
 // A small deterministic PRNG: the same cases every run, many shapes.
 function rng(seed: number): () => number {
@@ -98,5 +103,62 @@ describe('ContractCashflows fast codec', () => {
     const buf = encodeContractCashflows(1, value(rng(9)))!;
     expect(() => decodeContractCashflows(buf.subarray(0, buf.length - 1))).toThrow();
     expect(() => decodeContractCashflows(Buffer.concat([buf, Buffer.from([0])]))).toThrow();
+  });
+
+  describe('with events encoded straight from the engine (processors/encoded-schedule.ts)', () => {
+    const TYPES: EventType[] = ['IED', 'IP', 'PR', 'MD', 'RR', 'XD', 'STD', 'IPCI'];
+    const CURRENCIES = ['USD', 'CHF', '€uro', 'x'.repeat(70)];
+    const REPORTED = [
+      ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
+      ['notionalPrincipal', 'exerciseDate', 'exerciseAmount'],
+      [],
+    ] as const;
+    /** Engine events of every shape: odd times, shared and fresh dates, exercised or not, odd doubles. */
+    function engineEvents(r: () => number): { p: PreparedContract; events: ContractEvent[] } {
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+      const day = () => Date.UTC(1990 + Math.floor(r() * 80), Math.floor(r() * 12), 1 + Math.floor(r() * 28));
+      const time = () => (r() < 0.8 ? day() : day() + Math.floor(r() * 86_400) * 1000);
+      const currency = pick(CURRENCIES);
+      const events = Array.from({ length: Math.floor(r() * 5) * Math.floor(r() * 40) }, () => {
+        const e = new ContractEvent(time(), pick(TYPES), 0, 0, 0, r() < 0.05 ? pick(CURRENCIES) : currency);
+        e.payoff = pick(NUMBERS);
+        e.notionalPrincipal = pick(NUMBERS);
+        e.nominalInterestRate = pick(NUMBERS);
+        e.accruedInterest = pick(NUMBERS);
+        if (r() < 0.3) {
+          e.exerciseDate = time();
+          e.exerciseAmount = pick(NUMBERS);
+        }
+        return e;
+      });
+      return { p: { type: { reportedStates: pick(REPORTED) } } as unknown as PreparedContract, events };
+    }
+
+    function expectSameAsAvsc(p: PreparedContract, events: ContractEvent[], v: ContractCashflows, label: string) {
+      const encoded = encodeSchedule(p, events);
+      expect(encoded, label).toBeDefined();
+      const fast = encodeContractCashflows(77, withEncodedEvents({ ...v, events: null as never }, encoded!.bytes))!;
+      const reference = { ...v, events: cashflowEvents(p, events) };
+      expect(fast.subarray(5).equals(type.toBuffer(reference)), label).toBe(true);
+      expect(fast.equals(encodeContractCashflows(77, reference)!), label).toBe(true);
+    }
+
+    it('writes exactly the bytes avsc writes for the same events (generated)', () => {
+      const r = rng(7);
+      for (let i = 0; i < 400; i++) {
+        const { p, events } = engineEvents(r);
+        expectSameAsAvsc(p, events, value(r), `case ${i}`);
+      }
+    });
+
+    it('writes exactly the bytes avsc writes for the bench book, every type', () => {
+      const observer = new TimeSeriesObserver({ USD_LIBOR_3M: [{ time: Date.UTC(2000, 0, 1), value: 0.03 }], 'BENCH.TICK': [{ time: Date.UTC(2010, 0, 1), value: 0.02 }] });
+      for (let i = 0; i < 2 * BENCH_TYPES.length; i++) {
+        const p = prepareContract(benchContract(i, BENCH_TYPES.length).terms);
+        const events = evaluate(p, { observer });
+        expect(events.length).toBeGreaterThan(10);
+        expectSameAsAvsc(p, events, { ...value(rng(i)), status: 'computed' }, `contract ${i}`);
+      }
+    });
   });
 });

@@ -92,13 +92,24 @@ class Writer extends GrowableBuffer {
 }
 
 /**
+ * The key of a ContractCashflows value's events already in their Avro encoding (the array's
+ * blocks and its final 0): the calculator encodes a schedule straight from the engine's events
+ * (processors/encoded-schedule.ts), and the encoder copies these bytes instead of reading
+ * `events` (which such a value materialises only when asked).
+ */
+export const ENCODED_EVENTS: unique symbol = Symbol('ContractCashflows.encodedEvents');
+
+export type WithEncodedEvents = ContractCashflows & { readonly [ENCODED_EVENTS]?: Uint8Array };
+
+/**
  * The Confluent wire format (magic 0, schema id) and the Avro body of `v`, or undefined when
  * `v` is not a valid ContractCashflows (the caller then lets avsc report what is wrong).
  */
 export function encodeContractCashflows(schemaId: number, v: ContractCashflows): Buffer | undefined {
-  const events = v.events;
-  if (!Array.isArray(events)) return undefined;
-  const w = new Writer(128 + events.length * 64);
+  const encoded = (v as WithEncodedEvents)[ENCODED_EVENTS];
+  const events = encoded === undefined ? v.events : undefined;
+  if (encoded === undefined && !Array.isArray(events)) return undefined;
+  const w = new Writer(encoded === undefined ? 128 + events!.length * 64 : 160 + encoded.length + (v.contractId?.length ?? 0) * 3);
   try {
     w.byte(0);
     w.ensure(4);
@@ -113,11 +124,17 @@ export function encodeContractCashflows(schemaId: number, v: ContractCashflows):
     w.long(status);
     w.nullableString(v.reason);
     w.string(v.computedAt);
-    if (events.length > 0) {
-      w.long(events.length);
-      for (const e of events) writeEvent(w, e);
+    if (encoded !== undefined) {
+      w.ensure(encoded.length);
+      w.buf.set(encoded, w.pos);
+      w.pos += encoded.length;
+    } else {
+      if (events!.length > 0) {
+        w.long(events!.length);
+        for (const e of events!) writeEvent(w, e);
+      }
+      w.byte(0);
     }
-    w.byte(0);
     w.nullableString(v.jobId);
     if (v.requestedAtMs === undefined) return undefined;
     if (v.requestedAtMs === null) w.byte(0);

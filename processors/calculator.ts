@@ -25,6 +25,7 @@ import type { CashflowEvent, CashflowStatus, ContractCashflows, RecalcRequest } 
 import { emptyWrites, type MarketSeries, type StoredContract } from '../state/model.js';
 import { dependencyKeys, observerFor } from '../state/observer.js';
 import { isoLocal } from './cdc.js';
+import { encodeSchedule, Hash64, withEncodedEvents, type EncodedSchedule } from './encoded-schedule.js';
 import type { BatchOutcome, OutputRecord, ProcessorDefinition } from './processor.js';
 import { avroValue } from './processor.js';
 
@@ -43,6 +44,14 @@ export interface Computation {
   events: CashflowEvent[];
   /** Set by computePrepared from the engine's events (cheaper than hashing the formatted ones). */
   fingerprint?: string;
+}
+
+/** A computed schedule as the calculator publishes it: encoded straight from the engine's events. */
+export interface EncodedComputation {
+  status: 'computed';
+  reason: null;
+  contractType: string | null;
+  encoded: EncodedSchedule;
 }
 
 /**
@@ -124,6 +133,50 @@ export function computePrepared(
   referenced: ReadonlyMap<string, StoredContract>,
   horizon: string,
 ): Computation {
+  const events = evaluateStored(p, series, referenced, horizon);
+  if (!Array.isArray(events)) return events;
+  const prepared = p.prepared!;
+  return {
+    status: 'computed',
+    reason: null,
+    contractType: p.contract.contractType,
+    events: cashflowEvents(prepared, events),
+    fingerprint: fingerprintOfEvents(prepared, events),
+  };
+}
+
+/**
+ * computePrepared with a computed schedule encoded straight from the engine's events (the same
+ * bytes and fingerprint: processors/encoded-schedule.ts), the reference path for what the
+ * encoder leaves to it.
+ */
+export function computeEncoded(
+  p: PreparedStored,
+  series: ReadonlyMap<string, MarketSeries>,
+  referenced: ReadonlyMap<string, StoredContract>,
+  horizon: string,
+): Computation | EncodedComputation {
+  const events = evaluateStored(p, series, referenced, horizon);
+  if (!Array.isArray(events)) return events;
+  const prepared = p.prepared!;
+  const encoded = encodeSchedule(prepared, events);
+  if (encoded) return { status: 'computed', reason: null, contractType: p.contract.contractType, encoded };
+  return {
+    status: 'computed',
+    reason: null,
+    contractType: p.contract.contractType,
+    events: cashflowEvents(prepared, events),
+    fingerprint: fingerprintOfEvents(prepared, events),
+  };
+}
+
+/** The engine's events of a prepared contract, or the outcome when it cannot be computed. */
+function evaluateStored(
+  p: PreparedStored,
+  series: ReadonlyMap<string, MarketSeries>,
+  referenced: ReadonlyMap<string, StoredContract>,
+  horizon: string,
+): ContractEvent[] | Computation {
   if (p.outcome || !p.prepared) return p.outcome!;
   const { contract, prepared } = p;
   try {
@@ -135,14 +188,7 @@ export function computePrepared(
     };
     // `resolver` reaches composite types where the engine has them (ComputeOptions.resolver)
     const options: ComputeOptions & { resolver?: unknown } = { observer: observerFor(contract, series, p.deps), to: horizonOf(prepared, horizon), resolver };
-    const events = evaluate(prepared, options);
-    return {
-      status: 'computed',
-      reason: null,
-      contractType: contract.contractType,
-      events: cashflowEvents(prepared, events),
-      fingerprint: fingerprintOfEvents(prepared, events),
-    };
+    return evaluate(prepared, options);
   } catch (e) {
     if (e instanceof ComputationError || e instanceof InvalidTermsError) {
       return { status: 'waiting', reason: e.message, contractType: contract.contractType, events: [] };
@@ -160,52 +206,6 @@ export function computeContract(
   asOf: string | null = null,
 ): Computation {
   return computePrepared(prepareStored(contract, asOf), series, referenced, horizon);
-}
-
-/** Two 32-bit lanes of a MurmurHash3-style mix: 64 bits, ample to tell one schedule from the next. */
-class Hash64 {
-  private a = 0x9747b28c;
-  private b = 0x85ebca6b;
-  int(k: number): void {
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    this.a ^= k;
-    this.a = (this.a << 13) | (this.a >>> 19);
-    this.a = (Math.imul(this.a, 5) + 0xe6546b64) | 0;
-    this.b ^= Math.imul(k ^ (k >>> 16), 0x85ebca6b);
-    this.b = (this.b << 17) | (this.b >>> 15);
-    this.b = (Math.imul(this.b, 9) + 0x52dce729) | 0;
-  }
-  /** Two UTF-16 units per step, then the length (so that "ab","c" ≠ "a","bc"). */
-  string(s: string): void {
-    const n = s.length;
-    let i = 0;
-    for (; i + 1 < n; i += 2) this.int(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-    if (i < n) this.int(s.charCodeAt(i));
-    this.int(n);
-  }
-  private readonly f = new Float64Array(1);
-  private readonly u = new Uint32Array(this.f.buffer);
-  number(x: number | null): void {
-    if (x === null) {
-      this.int(0x7ff80001);
-      return;
-    }
-    this.f[0] = x;
-    this.int(this.u[0]);
-    this.int(this.u[1]);
-  }
-  digest(): string {
-    const fin = (h: number) => {
-      h ^= h >>> 16;
-      h = Math.imul(h, 0x85ebca6b);
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35);
-      return (h ^ (h >>> 16)) >>> 0;
-    };
-    return fin(this.a ^ this.b).toString(16).padStart(8, '0') + fin(this.b + Math.imul(this.a, 31)).toString(16).padStart(8, '0');
-  }
 }
 
 /**
@@ -321,8 +321,9 @@ export const calculator: ProcessorDefinition = {
       const last = published.get(id);
       if (!p) continue; // a request for a contract the pipeline has never seen
       const { contract, deps } = p;
-      const result = computePrepared(p, series, referenced, ctx.horizon);
-      const fingerprint = result.fingerprint ?? fingerprintOf(result);
+      const result = computeEncoded(p, series, referenced, ctx.horizon);
+      const encoded = 'encoded' in result ? result.encoded : undefined;
+      const fingerprint = 'encoded' in result ? result.encoded.fingerprint : (result.fingerprint ?? fingerprintOf(result));
       if (last && last.fingerprint === fingerprint) continue; // same schedule: nothing to publish
       let version = inputVersion(contract, deps, series, referenced);
       if (last && version <= last.version) version = last.version + 1;
@@ -334,10 +335,11 @@ export const calculator: ProcessorDefinition = {
         status: result.status,
         reason: result.reason,
         computedAt,
-        events: result.events,
+        events: 'encoded' in result ? [] : result.events, // encoded: replaced by withEncodedEvents
         jobId: req.jobId,
         requestedAtMs: req.requestedAtMs || null,
       };
+      if (encoded) withEncodedEvents(value, encoded.bytes);
       if (result.status === 'waiting') waiting++;
       outputs.push({ topic: 'contractCashflows', key: id, value });
       writes.published.push({ contractId: id, fingerprint, version, status: result.status });

@@ -1,0 +1,113 @@
+// The calculator's CPU per contract, in process: the bench book (bench/pipeline.ts
+// benchContract) through calculator.process and the ContractCashflows encoder, batch by batch
+// as the runner hands them over, with the state read from memory (the documents as JSON text,
+// as Redis returns them). No Kafka, no Redis: what is left is the processor's own work (terms
+// parsing, the engine, the result's events, fingerprint, Avro encoding) and its GC.
+//   node dist/bench/calculator.js [contracts=20000] [passes=3]
+import { pathToFileURL } from 'node:url';
+import { calculator } from '../processors/calculator.js';
+import { encodeContractCashflows } from '../clients/fast-avro.js';
+import { dependenciesOf } from '../engine/index.js';
+import type { ContractCashflows, RecalcRequest } from '../schemas/types.js';
+import type { MarketSeries, PublishedResult, StateReader, StoredContract } from '../state/model.js';
+import type { InputRecord, ProcessorContext } from '../processors/processor.js';
+import { benchContract, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
+
+const BATCH = 250;
+
+/** A StateReader over documents kept as JSON text: contracts() parses them as the Redis store does. */
+class BookState implements StateReader {
+  constructor(
+    private readonly docs: Map<string, string>,
+    private readonly market: Map<string, MarketSeries>,
+  ) {}
+  async contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
+    const out = new Map<string, StoredContract>();
+    for (const id of ids) {
+      const d = this.docs.get(id);
+      if (d !== undefined) out.set(id, JSON.parse(d) as StoredContract);
+    }
+    return out;
+  }
+  async series(codes: readonly string[]): Promise<Map<string, MarketSeries>> {
+    const out = new Map<string, MarketSeries>();
+    for (const c of codes) {
+      const s = this.market.get(c);
+      if (s) out.set(c, { ...s, points: s.points.map((p) => ({ ...p })) });
+    }
+    return out;
+  }
+  async dependents(): Promise<Map<string, string[]>> {
+    return new Map();
+  }
+  async dependenciesOfContracts(): Promise<Map<string, string[]>> {
+    return new Map();
+  }
+  async published(): Promise<Map<string, PublishedResult>> {
+    return new Map();
+  }
+}
+
+export interface CalculatorBenchResult {
+  contracts: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  cpuMsPer1000: number;
+  bytes: number;
+}
+
+export async function runCalculatorBench(contracts: number, log: (s: string) => void = () => {}, passes = 3): Promise<CalculatorBenchResult[]> {
+  const docs = new Map<string, string>();
+  const codes = new Set<string>([TICK_CODE]);
+  const ids: string[] = [];
+  for (let i = 0; i < contracts; i++) {
+    const c = benchContract(i, Math.min(TICK_CONTRACTS, contracts));
+    for (const d of dependenciesOf(c.terms)) codes.add(d);
+    const stored: StoredContract = { contractId: c.id, contractType: c.type, terms: JSON.stringify(c.terms), termsVersion: 100 + i, deleted: false, updatedAt: null, sourceTsMs: 0, events: {}, version: 100 + i };
+    docs.set(c.id, JSON.stringify(stored));
+    ids.push(c.id);
+  }
+  const market = new Map<string, MarketSeries>();
+  for (const code of codes) {
+    const point = code === TICK_CODE ? { observedAt: '2010-01-01T00:00:00', timeMs: Date.UTC(2010, 0, 1), value: 0.02, version: 50 } : { observedAt: '2000-01-01T00:00:00', timeMs: Date.UTC(2000, 0, 1), value: 0.03, version: 10 };
+    market.set(code, { code, points: [point], version: point.version });
+  }
+  const ctx: ProcessorContext = {
+    state: new BookState(docs, market),
+    now: () => 1_700_000_000_000,
+    horizon: 'P30Y',
+    database: () => Promise.reject(new Error('no database in the calculator bench')),
+  };
+  const results: CalculatorBenchResult[] = [];
+  for (let pass = 0; pass < passes; pass++) {
+    let bytes = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const records: InputRecord[] = ids.slice(i, i + BATCH).map((id, k) => {
+        const value: RecalcRequest = { contractId: id, cause: 'manual', version: 0, marketObjectCode: null, asOf: null, jobId: null, requestedAtMs: 1_700_000_000_000 + i + k };
+        return { topic: 'recalcRequests', topicName: 'recalc', partition: 0, offset: String(i + k), key: id, rawKey: null, rawValue: null, timestampMs: 0, change: null, value };
+      });
+      const out = await calculator.process(records, ctx);
+      for (const o of out.outputs) {
+        const v = o.value as ContractCashflows;
+        const buf = encodeContractCashflows(1, v);
+        if (!buf) throw new Error(`the fast encoder refused ${v.contractId}`);
+        bytes += buf.length;
+      }
+    }
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const r = { contracts, cpuSeconds, wallSeconds, cpuMsPer1000: (cpuSeconds * 1e6) / contracts, bytes };
+    log(`pass ${pass + 1}: ${contracts} contracts, ${bytes} bytes; CPU ${cpuSeconds.toFixed(2)} s (${r.cpuMsPer1000.toFixed(0)} ms per 1,000 contracts), wall ${wallSeconds.toFixed(2)} s`);
+    results.push(r);
+  }
+  return results;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const contracts = Number(process.argv[2] ?? 20000);
+  const passes = Number(process.argv[3] ?? 3);
+  await runCalculatorBench(contracts, (s) => console.log(s), passes);
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver, type EventType, type PreparedContract } from '../engine/index.js';
+import { benchContract } from '../bench/pipeline.js';
+import { BENCH_TYPES } from '../bench/engine.js';
+import { encodeContractCashflows } from '../clients/fast-avro.js';
+import type { ContractCashflows } from '../schemas/types.js';
+import { cashflowEvents, fingerprintOf, fingerprintOfEvents } from './calculator.js';
+import { encodeSchedule, withEncodedEvents } from './encoded-schedule.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const NUMBERS = [0, -0, 1, -1, 0.1, 1e300, -1e-300, NaN, Infinity, 123456.789, 2 ** 53];
+const TYPES: EventType[] = ['IED', 'IP', 'PR', 'MD', 'XD', 'STD'];
+const REPORTED = [['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'], ['notionalPrincipal', 'exerciseDate', 'exerciseAmount'], ['accruedInterest']] as const;
+
+function generated(r: () => number): { p: PreparedContract; events: ContractEvent[] } {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const time = () => Date.UTC(1990 + Math.floor(r() * 80), Math.floor(r() * 12), 1 + Math.floor(r() * 28)) + (r() < 0.2 ? Math.floor(r() * 86_400) * 1000 : 0);
+  const events = Array.from({ length: Math.floor(r() * 60) }, () => {
+    const e = new ContractEvent(time(), pick(TYPES), 0, 0, 0, r() < 0.1 ? 'CHF' : 'USD');
+    e.payoff = pick(NUMBERS);
+    e.notionalPrincipal = pick(NUMBERS);
+    e.nominalInterestRate = pick(NUMBERS);
+    e.accruedInterest = pick(NUMBERS);
+    if (r() < 0.3) {
+      e.exerciseDate = time();
+      e.exerciseAmount = pick(NUMBERS);
+    }
+    return e;
+  });
+  return { p: { type: { reportedStates: pick(REPORTED) } } as unknown as PreparedContract, events };
+}
+
+const observer = new TimeSeriesObserver({ USD_LIBOR_3M: [{ time: Date.UTC(2000, 0, 1), value: 0.03 }], 'BENCH.TICK': [{ time: Date.UTC(2010, 0, 1), value: 0.02 }] });
+
+describe('encodeSchedule', () => {
+  it("gives today's fingerprint (fingerprintOfEvents) for the same schedule: a deploy republishes nothing", () => {
+    const r = rng(5);
+    for (let i = 0; i < 300; i++) {
+      const { p, events } = generated(r);
+      expect(encodeSchedule(p, events)!.fingerprint, `case ${i}`).toBe(fingerprintOfEvents(p, events));
+    }
+    for (let i = 0; i < 3 * BENCH_TYPES.length; i++) {
+      const p = prepareContract(benchContract(i, BENCH_TYPES.length).terms);
+      const events = evaluate(p, { observer });
+      expect(encodeSchedule(p, events)!.fingerprint, `contract ${i}`).toBe(fingerprintOfEvents(p, events));
+    }
+  });
+
+  it('gives the fingerprints published before it existed (computed by the calculator of 55a9bca)', () => {
+    const before = ['e723887a47260922', '60497713f3c177f2', '7ac2d2f831ca349f', '3ddd23ca6dd220a2', '50853b28470f256b', '41c717c5375a3f47'];
+    before.forEach((fingerprint, i) => {
+      const p = prepareContract(benchContract(i, 5).terms);
+      expect(encodeSchedule(p, evaluate(p, { observer }))!.fingerprint).toBe(fingerprint);
+    });
+    expect(fingerprintOf({ status: 'waiting', reason: 'missing USD', contractType: 'PAM', events: [] })).toBe('a196f40900accf13');
+  });
+
+  it('tells schedules apart that differ in one field, one date, or the order of two events', () => {
+    const p = prepareContract(benchContract(1, 0).terms);
+    const events = evaluate(p, { observer });
+    const base = encodeSchedule(p, events)!.fingerprint;
+    const copy = () => evaluate(p, { observer });
+    const a = copy();
+    a[3].accruedInterest += 1e-9;
+    const b = copy();
+    b.splice(4, 1, new ContractEvent(b[4].time + 86_400_000, b[4].type, b[4].calcTime, b[4].scheduleTime, b[4].rank, b[4].currency));
+    Object.assign(b[4], { payoff: events[4].payoff, notionalPrincipal: events[4].notionalPrincipal, nominalInterestRate: events[4].nominalInterestRate, accruedInterest: events[4].accruedInterest });
+    const c = copy();
+    [c[5], c[6]] = [c[6], c[5]];
+    for (const changed of [a, b, c]) expect(encodeSchedule(p, changed)!.fingerprint).not.toBe(base);
+  });
+
+  it('a value carrying the encoded events reads as the reference events, and encodes as they do', () => {
+    const p = prepareContract(benchContract(2, 0).terms);
+    const events = evaluate(p, { observer });
+    const fields: ContractCashflows = { contractId: 'c', contractType: 'ANN', version: 7, fingerprint: 'f', status: 'computed', reason: null, computedAt: '2026-01-01T00:00:00', events: [], jobId: null, requestedAtMs: 1 };
+    const v = withEncodedEvents({ ...fields }, encodeSchedule(p, events)!.bytes);
+    expect(Object.keys(v)).toEqual(Object.keys(fields));
+    expect(v).toEqual({ ...fields, events: cashflowEvents(p, events) });
+    expect(JSON.parse(JSON.stringify(v)).events).toHaveLength(events.length);
+    expect(encodeContractCashflows(3, v)!.equals(encodeContractCashflows(3, { ...fields, events: cashflowEvents(p, events) })!)).toBe(true);
+  });
+
+  it('leaves to the reference path what it does not handle; writes any date as the reference does', () => {
+    const { p, events } = generated(rng(1));
+    const odd = events.concat(new ContractEvent(Date.UTC(2020, 0, 1), 'IP', 0, 0, 0, undefined as never));
+    expect(encodeSchedule(p, odd)).toBeUndefined();
+    // dates outside years 0–9999 (longer texts) as the reference writes them
+    const far = [1e17, -1e15, 3e14, Date.UTC(2020, 0, 1) + 1].map((t) => new ContractEvent(t, 'IP', 0, 0, 0, 'USD'));
+    const fields: ContractCashflows = { contractId: 'c', contractType: null, version: 1, fingerprint: null, status: 'computed', reason: null, computedAt: '', events: [], jobId: null, requestedAtMs: null };
+    expect(encodeContractCashflows(1, withEncodedEvents({ ...fields }, encodeSchedule(p, far)!.bytes))).toEqual(encodeContractCashflows(1, { ...fields, events: cashflowEvents(p, far) }));
+    expect(encodeSchedule(p, [])).toEqual({ bytes: Buffer.from([0]), count: 0, fingerprint: fingerprintOfEvents(p, []) });
+  });
+});
