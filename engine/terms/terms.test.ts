@@ -29,6 +29,24 @@ describe('terms', () => {
     parseTermsInto({ ...pam, dayCountConvention: 'X', maturityDate: '2014-02-30', cycleOfInterestPayment: 'monthly', notionalPrincipal: 'abc' }, issues);
     expect(issues.map((i) => i.term).sort()).toEqual(['cycleOfInterestPayment', 'dayCountConvention', 'maturityDate', 'notionalPrincipal']);
   });
+  it('parses each contract on its own: values seen before, defaults given or not, invalid values', () => {
+    // date-times and cycles are remembered by their text, and whether a term was given is
+    // marked per call: neither may leak from one contract into the next
+    const first = parseTerms(pam);
+    const again = parseTerms({ ...pam });
+    expect(again).toEqual(first);
+    expect(again.cycleOfInterestPayment).toBe(first.cycleOfInterestPayment);
+    expect(parseTerms({ ...pam, endOfMonthConvention: 'EOM', rateMultiplier: '2' })).toMatchObject({ endOfMonthConvention: 'EOM', rateMultiplier: 2 });
+    expect(parseTerms(pam)).toMatchObject({ endOfMonthConvention: 'SD', rateMultiplier: 1 });
+    // an invalid value gets no default, and does not keep the next contract from its default
+    const issues: TermIssue[] = [];
+    const bad = parseTermsInto({ ...pam, endOfMonthConvention: 'X', maturityDate: '2014-02-30', cycleOfInterestPayment: 'monthly' }, issues);
+    expect(bad.endOfMonthConvention).toBeUndefined();
+    expect(issues.map((i) => i.term)).toEqual(['maturityDate', 'cycleOfInterestPayment', 'endOfMonthConvention']);
+    expect(issues[1].reason).toBe('malformed cycle (want e.g. P1ML0): "monthly"');
+    expect(parseTerms(pam)).toEqual(first);
+    expect(() => parseTerms({ ...pam, cycleOfInterestPayment: 'monthly' })).toThrow(InvalidTermsError);
+  });
   it('reports missing required terms, inconsistent dates and unsupported types', () => {
     const { notionalPrincipal: _n, ...missing } = pam;
     const err = (raw: Record<string, unknown>) => {
