@@ -36,24 +36,29 @@ export function missingCodes(
 ): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [id, c] of Object.entries(cases)) {
-    let deps: Set<string>;
-    const p = prepared?.get(id);
-    if (p) {
-      // terms the engine rejects give their error whatever the market data: none to read
-      if ('error' in p) continue;
-      deps = dependenciesOfTerms(p.contract.terms);
-    } else
-      try {
-        deps = dependenciesOf(c.terms as Parameters<typeof dependenciesOf>[0]);
-      } catch {
-        continue;
-      }
-    if (deps.size === 0) continue;
-    const present = codesInBody(c);
-    const missing = [...deps].filter((d) => !present.has(d));
-    if (missing.length) out.set(id, missing);
+    const missing = missingCodesOf(c, prepared?.get(id));
+    if (missing) out.set(id, missing);
   }
   return out;
+}
+
+/** missingCodes of one case (undefined: none), from its prepared terms when given. */
+export function missingCodesOf(c: TestBedCase, p?: PreparedCase): string[] | undefined {
+  let deps: Set<string>;
+  if (p) {
+    // terms the engine rejects give their error whatever the market data: none to read
+    if ('error' in p) return undefined;
+    deps = dependenciesOfTerms(p.contract.terms);
+  } else
+    try {
+      deps = dependenciesOf(c.terms as Parameters<typeof dependenciesOf>[0]);
+    } catch {
+      return undefined;
+    }
+  if (deps.size === 0) return undefined;
+  const present = codesInBody(c);
+  const missing = [...deps].filter((d) => !present.has(d));
+  return missing.length ? missing : undefined;
 }
 
 /** The store's series in the test beds' `dataObserved` form (deletion markers left out). */

@@ -9,7 +9,14 @@ import { JsonBytes } from '../engine/json-bytes.js';
 import { computeCase, computeTestBed, type TestBedCase } from '../engine/testbed.js';
 import { caseResultJson, objectBody, type Cases } from './compute.js';
 import { csvRows } from './csv.js';
-import { isPacked, packResults, unpackResults, writeResultsCsv, writeResultsJson } from './packed-results.js';
+import {
+  isPacked,
+  packResults,
+  ResultsPacker,
+  unpackResults,
+  writeResultsCsv,
+  writeResultsJson,
+} from './packed-results.js';
 import { pamTerms } from '../test/support/pam-terms.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'shared', 'actus', 'tests');
@@ -102,6 +109,23 @@ describe('packed job results', () => {
       expect(p.type.BYTES_PER_ELEMENT).toBe(n > 65_000 ? 4 : 2);
       if (n === 300) expect(renderJson(cases)).toBe(expectedJson(cases));
     }
+  });
+
+  it('a packer reused after finish() packs each chunk as a fresh one does (the job-worker keeps its packers)', () => {
+    const packer = new ResultsPacker();
+    const chunks: Cases[] = [varied, { one: { terms: terms() } }, {}];
+    for (const f of files.slice(0, 4)) chunks.push(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Cases);
+    for (const cases of [...chunks, ...chunks]) {
+      const ids = Object.keys(cases);
+      const results = ids.map((id) => computeCase(cases[id]));
+      ids.forEach((id, i) => packer.add(id, results[i]));
+      expect(Buffer.from(packer.finish())).toEqual(Buffer.from(packResults(ids, results)));
+    }
+    // cases added, then dropped (a chunk given up midway) leave nothing behind
+    packer.add('dropped', computeCase(varied.ok));
+    packer.clear();
+    packer.add('ok', computeCase(varied.ok));
+    expect(Buffer.from(packer.finish())).toEqual(Buffer.from(packResults(['ok'], [computeCase(varied.ok)])));
   });
 
   it('an empty chunk packs and renders to nothing', () => {

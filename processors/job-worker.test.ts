@@ -1,7 +1,14 @@
-// The job-worker's callback delivery (its chunk processing runs against Redis in test/api.test.ts).
-import { describe, expect, it } from 'vitest';
+// The job-worker's callback delivery and chunk computation (its chunk processing runs against
+// Redis in test/api.test.ts).
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../api/job-store.js';
-import { deliverCallback } from './job-worker.js';
+import { missingCodes, withStoreData, type Cases } from '../api/compute.js';
+import { packResults } from '../api/packed-results.js';
+import { computeCase, type TestBedCase } from '../engine/testbed.js';
+import { emptyWrites } from '../state/model.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { pamTerms } from '../test/support/pam-terms.js';
+import { computeChunk, deliverCallback } from './job-worker.js';
 
 const job: JobRecord = {
   jobId: 'job_1',
@@ -56,5 +63,50 @@ describe('job-worker callbacks', () => {
       delivered: true,
       attempts: 2,
     });
+  });
+});
+
+describe('job-worker chunks', () => {
+  const floating = pamTerms({
+    cycleOfRateReset: 'P6ML0',
+    cycleAnchorDateOfRateReset: '2015-07-15T00:00:00',
+    marketObjectCodeOfRateReset: 'R',
+    rateSpread: '0',
+  });
+  const cases: Cases = {
+    fixed: { terms: pamTerms() },
+    invalid: { terms: { ...floating, notionalPrincipal: 'lots' } },
+    floating: { terms: floating },
+    after: { terms: pamTerms({ notionalPrincipal: '2000' }) },
+    withData: { terms: floating, dataObserved: { R: { identifier: 'R', data: [] } } },
+    none: {} as TestBedCase,
+  };
+  const store = new MemoryStateStore();
+  const w = emptyWrites();
+  w.market.push({ marketObjectCode: 'R', observedAt: '2015-01-01T00:00:00', value: 0.02, version: 1, deleted: false });
+  beforeAll(() => store.apply(w));
+  const expected = async (c: Cases) => {
+    const ids = Object.keys(c);
+    const full = withStoreData(c, missingCodes(c), await store.series(['R'])).cases;
+    return Buffer.from(packResults(ids, ids.map((id) => computeCase(full[id]))));
+  };
+
+  it('packs every case in the chunk order, market data the bodies lack read once from the store', async () => {
+    const reads: string[][] = [];
+    const series = (codes: string[]) => (reads.push(codes), store.series(codes));
+    for (let n = 0; n < 2; n++) {
+      const r = await computeChunk(cases, series);
+      expect(r.count).toBe(6);
+      expect(Buffer.from(r.packed)).toEqual(await expected(cases));
+    }
+    expect(reads).toEqual([['R'], ['R']]);
+    const fixed = { a: cases.fixed, b: cases.after };
+    expect(Buffer.from((await computeChunk(fixed, series)).packed)).toEqual(await expected(fixed));
+    expect(reads).toHaveLength(2); // nothing to read
+  });
+
+  it('lets a store fault through (retriable) and packs the next chunk cleanly', async () => {
+    await expect(computeChunk(cases, () => Promise.reject(new Error('redis down')))).rejects.toThrow('redis down');
+    expect(Buffer.from((await computeChunk(cases, (codes) => store.series(codes))).packed)).toEqual(await expected(cases));
   });
 });

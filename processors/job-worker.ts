@@ -14,7 +14,7 @@
 // the same group would let the assignor hand one worker all job-events partitions and the
 // other all the chunks.
 import { loadConfig } from '../config/config.js';
-import { missingCodes, withStoreData, type Cases } from '../api/compute.js';
+import { missingCodesOf, withStoreData, type Cases } from '../api/compute.js';
 import { ResultsPacker } from '../api/packed-results.js';
 import { evaluateCase, prepareCase, type PreparedCase } from '../engine/testbed.js';
 import { JobStore, type JobRecord } from '../api/job-store.js';
@@ -22,10 +22,14 @@ import type { ApiJobChunk } from '../api/jobs.js';
 import type { JobEvent } from '../schemas/types.js';
 import type { BatchOutcome, OutputRecord, ProcessorContext, ProcessorDefinition } from './processor.js';
 import { avroValue } from './processor.js';
-import { emptyWrites } from '../state/model.js';
+import { emptyWrites, type MarketSeries } from '../state/model.js';
 
 const CALLBACK_ATTEMPTS = 5;
 const CALLBACK_TIMEOUT_MS = 5_000;
+
+// packers kept between chunks (finish() empties one, its columns stay allocated), one per chunk
+// being packed (two partitions are processed at once, and a chunk may await the store midway)
+const packers: ResultsPacker[] = [];
 
 let ttlSeconds: number | undefined;
 function jobStore(ctx: ProcessorContext): JobStore {
@@ -33,6 +37,42 @@ function jobStore(ctx: ProcessorContext): JobStore {
   if (!redis) throw new Error('job-worker needs the Redis client of its runner');
   ttlSeconds ??= loadConfig().api.jobTtlSeconds;
   return new JobStore(redis, ttlSeconds);
+}
+
+/**
+ * A chunk's cases computed and packed (api/packed-results.ts), in the chunk's order, with the
+ * market data their bodies lack read from the store (`series`; a fault there is retriable: it
+ * propagates). Each case's terms are parsed once, for its dependencies and to compute it. A case
+ * that needs nothing from the store is computed and packed at once (its parsed terms and events
+ * die young: holding a chunk's 1,000 parsed terms until its end made every scavenge copy them);
+ * from the first case that does, the rest wait for one store read.
+ */
+export async function computeChunk(
+  cases: Cases,
+  series: (codes: string[]) => Promise<ReadonlyMap<string, MarketSeries>>,
+): Promise<{ packed: Uint8Array; count: number }> {
+  const packer = packers.pop() ?? new ResultsPacker();
+  packer.clear();
+  const ids = Object.keys(cases);
+  let waiting: { id: string; prepared: PreparedCase }[] | undefined;
+  const missing = new Map<string, string[]>();
+  for (const id of ids) {
+    const c = cases[id];
+    const prepared = prepareCase(c);
+    const codes = missingCodesOf(c, prepared);
+    if (codes) missing.set(id, codes);
+    if (waiting || codes) (waiting ??= []).push({ id, prepared });
+    else packer.add(id, evaluateCase(c, prepared));
+  }
+  if (waiting) {
+    const found = await series([...new Set([...missing.values()].flat())]);
+    const full = withStoreData(cases, missing, found).cases;
+    for (const w of waiting) packer.add(w.id, evaluateCase(full[w.id], w.prepared));
+  }
+  // the engine's events in columns, no JSON (the API renders them when the result is fetched)
+  const packed = packer.finish();
+  packers.push(packer);
+  return { packed, count: ids.length };
 }
 
 /** POSTs the job's end to its callback URL; returns the attempts made and whether one succeeded. */
@@ -137,26 +177,12 @@ export const jobWorker: ProcessorDefinition = {
           outputs.push(event('failed', job.contractsDone, job.contractsTotal, reason));
           continue;
         }
-        // terms parsed once: for the dependencies, then for the computation
-        const prepared = new Map<string, PreparedCase>();
-        for (const id of Object.keys(cases)) prepared.set(id, prepareCase(cases[id]));
-        // market data the cases lack from the store; a store fault is retriable (the runner retries)
-        const missing = missingCodes(cases, prepared);
-        const series = missing.size
-          ? await ctx.state.series([...new Set([...missing.values()].flat())])
-          : new Map();
-        const full = withStoreData(cases, missing, series).cases;
-        const ids = Object.keys(full);
-        // the engine's events in columns, no JSON (the API renders them when the result is
-        // fetched), each case packed as soon as it is computed
-        const packer = new ResultsPacker();
-        for (const id of ids) packer.add(id, evaluateCase(full[id], prepared.get(id)!));
-        const packed = packer.finish();
+        const { packed, count } = await computeChunk(cases, (codes) => ctx.state.series(codes));
         const r = await jobs.completeChunk(
           chunk!.jobId,
           chunk!.chunk,
           packed,
-          ids.length,
+          count,
           ctx.now(),
           started,
         );
