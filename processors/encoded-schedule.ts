@@ -84,36 +84,26 @@ export class Hash64 {
 
 /** What Hash64.number(null) hashes. */
 const NULL_BITS = 0x7ff80001;
-const NULL_KA = premix(NULL_BITS);
-const NULL_KB = laneB(NULL_KA);
 
 // ------------------------------------------------------------------ cached strings and dates
 
-/** A string's Avro encoding (zigzag length, UTF-8) and the premixed inputs Hash64.string hashes. */
+/** A string's Avro encoding (zigzag length, UTF-8) and the 32-bit inputs Hash64.string hashes. */
 interface CachedString {
   avro: Uint8Array;
-  /** ka, kb pairs. */
-  keys: Int32Array;
+  words: Int32Array;
 }
 
 function cachedString(s: string): CachedString {
   const utf8 = Buffer.from(s, 'utf8');
   const avro = new Uint8Array(zigzagLength(utf8.length) + utf8.length);
-  let p = writeLong(avro, 0, utf8.length);
-  avro.set(utf8, p);
-  p += utf8.length;
-  const ints: number[] = [];
+  avro.set(utf8, writeLong(avro, 0, utf8.length));
+  const words: number[] = [];
   const n = s.length;
   let i = 0;
-  for (; i + 1 < n; i += 2) ints.push(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-  if (i < n) ints.push(s.charCodeAt(i));
-  ints.push(n);
-  const keys = new Int32Array(ints.length * 2);
-  ints.forEach((k, j) => {
-    keys[2 * j] = premix(k);
-    keys[2 * j + 1] = laneB(keys[2 * j]);
-  });
-  return { avro, keys };
+  for (; i + 1 < n; i += 2) words.push(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+  if (i < n) words.push(s.charCodeAt(i));
+  words.push(n);
+  return { avro, words: Int32Array.from(words) };
 }
 
 // Event types and currencies: a handful per book. A pure cache, bounded, safe to lose.
@@ -124,6 +114,22 @@ function stringOf(s: string): CachedString {
     if (strings.size >= 10_000) strings.clear();
     strings.set(s, (c = cachedString(s)));
   }
+  return c;
+}
+
+// The event types, looked up by identity first (a handful, and the engine's type strings are
+// constants): the Map only on a miss.
+const recentTypes: string[] = [];
+const recentTypeEntries: CachedString[] = [];
+function typeOf(t: string): CachedString {
+  for (let j = 0; j < recentTypes.length; j++) if (recentTypes[j] === t) return recentTypeEntries[j];
+  const c = stringOf(t);
+  if (recentTypes.length >= 32) {
+    recentTypes.length = 0;
+    recentTypeEntries.length = 0;
+  }
+  recentTypes.push(t);
+  recentTypeEntries.push(c);
   return c;
 }
 
@@ -149,18 +155,25 @@ function zigzagLength(n: number): number {
 
 // Event dates, direct-mapped by day number: 2^15 days (~90 years) hold a book's dates without
 // collisions; a collision only recomputes. Per slot: the instant, the Avro string (at most 31
-// bytes: formatDateTime gives 19 for years 0–9999) and the premixed hash inputs of its bits.
+// bytes: formatDateTime gives 19 for years 0–9999, copied 4 bytes at a time) and the two
+// 32-bit halves of the instant's bits (what Hash64.number hashes).
 const MS_PER_DAY = 86_400_000;
 const DATE_SLOTS = 1 << 15;
 const DATE_STRIDE = 32;
 const dateTime = new Float64Array(DATE_SLOTS).fill(NaN);
 const dateLength = new Uint8Array(DATE_SLOTS);
 const dateBytes = new Uint8Array(DATE_SLOTS * DATE_STRIDE);
-const dateKeys = new Int32Array(DATE_SLOTS * 4);
+/** dateBytes as 32-bit words (little-endian, as fast-avro assumes). */
+const dateWords = new Int32Array(dateBytes.buffer);
+const dateBits = new Int32Array(DATE_SLOTS * 2);
+
+function slotOf(t: number): number {
+  return (t / MS_PER_DAY) & (DATE_SLOTS - 1);
+}
 
 /** The slot of instant t, filled; -1 when its text is too long to cache (not a real date). */
 function dateSlot(t: number): number {
-  const slot = (t / MS_PER_DAY) & (DATE_SLOTS - 1);
+  const slot = slotOf(t);
   if (dateTime[slot] === t) return slot;
   dateTime[slot] = NaN; // until refilled: a slot half written must not hit
   const s = formatDateTime(t);
@@ -174,11 +187,8 @@ function dateSlot(t: number): number {
   }
   dateLength[slot] = s.length + 1;
   f64[0] = t;
-  const k = slot * 4;
-  dateKeys[k] = premix(u32[0]);
-  dateKeys[k + 1] = laneB(dateKeys[k]);
-  dateKeys[k + 2] = premix(u32[1]);
-  dateKeys[k + 3] = laneB(dateKeys[k + 2]);
+  dateBits[2 * slot] = u32[0];
+  dateBits[2 * slot + 1] = u32[1];
   dateTime[slot] = t;
   return slot;
 }
@@ -193,59 +203,27 @@ export interface EncodedSchedule {
   fingerprint: string;
 }
 
-// One scratch buffer for every schedule (the result is copied out at its exact size).
+// Scratch buffers shared by every schedule: the Avro bytes (copied out at their exact size) and
+// the 32-bit words the fingerprint hashes, in Hash64's order, folded in one loop at the end.
 let out = new Uint8Array(1 << 16);
-function grow(p: number, n: number): void {
+let outView = new DataView(out.buffer);
+let words = new Int32Array(1 << 14);
+let wordsView = new DataView(words.buffer);
+function growOut(p: number, n: number): void {
   const next = new Uint8Array(Math.max(out.length * 2, p + n));
   next.set(out.subarray(0, p));
   out = next;
+  outView = new DataView(out.buffer);
+}
+function growWords(h: number, n: number): void {
+  const next = new Int32Array(Math.max(words.length * 2, h + n));
+  next.set(words.subarray(0, h));
+  words = next;
+  wordsView = new DataView(words.buffer);
 }
 
-/** Hash64 of 'computed', as fingerprintOfEvents starts. */
-const COMPUTED = stringOf('computed').keys;
-
-// The hash lanes of the schedule being encoded (a and b of Hash64).
-const lanes = new Int32Array(2);
-function mixKeys(keys: Int32Array, from: number, to: number): void {
-  let a = lanes[0], b = lanes[1];
-  for (let j = from; j < to; j += 2) {
-    a = stepA(a, keys[j]);
-    b = stepB(b, keys[j + 1]);
-  }
-  lanes[0] = a;
-  lanes[1] = b;
-}
-function mixInt(k: number): void {
-  const ka = premix(k);
-  lanes[0] = stepA(lanes[0], ka);
-  lanes[1] = stepB(lanes[1], laneB(ka));
-}
-function mixNull(): void {
-  lanes[0] = stepA(lanes[0], NULL_KA);
-  lanes[1] = stepB(lanes[1], NULL_KB);
-}
-/** A double at pos, little-endian (as Buffer.writeDoubleLE), its bits hashed as Hash64.number. */
-function putDouble(buf: Uint8Array, pos: number, x: number): void {
-  f64[0] = x;
-  const lo = u32[0], hi = u32[1];
-  buf[pos] = lo;
-  buf[pos + 1] = lo >>> 8;
-  buf[pos + 2] = lo >>> 16;
-  buf[pos + 3] = lo >>> 24;
-  buf[pos + 4] = hi;
-  buf[pos + 5] = hi >>> 8;
-  buf[pos + 6] = hi >>> 16;
-  buf[pos + 7] = hi >>> 24;
-  mixInt(lo);
-  mixInt(hi);
-}
-/** A cached date's Avro string at pos (its bits hashed as Hash64.number); returns the next position. */
-function putDate(buf: Uint8Array, pos: number, slot: number): number {
-  let o = slot * DATE_STRIDE;
-  for (let k = dateLength[slot]; k > 0; k--) buf[pos++] = dateBytes[o++];
-  mixKeys(dateKeys, slot * 4, slot * 4 + 4);
-  return pos;
-}
+/** What fingerprintOfEvents hashes first: the status. */
+const COMPUTED = stringOf('computed').words;
 
 /**
  * encodeSchedule(p, events): the Avro bytes of cashflowEvents(p, events) and
@@ -257,14 +235,14 @@ export function encodeSchedule(p: PreparedContract, events: readonly ContractEve
   const reported = p.type.reportedStates;
   const nt = reported.includes('notionalPrincipal'), ir = reported.includes('nominalInterestRate'), ac = reported.includes('accruedInterest');
   const xd = reported.includes('exerciseDate'), xa = reported.includes('exerciseAmount');
-  lanes[0] = SEED_A;
-  lanes[1] = SEED_B;
-  mixKeys(COMPUTED, 0, COMPUTED.length);
   const n = events.length;
-  mixInt(n);
-
-  if (out.length < 16) grow(0, 16);
+  if (words.length < 64) growWords(0, 64);
+  words.set(COMPUTED);
+  let h = COMPUTED.length;
+  words[h++] = n;
+  if (out.length < 16) growOut(0, 16);
   let pos = n > 0 ? writeLong(out, 0, n) : 0;
+
   let currency: string | undefined;
   let cur: CachedString | undefined;
   let lastType: string | undefined;
@@ -275,79 +253,105 @@ export function encodeSchedule(p: PreparedContract, events: readonly ContractEve
       if (typeof e.currency !== 'string') return undefined;
       currency = e.currency;
       cur = stringOf(currency);
-      mixKeys(cur.keys, 0, cur.keys.length);
+      if (h + cur.words.length > words.length) growWords(h, cur.words.length);
+      words.set(cur.words, h);
+      h += cur.words.length;
     }
     if (cur === undefined) return undefined;
     if (e.type !== lastType) {
       if (typeof e.type !== 'string') return undefined;
       lastType = e.type;
-      type = stringOf(lastType);
+      type = typeOf(lastType);
     }
-    const typeAvro = type!.avro, curAvro = cur!.avro;
-    // two dates and their unions ≤ 65, type, currency union, 5 nullable doubles ≤ 45
+    const typeAvro = type!.avro, typeWords = type!.words, curAvro = cur.avro;
+    // two dates (copied in words: ≤ 32 each) and their unions, type, currency union, 5 nullable doubles ≤ 45
     const most = 112 + typeAvro.length + curAvro.length;
-    if (pos + most > out.length) grow(pos, most);
-    const buf = out;
+    if (pos + most > out.length) growOut(pos, most);
+    if (h + 16 + typeWords.length > words.length) growWords(h, 16 + typeWords.length);
+    const buf = out, view = outView, hash = words, hashView = wordsView;
 
-    const slot = dateSlot(e.time);
-    if (slot < 0) return undefined;
-    pos = putDate(buf, pos, slot);
+    // eventDate
+    let slot = slotOf(e.time);
+    if (dateTime[slot] !== e.time && (slot = dateSlot(e.time)) < 0) return undefined;
+    let len = dateLength[slot];
+    for (let w = slot * (DATE_STRIDE / 4), end = w + ((len + 3) >> 2), at = pos; w < end; w++, at += 4) view.setInt32(at, dateWords[w], true);
+    pos += len;
+    hash[h++] = dateBits[2 * slot];
+    hash[h++] = dateBits[2 * slot + 1];
+    // eventType
     for (let k = 0; k < typeAvro.length; k++) buf[pos++] = typeAvro[k];
-    mixKeys(type!.keys, 0, type!.keys.length);
+    for (let k = 0; k < typeWords.length; k++) hash[h++] = typeWords[k];
     // currency: never null here (hashed above, when it changes)
     buf[pos++] = 2;
     for (let k = 0; k < curAvro.length; k++) buf[pos++] = curAvro[k];
-    putDouble(buf, pos, e.payoff);
+
+    // payoff, then the states the type reports (the others null): each double written
+    // little-endian (as Buffer.writeDoubleLE), its bits hashed as two 32-bit halves (as Hash64.number)
+    view.setFloat64(pos, e.payoff, true);
+    hashView.setFloat64(4 * h, e.payoff, true);
     pos += 8;
-    if (nt) {
+    h += 2;
+    for (let q = 1; q < 4; q++) {
+      if (q === 1 ? !nt : q === 2 ? !ir : !ac) {
+        buf[pos++] = 0;
+        hash[h++] = NULL_BITS;
+        continue;
+      }
+      const x = q === 1 ? e.notionalPrincipal : q === 2 ? e.nominalInterestRate : e.accruedInterest;
       buf[pos++] = 2;
-      putDouble(buf, pos, e.notionalPrincipal);
+      view.setFloat64(pos, x, true);
+      hashView.setFloat64(4 * h, x, true);
       pos += 8;
-    } else {
-      buf[pos++] = 0;
-      mixNull();
+      h += 2;
     }
-    if (ir) {
-      buf[pos++] = 2;
-      putDouble(buf, pos, e.nominalInterestRate);
-      pos += 8;
-    } else {
-      buf[pos++] = 0;
-      mixNull();
-    }
-    if (ac) {
-      buf[pos++] = 2;
-      putDouble(buf, pos, e.accruedInterest);
-      pos += 8;
-    } else {
-      buf[pos++] = 0;
-      mixNull();
-    }
+
     // exercise date and amount: only once exercised, and only where the type reports them
     const exercised = Number.isFinite(e.exerciseDate);
     if (xd && exercised) {
-      const xs = dateSlot(e.exerciseDate);
-      if (xs < 0) return undefined;
+      slot = dateSlot(e.exerciseDate);
+      if (slot < 0) return undefined;
       buf[pos++] = 2;
-      pos = putDate(buf, pos, xs);
+      len = dateLength[slot];
+      for (let w = slot * (DATE_STRIDE / 4), end = w + ((len + 3) >> 2), at = pos; w < end; w++, at += 4) view.setInt32(at, dateWords[w], true);
+      pos += len;
+      hash[h++] = dateBits[2 * slot];
+      hash[h++] = dateBits[2 * slot + 1];
     } else {
       buf[pos++] = 0;
-      mixNull();
+      hash[h++] = NULL_BITS;
     }
     if (xa && exercised) {
       buf[pos++] = 2;
-      putDouble(buf, pos, e.exerciseAmount);
+      view.setFloat64(pos, e.exerciseAmount, true);
+      hashView.setFloat64(4 * h, e.exerciseAmount, true);
       pos += 8;
+      h += 2;
     } else {
       buf[pos++] = 0;
-      mixNull();
+      hash[h++] = NULL_BITS;
     }
   }
-  if (pos + 1 > out.length) grow(pos, 1);
+  if (pos + 1 > out.length) growOut(pos, 1);
   out[pos++] = 0;
   const bytes = Buffer.allocUnsafe(pos);
   bytes.set(out.subarray(0, pos));
-  return { bytes, count: n, fingerprint: digest(lanes[0], lanes[1]) };
+
+  // Hash64.int over every word, written out (one loop, nothing left to inline)
+  let a = SEED_A, b = SEED_B;
+  const hash = words;
+  for (let j = 0; j < h; j++) {
+    let k = hash[j];
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    a ^= k;
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    b ^= Math.imul(k ^ (k >>> 16), 0x85ebca6b);
+    b = (b << 17) | (b >>> 15);
+    b = (Math.imul(b, 9) + 0x52dce729) | 0;
+  }
+  return { bytes, count: n, fingerprint: digest(a, b) };
 }
 
 // ------------------------------------------------------------------ values carrying them
