@@ -244,70 +244,95 @@ class BinaryRows extends GrowableBuffer {
     this.pos += 12;
   }
   /**
-   * The rows of events still in Avro (clients/encoded-cashflows.ts) straight from their bytes:
+   * The rows of events still in Avro (clients/encoded-cashflows.ts, which checked them) straight from their bytes:
    * strings copied as they are, doubles turned big-endian, dates read from their digits; the
    * same bytes cashflowCopyBinary writes for the decoded events. False when a date is not a
-   * plain `YYYY-MM-DDTHH:MM:SS` (the caller falls back to the text format).
+   * plain `YYYY-MM-DDTHH:MM:SS` (the caller falls back to the text format). One loop without
+   * helpers or bounds checks per field: it runs for every event the pipeline stores.
    */
   transcode(e: EncodedEvents, id: Buffer, version: Buffer): boolean {
+    // Each row: its fixed fields, plus at most the Avro bytes of its event (a string's 4-byte
+    // length prefix against Avro's ≥ 1-byte varint: + 3 each for type and currency)
+    this.ensure(e.count * (2 + id.length + 8 + 12 + 4 * 12 + version.length + 6) + (e.end - e.start));
     const src = e.buf;
+    const out = this.buf;
     let p = e.start;
-    const varint = (): number => {
-      let n = 0;
-      let f = 1;
-      let b: number;
-      do {
-        b = src[p++];
-        n += (b & 0x7f) * f;
-        f *= 128;
-      } while (b & 0x80);
-      return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-    };
-    const text = (): void => {
-      const n = varint();
-      this.ensure(4 + n);
-      const buf = this.buf;
-      buf.writeInt32BE(n, this.pos);
-      let q = this.pos + 4;
-      for (let i = 0; i < n; i++) buf[q++] = src[p++];
-      this.pos = q;
-    };
-    const double = (): void => {
-      this.ensure(12);
-      const buf = this.buf;
-      const q = this.pos;
-      buf.writeInt32BE(8, q);
-      for (let i = 0; i < 8; i++) buf[q + 11 - i] = src[p + i];
-      p += 8;
-      this.pos = q + 12;
-    };
-    const nullableDouble = (): void => {
-      if (varint() === 0) this.null();
-      else double();
-    };
+    let q = this.pos;
     for (let seq = 0; seq < e.count; seq++) {
-      this.int16(10);
-      this.bytes(id);
-      this.int4(seq);
-      const dateLength = varint();
-      const date = timestampFieldAt(src, p, dateLength);
+      out[q++] = 0;
+      out[q++] = 10;
+      for (let i = 0; i < id.length; i++) out[q++] = id[i];
+      out.writeInt32BE(4, q);
+      out.writeInt32BE(seq, q + 4);
+      q += 8;
+      // event_date: Avro string of 19 ASCII bytes (length byte 38)
+      if (src[p] !== 38) return false;
+      const date = timestampFieldAt(src, p + 1, 19);
       if (date === undefined) return false;
-      p += dateLength;
-      this.bytes(date);
-      text(); // event_type
-      if (varint() === 0) this.null();
-      else text(); // currency
-      double(); // payoff
-      nullableDouble(); // notional_principal
-      nullableDouble(); // nominal_interest_rate
-      nullableDouble(); // accrued_interest
-      if (varint() !== 0) {
-        const n = varint(); // not `p += varint()`: that adds to p as it was before the length
-        p += n; // exerciseDate: not a column
+      p += 20;
+      for (let i = 0; i < 12; i++) out[q++] = date[i];
+      // event_type and currency: Avro strings (varint lengths, < 64 bytes: one byte) copied
+      for (let field = 0; field < 2; field++) {
+        if (field === 1 && src[p++] === 0) {
+          out.writeInt32BE(-1, q); // currency null
+          q += 4;
+          continue;
+        }
+        let n = src[p++];
+        if (n & 0x80) {
+          // 64 bytes or more: a longer varint
+          let f = 128;
+          let b: number;
+          n &= 0x7f;
+          do {
+            b = src[p++];
+            n += (b & 0x7f) * f;
+            f *= 128;
+          } while (b & 0x80);
+        }
+        n /= 2;
+        out.writeInt32BE(n, q);
+        q += 4;
+        for (let i = 0; i < n; i++) out[q++] = src[p++];
       }
-      if (varint() !== 0) p += 8; // exerciseAmount: not a column
-      this.bytes(version);
+      // payoff, notional_principal, nominal_interest_rate, accrued_interest: doubles, the last three nullable
+      for (let field = 0; field < 4; field++) {
+        if (field > 0 && src[p++] === 0) {
+          out.writeInt32BE(-1, q);
+          q += 4;
+          continue;
+        }
+        out[q] = 0;
+        out[q + 1] = 0;
+        out[q + 2] = 0;
+        out[q + 3] = 8;
+        out[q + 4] = src[p + 7];
+        out[q + 5] = src[p + 6];
+        out[q + 6] = src[p + 5];
+        out[q + 7] = src[p + 4];
+        out[q + 8] = src[p + 3];
+        out[q + 9] = src[p + 2];
+        out[q + 10] = src[p + 1];
+        out[q + 11] = src[p];
+        p += 8;
+        q += 12;
+      }
+      // exerciseDate (nullable string) and exerciseAmount (nullable double): not columns
+      if (src[p++] !== 0) {
+        let n = 0;
+        let f = 1;
+        let b: number;
+        do {
+          b = src[p++];
+          n += (b & 0x7f) * f;
+          f *= 128;
+        } while (b & 0x80);
+        p += n / 2;
+      }
+      if (src[p++] !== 0) p += 8;
+      for (let i = 0; i < version.length; i++) out[q++] = version[i];
     }
+    this.pos = q;
     return true;
   }
   /** Already encoded text (UTF-8 bytes with their length prefix). */
