@@ -11,6 +11,7 @@
 // an integer-like id (Object.keys lists those first), `__proto__`, more than `maxCases` (413), a
 // case alone over MAX_CHUNK_BYTES, bytes that are not UTF-8, an empty or non-object body.
 // Pure: no I/O.
+import { isAscii, isUtf8 } from 'node:buffer';
 import { MAX_CHUNK_BYTES, type ChunkText } from './jobs.js';
 
 export interface BodyCutterOptions {
@@ -22,6 +23,11 @@ export interface BodyCutterOptions {
   parse(text: string): object;
   /** Whether parsed cases pass the body's schema. */
   valid(cases: object): boolean;
+  /**
+   * The ids of a chunk's text (UTF-8 bytes) that `parse` and `valid` certainly accept, found
+   * without parsing it; undefined when unsure, and they decide (api/chunk-check.ts).
+   */
+  quickCheck?(bytes: Buffer): string[] | undefined;
 }
 
 const enum At {
@@ -197,25 +203,32 @@ export class BodyCutter {
     this.chunkBytes = 2 + own;
   }
 
-  /** The chunk being filled, parsed and checked; its ids are the parsed keys (in text order, checked). */
+  /**
+   * The chunk being filled, checked (quickCheck, or else parsed and validated); its ids are
+   * the keys in text order (checked).
+   */
   private cutChunk(): ChunkText {
-    const raw = this.bytes(this.chunkStart, this.chunkEnd);
-    const text = `{${raw.toString('utf8')}}`;
+    const bytes = this.chunkText();
     const count = this.chunkCases;
     this.chunkCases = 0;
     // not UTF-8: the whole-body path decodes it to U+FFFD and counts those bytes instead
-    if (text.includes('\uFFFD') && Buffer.byteLength(text) !== raw.length + 2) {
+    const ascii = isAscii(bytes);
+    if (!ascii && !isUtf8(bytes)) {
       this.refuse('text that is not UTF-8');
-      return { ids: [], text };
+      return { ids: [], text: '' };
     }
-    let cases: object;
-    try {
-      cases = this.o.parse(text);
-    } catch (e) {
-      this.refuse(`unreadable: ${(e as Error).message}`);
-      return { ids: [], text };
+    const text = bytes.toString(ascii ? 'latin1' : 'utf8');
+    let ids = this.o.quickCheck?.(bytes);
+    let cases: object | undefined;
+    if (ids === undefined) {
+      try {
+        cases = this.o.parse(text);
+      } catch (e) {
+        this.refuse(`unreadable: ${(e as Error).message}`);
+        return { ids: [], text };
+      }
+      ids = Object.keys(cases);
     }
-    const ids = Object.keys(cases);
     if (ids.length !== count) this.refuse('a repeated id');
     for (const id of ids) {
       if (id === '__proto__') this.refuse('a __proto__ id');
@@ -223,21 +236,26 @@ export class BodyCutter {
       else if (this.ids.has(id)) this.refuse('a repeated id');
       this.ids.add(id);
     }
-    if (this.irregular === undefined && !this.o.valid(cases)) this.refuse('invalid cases');
+    if (this.irregular === undefined && cases !== undefined && !this.o.valid(cases)) this.refuse('invalid cases');
     return { ids, text };
   }
 
-  /** The body's bytes [from, to) (global offsets), from the pieces still held. */
-  private bytes(from: number, to: number): Buffer {
-    const parts: Buffer[] = [];
+  /** `{` + the chunk's bytes + `}`, in one buffer (one flat string, no concatenation to flatten). */
+  private chunkText(): Buffer {
+    const from = this.chunkStart;
+    const to = this.chunkEnd;
+    const out = Buffer.allocUnsafe(to - from + 2);
+    out[0] = 123;
     let at = this.piecesAt;
+    let w = 1;
     for (const p of this.pieces) {
       const end = at + p.length;
-      if (end > from && at < to) parts.push(p.subarray(Math.max(0, from - at), Math.min(p.length, to - at)));
+      if (end > from && at < to) w += p.copy(out, w, Math.max(0, from - at), Math.min(p.length, to - at));
       at = end;
       if (at >= to) break;
     }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    out[w] = 125;
+    return out;
   }
 
   /** Lets go of the pieces before anything still to be cut. */

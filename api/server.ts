@@ -17,6 +17,7 @@ import type { StateReader } from '../state/model.js';
 import type { Topology } from '../topology/topology.js';
 import { createAuthenticator } from './auth.js';
 import { ResultsCache } from './cache.js';
+import { quickCheckCases } from './chunk-check.js';
 import {
   cacheable,
   caseCacheKey,
@@ -350,6 +351,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
           return out.cases as object;
         },
         valid: (cases) => validCases(cases),
+        // the chunks of the common shape are checked from their bytes, unparsed: casesBodySchema's
+        quickCheck: quickCheckCases,
         now,
       });
     } catch {

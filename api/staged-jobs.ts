@@ -52,6 +52,8 @@ export interface StagingOptions {
   parse(text: string): object;
   /** Whether parsed cases pass the body's schema. */
   valid(cases: object): boolean;
+  /** The ids of a chunk `parse` and `valid` certainly accept, found without parsing it (BodyCutterOptions). */
+  quickCheck?(bytes: Buffer): string[] | undefined;
   now?: () => number;
 }
 
