@@ -1,0 +1,102 @@
+// A Redis of one test's own (`redis-server`, the binary the stack runs), on a free port with its
+// own folder and the append-only file on, so that a graceful restart (SHUTDOWN, then the same
+// command again) keeps every key: what a Redis restart in production looks like to the
+// pipeline. The shared stack's Redis is never touched.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { portOpen } from '../../stack/net.js';
+import { eventually } from './pipeline-env.js';
+import { freePort } from './free-port.js';
+
+export class PrivateRedis {
+  readonly dir = mkdtempSync(join(tmpdir(), 'cashflow-test-redis-'));
+  readonly logFile = join(this.dir, 'redis.log');
+  private child: ChildProcess | undefined;
+  port = 0;
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.port === 0) this.port = await freePort();
+    const out = openSync(this.logFile, 'a');
+    try {
+      this.child = spawn(
+        'redis-server',
+        ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+        { stdio: ['ignore', out, out] },
+      );
+    } finally {
+      closeSync(out);
+    }
+    const child = this.child;
+    await eventually(`redis-server on port ${this.port}`, async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}):\n${this.logTail()}`);
+      return this.ping();
+    }, 30_000, 50);
+  }
+
+  /** SHUTDOWN (Redis writes its append-only file and exits); resolves once the process is gone. */
+  async shutdown(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {});
+    await c.connect();
+    await c.call('SHUTDOWN').catch(() => undefined); // the connection closes without a reply
+    c.disconnect();
+    await exited;
+    this.child = undefined;
+  }
+
+  /** Ends the process (if running) and removes its folder. */
+  async remove(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    this.child = undefined;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async keyCount(): Promise<number> {
+    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      return await c.dbsize();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  logTail(lines = 15): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  private async ping(): Promise<boolean> {
+    if (!(await portOpen('127.0.0.1', this.port, 500))) return false;
+    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      // LOADING while the append-only file is read back: not ready yet
+      return (await c.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      c.disconnect();
+    }
+  }
+}
