@@ -110,15 +110,27 @@ export class BodyCutter {
       if (this.at === At.Value) {
         // most of the body: a case's value, scanned with its state in locals
         let { depth, inString, escaped } = this;
-        for (; i < n; i++) {
-          const c = p[i];
+        while (i < n) {
           if (inString) {
-            if (escaped) escaped = false;
-            else if (c === BACKSLASH) escaped = true;
-            else if (c === QUOTE) inString = false;
-          } else if (c === QUOTE) inString = true;
+            if (escaped) {
+              escaped = false;
+              i++;
+              continue;
+            }
+            // a string's bytes, up to its closing quote or a backslash
+            let c = p[i];
+            while (c !== QUOTE && c !== BACKSLASH && ++i < n) c = p[i];
+            if (i === n) break;
+            if (c === BACKSLASH) escaped = true;
+            else inString = false;
+            i++;
+            continue;
+          }
+          const c = p[i];
+          if (c === QUOTE) inString = true;
           else if (c === 123 || c === 91) depth++;
           else if ((c === 125 || c === 93) && --depth === 0) break;
+          i++;
         }
         this.depth = depth;
         this.inString = inString;

@@ -126,8 +126,11 @@ function string(b: Uint8Array, from: number): number {
   const n = b.length;
   let i = from;
   for (;;) {
+    // the plain bytes at once
+    let c = 0;
+    while (i < n && (c = b[i]) >= 32 && c !== QUOTE && c !== BACKSLASH) i++;
     if (i >= n) return UNSURE;
-    const c = b[i++];
+    i++;
     if (c === QUOTE) return i;
     if (c === BACKSLASH) {
       const e = b[i++];
