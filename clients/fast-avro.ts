@@ -91,6 +91,29 @@ class Writer extends GrowableBuffer {
   }
 }
 
+// Encoded messages are cut from shared slabs, as Node's Buffer pool does below 4 KB: one
+// ArrayBuffer per MB of output instead of one per schedule (each a backing store allocated,
+// registered as external memory and finalised by the GC). A slab lives as long as any message
+// cut from it: a batch's messages live until produced.
+const SLAB_SIZE = 1 << 20;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabUsed = 0;
+
+/** n bytes (uninitialised) cut from the current slab; larger requests get their own buffer. */
+export function slabBytes(n: number): Buffer {
+  if (n > SLAB_SIZE >> 3) return Buffer.allocUnsafeSlow(n);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const bytes = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed = (slabUsed + n + 7) & ~7;
+  return bytes;
+}
+
+// The message of a value with encoded events is written here, then copied out at its size.
+const scratch = new Writer(1 << 16);
+
 /**
  * The key of a ContractCashflows value's events already in their Avro encoding (the array's
  * blocks and its final 0): the calculator encodes a schedule straight from the engine's events
@@ -109,7 +132,12 @@ export function encodeContractCashflows(schemaId: number, v: ContractCashflows):
   const encoded = (v as WithEncodedEvents)[ENCODED_EVENTS];
   const events = encoded === undefined ? v.events : undefined;
   if (encoded === undefined && !Array.isArray(events)) return undefined;
-  const w = new Writer(encoded === undefined ? 128 + events!.length * 64 : 160 + encoded.length + (v.contractId?.length ?? 0) * 3);
+  let w: Writer;
+  if (encoded === undefined) w = new Writer(128 + events!.length * 64);
+  else {
+    w = scratch;
+    w.pos = 0;
+  }
   try {
     w.byte(0);
     w.ensure(4);
@@ -146,7 +174,10 @@ export function encodeContractCashflows(schemaId: number, v: ContractCashflows):
     if (e instanceof Invalid || e instanceof RangeError) return undefined;
     throw e;
   }
-  return w.buf.subarray(0, w.pos);
+  if (encoded === undefined) return w.buf.subarray(0, w.pos);
+  const message = slabBytes(w.pos);
+  w.buf.copy(message, 0, 0, w.pos);
+  return message;
 }
 
 function writeEvent(w: Writer, e: CashflowEvent): void {

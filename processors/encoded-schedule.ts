@@ -8,7 +8,7 @@
 //   fingerprint exactly fingerprintOfEvents(p, events) (processors/calculator.ts): a changed
 //               fingerprint would republish every contract once
 // The tests compare both with the reference paths on generated and real schedules.
-import { ENCODED_EVENTS, decodeContractCashflows } from '../clients/fast-avro.js';
+import { ENCODED_EVENTS, decodeContractCashflows, slabBytes } from '../clients/fast-avro.js';
 import { formatDateTime, type ContractEvent, type PreparedContract } from '../engine/index.js';
 import type { CashflowEvent, ContractCashflows } from '../schemas/types.js';
 
@@ -333,7 +333,7 @@ export function encodeSchedule(p: PreparedContract, events: readonly ContractEve
   }
   if (pos + 1 > out.length) growOut(pos, 1);
   out[pos++] = 0;
-  const bytes = Buffer.allocUnsafe(pos);
+  const bytes = slabBytes(pos);
   bytes.set(out.subarray(0, pos));
 
   // Hash64.int over every word, written out (one loop, nothing left to inline)
