@@ -186,12 +186,19 @@ export class ResultsPacker {
       k2 = s2.length,
       k3 = s3.length,
       k4 = s4.length;
+    let lastType: string | undefined = undefined;
+    let lastTypeIndex = -1;
     for (let i = 0; i < n; i++) {
       const ev = events[i];
       const e = at + i;
       time[e] = ev.time;
       payoff[e] = ev.payoff;
-      type[e] = this.symbol(ev.type);
+      // runs of one event type (IP, IP, …) look their symbol up once
+      if (ev.type !== lastType || lastTypeIndex < 0) {
+        lastType = ev.type;
+        lastTypeIndex = this.symbol(lastType);
+      }
+      type[e] = lastTypeIndex;
       if (ev.currency !== this.lastCurrency || this.lastCurrencyIndex < 0) {
         this.lastCurrency = ev.currency;
         this.lastCurrencyIndex = this.symbol(ev.currency);
