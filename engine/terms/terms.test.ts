@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseTerms, parseTermsInto } from './terms.js';
+import { checkRequired, parseTerms, parseTermsInto } from './terms.js';
 import { InvalidTermsError, type TermIssue } from '../errors.js';
 import { prepareContract } from '../engine.js';
 import { TERM_DEFINITIONS } from './dictionary.js';
@@ -46,6 +46,24 @@ describe('terms', () => {
     expect(issues[1].reason).toBe('malformed cycle (want e.g. P1ML0): "monthly"');
     expect(parseTerms(pam)).toEqual(first);
     expect(() => parseTerms({ ...pam, cycleOfInterestPayment: 'monthly' })).toThrow(InvalidTermsError);
+  });
+  it('finds required terms missing from any parsed terms, the last parsed or earlier ones', () => {
+    const { notionalPrincipal: _n, ...missing } = pam;
+    const without = parseTerms(missing);
+    const full = parseTerms(pam);
+    const required = ['notionalPrincipal', 'endOfMonthConvention', 'cycleOfInterestPayment', 'notADictionaryTerm'];
+    for (const [terms, expected] of [
+      [full, ['notADictionaryTerm']], // endOfMonthConvention: its default
+      [without, ['notionalPrincipal', 'notADictionaryTerm']],
+      [full, ['notADictionaryTerm']],
+    ] as const) {
+      const issues: TermIssue[] = [];
+      checkRequired(terms, required, issues);
+      expect(issues.map((i) => i.term)).toEqual(expected);
+    }
+    const issues: TermIssue[] = [];
+    checkRequired(parseTermsInto({ ...pam, notionalPrincipal: 'abc' }, issues), required, issues);
+    expect(issues.map((i) => i.term)).toEqual(['notionalPrincipal', 'notADictionaryTerm']); // reported once
   });
   it('reports missing required terms, inconsistent dates and unsupported types', () => {
     const { notionalPrincipal: _n, ...missing } = pam;

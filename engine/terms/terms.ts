@@ -235,9 +235,14 @@ export function parseTermsInto(raw: RawTerms, issues: TermIssue[]): ContractTerm
     for (let i = 0; i < defaults.length; i++) {
       const d = defaults[i];
       // a parsed value is never undefined: given ⇔ set above
-      if (givenIn[d.index] !== call && !bad?.has(d.name)) d.set(parsed, d.value);
+      if (givenIn[d.index] !== call && !bad?.has(d.name)) {
+        d.set(parsed, d.value);
+        givenIn[d.index] = call;
+      }
     }
   }
+  lastParsed = parsed;
+  lastCall = call;
   return parsed;
 }
 
@@ -249,10 +254,28 @@ export function parseTerms(raw: RawTerms): ContractTerms {
   return t;
 }
 
+/** The terms the last parseTermsInto returned, and its call number (givenIn marks what it set). */
+let lastParsed: ParsedTerms | undefined;
+let lastCall = 0;
+/** TERM_INDEX of each name of a required list (-1: not a dictionary term), per list. */
+const requiredIndexes = new WeakMap<readonly string[], Int32Array>();
+
 /** Adds a "missing required term" issue for every name in `required` that `terms` lacks. */
 export function checkRequired(terms: ContractTerms, required: readonly string[], issues: TermIssue[]): void {
+  // terms just parsed (prepareContract): what is set is read from the marks of their parse, not
+  // by name from the 125-field object (terms are never changed after their parse)
+  const call = terms === lastParsed ? lastCall : 0;
+  let indexes = requiredIndexes.get(required);
+  if (indexes === undefined) {
+    indexes = Int32Array.from(required, (name) => TERM_INDEX.get(name) ?? -1);
+    requiredIndexes.set(required, indexes);
+  }
   const rec = terms as Record<string, unknown>;
-  for (const name of required)
-    if (rec[name] === undefined && !issues.some((i) => i.term === name || ALIASES[i.term] === name))
+  for (let k = 0; k < required.length; k++) {
+    const name = required[k];
+    const index = indexes[k];
+    const given = call !== 0 && index >= 0 ? givenIn[index] === call : rec[name] !== undefined;
+    if (!given && !issues.some((i) => i.term === name || ALIASES[i.term] === name))
       issues.push({ term: name, reason: 'missing required term' });
+  }
 }
