@@ -151,6 +151,19 @@ describe('ContractCashflows fast codec', () => {
       }
     });
 
+    it('messages kept while others are encoded stay intact (slabs of several MB, no shared scratch)', () => {
+      const p = prepareContract(benchContract(3, 0).terms);
+      const events = evaluate(p, {});
+      const kept = Array.from({ length: 600 }, (_, i) => {
+        const v = { ...value(rng(i)), status: 'computed' as const };
+        const bytes = encodeSchedule(p, events)!.bytes;
+        return { v, message: encodeContractCashflows(5, withEncodedEvents({ ...v, events: null as never }, bytes))!, bytes };
+      });
+      expect(kept.reduce((n, k) => n + k.message.length + k.bytes.length, 0)).toBeGreaterThan(3 << 20);
+      const reference = cashflowEvents(p, events);
+      for (const { v, message } of kept) expect(message.subarray(5).equals(type.toBuffer({ ...v, events: reference }))).toBe(true);
+    });
+
     it('writes exactly the bytes avsc writes for the bench book, every type', () => {
       const observer = new TimeSeriesObserver({ USD_LIBOR_3M: [{ time: Date.UTC(2000, 0, 1), value: 0.03 }], 'BENCH.TICK': [{ time: Date.UTC(2010, 0, 1), value: 0.02 }] });
       for (let i = 0; i < 2 * BENCH_TYPES.length; i++) {

@@ -96,13 +96,13 @@ class Writer extends GrowableBuffer {
 // registered as external memory and finalised by the GC). A slab lives as long as any message
 // cut from it: a batch's messages live until produced.
 const SLAB_SIZE = 1 << 20;
-let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-let slabUsed = 0;
+let slab: Buffer | undefined; // the first on first use: most processes never encode a schedule
+let slabUsed = SLAB_SIZE;
 
 /** n bytes (uninitialised) cut from the current slab; larger requests get their own buffer. */
 export function slabBytes(n: number): Buffer {
   if (n > SLAB_SIZE >> 3) return Buffer.allocUnsafeSlow(n);
-  if (slabUsed + n > SLAB_SIZE) {
+  if (slab === undefined || slabUsed + n > SLAB_SIZE) {
     slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
     slabUsed = 0;
   }
@@ -112,7 +112,7 @@ export function slabBytes(n: number): Buffer {
 }
 
 // The message of a value with encoded events is written here, then copied out at its size.
-const scratch = new Writer(1 << 16);
+const scratch = new Writer(1024);
 
 /**
  * The key of a ContractCashflows value's events already in their Avro encoding (the array's
