@@ -3,7 +3,7 @@
 // answer differently.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BodyCutter } from './body-cutter.js';
+import { BodyCutter, type CutChunk } from './body-cutter.js';
 import { MAX_CHUNK_BYTES, splitRawChunks, type ChunkText } from './jobs.js';
 
 /** The test's schema: a case holding the string "bad" is refused. */
@@ -13,7 +13,7 @@ const valid = (cases: object) => !Object.values(cases).some((c) => JSON.stringif
 function cut(body: string | Buffer, cuts: number[], o: { chunkSize?: number; maxCases?: number } = {}) {
   const cutter = new BodyCutter({ chunkSize: o.chunkSize ?? 3, maxCases: o.maxCases ?? 1000, parse, valid });
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  const chunks: ChunkText[] = [];
+  const chunks: CutChunk[] = [];
   let at = 0;
   for (const c of [...cuts.filter((c) => c < bytes.length)].sort((a, b) => a - b)) {
     chunks.push(...cutter.push(bytes.subarray(at, c)));
@@ -21,7 +21,9 @@ function cut(body: string | Buffer, cuts: number[], o: { chunkSize?: number; max
   }
   chunks.push(...cutter.push(bytes.subarray(at)));
   const last = cutter.end();
-  return { irregular: cutter.irregular, chunks: last ? [...chunks, ...last] : undefined };
+  // as splitRawChunks gives them, the bytes decoded
+  const texts = (cs: CutChunk[]): ChunkText[] => cs.map((c) => ({ ids: c.ids, text: c.bytes.toString('utf8') }));
+  return { irregular: cutter.irregular, chunks: last ? texts([...chunks, ...last]) : undefined };
 }
 
 const anyText = fc.string({

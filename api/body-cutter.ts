@@ -12,7 +12,13 @@
 // case alone over MAX_CHUNK_BYTES, bytes that are not UTF-8, an empty or non-object body.
 // Pure: no I/O.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { MAX_CHUNK_BYTES, type ChunkText } from './jobs.js';
+import { MAX_CHUNK_BYTES } from './jobs.js';
+
+/** A chunk cut from the body: its ids and its text `{"<id>":<case>,…}` as UTF-8 bytes (jobs.ts ChunkText's). */
+export interface CutChunk {
+  ids: string[];
+  bytes: Buffer;
+}
 
 export interface BodyCutterOptions {
   /** Cases per chunk (API_JOB_CHUNK_SIZE). */
@@ -75,8 +81,8 @@ export class BodyCutter {
   constructor(private readonly o: BodyCutterOptions) {}
 
   /** Takes the next bytes of the body; returns the chunks they completed (checked, in order). */
-  push(piece: Buffer): ChunkText[] {
-    const out: ChunkText[] = [];
+  push(piece: Buffer): CutChunk[] {
+    const out: CutChunk[] = [];
     if (this.irregular !== undefined || piece.length === 0) return out;
     const base = this.received;
     this.pieces.push(piece);
@@ -95,7 +101,7 @@ export class BodyCutter {
   }
 
   /** The end of the body: its last chunk, or undefined when the body is irregular (or incomplete). */
-  end(): ChunkText[] | undefined {
+  end(): CutChunk[] | undefined {
     if (this.irregular === undefined && this.at !== At.End) this.irregular = 'incomplete JSON';
     if (this.irregular === undefined && this.cases === 0) this.irregular = 'no cases';
     if (this.irregular !== undefined) return undefined;
@@ -104,7 +110,7 @@ export class BodyCutter {
     return this.irregular === undefined ? [last] : undefined;
   }
 
-  private scan(p: Buffer, base: number, out: ChunkText[]): void {
+  private scan(p: Buffer, base: number, out: CutChunk[]): void {
     const n = p.length;
     for (let i = 0; i < n; i++) {
       if (this.at === At.Value) {
@@ -192,7 +198,7 @@ export class BodyCutter {
   }
 
   /** A case ends at `end`: it joins the chunk being filled, or the chunk is cut and it starts the next. */
-  private caseDone(end: number, out: ChunkText[]): void {
+  private caseDone(end: number, out: CutChunk[]): void {
     const start = this.keyStart;
     const own = end - start;
     if (own + 2 > MAX_CHUNK_BYTES) return this.refuse('a case over MAX_CHUNK_BYTES');
@@ -219,7 +225,7 @@ export class BodyCutter {
    * The chunk being filled, checked (quickCheck, or else parsed and validated); its ids are
    * the keys in text order (checked).
    */
-  private cutChunk(): ChunkText {
+  private cutChunk(): CutChunk {
     const bytes = this.chunkText();
     const count = this.chunkCases;
     this.chunkCases = 0;
@@ -227,17 +233,16 @@ export class BodyCutter {
     const ascii = isAscii(bytes);
     if (!ascii && !isUtf8(bytes)) {
       this.refuse('text that is not UTF-8');
-      return { ids: [], text: '' };
+      return { ids: [], bytes };
     }
-    const text = bytes.toString(ascii ? 'latin1' : 'utf8');
     let ids = this.o.quickCheck?.(bytes);
     let cases: object | undefined;
     if (ids === undefined) {
       try {
-        cases = this.o.parse(text);
+        cases = this.o.parse(bytes.toString(ascii ? 'latin1' : 'utf8'));
       } catch (e) {
         this.refuse(`unreadable: ${(e as Error).message}`);
-        return { ids: [], text };
+        return { ids: [], bytes };
       }
       ids = Object.keys(cases);
     }
@@ -249,7 +254,7 @@ export class BodyCutter {
       this.ids.add(id);
     }
     if (this.irregular === undefined && cases !== undefined && !this.o.valid(cases)) this.refuse('invalid cases');
-    return { ids, text };
+    return { ids, bytes };
   }
 
   /** `{` + the chunk's bytes + `}`, in one buffer (one flat string, no concatenation to flatten). */

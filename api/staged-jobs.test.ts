@@ -2,11 +2,13 @@
 // back until the commit), nothing of it is visible until committed, and a refused body leaves
 // nothing behind.
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { avroType } from '../schemas/avro.js';
 import { buildTopology } from '../topology/topology.js';
 import type { JobRecord } from './job-store.js';
 import type { ApiJobChunk, KafkaSide } from './jobs.js';
-import { StagedJob, type StagingStore } from './staged-jobs.js';
+import { casesSplicer, StagedJob, type StagingStore } from './staged-jobs.js';
 
 class FakeStore implements StagingStore {
   readonly jobs = new Map<string, Partial<JobRecord>>();
@@ -167,5 +169,35 @@ describe('a job staged while its body streams in', () => {
     expect(job.end()).toBe(false);
     await job.abort();
     expect(store.jobs.size).toBe(0);
+  });
+});
+
+describe("a chunk's message with its cases as bytes", () => {
+  const type = avroType('JobChunk');
+  const header = Buffer.from([0, 0, 0, 0, 7]);
+  const encode = (v: ApiJobChunk) => Buffer.concat([header, type.toBuffer(v)]);
+
+  it('is the Avro encoding of the chunk with those bytes decoded as its cases', () => {
+    const splice = casesSplicer(encode)!;
+    expect(splice).toBeDefined();
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.nat(20_000),
+        fc.array(fc.string(), { maxLength: 3 }),
+        (text, pad, contractIds) => {
+          const cases = text + 'x'.repeat(pad);
+          const v: ApiJobChunk = { jobId: 'job_1', chunk: 2, chunks: 0, contractIds, asOf: null, requestedAtMs: 5, cases: null };
+          const message = splice(v, Buffer.from(cases, 'utf8'));
+          expect(message).toEqual(encode({ ...v, cases }));
+          expect(type.fromBuffer(message.subarray(5))).toMatchObject({ cases, contractIds });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('is not used with an encoder that writes anything else', () => {
+    expect(casesSplicer((v) => Buffer.from(JSON.stringify(v)))).toBeUndefined();
   });
 });
