@@ -56,6 +56,8 @@ export interface ApiBenchResult {
     /** CPU seconds of the worker processes during the job. */
     workerCpuSeconds: number;
     contractsPerWorkerCpuSecond: number;
+    /** CPU seconds of the API process during the job (receiving, cutting, checking, producing; and the bench's status polls). */
+    apiCpuSeconds: number;
     resultSeconds: number;
     resultMb: number;
   };
@@ -300,10 +302,12 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
 
     // 2d. the measured job
     const workerCpu0 = workers.reduce((t, c) => t + cpuSecondsOf(c.pid!), 0);
+    const apiCpu0 = cpuSecondsOf(apiPid);
     const job = await runJob(body, o.contracts, 'job');
     const workerCpuSeconds = workers.reduce((t, c) => t + cpuSecondsOf(c.pid!), 0) - workerCpu0;
+    const apiCpuSeconds = cpuSecondsOf(apiPid) - apiCpu0;
     o.log(
-      `job: completed ${job.seconds.toFixed(2)} s after the POST (202 after ${job.submitSeconds.toFixed(2)} s, first chunk started at ${job.firstChunkSeconds.toFixed(2)} s); worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(o.contracts / workerCpuSeconds)} contracts per worker CPU-second`,
+      `job: completed ${job.seconds.toFixed(2)} s after the POST (202 after ${job.submitSeconds.toFixed(2)} s, first chunk started at ${job.firstChunkSeconds.toFixed(2)} s); worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(o.contracts / workerCpuSeconds)} contracts per worker CPU-second; API CPU ${apiCpuSeconds.toFixed(2)} s`,
     );
     const r0 = performance.now();
     const result = await fetch(`${base}/v1/jobs/${job.jobId}/result`, { headers });
@@ -332,6 +336,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
         contractsPerSecond: Math.round(o.contracts / job.seconds),
         workerCpuSeconds: round(workerCpuSeconds),
         contractsPerWorkerCpuSecond: Math.round(o.contracts / workerCpuSeconds),
+        apiCpuSeconds: round(apiCpuSeconds),
         resultSeconds: round(resultSeconds),
         resultMb: Math.round(bytes / 1e6),
       },
