@@ -18,11 +18,10 @@
 // shortly after the API last renewed them. A staged job's chunks are stored and counted, but it
 // neither runs nor completes (its chunk count is not known yet) until the API commits it.
 import { promisify } from 'node:util';
-import { deflateRaw, inflateRaw } from 'node:zlib';
+import { deflateRawSync, inflateRaw } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { isPacked, unpackResults, type PackedResults } from './packed-results.js';
 
-const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
 
 export type JobStatusName = 'staged' | 'submitting' | 'queued' | 'running' | 'completed' | 'failed';
@@ -305,7 +304,9 @@ export class JobStore {
     nowMs: number,
     startedMs: number,
   ): Promise<{ stored: boolean; exists: boolean; done: number; chunks: number }> {
-    const deflated = await deflate(packed, { level: 1 });
+    // synchronous: 1.7 ms CPU per chunk of 1,000 PAM against 2.0-2.2 through the thread pool
+    // (its stream and callbacks), and the worker has nothing else to do meanwhile
+    const deflated = deflateRawSync(packed, { level: 1 });
     const [state, done, chunks] = await (this.redis as unknown as JobCommands).cashflowCompleteChunk(
       jobKeys.job(jobId),
       jobKeys.done(jobId),
