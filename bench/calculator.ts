@@ -17,6 +17,9 @@ import { benchContract, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
 const BATCH = 250;
 const PARTITIONS = 12;
 const EFFECTS_MS = 20;
+/** A store read's round trip: the other partitions compute meanwhile (as they do around Redis). */
+const READ_MS = 2;
+const roundTrip = () => new Promise((resolve) => setTimeout(resolve, READ_MS));
 
 /** Main-thread GC pause time so far (ms), from the performance timeline. */
 function gcTime(): { ms: number } {
@@ -34,6 +37,7 @@ class BookState implements StateReader {
     private readonly market: Map<string, MarketSeries>,
   ) {}
   async contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
+    await roundTrip();
     const out = new Map<string, StoredContract>();
     for (const id of ids) {
       const d = this.docs.get(id);
@@ -42,6 +46,7 @@ class BookState implements StateReader {
     return out;
   }
   async series(codes: readonly string[]): Promise<Map<string, MarketSeries>> {
+    await roundTrip();
     const out = new Map<string, MarketSeries>();
     for (const c of codes) {
       const s = this.market.get(c);
@@ -56,6 +61,7 @@ class BookState implements StateReader {
     return new Map();
   }
   async published(): Promise<Map<string, PublishedResult>> {
+    await roundTrip();
     return new Map();
   }
 }
