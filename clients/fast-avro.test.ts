@@ -1,54 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
 import { avroSchema, avroType } from '../schemas/avro.js';
-import type { CashflowEvent, ContractCashflows } from '../schemas/types.js';
-import { decodeContractCashflows, encodeContractCashflows } from './fast-avro.js';
+import type { ContractCashflows } from '../schemas/types.js';
+import { decodeContractCashflows, encodeContractCashflows, withEncodedEvents } from './fast-avro.js';
 import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver, type EventType, type PreparedContract } from '../engine/index.js';
 import { cashflowEvents } from '../processors/calculator.js';
-import { encodeSchedule, withEncodedEvents } from '../processors/encoded-schedule.js';
+import { encodeSchedule } from '../processors/encoded-schedule.js';
 import { benchContract } from '../bench/pipeline.js';
 import { BENCH_TYPES } from '../bench/engine.js';
+import { cashflowsValue, LONGS, NUMBERS, rng, STRINGS } from '../test/support/cashflows-values.js';
 
-// A small deterministic PRNG: the same cases every run, many shapes.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const STRINGS = ['', 'a', 'PAM', '2026-01-31T00:00:00', 'é', 'contract-äöü-€-𝄞', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(300), 'ASCII then é'];
-const NUMBERS = [0, -0, 1, -1, 0.1, 1e300, -1e-300, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 123456.789];
-const LONGS = [0, 1, -1, 63, 64, -64, -65, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 2 ** 40 + 3, -(2 ** 45), 2 ** 53 - 2, -(2 ** 53) + 2];
-
-function value(r: () => number): ContractCashflows {
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
-  const orNull = <T>(x: T) => (r() < 0.3 ? null : x);
-  const events: CashflowEvent[] = Array.from({ length: Math.floor(r() * 5) * Math.floor(r() * 40) }, () => ({
-    eventDate: pick(STRINGS),
-    eventType: pick(STRINGS),
-    currency: orNull(pick(STRINGS)),
-    payoff: pick(NUMBERS),
-    notionalPrincipal: orNull(pick(NUMBERS)),
-    nominalInterestRate: orNull(pick(NUMBERS)),
-    accruedInterest: orNull(pick(NUMBERS)),
-    exerciseDate: orNull(pick(STRINGS)),
-    exerciseAmount: orNull(pick(NUMBERS)),
-  }));
-  return {
-    contractId: pick(STRINGS),
-    contractType: orNull(pick(STRINGS)),
-    version: pick(LONGS),
-    fingerprint: orNull(pick(STRINGS)),
-    status: pick(['computed', 'waiting', 'deleted'] as const),
-    reason: orNull(pick(STRINGS)),
-    computedAt: pick(STRINGS),
-    events,
-    jobId: orNull(pick(STRINGS)),
-    requestedAtMs: orNull(pick(LONGS)),
-  };
-}
+const value = cashflowsValue;
 
 describe('ContractCashflows fast codec', () => {
   const type = avroType('ContractCashflows');
@@ -66,6 +28,15 @@ describe('ContractCashflows fast codec', () => {
       const decoded = decodeContractCashflows(fast!);
       expect(decoded).toEqual(type.fromBuffer(body));
       expect(Object.is(decoded.events[0]?.payoff, v.events[0]?.payoff)).toBe(true);
+    }
+  });
+
+  it('reads every long back exactly, beyond 2^31 (zigzag values up to 2^53 and more)', () => {
+    const v = value(rng(2));
+    // beyond ±2^52 the encoder, like avsc's, rounds 2|n| + 1 for negative n: the decoders are exact
+    for (const n of [...LONGS.filter((x) => Math.abs(x) <= 2 ** 52), 2 ** 52 - 1, -(2 ** 52) + 1]) {
+      const decoded = decodeContractCashflows(encodeContractCashflows(1, { ...v, version: n, requestedAtMs: n === 0 ? 0 : -n })!);
+      expect([decoded.version, decoded.requestedAtMs]).toEqual([n, n === 0 ? 0 : -n]);
     }
   });
 
@@ -137,7 +108,7 @@ describe('ContractCashflows fast codec', () => {
     function expectSameAsAvsc(p: PreparedContract, events: ContractEvent[], v: ContractCashflows, label: string) {
       const encoded = encodeSchedule(p, events);
       expect(encoded, label).toBeDefined();
-      const fast = encodeContractCashflows(77, withEncodedEvents({ ...v, events: null as never }, encoded!.bytes))!;
+      const fast = encodeContractCashflows(77, withEncodedEvents({ ...v, events: null as never }, encoded!))!;
       const reference = { ...v, events: cashflowEvents(p, events) };
       expect(fast.subarray(5).equals(type.toBuffer(reference)), label).toBe(true);
       expect(fast.equals(encodeContractCashflows(77, reference)!), label).toBe(true);
@@ -156,8 +127,8 @@ describe('ContractCashflows fast codec', () => {
       const events = evaluate(p, {});
       const kept = Array.from({ length: 600 }, (_, i) => {
         const v = { ...value(rng(i)), status: 'computed' as const };
-        const bytes = encodeSchedule(p, events)!.bytes;
-        return { v, message: encodeContractCashflows(5, withEncodedEvents({ ...v, events: null as never }, bytes))!, bytes };
+        const encoded = encodeSchedule(p, events)!;
+        return { v, message: encodeContractCashflows(5, withEncodedEvents({ ...v, events: null as never }, encoded))!, bytes: encoded.bytes };
       });
       expect(kept.reduce((n, k) => n + k.message.length + k.bytes.length, 0)).toBeGreaterThan(3 << 20);
       const reference = cashflowEvents(p, events);

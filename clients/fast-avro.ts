@@ -115,21 +115,67 @@ export function slabBytes(n: number): Buffer {
 const scratch = new Writer(1024);
 
 /**
- * The key of a ContractCashflows value's events already in their Avro encoding (the array's
- * blocks and its final 0): the calculator encodes a schedule straight from the engine's events
- * (processors/encoded-schedule.ts), and the encoder copies these bytes instead of reading
- * `events` (which such a value materialises only when asked).
+ * A schedule's events still in their Avro encoding: the array's bytes (its blocks and the final
+ * 0) and how many events they hold. Values carry them both ways: the calculator encodes a
+ * schedule straight from the engine's events (processors/encoded-schedule.ts) and the encoder
+ * copies these bytes; the sink reads a message without decoding its events
+ * (clients/encoded-cashflows.ts) and copies them into the database from these bytes.
  */
-export const ENCODED_EVENTS: unique symbol = Symbol('ContractCashflows.encodedEvents');
+export interface EncodedEvents {
+  readonly bytes: Uint8Array;
+  readonly count: number;
+}
 
-export type WithEncodedEvents = ContractCashflows & { readonly [ENCODED_EVENTS]?: Uint8Array };
+const ENCODED_EVENTS = Symbol('ContractCashflows.encodedEvents');
+type WithEncodedEvents = ContractCashflows & { [ENCODED_EVENTS]?: EncodedEvents };
+
+/** The events of `v` still encoded (undefined for plain values, and once `events` was read or set). */
+export function encodedEventsOf(v: Pick<ContractCashflows, 'events'>): EncodedEvents | undefined {
+  return (v as WithEncodedEvents)[ENCODED_EVENTS];
+}
+
+/** How many events `v` has, without decoding them. */
+export function eventCountOf(v: Pick<ContractCashflows, 'events'>): number {
+  return encodedEventsOf(v)?.count ?? v.events.length;
+}
+
+/** The events of an encoded events array, decoded (by the fast codec, around an empty record). */
+export function decodeEncodedEvents(bytes: Uint8Array): CashflowEvent[] {
+  // header (5), contractId '', contractType null, version 0, fingerprint null, status 0,
+  // reason null, computedAt '' (7 zero bytes), the events, jobId null, requestedAtMs null
+  const message = Buffer.alloc(12 + bytes.length + 2);
+  message.set(bytes, 12);
+  return decodeContractCashflows(message).events;
+}
+
+/**
+ * `value` with `encoded` as its events: `events` (in place, keeping the key order) decodes them
+ * when first read (tests, logs, avsc's fallback, the SQL Server twin). Once read or replaced,
+ * the objects are the truth: the encoded bytes are dropped, so a change to them is not lost.
+ */
+export function withEncodedEvents(value: ContractCashflows, encoded: EncodedEvents): ContractCashflows {
+  const v = value as WithEncodedEvents;
+  const settle = (events: CashflowEvent[]): CashflowEvent[] => {
+    Object.defineProperty(v, 'events', { value: events, enumerable: true, configurable: true, writable: true });
+    v[ENCODED_EVENTS] = undefined;
+    return events;
+  };
+  Object.defineProperty(v, ENCODED_EVENTS, { value: encoded, configurable: true, writable: true });
+  Object.defineProperty(v, 'events', {
+    enumerable: true,
+    configurable: true,
+    get: () => settle(decodeEncodedEvents(encoded.bytes)),
+    set: settle,
+  });
+  return value;
+}
 
 /**
  * The Confluent wire format (magic 0, schema id) and the Avro body of `v`, or undefined when
  * `v` is not a valid ContractCashflows (the caller then lets avsc report what is wrong).
  */
 export function encodeContractCashflows(schemaId: number, v: ContractCashflows): Buffer | undefined {
-  const encoded = (v as WithEncodedEvents)[ENCODED_EVENTS];
+  const encoded = encodedEventsOf(v)?.bytes;
   const events = encoded === undefined ? v.events : undefined;
   if (encoded === undefined && !Array.isArray(events)) return undefined;
   let w: Writer;
@@ -224,14 +270,17 @@ class Reader {
       k++;
     }
     if (b & 0x80) {
-      let f = 2 ** 28;
+      // the zigzag value z may exceed 2^53 (|v| up to 2^53 - 2): sum z / 2, exact, and keep z's low bit apart
+      const negative = n & 1;
+      let half = n >>> 1;
+      let f = 2 ** 27;
       do {
         b = buf[this.pos++];
-        n += (b & 0x7f) * f;
+        half += (b & 0x7f) * f;
         f *= 128;
       } while (b & 0x80);
       if (this.pos > buf.length) throw new RangeError('truncated');
-      return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+      return negative ? -half - 1 : half;
     }
     if (this.pos > buf.length) throw new RangeError('truncated');
     return (n >>> 1) ^ -(n & 1);

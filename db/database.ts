@@ -5,7 +5,7 @@ import type { DatabaseDialect } from '../config/config.js';
 import { ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
-import { eventCountOf } from '../clients/encoded-cashflows.js';
+import { eventCountOf } from '../clients/fast-avro.js';
 
 /** A result for one contract, as carried by cashflow.contract-cashflows. */
 export type ContractResult = Pick<

@@ -30,7 +30,7 @@ import {
 } from './database.js';
 import { CAPTURED_TABLES } from './schema.js';
 import { GrowableBuffer } from '../clients/growable-buffer.js';
-import { encodedEventsOf, eventCountOf, type EncodedEvents } from '../clients/encoded-cashflows.js';
+import { encodedEventsOf, eventCountOf, type EncodedEvents } from '../clients/fast-avro.js';
 
 export const DEFAULT_PUBLICATION = 'cashflow_cdc';
 
@@ -187,7 +187,7 @@ const timestampFieldsByDigits = new Map<number, Buffer>();
 const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 /** pgTimestampField of the `length` ASCII bytes of `buf` at `p`, read from the digits (no string). */
-function timestampFieldAt(buf: Buffer, p: number, length: number): Buffer | undefined {
+function timestampFieldAt(buf: Uint8Array, p: number, length: number): Buffer | undefined {
   if (length !== 19 || buf[p + 4] !== 0x2d || buf[p + 7] !== 0x2d || buf[p + 10] !== 0x54 || buf[p + 13] !== 0x3a || buf[p + 16] !== 0x3a) {
     return undefined;
   }
@@ -199,7 +199,7 @@ function timestampFieldAt(buf: Buffer, p: number, length: number): Buffer | unde
   }
   let field = timestampFieldsByDigits.get(key);
   if (field === undefined) {
-    field = pgTimestampField(buf.toString('latin1', p, p + length));
+    field = pgTimestampField(Buffer.from(buf.buffer, buf.byteOffset + p, length).toString('latin1'));
     if (field === undefined) return undefined;
     if (timestampFieldsByDigits.size >= 100_000) timestampFieldsByDigits.clear();
     timestampFieldsByDigits.set(key, field);
@@ -253,12 +253,33 @@ class BinaryRows extends GrowableBuffer {
   transcode(e: EncodedEvents, id: Buffer, version: Buffer): boolean {
     // Each row: its fixed fields, plus at most the Avro bytes of its event (a string's 4-byte
     // length prefix against Avro's ≥ 1-byte varint: + 3 each for type and currency)
-    this.ensure(e.count * (2 + id.length + 8 + 12 + 4 * 12 + version.length + 6) + (e.end - e.start));
-    const src = e.buf;
+    const src = e.bytes;
+    this.ensure(e.count * (2 + id.length + 8 + 12 + 4 * 12 + version.length + 6) + src.length);
     const out = this.buf;
-    let p = e.start;
+    let p = 0;
     let q = this.pos;
+    /** The Avro long at p (array block counts and sizes, string lengths). */
+    const long = (): number => {
+      let n = 0;
+      let f = 1;
+      let b: number;
+      do {
+        b = src[p++];
+        n += (b & 0x7f) * f;
+        f *= 128;
+      } while (b & 0x80);
+      return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+    };
+    let inBlock = 0;
     for (let seq = 0; seq < e.count; seq++) {
+      while (inBlock === 0) {
+        inBlock = long();
+        if (inBlock < 0) {
+          inBlock = -inBlock;
+          long(); // the block's size in bytes
+        }
+      }
+      inBlock--;
       out[q++] = 0;
       out[q++] = 10;
       for (let i = 0; i < id.length; i++) out[q++] = id[i];
@@ -271,26 +292,14 @@ class BinaryRows extends GrowableBuffer {
       if (date === undefined) return false;
       p += 20;
       for (let i = 0; i < 12; i++) out[q++] = date[i];
-      // event_type and currency: Avro strings (varint lengths, < 64 bytes: one byte) copied
+      // event_type and currency: Avro strings, copied
       for (let field = 0; field < 2; field++) {
         if (field === 1 && src[p++] === 0) {
           out.writeInt32BE(-1, q); // currency null
           q += 4;
           continue;
         }
-        let n = src[p++];
-        if (n & 0x80) {
-          // 64 bytes or more: a longer varint
-          let f = 128;
-          let b: number;
-          n &= 0x7f;
-          do {
-            b = src[p++];
-            n += (b & 0x7f) * f;
-            f *= 128;
-          } while (b & 0x80);
-        }
-        n /= 2;
+        const n = src[p] < 0x80 ? src[p++] >>> 1 : long(); // one byte below 64
         out.writeInt32BE(n, q);
         q += 4;
         for (let i = 0; i < n; i++) out[q++] = src[p++];
@@ -319,15 +328,8 @@ class BinaryRows extends GrowableBuffer {
       }
       // exerciseDate (nullable string) and exerciseAmount (nullable double): not columns
       if (src[p++] !== 0) {
-        let n = 0;
-        let f = 1;
-        let b: number;
-        do {
-          b = src[p++];
-          n += (b & 0x7f) * f;
-          f *= 128;
-        } while (b & 0x80);
-        p += n / 2;
+        const n = long(); // not `p += long()`: that adds to p as it was before the length
+        p += n;
       }
       if (src[p++] !== 0) p += 8;
       for (let i = 0; i < version.length; i++) out[q++] = version[i];

@@ -25,7 +25,8 @@ import type { CashflowEvent, CashflowStatus, ContractCashflows, RecalcRequest } 
 import { emptyWrites, type MarketSeries, type StoredContract } from '../state/model.js';
 import { dependencyKeys, observerFor } from '../state/observer.js';
 import { isoLocal } from './cdc.js';
-import { encodeSchedule, Hash64, withEncodedEvents, type EncodedSchedule } from './encoded-schedule.js';
+import { withEncodedEvents } from '../clients/fast-avro.js';
+import { encodeSchedule, Hash64, type EncodedSchedule } from './encoded-schedule.js';
 import type { BatchOutcome, OutputRecord, ProcessorDefinition } from './processor.js';
 import { avroValue } from './processor.js';
 
@@ -339,7 +340,7 @@ export const calculator: ProcessorDefinition = {
         jobId: req.jobId,
         requestedAtMs: req.requestedAtMs || null,
       };
-      if (encoded) withEncodedEvents(value, encoded.bytes);
+      if (encoded) withEncodedEvents(value, encoded);
       if (result.status === 'waiting') waiting++;
       outputs.push({ topic: 'contractCashflows', key: id, value });
       writes.published.push({ contractId: id, fingerprint, version, status: result.status });

@@ -5,7 +5,8 @@ import { BENCH_TYPES } from '../bench/engine.js';
 import { encodeContractCashflows } from '../clients/fast-avro.js';
 import type { ContractCashflows } from '../schemas/types.js';
 import { cashflowEvents, fingerprintOf, fingerprintOfEvents } from './calculator.js';
-import { encodeSchedule, withEncodedEvents } from './encoded-schedule.js';
+import { withEncodedEvents } from '../clients/fast-avro.js';
+import { encodeSchedule } from './encoded-schedule.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -81,7 +82,7 @@ describe('encodeSchedule', () => {
     const p = prepareContract(benchContract(2, 0).terms);
     const events = evaluate(p, { observer });
     const fields: ContractCashflows = { contractId: 'c', contractType: 'ANN', version: 7, fingerprint: 'f', status: 'computed', reason: null, computedAt: '2026-01-01T00:00:00', events: [], jobId: null, requestedAtMs: 1 };
-    const v = withEncodedEvents({ ...fields }, encodeSchedule(p, events)!.bytes);
+    const v = withEncodedEvents({ ...fields }, encodeSchedule(p, events)!);
     expect(Object.keys(v)).toEqual(Object.keys(fields));
     expect(v).toEqual({ ...fields, events: cashflowEvents(p, events) });
     expect(JSON.parse(JSON.stringify(v)).events).toHaveLength(events.length);
@@ -95,7 +96,7 @@ describe('encodeSchedule', () => {
     // dates outside years 0–9999 (longer texts) as the reference writes them
     const far = [1e17, -1e15, 3e14, Date.UTC(2020, 0, 1) + 1].map((t) => new ContractEvent(t, 'IP', 0, 0, 0, 'USD'));
     const fields: ContractCashflows = { contractId: 'c', contractType: null, version: 1, fingerprint: null, status: 'computed', reason: null, computedAt: '', events: [], jobId: null, requestedAtMs: null };
-    expect(encodeContractCashflows(1, withEncodedEvents({ ...fields }, encodeSchedule(p, far)!.bytes))).toEqual(encodeContractCashflows(1, { ...fields, events: cashflowEvents(p, far) }));
+    expect(encodeContractCashflows(1, withEncodedEvents({ ...fields }, encodeSchedule(p, far)!))).toEqual(encodeContractCashflows(1, { ...fields, events: cashflowEvents(p, far) }));
     expect(encodeSchedule(p, [])).toEqual({ bytes: Buffer.from([0]), count: 0, fingerprint: fingerprintOfEvents(p, []) });
   });
 });

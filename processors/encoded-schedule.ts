@@ -8,7 +8,7 @@
 //   fingerprint exactly fingerprintOfEvents(p, events) (processors/calculator.ts): a changed
 //               fingerprint would republish every contract once
 // The tests compare both with the reference paths on generated and real schedules.
-import { ENCODED_EVENTS, decodeContractCashflows, slabBytes } from '../clients/fast-avro.js';
+import { slabBytes } from '../clients/fast-avro.js';
 import { formatDateTime, type ContractEvent, type PreparedContract } from '../engine/index.js';
 import type { CashflowEvent, ContractCashflows } from '../schemas/types.js';
 
@@ -352,26 +352,4 @@ export function encodeSchedule(p: PreparedContract, events: readonly ContractEve
     b = (Math.imul(b, 9) + 0x52dce729) | 0;
   }
   return { bytes, count: n, fingerprint: digest(a, b) };
-}
-
-// ------------------------------------------------------------------ values carrying them
-
-/** The events of an encoded events array, decoded (by the fast codec, around an empty record). */
-export function decodeEncodedEvents(bytes: Uint8Array): CashflowEvent[] {
-  // header (5), contractId '', contractType null, version 0, fingerprint null, status 0,
-  // reason null, computedAt '' (7 zero bytes), the events, jobId null, requestedAtMs null
-  const message = Buffer.alloc(12 + bytes.length + 2);
-  message.set(bytes, 12);
-  return decodeContractCashflows(message).events;
-}
-
-/**
- * A ContractCashflows value whose events are the encoded ones: the encoder copies the bytes
- * (ENCODED_EVENTS); `events` decodes them only when read (tests, avsc's fallback, logs).
- */
-export function withEncodedEvents(value: ContractCashflows, encoded: Uint8Array): ContractCashflows {
-  let events: CashflowEvent[] | undefined;
-  Object.defineProperty(value, 'events', { enumerable: true, configurable: true, get: () => (events ??= decodeEncodedEvents(encoded)) });
-  Object.defineProperty(value, ENCODED_EVENTS, { value: encoded });
-  return value;
 }

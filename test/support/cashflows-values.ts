@@ -1,5 +1,8 @@
 // Generated ContractCashflows values of many shapes (strings of every UTF-8 width, the double
 // and long extremes, nulls, empty and long schedules) from a seeded PRNG: the same cases each run.
+import avro from 'avsc';
+import { encodeContractCashflows } from '../../clients/fast-avro.js';
+import { avroSchema } from '../../schemas/avro.js';
 import type { CashflowEvent, ContractCashflows } from '../../schemas/types.js';
 
 /** A small deterministic PRNG (LCG) in [0, 1). */
@@ -11,9 +14,9 @@ export function rng(seed: number): () => number {
   };
 }
 
-const STRINGS = ['', 'a', 'PAM', '2026-01-31T00:00:00', 'é', 'contract-äöü-€-𝄞', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(300), 'ASCII then é'];
-const NUMBERS = [0, -0, 1, -1, 0.1, 1e300, -1e-300, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 123456.789];
-const LONGS = [0, 1, -1, 63, 64, -64, -65, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 2 ** 40 + 3, -(2 ** 45), 2 ** 53 - 2, -(2 ** 53) + 2];
+export const STRINGS = ['', 'a', 'PAM', '2026-01-31T00:00:00', 'é', 'contract-äöü-€-𝄞', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(300), 'ASCII then é'];
+export const NUMBERS = [0, -0, 1, -1, 0.1, 1e300, -1e-300, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 123456.789];
+export const LONGS = [0, 1, -1, 63, 64, -64, -65, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 2 ** 40 + 3, -(2 ** 45), 2 ** 53 - 2, -(2 ** 53) + 2];
 
 /** One value; `dates` replaces the event dates' pool (e.g. only valid timestamps). */
 export function cashflowsValue(r: () => number, dates: readonly string[] = STRINGS): ContractCashflows {
@@ -42,4 +45,21 @@ export function cashflowsValue(r: () => number, dates: readonly string[] = STRIN
     jobId: orNull(pick(STRINGS)),
     requestedAtMs: orNull(pick(LONGS)),
   };
+}
+
+/**
+ * The message (Confluent header, schema id 1) of `v` with its events array written in two
+ * blocks, the second with its byte size (as Java writers may), where our encoders write one.
+ */
+export function inTwoBlocks(v: ContractCashflows): Buffer {
+  const events = v.events;
+  if (events.length < 2) throw new RangeError('two blocks need two events');
+  const eventsType = avro.Type.forSchema(avroSchema('ContractCashflows').fields.find((f) => f.name === 'events')!.type as avro.Schema) as avro.types.ArrayType;
+  const long = avro.Type.forSchema('long');
+  const empty = encodeContractCashflows(1, { ...v, events: [] })!;
+  const tail = Buffer.concat([avro.Type.forSchema(['null', 'string']).toBuffer(v.jobId), avro.Type.forSchema(['null', 'long']).toBuffer(v.requestedAtMs)]);
+  const before = empty.subarray(0, empty.length - tail.length - 1);
+  const items = events.map((e) => eventsType.itemsType.toBuffer(e) as Buffer);
+  const rest = Buffer.concat(items.slice(1));
+  return Buffer.concat([before, long.toBuffer(1), items[0], long.toBuffer(-(items.length - 1)), long.toBuffer(rest.length), rest, Buffer.from([0]), tail]);
 }
