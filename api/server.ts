@@ -360,7 +360,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     }
     if (!staged) return payload;
     req.stagedJob = staged;
-    return staged.tap(payload);
+    // a body of known length need not be gathered for the parser once staged whole
+    return staged.tap(payload, Number.isFinite(Number(req.headers['content-length'])));
   };
 
   /** A job staged while its body streamed in, and found valid whole: committed, 202. */

@@ -85,12 +85,16 @@ async function stage(store: FakeStore, kafka: KafkaSide, maxConcurrentJobs = 2) 
 }
 
 /** Streams `text` through the job's tap in pieces; returns what came out. */
-async function stream(job: StagedJob, text: string, piece = 500): Promise<string> {
+async function stream(job: StagedJob, text: string, piece = 500, holdBack = false): Promise<string> {
   const parts = Array.from({ length: Math.ceil(text.length / piece) }, (_, i) =>
     Buffer.from(text.slice(i * piece, (i + 1) * piece)),
   );
   const out: Buffer[] = [];
-  for await (const b of job.tap(Readable.from(parts))) out.push(b as Buffer);
+  const tap = job.tap(Readable.from(parts), holdBack);
+  for await (const b of tap) out.push(b as Buffer);
+  expect((tap as unknown as { receivedEncodedLength?: number }).receivedEncodedLength).toBe(
+    holdBack ? Buffer.byteLength(text) : undefined,
+  );
   return Buffer.concat(out).toString();
 }
 
@@ -130,6 +134,21 @@ describe('a job staged while its body streams in', () => {
     expect(sent.at(-1)).toMatchObject({ topic: 'unit.cashflow.job-events', value: { type: 'queued' } });
     await job.abort(); // the response's clean-up: nothing once committed
     expect(store.jobs.has(job.jobId)).toBe(true);
+  });
+
+  it('holding the body back, passes on none of a body staged whole and all of one the whole-body path must parse', async () => {
+    for (const [text, staged] of [
+      [body(45), true],
+      [body(45, [44]), false], // a bad case at the very end
+      [body(45, [3]), false],
+    ] as const) {
+      const store = new FakeStore();
+      const { kafka } = fakeKafka();
+      const job = (await stage(store, kafka))!;
+      expect(await stream(job, text, 333, true)).toBe(staged ? '' : text);
+      expect(job.complete).toBe(staged);
+      await job.abort();
+    }
   });
 
   it('passes the body through unchanged and leaves a refused one to be aborted: nothing remains', async () => {

@@ -135,15 +135,34 @@ export class StagedJob {
     return true;
   }
 
-  /** The body passes through unchanged, and is cut and staged on the way. Never fails the stream. */
-  tap(payload: Readable): Transform {
+  /**
+   * The body is cut and staged on its way to Fastify's body parser. Never fails the stream.
+   * With `holdBack` (its length is known and within the limit: Fastify checks the bytes
+   * received against it through receivedEncodedLength), the bytes go on to the parser only
+   * when the whole-body path needs them (the body is irregular, or staging failed): a body
+   * staged whole is not gathered into one 70 MB buffer that nothing reads. Otherwise it passes
+   * through unchanged.
+   */
+  tap(payload: Readable, holdBack = false): Transform {
+    const held: Buffer[] = [];
+    let received = 0;
+    const pass = (tap: Transform) => {
+      for (const b of held) tap.push(b);
+      held.length = 0;
+    };
     const tap = new Transform({
       transform: (piece: Buffer | string, _encoding, next) => {
         const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
-        this.write(bytes).then(
-          () => next(null, bytes),
-          () => next(null, bytes),
-        );
+        received += bytes.length;
+        const onward = () => {
+          if (holdBack && this.streaming) {
+            held.push(bytes);
+            return next();
+          }
+          pass(tap);
+          next(null, bytes);
+        };
+        this.write(bytes).then(onward, onward);
       },
       flush: (next) => {
         try {
@@ -151,13 +170,17 @@ export class StagedJob {
         } catch {
           // not complete: the whole-body path decides
         }
+        if (this.complete) held.length = 0;
+        else pass(tap);
         next();
       },
     });
     payload.on('error', (e) => tap.destroy(e));
     // Fastify compares what it received with the content length through this
     const encoded = payload as Readable & { receivedEncodedLength?: number };
-    Object.defineProperty(tap, 'receivedEncodedLength', { get: () => encoded.receivedEncodedLength });
+    Object.defineProperty(tap, 'receivedEncodedLength', {
+      get: () => (holdBack ? received : encoded.receivedEncodedLength),
+    });
     return payload.pipe(tap);
   }
 
