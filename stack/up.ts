@@ -86,7 +86,7 @@ export function kafkaClusterId(random: (n: number) => Buffer = randomBytes): str
 }
 
 /** Formats KRaft storage once: a broker whose log dir has meta.properties keeps its cluster id. */
-function formatKafkaStorage(layout: StackLayout, log: Log): void {
+export function formatKafkaStorage(layout: StackLayout, log: Log): void {
   if (existsSync(join(layout.kafkaData, 'meta.properties'))) return;
   mkdirSync(layout.kafkaData, { recursive: true });
   const clusterId = kafkaClusterId();
