@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createConnectClient } from '../../clients/connect.js';
 import { requestJson } from '../../clients/http.js';
-import { createAdmin, createConsumer, deleteConsumerGroups, type Admin, type Consumer } from '../../clients/kafka.js';
+import { createAdmin, createConsumer, deleteConsumerGroups, deleteTopics, type Admin, type Consumer } from '../../clients/kafka.js';
 import { connectRedis, type Redis } from '../../clients/redis.js';
 import { registerSchemas, type RegisteredSubject } from '../../clients/schema-registry.js';
 import { loadConfig, type Config } from '../../config/config.js';
@@ -104,8 +104,7 @@ export class PipelineEnv {
     await attempt('database', () => dropDatabase(this.server, this.dbName));
     await attempt('topics', async () => {
       this.admin ??= await createAdmin(this.config);
-      const ours = (await this.admin.listTopics()).filter((t) => t.startsWith(this.topology.options.prefix));
-      if (ours.length) await this.admin.deleteTopics({ topics: ours, timeout: 30_000 });
+      await deleteTopics(this.admin, (t) => t.startsWith(this.topology.options.prefix));
     });
     await attempt('consumer groups', async () => {
       this.admin ??= await createAdmin(this.config);
