@@ -5,8 +5,7 @@ import registryLib from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import type { Config } from '../config/config.js';
 import { avroSchema, avroType } from '../schemas/avro.js';
-import { scanContractCashflows } from './encoded-cashflows.js';
-import { encodeContractCashflows } from './fast-avro.js';
+import { encodeContractCashflows, scanContractCashflows } from './fast-avro.js';
 import type {
   ContractCashflows,
   ContractTerms,

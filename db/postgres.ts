@@ -244,7 +244,7 @@ class BinaryRows extends GrowableBuffer {
     this.pos += 12;
   }
   /**
-   * The rows of events still in Avro (clients/encoded-cashflows.ts, which checked them) straight from their bytes:
+   * The rows of events still in Avro (clients/fast-avro.ts scanContractCashflows, which checked them) straight from their bytes:
    * strings copied as they are, doubles turned big-endian, dates read from their digits; the
    * same bytes cashflowCopyBinary writes for the decoded events. False when a date is not a
    * plain `YYYY-MM-DDTHH:MM:SS` (the caller falls back to the text format). One loop without

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { avroType } from '../schemas/avro.js';
+import type { ContractCashflows } from '../schemas/types.js';
 import { cashflowsValue, inTwoBlocks, LONGS, rng } from '../test/support/cashflows-values.js';
-import { scanContractCashflows } from './encoded-cashflows.js';
-import { decodeContractCashflows, encodeContractCashflows, encodedEventsOf, eventCountOf } from './fast-avro.js';
+import { decodeContractCashflows, encodeContractCashflows, encodedEventsOf, eventCountOf, scanContractCashflows } from './fast-avro.js';
 
 describe('ContractCashflows with the events left encoded', () => {
   it('has the decoded value, key order included, and decodes the events on first access', () => {
@@ -10,7 +10,7 @@ describe('ContractCashflows with the events left encoded', () => {
     let encodedSeen = 0;
     for (let i = 0; i < 400; i++) {
       const buf = encodeContractCashflows(5, cashflowsValue(r))!;
-      const expected = decodeContractCashflows(buf);
+      const expected = avroType('ContractCashflows').fromBuffer(buf.subarray(5)) as ContractCashflows; // avsc: an independent reader
       const scanned = scanContractCashflows(buf);
       const encoded = encodedEventsOf(scanned);
       expect(eventCountOf(scanned)).toBe(expected.events.length);
@@ -21,7 +21,7 @@ describe('ContractCashflows with the events left encoded', () => {
       } else expect(encoded).toBeUndefined();
       expect(JSON.stringify(scanned)).toBe(JSON.stringify(expected)); // reads `events`
       expect(encodedEventsOf(scanned)).toBeUndefined(); // decoded now: the objects are the truth
-      expect(scanned).toEqual(expected);
+      expect({ ...scanned }).toEqual({ ...expected });
     }
     expect(encodedSeen).toBeGreaterThan(100);
   });
