@@ -46,6 +46,7 @@ import { buildTopology, cdcSource, type Topology } from '../topology/topology.js
 import { startApi, type RunningApi } from '../api/index.js';
 import { testEnv } from './env/index.js';
 import { eventually } from './support/pipeline-env.js';
+import { Cleanup } from './support/cleanup.js';
 
 const run = randomBytes(4).toString('hex');
 const server = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -156,14 +157,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const problems: string[] = [];
-  const attempt = async (what: string, step: () => Promise<unknown>) => {
-    try {
-      await step();
-    } catch (e) {
-      problems.push(`${what}: ${(e as Error).message}`);
-    }
-  };
+  const cleanup = new Cleanup();
+  const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
   for (const c of children) {
     if (c.exitCode !== null || c.signalCode !== null) continue;
     c.kill('SIGTERM');
@@ -204,7 +199,7 @@ afterAll(async () => {
     }
     redis?.disconnect();
   });
-  if (problems.length) throw new Error(`cleanup incomplete:\n${problems.join('\n')}`);
+  cleanup.done();
 });
 
 /** A floating-rate PAM on `code` (rate reset quarterly), so that market data changes its events. */

@@ -36,6 +36,7 @@ import { sendContracts, sendMarketData } from './support/cdc-feed.js';
 import { expectResultsEqualEngine } from './support/expected-results.js';
 import { eventually } from './support/pipeline-env.js';
 import { PrivateKafka, stackKafkaLib } from './support/private-kafka.js';
+import { Cleanup } from './support/cleanup.js';
 
 const CONTRACTS = Number(process.env.BROKER_RESTART_TEST_CONTRACTS ?? 3000);
 /** How long the broker stays down: several backoff rounds, and librdkafka's reconnect backoff. */
@@ -117,14 +118,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!lib) return;
-  const problems: string[] = [];
-  const attempt = async (what: string, step: () => Promise<unknown>) => {
-    try {
-      await step();
-    } catch (e) {
-      problems.push(`${what}: ${(e as Error).message}`);
-    }
-  };
+  const cleanup = new Cleanup();
+  const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
   await attempt('pipeline', async () => pipeline?.stop());
   await attempt('producer', async () => producer?.disconnect());
   await attempt('admin', async () => admin?.disconnect());
@@ -148,7 +143,7 @@ afterAll(async () => {
       await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
     });
   }
-  if (problems.length) throw new Error(`cleanup incomplete:\n${problems.join('\n')}`);
+  cleanup.done();
 });
 
 async function retriesSoFar(): Promise<number> {

@@ -15,6 +15,7 @@ import type { ContractCashflows } from '../schemas/types.js';
 import { applyTopics } from '../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { testEnv } from './env/index.js';
+import { Cleanup } from './support/cleanup.js';
 
 const run = randomBytes(4).toString('hex');
 const dbName = `cashflow_it_${run}`;
@@ -51,14 +52,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const problems: string[] = [];
-  const attempt = async (what: string, step: () => Promise<unknown>) => {
-    try {
-      await step();
-    } catch (e) {
-      problems.push(`${what}: ${(e as Error).message}`);
-    }
-  };
+  const cleanup = new Cleanup();
+  const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
   await attempt('consumer', async () => consumer?.disconnect());
   if (!config) return; // the environment never came up: nothing was created
   await attempt('connector', () => connect.deleteConnector(connector.name));
@@ -82,7 +77,7 @@ afterAll(async () => {
       await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
     });
   }
-  if (problems.length) throw new Error(`cleanup incomplete:\n${problems.join('\n')}`);
+  cleanup.done();
 });
 
 describe('platform on the local stack', () => {

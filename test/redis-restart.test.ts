@@ -20,6 +20,7 @@ import { testEnv } from './env/index.js';
 import { expectResultsEqualEngine } from './support/expected-results.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
 import { PrivateRedis } from './support/private-redis.js';
+import { Cleanup } from './support/cleanup.js';
 
 const CONTRACTS = Number(process.env.REDIS_RESTART_TEST_CONTRACTS ?? 3000);
 /** How long Redis stays down: several backoff rounds of every processor. */
@@ -68,19 +69,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const problems: string[] = [];
-  const attempt = async (what: string, step: () => Promise<unknown>) => {
-    try {
-      await step();
-    } catch (e) {
-      problems.push(`${what}: ${(e as Error).message}`);
-    }
-  };
+  const cleanup = new Cleanup();
+  const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
   await attempt('admin', async () => admin?.disconnect());
   await attempt('database pool', async () => pool?.end());
   await attempt('pipeline env', async () => env?.tearDown());
   await attempt('private redis', () => redis.remove());
-  if (problems.length) throw new Error(`cleanup incomplete:\n${problems.join('\n')}`);
+  cleanup.done();
 });
 
 describe('Redis restarted while a book is computed', () => {

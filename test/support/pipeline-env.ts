@@ -15,6 +15,7 @@ import { startProcessors, type RunningPipeline, type StartOptions } from '../../
 import { clearState } from '../../state/redis-store.js';
 import { applyTopics } from '../../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../../topology/topology.js';
+import { Cleanup } from './cleanup.js';
 
 export class PipelineEnv {
   readonly run = randomBytes(4).toString('hex');
@@ -87,14 +88,8 @@ export class PipelineEnv {
   }
 
   async tearDown(): Promise<void> {
-    const problems: string[] = [];
-    const attempt = async (what: string, step: () => Promise<unknown>) => {
-      try {
-        await step();
-      } catch (e) {
-        problems.push(`${what}: ${(e as Error).message}`);
-      }
-    };
+    const cleanup = new Cleanup();
+    const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
     await attempt('processors', async () => this.pipeline?.stop());
     for (const c of this.consumers) await attempt('consumer', () => c.disconnect());
     const connect = createConnectClient(this.config);
@@ -126,7 +121,7 @@ export class PipelineEnv {
         redis.disconnect();
       }
     });
-    if (problems.length) throw new Error(`cleanup incomplete:\n${problems.join('\n')}`);
+    cleanup.done();
   }
 }
 
