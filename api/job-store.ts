@@ -174,6 +174,25 @@ export function progressOf(job: JobRecord, nowMs: number): JobProgress {
   };
 }
 
+/** The hash of a job just created: nothing done yet. */
+function newJobFields(
+  status: 'staged' | 'submitting',
+  job: Pick<JobRecord, 'contractsTotal' | 'chunks' | 'client' | 'callbackUrl' | 'createdAtMs'>,
+): Record<string, string> {
+  const fields: Record<string, string> = {
+    status,
+    contractsTotal: String(job.contractsTotal),
+    chunks: String(job.chunks),
+    chunksDone: '0',
+    contractsDone: '0',
+    createdAtMs: String(job.createdAtMs),
+    client: job.client,
+    callbackAttempts: '0',
+  };
+  if (job.callbackUrl) fields.callbackUrl = job.callbackUrl;
+  return fields;
+}
+
 export class JobStore {
   constructor(
     private readonly redis: Redis,
@@ -199,20 +218,9 @@ export class JobStore {
     job: Pick<JobRecord, 'jobId' | 'client' | 'callbackUrl' | 'createdAtMs'>,
     ttlSeconds: number,
   ): Promise<void> {
-    const fields: Record<string, string> = {
-      status: 'staged',
-      contractsTotal: '0',
-      chunks: '0',
-      chunksDone: '0',
-      contractsDone: '0',
-      createdAtMs: String(job.createdAtMs),
-      client: job.client,
-      callbackAttempts: '0',
-    };
-    if (job.callbackUrl) fields.callbackUrl = job.callbackUrl;
     await this.redis
       .multi()
-      .hset(jobKeys.job(job.jobId), fields)
+      .hset(jobKeys.job(job.jobId), newJobFields('staged', { ...job, contractsTotal: 0, chunks: 0 }))
       .expire(jobKeys.job(job.jobId), ttlSeconds)
       .exec();
   }
@@ -249,20 +257,9 @@ export class JobStore {
   async create(
     job: Pick<JobRecord, 'jobId' | 'contractsTotal' | 'chunks' | 'client' | 'callbackUrl' | 'createdAtMs'>,
   ): Promise<void> {
-    const fields: Record<string, string> = {
-      status: 'submitting',
-      contractsTotal: String(job.contractsTotal),
-      chunks: String(job.chunks),
-      chunksDone: '0',
-      contractsDone: '0',
-      createdAtMs: String(job.createdAtMs),
-      client: job.client,
-      callbackAttempts: '0',
-    };
-    if (job.callbackUrl) fields.callbackUrl = job.callbackUrl;
     await this.redis
       .multi()
-      .hset(jobKeys.job(job.jobId), fields)
+      .hset(jobKeys.job(job.jobId), newJobFields('submitting', job))
       .expire(jobKeys.job(job.jobId), this.ttlSeconds)
       .sadd(jobKeys.client(job.client), job.jobId)
       .expire(jobKeys.client(job.client), this.ttlSeconds)

@@ -3,12 +3,12 @@ import avro from 'avsc';
 import { avroSchema, avroType } from '../schemas/avro.js';
 import type { ContractCashflows } from '../schemas/types.js';
 import { decodeContractCashflows, encodeContractCashflows, withEncodedEvents } from './fast-avro.js';
-import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver, type EventType, type PreparedContract } from '../engine/index.js';
+import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver, type PreparedContract } from '../engine/index.js';
 import { cashflowEvents } from '../processors/calculator.js';
 import { encodeSchedule } from '../processors/encoded-schedule.js';
 import { benchContract } from '../bench/pipeline.js';
 import { BENCH_TYPES } from '../bench/engine.js';
-import { cashflowsValue, LONGS, NUMBERS, rng, STRINGS } from '../test/support/cashflows-values.js';
+import { cashflowsValue, engineSchedule, LONGS, NUMBERS, rng, STRINGS } from '../test/support/cashflows-values.js';
 
 const value = cashflowsValue;
 
@@ -77,33 +77,7 @@ describe('ContractCashflows fast codec', () => {
   });
 
   describe('with events encoded straight from the engine (processors/encoded-schedule.ts)', () => {
-    const TYPES: EventType[] = ['IED', 'IP', 'PR', 'MD', 'RR', 'XD', 'STD', 'IPCI'];
-    const CURRENCIES = ['USD', 'CHF', '€uro', 'x'.repeat(70)];
-    const REPORTED = [
-      ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
-      ['notionalPrincipal', 'exerciseDate', 'exerciseAmount'],
-      [],
-    ] as const;
-    /** Engine events of every shape: odd times, shared and fresh dates, exercised or not, odd doubles. */
-    function engineEvents(r: () => number): { p: PreparedContract; events: ContractEvent[] } {
-      const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
-      const day = () => Date.UTC(1990 + Math.floor(r() * 80), Math.floor(r() * 12), 1 + Math.floor(r() * 28));
-      const time = () => (r() < 0.8 ? day() : day() + Math.floor(r() * 86_400) * 1000);
-      const currency = pick(CURRENCIES);
-      const events = Array.from({ length: Math.floor(r() * 5) * Math.floor(r() * 40) }, () => {
-        const e = new ContractEvent(time(), pick(TYPES), 0, 0, 0, r() < 0.05 ? pick(CURRENCIES) : currency);
-        e.payoff = pick(NUMBERS);
-        e.notionalPrincipal = pick(NUMBERS);
-        e.nominalInterestRate = pick(NUMBERS);
-        e.accruedInterest = pick(NUMBERS);
-        if (r() < 0.3) {
-          e.exerciseDate = time();
-          e.exerciseAmount = pick(NUMBERS);
-        }
-        return e;
-      });
-      return { p: { type: { reportedStates: pick(REPORTED) } } as unknown as PreparedContract, events };
-    }
+    const engineEvents = engineSchedule;
 
     function expectSameAsAvsc(p: PreparedContract, events: ContractEvent[], v: ContractCashflows, label: string) {
       const encoded = encodeSchedule(p, events);

@@ -135,7 +135,11 @@ export function computePrepared(
   horizon: string,
 ): Computation {
   const events = evaluateStored(p, series, referenced, horizon);
-  if (!Array.isArray(events)) return events;
+  return Array.isArray(events) ? computedOf(p, events) : events;
+}
+
+/** The computed outcome of the engine's events: as CashflowEvents, with their fingerprint. */
+function computedOf(p: PreparedStored, events: readonly ContractEvent[]): Computation {
   const prepared = p.prepared!;
   return {
     status: 'computed',
@@ -161,14 +165,7 @@ export function computeEncoded(
   if (!Array.isArray(events)) return events;
   const prepared = p.prepared!;
   const encoded = encodeSchedule(prepared, events);
-  if (encoded) return { status: 'computed', reason: null, contractType: p.contract.contractType, encoded };
-  return {
-    status: 'computed',
-    reason: null,
-    contractType: p.contract.contractType,
-    events: cashflowEvents(prepared, events),
-    fingerprint: fingerprintOfEvents(prepared, events),
-  };
+  return encoded ? { status: 'computed', reason: null, contractType: p.contract.contractType, encoded } : computedOf(p, events);
 }
 
 /** The engine's events of a prepared contract, or the outcome when it cannot be computed. */

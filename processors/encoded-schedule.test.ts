@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver, type EventType, type PreparedContract } from '../engine/index.js';
+import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver } from '../engine/index.js';
 import { benchContract } from '../bench/pipeline.js';
 import { BENCH_TYPES } from '../bench/engine.js';
 import { encodeContractCashflows } from '../clients/fast-avro.js';
@@ -7,36 +7,9 @@ import type { ContractCashflows } from '../schemas/types.js';
 import { cashflowEvents, fingerprintOf, fingerprintOfEvents } from './calculator.js';
 import { withEncodedEvents } from '../clients/fast-avro.js';
 import { encodeSchedule } from './encoded-schedule.js';
+import { engineSchedule, rng } from '../test/support/cashflows-values.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const NUMBERS = [0, -0, 1, -1, 0.1, 1e300, -1e-300, NaN, Infinity, 123456.789, 2 ** 53];
-const TYPES: EventType[] = ['IED', 'IP', 'PR', 'MD', 'XD', 'STD'];
-const REPORTED = [['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'], ['notionalPrincipal', 'exerciseDate', 'exerciseAmount'], ['accruedInterest']] as const;
-
-function generated(r: () => number): { p: PreparedContract; events: ContractEvent[] } {
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
-  const time = () => Date.UTC(1990 + Math.floor(r() * 80), Math.floor(r() * 12), 1 + Math.floor(r() * 28)) + (r() < 0.2 ? Math.floor(r() * 86_400) * 1000 : 0);
-  const events = Array.from({ length: Math.floor(r() * 60) }, () => {
-    const e = new ContractEvent(time(), pick(TYPES), 0, 0, 0, r() < 0.1 ? 'CHF' : 'USD');
-    e.payoff = pick(NUMBERS);
-    e.notionalPrincipal = pick(NUMBERS);
-    e.nominalInterestRate = pick(NUMBERS);
-    e.accruedInterest = pick(NUMBERS);
-    if (r() < 0.3) {
-      e.exerciseDate = time();
-      e.exerciseAmount = pick(NUMBERS);
-    }
-    return e;
-  });
-  return { p: { type: { reportedStates: pick(REPORTED) } } as unknown as PreparedContract, events };
-}
+const generated = engineSchedule;
 
 const observer = new TimeSeriesObserver({ USD_LIBOR_3M: [{ time: Date.UTC(2000, 0, 1), value: 0.03 }], 'BENCH.TICK': [{ time: Date.UTC(2010, 0, 1), value: 0.02 }] });
 

@@ -4,6 +4,7 @@ import avro from 'avsc';
 import { encodeContractCashflows } from '../../clients/fast-avro.js';
 import { avroSchema } from '../../schemas/avro.js';
 import type { CashflowEvent, ContractCashflows } from '../../schemas/types.js';
+import { ContractEvent, type EventType, type PreparedContract } from '../../engine/index.js';
 
 /** A small deterministic PRNG (LCG) in [0, 1). */
 export function rng(seed: number): () => number {
@@ -62,4 +63,32 @@ export function inTwoBlocks(v: ContractCashflows): Buffer {
   const items = events.map((e) => eventsType.itemsType.toBuffer(e) as Buffer);
   const rest = Buffer.concat(items.slice(1));
   return Buffer.concat([before, long.toBuffer(1), items[0], long.toBuffer(-(items.length - 1)), long.toBuffer(rest.length), rest, Buffer.from([0]), tail]);
+}
+
+const ENGINE_TYPES: EventType[] = ['IED', 'IP', 'PR', 'MD', 'RR', 'XD', 'STD', 'IPCI'];
+const ENGINE_CURRENCIES = ['USD', 'CHF', '€uro', 'x'.repeat(70)];
+const ENGINE_REPORTED = [
+  ['notionalPrincipal', 'nominalInterestRate', 'accruedInterest'],
+  ['notionalPrincipal', 'exerciseDate', 'exerciseAmount'],
+  [],
+] as const;
+/** Engine events of every shape: odd times, shared and fresh dates, exercised or not, odd doubles. */
+export function engineSchedule(r: () => number): { p: PreparedContract; events: ContractEvent[] } {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const day = () => Date.UTC(1990 + Math.floor(r() * 80), Math.floor(r() * 12), 1 + Math.floor(r() * 28));
+  const time = () => (r() < 0.8 ? day() : day() + Math.floor(r() * 86_400) * 1000);
+  const currency = pick(ENGINE_CURRENCIES);
+  const events = Array.from({ length: Math.floor(r() * 5) * Math.floor(r() * 40) }, () => {
+    const e = new ContractEvent(time(), pick(ENGINE_TYPES), 0, 0, 0, r() < 0.05 ? pick(ENGINE_CURRENCIES) : currency);
+    e.payoff = pick(NUMBERS);
+    e.notionalPrincipal = pick(NUMBERS);
+    e.nominalInterestRate = pick(NUMBERS);
+    e.accruedInterest = pick(NUMBERS);
+    if (r() < 0.3) {
+      e.exerciseDate = time();
+      e.exerciseAmount = pick(NUMBERS);
+    }
+    return e;
+  });
+  return { p: { type: { reportedStates: pick(ENGINE_REPORTED) } } as unknown as PreparedContract, events };
 }
