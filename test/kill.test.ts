@@ -5,13 +5,14 @@
 // The other processors run in this process. Unique database, topic prefix, consumer groups,
 // connector, slot, publication and Redis prefix; all removed at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type Admin } from '../clients/kafka.js';
 import { repoFile } from '../clients/repo-file.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
+import { logTail } from '../stack/processes.js';
 import { committedOffsets, pipelineQuiet, topicEnds } from '../demo/ops.js';
 import { testEnv } from './env/index.js';
 import { expectResultsEqualEngine } from './support/expected-results.js';
@@ -50,8 +51,7 @@ function startCalculator(n: number): ChildProcess {
 }
 
 function logOf(n: number): string {
-  const f = join(logDir, `kill-${env.run}-calculator-${n}.log`);
-  return existsSync(f) ? readFileSync(f, 'utf8').split('\n').slice(-15).join('\n') : '';
+  return logTail(join(logDir, `kill-${env.run}-calculator-${n}.log`), 15);
 }
 
 beforeAll(async () => {

@@ -124,14 +124,28 @@ interface TermParser {
 const MAX_REMEMBERED = 10_000;
 const timestamps = new Map<string, number>();
 const cycles = new Map<string, Cycle>();
-function remember<V>(m: Map<string, V>, text: string, value: V): void {
-  if (m.size >= MAX_REMEMBERED) m.clear();
-  m.set(text, value);
-}
 
 /** Returned by a parser for an invalid value; the reason is in `lastReason`. */
 const INVALID = Symbol('invalid');
 let lastReason = '';
+
+/** A parser of text values through `parseText`, each text's value remembered in `m` (shared by the terms of its kind). */
+function rememberedParser<V>(m: Map<string, V>, parseText: (text: string) => V | undefined, reason: string): (v: unknown) => unknown {
+  return (v) => {
+    if (typeof v === 'string') {
+      let value = m.get(v);
+      if (value !== undefined) return value;
+      value = parseText(v);
+      if (value !== undefined) {
+        if (m.size >= MAX_REMEMBERED) m.clear();
+        m.set(v, value);
+        return value;
+      }
+    }
+    lastReason = `${reason}: ${JSON.stringify(v)}`;
+    return INVALID;
+  };
+}
 
 function fastParser(def: TermDefinition): (v: unknown) => unknown {
   switch (def.kind) {
@@ -143,33 +157,9 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
         return INVALID;
       };
     case 'Timestamp':
-      return (v) => {
-        if (typeof v === 'string') {
-          let t = timestamps.get(v);
-          if (t !== undefined) return t;
-          t = parseDateTime(v);
-          if (t !== undefined) {
-            remember(timestamps, v, t);
-            return t;
-          }
-        }
-        lastReason = `malformed date-time (want YYYY-MM-DDTHH:MM:SS): ${JSON.stringify(v)}`;
-        return INVALID;
-      };
+      return rememberedParser(timestamps, parseDateTime, 'malformed date-time (want YYYY-MM-DDTHH:MM:SS)');
     case 'Cycle':
-      return (v) => {
-        if (typeof v === 'string') {
-          let c = cycles.get(v);
-          if (c !== undefined) return c;
-          c = parseCycle(v);
-          if (c !== undefined) {
-            remember(cycles, v, c);
-            return c;
-          }
-        }
-        lastReason = `malformed cycle (want e.g. P1ML0): ${JSON.stringify(v)}`;
-        return INVALID;
-      };
+      return rememberedParser(cycles, parseCycle, 'malformed cycle (want e.g. P1ML0)');
     case 'Enum': {
       const values = new Set(def.values ?? []);
       // the test beds spell scaling effects with the letter O (IOO, INO) as well as with zeros

@@ -4,13 +4,14 @@
 // stop it (SIGTERM or SIGKILL) and start it again on the same ports and log dirs: a broker
 // restart seen by the clients. The shared stack's broker is never touched.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoFile } from '../../clients/repo-file.js';
 import { loadConfig, type StackPorts } from '../../config/config.js';
 import { brokerProperties, launchSpec, log4j2Properties, renderProperties } from '../../stack/config-files.js';
 import { checkKafka } from '../../stack/health.js';
+import { logTail } from '../../stack/processes.js';
 import { stackLayout, type StackLayout } from '../../stack/layout.js';
 import { formatKafkaStorage } from '../../stack/up.js';
 import { stackVersions } from '../../stack/versions.js';
@@ -90,11 +91,7 @@ export class PrivateKafka {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  logTail(lines = 20): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
+  logTail(): string {
+    return logTail(this.logFile, 20);
   }
 }

@@ -3,11 +3,12 @@
 // command again) keeps every key: what a Redis restart in production looks like to the
 // pipeline. The shared stack's Redis is never touched.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { portOpen } from '../../stack/net.js';
+import { logTail } from '../../stack/processes.js';
 import { eventually } from './pipeline-env.js';
 import { freePort } from './free-port.js';
 
@@ -45,8 +46,7 @@ export class PrivateRedis {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
-    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => {});
+    const c = this.client();
     await c.connect();
     await c.call('SHUTDOWN').catch(() => undefined); // the connection closes without a reply
     c.disconnect();
@@ -67,8 +67,7 @@ export class PrivateRedis {
   }
 
   async keyCount(): Promise<number> {
-    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => {});
+    const c = this.client();
     try {
       await c.connect();
       return await c.dbsize();
@@ -77,18 +76,21 @@ export class PrivateRedis {
     }
   }
 
-  logTail(lines = 15): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
+  logTail(): string {
+    return logTail(this.logFile, 15);
+  }
+
+
+  /** A client that fails at once instead of retrying (the server may be down on purpose). */
+  private client(): Redis {
+    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {});
+    return c;
   }
 
   private async ping(): Promise<boolean> {
     if (!(await portOpen('127.0.0.1', this.port, 500))) return false;
-    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => {});
+    const c = this.client();
     try {
       await c.connect();
       // LOADING while the append-only file is read back: not ready yet
