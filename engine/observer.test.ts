@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { observerFromTestBed } from './observer.js';
+import { emptyObserver, observerFromTestBed, TimeSeriesObserver } from './observer.js';
 import { instant } from './time/date.js';
 
 describe('risk factor observer', () => {
@@ -18,5 +18,15 @@ describe('risk factor observer', () => {
   });
   it('carries observed events', () => {
     expect(o.eventsObserved('any')).toHaveLength(1);
+  });
+  it('answers as an empty observer when the case has neither data nor events, and is one shared observer then', () => {
+    const empty = new TimeSeriesObserver();
+    const t = instant(2015, 7, 30);
+    for (const [data, events] of [[undefined, undefined], [null, null], [{}, []], ['R', {}], [undefined, []], [{ R: { data: [] } }, undefined], [undefined, [{ time: 'never', type: 'AD' }]]] as const) {
+      const none = observerFromTestBed(data, events);
+      expect([none.valueAt('R', t), none.eventsObserved('c')]).toEqual([empty.valueAt('R', t), empty.eventsObserved('c')]);
+    }
+    expect(observerFromTestBed(undefined, undefined)).toBe(emptyObserver);
+    expect(observerFromTestBed(null, [])).toBe(emptyObserver);
   });
 });

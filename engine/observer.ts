@@ -64,8 +64,14 @@ export class TimeSeriesObserver implements RiskFactorObserver {
 /** An observer with no data at all. */
 export const emptyObserver: RiskFactorObserver = { valueAt: () => undefined, eventsObserved: () => [] };
 
-/** Builds an observer from a test bed case's `dataObserved` and `eventsObserved`. */
-export function observerFromTestBed(dataObserved: unknown, eventsObserved: unknown): TimeSeriesObserver {
+/**
+ * Builds an observer from a test bed case's `dataObserved` and `eventsObserved`. A case with
+ * neither (most cases of a job) gets emptyObserver, which answers as an empty
+ * TimeSeriesObserver does (no value, no events) without one built per case.
+ */
+export function observerFromTestBed(dataObserved: unknown, eventsObserved: unknown): RiskFactorObserver {
+  if ((!dataObserved || typeof dataObserved !== 'object') && !(Array.isArray(eventsObserved) && eventsObserved.length))
+    return emptyObserver;
   const data = new Map<string, TimeSeriesPoint[]>();
   if (dataObserved && typeof dataObserved === 'object') {
     for (const [key, entry] of Object.entries(dataObserved as Record<string, unknown>)) {
