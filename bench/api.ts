@@ -11,6 +11,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Admin, Consumer } from '../clients/kafka.js';
@@ -58,6 +60,8 @@ export interface ApiBenchResult {
     contractsPerWorkerCpuSecond: number;
     /** CPU seconds of the API process during the job (receiving, cutting, checking, producing; and the bench's status polls). */
     apiCpuSeconds: number;
+    /** Every process's CPU during the job, what the machine's cores had to run. */
+    cpu: JobCpu;
     resultSeconds: number;
     resultMb: number;
   };
@@ -75,7 +79,36 @@ export interface ApiBenchResult {
   peakRssMb: Record<string, number>;
 }
 
+/**
+ * CPU seconds of each process the job ran on during it (the broker and Redis only when they run
+ * on this machine), and the least wall time that much CPU takes on this machine's cores.
+ */
+export interface JobCpu {
+  workers: number;
+  api: number;
+  broker: number | null;
+  redis: number | null;
+  /** This process: uploading the body and polling the job's status. */
+  client: number;
+  total: number;
+  cores: number;
+  /** total / cores: the job's floor if every core ran it all along. */
+  floorSeconds: number;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A port free on loopback right now (the OS's choice: no collision with a port in use). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** CPU seconds (user + system) a process has used so far (Linux /proc; 100 ticks per second). */
 function cpuSecondsOf(pid: number): number {
@@ -110,6 +143,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     { clearState },
     { requestJson },
     { repoFile },
+    { stackPid },
   ] = await Promise.all([
     import('../config/config.js'),
     import('../topology/topology.js'),
@@ -120,6 +154,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     import('../state/redis-store.js'),
     import('../clients/http.js'),
     import('../clients/repo-file.js'),
+    import('../stack/down.js'),
   ]);
   const autocannon = (await import('autocannon')).default;
   const run = randomBytes(4).toString('hex');
@@ -155,7 +190,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
   try {
     await applyTopics(admin, topology, config);
     subjects = await registerSchemas(config, topology);
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const apiProcess = child('serve', ['serve', '--port', String(port)]);
     const base = `http://127.0.0.1:${port}`;
     const apiPid = apiProcess.pid!;
@@ -301,13 +336,36 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     const warm = await runJob(bookBody(warmContracts, 'w'), warmContracts, 'warm-up job');
 
     // 2d. the measured job
+    const brokerPid = stackPid(config, 'kafka');
+    const redisPid = await redisServerPid(config, connectRedis);
+    const cpuOf = (pid: number | undefined) => (pid === undefined ? null : cpuSecondsOf(pid));
     const workerCpu0 = workers.reduce((t, c) => t + cpuSecondsOf(c.pid!), 0);
     const apiCpu0 = cpuSecondsOf(apiPid);
+    const [broker0, redis0] = [cpuOf(brokerPid), cpuOf(redisPid)];
+    const client0 = process.cpuUsage();
     const job = await runJob(body, o.contracts, 'job');
+    const clientUsage = process.cpuUsage(client0);
     const workerCpuSeconds = workers.reduce((t, c) => t + cpuSecondsOf(c.pid!), 0) - workerCpu0;
     const apiCpuSeconds = cpuSecondsOf(apiPid) - apiCpu0;
+    const since = (now: number | null, then: number | null) => (now === null || then === null ? null : round(now - then));
+    const cores = availableParallelism();
+    const cpu: JobCpu = {
+      workers: round(workerCpuSeconds),
+      api: round(apiCpuSeconds),
+      broker: since(cpuOf(brokerPid), broker0),
+      redis: since(cpuOf(redisPid), redis0),
+      client: round((clientUsage.user + clientUsage.system) / 1e6),
+      total: 0,
+      cores,
+      floorSeconds: 0,
+    };
+    cpu.total = round(cpu.workers + cpu.api + (cpu.broker ?? 0) + (cpu.redis ?? 0) + cpu.client);
+    cpu.floorSeconds = round(cpu.total / cores);
     o.log(
       `job: completed ${job.seconds.toFixed(2)} s after the POST (202 after ${job.submitSeconds.toFixed(2)} s, first chunk started at ${job.firstChunkSeconds.toFixed(2)} s); worker CPU ${workerCpuSeconds.toFixed(1)} s = ${Math.round(o.contracts / workerCpuSeconds)} contracts per worker CPU-second; API CPU ${apiCpuSeconds.toFixed(2)} s`,
+    );
+    o.log(
+      `job CPU: workers ${cpu.workers} + API ${cpu.api} + broker ${cpu.broker ?? '-'} + Redis ${cpu.redis ?? '-'} + this client ${cpu.client} = ${cpu.total} CPU-s: at least ${cpu.floorSeconds} s on ${cores} cores`,
     );
     const r0 = performance.now();
     const result = await fetch(`${base}/v1/jobs/${job.jobId}/result`, { headers });
@@ -337,6 +395,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
         workerCpuSeconds: round(workerCpuSeconds),
         contractsPerWorkerCpuSecond: Math.round(o.contracts / workerCpuSeconds),
         apiCpuSeconds: round(apiCpuSeconds),
+        cpu,
         resultSeconds: round(resultSeconds),
         resultMb: Math.round(bytes / 1e6),
       },
@@ -382,6 +441,20 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     }
     const redis = await connectRedis(config, { name: 'cashflow-bench-api' });
     await clearState(redis, redisPrefix).finally(() => redis.disconnect());
+  }
+}
+
+/** The Redis server's pid when it runs on this machine (its CPU is then readable); else undefined. */
+async function redisServerPid(
+  config: Config,
+  connectRedis: typeof import('../clients/redis.js').connectRedis,
+): Promise<number | undefined> {
+  const redis = await connectRedis(config, { name: 'cashflow-bench-api' });
+  try {
+    const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+    return Number.isInteger(pid) && cpuSecondsOf(pid) > 0 ? pid : undefined;
+  } finally {
+    redis.disconnect();
   }
 }
 

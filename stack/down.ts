@@ -10,13 +10,19 @@ import { stackVersions } from './versions.js';
 
 const stopOrder: ProcessComponent[] = ['connect', 'schema-registry', 'kafka', 'redis'];
 
-export async function stackDown(config: Config, log: (line: string) => void): Promise<ProcessComponent[]> {
+/** The pid of a component this stack started and that still runs; undefined otherwise. */
+export function stackPid(config: Config, c: ProcessComponent): number | undefined {
   const layout = stackLayout(config.stack.dir, stackVersions.apicurio);
   const registry = { version: stackVersions.apicurio, database: registryDatabaseOf(postgresUrl(config)) };
+  return ownedPid(layout.pidFile(c), launchSpec(c, config.stack.ports, layout, registry).marker);
+}
+
+export async function stackDown(config: Config, log: (line: string) => void): Promise<ProcessComponent[]> {
+  const layout = stackLayout(config.stack.dir, stackVersions.apicurio);
   const stopped: ProcessComponent[] = [];
   for (const c of stopOrder) {
     const pidFile = layout.pidFile(c);
-    const pid = ownedPid(pidFile, launchSpec(c, config.stack.ports, layout, registry).marker);
+    const pid = stackPid(config, c);
     if (pid !== undefined) {
       const how = await stopProcess(pid);
       log(`stack: ${c}: ${how} (pid ${pid})`);
