@@ -66,7 +66,14 @@ export interface ApiBenchResult {
     resultMb: number;
   };
   /** The job's chunk messages through Kafka alone (produced as the API does, consumed by `workers` consumers). */
-  transfer: { chunks: number; mb: number; seconds: number; ackedSeconds: number };
+  transfer: {
+    chunks: number;
+    mb: number;
+    seconds: number;
+    ackedSeconds: number;
+    /** CPU seconds of the transfer: this process (producer and consumers) and the broker when local. */
+    cpu: { client: number; broker: number | null };
+  };
   /** The job before the measured one, same size up to 10 chunks: JIT of the API and workers. */
   warmup: { contracts: number; seconds: number };
   engine: { seconds: number; cpuSeconds?: number; contractsPerSecond: number };
@@ -273,7 +280,9 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     const body = bookBody(o.contracts, 'c');
 
     // 2a. the Kafka transfer baseline, before the workers start (nothing else competes)
+    const brokerPid = stackPid(config, 'kafka');
     const transfer = await measureTransfer({
+      brokerPid,
       config,
       topology,
       admin,
@@ -336,7 +345,6 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     const warm = await runJob(bookBody(warmContracts, 'w'), warmContracts, 'warm-up job');
 
     // 2d. the measured job
-    const brokerPid = stackPid(config, 'kafka');
     const redisPid = await redisServerPid(config, connectRedis);
     const cpuOf = (pid: number | undefined) => (pid === undefined ? null : cpuSecondsOf(pid));
     const workerCpu0 = workers.reduce((t, c) => t + cpuSecondsOf(c.pid!), 0);
@@ -501,6 +509,7 @@ async function measureTransfer(a: {
   body: string;
   consumers: number;
   run: string;
+  brokerPid: number | undefined;
   log: (s: string) => void;
 }): Promise<ApiBenchResult['transfer']> {
   const [
@@ -559,6 +568,8 @@ async function measureTransfer(a: {
       });
     }
     await waitForGroup(a.admin, groupId, a.consumers, topic);
+    const broker0 = a.brokerPid === undefined ? null : cpuSecondsOf(a.brokerPid);
+    const client0 = process.cpuUsage();
     const t0 = performance.now();
     await sendPipelined(producer, topic, messages);
     const ackedSeconds = (performance.now() - t0) / 1000;
@@ -575,6 +586,8 @@ async function measureTransfer(a: {
         );
       }),
     ]).finally(() => clearTimeout(timer));
+    const client = process.cpuUsage(client0);
+    const broker = broker0 === null ? null : round(cpuSecondsOf(a.brokerPid!) - broker0);
     const mb = messages.reduce((n, m) => n + m.value.length, 0) / 1e6;
     const seconds = (lastAt - t0) / 1000;
     a.log(
@@ -585,6 +598,7 @@ async function measureTransfer(a: {
       mb: round(mb),
       seconds: round(seconds),
       ackedSeconds: round(ackedSeconds),
+      cpu: { client: round((client.user + client.system) / 1e6), broker },
     };
   } finally {
     await Promise.allSettled([...consumers.map((c) => c.disconnect()), producer.disconnect()]);

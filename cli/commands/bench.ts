@@ -88,7 +88,7 @@ export function register(program: Command): void {
           `job: ${r.job.contracts} contracts in ${r.job.seconds} s (202 after ${r.job.submitSeconds} s, first chunk started at ${r.job.firstChunkSeconds} s; warm-up job of ${r.warmup.contracts} before: ${r.warmup.seconds} s): ${r.job.contractsPerSecond} contracts/s with ${r.job.workers} workers (${r.job.contractsPerWorkerCpuSecond} per worker CPU-second); result ${r.job.resultMb} MB in ${r.job.resultSeconds} s\n` +
           `engine, same book: ${r.engine.seconds} s (${r.engine.contractsPerSecond} contracts/s); job / engine = ${r.jobVsEngine} wall, ${r.jobCpuVsEngineCpu ?? '-'} CPU\n` +
           `job CPU: workers ${r.job.cpu.workers} + API ${r.job.cpu.api} + broker ${r.job.cpu.broker ?? '-'} + Redis ${r.job.cpu.redis ?? '-'} + client ${r.job.cpu.client} = ${r.job.cpu.total} CPU-s, at least ${r.job.cpu.floorSeconds} s on ${r.job.cpu.cores} cores\n` +
-          `Kafka transfer of the job's ${r.transfer.chunks} chunks (${r.transfer.mb} MB, no compute): ${r.transfer.seconds} s\n` +
+          `Kafka transfer of the job's ${r.transfer.chunks} chunks (${r.transfer.mb} MB, no compute): ${r.transfer.seconds} s (CPU: producer and consumers ${r.transfer.cpu.client} s, broker ${r.transfer.cpu.broker ?? '-'} s)\n` +
           `target 1.2 × engine + transfer = ${r.target.seconds} s; job ${r.job.seconds} s = ${r.target.jobVsTarget} × target: ${r.target.met ? 'met' : 'not met'}\n`,
       );
       process.stdout.write(JSON.stringify(r) + '\n');
