@@ -160,10 +160,12 @@ export const jobWorker: ProcessorDefinition = {
           atMs: ctx.now(),
         },
       });
-      const job = await jobs.get(chunk!.jobId);
+      // two round trips per chunk: the job with whether the chunk is stored, then its store,
+      // which answers with the job as it is after (for the event and the callback)
+      const { job, stored } = await jobs.chunkState(chunk!.jobId, chunk!.chunk);
       if (!job || job.status === 'failed') continue; // expired, removed or given up
-      const doneChunks = await jobs.doneChunks(chunk!.jobId);
-      if (!doneChunks.has(chunk!.chunk)) {
+      let after = job; // a redelivered chunk: the job as read
+      if (!stored) {
         let cases: Cases;
         try {
           cases = JSON.parse(chunk!.cases!) as Cases;
@@ -186,11 +188,11 @@ export const jobWorker: ProcessorDefinition = {
           ctx.now(),
           started,
         );
-        if (!r.exists) continue;
+        if (!r.job) continue; // expired or removed meanwhile
+        after = r.job;
       }
-      const after = await jobs.get(chunk!.jobId);
       // a staged job (its body still streaming in, api/staged-jobs.ts) shows nothing until committed
-      if (!after || after.status === 'staged') continue;
+      if (after.status === 'staged') continue;
       const complete = after.chunksDone >= after.chunks;
       if (complete) await callback(jobs, after, 'completed', ctx.now());
       outputs.push(
