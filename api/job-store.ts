@@ -18,9 +18,9 @@
 // shortly after the API last renewed them. A staged job's chunks are stored and counted, but it
 // neither runs nor completes (its chunk count is not known yet) until the API commits it.
 import { promisify } from 'node:util';
-import { deflateRawSync, inflateRaw } from 'node:zlib';
+import { inflateRaw } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { isPacked, unpackResults, type PackedResults } from './packed-results.js';
+import { deflatePacked, isPacked, unpackResults, type PackedResults } from './packed-results.js';
 
 const inflate = promisify(inflateRaw);
 
@@ -328,9 +328,9 @@ export class JobStore {
     nowMs: number,
     startedMs: number,
   ): Promise<{ stored: boolean; job: JobRecord | undefined }> {
-    // synchronous: 1.7 ms CPU per chunk of 1,000 PAM against 2.0-2.2 through the thread pool
-    // (its stream and callbacks), and the worker has nothing else to do meanwhile
-    const deflated = deflateRawSync(packed, { level: 1 });
+    // synchronous: 0.2 ms CPU per chunk of 1,000 PAM (CFR1 whole: 1.7, against 2.0-2.2 through
+    // the thread pool, its stream and callbacks), and the worker has nothing else to do meanwhile
+    const deflated = deflatePacked(packed);
     const reply = await this.commands.cashflowCompleteChunk(
       jobKeys.job(jobId),
       jobKeys.done(jobId),

@@ -1,21 +1,36 @@
-// Packed job results: packing a chunk's computed cases and rendering them gives exactly the
-// text of caseResultJson / `cashflow actus` (and the CSV of that JSON), for every contract type
-// of the visible test beds, errors, unicode, wide symbol tables and unaligned buffers.
+// Packed job results: packing a chunk's computed cases, storing and rendering them gives exactly
+// the text of caseResultJson / `cashflow actus` (and the CSV of that JSON), for every contract
+// type of the visible test beds, errors, unicode, wide symbol tables, unaligned buffers and
+// generated events (any doubles, instants, states); a chunk stored by the previous version
+// (CFR1) still renders as it did.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ReportedState } from '../engine/contract-type.js';
+import { ContractEvent, type EventType } from '../engine/events.js';
 import { JsonBytes } from '../engine/json-bytes.js';
-import { computeCase, computeTestBed, type TestBedCase } from '../engine/testbed.js';
+import {
+  computeCase,
+  computeTestBed,
+  errorJsonText,
+  eventsJsonText,
+  type ComputedCase,
+  type TestBedCase,
+} from '../engine/testbed.js';
+import { MS_PER_DAY } from '../engine/time/date.js';
 import { caseResultJson, objectBody, type Cases } from './compute.js';
 import { csvRows } from './csv.js';
 import {
+  deflatePacked,
   isPacked,
   packResults,
   ResultsPacker,
   unpackResults,
   writeResultsCsv,
   writeResultsJson,
+  type PackedResults,
 } from './packed-results.js';
 import { pamTerms } from '../test/support/pam-terms.js';
 
@@ -28,14 +43,8 @@ const files = existsSync(dir)
 
 const terms = pamTerms;
 
-/** A chunk packed, stored (deflated, at an odd offset as a Buffer from Redis may be) and read. */
-function roundTrip(cases: Cases) {
-  const ids = Object.keys(cases);
-  const packed = packResults(
-    ids,
-    ids.map((id) => computeCase(cases[id])),
-  );
-  const stored = deflateRawSync(packed, { level: 1 });
+/** A stored chunk inflated and read (at an odd offset, as a Buffer from Redis may be). */
+function read(stored: Uint8Array): PackedResults {
   const inflated = inflateRawSync(stored);
   const odd = Buffer.alloc(inflated.length + 3);
   inflated.copy(odd, 3);
@@ -44,19 +53,33 @@ function roundTrip(cases: Cases) {
   return unpackResults(bytes);
 }
 
-function renderJson(cases: Cases, continues = false): string {
+/** Computed cases packed, stored as api/job-store.ts stores them, and read. */
+const storeAndRead = (ids: readonly string[], results: readonly ComputedCase[]) =>
+  read(deflatePacked(packResults(ids, results)));
+
+function roundTrip(cases: Cases) {
+  const ids = Object.keys(cases);
+  return storeAndRead(
+    ids,
+    ids.map((id) => computeCase(cases[id])),
+  );
+}
+
+function json(p: PackedResults, continues = false): string {
   const w = new JsonBytes(16);
-  writeResultsJson(w, roundTrip(cases), continues);
+  writeResultsJson(w, p, continues);
   return w.toString();
 }
+function csv(p: PackedResults): string {
+  const w = new JsonBytes(16);
+  writeResultsCsv(w, p);
+  return w.toString();
+}
+const renderJson = (cases: Cases, continues = false) => json(roundTrip(cases), continues);
+const renderCsv = (cases: Cases) => csv(roundTrip(cases));
 /** CSV compared as the bytes sent (UTF-8: a lone surrogate becomes U+FFFD on both sides). */
-function renderCsv(cases: Cases): string {
-  const w = new JsonBytes(16);
-  writeResultsCsv(w, roundTrip(cases));
-  return w.toString();
-}
-const expectedCsv = (cases: Cases) =>
-  Buffer.from(csvRows(JSON.parse(`{${expectedJson(cases)}}`)), 'utf8').toString('utf8');
+const csvOfJson = (body: string) => Buffer.from(csvRows(JSON.parse(`{${body}}`)), 'utf8').toString('utf8');
+const expectedCsv = (cases: Cases) => csvOfJson(expectedJson(cases));
 const expectedJson = (cases: Cases) => {
   const ids = Object.keys(cases);
   return objectBody(
@@ -135,6 +158,116 @@ describe('packed job results', () => {
 
   it('refuses bytes that are not packed results', () => {
     expect(isPacked(Buffer.from('"c1":[]'))).toBe(false);
-    expect(() => unpackResults(new Uint8Array(64))).toThrow(/CFR1/);
+    expect(() => unpackResults(new Uint8Array(64))).toThrow(/CFR2/);
+  });
+
+  it('render a chunk stored by the previous version (CFR1) as it rendered then', () => {
+    // written by CFR1's packer and deflated whole (api/job-store.ts then), with its JSON: 24
+    // cases (errors, unicode, an empty schedule, the smallest case of each visible test bed)
+    const fixture = JSON.parse(
+      readFileSync(join(import.meta.dirname, 'packed-results.cfr1-chunk.json'), 'utf8'),
+    ) as {
+      stored: string;
+      json: string;
+    };
+    const p = read(Buffer.from(fixture.stored, 'base64'));
+    expect(p.ids).toHaveLength(24);
+    expect(json(p)).toBe(fixture.json);
+    expect(csv(p)).toBe(csvOfJson(fixture.json));
+  });
+
+  it('store any events exactly: doubles (NaN, ±Infinity, -0, repeats), instants (whole days or not), states, symbols', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(computedCase, { maxLength: 6 }), (wholeDays, generated) => {
+        const results = generated.map((g) => computed(g, wholeDays));
+        const ids = results.map((_, i) => `c${i}`);
+        const p = storeAndRead(ids, results);
+        // every column as the engine holds it (Object.is: -0 is not 0; NaN is NaN)
+        const column = (f: (e: ContractEvent) => number, state?: ReportedState) =>
+          results.flatMap((r) =>
+            'error' in r || (state && !r.reported.includes(state)) ? [] : r.events.map(f),
+          );
+        expect([...p.time]).toEqual(column((e) => e.time));
+        expect([...p.payoff]).toEqual(column((e) => e.payoff));
+        expect([...p.notional]).toEqual(column((e) => e.notionalPrincipal, 'notionalPrincipal'));
+        expect([...p.rate]).toEqual(column((e) => e.nominalInterestRate, 'nominalInterestRate'));
+        expect([...p.accrued]).toEqual(column((e) => e.accruedInterest, 'accruedInterest'));
+        expect([...p.exerciseDate]).toEqual(column((e) => e.exerciseDate, 'exerciseDate'));
+        expect([...p.exerciseAmount]).toEqual(column((e) => e.exerciseAmount, 'exerciseAmount'));
+        const body = objectBody(
+          ids,
+          results.map((r) => ('error' in r ? errorJsonText(r.error) : eventsJsonText(r.events, r.reported))),
+        );
+        expect(json(p)).toBe(body);
+        expect(csv(p)).toBe(csvOfJson(body));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
+
+// ---- generated chunks: values drawn often from a few (runs and repeats, as schedules have them)
+const STATES: ReportedState[] = [
+  'notionalPrincipal',
+  'nominalInterestRate',
+  'accruedInterest',
+  'exerciseDate',
+  'exerciseAmount',
+];
+const anyText = fc.string({
+  unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+  maxLength: 6,
+});
+const number = fc.oneof(
+  fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 0.05, 100_000, 5e-324),
+  fc.constantFrom(1.5, 2.25, 3.125, -7),
+  fc.double(),
+  fc.integer(),
+);
+/** Days from year -2000 to 10000, near each other (steps of days, back and forth) or not. */
+const day = fc.oneof(
+  fc.integer({ min: 16_000, max: 16_600 }),
+  fc.integer({ min: -1_450_000, max: 2_932_896 }),
+);
+/** An instant: day and ms of the day (0 in a chunk of whole days, stored as days), or -0 (the instant -0). */
+const instant = fc.tuple(
+  day,
+  fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 86_399_999 }), fc.constant(-0)),
+);
+const event = fc.record({
+  time: instant,
+  type: fc.oneof(fc.constantFrom('IP', 'PR', 'MD'), anyText),
+  currency: fc.oneof(fc.constantFrom('USD', 'EUR'), anyText, fc.constant(undefined)),
+  values: fc.array(number, { minLength: 5, maxLength: 5 }),
+  exerciseDate: fc.option(fc.oneof(instant, fc.constantFrom(NaN, Infinity)), { nil: undefined }),
+  exerciseAmount: fc.option(number, { nil: undefined }),
+});
+const computedCase = fc.oneof(
+  { weight: 1, arbitrary: fc.record({ error: anyText }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      events: fc.array(event, { maxLength: 12 }),
+      reported: fc.shuffledSubarray(STATES),
+    }),
+  },
+);
+
+function computed(
+  g: typeof computedCase extends fc.Arbitrary<infer T> ? T : never,
+  wholeDays: boolean,
+): ComputedCase {
+  if ('error' in g) return g;
+  const ms = ([d, t]: [number, number]) => (Object.is(t, -0) ? -0 : d * MS_PER_DAY + (wholeDays ? 0 : t));
+  const events = g.events.map((e) => {
+    const time = ms(e.time);
+    const ce = new ContractEvent(time, e.type as EventType, time, time, 0, e.currency as string);
+    [ce.payoff, ce.notionalPrincipal, ce.nominalInterestRate, ce.accruedInterest] = e.values;
+    // own properties only once exercised, as the engine sets them
+    if (e.exerciseDate !== undefined)
+      ce.exerciseDate = typeof e.exerciseDate === 'number' ? e.exerciseDate : ms(e.exerciseDate);
+    if (e.exerciseAmount !== undefined) ce.exerciseAmount = e.exerciseAmount;
+    return ce;
+  });
+  return { events, reported: g.reported };
+}
