@@ -100,19 +100,21 @@ describe('job-worker chunks', () => {
     const reads: string[][] = [];
     const series = (codes: string[]) => (reads.push(codes), store.series(codes));
     for (let n = 0; n < 2; n++) {
-      const r = await computeChunk(cases, series);
+      const r = await computeChunk({ ...cases }, series);
       expect(r.count).toBe(6);
       expect(Buffer.from(r.packed)).toEqual(await expected(cases));
     }
     expect(reads).toEqual([['R'], ['R']]);
     const fixed = { a: cases.fixed, b: cases.after };
-    expect(Buffer.from((await computeChunk(fixed, series)).packed)).toEqual(await expected(fixed));
+    const taken = { ...fixed };
+    expect(Buffer.from((await computeChunk(taken, series)).packed)).toEqual(await expected(fixed));
     expect(reads).toHaveLength(2); // nothing to read
+    expect(taken).toEqual({}); // each case released once computed
   });
 
   it('lets a store fault through (retriable) and packs the next chunk cleanly', async () => {
-    await expect(computeChunk(cases, () => Promise.reject(new Error('redis down')))).rejects.toThrow('redis down');
-    expect(Buffer.from((await computeChunk(cases, (codes) => store.series(codes))).packed)).toEqual(await expected(cases));
+    await expect(computeChunk({ ...cases }, () => Promise.reject(new Error('redis down')))).rejects.toThrow('redis down');
+    expect(Buffer.from((await computeChunk({ ...cases }, (codes) => store.series(codes))).packed)).toEqual(await expected(cases));
   });
 });
 

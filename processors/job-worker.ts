@@ -45,7 +45,9 @@ function jobStore(ctx: ProcessorContext): JobStore {
  * propagates). Each case's terms are parsed once, for its dependencies and to compute it. A case
  * that needs nothing from the store is computed and packed at once (its parsed terms and events
  * die young: holding a chunk's 1,000 parsed terms until its end made every scavenge copy them);
- * from the first case that does, the rest wait for one store read.
+ * from the first case that does, the rest wait for one store read. Takes `cases` over: a case
+ * computed at once is deleted from it, so that a scavenge meanwhile copies only the cases still
+ * to compute, not the whole parsed chunk.
  */
 export async function computeChunk(
   cases: Cases,
@@ -62,7 +64,10 @@ export async function computeChunk(
     const codes = missingCodesOf(c, prepared);
     if (codes) missing.set(id, codes);
     if (waiting || codes) (waiting ??= []).push({ id, prepared });
-    else packer.add(id, evaluateCase(c, prepared));
+    else {
+      delete cases[id];
+      packer.add(id, evaluateCase(c, prepared));
+    }
   }
   if (waiting) {
     const found = await series([...new Set([...missing.values()].flat())]);
