@@ -43,12 +43,16 @@
 // Doubles are stored as the engine computed them (NaN, ±Infinity and -0 included) and written
 // as JSON writes them at render time. Measured per 1,000 contracts of the benchmark book (CPU
 // ms, min / median of 30 runs interleaved with CFR1's code; bench/packed-results.ts):
-//                 pack         deflate      stored    CFR1: pack   deflate      stored
-//   PAM (43k ev)  0.82 / 0.92  0.17 / 0.20    49 KB         0.67 / 0.74  1.30 / 1.36    75 KB
-//   ANN (83k ev)  3.66 / 4.04  0.77 / 0.85  1008 KB         3.01 / 3.38  20.7 / 21.2  1292 KB
-//   LAM (83k ev)  2.58 / 2.83  0.61 / 0.67   775 KB         2.07 / 2.34  9.43 / 9.77   666 KB
-// Reading a chunk (inflate, unpack, render the JSON) costs what CFR1's did: PAM ~9, ANN ~37 ms.
-// Deflating whole doubles (CFR1: ANN's 1.29 MB of 3.5 MB at ~16 ns a byte), xor-delta or
+//                 pack         deflate      pack+deflate  stored    read (inflate, unpack, JSON)
+//   PAM (43k ev)  0.78 / 0.83  0.17 / 0.21  0.96 / 1.04     49 KB   8.8 / 9.4
+//     CFR1        0.65 / 0.73  1.31 / 1.43  2.01 / 2.15     75 KB   8.9 / 9.2
+//   ANN (83k ev)  3.02 / 3.69  0.76 / 0.84  3.84 / 4.57   1008 KB    41 / 47
+//     CFR1        2.52 / 2.97  21.2 / 21.7  23.9 / 24.7   1292 KB    41 / 48
+//   LAM (83k ev)  2.82 / 3.02  0.62 / 0.68  3.45 / 3.78    775 KB    23 / 26
+//     CFR1        2.28 / 2.56  9.93 / 10.2  12.4 / 12.7    666 KB    25 / 26
+// A 160,000-contract job's results hold for a day: PAM 7.8 MB of Redis (CFR1 12), ANN 161 MB
+// (207), LAM 124 MB (107). The whole job-worker (bench/job-worker.ts, 40,000 PAM): 8.76 / 9.61
+// -> 7.65 / 8.25 ms per 1,000. Deflating whole doubles (CFR1: ANN's 1.29 MB of 3.5 MB at ~16 ns a byte), xor-delta or
 // byte-shuffled columns before deflate, or Huffman only, were slower or larger.
 import { constants, deflateRawSync } from 'node:zlib';
 import { JsonBytes, utf8 } from '../engine/json-bytes.js';
