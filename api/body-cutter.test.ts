@@ -2,16 +2,41 @@
 // pieces it arrives in, and irregular (parsed whole instead) wherever the whole-body path would
 // answer differently.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { BodyCutter, type CutChunk } from './body-cutter.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bookContract } from '../bench/engine.js';
+import { routeParserAndValidator } from '../bench/job-body.js';
+import { BodyCutter, type BodyCutterOptions, type CutChunk } from './body-cutter.js';
+import { quickCheckCases } from './chunk-check.js';
 import { MAX_CHUNK_BYTES, splitRawChunks, type ChunkText } from './jobs.js';
 
 /** The test's schema: a case holding the string "bad" is refused. */
 const parse = (text: string) => JSON.parse(text) as object;
 const valid = (cases: object) => !Object.values(cases).some((c) => JSON.stringify(c).includes('"bad"'));
 
-function cut(body: string | Buffer, cuts: number[], o: { chunkSize?: number; maxCases?: number } = {}) {
-  const cutter = new BodyCutter({ chunkSize: o.chunkSize ?? 3, maxCases: o.maxCases ?? 1000, parse, valid });
+interface CutOptions {
+  chunkSize?: number;
+  maxCases?: number;
+  /** The route's parser and validator, with or without the quick check (else the test's). */
+  route?: { quickCheck: boolean };
+}
+
+let route: Pick<BodyCutterOptions, 'parse' | 'valid'>;
+let routeParses = 0;
+beforeAll(async () => {
+  const { parse, valid } = await routeParserAndValidator();
+  route = {
+    parse: (text) => (routeParses++, parse(text)),
+    valid,
+  };
+});
+
+function cut(body: string | Buffer, cuts: number[], o: CutOptions = {}) {
+  const cutter = new BodyCutter({
+    chunkSize: o.chunkSize ?? 3,
+    maxCases: o.maxCases ?? 1000,
+    ...(o.route ? route : { parse, valid }),
+    quickCheck: o.route?.quickCheck ? quickCheckCases : undefined,
+  });
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const chunks: CutChunk[] = [];
   let at = 0;
@@ -113,5 +138,98 @@ describe('a job body cut while it streams in', () => {
     expect(held).toBeLessThan(3 * 10_100);
     expect(cutter.push(Buffer.from('}'))).toEqual([]);
     expect(cutter.end()!.map((c) => c.ids)).toEqual([['c48', 'c49']]);
+  });
+
+  it('finds a repeated id in any chunk, among many ids and long ones', () => {
+    const ok = '{"terms":{}}';
+    const body = (ids: string[]) => `{${ids.map((id) => `${JSON.stringify(id)}:${ok}`).join(',')}}`;
+    const many = Array.from({ length: 20_000 }, (_, i) => `id-${i}`);
+    const options = { chunkSize: 1000, maxCases: 100_000, route: { quickCheck: true } };
+    expect(cut(body(many), [65_536], options).irregular).toBeUndefined();
+    expect(cut(body([...many, 'id-17']), [65_536], options).irregular).toBe('a repeated id');
+    expect(cut(body(['x', ...many, 'x']), [65_536], options).irregular).toBe('a repeated id');
+    const long = 'é'.repeat(70_000);
+    expect(cut(body([long, `${long}!`, long.slice(1)]), [], options).irregular).toBeUndefined();
+    expect(cut(body([long, 'a', long]), [], { ...options, chunkSize: 1 }).irregular).toBe('a repeated id');
+  });
+});
+
+// The quick check runs case by case as the cutter scans (each byte read once): its chunks, ids
+// and irregular bodies are those of parsing and validating every chunk, as the route would.
+describe('a job body cut with the quick check', () => {
+  const plain = fc.stringMatching(/^[a-zA-Z0-9 é😀_-]{0,6}$/u);
+  const id = fc.oneof(
+    { weight: 8, arbitrary: plain },
+    { weight: 2, arbitrary: anyText },
+    { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', '1', '01', 'a') },
+  );
+  const commonCase = fc.record(
+    {
+      terms: fc.dictionary(plain, fc.oneof(plain, fc.jsonValue({ maxDepth: 2 }))),
+      // now and then what the schema refuses, or what the check leaves to it
+      identifier: fc.oneof({ weight: 9, arbitrary: plain }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }),
+      to: plain,
+      results: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 2 }),
+      dataObserved: fc.oneof(
+        { weight: 9, arbitrary: fc.constant({}) },
+        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
+      ),
+      other: fc.jsonValue({ maxDepth: 2 }),
+    },
+    { requiredKeys: ['terms'] },
+  );
+  const aCase = fc.oneof({ weight: 9, arbitrary: commonCase }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
+  const edit = fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom(...'{}[]":,\\ \n0e-tu\u0001\u00e9x'));
+  // written by hand: ids may repeat; then bytes changed, cut or inserted now and then
+  const text = fc
+    .tuple(
+      fc.array(fc.tuple(id, aCase), { minLength: 1, maxLength: 8 }),
+      fc.boolean(),
+      fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(edit, { maxLength: 2 }) }),
+    )
+    .map(([cases, indent, edits]) => {
+      const members = cases.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v, null, indent ? 2 : 0)}`);
+      let t = indent ? `{\n  ${members.join(',\n  ')}\n}` : `{${members.join(',')}}`;
+      for (const [at, kind, ch] of edits) {
+        const i = at % (t.length + 1);
+        t = [t.slice(0, i) + ch + t.slice(i + 1), t.slice(0, i) + ch + t.slice(i), t.slice(0, i) + t.slice(i + 1), t][
+          kind
+        ];
+      }
+      return t;
+    });
+
+  it('cuts what parsing every chunk cuts, refuses what it refuses, in any pieces', () => {
+    let regular = 0;
+    fc.assert(
+      fc.property(
+        text,
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 30 }),
+        pieces,
+        (t, size, max, cuts) => {
+          const o = { chunkSize: size, maxCases: max };
+          const checked = cut(t, cuts, { ...o, route: { quickCheck: true } });
+          expect(checked).toEqual(cut(t, cuts, { ...o, route: { quickCheck: false } }));
+          if (checked.irregular === undefined) regular++;
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(regular).toBeGreaterThan(300);
+  });
+
+  it("parses nothing of the API benchmark's book, whatever the pieces it arrives in", () => {
+    const cases: Record<string, unknown> = {};
+    for (let i = 0; i < 300; i++) cases[`c${i}`] = { terms: bookContract('PAM', i) };
+    const text = JSON.stringify(cases);
+    const whole = splitRawChunks(text, Object.keys(cases), 100);
+    for (const size of [65_536, 1000, 7, 1]) {
+      const cuts = Array.from({ length: Math.ceil(text.length / size) }, (_, i) => i * size);
+      routeParses = 0;
+      const r = cut(text, cuts, { chunkSize: 100, route: { quickCheck: true } });
+      expect(r.chunks).toEqual(whole);
+      expect(routeParses).toBe(0);
+    }
   });
 });

@@ -1,7 +1,10 @@
 // A job's body cut into chunks while it streams in (issue 7): the bytes of `{"<id>":<case>,…}`
-// are scanned as they arrive, and each chunk is cut, checked (parsed and validated by the
-// caller's `checkChunk`) and handed out as soon as the case after it shows where it ends, so
-// the first chunks are computing while the rest of a 70 MB body is still on the wire.
+// are scanned as they arrive, and each chunk is cut, checked and handed out as soon as the case
+// after it shows where it ends, so the first chunks are computing while the rest of a 70 MB body
+// is still on the wire. The check is the quick check's (api/chunk-check.ts), run on each case
+// where it lies in the piece that brought it, which also finds where the case ends: each byte
+// is read once (the scan byte by byte is for a case across pieces, or one the check leaves to
+// the caller's parser and validator, which then check its chunk).
 //
 // The chunks are exactly those of splitRawChunks (api/jobs.ts) on the whole text: same cut
 // rule, bytes counted as written. Whatever the whole-body path would treat differently makes
@@ -12,6 +15,7 @@
 // case alone over MAX_CHUNK_BYTES, bytes that are not UTF-8, an empty or non-object body.
 // Pure: no I/O.
 import { isAscii, isUtf8 } from 'node:buffer';
+import { UNSURE, type ChunkCheck } from './chunk-check.js';
 import { MAX_CHUNK_BYTES } from './jobs.js';
 
 /** A chunk cut from the body: its ids and its text `{"<id>":<case>,…}` as UTF-8 bytes (jobs.ts ChunkText's). */
@@ -31,9 +35,10 @@ export interface BodyCutterOptions {
   valid(cases: object): boolean;
   /**
    * The ids of a chunk's text (UTF-8 bytes) that `parse` and `valid` certainly accept, found
-   * without parsing it; undefined when unsure, and they decide (api/chunk-check.ts).
+   * without parsing it; undefined when unsure, and they decide (api/chunk-check.ts). The cutter
+   * runs it case by case (eachCase) as it scans, so that each byte is read once.
    */
-  quickCheck?(bytes: Buffer): string[] | undefined;
+  quickCheck?: ChunkCheck;
 }
 
 const enum At {
@@ -52,7 +57,10 @@ const QUOTE = 34;
 const BACKSLASH = 92;
 const isBlank = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 // Object.keys lists array-index keys first, in numeric order: the text's order would not be the body's
-const integerLike = (k: string) => /^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+const integerLike = (k: string) => {
+  const c = k.charCodeAt(0);
+  return c >= 48 && c <= 57 && /^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+};
 
 export class BodyCutter {
   /** Why this body must be parsed whole instead, once known; nothing more is cut after it. */
@@ -60,7 +68,8 @@ export class BodyCutter {
   /** Cases seen so far. */
   cases = 0;
 
-  private readonly ids = new Set<string>();
+  private readonly ids = new SeenIds();
+  private readonly eachCase: ChunkCheck['eachCase'] | undefined;
   /** The bytes not yet cut, from global offset `piecesAt`. */
   private pieces: Buffer[] = [];
   private piecesAt = 0;
@@ -71,14 +80,22 @@ export class BodyCutter {
   private escaped = false;
   private depth = 0;
   private keyStart = 0;
+  /** The current case's id ends at this closing quote. */
+  private keyEnd = 0;
 
   // the chunk being filled (cutChunks' rule)
   private chunkCases = 0;
   private chunkStart = 0;
   private chunkEnd = 0;
   private chunkBytes = 0;
+  /** Each case's id in the chunk's text (from the `{` added before it): its start and end. */
+  private idBounds: number[] = [];
+  /** Cases of the chunk the quick check is not sure of. */
+  private chunkUnsure = 0;
 
-  constructor(private readonly o: BodyCutterOptions) {}
+  constructor(private readonly o: BodyCutterOptions) {
+    this.eachCase = o.quickCheck?.eachCase;
+  }
 
   /** Takes the next bytes of the body; returns the chunks they completed (checked, in order). */
   push(piece: Buffer): CutChunk[] {
@@ -143,7 +160,8 @@ export class BodyCutter {
         this.escaped = escaped;
         if (i === n) return;
         this.at = At.AfterValue;
-        this.caseDone(base + i + 1, out);
+        // the check was unsure of it if it lay in this piece
+        this.caseDone(base + i + 1, this.keyStart < base && this.sureOfPieces(base + i + 1), out);
         if (this.irregular !== undefined) return;
         continue;
       }
@@ -154,6 +172,7 @@ export class BodyCutter {
           else if (c === BACKSLASH) this.escaped = true;
           else if (c === QUOTE) {
             this.at = At.Colon;
+            this.keyEnd = base + i;
             if (++this.cases > this.o.maxCases) return this.refuse('over the contracts per request');
           }
           continue;
@@ -170,6 +189,21 @@ export class BodyCutter {
           if (c === 125 && this.at === At.FirstKey) return this.refuse('no cases');
           if (c !== QUOTE) return this.refuse('expected a case id');
           this.keyStart = base + i;
+          if (this.eachCase) {
+            // most cases: checked whole where they lie, and skipped
+            const end = this.eachCase(p, i);
+            if (end !== UNSURE) {
+              if (++this.cases > this.o.maxCases) return this.refuse('over the contracts per request');
+              let keyEnd = i + 1;
+              while (p[keyEnd] !== QUOTE) keyEnd++;
+              this.keyEnd = base + keyEnd;
+              this.at = At.AfterValue;
+              this.caseDone(base + end, true, out);
+              if (this.irregular !== undefined) return;
+              i = end - 1;
+              break;
+            }
+          }
           this.at = At.Key;
           break;
         case At.Colon:
@@ -197,8 +231,19 @@ export class BodyCutter {
     this.irregular = reason;
   }
 
+  /**
+   * Whether the quick check is sure of the case from keyStart to `end` that the scan read byte
+   * by byte (it lay across pieces, or the check was unsure of it where it lay).
+   */
+  private sureOfPieces(end: number): boolean {
+    if (!this.eachCase) return false;
+    const bytes = Buffer.allocUnsafe(end - this.keyStart);
+    this.copyOut(this.keyStart, end, bytes, 0);
+    return this.eachCase(bytes, 0) !== UNSURE;
+  }
+
   /** A case ends at `end`: it joins the chunk being filled, or the chunk is cut and it starts the next. */
-  private caseDone(end: number, out: CutChunk[]): void {
+  private caseDone(end: number, sure: boolean, out: CutChunk[]): void {
     const start = this.keyStart;
     const own = end - start;
     if (own + 2 > MAX_CHUNK_BYTES) return this.refuse('a case over MAX_CHUNK_BYTES');
@@ -209,6 +254,7 @@ export class BodyCutter {
         this.chunkCases++;
         this.chunkEnd = end;
         this.chunkBytes += added;
+        this.noteCase(sure);
         return;
       }
       const chunk = this.cutChunk();
@@ -219,25 +265,42 @@ export class BodyCutter {
     this.chunkStart = start;
     this.chunkEnd = end;
     this.chunkBytes = 2 + own;
+    this.noteCase(sure);
+  }
+
+  private noteCase(sure: boolean): void {
+    // the chunk's text is `{` + the body's bytes from chunkStart
+    const at = 1 - this.chunkStart;
+    this.idBounds.push(this.keyStart + 1 + at, this.keyEnd + at);
+    if (!sure) this.chunkUnsure++;
   }
 
   /**
-   * The chunk being filled, checked (quickCheck, or else parsed and validated); its ids are
-   * the keys in text order (checked).
+   * The chunk being filled, checked (the quick check sure of each case, or else parsed and
+   * validated); its ids are the keys in text order (checked).
    */
   private cutChunk(): CutChunk {
     const bytes = this.chunkText();
     const count = this.chunkCases;
+    const idBounds = this.idBounds;
+    const sure = this.eachCase !== undefined && this.chunkUnsure === 0;
     this.chunkCases = 0;
+    this.idBounds = [];
+    this.chunkUnsure = 0;
     // not UTF-8: the whole-body path decodes it to U+FFFD and counts those bytes instead
     const ascii = isAscii(bytes);
     if (!ascii && !isUtf8(bytes)) {
       this.refuse('text that is not UTF-8');
       return { ids: [], bytes };
     }
-    let ids = this.o.quickCheck?.(bytes);
+    let ids: string[];
     let cases: object | undefined;
-    if (ids === undefined) {
+    if (sure) {
+      // as quickCheckCases gives them
+      ids = new Array<string>(count);
+      const encoding = ascii ? 'latin1' : 'utf8';
+      for (let k = 0; k < count; k++) ids[k] = bytes.toString(encoding, idBounds[2 * k], idBounds[2 * k + 1]);
+    } else {
       try {
         cases = this.o.parse(bytes.toString(ascii ? 'latin1' : 'utf8'));
       } catch (e) {
@@ -250,29 +313,30 @@ export class BodyCutter {
     for (const id of ids) {
       if (id === '__proto__') this.refuse('a __proto__ id');
       else if (integerLike(id)) this.refuse('an integer-like id');
-      else if (this.ids.has(id)) this.refuse('a repeated id');
-      this.ids.add(id);
     }
+    if (this.irregular === undefined && !this.ids.add(ids)) this.refuse('a repeated id');
     if (this.irregular === undefined && cases !== undefined && !this.o.valid(cases)) this.refuse('invalid cases');
     return { ids, bytes };
   }
 
   /** `{` + the chunk's bytes + `}`, in one buffer (one flat string, no concatenation to flatten). */
   private chunkText(): Buffer {
-    const from = this.chunkStart;
-    const to = this.chunkEnd;
-    const out = Buffer.allocUnsafe(to - from + 2);
+    const out = Buffer.allocUnsafe(this.chunkEnd - this.chunkStart + 2);
     out[0] = 123;
+    out[this.copyOut(this.chunkStart, this.chunkEnd, out, 1)] = 125;
+    return out;
+  }
+
+  /** Copies the body's bytes from `from` to `to` (still held) into `out` at `w`; the index after them. */
+  private copyOut(from: number, to: number, out: Buffer, w: number): number {
     let at = this.piecesAt;
-    let w = 1;
     for (const p of this.pieces) {
       const end = at + p.length;
       if (end > from && at < to) w += p.copy(out, w, Math.max(0, from - at), Math.min(p.length, to - at));
       at = end;
       if (at >= to) break;
     }
-    out[w] = 125;
-    return out;
+    return w;
   }
 
   /** Lets go of the pieces before anything still to be cut. */
@@ -285,5 +349,78 @@ export class BodyCutter {
       this.piecesAt += this.pieces[0].length;
       this.pieces.shift();
     }
+  }
+}
+
+/**
+ * The ids of a body so far, to find a repeated one: a hash table of their UTF-16 code units,
+ * kept in typed arrays (a Set of the 160,000 id strings was a third of the CPU cutting the
+ * benchmark's body: its growth, and the garbage collector tracing it and the strings).
+ */
+class SeenIds {
+  /** Per slot: an id's hash, and 1 + its place in `units` (0: a free slot). Open addressing. */
+  private slots = new Int32Array(2 * 4096);
+  private taken = 0;
+  /** Each id's length (two code units: high, low), then its code units. */
+  private units = new Uint16Array(1 << 16);
+  private used = 0;
+  private readonly seed = (Math.random() * 2 ** 32) | 0;
+
+  /** Adds a chunk's ids: false when one of them was there before, in an earlier chunk or this one. */
+  add(ids: readonly string[]): boolean {
+    for (const id of ids) {
+      let h = this.seed;
+      for (let j = 0; j < id.length; j++) h = Math.imul(h ^ id.charCodeAt(j), 0x01000193);
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      if (4 * ++this.taken > this.slots.length) this.grow();
+      const slots = this.slots;
+      const mask = (slots.length >> 1) - 1;
+      let p = h & mask;
+      for (let at = slots[2 * p + 1]; at !== 0; at = slots[2 * p + 1]) {
+        if (slots[2 * p] === h && this.holds(at - 1, id)) return false;
+        p = (p + 1) & mask;
+      }
+      slots[2 * p] = h;
+      slots[2 * p + 1] = 1 + this.keep(id);
+    }
+    return true;
+  }
+
+  private holds(at: number, id: string): boolean {
+    const u = this.units;
+    if (u[at] * 65536 + u[at + 1] !== id.length) return false;
+    for (let j = 0; j < id.length; j++) if (u[at + 2 + j] !== id.charCodeAt(j)) return false;
+    return true;
+  }
+
+  private keep(id: string): number {
+    const at = this.used;
+    if (at + 2 + id.length > this.units.length) {
+      const units = new Uint16Array(2 * (at + 2 + id.length));
+      units.set(this.units);
+      this.units = units;
+    }
+    const u = this.units;
+    u[at] = id.length >>> 16;
+    u[at + 1] = id.length & 0xffff;
+    for (let j = 0; j < id.length; j++) u[at + 2 + j] = id.charCodeAt(j);
+    this.used = at + 2 + id.length;
+    return at;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const slots = new Int32Array(2 * old.length);
+    const mask = (slots.length >> 1) - 1;
+    for (let o = 0; o < old.length; o += 2) {
+      if (old[o + 1] === 0) continue;
+      let p = old[o] & mask;
+      while (slots[2 * p + 1] !== 0) p = (p + 1) & mask;
+      slots[2 * p] = old[o];
+      slots[2 * p + 1] = old[o + 1];
+    }
+    this.slots = slots;
   }
 }

@@ -2,36 +2,17 @@
 // body validator (the whole-body path) accept the text and its keys are those ids; it is unsure of
 // anything else, and it is sure of the common shape (so the API does skip the parse).
 import fc from 'fast-check';
-import Fastify from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bookContract } from '../bench/engine.js';
-import { quickCheckCases } from './chunk-check.js';
-import { casesBodySchema } from './schemas.js';
+import { routeParserAndValidator } from '../bench/job-body.js';
+import { quickCheckCases, UNSURE } from './chunk-check.js';
 
 let parse: (text: string) => object;
 let valid: (cases: unknown) => boolean;
 
 beforeAll(async () => {
   // the parser and validator of the route, as api/server.ts gets them
-  const app = Fastify({ ajv: { customOptions: { allErrors: true, coerceTypes: false } } });
-  let validator: ((v: unknown) => boolean) | undefined;
-  app.post('/', {
-    schema: { body: casesBodySchema },
-    preValidation: async (req) => {
-      validator = req.getValidationFunction('body') as (v: unknown) => boolean;
-    },
-    handler: async () => ({}),
-  });
-  await app.ready();
-  await app.inject({ method: 'POST', url: '/', payload: { a: { terms: {} } } });
-  const json = app.getDefaultJsonParser('error', 'error');
-  parse = (text) => {
-    const out: { error?: Error | null; value?: unknown } = {};
-    json({} as never, text, (error, value) => Object.assign(out, { error, value }));
-    if (out.error) throw out.error;
-    return out.value as object;
-  };
-  valid = validator!;
+  ({ parse, valid } = await routeParserAndValidator());
 });
 
 /** What the whole-body path makes of a text: its keys when parsed and valid. */
@@ -121,7 +102,10 @@ describe('the quick check of a job chunk', () => {
     const bytes = [...'{}[]":,\\ \t\n-+.0123456789eEtrufalsn\u0001\u00e9x'];
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat(base.length), fc.nat(3), fc.constantFrom(...bytes)), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.nat(base.length), fc.nat(3), fc.constantFrom(...bytes)), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         (edits) => {
           let text = base;
           for (const [at, kind, ch] of edits)
@@ -139,6 +123,32 @@ describe('the quick check of a job chunk', () => {
       ),
       { numRuns: 5000 },
     );
+  });
+
+  it('checks a case from its own bytes, whatever follows, and is unsure of any part of it', () => {
+    const { eachCase } = quickCheckCases;
+    const caseText = fc.tuple(fc.oneof(plain, anyText, fc.constant('__proto__')), fc.oneof(commonCase, anyCase));
+    let sure = 0;
+    fc.assert(
+      fc.property(caseText, fc.boolean(), fc.nat(), ([id, c], indent, cut) => {
+        const text = `${JSON.stringify(id)}${indent ? ' : ' : ':'}${JSON.stringify(c, null, indent ? 2 : 0)}`;
+        const bytes = Buffer.from(text);
+        const end = eachCase(bytes, 0);
+        // the case as a chunk of its own
+        expect(end !== UNSURE).toBe(check(`{${text}}`) !== undefined);
+        if (end !== UNSURE) {
+          sure++;
+          expect(end).toBe(bytes.length);
+        }
+        for (const after of [',', '}', ' x', '"', '{}'])
+          expect(eachCase(Buffer.concat([Buffer.from('{ '), bytes, Buffer.from(after)]), 2)).toBe(
+            end === UNSURE ? UNSURE : end + 2,
+          );
+        expect(eachCase(bytes.subarray(0, cut % bytes.length), 0)).toBe(UNSURE);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(sure).toBeGreaterThan(200);
   });
 
   it("is sure of the API benchmark's book, ids in order", () => {

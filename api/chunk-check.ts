@@ -12,12 +12,21 @@
 // a `__proto__` or `constructor` key at any depth, a case member the schema constrains beyond
 // its type (dataObserved, eventsObserved), a case member given twice, a case without a terms
 // object, a member of the wrong type. Pure; bytes must be valid UTF-8 (the caller checks).
+// The body cutter runs it case by case (eachCase) on the pieces of a body as they arrive, which
+// also finds where each case ends: each byte is read once (api/body-cutter.ts).
 
 const QUOTE = 34;
 const BACKSLASH = 92;
-const UNSURE = -1;
+export const UNSURE = -1;
 
-const isBlank = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+/**
+ * The byte at `i`, or -1 past the end: a case the cutter checks where it lies may go on in the
+ * next piece, and a read past the end would throw away the compiled check (V8 deoptimizes).
+ */
+const byte = (b: Uint8Array, i: number) => (i < b.length ? b[i] : -1);
+
+// most bytes are over 32: one comparison
+const isBlank = (c: number) => c <= 32 && (c === 32 || c === 10 || c === 13 || c === 9);
 
 /** Case members the schema constrains, as bytes, with the first byte their value must have (0: unsure). */
 const CASE_MEMBERS: readonly { key: Uint8Array; bit: number; first: number }[] = [
@@ -38,67 +47,92 @@ function equals(b: Uint8Array, from: number, to: number, word: Uint8Array): bool
 }
 
 /**
+ * The check of a chunk's text from its bytes: the ids of its cases when the whole-body path
+ * certainly accepts them, undefined when unsure; and the same check case by case, for a
+ * scanner that meets the cases one at a time (api/body-cutter.ts): a chunk is sure when each
+ * of its cases is, as it is written between `{`, `,` and `}`.
+ */
+export interface ChunkCheck {
+  (bytes: Buffer): string[] | undefined;
+  /**
+   * The case `"<id>":{…}` whose id's opening quote is at `at`: the index after its `}` when
+   * sure, else UNSURE (as well when `b` ends before it does). Reads nothing after that `}`.
+   */
+  eachCase(b: Uint8Array, at: number): number;
+}
+
+/**
  * The ids of the cases in `b` (a chunk's text, UTF-8), in order, when the whole-body path
  * certainly accepts them; undefined when unsure.
  */
-export function quickCheckCases(b: Buffer): string[] | undefined {
-  const n = b.length;
-  const ids: string[] = [];
-  let i = blanks(b, 0);
-  if (b[i] !== 123) return undefined;
-  i = blanks(b, i + 1);
-  if (b[i] === 125) return undefined; // no cases: the schema's minProperties
-  for (;;) {
-    // the case id
-    if (b[i] !== QUOTE) return undefined;
-    const keyEnd = key(b, i + 1);
-    if (keyEnd === UNSURE) return undefined;
-    ids.push(b.toString('utf8', i + 1, keyEnd));
-    i = blanks(b, keyEnd + 1);
-    if (b[i] !== 58) return undefined;
+export const quickCheckCases: ChunkCheck = Object.assign(
+  (b: Buffer): string[] | undefined => {
+    const n = b.length;
+    const ids: string[] = [];
+    let i = blanks(b, 0);
+    if (byte(b, i) !== 123) return undefined;
     i = blanks(b, i + 1);
-    // the case: an object with a terms object
-    if (b[i] !== 123) return undefined;
-    i = blanks(b, i + 1);
-    let seen = 0;
-    if (b[i] !== 125)
-      for (;;) {
-        if (b[i] !== QUOTE) return undefined;
-        const memberEnd = key(b, i + 1);
-        if (memberEnd === UNSURE) return undefined;
-        let first = -1;
-        for (const m of CASE_MEMBERS)
-          if (equals(b, i + 1, memberEnd, m.key)) {
-            if (seen & m.bit) return undefined; // JSON.parse keeps the last: let it
-            seen |= m.bit;
-            first = m.first;
-            break;
-          }
-        if (first === 0) return undefined;
-        i = blanks(b, memberEnd + 1);
-        if (b[i] !== 58) return undefined;
+    if (byte(b, i) === 125) return undefined; // no cases: the schema's minProperties
+    for (;;) {
+      const end = quickCheckCase(b, i);
+      if (end === UNSURE) return undefined;
+      ids.push(b.toString('utf8', i + 1, b.indexOf(QUOTE, i + 1)));
+      i = blanks(b, end);
+      if (byte(b, i) === 44) {
         i = blanks(b, i + 1);
-        if (first > 0 && b[i] !== first) return undefined;
-        i = value(b, i, 0);
-        if (i === UNSURE) return undefined;
-        i = blanks(b, i);
-        if (b[i] === 44) {
-          i = blanks(b, i + 1);
-          continue;
-        }
-        if (b[i] !== 125) return undefined;
-        break;
+        continue;
       }
-    if (!(seen & 1)) return undefined; // terms is required
-    i = blanks(b, i + 1);
-    if (b[i] === 44) {
+      if (byte(b, i) !== 125) return undefined;
       i = blanks(b, i + 1);
-      continue;
+      return i === n ? ids : undefined;
     }
-    if (b[i] !== 125) return undefined;
-    i = blanks(b, i + 1);
-    return i === n ? ids : undefined;
-  }
+  },
+  { eachCase: quickCheckCase },
+);
+
+/** ChunkCheck.eachCase: an id without escapes, then an object with a terms object. */
+function quickCheckCase(b: Uint8Array, at: number): number {
+  // the case id
+  if (byte(b, at) !== QUOTE) return UNSURE;
+  const keyEnd = key(b, at + 1);
+  if (keyEnd === UNSURE) return UNSURE;
+  let i = blanks(b, keyEnd + 1);
+  if (byte(b, i) !== 58) return UNSURE;
+  i = blanks(b, i + 1);
+  // the case: an object with a terms object
+  if (byte(b, i) !== 123) return UNSURE;
+  i = blanks(b, i + 1);
+  let seen = 0;
+  if (byte(b, i) !== 125)
+    for (;;) {
+      if (byte(b, i) !== QUOTE) return UNSURE;
+      const memberEnd = key(b, i + 1);
+      if (memberEnd === UNSURE) return UNSURE;
+      let first = -1;
+      for (const m of CASE_MEMBERS)
+        if (equals(b, i + 1, memberEnd, m.key)) {
+          if (seen & m.bit) return UNSURE; // JSON.parse keeps the last: let it
+          seen |= m.bit;
+          first = m.first;
+          break;
+        }
+      if (first === 0) return UNSURE;
+      i = blanks(b, memberEnd + 1);
+      if (byte(b, i) !== 58) return UNSURE;
+      i = blanks(b, i + 1);
+      if (first > 0 && byte(b, i) !== first) return UNSURE;
+      i = value(b, i, 0);
+      if (i === UNSURE) return UNSURE;
+      i = blanks(b, i);
+      if (byte(b, i) === 44) {
+        i = blanks(b, i + 1);
+        continue;
+      }
+      if (byte(b, i) !== 125) return UNSURE;
+      break;
+    }
+  if (!(seen & 1)) return UNSURE; // terms is required
+  return i + 1;
 }
 
 function blanks(b: Uint8Array, i: number): number {
@@ -133,11 +167,11 @@ function string(b: Uint8Array, from: number): number {
     i++;
     if (c === QUOTE) return i;
     if (c === BACKSLASH) {
-      const e = b[i++];
+      const e = byte(b, i++);
       if (e === 117) {
         // \uXXXX
         for (let k = 0; k < 4; k++, i++) {
-          const h = b[i] | 32; // lower case for letters
+          const h = byte(b, i) | 32; // lower case for letters
           if (!((h >= 48 && h <= 57) || (h >= 97 && h <= 102))) return UNSURE;
         }
       } else if (
@@ -159,27 +193,28 @@ const MAX_DEPTH = 256;
 
 /** Any JSON value at `i` (no leading blanks): the index after it. */
 function value(b: Uint8Array, i: number, depth: number): number {
-  const c = b[i];
+  const c = byte(b, i);
   if (c === QUOTE) return string(b, i + 1);
   if (c === 123 || c === 91) {
     if (depth >= MAX_DEPTH) return UNSURE;
     const close = c + 2; // } or ]
     i = blanks(b, i + 1);
-    if (b[i] === close) return i + 1;
+    if (byte(b, i) === close) return i + 1;
     for (;;) {
       if (c === 123) {
-        if (b[i] !== QUOTE) return UNSURE;
+        if (byte(b, i) !== QUOTE) return UNSURE;
         const keyEnd = key(b, i + 1);
         if (keyEnd === UNSURE) return UNSURE;
         i = blanks(b, keyEnd + 1);
-        if (b[i] !== 58) return UNSURE;
+        if (byte(b, i) !== 58) return UNSURE;
         i = blanks(b, i + 1);
       }
-      i = value(b, i, depth + 1);
+      // a string (most values) read here: a call less per member
+      i = byte(b, i) === QUOTE ? string(b, i + 1) : value(b, i, depth + 1);
       if (i === UNSURE) return UNSURE;
       i = blanks(b, i);
-      if (b[i] === 44) i = blanks(b, i + 1);
-      else if (b[i] === close) return i + 1;
+      if (byte(b, i) === 44) i = blanks(b, i + 1);
+      else if (byte(b, i) === close) return i + 1;
       else return UNSURE;
     }
   }
@@ -195,27 +230,27 @@ const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
 
 function word(b: Uint8Array, i: number, w: Uint8Array): number {
-  return equals(b, i, i + w.length, w) && i + w.length <= b.length ? i + w.length : UNSURE;
+  return i + w.length <= b.length && equals(b, i, i + w.length, w) ? i + w.length : UNSURE;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /** JSON's number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 function number(b: Uint8Array, i: number): number {
-  if (b[i] === 45) i++;
-  if (b[i] === 48) i++;
-  else if (isDigit(b[i])) while (isDigit(b[i])) i++;
+  if (byte(b, i) === 45) i++;
+  if (byte(b, i) === 48) i++;
+  else if (isDigit(byte(b, i))) while (isDigit(byte(b, i))) i++;
   else return UNSURE;
-  if (b[i] === 46) {
+  if (byte(b, i) === 46) {
     i++;
-    if (!isDigit(b[i])) return UNSURE;
-    while (isDigit(b[i])) i++;
+    if (!isDigit(byte(b, i))) return UNSURE;
+    while (isDigit(byte(b, i))) i++;
   }
-  if (b[i] === 101 || b[i] === 69) {
+  if (byte(b, i) === 101 || byte(b, i) === 69) {
     i++;
-    if (b[i] === 43 || b[i] === 45) i++;
-    if (!isDigit(b[i])) return UNSURE;
-    while (isDigit(b[i])) i++;
+    if (byte(b, i) === 43 || byte(b, i) === 45) i++;
+    if (!isDigit(byte(b, i))) return UNSURE;
+    while (isDigit(byte(b, i))) i++;
   }
   return i;
 }

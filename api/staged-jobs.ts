@@ -18,6 +18,7 @@ import { Transform, type Readable } from 'node:stream';
 import type { Topology } from '../topology/topology.js';
 import type { JobEvent } from '../schemas/types.js';
 import { BodyCutter, type CutChunk } from './body-cutter.js';
+import type { ChunkCheck } from './chunk-check.js';
 import type { JobStore } from './job-store.js';
 import {
   newJobId,
@@ -52,7 +53,7 @@ export interface StagingOptions {
   /** Whether parsed cases pass the body's schema. */
   valid(cases: object): boolean;
   /** The ids of a chunk `parse` and `valid` certainly accept, found without parsing it (BodyCutterOptions). */
-  quickCheck?(bytes: Buffer): string[] | undefined;
+  quickCheck?: ChunkCheck;
   now?: () => number;
 }
 

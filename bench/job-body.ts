@@ -1,0 +1,164 @@
+// The API's CPU for a job body, in process: the benchmark's body of 160,000 PAM contracts (70 MB,
+// bench/api.ts's) fed in 64 KB pieces through BodyCutter with the quick check, Fastify's JSON
+// parser and the route's validator, as api/server.ts wires them for POST /v1/jobs; and the
+// whole-body paths (a job's chunks cut from a text already parsed, or from parsed cases).
+// CPU ms (process.cpuUsage, user + system) of each run, then min and median. No Kafka, no Redis.
+//
+//   npm run build
+//   node dist/bench/job-body.js [--mode stream|raw|objects] [--contracts 160000] [--runs 12]
+//        [--warmups 1] [--warmup-contracts 160000] [--impl name=dir ...]
+//
+// The passes measured follow `--warmups` passes over a body of `--warmup-contracts` (the same
+// body by default: the code is warm). The API's first job after it starts is
+// `--warmups 0 --runs 1`; bench/api.ts's job, after its warm-up job of 10 chunks, is
+// `--warmup-contracts 10000 --runs 1`: one process per figure, A and B alternating.
+//
+// --impl loads body-cutter.js, chunk-check.js and jobs.js from a directory (default: this
+// build's dist/api) and, given more than once, runs the implementations interleaved (A/B/A/B…)
+// so that both see the same machine. Modes: stream, the body streaming in (BodyCutter);
+// raw, the chunks of the whole text once parsed (submitJob with rawJson: a body the cutter
+// found irregular, or a request under the streaming path); objects, the chunks of parsed cases
+// serialized again (submitJob without rawJson).
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Fastify from 'fastify';
+import { casesBodySchema } from '../api/schemas.js';
+import { bookContract } from './engine.js';
+
+const PIECE = 64 * 1024;
+const CHUNK_SIZE = 1000;
+
+interface Impl {
+  name: string;
+  cutter: typeof import('../api/body-cutter.js');
+  check: typeof import('../api/chunk-check.js');
+  jobs: typeof import('../api/jobs.js');
+}
+
+export function bookBody(n: number, idPrefix: string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++)
+    parts.push(`"${idPrefix}${i}":${JSON.stringify({ terms: bookContract('PAM', i) })}`);
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * Fastify's JSON parser (throwing what it refuses) and the body validator of a route with
+ * casesBodySchema, as api/server.ts has them for a job's body (also the tests' whole-body path).
+ */
+export async function routeParserAndValidator() {
+  const app = Fastify({ ajv: { customOptions: { allErrors: true, coerceTypes: false } } });
+  let validator: ((v: unknown) => boolean) | undefined;
+  app.post('/', {
+    schema: { body: casesBodySchema },
+    preValidation: async (req) => {
+      validator = req.getValidationFunction('body') as (v: unknown) => boolean;
+    },
+    handler: async () => ({}),
+  });
+  await app.ready();
+  await app.inject({ method: 'POST', url: '/', payload: { a: { terms: {} } } });
+  const json = app.getDefaultJsonParser('error', 'error');
+  const parse = (text: string): object => {
+    const out: { error?: Error | null; cases?: unknown } = {};
+    json({} as never, text, (error, cases) => Object.assign(out, { error, cases }));
+    if (out.error || out.cases === undefined) throw out.error ?? new Error('not parsed');
+    return out.cases as object;
+  };
+  return { parse, valid: validator! };
+}
+
+function argValues(name: string): string[] {
+  const out: string[] = [];
+  for (let i = 2; i < process.argv.length - 1; i++)
+    if (process.argv[i] === `--${name}`) out.push(process.argv[i + 1]);
+  return out;
+}
+
+async function loadImpl(spec: string): Promise<Impl> {
+  const [name, dir] = spec.includes('=') ? spec.split('=', 2) : [spec, spec];
+  const at = (f: string) => import(pathToFileURL(resolve(dir, f)).href);
+  return {
+    name,
+    cutter: await at('body-cutter.js'),
+    check: await at('chunk-check.js'),
+    jobs: await at('jobs.js'),
+  };
+}
+
+const cpuMs = (f: () => unknown): number => {
+  const before = process.cpuUsage();
+  f();
+  const d = process.cpuUsage(before);
+  return (d.user + d.system) / 1000;
+};
+
+async function main() {
+  const mode = argValues('mode')[0] ?? 'stream';
+  const contracts = Number(argValues('contracts')[0] ?? 160_000);
+  const runs = Number(argValues('runs')[0] ?? 12);
+  const warmups = Number(argValues('warmups')[0] ?? 1);
+  const warmupContracts = Number(argValues('warmup-contracts')[0] ?? contracts);
+  const specs = argValues('impl');
+  const impls = await Promise.all(
+    (specs.length ? specs : [`this=${new URL('../api/', import.meta.url).pathname}`]).map(loadImpl),
+  );
+  const { parse, valid } = await routeParserAndValidator();
+  const input = (n: number) => {
+    const text = bookBody(n, 'c');
+    const parsed = mode === 'stream' ? undefined : (JSON.parse(text) as Record<string, unknown>);
+    return { text, body: Buffer.from(text), parsed, ids: parsed && Object.keys(parsed) };
+  };
+  const measured = input(contracts);
+  const warmup = warmupContracts === contracts ? measured : input(warmupContracts);
+  console.log(
+    `${mode}: ${contracts} contracts, ${(measured.body.length / 1e6).toFixed(1)} MB, ${runs} runs per implementation`,
+  );
+
+  /** One pass: the number of chunks and of ids (checked equal across implementations). */
+  const pass = (impl: Impl, { text, body, parsed, ids }: ReturnType<typeof input>): string => {
+    if (mode === 'stream') {
+      const cutter = new impl.cutter.BodyCutter({
+        chunkSize: CHUNK_SIZE,
+        maxCases: 1_000_000,
+        parse,
+        valid: (cases) => valid(cases),
+        quickCheck: impl.check.quickCheckCases,
+      });
+      let chunks = 0;
+      let cases = 0;
+      for (let at = 0; at < body.length; at += PIECE)
+        for (const c of cutter.push(body.subarray(at, at + PIECE))) (chunks++, (cases += c.ids.length));
+      for (const c of cutter.end() ?? []) (chunks++, (cases += c.ids.length));
+      if (cutter.irregular !== undefined) throw new Error(`${impl.name}: irregular: ${cutter.irregular}`);
+      return `${chunks} chunks, ${cases} cases`;
+    }
+    const chunks =
+      mode === 'raw'
+        ? impl.jobs.splitRawChunks(text, ids!, CHUNK_SIZE)
+        : impl.jobs.splitIntoChunks(parsed as never, CHUNK_SIZE);
+    if (!chunks) throw new Error(`${impl.name}: no chunks`);
+    return `${chunks.length} chunks, ${chunks.reduce((n, c) => n + c.ids.length, 0)} cases`;
+  };
+
+  const times = new Map(impls.map((i) => [i.name, [] as number[]]));
+  let outcome: string | undefined;
+  for (let w = 0; w < warmups; w++) for (const impl of impls) pass(impl, warmup);
+  for (let r = 0; r < runs; r++)
+    for (const impl of r % 2 ? [...impls].reverse() : impls) {
+      let got = '';
+      times.get(impl.name)!.push(cpuMs(() => (got = pass(impl, measured))));
+      if (outcome !== undefined && got !== outcome) throw new Error(`${impl.name}: ${got}, not ${outcome}`);
+      outcome = got;
+    }
+  console.log(outcome);
+  for (const [name, ms] of times) {
+    const sorted = [...ms].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    console.log(
+      `${name}: CPU ms min ${sorted[0].toFixed(0)} median ${median.toFixed(0)}  (${ms.map((m) => m.toFixed(0)).join(' ')})`,
+    );
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
