@@ -21,6 +21,22 @@ describe('terms', () => {
     expect(t.businessDayConvention).toBe('NOS');
     expect(t.premiumDiscountAtIED).toBe(0);
   });
+  it('ignores blank values (any JS whitespace), trims text values and takes numbers as text', () => {
+    for (const blank of ['', ' ', '\t\n', '\u00a0', '\ufeff \u3000'])
+      expect(parseTerms({ ...pam, notionalPrincipal: '1', creatorID: blank, rateMultiplier: blank, calendar: blank })).toMatchObject({
+        creatorID: undefined,
+        rateMultiplier: 1,
+        calendar: 'NC',
+      });
+    expect(parseTerms({ ...pam, contractID: ' x1\u00a0', creatorID: 42, rateMultiplier: '\u00a02 ' })).toMatchObject({
+      contractID: 'x1',
+      creatorID: '42',
+      rateMultiplier: 2,
+    });
+    const issues: TermIssue[] = [];
+    parseTermsInto({ ...pam, creatorID: true }, issues);
+    expect(issues).toEqual([{ term: 'creatorID', reason: 'not a string: true' }]);
+  });
   it('accepts the test beds\' alias fixingDays for fixingPeriod', () => {
     expect(parseTerms({ ...pam, fixingDays: 'P2D' }).fixingPeriod).toMatchObject({ days: 2 });
   });

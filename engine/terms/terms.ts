@@ -147,12 +147,21 @@ function rememberedParser<V>(m: Map<string, V>, parseText: (text: string) => V |
   };
 }
 
+/**
+ * `s.trim() === ''`, without trimming a value that starts with a printable ASCII character
+ * (every value of a usual book: several per contract).
+ */
+function isBlank(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return !(c > 32 && c < 127) && s.trim() === '';
+}
+
 function fastParser(def: TermDefinition): (v: unknown) => unknown {
   switch (def.kind) {
     case 'Real':
       return (v) => {
         const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
-        if (Number.isFinite(n) && !(typeof v === 'string' && v.trim() === '')) return n;
+        if (Number.isFinite(n) && !(typeof v === 'string' && isBlank(v))) return n;
         lastReason = `not a finite number: ${JSON.stringify(v)}`;
         return INVALID;
       };
@@ -176,6 +185,14 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
         return INVALID;
       };
     }
+    case 'Varchar':
+      // parseValue's text case without its result object (contractID and currency of every contract)
+      return (v) => {
+        if (typeof v === 'string') return v.trim();
+        if (typeof v === 'number') return String(v).trim();
+        lastReason = `not a string: ${JSON.stringify(v)}`;
+        return INVALID;
+      };
     default:
       return (v) => {
         const r = parseValue(def, v);
@@ -210,7 +227,7 @@ export function parseTermsInto(raw: RawTerms, issues: TermIssue[]): ContractTerm
     const p = PARSERS.get(key);
     const v = raw[key];
     if (p === undefined || v === undefined || v === null || v === '') continue;
-    if (typeof v === 'string' && v.trim() === '') continue;
+    if (typeof v === 'string' && isBlank(v)) continue;
     const value = p.parse(v);
     if (value === INVALID) issues.push({ term: key, reason: lastReason });
     else {
