@@ -1,11 +1,11 @@
 // A body cut while it streams in: the chunks of splitRawChunks on the whole text, whatever the
 // pieces it arrives in, and irregular (parsed whole instead) wherever the whole-body path would
-// answer differently.
+// answer differently. A text checked whole already is cut alike, in any pieces too.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bookContract } from '../bench/engine.js';
 import { routeParserAndValidator } from '../bench/job-body.js';
-import { BodyCutter, type BodyCutterOptions, type CutChunk } from './body-cutter.js';
+import { BodyCutter, type ChunkChecks, type CutChunk } from './body-cutter.js';
 import { quickCheckCases } from './chunk-check.js';
 import { MAX_CHUNK_BYTES, splitRawChunks, type ChunkText } from './jobs.js';
 
@@ -20,7 +20,7 @@ interface CutOptions {
   route?: { quickCheck: boolean };
 }
 
-let route: Pick<BodyCutterOptions, 'parse' | 'valid'>;
+let route: Pick<ChunkChecks, 'parse' | 'valid'>;
 let routeParses = 0;
 beforeAll(async () => {
   const { parse, valid } = await routeParserAndValidator();
@@ -34,8 +34,7 @@ function cut(body: string | Buffer, cuts: number[], o: CutOptions = {}) {
   const cutter = new BodyCutter({
     chunkSize: o.chunkSize ?? 3,
     maxCases: o.maxCases ?? 1000,
-    ...(o.route ? route : { parse, valid }),
-    quickCheck: o.route?.quickCheck ? quickCheckCases : undefined,
+    check: { ...(o.route ? route : { parse, valid }), quickCheck: o.route?.quickCheck ? quickCheckCases : undefined },
   });
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const chunks: CutChunk[] = [];
@@ -60,6 +59,22 @@ const id = fc.oneof(anyText, fc.string()).filter((k) => k !== '__proto__' && !in
 const aCase = fc.record({ terms: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })) });
 const body = fc.dictionary(id, aCase, { minKeys: 1, maxKeys: 25 });
 const pieces = fc.array(fc.nat({ max: 4000 }), { maxLength: 12 });
+
+/** A text checked whole already, cut unchecked in pieces at `cuts`. */
+function cutUnchecked(text: string, cuts: number[], o: { chunkSize: number; bytes: boolean }) {
+  const cutter = new BodyCutter({ chunkSize: o.chunkSize, maxCases: Infinity, bytes: o.bytes });
+  const bytes = Buffer.from(text);
+  const chunks: CutChunk[] = [];
+  let at = 0;
+  for (const c of [...new Set(cuts)].filter((c) => c < bytes.length).sort((a, b) => a - b)) {
+    chunks.push(...cutter.push(bytes.subarray(at, c)));
+    at = c;
+  }
+  chunks.push(...cutter.push(bytes.subarray(at)));
+  const last = cutter.end();
+  const plain = (c: CutChunk) => ({ ...c, bytes: c.bytes.toString() });
+  return { irregular: cutter.irregular, chunks: last && [...chunks, ...last].map(plain) };
+}
 
 describe('a job body cut while it streams in', () => {
   it('gives the chunks of splitRawChunks on the whole text, in any pieces, compact or indented', () => {
@@ -127,7 +142,7 @@ describe('a job body cut while it streams in', () => {
   });
 
   it('holds only the bytes of the chunk being filled', () => {
-    const cutter = new BodyCutter({ chunkSize: 2, maxCases: 100, parse, valid });
+    const cutter = new BodyCutter({ chunkSize: 2, maxCases: 100, check: { parse, valid } });
     const piece = (i: number) =>
       Buffer.from(`${i ? ',' : '{'}"c${i}":{"terms":{"pad":"${'x'.repeat(10_000)}"}}`);
     const cutAt: number[] = [];
@@ -231,5 +246,44 @@ describe('a job body cut with the quick check', () => {
       expect(r.chunks).toEqual(whole);
       expect(routeParses).toBe(0);
     }
+  });
+});
+
+describe('a text checked whole, cut unchecked', () => {
+  it('is cut alike in any pieces, its chunks where they lie when it makes no bytes, even broken', () => {
+    const edit = fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom(...'{}[]":,\\ \n1x'));
+    fc.assert(
+      fc.property(
+        body,
+        fc.boolean(),
+        fc.integer({ min: 1, max: 5 }),
+        pieces,
+        fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(edit, { maxLength: 2 }) }),
+        (cases, indent, size, cuts, edits) => {
+          let text = indent ? JSON.stringify(cases, null, 2) : JSON.stringify(cases);
+          for (const [at, kind, ch] of edits) {
+            const i = at % (text.length + 1);
+            text = [
+              text.slice(0, i) + ch + text.slice(i + 1),
+              text.slice(0, i) + ch + text.slice(i),
+              text.slice(0, i) + text.slice(i + 1),
+              text,
+            ][kind];
+          }
+          const whole = cutUnchecked(text, [], { chunkSize: size, bytes: true });
+          expect(cutUnchecked(text, cuts, { chunkSize: size, bytes: true })).toEqual(whole);
+          const placed = cutUnchecked(text, cuts, { chunkSize: size, bytes: false });
+          expect(placed.irregular).toEqual(whole.irregular);
+          expect(placed.chunks).toEqual(whole.chunks?.map((c) => ({ ...c, bytes: '' })));
+          if (!edits.length) {
+            expect(whole.irregular).toBeUndefined();
+            // a chunk's bytes are `{` + the text's from start to end + `}`
+            const bytes = Buffer.from(text);
+            for (const c of whole.chunks!) expect(c.bytes).toBe(`{${bytes.toString('utf8', c.start, c.end)}}`);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

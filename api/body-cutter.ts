@@ -1,27 +1,39 @@
-// A job's body cut into chunks while it streams in (issue 7): the bytes of `{"<id>":<case>,…}`
-// are scanned as they arrive, and each chunk is cut, checked and handed out as soon as the case
-// after it shows where it ends, so the first chunks are computing while the rest of a 70 MB body
-// is still on the wire. The check is the quick check's (api/chunk-check.ts), run on each case
-// where it lies in the piece that brought it, which also finds where the case ends: each byte
-// is read once (the scan byte by byte is for a case across pieces, or one the check leaves to
-// the caller's parser and validator, which then check its chunk).
+// A job's cases cut into chunks: the one place of the rule (at most `chunkSize` cases and
+// MAX_CHUNK_BYTES of `{"<id>":<case>,…}` as written, in body order). The bytes of the body are
+// scanned as they arrive, and each chunk is handed out as soon as the case after it shows where
+// it ends.
 //
-// The chunks are exactly those of splitRawChunks (api/jobs.ts) on the whole text: same cut
-// rule, bytes counted as written. Whatever the whole-body path would treat differently makes
-// the body *irregular* instead, and the caller parses it whole as before: invalid JSON or a
-// case its check refuses (the 400 must list every offending field of the whole body, and
-// JSON.parse's message names a position in it), a repeated id (JSON.parse keeps the last value),
-// an integer-like id (Object.keys lists those first), `__proto__`, more than `maxCases` (413), a
-// case alone over MAX_CHUNK_BYTES, bytes that are not UTF-8, an empty or non-object body.
-// Pure: no I/O.
+// - A body streaming in (issue 7, api/staged-jobs.ts) is cut with `check`: each chunk is checked
+//   as the whole body would be, so the first chunks are computing while the rest of a 70 MB body
+//   is still on the wire. The check is the quick check's (api/chunk-check.ts), run on each case
+//   where it lies in the piece that brought it, which also finds where the case ends: each byte
+//   is read once (the scan byte by byte is for a case across pieces, or one the check leaves to
+//   the parser and validator, which then check its chunk). Whatever the whole-body path would
+//   treat differently makes the body *irregular* instead, and the caller parses it whole as
+//   before: invalid JSON or a case the check refuses (the 400 must list every offending field of
+//   the whole body, and JSON.parse's message names a position in it), a repeated id (JSON.parse
+//   keeps the last value), an integer-like id (Object.keys lists those first), `__proto__`, more
+//   than `maxCases` (413), bytes that are not UTF-8.
+// - A text parsed and validated whole already (api/jobs.ts: the body's own text, or the cases
+//   serialized) is cut without `check`; its ids are its keys as written, and the caller compares
+//   them with the body's.
+//
+// Irregular either way: a case alone over MAX_CHUNK_BYTES (`tooLarge`), a case that is not an
+// object, an empty or non-object body, text after it. Pure: no I/O.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { UNSURE, type ChunkCheck } from './chunk-check.js';
-import { MAX_CHUNK_BYTES } from './jobs.js';
+
+/** Chunks stay well under the broker's default 1 MB message size. */
+export const MAX_CHUNK_BYTES = 800_000;
 
 /** A chunk cut from the body: its ids and its text `{"<id>":<case>,…}` as UTF-8 bytes (jobs.ts ChunkText's). */
 export interface CutChunk {
   ids: string[];
+  /** Empty when the cutter makes none (BodyCutterOptions.bytes). */
   bytes: Buffer;
+  /** Where its cases lie in the body (byte offsets): from its first id's opening quote to just after its last case. */
+  start: number;
+  end: number;
 }
 
 export interface BodyCutterOptions {
@@ -29,6 +41,16 @@ export interface BodyCutterOptions {
   chunkSize: number;
   /** Cases per request (API_MAX_CONTRACTS_PER_REQUEST): more is the whole-body path's 413. */
   maxCases: number;
+  /** How a body streaming in is checked, chunk by chunk, as it would be whole; none for a text checked whole. */
+  check?: ChunkChecks;
+  /**
+   * False: chunks come without their bytes, for a text checked whole that the caller holds and
+   * takes each chunk's text from (CutChunk.start, .end): no copy of it.
+   */
+  bytes?: boolean;
+}
+
+export interface ChunkChecks {
   /** Parses a chunk's text `{…}` as the whole body would be parsed; throws what it refuses. */
   parse(text: string): object;
   /** Whether parsed cases pass the body's schema. */
@@ -67,9 +89,15 @@ export class BodyCutter {
   irregular: string | undefined;
   /** Cases seen so far. */
   cases = 0;
+  /** The case alone over MAX_CHUNK_BYTES that made the body irregular, if one did: its id and bytes. */
+  tooLarge: { id: string; bytes: number } | undefined;
 
-  private readonly ids = new SeenIds();
+  /** The ids so far of a body checked as it streams in. */
+  private ids: SeenIds | undefined;
+  /** Where the quick check is sure of a case, and thus of where it ends. */
   private readonly eachCase: ChunkCheck['eachCase'] | undefined;
+  /** Where a case that lies whole in a piece ends, found there: the quick check's (when sure), or caseEnd's for a text checked whole. */
+  private readonly endInPiece: ((b: Uint8Array, at: number) => number) | undefined;
   /** The bytes not yet cut, from global offset `piecesAt`. */
   private pieces: Buffer[] = [];
   private piecesAt = 0;
@@ -83,7 +111,7 @@ export class BodyCutter {
   /** The current case's id ends at this closing quote. */
   private keyEnd = 0;
 
-  // the chunk being filled (cutChunks' rule)
+  // the chunk being filled
   private chunkCases = 0;
   private chunkStart = 0;
   private chunkEnd = 0;
@@ -94,7 +122,8 @@ export class BodyCutter {
   private chunkUnsure = 0;
 
   constructor(private readonly o: BodyCutterOptions) {
-    this.eachCase = o.quickCheck?.eachCase;
+    this.eachCase = o.check?.quickCheck?.eachCase;
+    this.endInPiece = o.check ? this.eachCase : caseEnd;
   }
 
   /** Takes the next bytes of the body; returns the chunks they completed (checked, in order). */
@@ -122,9 +151,14 @@ export class BodyCutter {
     if (this.irregular === undefined && this.at !== At.End) this.irregular = 'incomplete JSON';
     if (this.irregular === undefined && this.cases === 0) this.irregular = 'no cases';
     if (this.irregular !== undefined) return undefined;
-    const last = this.cutChunk();
+    let last: CutChunk | undefined;
+    try {
+      last = this.cutChunk();
+    } catch (e) {
+      this.irregular = `unreadable: ${(e as Error).message}`;
+    }
     this.pieces = [];
-    return this.irregular === undefined ? [last] : undefined;
+    return this.irregular === undefined ? [last!] : undefined;
   }
 
   private scan(p: Buffer, base: number, out: CutChunk[]): void {
@@ -189,13 +223,13 @@ export class BodyCutter {
           if (c === 125 && this.at === At.FirstKey) return this.refuse('no cases');
           if (c !== QUOTE) return this.refuse('expected a case id');
           this.keyStart = base + i;
-          if (this.eachCase) {
-            // most cases: checked whole where they lie, and skipped
-            const end = this.eachCase(p, i);
+          if (this.endInPiece) {
+            // most cases: found (and checked) whole where they lie, and skipped
+            const end = this.endInPiece(p, i);
             if (end !== UNSURE) {
               if (++this.cases > this.o.maxCases) return this.refuse('over the contracts per request');
               let keyEnd = i + 1;
-              while (p[keyEnd] !== QUOTE) keyEnd++;
+              while (p[keyEnd] !== QUOTE) keyEnd += p[keyEnd] === BACKSLASH ? 2 : 1;
               this.keyEnd = base + keyEnd;
               this.at = At.AfterValue;
               this.caseDone(base + end, true, out);
@@ -246,10 +280,16 @@ export class BodyCutter {
   private caseDone(end: number, sure: boolean, out: CutChunk[]): void {
     const start = this.keyStart;
     const own = end - start;
-    if (own + 2 > MAX_CHUNK_BYTES) return this.refuse('a case over MAX_CHUNK_BYTES');
+    if (own + 2 > MAX_CHUNK_BYTES) {
+      const key = Buffer.allocUnsafe(this.keyEnd - start - 1);
+      this.copyOut(start + 1, this.keyEnd, key, 0);
+      this.tooLarge = { id: keyOf(key.toString()), bytes: own };
+      return this.refuse('a case over MAX_CHUNK_BYTES');
+    }
     if (this.chunkCases) {
       const added = end - this.chunkEnd;
-      // >=: as cutChunks (splitIntoChunks counts a comma after every case)
+      // under, not up to, MAX_CHUNK_BYTES: chunks as they were when cases were serialized with a
+      // comma counted after each
       if (this.chunkCases < this.o.chunkSize && this.chunkBytes + added < MAX_CHUNK_BYTES) {
         this.chunkCases++;
         this.chunkEnd = end;
@@ -277,35 +317,35 @@ export class BodyCutter {
 
   /**
    * The chunk being filled, checked (the quick check sure of each case, or else parsed and
-   * validated); its ids are the keys in text order (checked).
+   * validated) if the body is; its ids are the keys in text order (checked).
    */
   private cutChunk(): CutChunk {
-    const bytes = this.chunkText();
     const count = this.chunkCases;
     const idBounds = this.idBounds;
-    const sure = this.eachCase !== undefined && this.chunkUnsure === 0;
+    const check = this.o.check;
+    const sure = this.chunkUnsure === 0;
+    const { chunkStart: start, chunkEnd: end } = this;
     this.chunkCases = 0;
     this.idBounds = [];
     this.chunkUnsure = 0;
+    if (this.o.bytes === false) return { ids: this.heldKeys(idBounds, count, start), bytes: NO_BYTES, start, end };
+    const bytes = this.chunkText(start, end);
     // not UTF-8: the whole-body path decodes it to U+FFFD and counts those bytes instead
     const ascii = isAscii(bytes);
     if (!ascii && !isUtf8(bytes)) {
       this.refuse('text that is not UTF-8');
-      return { ids: [], bytes };
+      return { ids: [], bytes, start, end };
     }
+    if (!check) return { ids: keysOf(bytes, idBounds, count, ascii), bytes, start, end };
     let ids: string[];
     let cases: object | undefined;
-    if (sure) {
-      // as quickCheckCases gives them
-      ids = new Array<string>(count);
-      const encoding = ascii ? 'latin1' : 'utf8';
-      for (let k = 0; k < count; k++) ids[k] = bytes.toString(encoding, idBounds[2 * k], idBounds[2 * k + 1]);
-    } else {
+    if (sure) ids = keysOf(bytes, idBounds, count, ascii);
+    else {
       try {
-        cases = this.o.parse(bytes.toString(ascii ? 'latin1' : 'utf8'));
+        cases = check.parse(bytes.toString(ascii ? 'latin1' : 'utf8'));
       } catch (e) {
         this.refuse(`unreadable: ${(e as Error).message}`);
-        return { ids: [], bytes };
+        return { ids: [], bytes, start, end };
       }
       ids = Object.keys(cases);
     }
@@ -314,17 +354,40 @@ export class BodyCutter {
       if (id === '__proto__') this.refuse('a __proto__ id');
       else if (integerLike(id)) this.refuse('an integer-like id');
     }
-    if (this.irregular === undefined && !this.ids.add(ids)) this.refuse('a repeated id');
-    if (this.irregular === undefined && cases !== undefined && !this.o.valid(cases)) this.refuse('invalid cases');
-    return { ids, bytes };
+    if (this.irregular === undefined && !(this.ids ??= new SeenIds()).add(ids)) this.refuse('a repeated id');
+    if (this.irregular === undefined && cases !== undefined && !check.valid(cases)) this.refuse('invalid cases');
+    return { ids, bytes, start, end };
   }
 
-  /** `{` + the chunk's bytes + `}`, in one buffer (one flat string, no concatenation to flatten). */
-  private chunkText(): Buffer {
-    const out = Buffer.allocUnsafe(this.chunkEnd - this.chunkStart + 2);
+  /** `{` + the body's bytes from `start` to `end` + `}`, in one buffer (one flat string, no concatenation to flatten). */
+  private chunkText(start: number, end: number): Buffer {
+    const out = Buffer.allocUnsafe(end - start + 2);
     out[0] = 123;
-    out[this.copyOut(this.chunkStart, this.chunkEnd, out, 1)] = 125;
+    out[this.copyOut(start, end, out, 1)] = 125;
     return out;
+  }
+
+  /** The keys of a chunk's `count` cases from the pieces still held (`bounds` in the chunk's text from `start`). */
+  private heldKeys(bounds: readonly number[], count: number, start: number): string[] {
+    const keys = new Array<string>(count);
+    let p = 0;
+    let at = this.piecesAt;
+    for (let k = 0; k < count; k++) {
+      // the chunk's text is `{` + the body's bytes from start
+      const from = bounds[2 * k] - 1 + start;
+      const to = bounds[2 * k + 1] - 1 + start;
+      while (at + this.pieces[p].length <= from) at += this.pieces[p++].length;
+      const piece = this.pieces[p];
+      let written: string;
+      if (to <= at + piece.length) written = piece.toString('utf8', from - at, to - at);
+      else {
+        const across = Buffer.allocUnsafe(to - from);
+        this.copyOut(from, to, across, 0);
+        written = across.toString();
+      }
+      keys[k] = keyOf(written);
+    }
+    return keys;
   }
 
   /** Copies the body's bytes from `from` to `to` (still held) into `out` at `w`; the index after them. */
@@ -351,6 +414,53 @@ export class BodyCutter {
     }
   }
 }
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * Where the case `"<id>":{…}` whose id's opening quote is at `at` ends in a text known to be JSON
+ * (checked whole): the index after its `}`; UNSURE when `b` ends first or the case is not an
+ * object (the scan byte by byte then decides). Only strings and nesting matter, as in that scan.
+ */
+function caseEnd(b: Uint8Array, at: number): number {
+  const n = b.length;
+  let i = at + 1;
+  for (;;) {
+    if (i >= n) return UNSURE;
+    const c = b[i++];
+    if (c === QUOTE) break;
+    if (c === BACKSLASH) i++;
+  }
+  while (i < n && isBlank(b[i])) i++;
+  if (i >= n || b[i++] !== 58) return UNSURE;
+  while (i < n && isBlank(b[i])) i++;
+  if (i >= n || b[i] !== 123) return UNSURE;
+  let depth = 0;
+  while (i < n) {
+    const c = b[i++];
+    if (c === QUOTE) {
+      for (;;) {
+        if (i >= n) return UNSURE;
+        const s = b[i++];
+        if (s === QUOTE) break;
+        if (s === BACKSLASH) i++;
+      }
+    } else if (c === 123 || c === 91) depth++;
+    else if ((c === 125 || c === 93) && --depth === 0) return i;
+  }
+  return UNSURE;
+}
+
+/** The keys of a chunk's `count` cases, their bytes at `bounds` in `bytes`. */
+function keysOf(bytes: Buffer, bounds: readonly number[], count: number, ascii: boolean): string[] {
+  const keys = new Array<string>(count);
+  const encoding = ascii ? 'latin1' : 'utf8';
+  for (let k = 0; k < count; k++) keys[k] = keyOf(bytes.toString(encoding, bounds[2 * k], bounds[2 * k + 1]));
+  return keys;
+}
+
+/** A key as written between its quotes, its escapes decoded (as JSON: throws on a bad one). */
+const keyOf = (written: string) => (written.includes('\\') ? (JSON.parse(`"${written}"`) as string) : written);
 
 /**
  * The ids of a body so far, to find a repeated one: a hash table of their UTF-16 code units,

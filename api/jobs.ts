@@ -7,11 +7,11 @@ import type { Producer } from '../clients/kafka.js';
 import type { AvroCodec } from '../clients/schema-registry.js';
 import type { JobChunk, JobEvent } from '../schemas/types.js';
 import type { Topology } from '../topology/topology.js';
+import { BodyCutter, MAX_CHUNK_BYTES, type CutChunk } from './body-cutter.js';
 import type { Cases } from './compute.js';
 import type { JobStore } from './job-store.js';
 
-/** Chunks stay well under the broker's default 1 MB message size. */
-export const MAX_CHUNK_BYTES = 800_000;
+export { MAX_CHUNK_BYTES } from './body-cutter.js';
 
 export class TooManyJobsError extends Error {
   constructor(
@@ -46,146 +46,73 @@ export interface ChunkText {
   text: string;
 }
 
-/** Splits cases into chunks of at most `size` cases and MAX_CHUNK_BYTES of JSON, in body order. */
+/**
+ * The chunks of cases (at most `size` cases and MAX_CHUNK_BYTES of JSON each, in body order):
+ * their JSON text cut by BodyCutter, as a body streaming in is. Throws CaseTooLargeError for a
+ * case alone over MAX_CHUNK_BYTES.
+ */
 export function splitIntoChunks(cases: Cases, size: number): ChunkText[] {
-  const out: ChunkText[] = [];
-  let ids: string[] = [];
-  let parts: string[] = [];
-  let bytes = 2;
-  const flush = () => {
-    if (!ids.length) return;
-    out.push({ ids, text: `{${parts.join(',')}}` });
-    ids = [];
-    parts = [];
-    bytes = 2;
-  };
-  for (const id of Object.keys(cases)) {
-    const part = `${JSON.stringify(id)}:${JSON.stringify(cases[id])}`;
-    const len = Buffer.byteLength(part);
-    if (len + 2 > MAX_CHUNK_BYTES) throw new CaseTooLargeError(id, len);
-    if (ids.length >= size || bytes + len + 1 > MAX_CHUNK_BYTES) flush();
-    ids.push(id);
-    parts.push(part);
-    bytes += len + 1;
-  }
-  flush();
-  return out;
-}
-
-/** Index just past the JSON string whose opening quote is at `at` (the text is valid JSON). */
-function stringEnd(text: string, at: number): number {
-  let q = text.indexOf('"', at + 1);
-  for (;;) {
-    if (q < 0) throw new SyntaxError('unterminated string');
-    let backslashes = 0;
-    while (text.charCodeAt(q - 1 - backslashes) === 92) backslashes++;
-    if (backslashes % 2 === 0) return q + 1;
-    q = text.indexOf('"', q + 1);
-  }
-}
-
-function skipBlanks(text: string, at: number): number {
-  let c = text.charCodeAt(at);
-  while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++at);
-  return at;
-}
-
-/** Index just past the JSON value starting at `at` (valid JSON: only nesting and strings matter). */
-function valueEnd(text: string, at: number): number {
-  const first = text.charCodeAt(at);
-  if (first === 34) return stringEnd(text, at);
-  if (first !== 123 && first !== 91) {
-    // number, true, false, null: up to the next delimiter
-    let c = text.charCodeAt(at);
-    while (
-      at < text.length &&
-      c !== 44 &&
-      c !== 125 &&
-      c !== 93 &&
-      c !== 32 &&
-      c !== 10 &&
-      c !== 13 &&
-      c !== 9
-    )
-      c = text.charCodeAt(++at);
-    return at;
-  }
-  let depth = 0;
-  for (let i = at; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) i = stringEnd(text, i) - 1;
-    else if (c === 123 || c === 91) depth++;
-    else if (c === 125 || c === 93) {
-      if (--depth === 0) return i + 1;
-    }
-  }
-  return -1;
+  if (Object.keys(cases).length === 0) return [];
+  const { chunks, cutter } = cutWhole(JSON.stringify(cases), size);
+  if (chunks) return chunks;
+  if (cutter.tooLarge) throw new CaseTooLargeError(cutter.tooLarge.id, cutter.tooLarge.bytes);
+  throw new Error(`cases not cut into chunks: ${cutter.irregular}`);
 }
 
 /**
  * The chunks of splitIntoChunks, cut from the body's own JSON text instead of serializing every
- * case again (1.3 s of JSON.stringify for 160,000 cases): a chunk is `{` + the text from its
- * first case to its last + `}`. `ids` are the parsed body's keys (Object.keys); the text is the
- * body it was parsed from, so it is valid JSON. Undefined (the caller falls back to
- * splitIntoChunks) when the text's members are not exactly `ids` in that order (a repeated case
- * id, whose last value JSON.parse keeps; integer-like ids, which Object.keys lists first) or a
- * case alone is over MAX_CHUNK_BYTES as written. Sound only while the body schema changes
- * nothing it validates (no defaults, coercion or removed properties: api/jobs.test.ts).
+ * case again, by BodyCutter: a chunk is `{` + the text from its first case to its last + `}`.
+ * `ids` are the parsed body's keys (Object.keys); the text is the body it was parsed from, so it
+ * is valid JSON. Undefined (the caller falls back to splitIntoChunks) when the text's members
+ * are not exactly `ids` in that order (a repeated case id, whose last value JSON.parse keeps;
+ * integer-like ids, which Object.keys lists first) or a case alone is over MAX_CHUNK_BYTES as
+ * written. Sound only while the body schema changes nothing it validates (no defaults, coercion
+ * or removed properties: api/jobs.test.ts).
  */
 export function splitRawChunks(text: string, ids: readonly string[], size: number): ChunkText[] | undefined {
-  try {
-    return cutChunks(text, ids, size);
-  } catch {
-    return undefined; // not the JSON text it should be
-  }
+  return cutWhole(text, size, ids).chunks;
 }
 
-function cutChunks(text: string, ids: readonly string[], size: number): ChunkText[] | undefined {
-  const starts = new Int32Array(ids.length);
-  const ends = new Int32Array(ids.length);
-  let i = skipBlanks(text, 0);
-  if (text.charCodeAt(i) !== 123) return undefined;
-  i = skipBlanks(text, i + 1);
-  let n = 0;
-  if (text.charCodeAt(i) !== 125)
-    for (;;) {
-      if (text.charCodeAt(i) !== 34 || n >= ids.length) return undefined;
-      const keyEnd = stringEnd(text, i);
-      const key = text.slice(i + 1, keyEnd - 1);
-      if ((key.includes('\\') ? JSON.parse(text.slice(i, keyEnd)) : key) !== ids[n]) return undefined;
-      starts[n] = i;
-      i = skipBlanks(text, keyEnd);
-      if (text.charCodeAt(i) !== 58) return undefined; // :
-      const end = valueEnd(text, skipBlanks(text, i + 1));
-      if (end < 0) return undefined;
-      ends[n++] = end;
-      i = skipBlanks(text, end);
-      const c = text.charCodeAt(i);
-      if (c === 125) break; // }
-      if (c !== 44) return undefined; // ,
-      i = skipBlanks(text, i + 1);
-    }
-  if (n !== ids.length) return undefined;
-  // bytes = characters for ASCII text (the usual body); else measured per stretch
+/**
+ * A JSON text of cases parsed whole already, cut unchecked: its chunks, none when the cutter
+ * finds it irregular or its ids are not `ids` (when given: not cut further than the first that
+ * differs). It goes to the cutter in pieces, as a body streams in: no buffer of the whole text
+ * at once (a 70 MB allocation outside the heap made V8 collect the whole heap, the parsed body
+ * with it: ~120 ms). An ASCII text (the usual body) is its own bytes, each chunk's text a slice
+ * of it; any other comes as bytes, made text as each chunk comes.
+ */
+function cutWhole(
+  text: string,
+  size: number,
+  ids?: readonly string[],
+): { chunks: ChunkText[] | undefined; cutter: BodyCutter } {
   const ascii = Buffer.byteLength(text) === text.length;
-  const bytes = (from: number, to: number) => (ascii ? to - from : Buffer.byteLength(text.slice(from, to)));
-  const out: ChunkText[] = [];
-  let first = 0;
-  let chunkBytes = 2;
-  for (let k = 0; k < n; k++) {
-    const own = bytes(starts[k], ends[k]);
-    if (own + 2 > MAX_CHUNK_BYTES) return undefined;
-    const added = k === first ? own : bytes(ends[k - 1], ends[k]);
-    // >=: splitIntoChunks counts a comma after every case, so the two cut a compact body alike
-    if (k > first && (k - first >= size || chunkBytes + added >= MAX_CHUNK_BYTES)) {
-      out.push({ ids: ids.slice(first, k), text: `{${text.slice(starts[first], ends[k - 1])}}` });
-      first = k;
-      chunkBytes = 2 + own;
-    } else chunkBytes += added;
+  const cutter = new BodyCutter({ chunkSize: size, maxCases: Infinity, bytes: !ascii });
+  const chunks: ChunkText[] = [];
+  let cases = 0;
+  const take = (cut: CutChunk[]) => {
+    for (const c of cut) {
+      if (ids) for (const id of c.ids) if (id !== ids[cases++]) return false;
+      chunks.push({ ids: c.ids, text: ascii ? `{${text.slice(c.start, c.end)}}` : c.bytes.toString() });
+    }
+    return true;
+  };
+  for (let at = 0; at < text.length;) {
+    let to = Math.min(text.length, at + PIECE);
+    // not between the two halves of a surrogate pair
+    const c = text.charCodeAt(to - 1);
+    if (to < text.length && c >= 0xd800 && c <= 0xdbff) to--;
+    if (!take(cutter.push(Buffer.from(text.slice(at, to), ascii ? 'latin1' : 'utf8'))))
+      return { chunks: undefined, cutter };
+    at = to;
   }
-  if (n) out.push({ ids: ids.slice(first, n), text: `{${text.slice(starts[first], ends[n - 1])}}` });
-  return out;
+  const last = cutter.end();
+  const whole = last !== undefined && take(last) && (!ids || cases === ids.length);
+  return { chunks: whole ? chunks : undefined, cutter };
 }
+
+/** The pieces a text goes to the cutter in, as a socket brings a body. */
+const PIECE = 65_536;
 
 export function newJobId(): string {
   return `job_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;

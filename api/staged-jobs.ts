@@ -79,7 +79,7 @@ export class StagedJob {
     private readonly encodeEvent: (v: JobEvent) => Buffer,
     private readonly requestedAtMs: number,
   ) {
-    this.cutter = new BodyCutter(o);
+    this.cutter = new BodyCutter({ chunkSize: o.chunkSize, maxCases: o.maxCases, check: o });
     this.encodeWithCases = casesSplicer(encodeChunk);
     this.renew = setInterval(() => {
       o.store.renewStaged(jobId, STAGED_TTL_SECONDS).catch(() => undefined);

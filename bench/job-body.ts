@@ -16,13 +16,18 @@
 // --impl loads body-cutter.js, chunk-check.js and jobs.js from a directory (default: this
 // build's dist/api) and, given more than once, runs the implementations interleaved (A/B/A/B…)
 // so that both see the same machine. Modes: stream, the body streaming in (BodyCutter);
-// raw, the chunks of the whole text once parsed (submitJob with rawJson: a body the cutter
-// found irregular, or a request under the streaming path); objects, the chunks of parsed cases
-// serialized again (submitJob without rawJson).
+// raw, submitJob on a body parsed whole (its chunks cut from its text, rawJson: a body the
+// cutter found irregular, or /v1/cashflows over API_SYNC_MAX_CONTRACTS); objects, submitJob
+// without the text (the cases serialized again). submitJob runs with a job store and a producer
+// that do nothing, and the jobs topic's Avro encoding as AvroCodec writes it.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
+import type { JobStore } from '../api/job-store.js';
+import type { KafkaSide } from '../api/jobs.js';
 import { casesBodySchema } from '../api/schemas.js';
+import { avroType } from '../schemas/avro.js';
+import type { Topology } from '../topology/topology.js';
 import { bookContract } from './engine.js';
 
 const PIECE = 64 * 1024;
@@ -86,12 +91,37 @@ async function loadImpl(spec: string): Promise<Impl> {
   };
 }
 
-const cpuMs = (f: () => unknown): number => {
+/** Three significant digits: 203, 45.1, 0.872. */
+const ms3 = (ms: number) => String(Number(ms.toPrecision(3)));
+
+const cpuMs = async (f: () => unknown): Promise<number> => {
   const before = process.cpuUsage();
-  f();
+  await f();
   const d = process.cpuUsage(before);
   return (d.user + d.system) / 1000;
 };
+
+/** What submitJob needs around it, doing nothing but encode as AvroCodec does (schema id 1). */
+function quietSubmission() {
+  const header = Buffer.from([0, 0, 0, 0, 1]);
+  const encoder = (record: 'JobChunk' | 'JobEvent') => {
+    const type = avroType(record);
+    return (v: unknown) => Buffer.concat([header, type.toBuffer(v)]);
+  };
+  const encoders = { jobs: encoder('JobChunk'), jobEvents: encoder('JobEvent') };
+  const nothing = async () => undefined;
+  const store = { activeJobs: async () => [], create: nothing, markQueued: nothing, fail: nothing };
+  const kafka = {
+    producer: { send: nothing },
+    codec: { encoder: async (topic: keyof typeof encoders) => encoders[topic] },
+  };
+  const topology = { topic: (name: string) => ({ name }) };
+  return {
+    store: store as unknown as JobStore,
+    kafka: kafka as unknown as KafkaSide,
+    topology: topology as unknown as Topology,
+  };
+}
 
 async function main() {
   const mode = argValues('mode')[0] ?? 'stream';
@@ -107,7 +137,7 @@ async function main() {
   const input = (n: number) => {
     const text = bookBody(n, 'c');
     const parsed = mode === 'stream' ? undefined : (JSON.parse(text) as Record<string, unknown>);
-    return { text, body: Buffer.from(text), parsed, ids: parsed && Object.keys(parsed) };
+    return { text, body: Buffer.from(text), parsed };
   };
   const measured = input(contracts);
   const warmup = warmupContracts === contracts ? measured : input(warmupContracts);
@@ -115,16 +145,16 @@ async function main() {
     `${mode}: ${contracts} contracts, ${(measured.body.length / 1e6).toFixed(1)} MB, ${runs} runs per implementation`,
   );
 
+  const { store, kafka, topology } = quietSubmission();
+  const submitOptions = { client: 'bench', maxConcurrentJobs: 1, chunkSize: CHUNK_SIZE };
+
   /** One pass: the number of chunks and of ids (checked equal across implementations). */
-  const pass = (impl: Impl, { text, body, parsed, ids }: ReturnType<typeof input>): string => {
+  const pass = async (impl: Impl, { text, body, parsed }: ReturnType<typeof input>): Promise<string> => {
     if (mode === 'stream') {
-      const cutter = new impl.cutter.BodyCutter({
-        chunkSize: CHUNK_SIZE,
-        maxCases: 1_000_000,
-        parse,
-        valid: (cases) => valid(cases),
-        quickCheck: impl.check.quickCheckCases,
-      });
+      const check = { parse, valid: (cases: object) => valid(cases), quickCheck: impl.check.quickCheckCases };
+      // the checks given flat too, as the cutter took them before api/jobs.ts used it (A/B across builds)
+      const options = { chunkSize: CHUNK_SIZE, maxCases: 1_000_000, check, ...check };
+      const cutter = new impl.cutter.BodyCutter(options);
       let chunks = 0;
       let cases = 0;
       for (let at = 0; at < body.length; at += PIECE)
@@ -133,21 +163,21 @@ async function main() {
       if (cutter.irregular !== undefined) throw new Error(`${impl.name}: irregular: ${cutter.irregular}`);
       return `${chunks} chunks, ${cases} cases`;
     }
-    const chunks =
-      mode === 'raw'
-        ? impl.jobs.splitRawChunks(text, ids!, CHUNK_SIZE)
-        : impl.jobs.splitIntoChunks(parsed as never, CHUNK_SIZE);
-    if (!chunks) throw new Error(`${impl.name}: no chunks`);
-    return `${chunks.length} chunks, ${chunks.reduce((n, c) => n + c.ids.length, 0)} cases`;
+    const rawJson = mode === 'raw' ? text : undefined;
+    const r = await impl.jobs.submitJob(parsed as never, store, kafka, topology, {
+      ...submitOptions,
+      rawJson,
+    });
+    return `${r.chunks} chunks, ${r.contracts} cases`;
   };
 
   const times = new Map(impls.map((i) => [i.name, [] as number[]]));
   let outcome: string | undefined;
-  for (let w = 0; w < warmups; w++) for (const impl of impls) pass(impl, warmup);
+  for (let w = 0; w < warmups; w++) for (const impl of impls) await pass(impl, warmup);
   for (let r = 0; r < runs; r++)
     for (const impl of r % 2 ? [...impls].reverse() : impls) {
       let got = '';
-      times.get(impl.name)!.push(cpuMs(() => (got = pass(impl, measured))));
+      times.get(impl.name)!.push(await cpuMs(async () => (got = await pass(impl, measured))));
       if (outcome !== undefined && got !== outcome) throw new Error(`${impl.name}: ${got}, not ${outcome}`);
       outcome = got;
     }
@@ -155,9 +185,7 @@ async function main() {
   for (const [name, ms] of times) {
     const sorted = [...ms].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
-    console.log(
-      `${name}: CPU ms min ${sorted[0].toFixed(0)} median ${median.toFixed(0)}  (${ms.map((m) => m.toFixed(0)).join(' ')})`,
-    );
+    console.log(`${name}: CPU ms min ${ms3(sorted[0])} median ${ms3(median)}  (${ms.map(ms3).join(' ')})`);
   }
 }
 
