@@ -58,4 +58,9 @@ describe('Kafka client settings', () => {
       consumerProperties({ groupId: 'g', extra: { 'queued.max.messages.kbytes': 1024 } })['queued.max.messages.kbytes'],
     ).toBe(1024);
   });
+
+  it('retries a full prefetch queue within a tick, not the client default of a second', () => {
+    // the default 1000 ms left job-workers idle mid-job once a burst filled the 16 MB queue
+    expect(consumerProperties({ groupId: 'g' })['fetch.queue.backoff.ms']).toBeLessThanOrEqual(50);
+  });
 });

@@ -80,6 +80,11 @@ export function consumerProperties(o: ConsumerOptions): LibrdkafkaProperties {
     // 16 MB still holds several seconds of the pipeline's fastest stream.
     'queued.max.messages.kbytes': 16384,
     'fetch.max.bytes': 16 * 1024 * 1024,
+    // once that queue is full, librdkafka postpones a partition's next fetch by this much
+    // (default 1000 ms): with the smaller queue a burst (a job's chunks arriving faster than
+    // they are computed) filled it, and the workers then sat idle for up to a second with the
+    // rest of the job waiting on the broker (measured: the 160K API job 1.85 → 1.29 s)
+    'fetch.queue.backoff.ms': 20,
     ...o.extra,
   };
 }
