@@ -21,6 +21,7 @@ import { BodyCutter, type CutChunk } from './body-cutter.js';
 import type { ChunkCheck } from './chunk-check.js';
 import type { JobStore } from './job-store.js';
 import {
+  jobChunkMessage,
   newJobId,
   TooManyJobsError,
   type ApiJobChunk,
@@ -272,7 +273,7 @@ export class StagedJob {
       : this.encodeChunk({ ...value, cases: chunk.bytes.toString('utf8') });
     return this.o.kafka.producer.send({
       topic: this.o.topology.topic('jobs').name,
-      messages: [{ key: `${this.jobId}|${i}`, value: message }],
+      messages: [jobChunkMessage(this.o.topology, this.jobId, i, message)],
     });
   }
 }

@@ -513,7 +513,7 @@ async function measureTransfer(a: {
   log: (s: string) => void;
 }): Promise<ApiBenchResult['transfer']> {
   const [
-    { splitIntoChunks, splitRawChunks, sendPipelined },
+    { splitIntoChunks, splitRawChunks, sendPipelined, jobChunkMessage },
     { createAvroCodec },
     { createConsumer, createProducer },
   ] = await Promise.all([
@@ -527,9 +527,8 @@ async function measureTransfer(a: {
   const chunks = splitRawChunks(a.body, Object.keys(cases), chunkSize) ?? splitIntoChunks(cases, chunkSize);
   const encode = await createAvroCodec(config, topology).encoder('jobs');
   const jobId = `transfer-${a.run}`;
-  const messages = chunks.map((c, i) => ({
-    key: `${jobId}|${i}`,
-    value: encode({
+  const messages = chunks.map((c, i) =>
+    jobChunkMessage(topology, jobId, i, encode({
       jobId,
       chunk: i,
       chunks: chunks.length,
@@ -537,8 +536,8 @@ async function measureTransfer(a: {
       asOf: null,
       requestedAtMs: Date.now(),
       cases: c.text,
-    }),
-  }));
+    })),
+  );
   const topic = topology.topic('jobs').name;
   const groupId = `${topology.processor('job-worker').consumerGroup}.bench-transfer`;
   let received = 0;
