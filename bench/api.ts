@@ -11,7 +11,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
@@ -19,6 +18,7 @@ import type { Admin, Consumer } from '../clients/kafka.js';
 import type { Cases } from '../api/compute.js';
 import type { Config } from '../config/config.js';
 import type { Topology } from '../topology/topology.js';
+import { freePort } from '../stack/free-port.js';
 import { bookContract, runEngineBench } from './engine.js';
 
 const { ConsumerGroupStates } = KafkaJS;
@@ -104,18 +104,6 @@ export interface JobCpu {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A port free on loopback right now (the OS's choice: no collision with a port in use). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** CPU seconds (user + system) a process has used so far (Linux /proc; 100 ticks per second). */
 function cpuSecondsOf(pid: number): number {

@@ -13,6 +13,7 @@ import type { ContractCashflows, RecalcRequest } from '../schemas/types.js';
 import type { MarketSeries, PublishedResult, StateReader, StoredContract } from '../state/model.js';
 import type { InputRecord, ProcessorContext } from '../processors/processor.js';
 import { benchContract, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
+import { gcTime } from './harness.js';
 
 const BATCH = 250;
 const PARTITIONS = 12;
@@ -20,15 +21,6 @@ const EFFECTS_MS = 20;
 /** A store read's round trip: the other partitions compute meanwhile (as they do around Redis). */
 const READ_MS = 2;
 const roundTrip = () => new Promise((resolve) => setTimeout(resolve, READ_MS));
-
-/** Main-thread GC pause time so far (ms), from the performance timeline. */
-function gcTime(): { ms: number } {
-  const total = { ms: 0 };
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) total.ms += e.duration;
-  }).observe({ entryTypes: ['gc'] });
-  return total;
-}
 
 /** A StateReader over documents kept as JSON text: contracts() parses them as the Redis store does. */
 class BookState implements StateReader {

@@ -29,6 +29,7 @@ import { casesBodySchema } from '../api/schemas.js';
 import { avroType } from '../schemas/avro.js';
 import type { Topology } from '../topology/topology.js';
 import { bookContract } from './engine.js';
+import { argValues } from './harness.js';
 
 const PIECE = 64 * 1024;
 const CHUNK_SIZE = 1000;
@@ -71,13 +72,6 @@ export async function routeParserAndValidator() {
     return out.cases as object;
   };
   return { parse, valid: validator! };
-}
-
-function argValues(name: string): string[] {
-  const out: string[] = [];
-  for (let i = 2; i < process.argv.length - 1; i++)
-    if (process.argv[i] === `--${name}`) out.push(process.argv[i + 1]);
-  return out;
 }
 
 async function loadImpl(spec: string): Promise<Impl> {

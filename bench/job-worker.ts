@@ -21,18 +21,10 @@ import { jobWorker } from '../processors/job-worker.js';
 import type { InputRecord, ProcessorContext } from '../processors/processor.js';
 import type { StateReader } from '../state/model.js';
 import { bookContract } from './engine.js';
+import { gcTime } from './harness.js';
 
 const CHUNK_SIZE = 1000;
 const PARTITIONS = 2;
-
-/** Main-thread GC pause time so far (ms), from the performance timeline. */
-function gcTime(): { ms: number } {
-  const total = { ms: 0 };
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) total.ms += e.duration;
-  }).observe({ entryTypes: ['gc'] });
-  return total;
-}
 
 /** The book's chunk texts, as the API cuts the body `{"c0":{"terms":…},…}`. */
 function bookChunks(contracts: number): { ids: string[]; text: string }[] {

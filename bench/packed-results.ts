@@ -19,6 +19,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { JsonBytes } from '../engine/json-bytes.js';
 import { computeCase, type ComputedCase } from '../engine/testbed.js';
 import { BENCH_TYPES, bookContract, type BenchType } from './engine.js';
+import { argValues } from './harness.js';
 
 type PackedResultsModule = typeof import('../api/packed-results.js');
 
@@ -27,13 +28,6 @@ interface Impl {
   module: PackedResultsModule;
   packer: InstanceType<PackedResultsModule['ResultsPacker']>;
   deflate: (packed: Uint8Array) => Buffer;
-}
-
-function argValues(name: string): string[] {
-  const out: string[] = [];
-  for (let i = 2; i < process.argv.length - 1; i++)
-    if (process.argv[i] === `--${name}`) out.push(process.argv[i + 1]);
-  return out;
 }
 
 async function loadImpl(spec: string): Promise<Impl> {

@@ -15,7 +15,7 @@ import { logTail } from '../../stack/processes.js';
 import { stackLayout, type StackLayout } from '../../stack/layout.js';
 import { formatKafkaStorage } from '../../stack/up.js';
 import { stackVersions } from '../../stack/versions.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../stack/free-port.js';
 import { eventually } from './pipeline-env.js';
 
 /** The jars of the local stack (`cashflow stack up` fetched them), or undefined when absent. */

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { portOpen } from '../../stack/net.js';
 import { logTail } from '../../stack/processes.js';
 import { eventually } from './pipeline-env.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../stack/free-port.js';
 
 export class PrivateRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'cashflow-test-redis-'));
