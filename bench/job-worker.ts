@@ -14,6 +14,7 @@ import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config/config.js';
 import { connectRedis } from '../clients/redis.js';
+import { clearState } from '../state/redis-store.js';
 import { avroType } from '../schemas/avro.js';
 import { splitRawChunks, type ApiJobChunk } from '../api/jobs.js';
 import { JobStore } from '../api/job-store.js';
@@ -141,6 +142,9 @@ export async function runJobWorkerBench(
     }
   } finally {
     redis.disconnect();
+    // a pass interrupted midway leaves its job's keys (the worker writes them for a day)
+    const plain = await connectRedis(config, { name: 'cashflow-bench-job-worker-cleanup' });
+    await clearState(plain, prefix).finally(() => plain.disconnect());
   }
   return results;
 }

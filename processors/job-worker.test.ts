@@ -11,6 +11,7 @@ import { packResults } from '../api/packed-results.js';
 import { computeCase, type TestBedCase } from '../engine/testbed.js';
 import { emptyWrites } from '../state/model.js';
 import { MemoryStateStore } from '../state/memory-store.js';
+import { clearState } from '../state/redis-store.js';
 import { pamTerms } from '../test/support/pam-terms.js';
 import { computeChunk, deliverCallback, jobWorker } from './job-worker.js';
 import type { InputRecord, ProcessorContext } from './processor.js';
@@ -129,11 +130,10 @@ describe.skipIf(process.env.CASHFLOW_SKIP_REDIS === '1')('job-worker chunks in R
   const store = new MemoryStateStore();
   let ctx: ProcessorContext;
 
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const keyPrefix = `test-job-worker:${process.pid}:${Date.now()}:`;
   beforeAll(async () => {
-    redis = await connectRedis(
-      { redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-      { keyPrefix: `test-job-worker:${process.pid}:${Date.now()}:` },
-    );
+    redis = await connectRedis({ redisUrl }, { keyPrefix });
     const send = redis.sendCommand.bind(redis);
     redis.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
       sent.push(command.name);
@@ -161,6 +161,9 @@ describe.skipIf(process.env.CASHFLOW_SKIP_REDIS === '1')('job-worker chunks in R
   afterAll(async () => {
     await new Promise((r) => receiver.close(r));
     redis.disconnect();
+    // the worker writes with the API's job TTL (a day): nothing of this test is left behind
+    const plain = await connectRedis({ redisUrl });
+    await clearState(plain, keyPrefix).finally(() => plain.disconnect());
   });
 
   const chunkCases = (n: number, first: number) =>
