@@ -21,6 +21,13 @@ export type RawTerms = Readonly<Record<string, unknown>>;
 /** Enumeration values the test beds spell out in full (arrayFixedVariable FIX / VAR for F / V: lax17). */
 const ENUM_SPELLINGS: Record<string, string> = { FIX: 'F', VAR: 'V' };
 
+/** A text (Varchar) term's value: a string or a number, trimmed; undefined for anything else. */
+function textOf(v: unknown): string | undefined {
+  return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v).trim() : undefined;
+}
+
+const notText = (v: unknown) => `not a string: ${JSON.stringify(v)}`;
+
 function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?: string } {
   const base = def.kind.endsWith('[]') ? def.kind.slice(0, -2) : def.kind;
   if (def.kind.endsWith('[]') && base !== 'ContractReference') {
@@ -63,8 +70,10 @@ function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?:
       const s = String(v).trim().toLowerCase();
       return s === 'true' ? { value: true } : s === 'false' ? { value: false } : { error: `not a boolean: ${JSON.stringify(v)}` };
     }
-    default:
-      return typeof v === 'string' || typeof v === 'number' ? { value: String(v).trim() } : { error: `not a string: ${JSON.stringify(v)}` };
+    default: {
+      const text = textOf(v);
+      return text === undefined ? { error: notText(v) } : { value: text };
+    }
   }
 }
 
@@ -188,9 +197,9 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
     case 'Varchar':
       // parseValue's text case without its result object (contractID and currency of every contract)
       return (v) => {
-        if (typeof v === 'string') return v.trim();
-        if (typeof v === 'number') return String(v).trim();
-        lastReason = `not a string: ${JSON.stringify(v)}`;
+        const text = textOf(v);
+        if (text !== undefined) return text;
+        lastReason = notText(v);
         return INVALID;
       };
     default:
