@@ -5,8 +5,8 @@
 //   → processor.process(records, ctx)
 //   → effects: state writes (before or after outputs, as the processor says), outputs and dead
 //     letters produced by the idempotent producer (acks=all) and awaited
-//   → commit offset last + 1 (and, off the batch path, read back: a commit librdkafka dropped
-//     is made again, confirmCommits).
+//   → commit offset last + 1 (and, off the batch path, read back every round: a commit librdkafka
+//     dropped, or an older one stored after it, is made again: processors/commit-ledger.ts).
 // Retriable faults (broker, Redis, database unavailable) retry the whole batch with exponential
 // backoff, blocking the partition, never skipping; every step is idempotent, so a retry or a
 // crash at any point repeats work but loses and duplicates nothing that matters (the sink's
@@ -28,6 +28,7 @@ import type { DeadLetter } from '../schemas/types.js';
 import { decodeChangeEvent } from './cdc.js';
 import type { PipelineMetrics } from './metrics.js';
 import type { BatchOutcome, InputRecord, OutputRecord, ProcessorContext, ProcessorDefinition, Rejection } from './processor.js';
+import { CommitLedger, partitionKey } from './commit-ledger.js';
 
 export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -82,14 +83,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const CONFIRM_COMMITS_EVERY_MS = 2_000;
 const CONFIRM_COMMITS_TIMEOUT_MS = 10_000;
 
-interface PartitionCommit {
-  topic: string;
-  partition: number;
-  offset: string;
-  /** When it was handed to librdkafka (ms). */
-  at: number;
-}
-
 /** Decodes one message of `topic`; throws (poison) when it cannot be decoded. */
 export async function decodeRecord(
   topology: Topology,
@@ -135,8 +128,8 @@ export class ProcessorRunner {
   private stopping = false;
   private running = false;
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** The last commit per partition that the broker has not yet been seen to store (key topic, partition). */
-  private readonly unconfirmed = new Map<string, PartitionCommit>();
+  /** The last commit per owned partition, read back every round. */
+  private readonly commits = new CommitLedger(CONFIRM_COMMITS_EVERY_MS);
   private confirmTimer: NodeJS.Timeout | undefined;
   private confirming = false;
   readonly clientId: string;
@@ -241,7 +234,7 @@ export class ProcessorRunner {
       const offset = nextOffset(lastOffset);
       await this.retrying(alive, async () => {
         // noted before the call: a re-commit of an older offset by confirmCommits is skipped from here on
-        this.unconfirmed.set(`${batch.topic}\0${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset, at: Date.now() });
+        this.commits.note(batch.topic, batch.partition, offset, Date.now());
         await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
       });
       this.phase('commit', committing);
@@ -256,46 +249,31 @@ export class ProcessorRunner {
   }
 
   /**
-   * commitOffsets resolves once librdkafka has queued the commit (commitAsync), not once the
-   * broker has stored it, and a commit that fails there (sent while the group coordinator is away
-   * or still loading after a broker restart) is dropped without an error. The partition's
-   * committed offset then stays behind its durable effects until a later batch of that partition
-   * commits, forever on a partition with nothing more to read: the pipeline never looks drained
-   * and `recalc --wait` never returns (test/broker-restart.test.ts). So every couple of seconds
-   * the offsets the broker stored are read back (one request for all partitions, off the batch
-   * path), and a commit it lacks a round after it was made is made again while the partition is
-   * still ours. A re-commit racing a newer commit of the same partition can store the older
-   * offset for a moment; the newer one is then unconfirmed and made again on the next round.
-   * (Never past the effects: only offsets of finished batches are committed; a crash in between
-   * repeats work.)
+   * Reads back the offsets the broker stored for every partition this consumer committed and
+   * still owns (one request, off the batch path) and makes again each commit the broker lacks
+   * (processors/commit-ledger.ts says why librdkafka loses or reorders commits around a
+   * coordinator outage). A re-commit racing a newer commit of the same partition can store the
+   * older offset for a moment; the next round finds the newer one missing and makes it again.
    */
   private async confirmCommits(): Promise<void> {
-    if (this.confirming || this.stopping || this.unconfirmed.size === 0 || !this.consumer) return;
+    if (this.confirming || this.stopping || this.commits.size === 0 || !this.consumer) return;
     this.confirming = true;
     const consumer = this.consumer;
     try {
-      const pending = [...this.unconfirmed.entries()];
-      const settled = Date.now() - CONFIRM_COMMITS_EVERY_MS; // younger commits may still be on their way
+      const checked = this.commits.toCheck();
       const stored = await consumer.committed(
-        pending.map(([, c]) => ({ topic: c.topic, partition: c.partition })),
+        checked.map((c) => ({ topic: c.topic, partition: c.partition })),
         CONFIRM_COMMITS_TIMEOUT_MS,
       );
-      const storedOffset = new Map(stored.map((s) => [`${s.topic}\0${s.partition}`, BigInt(s.offset)]));
-      const owned = new Set(consumer.assignment().map((tp) => `${tp.topic}\0${tp.partition}`));
-      const again: PartitionCommit[] = [];
-      for (const [key, c] of pending) {
-        if (this.unconfirmed.get(key) !== c) continue; // a newer commit meanwhile: checked next round
-        if ((storedOffset.get(key) ?? -1n) >= BigInt(c.offset) || !owned.has(key)) this.unconfirmed.delete(key);
-        else if (c.at < settled) again.push(c);
-      }
+      const storedOffset = new Map(stored.map((s) => [partitionKey(s.topic, s.partition), BigInt(s.offset)]));
+      const owned = new Set(consumer.assignment().map((tp) => partitionKey(tp.topic, tp.partition)));
+      const again = this.commits.review(checked, storedOffset, owned, Date.now());
       if (again.length === 0 || this.stopping) return;
       this.services.metrics.retries.inc({ processor: this.name }, again.length);
       this.services.log('warn', 'offset commits not stored by the broker: committing again', {
         processor: this.name,
         commits: again.map((c) => `${c.topic}[${c.partition}]@${c.offset}`),
       });
-      const now = Date.now();
-      for (const c of again) c.at = now;
       await consumer.commitOffsets(again.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
     } catch (e) {
       this.services.log('warn', 'reading back offset commits failed (tried again shortly)', { processor: this.name, error: errorMessage(e) });
