@@ -123,7 +123,17 @@ DROP TABLE #cf_market_data`,
 
 // Error numbers worth retrying: deadlock victim, lock timeout, database unavailable/failover.
 const TRANSIENT_NUMBERS = new Set([1205, 1222, 4060, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929]);
-const TRANSIENT_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT', 'ECONNRESET', 'ELOGIN']);
+// ECLOSE: tedious's 'Connection closed before request completed' (the server went away mid-request,
+// the twin of node-postgres's 'Connection terminated unexpectedly'); ENOTOPEN: the pool's
+// connection is not open yet or closing.
+const TRANSIENT_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ECLOSE', 'ENOTOPEN', 'ETIMEOUT', 'ECONNRESET', 'ELOGIN']);
+
+/** Whether trying again later can help: SQL Server is away, failing over, throttling or chose us as a deadlock victim. */
+export function isTransientMssqlError(e: unknown): boolean {
+  const err = (e ?? {}) as { code?: string; number?: number; originalError?: { number?: number; code?: string } };
+  const number = err.number ?? err.originalError?.number;
+  return TRANSIENT_CODES.has(err.code ?? '') || TRANSIENT_CODES.has(err.originalError?.code ?? '') || (number !== undefined && TRANSIENT_NUMBERS.has(number));
+}
 
 const BULK_CHUNK = 10_000;
 
@@ -229,9 +239,7 @@ export class MssqlDatabase implements Database {
   }
 
   private classify(e: unknown): never {
-    const err = e as { code?: string; number?: number; originalError?: { number?: number } };
-    const number = err.number ?? err.originalError?.number;
-    if (TRANSIENT_CODES.has(err.code ?? '') || (number !== undefined && TRANSIENT_NUMBERS.has(number))) {
+    if (isTransientMssqlError(e)) {
       throw new DatabaseUnavailableError(
         this.target(),
         `${(e as Error).message} (is SQL Server reachable? DATABASE_URL)`,

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDatabaseBehaviour } from '../test/database-behaviour.js';
-import { PostgresDatabase } from './postgres.js';
+import { isTransientPgError, PostgresDatabase } from './postgres.js';
 import { RELATIONS } from './schema.js';
 
 const server = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -84,3 +84,26 @@ describeDatabaseBehaviour(
   () => db,
   async (sql) => (await raw.query(sql)).rows,
 );
+
+describe('isTransientPgError', () => {
+  const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+  it('a lost connection without SQLSTATE is transient (immediate shutdown, killed backend)', () => {
+    expect(isTransientPgError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransientPgError(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
+    expect(isTransientPgError(new Error('timeout exceeded when trying to connect'))).toBe(true);
+  });
+
+  it('shutdown, startup, connection classes, conflicts and socket errors are transient', () => {
+    for (const code of ['57P01', '57P02', '57P03', '08006', '08001', '40001', '40P01', '53300', 'ECONNREFUSED', 'ECONNRESET']) {
+      expect(isTransientPgError(withCode(code)), code).toBe(true);
+    }
+  });
+
+  it('what the server refused for good is not, nor an error of our own code', () => {
+    for (const code of ['42P01', '23505', '22P02', '42601']) expect(isTransientPgError(withCode(code, 'Connection terminated')), code).toBe(false);
+    expect(isTransientPgError(new TypeError("Cannot read properties of undefined (reading 'length')"))).toBe(false);
+    expect(isTransientPgError('Connection terminated')).toBe(false);
+    expect(isTransientPgError(null)).toBe(false);
+  });
+});

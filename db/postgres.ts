@@ -73,10 +73,24 @@ export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'postgres';
 }
 
+// node-postgres reports a connection it lost as a plain Error without SQLSTATE or socket code.
+// Seen with an immediate shutdown or a killed backend: the query in flight fails with
+// 'Connection terminated unexpectedly', the client's next one with 'Client has encountered a
+// connection error and is not queryable'. Unclassified, the sink took them for poison and
+// dead-lettered the results it was writing (test/database-restart.test.ts).
+const CONNECTION_LOST =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect|Query read timeout)/;
+
+/** Whether trying again later can help: the server is away, restarting, overloaded or in a conflict. */
+export function isTransientPgError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code !== '') return SOCKET_CODES.has(code) || TRANSIENT_CODES.has(code) || code.startsWith('08');
+  return e instanceof Error && CONNECTION_LOST.test(e.message);
+}
+
 /** Rethrows transient failures as DatabaseUnavailableError (retriable), others unchanged. */
 function classify(url: string, e: unknown): never {
-  const code = (e as { code?: string }).code ?? '';
-  if (SOCKET_CODES.has(code) || TRANSIENT_CODES.has(code) || code.startsWith('08')) {
+  if (isTransientPgError(e)) {
     throw new DatabaseUnavailableError(
       redact(url),
       `${(e as Error).message} (is PostgreSQL running? DATABASE_URL)`,
@@ -84,6 +98,33 @@ function classify(url: string, e: unknown): never {
     );
   }
   throw e;
+}
+
+const listening = new WeakSet<pg.Client>();
+
+/**
+ * node-postgres emits a lost connection as 'error' on the client besides failing its queries,
+ * and the pool listens only while a client is idle: a checked-out client without a listener
+ * ends the whole process (seen: an immediate shutdown during a sink transaction). The queries'
+ * own errors carry the failure to the caller, so the event itself needs nothing more.
+ */
+function survivingLostConnection<C extends pg.Client>(client: C): C {
+  if (!listening.has(client)) {
+    client.on('error', () => {});
+    listening.add(client);
+  }
+  return client;
+}
+
+/** The server's `postgres` database (for CREATE/DROP DATABASE and replication slots). */
+function adminUrl(serverUrl: string): string {
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  return admin.toString();
+}
+
+function adminClient(url: string): pg.Client {
+  return survivingLostConnection(new pg.Client({ connectionString: url }));
 }
 
 // ------------------------------------------------------------------------------- COPY text
@@ -488,11 +529,13 @@ export class PostgresDatabase implements Database {
   }
 
   private async client(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (e) {
       return classify(this.url, e);
     }
+    return survivingLostConnection(client);
   }
 
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
@@ -569,9 +612,8 @@ export class PostgresDatabase implements Database {
   }
 
   private async createDatabaseIfMissing(): Promise<boolean> {
-    const admin = new URL(this.url);
-    admin.pathname = '/postgres';
-    const client = new pg.Client({ connectionString: admin.toString() });
+    const admin = adminUrl(this.url);
+    const client = adminClient(admin);
     try {
       await client.connect();
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.name]);
@@ -585,7 +627,7 @@ export class PostgresDatabase implements Database {
       }
       return true;
     } catch (e) {
-      return classify(admin.toString(), e);
+      return classify(admin, e);
     } finally {
       await client.end().catch(() => {});
     }
@@ -727,9 +769,7 @@ export async function dropReplicationSlot(
   slotName: string,
   timeoutMs = 30_000,
 ): Promise<boolean> {
-  const admin = new URL(serverUrl);
-  admin.pathname = '/postgres'; // slots are per cluster; the database of the URL may be gone
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const client = adminClient(adminUrl(serverUrl)); // slots are per cluster; the database of the URL may be gone
   await client.connect();
   try {
     const deadline = Date.now() + timeoutMs;
@@ -762,9 +802,7 @@ export async function dropReplicationSlot(
 /** Drops a database, disconnecting its sessions (tests and cleanup). */
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
   assertIdentifier('database', name);
-  const admin = new URL(serverUrl);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const client = adminClient(adminUrl(serverUrl));
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -15,7 +15,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { requestJson } from '../clients/http.js';
 import { createAdmin, createProducer, type Admin, type Producer } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
@@ -25,18 +25,16 @@ import { loadConfig, type Config } from '../config/config.js';
 import type { ContractRow, MarketDataRow } from '../db/database.js';
 import { dropDatabase, PostgresDatabase } from '../db/postgres.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
-import { committedOffsets, pipelineQuiet, topicEnds, waitForGroup } from '../demo/ops.js';
 import { startProcessors, type RunningPipeline } from '../processors/pipeline.js';
 import type { Log } from '../processors/runner.js';
 import { clearState } from '../state/redis-store.js';
 import { applyTopics } from '../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { testEnv } from './env/index.js';
-import { sendContracts, sendMarketData } from './support/cdc-feed.js';
-import { expectResultsEqualEngine } from './support/expected-results.js';
-import { eventually } from './support/pipeline-env.js';
+import { feedMarketData } from './support/cdc-feed.js';
 import { PrivateKafka, stackKafkaLib } from './support/private-kafka.js';
 import { Cleanup } from './support/cleanup.js';
+import { restartMidRun, type Fault, type MidRunPipeline } from './support/restart-mid-run.js';
 
 const CONTRACTS = Number(process.env.BROKER_RESTART_TEST_CONTRACTS ?? 3000);
 /** How long the broker stays down: several backoff rounds, and librdkafka's reconnect backoff. */
@@ -63,7 +61,6 @@ let producer: Producer | undefined;
 let pipeline: RunningPipeline | undefined;
 let subjects: RegisteredSubject[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fileLog: Log = (level, message, fields) => {
   appendFileSync(logFile, `${JSON.stringify({ t: new Date().toISOString(), level, message, ...fields })}\n`);
 };
@@ -108,12 +105,7 @@ beforeAll(async () => {
     backoff: { initialMs: 50, maxMs: 1000 },
     log: fileLog,
   });
-  // Market data first, ingested and indexed before any contract arrives (nothing waits).
-  await sendMarketData(producer, topology, market, 1);
-  const marketTopic = topology.topic('cdcMarketData').name;
-  await waitForGroup(admin, topology.processor('market-ingest').consumerGroup, marketTopic, await topicEnds(admin, marketTopic), { timeoutMs: 120_000 });
-  const observations = topology.topic('marketObservations').name;
-  await waitForGroup(admin, topology.processor('impact').consumerGroup, observations, await topicEnds(admin, observations), { timeoutMs: 120_000 });
+  await feedMarketData(producer, admin, topology, market, 1);
 });
 
 afterAll(async () => {
@@ -146,89 +138,25 @@ afterAll(async () => {
   cleanup.done();
 });
 
-async function retriesSoFar(): Promise<number> {
-  return (await pipeline!.metrics.retries.get()).values.reduce((n, v) => n + v.value, 0);
+/** Stops the private broker with `signal` mid-run and starts it again on the same ports and log dirs. */
+function brokerRestart(signal: 'SIGTERM' | 'SIGKILL'): Fault {
+  return {
+    label: `broker restart test (${signal})`,
+    stop: async () => `exited ${await kafka.stop(signal)} ms after the signal`,
+    start: () => kafka.start(),
+    downMs: DOWN_MS,
+    logTail: () => `broker:\n${kafka.logTail()}`,
+  };
 }
 
-/** The partitions where a group's committed offset is short of the end: `group topic[p] committed/end`. */
-async function lagging(): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of topology.processors.filter((p) => pipeline!.processors.includes(p.name))) {
-    for (const input of p.inputs) {
-      const topic = topology.topic(input).name;
-      const committed = await committedOffsets(admin!, p.consumerGroup, topic);
-      for (const [partition, end] of await topicEnds(admin!, topic)) {
-        const c = committed.get(partition) ?? -1n;
-        if (end > 0n && c < end) out.push(`${p.name} ${input}[${partition}] ${c}/${end}`);
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * Feeds `book` (commit positions from `firstLsn`), restarts the broker with `signal` once a tenth
- * of the book's results are in the database, and checks the end state.
- */
-async function restartMidRun(book: readonly ContractRow[], firstLsn: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  const started = Date.now();
-  const q = pool!;
-  // results of this run: their version is at least the run's first commit position
-  const done = async () => Number((await q.query('SELECT count(*) AS n FROM cashflow_versions WHERE version >= $1', [firstLsn])).rows[0].n);
-  await sendContracts(producer!, topology, book, firstLsn);
-
-  const atStop = await eventually('a tenth of the results', async () => {
-    const n = await done();
-    return n >= book.length / 10 ? n : undefined;
-  }, 180_000, 20);
-  const retriesBefore = await retriesSoFar();
-  const exitMs = await kafka.stop(signal);
-  const downAt = Date.now();
-  await sleep(DOWN_MS);
-  const atStart = await done();
-  await kafka.start();
-  const downMs = Date.now() - downAt;
-  process.stderr.write(
-    `broker restart test (${signal}): exited ${exitMs} ms after the signal with ${atStop} of ${book.length} results committed (${atStart} at restart), down ${downMs} ms\n`,
-  );
-  expect(atStop).toBeLessThan(book.length); // it really went down mid-run
-
-  await eventually('every contract computed', async () => (await done()) >= book.length, 240_000, 500).catch(async (e) => {
-    throw new Error(`${(e as Error).message} (${await done()} of ${book.length}); log ${logFile}\nbroker:\n${kafka.logTail()}`);
-  });
-  await eventually('the pipeline drained', async () => pipelineQuiet(admin!, topology), 120_000, 300).catch(async (e) => {
-    throw new Error(`${(e as Error).message}; behind: ${(await lagging()).join(', ')}; log ${logFile}`);
-  });
-  const retries = (await retriesSoFar()) - retriesBefore;
-  process.stderr.write(`broker restart test (${signal}): ${retries} retries since the stop\n`);
-
-  // Every group committed up to the end of each of its inputs (nothing skipped, nothing left).
-  for (const p of topology.processors.filter((p) => pipeline!.processors.includes(p.name))) {
-    for (const input of p.inputs) {
-      const topic = topology.topic(input).name;
-      const committed = await committedOffsets(admin!, p.consumerGroup, topic);
-      for (const [partition, end] of await topicEnds(admin!, topic)) if (end > 0n) expect(committed.get(partition), `${p.name} ${topic}[${partition}]`).toBe(end);
-    }
-  }
-  // Still running and ready.
-  expect(pipeline!.ready()).toBe(true);
-  const ready = await fetch(`http://127.0.0.1:${pipeline!.port}/readyz`);
-  expect(ready.status, await ready.text()).toBe(200);
-  // Nothing dead-lettered: a broker fault is retried, never skipped.
-  const deadLetters = [...(await topicEnds(admin!, topology.topic('deadLetter').name)).values()].reduce((a, b) => a + b, 0n);
-  expect(deadLetters).toBe(0n);
-  expect((await pipeline!.metrics.deadLetters.get()).values.reduce((n, v) => n + v.value, 0)).toBe(0);
-
-  const { rows } = await expectResultsEqualEngine(q, book, market);
-  process.stderr.write(`broker restart test (${signal}): ${book.length} contracts, ${rows} rows checked, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-}
+const running = (): MidRunPipeline => ({ admin: admin!, topology, pipeline: pipeline!, producer: producer!, pool: pool!, market, logFile });
 
 describe.skipIf(!lib)('the broker restarted while a book is computed (private KRaft broker)', () => {
   it('SIGTERM during the first computation: loses nothing, duplicates nothing, dead-letters nothing', async () => {
-    await restartMidRun(firstBook, market.length + 1, 'SIGTERM');
+    await restartMidRun(running(), firstBook, market.length + 1, brokerRestart('SIGTERM'));
   });
 
   it('SIGKILL during a recompute of every contract: loses nothing, duplicates nothing, dead-letters nothing', async () => {
-    await restartMidRun(secondBook, SECOND_LSN, 'SIGKILL');
+    await restartMidRun(running(), secondBook, SECOND_LSN, brokerRestart('SIGKILL'));
   });
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type Admin } from '../clients/kafka.js';
 import { repoFile } from '../clients/repo-file.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
-import { pipelineQuiet, topicEnds } from '../demo/ops.js';
+import { pipelineQuiet } from '../demo/ops.js';
 import type { RunningPipeline } from '../processors/pipeline.js';
 import type { Log } from '../processors/runner.js';
 import { testEnv } from './env/index.js';
@@ -21,6 +21,7 @@ import { expectResultsEqualEngine } from './support/expected-results.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
 import { PrivateRedis } from './support/private-redis.js';
 import { Cleanup } from './support/cleanup.js';
+import { expectPipelineSettled, retriesSoFar } from './support/settled.js';
 
 const CONTRACTS = Number(process.env.REDIS_RESTART_TEST_CONTRACTS ?? 3000);
 /** How long Redis stays down: several backoff rounds of every processor. */
@@ -40,10 +41,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fileLog: Log = (level, message, fields) => {
   appendFileSync(logFile, `${JSON.stringify({ t: new Date().toISOString(), level, message, ...fields })}\n`);
 };
-
-async function retriesSoFar(): Promise<number> {
-  return (await pipeline.metrics.retries.get()).values.reduce((n, v) => n + v.value, 0);
-}
 
 beforeAll(async () => {
   await testEnv();
@@ -93,12 +90,12 @@ describe('Redis restarted while a book is computed', () => {
       const n = await counted();
       return n >= book.length / 10 ? n : undefined;
     }, 180_000, 20);
-    const retriesBefore = await retriesSoFar();
+    const retriesBefore = await retriesSoFar(pipeline);
     const keysBefore = await redis.keyCount();
     await redis.shutdown();
     const downAt = Date.now();
     await sleep(DOWN_MS);
-    const retriesWhileDown = (await retriesSoFar()) - retriesBefore;
+    const retriesWhileDown = (await retriesSoFar(pipeline)) - retriesBefore;
     const atRestart = await counted();
     await redis.start();
     const keysAfter = await redis.keyCount();
@@ -115,14 +112,10 @@ describe('Redis restarted while a book is computed', () => {
     });
     await eventually('the pipeline drained', async () => pipelineQuiet(admin, env.topology), 120_000, 300);
 
-    // Still running and ready (the readiness probe asks Redis too).
-    expect(pipeline.ready()).toBe(true);
-    const ready = await fetch(`http://127.0.0.1:${pipeline.port}/readyz`);
-    expect(ready.status, await ready.text()).toBe(200);
-    // Nothing dead-lettered: the book has no poison, and a Redis fault is retried, never skipped.
-    const deadLetters = [...(await topicEnds(admin, env.topology.topic('deadLetter').name)).values()].reduce((a, b) => a + b, 0n);
-    expect(deadLetters).toBe(0n);
-    expect((await pipeline.metrics.deadLetters.get()).values.reduce((n, v) => n + v.value, 0)).toBe(0);
+    // Every group committed to its inputs' ends, still running and ready (the readiness probe
+    // asks Redis too), nothing dead-lettered: the book has no poison, and a Redis fault is
+    // retried, never skipped.
+    await expectPipelineSettled(admin, env.topology, pipeline);
 
     const { rows } = await expectResultsEqualEngine(pool, book, market);
     process.stderr.write(`redis restart test: ${book.length} contracts, ${rows} rows checked, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

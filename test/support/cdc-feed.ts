@@ -3,8 +3,9 @@
 // "Debezium change events"): key = the primary key columns, value = the envelope with `op`,
 // `before`, `after` and `source` (`lsn`, `ts_ms`, `table`). For a test whose broker has no
 // Connect (a private broker): the ingest processors read these exactly as they read Connect's.
-import type { Producer } from '../../clients/kafka.js';
+import type { Admin, Producer } from '../../clients/kafka.js';
 import type { ContractRow, MarketDataRow } from '../../db/database.js';
+import { topicEnds, waitForGroup } from '../../demo/ops.js';
 import type { Topology } from '../../topology/topology.js';
 
 interface Change {
@@ -47,6 +48,19 @@ export function sendMarketData(producer: Producer, topology: Topology, rows: rea
     })),
     firstLsn,
   );
+}
+
+/**
+ * Market data first, ingested and indexed before any contract arrives (nothing waits): feeds
+ * `rows` and waits until market-ingest and then impact have committed past them.
+ */
+export async function feedMarketData(producer: Producer, admin: Admin, topology: Topology, rows: readonly MarketDataRow[], firstLsn: number): Promise<number> {
+  const next = await sendMarketData(producer, topology, rows, firstLsn);
+  for (const [processor, topic] of [['market-ingest', 'cdcMarketData'], ['impact', 'marketObservations']] as const) {
+    const name = topology.topic(topic).name;
+    await waitForGroup(admin, topology.processor(processor).consumerGroup, name, await topicEnds(admin, name), { timeoutMs: 120_000 });
+  }
+  return next;
 }
 
 /** Inserts (or updates: the ingest reads `after` alone) of contracts rows; returns the next free position. */

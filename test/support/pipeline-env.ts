@@ -1,7 +1,8 @@
 // An isolated pipeline on the real local stack for one test file: its own database, topic
 // prefix (hence consumer groups and schema subjects), Redis key prefix, Debezium connector,
 // replication slot and publication. setUp() creates all of it; tearDown() removes all of it
-// and reports what it could not remove.
+// and reports what it could not remove. A test that brings its own database server (one it
+// restarts) feeds the CDC topics itself (test/support/cdc-feed.ts) instead of a connector.
 import { randomBytes } from 'node:crypto';
 import { createConnectClient } from '../../clients/connect.js';
 import { requestJson } from '../../clients/http.js';
@@ -17,9 +18,17 @@ import { applyTopics } from '../../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../../topology/topology.js';
 import { Cleanup } from './cleanup.js';
 
+export interface PipelineEnvOptions {
+  /** The PostgreSQL server of the test's database (default TEST_POSTGRES_URL or the machine's). */
+  server?: string;
+  /** Whether a Debezium connector captures the database (default); without, the test feeds the CDC topics. */
+  connector?: boolean;
+}
+
 export class PipelineEnv {
   readonly run = randomBytes(4).toString('hex');
-  readonly server = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  readonly server: string;
+  private readonly withConnector: boolean;
   readonly dbName: string;
   readonly config: Config;
   readonly topology: Topology;
@@ -32,7 +41,12 @@ export class PipelineEnv {
   private readonly extraGroups: string[] = [];
   pipeline: RunningPipeline | undefined;
 
-  constructor(readonly label: string) {
+  constructor(
+    readonly label: string,
+    options: PipelineEnvOptions = {},
+  ) {
+    this.server = options.server ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    this.withConnector = options.connector ?? true;
     this.dbName = `cashflow_${label}_${this.run}`;
     this.config = loadConfig({
       ...process.env,
@@ -55,6 +69,7 @@ export class PipelineEnv {
     this.admin = await createAdmin(this.config);
     await applyTopics(this.admin, this.topology, this.config);
     this.subjects = await registerSchemas(this.config, this.topology);
+    if (!this.withConnector) return;
     const connect = createConnectClient(this.config);
     await connect.putConnectorConfig(this.connector.name, this.connector.config);
     await connect.waitForRunning(this.connector.name, 120_000);
@@ -92,9 +107,11 @@ export class PipelineEnv {
     const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
     await attempt('processors', async () => this.pipeline?.stop());
     for (const c of this.consumers) await attempt('consumer', () => c.disconnect());
-    const connect = createConnectClient(this.config);
-    await attempt('connector', () => connect.deleteConnector(this.connector.name));
-    await attempt('slot', () => dropReplicationSlot(this.server, this.connector.slotName!));
+    if (this.withConnector) {
+      const connect = createConnectClient(this.config);
+      await attempt('connector', () => connect.deleteConnector(this.connector.name));
+      await attempt('slot', () => dropReplicationSlot(this.server, this.connector.slotName!));
+    }
     await attempt('database client', () => this.db.close());
     await attempt('database', () => dropDatabase(this.server, this.dbName));
     await attempt('topics', async () => {
