@@ -76,8 +76,9 @@ export function databaseName(url: string): string {
 // node-postgres reports a connection it lost as a plain Error without SQLSTATE or socket code.
 // Seen with an immediate shutdown or a killed backend: the query in flight fails with
 // 'Connection terminated unexpectedly', the client's next one with 'Client has encountered a
-// connection error and is not queryable'. Unclassified, the sink took them for poison and
-// dead-lettered the results it was writing (test/database-restart.test.ts).
+// connection error and is not queryable'. Unclassified, they were not retriable: the runner took
+// the sink's batches apart record by record in search of poison, one step from dead-lettering
+// the results (test/database-restart.test.ts).
 const CONNECTION_LOST =
   /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect|Query read timeout)/;
 

@@ -11,22 +11,16 @@
 // seq once, cashflow_versions agrees, every group has committed up to the end of its inputs,
 // nothing went to the dead letter topic, and the processors are still running and ready.
 // Schema registry, PostgreSQL (our own database) and Redis (our own key prefix) are shared.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { requestJson } from '../clients/http.js';
 import { createAdmin, createProducer, type Admin, type Producer } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
-import { repoFile } from '../clients/repo-file.js';
 import { registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
-import type { ContractRow, MarketDataRow } from '../db/database.js';
 import { dropDatabase, PostgresDatabase } from '../db/postgres.js';
-import { demoContracts, demoMarketData } from '../demo/book.js';
 import { startProcessors, type RunningPipeline } from '../processors/pipeline.js';
-import type { Log } from '../processors/runner.js';
 import { clearState } from '../state/redis-store.js';
 import { applyTopics } from '../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
@@ -34,7 +28,8 @@ import { testEnv } from './env/index.js';
 import { feedMarketData } from './support/cdc-feed.js';
 import { PrivateKafka, stackKafkaLib } from './support/private-kafka.js';
 import { Cleanup } from './support/cleanup.js';
-import { restartMidRun, type Fault, type MidRunPipeline } from './support/restart-mid-run.js';
+import { faultBooks, restartMidRun, type Fault, type MidRunPipeline } from './support/restart-mid-run.js';
+import { TestLog } from './support/test-log.js';
 
 const CONTRACTS = Number(process.env.BROKER_RESTART_TEST_CONTRACTS ?? 3000);
 /** How long the broker stays down: several backoff rounds, and librdkafka's reconnect backoff. */
@@ -48,8 +43,7 @@ const server = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5
 const dbName = `cashflow_brokerrestart_${run}`;
 const prefix = `brokerrestart${run}.`;
 const redisPrefix = `brokerrestart${run}:`;
-const logDir = join(repoFile(), '.test-logs');
-const logFile = join(logDir, `broker-restart-${run}.log`);
+const log = new TestLog(`broker-restart-${run}`);
 
 let kafka: PrivateKafka;
 let config: Config;
@@ -61,24 +55,11 @@ let producer: Producer | undefined;
 let pipeline: RunningPipeline | undefined;
 let subjects: RegisteredSubject[] = [];
 
-const fileLog: Log = (level, message, fields) => {
-  appendFileSync(logFile, `${JSON.stringify({ t: new Date().toISOString(), level, message, ...fields })}\n`);
-};
-
-const demo = demoContracts(CONTRACTS);
-const market: MarketDataRow[] = demoMarketData(demo);
-const firstBook: ContractRow[] = demo.map((c) => c.row);
-/** Every contract's terms changed: another notional, so every schedule differs. */
-const secondBook: ContractRow[] = firstBook.map((c) => {
-  const terms = JSON.parse(c.terms) as Record<string, string>;
-  terms.notionalPrincipal = String(Number(terms.notionalPrincipal) + 1000);
-  return { ...c, terms: JSON.stringify(terms) };
-});
+const { market, firstBook, secondBook } = faultBooks(CONTRACTS);
 
 beforeAll(async () => {
   if (!lib) return;
   await testEnv();
-  mkdirSync(logDir, { recursive: true });
   kafka = new PrivateKafka(lib);
   await kafka.start();
   config = loadConfig({
@@ -103,7 +84,7 @@ beforeAll(async () => {
     redisPrefix,
     metricsPort: 0,
     backoff: { initialMs: 50, maxMs: 1000 },
-    log: fileLog,
+    log: log.log,
   });
   await feedMarketData(producer, admin, topology, market, 1);
 });
@@ -149,7 +130,7 @@ function brokerRestart(signal: 'SIGTERM' | 'SIGKILL'): Fault {
   };
 }
 
-const running = (): MidRunPipeline => ({ admin: admin!, topology, pipeline: pipeline!, producer: producer!, pool: pool!, market, logFile });
+const running = (): MidRunPipeline => ({ admin: admin!, topology, pipeline: pipeline!, producer: producer!, pool: pool!, market, logFile: log.file });
 
 describe.skipIf(!lib)('the broker restarted while a book is computed (private KRaft broker)', () => {
   it('SIGTERM during the first computation: loses nothing, duplicates nothing, dead-letters nothing', async () => {

@@ -15,22 +15,17 @@
 // without a SQLSTATE, which the runner took for poison: the sink's batches were taken apart
 // record by record, and only the luck of meeting ECONNREFUSED next kept results from the dead
 // letter topic.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createProducer, type Admin, type Producer } from '../clients/kafka.js';
-import { repoFile } from '../clients/repo-file.js';
-import type { ContractRow, MarketDataRow } from '../db/database.js';
-import { demoContracts, demoMarketData } from '../demo/book.js';
 import type { RunningPipeline } from '../processors/pipeline.js';
-import type { Log } from '../processors/runner.js';
 import { testEnv } from './env/index.js';
 import { feedMarketData } from './support/cdc-feed.js';
 import { Cleanup } from './support/cleanup.js';
 import { PipelineEnv } from './support/pipeline-env.js';
 import { postgresBinDir, PrivatePostgres, type StopMode } from './support/private-postgres.js';
-import { restartMidRun, type Fault, type MidRunPipeline } from './support/restart-mid-run.js';
+import { faultBooks, restartMidRun, type Fault, type MidRunPipeline } from './support/restart-mid-run.js';
+import { TestLog } from './support/test-log.js';
 
 const CONTRACTS = Number(process.env.DATABASE_RESTART_TEST_CONTRACTS ?? 3000);
 /** How long the server stays down: several backoff rounds of the sink. */
@@ -45,29 +40,16 @@ let admin: Admin | undefined;
 let producer: Producer | undefined;
 let pool: pg.Pool | undefined;
 let pipeline: RunningPipeline | undefined;
-let logFile = '';
+let log: TestLog;
 
-const fileLog: Log = (level, message, fields) => {
-  appendFileSync(logFile, `${JSON.stringify({ t: new Date().toISOString(), level, message, ...fields })}\n`);
-};
-
-const demo = demoContracts(CONTRACTS);
-const market: MarketDataRow[] = demoMarketData(demo);
-const firstBook: ContractRow[] = demo.map((c) => c.row);
-/** Every contract's terms changed: another notional, so every schedule differs. */
-const secondBook: ContractRow[] = firstBook.map((c) => {
-  const terms = JSON.parse(c.terms) as Record<string, string>;
-  terms.notionalPrincipal = String(Number(terms.notionalPrincipal) + 1000);
-  return { ...c, terms: JSON.stringify(terms) };
-});
+const { market, firstBook, secondBook } = faultBooks(CONTRACTS);
 
 beforeAll(async () => {
   if (!server) return;
   await testEnv();
   await server.start();
   env = new PipelineEnv('dbrestart', { server: server.url(), connector: false });
-  mkdirSync(join(repoFile(), '.test-logs'), { recursive: true });
-  logFile = join(repoFile(), '.test-logs', `database-restart-${env.run}.log`);
+  log = new TestLog(`database-restart-${env.run}`);
   await env.setUp();
   pool = new pg.Pool({ connectionString: env.config.database.url, max: 2 });
   pool.on('error', () => {}); // its idle clients lose the server on purpose
@@ -75,7 +57,7 @@ beforeAll(async () => {
   producer = await createProducer(env.config, { clientId: 'database-restart-test' });
   pipeline = await env.startProcessors({
     processors: ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink'],
-    log: fileLog,
+    log: log.log,
   });
   await feedMarketData(producer, admin, env.topology, market, 1);
 });
@@ -108,7 +90,7 @@ function databaseRestart(mode: StopMode): Fault {
   };
 }
 
-const running = (): MidRunPipeline => ({ admin: admin!, topology: env!.topology, pipeline: pipeline!, producer: producer!, pool: pool!, market, logFile });
+const running = (): MidRunPipeline => ({ admin: admin!, topology: env!.topology, pipeline: pipeline!, producer: producer!, pool: pool!, market, logFile: log.file });
 
 describe.skipIf(!server)('the database restarted while results are written (private PostgreSQL)', () => {
   it('fast shutdown during the first computation: loses nothing, duplicates nothing, dead-letters nothing', async () => {

@@ -6,21 +6,18 @@
 // cashflow_versions agrees, nothing went to the dead letter topic, and the processors are still
 // running and ready. The rest of the pipeline is the real one: our own database, Debezium
 // connector, prefixed topics on the shared broker (test/support/pipeline-env.ts).
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type Admin } from '../clients/kafka.js';
-import { repoFile } from '../clients/repo-file.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
 import { pipelineQuiet } from '../demo/ops.js';
 import type { RunningPipeline } from '../processors/pipeline.js';
-import type { Log } from '../processors/runner.js';
 import { testEnv } from './env/index.js';
 import { expectResultsEqualEngine } from './support/expected-results.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
 import { PrivateRedis } from './support/private-redis.js';
 import { Cleanup } from './support/cleanup.js';
+import { TestLog } from './support/test-log.js';
 import { expectPipelineSettled, retriesSoFar } from './support/settled.js';
 
 const CONTRACTS = Number(process.env.REDIS_RESTART_TEST_CONTRACTS ?? 3000);
@@ -32,15 +29,9 @@ let env: PipelineEnv;
 let pool: pg.Pool;
 let admin: Admin;
 let pipeline: RunningPipeline;
-const logDir = join(repoFile(), '.test-logs');
-let logFile = '';
+let log: TestLog;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The processors' log lines in .test-logs/ (retries are logged as warnings). */
-const fileLog: Log = (level, message, fields) => {
-  appendFileSync(logFile, `${JSON.stringify({ t: new Date().toISOString(), level, message, ...fields })}\n`);
-};
 
 beforeAll(async () => {
   await testEnv();
@@ -54,14 +45,13 @@ beforeAll(async () => {
     process.env.REDIS_URL = sharedRedisUrl;
   }
   expect(env.config.redisUrl).toBe(redis.url);
-  mkdirSync(logDir, { recursive: true });
-  logFile = join(logDir, `redis-restart-${env.run}.log`);
+  log = new TestLog(`redis-restart-${env.run}`);
   await env.setUp();
   pool = new pg.Pool({ connectionString: env.config.database.url, max: 2 });
   admin = await createAdmin(env.config);
   pipeline = await env.startProcessors({
     processors: ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink'],
-    log: fileLog,
+    log: log.log,
   });
 });
 
@@ -108,7 +98,7 @@ describe('Redis restarted while a book is computed', () => {
     expect(retriesWhileDown).toBeGreaterThan(0); // the processors met the fault and retried
 
     await eventually('every contract computed', async () => (await counted()) >= book.length, 240_000, 500).catch(async (e) => {
-      throw new Error(`${(e as Error).message} (${await counted()} of ${book.length}); log ${logFile}`);
+      throw new Error(`${(e as Error).message} (${await counted()} of ${book.length}); log ${log.file}`);
     });
     await eventually('the pipeline drained', async () => pipelineQuiet(admin, env.topology), 120_000, 300);
 

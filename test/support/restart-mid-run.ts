@@ -9,6 +9,7 @@ import type { Pool } from 'pg';
 import { expect } from 'vitest';
 import type { Admin, Producer } from '../../clients/kafka.js';
 import type { ContractRow, MarketDataRow } from '../../db/database.js';
+import { demoContracts, demoMarketData } from '../../demo/book.js';
 import { pipelineQuiet } from '../../demo/ops.js';
 import type { RunningPipeline } from '../../processors/pipeline.js';
 import type { Topology } from '../../topology/topology.js';
@@ -16,6 +17,21 @@ import { sendContracts } from './cdc-feed.js';
 import { expectResultsEqualEngine } from './expected-results.js';
 import { eventually } from './pipeline-env.js';
 import { expectPipelineSettled, laggingPartitions, retriesSoFar } from './settled.js';
+
+/**
+ * The books of a fault test: `n` demo contracts and their market data, and the same contracts
+ * with every notional changed (a recompute in which every schedule differs).
+ */
+export function faultBooks(n: number): { market: MarketDataRow[]; firstBook: ContractRow[]; secondBook: ContractRow[] } {
+  const demo = demoContracts(n);
+  const firstBook = demo.map((c) => c.row);
+  const secondBook = firstBook.map((c) => {
+    const terms = JSON.parse(c.terms) as Record<string, string>;
+    terms.notionalPrincipal = String(Number(terms.notionalPrincipal) + 1000);
+    return { ...c, terms: JSON.stringify(terms) };
+  });
+  return { market: demoMarketData(demo), firstBook, secondBook };
+}
 
 export interface MidRunPipeline {
   admin: Admin;
