@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDatabaseBehaviour } from '../test/database-behaviour.js';
-import { isTransientPgError, PostgresDatabase } from './postgres.js';
+import { isTransientPgError, PostgresDatabase, standaloneClient } from './postgres.js';
 import { RELATIONS } from './schema.js';
 
 const server = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -105,5 +105,24 @@ describe('isTransientPgError', () => {
     expect(isTransientPgError(new TypeError("Cannot read properties of undefined (reading 'length')"))).toBe(false);
     expect(isTransientPgError('Connection terminated')).toBe(false);
     expect(isTransientPgError(null)).toBe(false);
+  });
+});
+
+describe('standaloneClient', () => {
+  it('a session ended under it fails its next query with a transient error, and nothing else happens', async () => {
+    const client = standaloneClient(url);
+    await client.connect();
+    try {
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      await raw.query('SELECT pg_terminate_backend($1)', [pid]);
+      // the socket closes while no query runs: node-postgres emits 'error' on the client (without
+      // a listener Node ends the process, and vitest reports an unhandled error)
+      await new Promise((r) => setTimeout(r, 200));
+      const e = await client.query('SELECT 1').then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(Error);
+      expect(isTransientPgError(e), (e as Error).message).toBe(true);
+    } finally {
+      await client.end().catch(() => {});
+    }
   });
 });

@@ -124,9 +124,11 @@ function adminUrl(serverUrl: string): string {
   return admin.toString();
 }
 
-function adminClient(url: string): pg.Client {
+/** A client of its own (not pooled) that reports a lost connection through its queries only. */
+export function standaloneClient(url: string): pg.Client {
   return survivingLostConnection(new pg.Client({ connectionString: url }));
 }
+
 
 // ------------------------------------------------------------------------------- COPY text
 
@@ -614,7 +616,7 @@ export class PostgresDatabase implements Database {
 
   private async createDatabaseIfMissing(): Promise<boolean> {
     const admin = adminUrl(this.url);
-    const client = adminClient(admin);
+    const client = standaloneClient(admin);
     try {
       await client.connect();
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.name]);
@@ -770,7 +772,7 @@ export async function dropReplicationSlot(
   slotName: string,
   timeoutMs = 30_000,
 ): Promise<boolean> {
-  const client = adminClient(adminUrl(serverUrl)); // slots are per cluster; the database of the URL may be gone
+  const client = standaloneClient(adminUrl(serverUrl)); // slots are per cluster; the database of the URL may be gone
   await client.connect();
   try {
     const deadline = Date.now() + timeoutMs;
@@ -803,7 +805,7 @@ export async function dropReplicationSlot(
 /** Drops a database, disconnecting its sessions (tests and cleanup). */
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
   assertIdentifier('database', name);
-  const client = adminClient(adminUrl(serverUrl));
+  const client = standaloneClient(adminUrl(serverUrl));
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -101,7 +101,9 @@ type Query = (sql: string, params: unknown[]) => Promise<Record<string, unknown>
 export async function openSql(config: Pick<Config, 'database'>): Promise<{ q: Query; dialect: 'postgres' | 'mssql'; close(): Promise<void> }> {
   if (config.database.dialect === 'mssql') {
     const { default: mssql } = await import('mssql');
-    const pool = await new mssql.ConnectionPool(config.database.url).connect();
+    const pool = new mssql.ConnectionPool(config.database.url);
+    pool.on('error', () => {}); // a lost connection fails the query in flight; unheard, the event ends the process
+    await pool.connect();
     return {
       dialect: 'mssql',
       q: async (sql, params) => {
@@ -112,8 +114,8 @@ export async function openSql(config: Pick<Config, 'database'>): Promise<{ q: Qu
       close: () => pool.close(),
     };
   }
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: config.database.url });
+  const { standaloneClient } = await import('../db/postgres.js');
+  const client = standaloneClient(config.database.url);
   await client.connect();
   return {
     dialect: 'postgres',
