@@ -32,7 +32,11 @@ export class PrivatePostgres {
   private readonly asRoot = process.getuid?.() === 0;
   port = 0;
 
-  constructor(private readonly bin: string) {
+  /** `logical`: wal_level=logical, so that a Debezium connector can capture it. */
+  constructor(
+    private readonly bin: string,
+    private readonly options: { logical?: boolean } = {},
+  ) {
     if (this.asRoot) {
       const pw = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
       const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
@@ -51,7 +55,8 @@ export class PrivatePostgres {
       this.port = await freePort();
       await this.tool('initdb', ['-D', this.data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
     }
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c max_connections=50`;
+    const logical = this.options.logical ? ' -c wal_level=logical -c max_wal_senders=5 -c max_replication_slots=5' : '';
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c max_connections=50${logical}`;
     await this.tool('pg_ctl', ['-D', this.data, '-l', this.logFile, '-o', options, '-w', '-t', '60', 'start']);
   }
 
