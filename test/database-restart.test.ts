@@ -69,9 +69,7 @@ afterAll(async () => {
   await attempt('producer', async () => producer?.disconnect());
   await attempt('admin', async () => admin?.disconnect());
   await attempt('database pool', async () => pool?.end());
-  await attempt('server up for the teardown', () => server.start().catch(() => undefined));
-  await attempt('pipeline env', async () => env?.tearDown());
-  await attempt('private postgres', () => server.remove());
+  await server.tearDownWith(cleanup, env);
   cleanup.done();
 });
 

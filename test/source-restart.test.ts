@@ -57,9 +57,7 @@ afterAll(async () => {
   const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
   await attempt('admin', async () => admin?.disconnect());
   await attempt('database pool', async () => pool?.end());
-  await attempt('server up for the teardown', () => server.start().catch(() => undefined));
-  await attempt('pipeline env', async () => env?.tearDown());
-  await attempt('private postgres', () => server.remove());
+  await server.tearDownWith(cleanup, env);
   cleanup.done();
 });
 

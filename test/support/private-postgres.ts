@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../stack/free-port.js';
 import { logTail } from '../../stack/processes.js';
+import type { Cleanup } from './cleanup.js';
+import type { PipelineEnv } from './pipeline-env.js';
 
 /** The server binaries: TEST_POSTGRES_BINDIR, else the newest /usr/lib/postgresql/<major>/bin (Debian). */
 export function postgresBinDir(): string | undefined {
@@ -63,6 +65,16 @@ export class PrivatePostgres {
   /** Stops the server and waits until it is gone. */
   async stop(mode: StopMode): Promise<void> {
     await this.tool('pg_ctl', ['-D', this.data, '-m', mode, '-w', '-t', '60', 'stop']);
+  }
+
+  /**
+   * The end of a test file on this server: up again if a test left it down, `env` torn down
+   * (its database here among the rest), then the server removed; each step tried.
+   */
+  async tearDownWith(cleanup: Cleanup, env: PipelineEnv | undefined): Promise<void> {
+    await cleanup.attempt('server up for the teardown', () => this.start().catch(() => undefined));
+    await cleanup.attempt('pipeline env', async () => env?.tearDown());
+    await cleanup.attempt('private postgres', () => this.remove());
   }
 
   /** Ends the server (if running) and removes its folder. */
