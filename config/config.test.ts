@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SCHEMA_REGISTRY_URL: 'not a url' })).toThrow(/SCHEMA_REGISTRY_URL/);
   });
 
+  it('CASHFLOW_HORIZON: an ISO 8601 period, refused otherwise (a bad one would drop the projection cap)', () => {
+    expect(loadConfig({}).horizon).toBe('P30Y');
+    expect(loadConfig({ CASHFLOW_HORIZON: ' P40Y ' }).horizon).toBe('P40Y');
+    expect(loadConfig({ CASHFLOW_HORIZON: 'P360M' }).horizon).toBe('P360M');
+    for (const bad of ['garbage', '30Y', 'P0Y', 'P30', 'P-1Y'])
+      expect(() => loadConfig({ CASHFLOW_HORIZON: bad }), bad).toThrow(/CASHFLOW_HORIZON: expected an ISO 8601 period such as P30Y/);
+  });
+
   it('pipeline settings: defaults, overrides, validation', () => {
     expect(loadConfig({}).pipeline).toEqual({ topicPrefix: '', redisPrefix: 'cashflow:', metricsPort: 9464, metricsBasePort: 9400, processorHeapMb: 320 });
     const c = loadConfig({ CASHFLOW_TOPIC_PREFIX: 'run7.', CASHFLOW_REDIS_PREFIX: 'r7:', CASHFLOW_METRICS_PORT: '0', CASHFLOW_METRICS_BASE_PORT: '9500' });

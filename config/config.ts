@@ -1,6 +1,7 @@
 // The one typed configuration of every process, read from the environment (CONTRACTS.md,
 // "Environment"). Defaults point at the local stack started by `cashflow stack up`.
 import { readFileSync } from 'node:fs';
+import { parsePeriod } from '../engine/time/cycle.js';
 
 export type DatabaseDialect = 'postgres' | 'mssql';
 export type KafkaSecurityProtocol = 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
@@ -144,6 +145,20 @@ function nonEmpty(env: Env, name: string): string | undefined {
   return raw === undefined || raw === '' ? undefined : raw;
 }
 
+/**
+ * CASHFLOW_HORIZON: an ISO 8601 period of whole days, weeks, months, quarters, half-years or
+ * years (`P30Y`, `P360M`) after a contract's status date. A value the engine cannot read would
+ * drop the projection cap without a word, so it is refused here.
+ */
+function horizon(env: Env): string {
+  const raw = nonEmpty(env, 'CASHFLOW_HORIZON');
+  if (raw === undefined) return 'P30Y';
+  const period = parsePeriod(raw);
+  if (period === undefined || (period.months === 0 && period.days === 0))
+    throw new ConfigError('CASHFLOW_HORIZON', `expected an ISO 8601 period such as P30Y (P<n>D|W|M|Q|H|Y, n > 0), got "${raw.slice(0, 40)}"`);
+  return period.text;
+}
+
 /** The pipeline's settings alone (also for callers that only need a prefix). */
 export function loadPipelineConfig(env: Env = process.env): PipelineConfig {
   const redisPrefix = nonEmpty(env, 'CASHFLOW_REDIS_PREFIX') ?? 'cashflow:';
@@ -195,7 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
       readUrl: env.DATABASE_READ_URL ?? databaseUrl,
     },
     redisUrl: url(env, 'REDIS_URL', `redis://127.0.0.1:${ports.redis}`),
-    horizon: env.CASHFLOW_HORIZON ?? 'P30Y',
+    horizon: horizon(env),
     api: {
       port: int(env, 'API_PORT', 8090, 1, 65535),
       host: nonEmpty(env, 'API_HOST') ?? '127.0.0.1',
