@@ -1,6 +1,6 @@
 // ANN: Annuity (spec section "ANN: Annuity"). Like NAM, with the payment Prnxt derived as the
-// annuity amount, recomputed at rate resets (RR) and fixings (PRF). The annuity is computed in
-// closed form in O(n): A = (Nt + Ipac) / Σ_k Π_{j≤k} 1 / (1 + Ipnr·Y(t_{j−1}, t_j)).
+// annuity amount A(s, T, n, a, r) (spec "Annuity Amount Function", annuity.ts) over the actual
+// remaining PR schedule, recomputed at rate resets (RR, RRF) and fixings (PRF).
 import type { ContractContext, ContractType } from '../contract-type.js';
 import type { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
@@ -13,36 +13,39 @@ import {
   AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, STF_IED_LAM, accrueOnBase, amortizerSchedule, initializeAmortizer, validateAmortizer,
 } from './lam.js';
 import { POF_PR_NAM, STF_PR_NAM, maturityNAM } from './nam.js';
-import { annuityAmount, reannuitize, STF_PRF_ANN } from './annuity.js';
+import { annuityAt, reannuitize, STF_PRF_ANN } from './annuity.js';
 
-/** STF_IED_ANN: STF_IED_LAM, then without PRNXT the annuity amount from the IED. */
+/** STF_IED_ANN: STF_IED_LAM, then without PRNXT Prnxt = A(IED, Md, Nt, Ipac, Ipnr) (spec ANN states, Prnxt). */
 function STF_IED_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
   STF_IED_LAM(ev, s, ctx);
-  if (ctx.terms.nextPrincipalRedemptionPayment === undefined) reannuitize(ev, s, ctx, s.statusDate, s.notionalPrincipal + s.accruedInterest);
+  if (ctx.terms.nextPrincipalRedemptionPayment === undefined) reannuitize(ev, s, ctx);
 }
 
-/** STF_RR_ANN: STF_RR_LAM, then Prnxt = the annuity amount at the new rate. */
+/**
+ * STF_RR_ANN (spec ANN functions, RR): accrue on Ipcb, Ipnr = the capped/floored reset rate, then
+ * Prnxt = A(t, Md, Nt(t+), Ipac(t+), Ipnr(t+)) from the state at t, also when the reset falls
+ * between two redemptions (the interest accrued so far is carried by the next payment).
+ */
 function STF_RR_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  const from = s.statusDate, outstanding = s.notionalPrincipal + s.accruedInterest;
   accrueOnBase(ev, s, ctx);
   s.nominalInterestRate = resetRate(ev, s, ctx);
-  reannuitize(ev, s, ctx, from, outstanding);
+  reannuitize(ev, s, ctx);
 }
 
-/** STF_RRF_ANN: STF_RRF_LAM, then Prnxt = the annuity amount at RRNXT. */
+/** STF_RRF_ANN (spec ANN functions, RRF): accrue on Ipcb, Ipnr = RRNXT, Prnxt = A(t, Md, Nt(t+), Ipac(t+), Ipnr(t+)). */
 function STF_RRF_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  const from = s.statusDate, outstanding = s.notionalPrincipal + s.accruedInterest;
   accrueOnBase(ev, s, ctx);
   s.nominalInterestRate = ctx.terms.nextResetRate!;
-  reannuitize(ev, s, ctx, from, outstanding);
+  reannuitize(ev, s, ctx);
 }
 
+/** ANN states at t0 (spec ANN states): Md as NAM; Prnxt = R·PRNXT, else A(t0, Md, Nt, Ipac, Ipnr) once the IED is past. */
 function initializeANN(ctx: ContractContext, s: StateSpace): void {
   const t = ctx.terms;
   initializeAmortizer(ctx, s, maturityNAM(t, ctx.yearFraction));
   if (t.nextPrincipalRedemptionPayment !== undefined) s.nextPrincipalRedemptionPayment = ctx.roleSign * t.nextPrincipalRedemptionPayment;
-  else if (t.initialExchangeDate! <= t.statusDate!)
-    s.nextPrincipalRedemptionPayment = annuityAmount(ctx, s.statusDate, s.statusDate, s.notionalPrincipal + s.accruedInterest, s.nominalInterestRate);
+  // a PR on the status date itself is still evaluated (the schedule keeps events at t0)
+  else if (t.initialExchangeDate! <= t.statusDate!) s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, s.statusDate, true);
 }
 
 function validateANN(t: ContractTerms, issues: TermIssue[]): void {

@@ -1,58 +1,87 @@
-// The annuity amount (spec "Annuity Amount Function" A(s, T, n, a, r)) in closed form, O(n):
-// A = (Nt + Ipac) / Σ_k Π_{j≤k} 1 / (1 + Ipnr·Y(t_{j−1}, t_j)). Used by ANN and by NAM when
-// its payment is not given.
+// The annuity amount (spec section "Annuity Amount Function", A(s, T, n, a, r)) and the
+// transitions that re-fix it (ANN: Prnxt at t0, STF_IED, STF_RR_ANN, STF_RRF_ANN, and the
+// fixing event PRF of the test beds). Used by ANN, and by NAM when its payment is not given.
+//
+// The amount always runs over the *actual* remaining principal redemption times of the
+// contract, ctx.schedules.PR: the PR schedule S(PRANX, PRCL, Md) with its end-of-month rule, its
+// business-day shift (calculation times) and its last stub (L0 long / L1 short, spec
+// "Schedule"), with Md itself as the last time (the annuity repays everything by then: spec
+// "Annuity Amount Function", "fully repaid at maturity T"). Periods of any length enter with
+// their own year fraction, so stubs at either end need nothing special.
 import type { ContractContext } from '../contract-type.js';
 import type { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
-import { accrueOnBase, accruedOnBase } from './lam.js';
+import type { Instant } from '../time/date.js';
+import { accrueOnBase } from './lam.js';
 
 /**
- * The annuity amount at time t: the level payment on the remaining redemption dates (after t,
- * or at t when `includeT`, up to Md) that repays Nt + Ipac outstanding at `from` (the status
- * date), with interest at Ipnr.
+ * A(s, T, n, a, r) of the spec over the PR times t_1 < ... < t_m = `times[first..]`:
+ *
+ *   A = (n + a₁) · Π_{i=1}^{m−1} (1 + r·Y(t_i, t_{i+1})) / (1 + Σ_{i=1}^{m−1} Π_{j=i}^{m−1} (1 + r·Y(t_j, t_{j+1})))
+ *
+ * computed in the equivalent discounted form (numerator and denominator divided by the full
+ * product, so that long schedules cannot overflow):
+ *
+ *   A = (n + a₁) / Σ_{k=1}^{m} Π_{j=1}^{k−1} 1 / (1 + r·Y(t_j, t_{j+1}))
+ *
+ * `accruedAtFirst` (a₁) is the interest the first payment at t_1 carries. The spec writes "a the
+ * accrued interest as per time s"; the test beds take the interest accrued up to t_1 instead
+ * (ann15: the fixing on 2013-02-28, one day before the PR of 2013-03-01, re-fixes the payment to
+ * 472.77296207475416 = (Nt·(1 + r·Y(s, t_1)) + Ipac) / Σ…, exactly; with Ipac as per s alone it
+ * would be 472.66997…), which is also what makes the notional reach exactly 0 at t_m. Pure; no
+ * remaining time: n + a₁ (everything is due).
  */
-export function annuityAmount(ctx: ContractContext, from: number, t: number, outstanding: number, rate: number, includeT = true): number {
-  const dates = ctx.schedules.PR ?? [];
+export function annuityAmount(
+  times: readonly Instant[],
+  first: number,
+  notional: number,
+  accruedAtFirst: number,
+  rate: number,
+  yearFraction: (from: Instant, to: Instant) => number,
+): number {
+  const outstanding = notional + accruedAtFirst;
+  if (first >= times.length) return outstanding;
   let discount = 1;
-  let sum = 0;
-  let prev = from;
-  for (let i = 0; i < dates.length; i++) {
-    const d = dates[i];
-    if (d < t || (d === t && !includeT)) continue;
-    discount /= 1 + rate * ctx.yearFraction(prev, d);
+  let sum = 1;
+  for (let i = first + 1; i < times.length; i++) {
+    discount /= 1 + rate * yearFraction(times[i - 1], times[i]);
     sum += discount;
-    prev = d;
   }
-  const a = sum > 0 ? outstanding / sum : outstanding;
+  const a = outstanding / sum;
   return Number.isFinite(a) ? a : 0;
 }
 
-/** Prnxt = the annuity amount; a PR on the event's own date counts only if it comes after the event. */
-export function reannuitize(ev: ContractEvent, s: StateSpace, ctx: ContractContext, from: number, outstanding: number): void {
-  s.nextPrincipalRedemptionPayment = annuityAmount(ctx, from, ev.calcTime, outstanding, s.nominalInterestRate, ctx.order.PR > ev.rank);
+/** Index of the first time after t in the ascending `times` (at t too when `includeT`). */
+export function firstTimeAfter(times: readonly Instant[], t: Instant, includeT: boolean): number {
+  let lo = 0, hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid] < t || (times[mid] === t && !includeT)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
-
 
 /**
- * What the annuity repays, valued at t: Nt + Ipac(t) / (1 + Ipnr·Y(t, t1)), t1 the next
- * redemption. The accrued interest is paid at t1 and earns no interest until then (the
- * reference: a fixing between two redemptions, swaps06); with nothing accrued it is just Nt.
+ * Prnxt = A(t, Md, Nt, Ipac, Ipnr) from the state at t (its status date): over the PR times
+ * after t (a PR on t itself counts when `includeT`, i.e. when it is still to come that day),
+ * the first payment carrying Ipac + Y(t, t_1)·Ipnr·Ipcb, what POF_PR_NAM will deduct as
+ * interest at t_1.
  */
-export function outstandingAt(ev: ContractEvent, s: StateSpace, ctx: ContractContext): number {
-  const accrued = accruedOnBase(ev, s, ctx);
-  if (accrued === 0) return s.notionalPrincipal;
-  const dates = ctx.schedules.PR ?? [];
-  const includeT = ctx.order.PR > ev.rank;
-  for (let i = 0; i < dates.length; i++) {
-    const d = dates[i];
-    if (d > ev.calcTime || (d === ev.calcTime && includeT)) return s.notionalPrincipal + accrued / (1 + s.nominalInterestRate * ctx.yearFraction(ev.calcTime, d));
-  }
-  return s.notionalPrincipal + accrued;
+export function annuityAt(ctx: ContractContext, s: StateSpace, t: Instant, includeT: boolean): number {
+  const times = ctx.schedules.PR ?? [];
+  const i = firstTimeAfter(times, t, includeT);
+  const accrued = i < times.length ? s.accruedInterest + ctx.yearFraction(t, times[i]) * s.nominalInterestRate * s.interestCalculationBase : s.accruedInterest;
+  return annuityAmount(times, i, s.notionalPrincipal, accrued, s.nominalInterestRate, ctx.yearFraction);
 }
 
-/** STF_PRF_ANN: the annuity amount from t on what is outstanding at t, then accrue. */
+/** Prnxt re-fixed at an event: a PR on the event's own date counts only if it comes after the event that day. */
+export function reannuitize(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
+  s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, ev.calcTime, ctx.order.PR > ev.rank);
+}
+
+/** STF_PRF_ANN (test beds' fixing event, at the day before PRANX and with every RR): accrue to t, then Prnxt = A(t, Md, Nt, Ipac, Ipnr). */
 export function STF_PRF_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  reannuitize(ev, s, ctx, ev.calcTime, outstandingAt(ev, s, ctx));
   accrueOnBase(ev, s, ctx);
+  reannuitize(ev, s, ctx);
 }
-

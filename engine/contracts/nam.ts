@@ -8,7 +8,7 @@ import type { TermIssue } from '../errors.js';
 import { addCycles } from '../time/cycle.js';
 import { eomApplies, shiftEndOfMonth } from '../time/eom.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
-import { annuityAmount, reannuitize, STF_PRF_ANN } from './annuity.js';
+import { annuityAt, reannuitize, STF_PRF_ANN } from './annuity.js';
 import { dependenciesPAM, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, POF_PP_PAM, POF_PY_PAM } from './pam.js';
 import {
   AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, accruedOnBase, amortizerSchedule, initializeAmortizer, principalAnchor, validateAmortizer,
@@ -53,7 +53,7 @@ function validateNAM(t: ContractTerms, issues: TermIssue[]): void {
 /** STF_IED_NAM: STF_IED_LAM; without PRNXT the payment is derived as the annuity amount from the IED (as ANN). */
 function STF_IED_NAM(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
   AMORTIZER_TRANSITIONS.IED(ev, s, ctx);
-  if (ctx.terms.nextPrincipalRedemptionPayment === undefined) reannuitize(ev, s, ctx, s.statusDate, s.notionalPrincipal + s.accruedInterest);
+  if (ctx.terms.nextPrincipalRedemptionPayment === undefined) reannuitize(ev, s, ctx);
 }
 
 export const NAM: ContractType = {
@@ -71,8 +71,7 @@ export const NAM: ContractType = {
     initializeAmortizer(ctx, s, maturityNAM(ctx.terms, ctx.yearFraction));
     const t = ctx.terms;
     if (t.nextPrincipalRedemptionPayment !== undefined) s.nextPrincipalRedemptionPayment = ctx.roleSign * t.nextPrincipalRedemptionPayment;
-    else if (t.initialExchangeDate! <= t.statusDate!)
-      s.nextPrincipalRedemptionPayment = annuityAmount(ctx, s.statusDate, s.statusDate, s.notionalPrincipal + s.accruedInterest, s.nominalInterestRate);
+    else if (t.initialExchangeDate! <= t.statusDate!) s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, s.statusDate, true);
   },
   payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM, PP: POF_PP_PAM, PY: POF_PY_PAM },
   transition: { ...AMORTIZER_TRANSITIONS, IED: STF_IED_NAM, PR: STF_PR_NAM, PRF: STF_PRF_ANN },
