@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { computeEvents } from '../engine.js';
+import { TimeSeriesObserver } from '../observer.js';
+import type { ContractEvent } from '../events.js';
 import { bookContract } from '../../bench/engine.js';
 
 describe('ANN', () => {
@@ -16,5 +18,206 @@ describe('ANN', () => {
     const i = ev.findIndex((e) => e.type === 'PR');
     expect(ev[i + 1].type).toBe('IP');
     expect(ev[i + 1].time).toBe(ev[i].time);
+  });
+});
+
+// ---- an independent reference: the annuity as the payment that makes the amortization
+// recurrence end at zero, solved linearly (not the closed form of annuity.ts), over dates
+// written out by hand from the spec's schedule rules, with A365 day counts ----
+
+const DAY = 86_400_000;
+const d = (iso: string): number => Date.parse(`${iso}T00:00:00Z`);
+const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
+const a365 = (from: number, to: number): number => (to - from) / DAY / 365;
+
+/** Nt after paying `payment` on each of `dates` (interest accrued since `start`, `accrued` already owed at `start`). */
+function balanceAfter(start: number, dates: readonly number[], notional: number, accrued: number, rate: number, payment: number): number {
+  let n = notional, acc = accrued, prev = start;
+  for (const t of dates) {
+    acc += n * rate * a365(prev, t);
+    n -= payment - acc;
+    acc = 0;
+    prev = t;
+  }
+  return n;
+}
+
+/** The level payment that brings Nt to 0 at the last date: balanceAfter is affine in the payment. */
+function solveAnnuity(start: number, dates: readonly number[], notional: number, accrued: number, rate: number): number {
+  const b0 = balanceAfter(start, dates, notional, accrued, rate, 0);
+  const b1 = balanceAfter(start, dates, notional, accrued, rate, 1);
+  return b0 / (b0 - b1);
+}
+
+interface Reset { at: number; rate: number }
+interface Payment { at: number; principal: number; interest: number; notional: number }
+
+/**
+ * The contract by hand: payment fixed at `start`, then on each date of `pr` (Md last) the
+ * interest accrued and payment − interest of principal (everything left at Md); at each reset,
+ * after a PR of the same day (test beds: PR, IP, RR, PRF), the new rate and a new payment over
+ * the remaining dates from the state at that time.
+ */
+function reference(start: number, pr: readonly number[], notional: number, accrued: number, rate: number, resets: readonly Reset[] = [], payment?: number) {
+  let a = payment ?? solveAnnuity(start, pr, notional, accrued, rate);
+  const fixings = [a];
+  const payments: Payment[] = [];
+  const times = [...new Set([...pr, ...resets.map((r) => r.at)])].sort((x, y) => x - y);
+  let n = notional, acc = accrued, r = rate, prev = start;
+  for (const t of times) {
+    acc += n * r * a365(prev, t);
+    prev = t;
+    if (pr.includes(t)) {
+      const principal = t === pr.at(-1) ? n : a - acc;
+      n -= principal;
+      payments.push({ at: t, principal, interest: acc, notional: n });
+      acc = 0;
+    }
+    const reset = resets.find((x) => x.at === t);
+    if (reset) {
+      r = reset.rate;
+      a = solveAnnuity(t, pr.filter((x) => x > t), n, acc, r);
+      fixings.push(a);
+    }
+  }
+  return { payments, fixings };
+}
+
+const ANN_BASE = {
+  contractType: 'ANN', contractID: 'ann-x', contractRole: 'RPA', currency: 'USD', statusDate: '2012-12-30T00:00:00',
+  initialExchangeDate: '2013-01-01T00:00:00', notionalPrincipal: '10000', nominalInterestRate: '0.08', dayCountConvention: 'A365',
+};
+
+function ann(terms: Record<string, string>, observer?: TimeSeriesObserver): ContractEvent[] {
+  return computeEvents({ ...ANN_BASE, ...terms }, observer ? { observer } : {});
+}
+
+const close = (actual: number, expected: number): void => {
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
+};
+
+/** The engine's PR/IP/MD against the reference, event by event (calculation and payment dates may differ: CS* conventions). */
+function expectPayments(ev: readonly ContractEvent[], expected: readonly Payment[], paidOn: readonly string[] = expected.map((p) => day(p.at))): void {
+  const pr = ev.filter((e) => e.type === 'PR' || e.type === 'MD');
+  expect(pr.map((e) => day(e.time))).toEqual(paidOn);
+  expect(pr.at(-1)!.type).toBe('MD');
+  for (let i = 0; i < expected.length; i++) {
+    const ip = ev.find((e) => e.type === 'IP' && e.time === pr[i].time)!;
+    close(pr[i].payoff, expected[i].principal);
+    close(ip.payoff, expected[i].interest);
+    close(pr[i].notionalPrincipal, expected[i].notional);
+  }
+  expect(pr.at(-1)!.notionalPrincipal).toBe(0);
+}
+
+const monthly = (from: string, n: number): number[] => {
+  const [y, m, dd] = from.split('-').map(Number);
+  return Array.from({ length: n }, (_, k) => Date.UTC(y, m - 1 + k, dd));
+};
+
+describe('ANN annuity over the actual PR schedule with stubs (spec "Schedule", "Annuity Amount Function")', () => {
+  // IED 2013-01-01, PR monthly from 2013-02-01, Md 2013-12-15, off the cycle: the fixing (PRF)
+  // on 2013-01-31 carries one day of accrued interest into the first payment
+  it('short last stub (L1): PR on 2013-12-01 stays, Md 14 days later pays the same total', () => {
+    const pr = [...monthly('2013-02-01', 11), d('2013-12-15')];
+    const ev = ann({ cycleOfPrincipalRedemption: 'P1ML1', cycleAnchorDateOfPrincipalRedemption: '2013-02-01T00:00:00', maturityDate: '2013-12-15T00:00:00' });
+    const { payments, fixings } = reference(d('2013-01-31'), pr, 10000, 10000 * 0.08 * 30 / 365, 0.08);
+    expectPayments(ev, payments);
+    expect(fixings[0]).toBeCloseTo(869.473812, 5);
+  });
+  it('long last stub (L0): the last cycle date 2013-12-01 is merged into the last period', () => {
+    const pr = [...monthly('2013-02-01', 10), d('2013-12-15')];
+    const ev = ann({ cycleOfPrincipalRedemption: 'P1ML0', cycleAnchorDateOfPrincipalRedemption: '2013-02-01T00:00:00', maturityDate: '2013-12-15T00:00:00' });
+    expectPayments(ev, reference(d('2013-01-31'), pr, 10000, 10000 * 0.08 * 30 / 365, 0.08).payments);
+  });
+  it('stubs at both ends: a 50-day first period (anchor 2013-02-20) and a short (L1) or long (L0) last one', () => {
+    const a = 10000 * 0.08 * 49 / 365;
+    const short = [...monthly('2013-02-20', 10), d('2013-12-05')];
+    expectPayments(
+      ann({ cycleOfPrincipalRedemption: 'P1ML1', cycleAnchorDateOfPrincipalRedemption: '2013-02-20T00:00:00', maturityDate: '2013-12-05T00:00:00' }),
+      reference(d('2013-02-19'), short, 10000, a, 0.08).payments,
+    );
+    const long = [...monthly('2013-02-20', 9), d('2013-12-05')];
+    expectPayments(
+      ann({ cycleOfPrincipalRedemption: 'P1ML0', cycleAnchorDateOfPrincipalRedemption: '2013-02-20T00:00:00', maturityDate: '2013-12-05T00:00:00' }),
+      reference(d('2013-02-19'), long, 10000, a, 0.08).payments,
+    );
+  });
+  it('a cycle of weeks (P2WL1, anchor IED + 2 weeks) with an 11-day last stub', () => {
+    const pr = Array.from({ length: 11 }, (_, k) => d('2013-01-15') + k * 14 * DAY);
+    expect(day(pr.at(-1)!)).toBe('2013-06-04');
+    pr.push(d('2013-06-15'));
+    expectPayments(ann({ cycleOfPrincipalRedemption: 'P2WL1', maturityDate: '2013-06-15T00:00:00' }), reference(d('2013-01-14'), pr, 10000, 10000 * 0.08 * 13 / 365, 0.08).payments);
+  });
+  it('a cycle of days (P10DL0): the 4-day stub before Md merges into a 14-day last period', () => {
+    const pr = Array.from({ length: 9 }, (_, k) => d('2013-01-11') + k * 10 * DAY);
+    expect(day(pr.at(-1)!)).toBe('2013-04-01');
+    pr.push(d('2013-04-15'));
+    expectPayments(ann({ cycleOfPrincipalRedemption: 'P10DL0', maturityDate: '2013-04-15T00:00:00' }), reference(d('2013-01-10'), pr, 10000, 10000 * 0.08 * 9 / 365, 0.08).payments);
+  });
+  it('end of month: IED 31 Jan, anchor 28 Feb; EOM moves every date to the month end, SD keeps the 28th (short L1 or long L0 stub to 31 Dec)', () => {
+    const ied = { initialExchangeDate: '2013-01-31T00:00:00', maturityDate: '2013-12-31T00:00:00' };
+    const a = 10000 * 0.08 * 27 / 365;
+    const eom = ['2013-02-28', '2013-03-31', '2013-04-30', '2013-05-31', '2013-06-30', '2013-07-31', '2013-08-31', '2013-09-30', '2013-10-31', '2013-11-30', '2013-12-31'].map(d);
+    expectPayments(ann({ ...ied, cycleOfPrincipalRedemption: 'P1ML1', endOfMonthConvention: 'EOM' }), reference(d('2013-02-27'), eom, 10000, a, 0.08).payments);
+    const sdShort = [...monthly('2013-02-28', 11), d('2013-12-31')];
+    expectPayments(ann({ ...ied, cycleOfPrincipalRedemption: 'P1ML1', endOfMonthConvention: 'SD' }), reference(d('2013-02-27'), sdShort, 10000, a, 0.08).payments);
+    const sdLong = [...monthly('2013-02-28', 10), d('2013-12-31')];
+    expectPayments(ann({ ...ied, cycleOfPrincipalRedemption: 'P1ML0', endOfMonthConvention: 'SD' }), reference(d('2013-02-27'), sdLong, 10000, a, 0.08).payments);
+  });
+  // 2013: 1 Jun is a Saturday, 1 Sep and 1 Dec Sundays (Monday-to-Friday calendar)
+  const shifted = ['2013-02-01', '2013-03-01', '2013-04-01', '2013-05-01', '2013-06-03', '2013-07-01', '2013-08-01', '2013-09-02', '2013-10-01', '2013-11-01', '2013-12-02'];
+  it('SCF: shifted to the following business day and calculated on the shifted dates (spec "Business Day Shift Convention")', () => {
+    const ev = ann({ cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-12-01T00:00:00', businessDayConvention: 'SCF', calendar: 'MF' });
+    expectPayments(ev, reference(d('2013-01-31'), shifted.map(d), 10000, 10000 * 0.08 * 30 / 365, 0.08).payments);
+  });
+  it('CSF: calculated on the unshifted dates, paid on the shifted ones', () => {
+    const ev = ann({ cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-12-01T00:00:00', businessDayConvention: 'CSF', calendar: 'MF' });
+    expectPayments(ev, reference(d('2013-01-31'), monthly('2013-02-01', 11), 10000, 10000 * 0.08 * 30 / 365, 0.08).payments, shifted);
+  });
+  it('status date after the IED: the payment from the state at t0, with the interest accrued since the last PR (spec ANN states, Prnxt)', () => {
+    const ev = ann({ statusDate: '2013-03-15T00:00:00', cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-12-01T00:00:00' });
+    expectPayments(ev, reference(d('2013-03-15'), monthly('2013-04-01', 9), 10000, 10000 * 0.08 * 14 / 365, 0.08).payments);
+  });
+});
+
+describe('ANN payment re-fixing (PRF, RR, RRF) when the rate reset cycle differs from the PR cycle', () => {
+  const R = (pts: [string, number][]): TimeSeriesObserver => new TimeSeriesObserver({ R: pts.map(([t, value]) => ({ time: d(t), value })) });
+  const market = R([['2013-01-01', 0.03], ['2013-06-01', 0.05], ['2014-03-01', 0.02]]);
+  const floating = { marketObjectCodeOfRateReset: 'R', rateSpread: '0.01', cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2015-01-01T00:00:00' };
+  const prf = (ev: readonly ContractEvent[]): string[] => ev.filter((e) => e.type === 'PRF').map((e) => day(e.time));
+
+  it('yearly resets anchored between two monthly redemptions: PRF with each RR, the new payment from the state at the reset', () => {
+    const ev = ann({ ...floating, cycleOfRateReset: 'P1YL1', cycleAnchorDateOfRateReset: '2013-06-15T00:00:00' }, market);
+    expect(prf(ev)).toEqual(['2013-01-31', '2013-06-15', '2014-06-15']);
+    const resets = [{ at: d('2013-06-15'), rate: 0.06 }, { at: d('2014-06-15'), rate: 0.03 }];
+    const { payments, fixings } = reference(d('2013-01-31'), monthly('2013-02-01', 24), 10000, 10000 * 0.08 * 30 / 365, 0.08, resets);
+    expectPayments(ev, payments);
+    expect(fixings).toHaveLength(3);
+  });
+  it('half-yearly resets on the 10th, quarterly redemptions on the 1st (anchors that never coincide)', () => {
+    const ev = ann({ ...floating, cycleOfPrincipalRedemption: 'P3ML1', cycleAnchorDateOfPrincipalRedemption: '2013-04-01T00:00:00', cycleOfRateReset: 'P6ML1', cycleAnchorDateOfRateReset: '2013-05-10T00:00:00' }, market);
+    expect(prf(ev)).toEqual(['2013-03-31', '2013-05-10', '2013-11-10', '2014-05-10', '2014-11-10']);
+    const resets = [['2013-05-10', 0.04], ['2013-11-10', 0.06], ['2014-05-10', 0.03], ['2014-11-10', 0.03]].map(([t, r]) => ({ at: d(t as string), rate: r as number }));
+    const pr = ['2013-04-01', '2013-07-01', '2013-10-01', '2014-01-01', '2014-04-01', '2014-07-01', '2014-10-01', '2015-01-01'].map(d);
+    expectPayments(ev, reference(d('2013-03-31'), pr, 10000, 10000 * 0.08 * 89 / 365, 0.08, resets).payments);
+  });
+  it('a reset on a redemption date re-fixes after that day\'s PR and IP (test beds: PR, IP, RR, PRF)', () => {
+    const ev = ann({ ...floating, maturityDate: '2014-01-01T00:00:00', cycleOfRateReset: 'P3ML1', cycleAnchorDateOfRateReset: '2013-04-01T00:00:00' }, market);
+    const day0401 = ev.filter((e) => day(e.time) === '2013-04-01').map((e) => e.type);
+    expect(day0401).toEqual(['PR', 'IP', 'RR', 'PRF']);
+    const resets = [['2013-04-01', 0.04], ['2013-07-01', 0.06], ['2013-10-01', 0.06]].map(([t, r]) => ({ at: d(t as string), rate: r as number }));
+    expectPayments(ev, reference(d('2013-01-31'), monthly('2013-02-01', 12), 10000, 10000 * 0.08 * 30 / 365, 0.08, resets).payments);
+  });
+  it('a fixed first reset (RRF, RRNXT 10%) between two redemptions re-fixes the payment from the state at that time (spec STF_RRF_ANN)', () => {
+    const ev = ann({ ...floating, cycleOfRateReset: 'P1YL1', cycleAnchorDateOfRateReset: '2013-06-15T00:00:00', nextResetRate: '0.1' }, market);
+    const resets = [{ at: d('2013-06-15'), rate: 0.1 }, { at: d('2014-06-15'), rate: 0.03 }];
+    expectPayments(ev, reference(d('2013-01-31'), monthly('2013-02-01', 24), 10000, 10000 * 0.08 * 30 / 365, 0.08, resets).payments);
+  });
+  it('a given payment (PRNXT 900) holds until the first reset, which re-fixes it over the remaining schedule', () => {
+    const ev = ann({ ...floating, maturityDate: '2014-01-01T00:00:00', nextPrincipalRedemptionPayment: '900', cycleOfRateReset: 'P6ML1', cycleAnchorDateOfRateReset: '2013-03-15T00:00:00' }, market);
+    expect(prf(ev)).toEqual(['2013-03-15', '2013-09-15']);
+    const resets = [{ at: d('2013-03-15'), rate: 0.04 }, { at: d('2013-09-15'), rate: 0.06 }];
+    expectPayments(ev, reference(d('2013-01-01'), monthly('2013-02-01', 12), 10000, 0, 0.08, resets, 900).payments);
   });
 });

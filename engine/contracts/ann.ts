@@ -8,12 +8,13 @@ import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
 import { resetRate } from './common.js';
-import { dependenciesPAM, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, POF_PP_PAM, POF_PY_PAM } from './pam.js';
+import { dependenciesPAM, lastInterestDateBefore, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, POF_PP_PAM, POF_PY_PAM } from './pam.js';
 import {
-  AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, STF_IED_LAM, accrueOnBase, amortizerSchedule, initializeAmortizer, validateAmortizer,
+  AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, STF_IED_LAM, accrueOnBase, amortizerSchedule, initializeAmortizer, principalAnchor, validateAmortizer,
 } from './lam.js';
 import { POF_PR_NAM, STF_PR_NAM, maturityNAM } from './nam.js';
-import { annuityAt, reannuitize, STF_PRF_ANN } from './annuity.js';
+import { annuityAt, firstTimeAfter, reannuitize, STF_PRF_ANN } from './annuity.js';
+import { addCycles } from '../time/cycle.js';
 
 /** STF_IED_ANN: STF_IED_LAM, then without PRNXT Prnxt = A(IED, Md, Nt, Ipac, Ipnr) (spec ANN states, Prnxt). */
 function STF_IED_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
@@ -39,10 +40,34 @@ function STF_RRF_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): vo
   reannuitize(ev, s, ctx);
 }
 
-/** ANN states at t0 (spec ANN states): Md as NAM; Prnxt = R·PRNXT, else A(t0, Md, Nt, Ipac, Ipnr) once the IED is past. */
+/**
+ * t⁻ = sup t ∈ t^IP | t < t0 (spec PAM states, Ipac) over the ANN interest schedule, which is
+ * NAM's (u, v): u = S(r, IPCL, PRANX − PRCL), v = the PR times and Md. Without an interest date
+ * before t0, interest has run since the IED.
+ */
+function lastInterestDateBeforeANN(ctx: ContractContext, t0: number): number {
+  const t = ctx.terms;
+  const pr = ctx.schedules.PR ?? [];
+  const i = firstTimeAfter(pr, t0, true) - 1;
+  let last = i >= 0 ? pr[i] : -Infinity;
+  if (t.cycleOfInterestPayment !== undefined || t.cycleAnchorDateOfInterestPayment !== undefined) {
+    const c = t.cycleOfPrincipalRedemption, anchor = principalAnchor(t);
+    const end = ctx.businessDay.shiftCalcTime(c ? addCycles(anchor, c, -1) : anchor);
+    const u = t0 > end ? end : lastInterestDateBefore(ctx, t0);
+    if (u < t0 && u > last) last = u;
+  }
+  return last === -Infinity ? ctx.businessDay.shiftCalcTime(t.initialExchangeDate!) : last;
+}
+
+/**
+ * ANN states at t0 (spec ANN states): Md as NAM; Ipac accrued since the last interest date, which
+ * for ANN includes the PR dates; Prnxt = R·PRNXT, else A(t0, Md, Nt, Ipac, Ipnr) once the IED is past.
+ */
 function initializeANN(ctx: ContractContext, s: StateSpace): void {
   const t = ctx.terms;
   initializeAmortizer(ctx, s, maturityNAM(t, ctx.yearFraction));
+  if (t.initialExchangeDate! <= t.statusDate! && t.nominalInterestRate !== undefined && t.accruedInterest === undefined)
+    s.accruedInterest = ctx.yearFraction(lastInterestDateBeforeANN(ctx, s.statusDate), s.statusDate) * s.notionalPrincipal * s.nominalInterestRate;
   if (t.nextPrincipalRedemptionPayment !== undefined) s.nextPrincipalRedemptionPayment = ctx.roleSign * t.nextPrincipalRedemptionPayment;
   // a PR on the status date itself is still evaluated (the schedule keeps events at t0)
   else if (t.initialExchangeDate! <= t.statusDate!) s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, s.statusDate, true);
