@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { computeEvents } from '../engine.js';
 import { TimeSeriesObserver } from '../observer.js';
 import type { ContractEvent } from '../events.js';
@@ -219,5 +220,103 @@ describe('ANN payment re-fixing (PRF, RR, RRF) when the rate reset cycle differs
     expect(prf(ev)).toEqual(['2013-03-15', '2013-09-15']);
     const resets = [{ at: d('2013-03-15'), rate: 0.04 }, { at: d('2013-09-15'), rate: 0.06 }];
     expectPayments(ev, reference(d('2013-01-01'), monthly('2013-02-01', 12), 10000, 0, 0.08, resets, 900).payments);
+  });
+});
+
+// ---- properties ----
+
+const iso = (t: number): string => new Date(t).toISOString().slice(0, 19);
+
+/** PR/MD events with the PR + IP (MD + IP) total paid at their time; undefined when two fall on one day (a shift merged them). */
+function totals(ev: readonly ContractEvent[]): { event: ContractEvent; total: number }[] | undefined {
+  const pr = ev.filter((e) => e.type === 'PR' || e.type === 'MD');
+  if (new Set(pr.map((e) => e.time)).size !== pr.length) return undefined;
+  return pr.map((event) => ({ event, total: event.payoff + (ev.find((e) => e.type === 'IP' && e.time === event.time)?.payoff ?? 0) }));
+}
+
+const relClose = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+const schedules = fc.record({
+  ied: fc.integer({ min: 0, max: 365 }),
+  cycle: fc.constantFrom('P1ML0', 'P1ML1', 'P2ML1', 'P3ML0', 'P3ML1', 'P6ML1', 'P1YL0', 'P7DL1', 'P2WL0', 'P10DL1', 'P15DL0'),
+  anchorOffset: fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
+  span: fc.integer({ min: 1, max: 3000 }),
+  eom: fc.constantFrom('SD', 'EOM'),
+  dcc: fc.constantFrom('A365', 'A360', '30E360', 'AA'),
+  bdc: fc.constantFrom('NOS', 'SCF', 'SCMF', 'CSF', 'CSMP'),
+  rate: fc.double({ min: 0, max: 0.25, noNaN: true }),
+  notional: fc.integer({ min: 1000, max: 10_000_000 }),
+  role: fc.constantFrom('RPA', 'RPL'),
+});
+
+/** Terms of one random schedule: IED in 2013, the PR anchor (if any) after it, Md `span` days after the first PR date. */
+function annTerms(g: { ied: number; cycle: string; anchorOffset?: number; span: number; eom: string; dcc: string; bdc: string; rate: number; notional: number; role: string }) {
+  const ied = d('2013-01-01') + g.ied * DAY;
+  const anchor = g.anchorOffset === undefined ? undefined : ied + g.anchorOffset * DAY;
+  const firstPR = anchor ?? ied + 7 * DAY;
+  const terms: Record<string, string> = {
+    ...ANN_BASE, contractRole: g.role, statusDate: iso(ied - 2 * DAY), initialExchangeDate: iso(ied), maturityDate: iso(firstPR + g.span * DAY),
+    cycleOfPrincipalRedemption: g.cycle, endOfMonthConvention: g.eom, dayCountConvention: g.dcc, businessDayConvention: g.bdc,
+    calendar: g.bdc === 'NOS' ? 'NC' : 'MF', nominalInterestRate: String(g.rate), notionalPrincipal: String(g.notional),
+  };
+  if (anchor !== undefined) terms.cycleAnchorDateOfPrincipalRedemption = iso(anchor);
+  return terms;
+}
+
+describe('ANN properties (fast-check)', () => {
+  it('without rate changes, every PR date and Md pay the same total (PR + IP): the notional reaches 0 exactly with the last annuity payment, whatever the stubs, cycles, EOM, day count or business-day shift', () => {
+    fc.assert(
+      fc.property(schedules, (g) => {
+        const paid = totals(computeEvents(annTerms(g)));
+        fc.pre(paid !== undefined);
+        const a = paid![0].total;
+        for (const p of paid!) expect(relClose(p.total, a), `${day(p.event.time)} ${p.event.type} ${p.total} vs ${a}`).toBe(true);
+        expect(paid!.at(-1)!.event.type).toBe('MD');
+        expect(paid!.at(-1)!.event.notionalPrincipal).toBe(0);
+        expect(Math.sign(a)).toBe(g.role === 'RPA' ? 1 : -1);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('after each re-fixing (PRF, RRF) the payment is the one that amortizes the remaining notional to 0 over the remaining PR dates, from the state at that time', () => {
+    const resets = fc.record({
+      // Md at least 400 days after the first PR date: the first reset (at most 400 days after the IED) comes before it
+      base: schedules.map((g) => ({ ...g, dcc: 'A365', bdc: 'NOS', role: 'RPA', anchorOffset: g.anchorOffset ?? 30, span: Math.max(g.span, 400) })),
+      rrCycle: fc.constantFrom('P1ML1', 'P3ML1', 'P6ML0', 'P1YL1', 'P20DL1', 'P5WL1'),
+      rrOffset: fc.integer({ min: 1, max: 400 }),
+      fixed: fc.option(fc.double({ min: 0, max: 0.2, noNaN: true }), { nil: undefined }),
+      market: fc.array(fc.record({ day: fc.integer({ min: 0, max: 4000 }), value: fc.double({ min: -0.01, max: 0.15, noNaN: true }) }), { minLength: 1, maxLength: 6 }),
+    });
+    fc.assert(
+      fc.property(resets, (g) => {
+        const terms = annTerms(g.base);
+        const ied = Date.parse(`${terms.initialExchangeDate}Z`);
+        Object.assign(terms, { cycleOfRateReset: g.rrCycle, cycleAnchorDateOfRateReset: iso(ied + g.rrOffset * DAY), marketObjectCodeOfRateReset: 'R', rateSpread: '0.01' });
+        if (g.fixed !== undefined) terms.nextResetRate = String(g.fixed);
+        const observer = new TimeSeriesObserver({ R: [{ time: ied - DAY, value: 0.02 }, ...g.market.map((m) => ({ time: ied + m.day * DAY, value: m.value }))] });
+        const ev = computeEvents(terms, { observer });
+        const paid = totals(ev);
+        fc.pre(paid !== undefined);
+        const prTimes = paid!.map((p) => p.event.time);
+        let fixings = 0;
+        for (const f of ev) {
+          if (f.type !== 'PRF' && f.type !== 'RRF') continue;
+          fixings++;
+          // the state the event left: Nt, Ipac and Ipnr at t+; the PR dates after it (a PR that day came first)
+          const rest = prTimes.filter((t) => t > f.time);
+          if (rest.length === 0) continue;
+          const expected = solveAnnuity(f.time, rest, f.notionalPrincipal, f.accruedInterest, f.nominalInterestRate);
+          const next = ev.find((e) => (e.type === 'PRF' || e.type === 'RRF' || e.type === 'RR') && e.time > f.time);
+          for (const p of paid!) {
+            if (p.event.time <= f.time || (next !== undefined && p.event.time > next.time)) continue;
+            expect(relClose(p.total, expected), `${day(p.event.time)} after the fixing of ${day(f.time)}: ${p.total} vs ${expected}`).toBe(true);
+          }
+        }
+        expect(fixings).toBeGreaterThan(0);
+        expect(paid!.at(-1)!.event.notionalPrincipal).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

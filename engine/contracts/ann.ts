@@ -13,7 +13,7 @@ import {
   AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, STF_IED_LAM, accrueOnBase, amortizerSchedule, initializeAmortizer, principalAnchor, validateAmortizer,
 } from './lam.js';
 import { POF_PR_NAM, STF_PR_NAM, maturityNAM } from './nam.js';
-import { annuityAt, firstTimeAfter, reannuitize, STF_PRF_ANN } from './annuity.js';
+import { annuityAt, reannuitize, STF_PRF_ANN } from './annuity.js';
 import { addCycles } from '../time/cycle.js';
 
 /** STF_IED_ANN: STF_IED_LAM, then without PRNXT Prnxt = A(IED, Md, Nt, Ipac, Ipnr) (spec ANN states, Prnxt). */
@@ -48,8 +48,8 @@ function STF_RRF_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): vo
 function lastInterestDateBeforeANN(ctx: ContractContext, t0: number): number {
   const t = ctx.terms;
   const pr = ctx.schedules.PR ?? [];
-  const i = firstTimeAfter(pr, t0, true) - 1;
-  let last = i >= 0 ? pr[i] : -Infinity;
+  let last = -Infinity;
+  for (let i = 0; i < pr.length && pr[i] < t0; i++) last = pr[i];
   if (t.cycleOfInterestPayment !== undefined || t.cycleAnchorDateOfInterestPayment !== undefined) {
     const c = t.cycleOfPrincipalRedemption, anchor = principalAnchor(t);
     const end = ctx.businessDay.shiftCalcTime(c ? addCycles(anchor, c, -1) : anchor);

@@ -51,33 +51,43 @@ export function annuityAmount(
   return Number.isFinite(a) ? a : 0;
 }
 
-/** Index of the first time after t in the ascending `times` (at t too when `includeT`). */
-export function firstTimeAfter(times: readonly Instant[], t: Instant, includeT: boolean): number {
+/**
+ * Index of the first PR time still to come after an event at (payment) time t: the PR times
+ * are calculation times, the order of events is that of their payment times, and the two differ
+ * under the CS* conventions (a PR calculated on Saturday 2 Feb but paid on Friday 1 Feb under
+ * CSMP is already paid when a fixing on 1 Feb runs). A PR paid at t itself counts when
+ * `includeT`. Shifts keep the order of the dates, so a binary search applies.
+ */
+export function firstPaidAfter(times: readonly Instant[], paidAt: (t: Instant) => Instant, t: Instant, includeT: boolean): number {
   let lo = 0, hi = times.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (times[mid] < t || (times[mid] === t && !includeT)) lo = mid + 1;
+    const p = paidAt(times[mid]);
+    if (p < t || (p === t && !includeT)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /**
- * Prnxt = A(t, Md, Nt, Ipac, Ipnr) from the state at t (its status date): over the PR times
- * after t (a PR on t itself counts when `includeT`, i.e. when it is still to come that day),
- * the first payment carrying Ipac + Y(t, t_1)·Ipnr·Ipcb, what POF_PR_NAM will deduct as
- * interest at t_1.
+ * Prnxt = A(t, Md, Nt, Ipac, Ipnr) from the state at an event paid at t (the state's status date
+ * is its calculation time): over the PR times still to come (a PR paid at t itself counts when
+ * `includeT`, i.e. when it comes after the event that day), the first payment carrying
+ * Ipac + Y(Sd, t_1)·Ipnr·Ipcb, what POF_PR_NAM will deduct as interest at t_1.
  */
 export function annuityAt(ctx: ContractContext, s: StateSpace, t: Instant, includeT: boolean): number {
   const times = ctx.schedules.PR ?? [];
-  const i = firstTimeAfter(times, t, includeT);
-  const accrued = i < times.length ? s.accruedInterest + ctx.yearFraction(t, times[i]) * s.nominalInterestRate * s.interestCalculationBase : s.accruedInterest;
+  const bd = ctx.businessDay;
+  const i = firstPaidAfter(times, bd.isIdentity ? identity : (x) => bd.shiftEventTime(x), t, includeT);
+  const accrued = i < times.length ? s.accruedInterest + ctx.yearFraction(s.statusDate, times[i]) * s.nominalInterestRate * s.interestCalculationBase : s.accruedInterest;
   return annuityAmount(times, i, s.notionalPrincipal, accrued, s.nominalInterestRate, ctx.yearFraction);
 }
 
+const identity = (t: Instant): Instant => t;
+
 /** Prnxt re-fixed at an event: a PR on the event's own date counts only if it comes after the event that day. */
 export function reannuitize(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, ev.calcTime, ctx.order.PR > ev.rank);
+  s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, ev.time, ctx.order.PR > ev.rank);
 }
 
 /** STF_PRF_ANN (test beds' fixing event, at the day before PRANX and with every RR): accrue to t, then Prnxt = A(t, Md, Nt, Ipac, Ipnr). */
