@@ -176,6 +176,14 @@ describe('ANN annuity over the actual PR schedule with stubs (spec "Schedule", "
     const ev = ann({ cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-12-01T00:00:00', businessDayConvention: 'CSF', calendar: 'MF' });
     expectPayments(ev, reference(d('2013-01-31'), monthly('2013-02-01', 11), 10000, 10000 * 0.08 * 30 / 365, 0.08).payments, shifted);
   });
+  it('balloon: with AMD after MD the annuity runs to AMD, and MD repays what is left (dictionary amortizationDate)', () => {
+    const ev = ann({ cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-07-01T00:00:00', amortizationDate: '2014-01-01T00:00:00' });
+    const a = 10000 * 0.08 * 30 / 365;
+    const payment = solveAnnuity(d('2013-01-31'), monthly('2013-02-01', 12), 10000, a, 0.08);
+    const { payments } = reference(d('2013-01-31'), monthly('2013-02-01', 6), 10000, a, 0.08, [], payment);
+    expectPayments(ev, payments);
+    expect(payments.at(-1)!.principal).toBeGreaterThan(payment * 5);
+  });
   it('status date after the IED: the payment from the state at t0, with the interest accrued since the last PR (spec ANN states, Prnxt)', () => {
     const ev = ann({ statusDate: '2013-03-15T00:00:00', cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-12-01T00:00:00' });
     expectPayments(ev, reference(d('2013-03-15'), monthly('2013-04-01', 9), 10000, 10000 * 0.08 * 14 / 365, 0.08).payments);

@@ -15,6 +15,7 @@ import {
 import { POF_PR_NAM, STF_PR_NAM, maturityNAM } from './nam.js';
 import { annuityAt, reannuitize, STF_PRF_ANN } from './annuity.js';
 import { addCycles } from '../time/cycle.js';
+import { schedule as cycleSchedule } from '../time/schedule.js';
 
 /** STF_IED_ANN: STF_IED_LAM, then without PRNXT Prnxt = A(IED, Md, Nt, Ipac, Ipnr) (spec ANN states, Prnxt). */
 function STF_IED_ANN(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
@@ -73,6 +74,26 @@ function initializeANN(ctx: ContractContext, s: StateSpace): void {
   else if (t.initialExchangeDate! <= t.statusDate!) s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, s.statusDate, true);
 }
 
+/**
+ * The ANN schedule (spec ANN schedule: as NAM, PR as LAM). With an amortization date after the
+ * maturity (dictionary amortizationDate: "used to calculate the annuity amounts ... in case the
+ * contract balloons at MD and MD is less than AMD") the annuity runs over the PR schedule up to
+ * AMD, S(PRANX, PRCL, AMD) with AMD, while the events stop at MD, where the rest is repaid.
+ */
+function scheduleANN(ctx: ContractContext): ContractEvent[] {
+  const t = ctx.terms;
+  const events = amortizerSchedule(ctx, maturityNAM(t, ctx.yearFraction), 'ANN');
+  const amd = t.amortizationDate;
+  if (amd !== undefined && t.maturityDate !== undefined && amd > t.maturityDate) {
+    const dates = cycleSchedule(principalAnchor(t), t.cycleOfPrincipalRedemption, amd, t.endOfMonthConvention ?? 'SD', false);
+    const times: number[] = [];
+    for (let i = 0; i < dates.length; i++) if (dates[i] < amd) times.push(ctx.businessDay.shiftCalcTime(dates[i]));
+    times.push(ctx.businessDay.shiftCalcTime(amd));
+    ctx.schedules.PR = times;
+  }
+  return events;
+}
+
 function validateANN(t: ContractTerms, issues: TermIssue[]): void {
   validateAmortizer(t, issues);
   if (t.maturityDate === undefined && t.amortizationDate === undefined && t.nextPrincipalRedemptionPayment === undefined)
@@ -84,7 +105,7 @@ export const ANN: ContractType = {
   requiredTerms: [...APPLICABILITY.ANN.required, 'statusDate'],
   validate: validateANN,
   dependencies: dependenciesPAM,
-  schedule: (ctx) => amortizerSchedule(ctx, maturityNAM(ctx.terms, ctx.yearFraction), 'ANN'),
+  schedule: scheduleANN,
   initialize: initializeANN,
   payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM, PP: POF_PP_PAM, PY: POF_PY_PAM },
   transition: { ...AMORTIZER_TRANSITIONS, IED: STF_IED_ANN, PR: STF_PR_NAM, PRF: STF_PRF_ANN, RR: STF_RR_ANN, RRF: STF_RRF_ANN },
