@@ -176,6 +176,14 @@ describe('ANN annuity over the actual PR schedule with stubs (spec "Schedule", "
     const ev = ann({ cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-12-01T00:00:00', businessDayConvention: 'CSF', calendar: 'MF' });
     expectPayments(ev, reference(d('2013-01-31'), monthly('2013-02-01', 11), 10000, 10000 * 0.08 * 30 / 365, 0.08).payments, shifted);
   });
+  it('status date during the interest-only period before the first PR: Ipac(t0) runs from the last date of the IP cycle (spec NAM IP schedule u)', () => {
+    const ev = ann({ statusDate: '2013-03-20T00:00:00', cycleOfInterestPayment: 'P1ML1', cycleAnchorDateOfInterestPayment: '2013-01-15T00:00:00', cycleOfPrincipalRedemption: 'P1ML1', cycleAnchorDateOfPrincipalRedemption: '2013-06-01T00:00:00', maturityDate: '2014-01-01T00:00:00' });
+    const ip = ev.filter((e) => e.type === 'IP').slice(0, 2);
+    expect(ip.map((e) => day(e.time))).toEqual(['2013-04-15', '2013-05-01']);
+    close(ip[0].payoff, 10000 * 0.08 * 31 / 365);
+    close(ip[1].payoff, 10000 * 0.08 * 16 / 365);
+    expectPayments(ev, reference(d('2013-05-31'), monthly('2013-06-01', 8), 10000, 10000 * 0.08 * 30 / 365, 0.08).payments);
+  });
   it('balloon: with AMD after MD the annuity runs to AMD, and MD repays what is left (dictionary amortizationDate)', () => {
     const ev = ann({ cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-07-01T00:00:00', amortizationDate: '2014-01-01T00:00:00' });
     const a = 10000 * 0.08 * 30 / 365;

@@ -7,7 +7,7 @@ import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
-import { resetRate } from './common.js';
+import { anchorOf, resetRate } from './common.js';
 import { dependenciesPAM, lastInterestDateBefore, POF_IED_PAM, POF_MD_PAM, POF_FP_PAM, POF_PP_PAM, POF_PY_PAM } from './pam.js';
 import {
   AMORTIZER_TRANSITIONS, POF_IP_LAM, POF_PRD_LAM, POF_TD_LAM, STF_IED_LAM, accrueOnBase, amortizerSchedule, initializeAmortizer, principalAnchor, validateAmortizer,
@@ -51,10 +51,12 @@ function lastInterestDateBeforeANN(ctx: ContractContext, t0: number): number {
   const pr = ctx.schedules.PR ?? [];
   let last = -Infinity;
   for (let i = 0; i < pr.length && pr[i] < t0; i++) last = pr[i];
-  if (t.cycleOfInterestPayment !== undefined || t.cycleAnchorDateOfInterestPayment !== undefined) {
-    const c = t.cycleOfPrincipalRedemption, anchor = principalAnchor(t);
-    const end = ctx.businessDay.shiftCalcTime(c ? addCycles(anchor, c, -1) : anchor);
-    const u = t0 > end ? end : lastInterestDateBefore(ctx, t0);
+  const r = anchorOf(t.cycleAnchorDateOfInterestPayment, t.cycleOfInterestPayment, t.initialExchangeDate!);
+  const c = t.cycleOfPrincipalRedemption, prAnchor = principalAnchor(t);
+  const end = c ? addCycles(prAnchor, c, -1) : prAnchor;
+  if (r !== undefined && r <= end) {
+    // u ends with T = PRANX − PRCL itself (an IP or IPCI date, as the schedule builds it)
+    const u = t0 > end ? ctx.businessDay.shiftCalcTime(end) : lastInterestDateBefore(ctx, t0);
     if (u < t0 && u > last) last = u;
   }
   return last === -Infinity ? ctx.businessDay.shiftCalcTime(t.initialExchangeDate!) : last;
