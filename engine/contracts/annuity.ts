@@ -4,8 +4,10 @@
 //
 // The amount always runs over the *actual* remaining principal redemption times of the
 // contract, ctx.schedules.PR: the PR schedule S(PRANX, PRCL, Md) with its end-of-month rule, its
-// business-day shift (calculation times) and its last stub (L0 long / L1 short, spec
-// "Schedule"), with Md itself as the last time (the annuity repays everything by then: spec
+// business-day shift (calculation times) and its last stub (spec "Schedule": S = '+' long, '-'
+// short; the dictionary writes the cycle `...L0` / `...L1` without saying which is which, and the
+// test beds' ann10, P1ML0 to AMD 2013-12-15, drop the PR of 2013-12-01: L0 is the long stub),
+// with Md itself as the last time (the annuity repays everything by then: spec
 // "Annuity Amount Function", "fully repaid at maturity T"). Periods of any length enter with
 // their own year fraction, so stubs at either end need nothing special.
 import type { ContractContext } from '../contract-type.js';
