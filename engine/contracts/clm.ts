@@ -1,6 +1,7 @@
 // CLM: Call Money (spec section "CLM: Call Money"). A loan without a fixed term: interest is
-// capitalised (IPCI) until the maturity, which is MD when given, else fixed by a call: an
-// observed XD (exercise) event. The call is settled XDN (x-day notice) after it: IP and STD.
+// capitalised (IPCI) on the interest cycle up to the maturity Md(t0) and paid (IP) there. Md is
+// MD when given, else fixed by a call (an observed XD event), settled XDN (x-day notice) after
+// it with IP and STD, else XDN after the status date (see callMoneyEnd).
 // The schedule machinery for open-ended loans here (interest capitalisation up to an end,
 // observed events, horizon) is shared by UMP.
 import type { ContractContext, ContractType } from '../contract-type.js';
@@ -8,8 +9,9 @@ import { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
+import { ComputationError } from '../errors.js';
 import type { Instant } from '../time/date.js';
-import { plusMonths } from '../time/date.js';
+import { formatDateTime, plusMonths } from '../time/date.js';
 import { addCycles } from '../time/cycle.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
 import { accrue, accruedToEvent, anchorOf, finishSchedule, pushFees, pushRateResets, pushSchedule } from './common.js';
@@ -83,22 +85,111 @@ export function settleCall(ctx: ContractContext, events: ContractEvent[], call: 
   return events;
 }
 
+/**
+ * How a call money loan ends, as of the status date t0: Md(t0) ends the IPCI, RR and FP
+ * schedules; a call is settled XDN after it.
+ */
+export interface CallMoneyEnd {
+  /** Md(t0) (spec CLM states table). */
+  readonly maturity: Instant;
+  /** The observed call (XD) that fixes Md, when MD is not given. */
+  readonly call?: Instant;
+  /** When a called loan is repaid: call + XDN (IP and STD), as the test beds (clm07, clm13). */
+  readonly settlement?: Instant;
+}
+
+/**
+ * Md(t0) (spec CLM states table, Md; dictionary term xDayNotice):
+ * - MD when given: the spec lets MD take precedence over observed events, so a call is then
+ *   not part of the schedule;
+ * - else the first observed call c: Md = c (the IPCI before it and no later: clm07, clm14), and
+ *   the loan is settled at c + XDN. The spec writes Md = sup of the observed event times and
+ *   puts IP there; the test beds settle XDN after the call (clm07: XD 2015-09-20, P31D, IP and
+ *   STD 2015-10-21) and the dictionary says a CLM is settled "X_Day_Notice after" the call;
+ * - else XDN after t0: the dictionary's xDayNotice is a rolling term ("as long as MD or TD is not
+ *   set, the client postpones his right to call to the future"), so the loan is projected as if
+ *   called at t0, the earliest repayment the lender can demand. The spec's t^max would leave the
+ *   loan without IP and MD in any horizon. Notice cannot run before the money is lent: from the
+ *   IED when it is after t0 (a derived Md before the IED would fail the MD ≥ IED rule of a given MD).
+ * Periods are added as ISO 8601 durations (days, weeks or months, month ends clamped): XDN is a
+ * Period, not a Cycle, so no end-of-month convention applies to it.
+ */
+export function callMoneyEnd(t: ContractTerms, calls: readonly Instant[]): CallMoneyEnd {
+  if (t.maturityDate !== undefined) return { maturity: t.maturityDate };
+  const notice = t.xDayNotice;
+  const afterNotice = (from: Instant): Instant => (notice === undefined ? from : addCycles(from, notice, 1));
+  let call: Instant | undefined;
+  for (const c of calls) if (call === undefined || c < call) call = c;
+  if (call !== undefined) return { maturity: call, call, settlement: afterNotice(call) };
+  const sd = t.statusDate!, ied = t.initialExchangeDate!;
+  return { maturity: afterNotice(ied > sd ? ied : sd) };
+}
+
+/** The times of the contract's observed calls (XD), wherever they fall: the horizon trims the events, not the facts. */
+function observedCalls(ctx: ContractContext): Instant[] {
+  const calls: Instant[] = [];
+  for (const e of ctx.observer.eventsObserved(ctx.contractId)) if (e.type === 'XD') calls.push(e.time);
+  return calls;
+}
+
+/** FP = S(FEANX or IED + FECL, FECL, Md) with Md (spec CLM schedule: same as PAM with T^MD = Md(t0)). */
+function pushFeesToMaturity(ctx: ContractContext, out: ContractEvent[], md: Instant): void {
+  const from = out.length;
+  pushFees(ctx, out, md);
+  // the fee dates basis A accrues between (feeDates), to Md rather than to the MD term CLM may lack
+  const dates: Instant[] = [];
+  for (let i = from; i < out.length; i++) dates.push(out[i].calcTime);
+  ctx.schedules.FP = dates;
+}
+
+/**
+ * The spec's CLM schedule table: IED (same as PAM), IPCI = S(IPANX or IED + IPCL, IPCL, Md)
+ * without Md when IPNR is given, RR / RRF / FP same as PAM up to Md, IP at Md and MD at Md (the
+ * PR of PAM). A call adds XD at the call and settles at call + XDN with IP and STD, computed at
+ * the call (see STF_XD_CLM). IPCED is not applicable to CLM (dictionary applicability): every
+ * interest date up to Md capitalises.
+ */
 function scheduleCLM(ctx: ContractContext): ContractEvent[] {
   const t = ctx.terms;
-  const call = observedEvent(ctx, ['XD']);
-  // Md(t0): MD, else the call (spec CLM states), an earlier call ends the contract before MD
-  const md = t.maturityDate;
-  const callEnds = call !== undefined && (md === undefined || call.time < md);
-  const end = callEnds ? call.time : md ?? horizonOf(ctx);
+  const end = callMoneyEnd(t, observedCalls(ctx));
+  const md = end.maturity;
+  if (end.call !== undefined && end.call < t.initialExchangeDate!)
+    throw new ComputationError(
+      `observed call (XD) at ${formatDateTime(end.call)} before the initial exchange date ${formatDateTime(t.initialExchangeDate!)}: nothing lent to call`,
+      ctx.contractId,
+    );
   const out: ContractEvent[] = [];
   pushInitialExchange(ctx, out);
-  pushCapitalization(ctx, out, end);
-  pushRateResetsBefore(ctx, out, end);
-  pushFees(ctx, out, end);
-  if (callEnds) out.push(ctx.event(call.time, 'XD'));
-  else if (md !== undefined) out.push(endEvent(ctx, md, md, 'IP'), endEvent(ctx, md, md, 'MD'));
+  pushCapitalization(ctx, out, md);
+  pushRateResetsBefore(ctx, out, md);
+  pushFeesToMaturity(ctx, out, md);
+  if (end.call === undefined) {
+    // the event dates of IP and MD are not shifted by the business-day convention, their calculation is (clm10)
+    out.push(endEvent(ctx, md, md, 'IP'), endEvent(ctx, md, md, 'MD'));
+    return finishSchedule(ctx, out);
+  }
+  out.push(ctx.event(end.call, 'XD'));
   const events = finishSchedule(ctx, out);
-  return callEnds ? settleCall(ctx, events, call.time) : events;
+  return settleCallMoney(ctx, events, end.call, end.settlement!);
+}
+
+/**
+ * IP and STD at the settlement of a call: kept even after the horizon when the call is inside it
+ * (clm07), gone with the call when a termination or the horizon comes first, and present alone
+ * when the call was before the status date but is settled after it (the loan is still owed).
+ */
+function settleCallMoney(ctx: ContractContext, events: ContractEvent[], call: Instant, settlement: Instant): ContractEvent[] {
+  const t = ctx.terms, sd = t.statusDate!;
+  const last = events.length === 0 ? undefined : events[events.length - 1];
+  const callKept = last !== undefined && last.type === 'XD';
+  const owedAtStatus =
+    call < sd && settlement >= sd && (ctx.to === undefined || settlement <= ctx.to) && (t.terminationDate === undefined || settlement < t.terminationDate);
+  if (!callKept && !owedAtStatus) return events;
+  const ip = endEvent(ctx, settlement, call, 'IP'), std = endEvent(ctx, settlement, call, 'STD');
+  if (ip.calcTime >= sd) events.push(ip, std);
+  // called before t0: the states start at t0, so the amounts are those of t0 (Ipac(t0), Nt(t0))
+  else events.push(new ContractEvent(settlement, 'IP', sd, call, ctx.order.IP, ctx.currency), new ContractEvent(settlement, 'STD', sd, call, ctx.order.STD, ctx.currency));
+  return events;
 }
 
 // ---- states (spec CLM states table) ----
@@ -108,6 +199,12 @@ export function initializeOpenEnded(ctx: ContractContext, s: StateSpace): void {
   initializePAM(ctx, s);
   const t = ctx.terms;
   s.accruedInterest = t.initialExchangeDate! <= t.statusDate! && t.accruedInterest !== undefined ? ctx.roleSign * t.accruedInterest : 0;
+}
+
+/** The CLM states at t0 (spec CLM states table): as PAM, Ipac as above, and Md(t0) as callMoneyEnd. */
+export function initializeCLM(ctx: ContractContext, s: StateSpace): void {
+  initializeOpenEnded(ctx, s);
+  s.maturityDate = callMoneyEnd(ctx.terms, observedCalls(ctx)).maturity;
 }
 
 // ---- payoff functions (spec CLM functions table) ----
@@ -167,7 +264,7 @@ export const CLM: ContractType = {
   validate: validateOpenEnded,
   dependencies: dependenciesOpenEnded,
   schedule: scheduleCLM,
-  initialize: initializeOpenEnded,
+  initialize: initializeCLM,
   payoff: { IED: POF_IED_CLM, IP: POF_IP_CLM, MD: POF_MD_PAM, STD: POF_MD_PAM, FP: POF_FP_PAM },
   transition: {
     AD: accrue, IED: STF_IED_PAM, IP: STF_IP_CLM, IPCI: STF_IPCI_PAM, RR: STF_RR_PAM, RRF: STF_RRF_PAM, FP: STF_FP_PAM, MD: STF_MD_PAM,
