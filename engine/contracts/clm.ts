@@ -166,29 +166,39 @@ function scheduleCLM(ctx: ContractContext): ContractEvent[] {
   if (end.call === undefined) {
     // the event dates of IP and MD are not shifted by the business-day convention, their calculation is (clm10)
     out.push(endEvent(ctx, md, md, 'IP'), endEvent(ctx, md, md, 'MD'));
-    return finishSchedule(ctx, out);
+    return afterStatusDate(ctx, finishSchedule(ctx, out));
   }
   out.push(ctx.event(end.call, 'XD'));
-  const events = finishSchedule(ctx, out);
+  const events = afterStatusDate(ctx, finishSchedule(ctx, out));
   return settleCallMoney(ctx, events, end.call, end.settlement!);
 }
 
 /**
- * IP and STD at the settlement of a call: kept even after the horizon when the call is inside it
- * (clm07), gone with the call when a termination or the horizon comes first, and present alone
- * when the call was before the status date but is settled after it (the loan is still owed).
+ * IP and STD at the settlement of a call inside the horizon (and not after a termination): kept
+ * even when the settlement falls after the horizon (clm07). A call at or before the status date
+ * whose settlement is after it is still owed: settled with the states of t0.
  */
 function settleCallMoney(ctx: ContractContext, events: ContractEvent[], call: Instant, settlement: Instant): ContractEvent[] {
   const t = ctx.terms, sd = t.statusDate!;
-  const last = events.length === 0 ? undefined : events[events.length - 1];
-  const callKept = last !== undefined && last.type === 'XD';
-  const owedAtStatus =
-    call < sd && settlement >= sd && (ctx.to === undefined || settlement <= ctx.to) && (t.terminationDate === undefined || settlement < t.terminationDate);
-  if (!callKept && !owedAtStatus) return events;
+  const inForce = (ctx.to === undefined || call <= ctx.to) && (t.terminationDate === undefined || call <= t.terminationDate);
+  if (!inForce || settlement <= sd) return events;
   const ip = endEvent(ctx, settlement, call, 'IP'), std = endEvent(ctx, settlement, call, 'STD');
   if (ip.calcTime >= sd) events.push(ip, std);
   // called before t0: the states start at t0, so the amounts are those of t0 (Ipac(t0), Nt(t0))
   else events.push(new ContractEvent(settlement, 'IP', sd, call, ctx.order.IP, ctx.currency), new ContractEvent(settlement, 'STD', sd, call, ctx.order.STD, ctx.currency));
+  return events;
+}
+
+/**
+ * Drops the events at the status date: the states at t0 already hold them (the IED at t0 is not
+ * an event: clm01, clm02), as the reference removes every event ordered before the status date's
+ * AD, which comes last on its day in the dictionary's event sequence (see finishDerivativeSchedule).
+ */
+function afterStatusDate(ctx: ContractContext, events: ContractEvent[]): ContractEvent[] {
+  const sd = ctx.terms.statusDate!;
+  let n = 0;
+  for (let i = 0; i < events.length; i++) if (events[i].time > sd) events[n++] = events[i];
+  events.length = n;
   return events;
 }
 
