@@ -29,7 +29,7 @@ export function horizonOf(ctx: ContractContext): Instant {
   return ctx.to ?? plusMonths(ctx.terms.statusDate!, DEFAULT_HORIZON_MONTHS);
 }
 
-/** The first observed event of one of `types` for this contract after the status date (within the horizon). */
+/** The first observed event of one of `types` for this contract after the status date (within the horizon): UMP's call. */
 export function observedEvent(ctx: ContractContext, types: readonly string[]): { time: Instant; value: number } | undefined {
   const sd = ctx.terms.statusDate!;
   let first: { time: Instant; value: number } | undefined;
@@ -40,7 +40,10 @@ export function observedEvent(ctx: ContractContext, types: readonly string[]): {
 
 // ---- schedule (spec CLM schedule table) ----
 
-/** IPCI = S(IPANX or IED + IPCL, IPCL, end) without the end, when IPNR is given (spec CLM / UMP). */
+/**
+ * IPCI = S(IPANX or IED + IPCL, IPCL, end) without the end, when IPNR is given (spec CLM and UMP
+ * schedule tables; unlike PAM's, no IPCED: every interest date before the end capitalises).
+ */
 export function pushCapitalization(ctx: ContractContext, out: ContractEvent[], end: Instant): void {
   const t = ctx.terms;
   if (t.nominalInterestRate === undefined || (t.cycleOfInterestPayment === undefined && t.cycleAnchorDateOfInterestPayment === undefined)) return;
@@ -74,7 +77,7 @@ export function pushRateResetsBefore(ctx: ContractContext, out: ContractEvent[],
 }
 
 /**
- * The settlement of a call kept in the schedule (its XD last): IP and STD XDN after it, computed
+ * UMP's settlement of a call kept in the schedule (its XD last): IP and STD XDN after it, computed
  * at the call. They may fall after the horizon: they follow from an event inside it (clm07).
  */
 export function settleCall(ctx: ContractContext, events: ContractEvent[], call: Instant): ContractEvent[] {
