@@ -146,12 +146,18 @@ describe('CLM schedule with a maturity date (spec CLM schedule: IPCI to Md witho
 describe('CLM maturity derived from the notice (dictionary xDayNotice: rolling, XDN after the status date)', () => {
   const open = without(withMD, 'maturityDate');
 
-  it('notice in days: Md = IED + XDN when the IED is after t0 (nothing to call before it)', () => {
+  it('notice in days: Md = t0 + XDN, also for a loan lent after t0', () => {
     const ev = computeEvents({ ...open, xDayNotice: 'P45D' });
-    expect(listed(ev)).toEqual(['2020-01-02 IED', '2020-02-02 IPCI', '2020-02-16 IP', '2020-02-16 MD']);
+    expect(listed(ev)).toEqual(['2020-01-02 IED', '2020-02-02 IPCI', '2020-02-15 IP', '2020-02-15 MD']);
     const n1 = 1000 * (1 + PER_DAY * 31);
-    expect(ev[2].payoff).toBeCloseTo(n1 * PER_DAY * 14, 10);
+    expect(ev[2].payoff).toBeCloseTo(n1 * PER_DAY * 13, 10);
     expect(ev[3].payoff).toBeCloseTo(n1, 10);
+  });
+
+  it('a notice ending before the IED makes the loan repayable at the IED (nothing lent to repay before it)', () => {
+    const ev = computeEvents({ ...open, initialExchangeDate: '2020-03-01T00:00:00', xDayNotice: 'P2W' });
+    expect(listed(ev)).toEqual(['2020-03-01 IED', '2020-03-01 IP', '2020-03-01 MD']);
+    expect(ev.map((e) => e.payoff)).toEqual([-1000, 0, 1000]);
   });
 
   it('notice in weeks: Md = t0 + XDN for a loan running at t0', () => {
@@ -191,11 +197,11 @@ describe('CLM maturity derived from the notice (dictionary xDayNotice: rolling, 
 
   it('pays fees to Md inclusive (FP same as PAM with T^MD = Md(t0))', () => {
     const ev = computeEvents({ ...open, xDayNotice: 'P2M', feeRate: '0.01', feeBasis: 'N', cycleOfFee: 'P1ML1' });
-    expect(listed(ev)).toEqual(['2020-01-02 IED', '2020-02-02 FP', '2020-02-02 IPCI', '2020-03-02 FP', '2020-03-02 IP', '2020-03-02 MD']);
+    expect(listed(ev)).toEqual(['2020-01-02 IED', '2020-02-02 FP', '2020-02-02 IPCI', '2020-03-01 FP', '2020-03-01 IP', '2020-03-01 MD']);
     const n1 = 1000 * (1 + PER_DAY * 31);
     expect(ev[1].payoff).toBeCloseTo(1000 * 0.01 * 31 / 365, 10);
-    expect(ev[3].payoff).toBeCloseTo(n1 * 0.01 * 29 / 365, 10);
-    expect(ev[4].payoff).toBeCloseTo(n1 * PER_DAY * 29, 10);
+    expect(ev[3].payoff).toBeCloseTo(n1 * 0.01 * 28 / 365, 10);
+    expect(ev[4].payoff).toBeCloseTo(n1 * PER_DAY * 28, 10);
     expect(ev[5].payoff).toBeCloseTo(n1, 10);
   });
 
@@ -274,7 +280,7 @@ describe('CLM called (observed XD): settled XDN after the call (clm07, clm13)', 
     const ev = computeEvents(withMD, { observer: called('2020-03-15T00:00:00', 'other') });
     expect(listed(ev).slice(-3)).toEqual(['2020-04-02 IPCI', '2020-04-15 IP', '2020-04-15 MD']);
     const open2 = computeEvents(open, { observer: called('2020-01-05T00:00:00', 'other') });
-    expect(listed(open2)).toEqual(['2020-01-02 IED', '2020-01-12 IP', '2020-01-12 MD']);
+    expect(listed(open2)).toEqual(['2020-01-02 IED', '2020-01-11 IP', '2020-01-11 MD']);
   });
 
   it('refuses a call before the initial exchange: a typed error naming both dates', () => {

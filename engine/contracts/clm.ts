@@ -112,8 +112,8 @@ export interface CallMoneyEnd {
  * - else XDN after t0: the dictionary's xDayNotice is a rolling term ("as long as MD or TD is not
  *   set, the client postpones his right to call to the future"), so the loan is projected as if
  *   called at t0, the earliest repayment the lender can demand. The spec's t^max would leave the
- *   loan without IP and MD in any horizon. Notice cannot run before the money is lent: from the
- *   IED when it is after t0 (a derived Md before the IED would fail the MD ≥ IED rule of a given MD).
+ *   loan without IP and MD in any horizon. A loan not yet lent cannot be repaid before its IED:
+ *   Md is then the IED (a derived Md before the IED would fail the MD ≥ IED rule of a given MD).
  * Periods are added as ISO 8601 durations (days, weeks or months, month ends clamped): XDN is a
  * Period, not a Cycle, so no end-of-month convention applies to it.
  */
@@ -124,8 +124,8 @@ export function callMoneyEnd(t: ContractTerms, calls: readonly Instant[]): CallM
   let call: Instant | undefined;
   for (const c of calls) if (call === undefined || c < call) call = c;
   if (call !== undefined) return { maturity: call, call, settlement: afterNotice(call) };
-  const sd = t.statusDate!, ied = t.initialExchangeDate!;
-  return { maturity: afterNotice(ied > sd ? ied : sd) };
+  const noticeEnd = afterNotice(t.statusDate!), ied = t.initialExchangeDate!;
+  return { maturity: noticeEnd < ied ? ied : noticeEnd };
 }
 
 /** The times of the contract's observed calls (XD), wherever they fall: the horizon trims the events, not the facts. */
