@@ -108,6 +108,13 @@ describe('CLM schedule with a maturity date (spec CLM schedule: IPCI to Md witho
     expect(ced.map((e) => e.payoff)).toEqual(plain.map((e) => e.payoff));
   });
 
+  it('ignores a termination date: TD is not applicable to CLM (dictionary applicability; no TD in the spec CLM tables)', () => {
+    const plain = computeEvents(withMD);
+    const td = computeEvents({ ...withMD, terminationDate: '2020-03-01T00:00:00' });
+    expect(listed(td)).toEqual(listed(plain));
+    expect(td.map((e) => e.payoff)).toEqual(plain.map((e) => e.payoff));
+  });
+
   it('keeps the end-of-month convention on the capitalisation cycle (EOM from 29 February)', () => {
     const terms = { ...withMD, maturityDate: '2020-05-15T00:00:00', cycleAnchorDateOfInterestPayment: '2020-02-29T00:00:00' };
     expect(listed(computeEvents({ ...terms, endOfMonthConvention: 'EOM' })).filter((s) => s.endsWith('IPCI'))).toEqual([

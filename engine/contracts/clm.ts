@@ -5,7 +5,7 @@
 // The schedule machinery for open-ended loans here (interest capitalisation up to an end,
 // observed events, horizon) is shared by UMP.
 import type { ContractContext, ContractType } from '../contract-type.js';
-import { ContractEvent } from '../events.js';
+import { ContractEvent, compareEvents } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
 import type { TermIssue } from '../errors.js';
@@ -14,7 +14,7 @@ import type { Instant } from '../time/date.js';
 import { formatDateTime, plusMonths } from '../time/date.js';
 import { addCycles } from '../time/cycle.js';
 import { APPLICABILITY } from '../terms/dictionary.js';
-import { accrue, accruedToEvent, anchorOf, finishSchedule, pushFees, pushRateResets, pushSchedule } from './common.js';
+import { accrue, accruedToEvent, anchorOf, pushFees, pushRateResets, pushSchedule } from './common.js';
 import {
   POF_FP_PAM, POF_MD_PAM, STF_FP_PAM, STF_IED_PAM, STF_IPCI_PAM, STF_IP_PAM, STF_MD_PAM, STF_RRF_PAM, STF_RR_PAM, initializePAM,
 } from './pam.js';
@@ -169,21 +169,21 @@ function scheduleCLM(ctx: ContractContext): ContractEvent[] {
   if (end.call === undefined) {
     // the event dates of IP and MD are not shifted by the business-day convention, their calculation is (clm10)
     out.push(endEvent(ctx, md, md, 'IP'), endEvent(ctx, md, md, 'MD'));
-    return afterStatusDate(ctx, finishSchedule(ctx, out));
+    return finishCLM(ctx, out);
   }
   out.push(ctx.event(end.call, 'XD'));
-  const events = afterStatusDate(ctx, finishSchedule(ctx, out));
+  const events = finishCLM(ctx, out);
   return settleCallMoney(ctx, events, end.call, end.settlement!);
 }
 
 /**
- * IP and STD at the settlement of a call inside the horizon (and not after a termination): kept
+ * IP and STD at the settlement of a call inside the horizon: kept
  * even when the settlement falls after the horizon (clm07). A call at or before the status date
  * whose settlement is after it is still owed: settled with the states of t0.
  */
 function settleCallMoney(ctx: ContractContext, events: ContractEvent[], call: Instant, settlement: Instant): ContractEvent[] {
   const t = ctx.terms, sd = t.statusDate!;
-  const inForce = (ctx.to === undefined || call <= ctx.to) && (t.terminationDate === undefined || call <= t.terminationDate);
+  const inForce = ctx.to === undefined || call <= ctx.to;
   if (!inForce || settlement <= sd) return events;
   const ip = endEvent(ctx, settlement, call, 'IP'), std = endEvent(ctx, settlement, call, 'STD');
   if (ip.calcTime >= sd) events.push(ip, std);
@@ -193,16 +193,19 @@ function settleCallMoney(ctx: ContractContext, events: ContractEvent[], call: In
 }
 
 /**
- * Drops the events at the status date: the states at t0 already hold them (the IED at t0 is not
- * an event: clm01, clm02), as the reference removes every event ordered before the status date's
- * AD, which comes last on its day in the dictionary's event sequence (see finishDerivativeSchedule).
+ * Sorts the schedule and keeps the events after the status date and up to the horizon. Events at
+ * the status date go: the states at t0 already hold them (the IED at t0 is not an event: clm01,
+ * clm02), as the reference removes every event ordered before the status date's AD, which comes
+ * last on its day in the dictionary's event sequence (see finishDerivativeSchedule). Unlike
+ * finishSchedule, no termination: TD is not applicable to CLM (dictionary applicability; the
+ * spec's CLM tables have no TD), so terminationDate plays no part, like capitalizationEndDate.
  */
-function afterStatusDate(ctx: ContractContext, events: ContractEvent[]): ContractEvent[] {
-  const sd = ctx.terms.statusDate!;
+function finishCLM(ctx: ContractContext, events: ContractEvent[]): ContractEvent[] {
+  const sd = ctx.terms.statusDate!, to = ctx.to ?? Infinity;
   let n = 0;
-  for (let i = 0; i < events.length; i++) if (events[i].time > sd) events[n++] = events[i];
+  for (let i = 0; i < events.length; i++) if (events[i].time > sd && events[i].time <= to) events[n++] = events[i];
   events.length = n;
-  return events;
+  return events.sort(compareEvents);
 }
 
 // ---- states (spec CLM states table) ----
@@ -254,10 +257,16 @@ export function STF_XD_CLM(ev: ContractEvent, s: StateSpace, ctx: ContractContex
 
 // ---- validation and dependencies ----
 
-export function validateOpenEnded(t: ContractTerms, issues: TermIssue[]): void {
+/** A rate reset needs its market object code, a fee rate its basis (dictionary applicability groups 9 and 1). */
+export function validateCLM(t: ContractTerms, issues: TermIssue[]): void {
   if ((t.cycleOfRateReset !== undefined || t.cycleAnchorDateOfRateReset !== undefined) && t.marketObjectCodeOfRateReset === undefined)
     issues.push({ term: 'marketObjectCodeOfRateReset', reason: 'required when rate resets are scheduled' });
   if (t.feeRate !== undefined && t.feeRate !== 0 && t.feeBasis === undefined) issues.push({ term: 'feeBasis', reason: 'required when feeRate is given' });
+}
+
+/** CLM's checks, and for UMP's termination its price. */
+export function validateOpenEnded(t: ContractTerms, issues: TermIssue[]): void {
+  validateCLM(t, issues);
   if (t.terminationDate !== undefined && t.priceAtTerminationDate === undefined)
     issues.push({ term: 'priceAtTerminationDate', reason: 'required when terminationDate is given' });
 }
@@ -274,7 +283,7 @@ export const OPEN_ENDED_EVENT_ORDER = { FP: 6, XD: 7 } as const;
 export const CLM: ContractType = {
   contractType: 'CLM',
   requiredTerms: [...APPLICABILITY.CLM.required, 'statusDate'],
-  validate: validateOpenEnded,
+  validate: validateCLM,
   dependencies: dependenciesOpenEnded,
   schedule: scheduleCLM,
   initialize: initializeCLM,
