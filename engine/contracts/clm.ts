@@ -177,9 +177,9 @@ function scheduleCLM(ctx: ContractContext): ContractEvent[] {
 }
 
 /**
- * IP and STD at the settlement of a call inside the horizon: kept
- * even when the settlement falls after the horizon (clm07). A call at or before the status date
- * whose settlement is after it is still owed: settled with the states of t0.
+ * IP and STD at the settlement of a call inside the horizon, kept even when the settlement falls
+ * after the horizon (clm07). A call at or before the status date whose settlement is after it is
+ * still owed: settled with the states of t0.
  */
 function settleCallMoney(ctx: ContractContext, events: ContractEvent[], call: Instant, settlement: Instant): ContractEvent[] {
   const t = ctx.terms, sd = t.statusDate!;
@@ -210,7 +210,11 @@ function finishCLM(ctx: ContractContext, events: ContractEvent[]): ContractEvent
 
 // ---- states (spec CLM states table) ----
 
-/** PAM's states, with Ipac = IPAC (not accrued from a last interest date: interest is capitalised). */
+/**
+ * PAM's states (spec CLM states table: "same as PAM"), where Ipac(t0) = IPAC, else
+ * Y(t⁻, t0)·Nt·Ipnr with t⁻ the last IP before t0: CLM's only IP is at Md (UMP has none), so
+ * there is none and Ipac(t0) = 0 (clm03: the first IPCI after t0 holds interest from t0 only).
+ */
 export function initializeOpenEnded(ctx: ContractContext, s: StateSpace): void {
   initializePAM(ctx, s);
   const t = ctx.terms;
