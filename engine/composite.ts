@@ -8,11 +8,11 @@
 // the resolver does not know is not an error: it has no events, and the parent is computed from
 // its own terms and the observed events (CONTRACTS.md).
 import type { RawTerms, ContractTerms } from './terms/terms.js';
-import { ComputationError, InvalidTermsError, isEngineError, type TermIssue } from './errors.js';
+import { boundedText, ComputationError, InvalidTermsError, isEngineError, type TermIssue } from './errors.js';
 import type { ContractEvent } from './events.js';
 import type { ContractContext } from './contract-type.js';
 import { prepareContract, evaluate, contractTypeOf, type PreparedContract, type StatesAt } from './engine.js';
-import { parseTermsInto } from './terms/terms.js';
+import { checkTermNames, parseTermsInto } from './terms/terms.js';
 
 /** Where the engine gets the terms of contracts referenced by id (the pipeline: its state store). */
 export interface ContractResolver {
@@ -190,7 +190,14 @@ export function validateStructure(terms: ContractTerms, issues: TermIssue[], rul
     if (n !== 1) issues.push({ term: 'contractStructure', reason: n === 0 ? `no reference with role ${role}` : `${n} references with role ${role} (want one)` });
   }
   for (const r of refs) {
-    if (r.terms === undefined || rules.readOnlyRoles?.includes(r.referenceRole)) continue;
+    if (r.terms === undefined) continue;
+    if (rules.readOnlyRoles?.includes(r.referenceRole)) {
+      // not a contract computed here, but a misspelt name would still drop what is read from it
+      const names: TermIssue[] = [];
+      checkTermNames(r.terms, names);
+      issues.push(...prefixed(r, names));
+      continue;
+    }
     try {
       prepareCached(r.terms, rules.overrides?.(terms, r));
     } catch (e) {
@@ -242,9 +249,9 @@ export function computeChild(
     return { ref, prepared, events };
   } catch (e) {
     if (e instanceof InvalidTermsError) throw new InvalidTermsError(prefixed(ref, e.issues), ctx.contractId);
-    if (e instanceof ComputationError && !e.message.startsWith(`${ctx.contractId}:`)) {
-      // the child's message starts with its own id: say it once, as `child <label>: ...`
-      const own = e.contractId ? `${e.contractId}: ` : '';
+    if (e instanceof ComputationError && !e.message.startsWith(`${boundedText(ctx.contractId ?? '')}:`)) {
+      // the child's message starts with its own id (bounded, as ComputationError writes it): say it once, as `child <label>: ...`
+      const own = e.contractId ? `${boundedText(e.contractId)}: ` : '';
       throw new ComputationError(`child ${ref.label}: ${own && e.message.startsWith(own) ? e.message.slice(own.length) : e.message}`, ctx.contractId);
     }
     if (isEngineError(e)) throw e;

@@ -5,7 +5,7 @@ export {
   emptyResolver, resolverOf, parseContractStructure, structureOf, referencesOf, computeChild, validateStructure, structureDependencies,
   type ContractResolver, type ContractReference, type ChildResult, type ChildOverrides, type StructureRules,
 } from './composite.js';
-export { InvalidTermsError, ComputationError, isEngineError, type TermIssue, type EngineError } from './errors.js';
+export { InvalidTermsError, InvalidMarketDataError, ComputationError, isEngineError, quoteValue, boundedText, type TermIssue, type EngineError } from './errors.js';
 export { ContractEvent, type EventType } from './events.js';
 export { StateSpace } from './states.js';
 export { TimeSeriesObserver, emptyObserver, observerFromTestBed, type RiskFactorObserver, type ObservedEvent, type TimeSeriesPoint } from './observer.js';

@@ -3,6 +3,7 @@
 // `eventsObserved` are one implementation; the pipeline implements it from its store.
 import type { Instant } from './time/date.js';
 import { parseDateTime } from './time/date.js';
+import { InvalidMarketDataError, quoteValue } from './errors.js';
 
 export interface ObservedEvent {
   readonly contractId?: string;
@@ -65,6 +66,31 @@ export class TimeSeriesObserver implements RiskFactorObserver {
 export const emptyObserver: RiskFactorObserver = { valueAt: () => undefined, eventsObserved: () => [] };
 
 /**
+ * The observations of one test bed series (`dataObserved.<key>.data`). Each must have a
+ * date-time `timestamp` and a finite numeric `value` (a JSON number or a numeric string, as the
+ * test beds write them): anything else is an InvalidMarketDataError naming the series and the
+ * observation, never dropped. A dropped observation is not missing data: the value before it
+ * would be used in its place, and with all of them dropped the error would say "no market data".
+ */
+function observedPoints(code: string, data: unknown): TimeSeriesPoint[] {
+  const pts: TimeSeriesPoint[] = [];
+  if (data === undefined || data === null) return pts;
+  if (!Array.isArray(data)) throw new InvalidMarketDataError(`market data ${quoteValue(code)}: "data" is not an array of observations`);
+  for (let i = 0; i < data.length; i++) {
+    const p = data[i] as { timestamp?: unknown; value?: unknown } | null;
+    const at = () => `market data ${quoteValue(code)}, observation ${i}${typeof p?.timestamp === 'string' ? ` (timestamp ${quoteValue(p.timestamp)})` : ''}`;
+    if (!p || typeof p !== 'object') throw new InvalidMarketDataError(`${at()}: not an object with timestamp and value`);
+    const t = typeof p.timestamp === 'string' ? parseDateTime(p.timestamp) : undefined;
+    if (t === undefined) throw new InvalidMarketDataError(`${at()}: timestamp ${quoteValue(p.timestamp)} is not a date-time (want YYYY-MM-DDTHH:MM:SS)`);
+    const raw = p.value;
+    const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (!Number.isFinite(v)) throw new InvalidMarketDataError(`${at()}: value ${quoteValue(raw)} is not a finite number`);
+    pts.push({ time: t, value: v });
+  }
+  return pts;
+}
+
+/**
  * Builds an observer from a test bed case's `dataObserved` and `eventsObserved`. A case with
  * neither (most cases of a job) gets emptyObserver, which answers as an empty
  * TimeSeriesObserver does (no value, no events) without one built per case.
@@ -77,14 +103,7 @@ export function observerFromTestBed(dataObserved: unknown, eventsObserved: unkno
     for (const [key, entry] of Object.entries(dataObserved as Record<string, unknown>)) {
       const e = entry as { identifier?: unknown; data?: unknown };
       const code = typeof e?.identifier === 'string' ? e.identifier : key;
-      const pts: TimeSeriesPoint[] = [];
-      if (Array.isArray(e?.data))
-        for (const p of e.data as { timestamp?: unknown; value?: unknown }[]) {
-          const t = typeof p?.timestamp === 'string' ? parseDateTime(p.timestamp) : undefined;
-          const v = typeof p?.value === 'number' ? p.value : typeof p?.value === 'string' ? Number(p.value) : NaN;
-          if (t !== undefined && Number.isFinite(v)) pts.push({ time: t, value: v });
-        }
-      data.set(code, pts);
+      data.set(code, observedPoints(code, e?.data));
     }
   }
   const events: ObservedEvent[] = [];

@@ -25,4 +25,41 @@ describe('test bed cases', () => {
     expect(isTestBed([1])).toBe(false);
     expect(isTestBed({ a: 1 })).toBe(false);
   });
+  describe('market data in dataObserved', () => {
+    // yearly reset on R from 2015-01-15: the reset of 2016-01-15 reads the observation at or before it
+    const floating = {
+      ...terms, maturityDate: '2017-01-15T00:00:00', cycleOfRateReset: 'P1YL1', cycleAnchorDateOfRateReset: '2016-01-15T00:00:00',
+      marketObjectCodeOfRateReset: 'R', rateSpread: '0',
+    };
+    const series = (values: unknown[]) => ({
+      R: { identifier: 'R', data: values.map((value, i) => ({ timestamp: `2015-0${i + 1}-01T00:00:00`, value })) },
+    });
+    it('a value that is not a number is an error naming the series and the observation, not dropped', () => {
+      const r = computeTestBedCase({ terms: floating, dataObserved: series(['0.01', 'abc', 0.03]) });
+      expect(r).toEqual({ error: 'market data "R", observation 1 (timestamp "2015-02-01T00:00:00"): value "abc" is not a finite number' });
+      // all numeric: the reset of 2016-01-15 reads the last one (0.03)
+      const ok = computeTestBedCase({ terms: floating, dataObserved: series(['0.01', '0.02', 0.03]) });
+      expect(Array.isArray(ok) && ok.find((e) => e.eventType === 'RR')?.nominalInterestRate).toBe(0.03);
+    });
+    it('every value bad: the first bad observation is named, not "no market data"', () => {
+      const r = computeTestBedCase({ terms: floating, dataObserved: series(['x', 'y']) }) as { error: string };
+      expect(r.error).toBe('market data "R", observation 0 (timestamp "2015-01-01T00:00:00"): value "x" is not a finite number');
+    });
+    it('empty, blank, null, boolean or non-finite values and unreadable timestamps are errors too', () => {
+      for (const bad of ['', ' ', null, true, 'NaN', 'Infinity', '1e999'])
+        expect((computeTestBedCase({ terms: floating, dataObserved: series([bad]) }) as { error: string }).error).toMatch(/^market data "R", observation 0 .*is not a finite number$/);
+      const r = computeTestBedCase({ terms: floating, dataObserved: { R: { data: [{ timestamp: '2015-13-01', value: 0.01 }] } } }) as { error: string };
+      expect(r.error).toBe('market data "R", observation 0 (timestamp "2015-13-01"): timestamp "2015-13-01" is not a date-time (want YYYY-MM-DDTHH:MM:SS)');
+    });
+    it('quotes a short prefix of a huge value', () => {
+      const r = computeTestBedCase({ terms: floating, dataObserved: series(['9'.repeat(1000) + 'x']) }) as { error: string };
+      expect(r.error).toContain(`value "${'9'.repeat(40)}"… (1001 chars) is not a finite number`);
+      expect(r.error.length).toBeLessThan(200);
+    });
+  });
+  it('a misspelt term is the case\'s error, naming it (the others are computed)', () => {
+    const out = computeTestBed({ good: { terms }, bad: { terms: { ...terms, nominalInterestRat: '0.05' } } });
+    expect(Array.isArray(out.good)).toBe(true);
+    expect(out.bad).toEqual({ error: "invalid terms of c: nominalInterestRat: unknown term 'nominalInterestRat' (did you mean 'nominalInterestRate'?)" });
+  });
 });

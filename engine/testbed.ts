@@ -5,7 +5,7 @@ import { formatDateTime, parseDateTime } from './time/date.js';
 import { JsonBytes, utf8 } from './json-bytes.js';
 import { observerFromTestBed } from './observer.js';
 import { prepareContract, evaluate, type PreparedContract } from './engine.js';
-import { isEngineError } from './errors.js';
+import { isEngineError, quoteValue } from './errors.js';
 import type { ContractEvent } from './events.js';
 import type { ReportedState } from './contract-type.js';
 
@@ -223,7 +223,7 @@ export function prepareCase(c: TestBedCase): PreparedCase {
     let to: number | undefined;
     if (typeof c.to === 'string' && c.to.trim() !== '') {
       to = parseDateTime(c.to);
-      if (to === undefined) return { error: `malformed "to": ${JSON.stringify(c.to)}` };
+      if (to === undefined) return { error: `malformed "to": ${quoteValue(c.to)}` };
     }
     return { contract: prepareContract(c.terms), to };
   } catch (e) {

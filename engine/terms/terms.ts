@@ -1,10 +1,10 @@
 // Parsing and validation of contract terms as they appear in the test beds and the pipeline:
 // dictionary term names, string (or number) values, ISO date-times, cycles. Terms are parsed
 // once into a typed ContractTerms object; nothing downstream looks terms up by name.
-import { parseDateTime } from '../time/date.js';
+import { parseDateTime, instant, formatDateTime, type Instant } from '../time/date.js';
 import { parseCycle, parsePeriod, type Cycle } from '../time/cycle.js';
-import { InvalidTermsError, type TermIssue } from '../errors.js';
-import { TERM_DEFINITIONS, APPLICABILITY, type TermDefinition } from './dictionary.js';
+import { boundedText, InvalidTermsError, quoteValue, type TermIssue } from '../errors.js';
+import { TERM_DEFINITIONS, APPLICABILITY, type TermDefinition, type TermRange } from './dictionary.js';
 import { ParsedTerms, TERM_SETTERS, type ContractTerms } from './contract-terms.js';
 
 export type { ContractTerms } from './contract-terms.js';
@@ -14,6 +14,8 @@ const ALIASES: Record<string, string> = {
   fixingDays: 'fixingPeriod',
   cycleAnchorDateOfDividendPayment: 'cycleAnchorDateOfDividend',
   cycleOfDividendPayment: 'cycleOfDividend',
+  // the CEC test beds' collateral children (collateral01...): `creatorId` for the dictionary's creatorID
+  creatorId: 'creatorID',
 };
 
 export type RawTerms = Readonly<Record<string, unknown>>;
@@ -26,7 +28,44 @@ function textOf(v: unknown): string | undefined {
   return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v).trim() : undefined;
 }
 
-const notText = (v: unknown) => `not a string: ${JSON.stringify(v)}`;
+const notText = (v: unknown) => `not a string: ${quoteValue(v)}`;
+
+// Date-times a term may hold: SQL Server datetime2's range (0001-01-01T00:00:00 to
+// 9999-12-31T23:59:59), which PostgreSQL's timestamp contains, so a contract the engine accepts
+// can be stored by both databases. parseDateTime reads four-digit years (0000-9999): only the
+// year 0000 is below the range.
+export const MIN_TERM_DATE_TIME: Instant = instant(1, 1, 1);
+export const MAX_TERM_DATE_TIME: Instant = instant(9999, 12, 31, 23, 59, 59);
+const DATE_RANGE = `${formatDateTime(MIN_TERM_DATE_TIME)} to ${formatDateTime(MAX_TERM_DATE_TIME)}`;
+const MALFORMED_DATE_TIME = 'malformed date-time (want YYYY-MM-DDTHH:MM:SS)';
+
+/** A term's date-time, or why not: malformed, or outside the databases' range. */
+function termDateTime(v: unknown): Instant | string {
+  const t = typeof v === 'string' ? parseDateTime(v) : undefined;
+  if (t === undefined) return `${MALFORMED_DATE_TIME}: ${quoteValue(v)}`;
+  if (t < MIN_TERM_DATE_TIME || t > MAX_TERM_DATE_TIME) return `date-time ${quoteValue(v)} outside ${DATE_RANGE} (SQL Server datetime2)`;
+  return t;
+}
+
+/** ISO 4217 currency codes: the runtime's own list (ICU), no table of ours. */
+const ISO4217 = new Set(Intl.supportedValuesOf('currency'));
+
+/**
+ * Why a parsed value is outside its term's allowed range (dictionary allowedValues,
+ * engine/terms/generate-dictionary.py), or undefined when inside.
+ */
+function rangeReason(range: TermRange, value: unknown): string | undefined {
+  switch (range) {
+    case 'nonNegative':
+      // the dictionary's "Positive": zero allowed (not documented as strict; several default to 0)
+      return (value as number) < 0 ? `must not be negative: ${value as number}` : undefined;
+    case '(0,1]':
+      // dictionary "(0,1)", but its default is 1 and the test beds give 1.0 (guarantee09, collateral09)
+      return (value as number) > 0 && (value as number) <= 1 ? undefined : `must be in (0,1]: ${value as number}`;
+    case 'ISO4217':
+      return ISO4217.has(value as string) ? undefined : `not an ISO 4217 currency code: ${quoteValue(value)}`;
+  }
+}
 
 function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?: string } {
   const base = def.kind.endsWith('[]') ? def.kind.slice(0, -2) : def.kind;
@@ -45,30 +84,30 @@ function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?:
       return { value: v };
     case 'Real': {
       const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
-      return Number.isFinite(n) ? { value: n } : { error: `not a finite number: ${JSON.stringify(v)}` };
+      return Number.isFinite(n) ? { value: n } : { error: `not a finite number: ${quoteValue(v)}` };
     }
     case 'Timestamp': {
-      const t = typeof v === 'string' ? parseDateTime(v) : undefined;
-      return t === undefined ? { error: `malformed date-time (want YYYY-MM-DDTHH:MM:SS): ${JSON.stringify(v)}` } : { value: t };
+      const t = termDateTime(v);
+      return typeof t === 'string' ? { error: t } : { value: t };
     }
     case 'Cycle': {
       const c: Cycle | undefined = typeof v === 'string' ? parseCycle(v) : undefined;
-      return c === undefined ? { error: `malformed cycle (want e.g. P1ML0): ${JSON.stringify(v)}` } : { value: c };
+      return c === undefined ? { error: `malformed cycle (want e.g. P1ML0): ${quoteValue(v)}` } : { value: c };
     }
     case 'Period': {
       const c = typeof v === 'string' ? parsePeriod(v) : undefined;
-      return c === undefined ? { error: `malformed period (want e.g. P2D): ${JSON.stringify(v)}` } : { value: c };
+      return c === undefined ? { error: `malformed period (want e.g. P2D): ${quoteValue(v)}` } : { value: c };
     }
     case 'Enum': {
       let s = typeof v === 'string' ? v.trim() : String(v);
       if (def.values && !def.values.includes(s) && Object.prototype.hasOwnProperty.call(ENUM_SPELLINGS, s) && def.values.includes(ENUM_SPELLINGS[s])) s = ENUM_SPELLINGS[s];
       return def.values && def.values.includes(s)
         ? { value: s }
-        : { error: `unknown value ${JSON.stringify(v)} (allowed: ${(def.values ?? []).join(', ')})` };
+        : { error: `unknown value ${quoteValue(v)} (allowed: ${(def.values ?? []).join(', ')})` };
     }
     case 'Boolean': {
       const s = String(v).trim().toLowerCase();
-      return s === 'true' ? { value: true } : s === 'false' ? { value: false } : { error: `not a boolean: ${JSON.stringify(v)}` };
+      return s === 'true' ? { value: true } : s === 'false' ? { value: false } : { error: `not a boolean: ${quoteValue(v)}` };
     }
     default: {
       const text = textOf(v);
@@ -139,7 +178,7 @@ const INVALID = Symbol('invalid');
 let lastReason = '';
 
 /** A parser of text values through `parseText`, each text's value remembered in `m` (shared by the terms of its kind). */
-function rememberedParser<V>(m: Map<string, V>, parseText: (text: string) => V | undefined, reason: string): (v: unknown) => unknown {
+function rememberedParser<V>(m: Map<string, V>, parseText: (text: string) => V | undefined, reason: (v: unknown) => string): (v: unknown) => unknown {
   return (v) => {
     if (typeof v === 'string') {
       let value = m.get(v);
@@ -151,7 +190,7 @@ function rememberedParser<V>(m: Map<string, V>, parseText: (text: string) => V |
         return value;
       }
     }
-    lastReason = `${reason}: ${JSON.stringify(v)}`;
+    lastReason = reason(v);
     return INVALID;
   };
 }
@@ -171,13 +210,21 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
       return (v) => {
         const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
         if (Number.isFinite(n) && !(typeof v === 'string' && isBlank(v))) return n;
-        lastReason = `not a finite number: ${JSON.stringify(v)}`;
+        lastReason = `not a finite number: ${quoteValue(v)}`;
         return INVALID;
       };
     case 'Timestamp':
-      return rememberedParser(timestamps, parseDateTime, 'malformed date-time (want YYYY-MM-DDTHH:MM:SS)');
+      // only date-times inside the range are remembered: a text out of it is parsed (and refused) again
+      return rememberedParser(
+        timestamps,
+        (s) => {
+          const t = termDateTime(s);
+          return typeof t === 'string' ? undefined : t;
+        },
+        (v) => termDateTime(v) as string,
+      );
     case 'Cycle':
-      return rememberedParser(cycles, parseCycle, 'malformed cycle (want e.g. P1ML0)');
+      return rememberedParser(cycles, parseCycle, (v) => `malformed cycle (want e.g. P1ML0): ${quoteValue(v)}`);
     case 'Enum': {
       const values = new Set(def.values ?? []);
       // the test beds spell scaling effects with the letter O (IOO, INO) as well as with zeros
@@ -190,7 +237,7 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
         if (long !== undefined && Object.prototype.hasOwnProperty.call(long, str.trim())) return long[str.trim()];
         const t = str.trim();
         if (values.has(t)) return t;
-        lastReason = `unknown value ${JSON.stringify(v)} (allowed: ${[...values].join(', ')})`;
+        lastReason = `unknown value ${quoteValue(v)} (allowed: ${[...values].join(', ')})`;
         return INVALID;
       };
     }
@@ -212,14 +259,83 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
   }
 }
 
+/** fastParser with the term's allowed range checked on the parsed value (terms with a range only). */
+function termParser(def: TermDefinition): (v: unknown) => unknown {
+  const parse = fastParser(def);
+  const range = def.range;
+  if (range === undefined) return parse;
+  return (v) => {
+    const value = parse(v);
+    if (value === INVALID) return INVALID;
+    const reason = rangeReason(range, value);
+    if (reason === undefined) return value;
+    lastReason = reason;
+    return INVALID;
+  };
+}
+
 const PARSERS = new Map<string, TermParser>();
 for (const [name, def] of Object.entries(TERM_DEFINITIONS))
-  PARSERS.set(name, { def, index: TERM_INDEX.get(name)!, parse: fastParser(def), set: TERM_SETTERS.get(name)! });
+  PARSERS.set(name, { def, index: TERM_INDEX.get(name)!, parse: termParser(def), set: TERM_SETTERS.get(name)! });
 for (const [alias, name] of Object.entries(ALIASES)) PARSERS.set(alias, PARSERS.get(name)!);
+
+/** Dictionary names and aliases, lower-cased, for the did-you-mean of an unknown name. */
+const KNOWN_NAMES = [...PARSERS.keys()];
+
+/** Edit distance (Levenshtein with adjacent transpositions) of a and b, or more than `max` once it exceeds it. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2] + 1);
+      cur.push(d);
+      if (d < rowMin) rowMin = d;
+    }
+    if (rowMin > max) return max + 1;
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The dictionary name an unknown term name most likely means: the one equal to it ignoring
+ * case, else the nearest by edit distance (case-insensitive), if within a third of its length
+ * (at least 2). Runs only for an unknown name (never on the parsing of valid terms).
+ */
+export function nearestTermName(name: string): string | undefined {
+  if (name.length > 200) return undefined; // not a misspelt name: no search through it
+  const lower = name.toLowerCase();
+  for (const k of KNOWN_NAMES) if (k.toLowerCase() === lower) return ALIASES[k] ?? k;
+  const max = Math.max(2, Math.floor(name.length / 3));
+  let best: string | undefined;
+  let bestDistance = max + 1;
+  for (const k of KNOWN_NAMES) {
+    const d = editDistance(lower, k.toLowerCase(), Math.min(max, bestDistance));
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = ALIASES[k] ?? k;
+    }
+  }
+  return best;
+}
+
+function unknownTermReason(name: string): string {
+  const near = nearestTermName(name);
+  return `unknown term '${boundedText(name)}'${near ? ` (did you mean '${near}'?)` : ''}`;
+}
 
 /**
  * Parses raw terms into typed terms, applying the dictionary's defaults for the contract type.
- * Collects every problem into `issues` (no throw); unknown term names are ignored.
+ * Collects every problem into `issues` (no throw). A name that is neither a dictionary term nor
+ * an alias the test beds use is an issue (a misspelt term would otherwise be left out of the
+ * computation unseen), unless its value is empty (null, "" or blanks: not given, as for a known
+ * term).
  */
 export function parseTermsInto(raw: RawTerms, issues: TermIssue[]): ContractTerms {
   const parsed = new ParsedTerms();
@@ -235,8 +351,12 @@ export function parseTermsInto(raw: RawTerms, issues: TermIssue[]): ContractTerm
     if (!Object.prototype.hasOwnProperty.call(raw, key)) continue;
     const p = PARSERS.get(key);
     const v = raw[key];
-    if (p === undefined || v === undefined || v === null || v === '') continue;
+    if (v === undefined || v === null || v === '') continue;
     if (typeof v === 'string' && isBlank(v)) continue;
+    if (p === undefined) {
+      issues.push({ term: boundedText(key, 200), reason: unknownTermReason(key) });
+      continue;
+    }
     const value = p.parse(v);
     if (value === INVALID) issues.push({ term: key, reason: lastReason });
     else {
@@ -260,6 +380,21 @@ export function parseTermsInto(raw: RawTerms, issues: TermIssue[]): ContractTerm
   lastParsed = parsed;
   lastCall = call;
   return parsed;
+}
+
+/**
+ * Only the names of raw terms: an issue for each unknown name given a value (as parseTermsInto
+ * reports it). For terms the engine reads a few values of without parsing them as a contract
+ * (a CEC's collateral, an option's underlying: engine/composite.ts readOnlyRoles).
+ */
+export function checkTermNames(raw: RawTerms, issues: TermIssue[]): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+  for (const key in raw) {
+    if (!Object.prototype.hasOwnProperty.call(raw, key) || PARSERS.has(key)) continue;
+    const v = raw[key];
+    if (v === undefined || v === null || v === '' || (typeof v === 'string' && isBlank(v))) continue;
+    issues.push({ term: boundedText(key, 200), reason: unknownTermReason(key) });
+  }
 }
 
 /** Parses and validates generically; throws InvalidTermsError listing every issue. */
