@@ -56,6 +56,30 @@ describe('contract-ingest', () => {
     expect([...store.contractDocs.keys()].sort()).toEqual(['OK1', 'OK2']);
   });
 
+  it('dead-letters terms with a misspelt name or a value out of the dictionary\'s range, naming them, with a bounded reason', async () => {
+    const store = new MemoryStateStore();
+    const { nominalInterestRate, ...rest } = pam;
+    const out = await ingest(store, [
+      cdcRecord('cdcContracts', 'c', row('U', { ...rest, nominalInterestRat: nominalInterestRate }), 1),
+      cdcRecord('cdcContracts', 'c', row('N', { ...pam, notionalPrincipal: '-3000' }), 2),
+      cdcRecord('cdcContracts', 'c', row('C', { ...pam, currency: 'DOLLAR' }), 3),
+      cdcRecord('cdcContracts', 'c', row('D', { ...pam, statusDate: '0000-12-30T00:00:00' }), 4),
+      cdcRecord('cdcContracts', 'c', row('H', { ...pam, notionalPrincipal: '7'.repeat(1_000_000) + 'x', ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`extra${i}`, 'v'])) }), 5),
+      cdcRecord('cdcContracts', 'c', row('OK', pam), 6),
+    ]);
+    const reasons = Object.fromEntries(out.deadLetters.map((d) => [d.record.change!.after!.contract_id, `${d.errorType}: ${d.reason}`]));
+    expect(reasons.U).toBe(
+      "InvalidTermsError: contract U: invalid terms of U: nominalInterestRat: unknown term 'nominalInterestRat' (did you mean 'nominalInterestRate'?); nominalInterestRate: missing required term",
+    );
+    expect(reasons.N).toBe('InvalidTermsError: contract N: invalid terms of N: notionalPrincipal: must not be negative: -3000');
+    expect(reasons.C).toBe('InvalidTermsError: contract C: invalid terms of C: currency: not an ISO 4217 currency code: "DOLLAR"');
+    expect(reasons.D).toMatch(/^InvalidTermsError: contract D: invalid terms of D: statusDate: date-time "0000-12-30T00:00:00" outside 0001-01-01T00:00:00 to 9999-12-31T23:59:59/);
+    expect(reasons.H).toMatch(/notionalPrincipal: not a finite number: "7{40}"… \(1000001 chars\)/);
+    expect(reasons.H).toMatch(/; and \d+ more$/);
+    expect(reasons.H.length).toBeLessThan(500);
+    expect(out.outputs.map((o) => o.key)).toEqual(['OK']);
+  });
+
   it('ignores replays and tombstones; a delete publishes deleted=true at the delete\'s position', async () => {
     const store = new MemoryStateStore();
     await ingest(store, [cdcRecord('cdcContracts', 'c', row('K', pam), 10)]);

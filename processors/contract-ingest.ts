@@ -2,7 +2,7 @@
 // store and on cashflow.contract-terms (version = the source position). Poison (terms that are
 // not JSON, invalid terms, unsupported types: whatever the engine refuses) → dead letter with
 // the engine's message, which names every offending term.
-import { InvalidTermsError, prepareContract } from '../engine/index.js';
+import { InvalidTermsError, prepareContract, quoteValue } from '../engine/index.js';
 import type { ContractTerms, ObservedEvent } from '../schemas/types.js';
 import { emptyWrites, liveEvents, observedEventKey, type StoredContract } from '../state/model.js';
 import type { ChangeEvent, Row } from './cdc.js';
@@ -40,7 +40,7 @@ export function termsOfRow(contractId: string, row: Row): { contractType: string
   if (terms.contractType === undefined && columnType) terms.contractType = columnType;
   if (columnType && typeof terms.contractType === 'string' && terms.contractType !== columnType) {
     throw new TermsRejected(
-      `contract ${contractId}: contract_type column "${columnType}" differs from terms contractType "${terms.contractType}"`,
+      `contract ${contractId}: contract_type column ${quoteValue(columnType)} differs from terms contractType ${quoteValue(terms.contractType)}`,
       'InvalidTermsError',
     );
   }
