@@ -18,6 +18,10 @@ import type { ApiJobChunk, KafkaSide } from './jobs.js';
 import { ApiMetrics } from './metrics.js';
 import { buildApi, type ApiDependencies } from './server.js';
 import { createAuthenticator } from './auth.js';
+import { quickCheckCases } from './chunk-check.js';
+import { writeResultsJson } from './packed-results.js';
+import { JsonBytes } from '../engine/json-bytes.js';
+import { computeChunk } from '../processors/job-worker.js';
 
 const KEYS = 'key-one,key-two';
 const bedPath = (t: string) => new URL(`../../shared/actus/tests/actus-tests-${t}.json`, import.meta.url);
@@ -235,6 +239,11 @@ describe('API', () => {
       '/c/eventsObserved/0/type',
       '/c/to',
     ]);
+    // a field quotes a bounded prefix of a huge case id
+    const id = 'i'.repeat(150_000);
+    const long = await app.inject({ method: 'POST', url: '/v1/cashflows', headers: key, payload: { [id]: { terms: 'PAM' } } });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().issues).toEqual([{ in: 'body', field: `/${'i'.repeat(199)}… (150007 chars)`, message: 'must be object' }]);
     for (const bad of ['[]', '{}', '"x"', '{"a":', '']) {
       const b = await app.inject({
         method: 'POST',
@@ -285,6 +294,57 @@ describe('API', () => {
     expect(body.good.length).toBeGreaterThan(2);
     expect(body.bad.error).toMatch(/notionalPrincipal/);
     expect(body.bad.error).toMatch(/dayCountConvention/);
+  });
+
+  it('gives a case with a misspelt term, a value out of range or market data that is not a number its own bounded error', async () => {
+    const { cycleOfInterestPayment, ...rest } = pam.terms;
+    const floating = {
+      ...pam.terms, cycleOfRateReset: 'P6ML1', cycleAnchorDateOfRateReset: '2015-07-15T00:00:00', marketObjectCodeOfRateReset: 'R', rateSpread: '0',
+    };
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/cashflows',
+      headers: key,
+      payload: {
+        good: pam,
+        misspelt: { terms: { ...rest, cycleOfInterestPaymnt: cycleOfInterestPayment } },
+        negative: { terms: { ...pam.terms, notionalPrincipal: '-1000', currency: 'USDX' } },
+        huge: { terms: { ...pam.terms, maturityDate: '2'.repeat(150_000) } },
+        market: { terms: floating, dataObserved: { R: { identifier: 'R', data: [{ timestamp: '2015-01-01T00:00:00', value: 0.01 }, { timestamp: '2015-07-01T00:00:00', value: 'abc' }] } } },
+      },
+    });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(Array.isArray(body.good)).toBe(true);
+    expect(body.misspelt).toEqual({ error: "invalid terms of p1: cycleOfInterestPaymnt: unknown term 'cycleOfInterestPaymnt' (did you mean 'cycleOfInterestPayment'?)" });
+    expect(body.negative).toEqual({ error: 'invalid terms of p1: currency: not an ISO 4217 currency code: "USDX"; notionalPrincipal: must not be negative: -1000' });
+    expect(body.huge.error).toBe(`invalid terms of p1: maturityDate: malformed date-time (want YYYY-MM-DDTHH:MM:SS): "${'2'.repeat(40)}"… (150000 chars)`);
+    expect(body.market).toEqual({ error: 'market data "R", observation 1 (timestamp "2015-07-01T00:00:00"): value "abc" is not a finite number' });
+  });
+
+  it('gives a job\'s case with a misspelt term its error in the result, though its chunk is checked from its bytes', async () => {
+    const { nominalInterestRate, ...rest } = pam.terms;
+    const six: Record<string, unknown> = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`c${i}`, pam]));
+    six.c4 = { terms: { ...rest, nominalInterestRat: nominalInterestRate } };
+    const text = JSON.stringify(six);
+    // the chunk is of the shape quickCheckCases is sure of: it is not parsed on its way to Kafka
+    expect(quickCheckCases(Buffer.from(JSON.stringify({ c4: six.c4, c5: six.c5 })))).toEqual(['c4', 'c5']);
+    sent.length = 0;
+    const r = await app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...key, 'content-type': 'application/json' }, payload: text });
+    expect(r.statusCode).toBe(202);
+    const chunks = sent.filter((m) => m.topic === 'unit.cashflow.jobs').map((m) => (m.value as ApiJobChunk).cases!);
+    const w = new JsonBytes();
+    for (const [i, chunk] of chunks.entries()) {
+      const { packed } = await computeChunk(JSON.parse(chunk), async () => new Map());
+      writeResultsJson(w, unpackResults(packed), i > 0);
+    }
+    const result = JSON.parse(`{${w.toString()}}`);
+    expect(Object.keys(result)).toEqual(Object.keys(six));
+    expect(result.c4).toEqual({
+      error: "invalid terms of p1: nominalInterestRat: unknown term 'nominalInterestRat' (did you mean 'nominalInterestRate'?); nominalInterestRate: missing required term",
+    });
+    expect(Array.isArray(result.c5)).toBe(true);
+    jobs.jobs.delete(r.json().jobId); // not running: no slot of API_MAX_CONCURRENT_JOBS taken from the next tests
   });
 
   it('refuses bodies over the size limit and requests over the contract limit with 413', async () => {

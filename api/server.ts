@@ -30,6 +30,7 @@ import { csvHeader, csvRows } from './csv.js';
 import { JobStore, progressOf, type JobRecord } from './job-store.js';
 import { writeResultsCsv, writeResultsJson } from './packed-results.js';
 import { JsonBytes } from '../engine/json-bytes.js';
+import { boundedText } from '../engine/errors.js';
 import { CaseTooLargeError, submitJob, TooManyJobsError, type KafkaSide, type Submitted } from './jobs.js';
 import { StagedJob } from './staged-jobs.js';
 import type { ApiMetrics } from './metrics.js';
@@ -101,7 +102,8 @@ export function validationIssues(err: FastifyError): Issue[] {
     const key = `${field}\u0000${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ in: where, field: field || '/', message });
+    // a field names body keys (case ids): quoted by a bounded prefix like every value in a message
+    out.push({ in: where, field: boundedText(field || '/', 200), message });
   }
   return out;
 }
