@@ -37,6 +37,8 @@ const floating = (id: string, code: string) => ({
   marketObjectCodeOfRateReset: code,
 });
 const fixed = (id: string, notional = '3000') => ({ ...base, contractID: id, notionalPrincipal: notional });
+/** Terms with cycleOfInterestPayment misspelt cycleOfInterestPaymnt. */
+const misspelt = ({ cycleOfInterestPayment, ...rest }: ReturnType<typeof fixed>) => ({ ...rest, cycleOfInterestPaymnt: cycleOfInterestPayment });
 
 /** What the test has written to market_data, as the engine's series. */
 const market = new Map<string, Map<string, number>>();
@@ -193,15 +195,22 @@ describe('pipeline end to end', () => {
       { contractId: 'BAD-JSON', contractType: 'PAM', terms: '{"contractType": "PAM", "notionalPrincipal": ' },
       { contractId: 'BAD-TERMS', contractType: 'PAM', terms: JSON.stringify({ ...fixed('BAD-TERMS'), notionalPrincipal: 'lots', maturityDate: 'soon' }) },
       { contractId: 'BAD-TYPE', contractType: 'XYZ', terms: JSON.stringify({ ...fixed('BAD-TYPE'), contractType: 'XYZ' }) },
+      // a misspelt term was once ignored and the contract computed without it
+      { contractId: 'BAD-NAME', contractType: 'PAM', terms: JSON.stringify(misspelt(fixed('BAD-NAME'))) },
       { contractId: 'D2', contractType: 'PAM', terms: JSON.stringify(terms.D2) },
+    ]);
+    // double precision holds 'NaN' and 'Infinity': such an observation is poison, not data
+    await env.db.upsertMarketData([
+      { marketObjectCode: 'BAD_VALUE', observedAt: '2013-03-01T00:00:00', value: NaN },
+      { marketObjectCode: 'BAD_VALUE', observedAt: '2013-04-01T00:00:00', value: Infinity },
     ]);
     for (const id of ['D1', 'D2']) {
       await rowsBecome(id, expectedRows(terms[id]));
     }
-    await eventually('three dead letters', async () => deadLetters.length >= 3);
+    await eventually('six dead letters', async () => deadLetters.length >= 6);
     const cdcContracts = env.topology.topic('cdcContracts').name;
     const byId = (id: string) => deadLetters.find((d) => d.key?.includes(id))!;
-    for (const id of ['BAD-JSON', 'BAD-TERMS', 'BAD-TYPE']) {
+    for (const id of ['BAD-JSON', 'BAD-TERMS', 'BAD-TYPE', 'BAD-NAME']) {
       const d = byId(id);
       expect(d, id).toBeDefined();
       expect(d.headers).toMatchObject({ processor: 'contract-ingest', 'original.topic': cdcContracts });
@@ -212,8 +221,19 @@ describe('pipeline end to end', () => {
     expect(byId('BAD-TERMS').headers.reason).toMatch(/notionalPrincipal/);
     expect(byId('BAD-TERMS').headers.reason).toMatch(/maturityDate/);
     expect(byId('BAD-TYPE').headers.reason).toMatch(/XYZ/);
-    expect(deadLetters).toHaveLength(3);
-    for (const id of ['BAD-JSON', 'BAD-TERMS', 'BAD-TYPE']) expect(await env.db.cashflowVersion(id)).toBeNull();
+    expect(byId('BAD-NAME').headers.reason).toBe(
+      "contract BAD-NAME: invalid terms of BAD-NAME: cycleOfInterestPaymnt: unknown term 'cycleOfInterestPaymnt' (did you mean 'cycleOfInterestPayment'?)",
+    );
+    const cdcMarket = env.topology.topic('cdcMarketData').name;
+    const market = deadLetters.filter((d) => d.headers.processor === 'market-ingest');
+    expect(market.map((d) => d.headers.reason).sort()).toEqual([
+      'market_data row BAD_VALUE|2013-03-01T00:00:00 with value NaN: not a finite number',
+      'market_data row BAD_VALUE|2013-04-01T00:00:00 with value Infinity: not a finite number',
+    ]);
+    for (const d of market) expect(d.headers).toMatchObject({ 'original.topic': cdcMarket, 'error.type': 'MalformedObservationError' });
+    expect((await env.pipeline!.store.series(['BAD_VALUE'])).get('BAD_VALUE')?.points ?? []).toEqual([]);
+    expect(deadLetters).toHaveLength(6);
+    for (const id of ['BAD-JSON', 'BAD-TERMS', 'BAD-TYPE', 'BAD-NAME']) expect(await env.db.cashflowVersion(id)).toBeNull();
   });
 
   it('(6) after a FLUSH of the state and a rebuild from the compacted topics, incremental behaviour is correct again', async () => {
