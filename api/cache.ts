@@ -5,8 +5,12 @@
 import type { Redis } from 'ioredis';
 import type { ApiMetrics } from './metrics.js';
 
-/** Bump when the meaning of a cached result changes (engine output format). */
-const CACHE_VERSION = 'v1';
+/**
+ * Bump when the meaning of a cached result changes (engine output format, or what the engine
+ * accepts: v2 refuses unknown term names, values outside the dictionary's ranges and market
+ * data that is not a number, which v1 computed; such a v1 result must not be served).
+ */
+const CACHE_VERSION = 'v2';
 
 export const cacheKey = (hash: string) => `api:cache:${CACHE_VERSION}:${hash}`;
 
