@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { emptyObserver, observerFromTestBed, TimeSeriesObserver } from './observer.js';
 import { instant } from './time/date.js';
+import { InvalidMarketDataError } from './errors.js';
 
 describe('risk factor observer', () => {
   const o = observerFromTestBed(
@@ -22,11 +23,14 @@ describe('risk factor observer', () => {
   it('answers as an empty observer when the case has neither data nor events, and is one shared observer then', () => {
     const empty = new TimeSeriesObserver();
     const t = instant(2015, 7, 30);
-    for (const [data, events] of [[undefined, undefined], [null, null], [{}, []], ['R', {}], [undefined, []], [{ R: { data: [] } }, undefined], [undefined, [{ time: 'never', type: 'AD' }]]] as const) {
+    for (const [data, events] of [[undefined, undefined], [null, null], [{}, []], ['R', []], [undefined, []], [{ R: { data: [] } }, undefined]] as const) {
       const none = observerFromTestBed(data, events);
       expect([none.valueAt('R', t), none.eventsObserved('c')]).toEqual([empty.valueAt('R', t), empty.eventsObserved('c')]);
     }
     expect(observerFromTestBed(undefined, undefined)).toBe(emptyObserver);
     expect(observerFromTestBed(null, [])).toBe(emptyObserver);
+    // observed events that cannot be read are errors, never skipped (engine/testbed.test.ts has the messages)
+    expect(() => observerFromTestBed('R', {})).toThrow(InvalidMarketDataError);
+    expect(() => observerFromTestBed(undefined, [{ time: 'never', type: 'AD' }])).toThrow(InvalidMarketDataError);
   });
 });

@@ -96,8 +96,8 @@ function observedPoints(code: string, data: unknown): TimeSeriesPoint[] {
  * TimeSeriesObserver does (no value, no events) without one built per case.
  */
 export function observerFromTestBed(dataObserved: unknown, eventsObserved: unknown): RiskFactorObserver {
-  if ((!dataObserved || typeof dataObserved !== 'object') && !(Array.isArray(eventsObserved) && eventsObserved.length))
-    return emptyObserver;
+  const noEvents = eventsObserved === undefined || eventsObserved === null || (Array.isArray(eventsObserved) && eventsObserved.length === 0);
+  if ((!dataObserved || typeof dataObserved !== 'object') && noEvents) return emptyObserver;
   const data = new Map<string, TimeSeriesPoint[]>();
   if (dataObserved && typeof dataObserved === 'object') {
     for (const [key, entry] of Object.entries(dataObserved as Record<string, unknown>)) {
@@ -107,18 +107,37 @@ export function observerFromTestBed(dataObserved: unknown, eventsObserved: unkno
     }
   }
   const events: ObservedEvent[] = [];
-  if (Array.isArray(eventsObserved))
-    for (const o of eventsObserved as Record<string, unknown>[]) {
-      const t = typeof o?.time === 'string' ? parseDateTime(o.time) : undefined;
-      const v = typeof o?.value === 'number' ? o.value : Number(o?.value ?? 0);
-      if (t === undefined) continue;
-      events.push({
-        contractId: typeof o.contractId === 'string' ? o.contractId : undefined,
-        type: String(o.type ?? ''),
-        time: t,
-        value: Number.isFinite(v) ? v : 0,
-        states: o.states && typeof o.states === 'object' ? (o.states as Record<string, unknown>) : undefined,
-      });
-    }
+  if (eventsObserved !== undefined && eventsObserved !== null) {
+    if (!Array.isArray(eventsObserved)) throw new InvalidMarketDataError('"eventsObserved" is not an array of observed events');
+    for (let i = 0; i < eventsObserved.length; i++) events.push(observedEvent(eventsObserved[i], i));
+  }
   return new TimeSeriesObserver(data, events);
 }
+
+/**
+ * One test bed observed event (`{time, type, value, contractId?, states?}`): a date-time `time`,
+ * an event `type` and a finite `value` (a missing value is 0, the test beds' XD and AD carry
+ * one). Anything else is an InvalidMarketDataError naming the event: skipping it, or reading a
+ * bad value as 0, would compute the contract as if the event had not happened.
+ */
+function observedEvent(raw: unknown, i: number): ObservedEvent {
+  const o = raw as Record<string, unknown> | null;
+  const at = () => `observed event ${i}${typeof o?.time === 'string' ? ` (time ${quoteValue(o.time)})` : ''}`;
+  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new InvalidMarketDataError(`${at()}: not an object with time, type and value`);
+  const t = typeof o.time === 'string' ? parseDateTime(o.time) : undefined;
+  if (t === undefined) throw new InvalidMarketDataError(`${at()}: time ${quoteValue(o.time)} is not a date-time (want YYYY-MM-DDTHH:MM:SS)`);
+  if (typeof o.type !== 'string' || o.type.trim() === '') throw new InvalidMarketDataError(`${at()}: type ${quoteValue(o.type)} is not an event type`);
+  const value = o.value;
+  const v = value === undefined || value === null ? 0 : typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(v)) throw new InvalidMarketDataError(`${at()}: value ${quoteValue(value)} is not a finite number`);
+  if (o.states !== undefined && o.states !== null && (typeof o.states !== 'object' || Array.isArray(o.states)))
+    throw new InvalidMarketDataError(`${at()}: states ${quoteValue(o.states)} is not an object`);
+  return {
+    contractId: typeof o.contractId === 'string' ? o.contractId : undefined,
+    type: o.type.trim(),
+    time: t,
+    value: v,
+    states: o.states ? (o.states as Record<string, unknown>) : undefined,
+  };
+}
+

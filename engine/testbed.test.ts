@@ -57,6 +57,32 @@ describe('test bed cases', () => {
       expect(r.error.length).toBeLessThan(200);
     });
   });
+  describe('observed events in eventsObserved', () => {
+    // a CLM without maturity, called on 2015-09-20 with no notice: settled that day
+    const clm = {
+      contractType: 'CLM', contractID: 'm', contractRole: 'RPA', currency: 'USD', statusDate: '2015-08-05T00:00:00',
+      initialExchangeDate: '2015-07-20T00:00:00', notionalPrincipal: '1000', nominalInterestRate: '0.05', dayCountConvention: 'A365', xDayNotice: 'P0D',
+    };
+    const call = { time: '2015-09-20T00:00:00', type: 'XD', value: 0 };
+    it('a valid call settles the contract on its date', () => {
+      const r = computeTestBedCase({ terms: clm, eventsObserved: [call] }) as { eventType: string; eventDate: string }[];
+      expect(r.map((e) => e.eventType)).toContain('STD');
+      expect(r.at(-1)!.eventDate).toBe('2015-09-20T00:00:00');
+    });
+    it('an event whose time, type or value cannot be read is an error naming it, never skipped or read as 0', () => {
+      const cases: [unknown, string][] = [
+        [{ ...call, time: '2015-09-31' }, 'observed event 0 (time "2015-09-31"): time "2015-09-31" is not a date-time (want YYYY-MM-DDTHH:MM:SS)'],
+        [{ ...call, time: undefined }, 'observed event 0: time undefined is not a date-time (want YYYY-MM-DDTHH:MM:SS)'],
+        [{ ...call, type: '' }, 'observed event 0 (time "2015-09-20T00:00:00"): type "" is not an event type'],
+        [{ ...call, value: 'abc' }, 'observed event 0 (time "2015-09-20T00:00:00"): value "abc" is not a finite number'],
+        [{ ...call, value: 'NaN' }, 'observed event 0 (time "2015-09-20T00:00:00"): value "NaN" is not a finite number'],
+        [{ ...call, states: 'x' }, 'observed event 0 (time "2015-09-20T00:00:00"): states "x" is not an object'],
+        ['XD', 'observed event 0: not an object with time, type and value'],
+      ];
+      for (const [event, error] of cases) expect(computeTestBedCase({ terms: clm, eventsObserved: [event] }), error).toEqual({ error });
+      expect(computeTestBedCase({ terms: clm, eventsObserved: { 0: call } })).toEqual({ error: '"eventsObserved" is not an array of observed events' });
+    });
+  });
   it('a misspelt term is the case\'s error, naming it (the others are computed)', () => {
     const out = computeTestBed({ good: { terms }, bad: { terms: { ...terms, nominalInterestRat: '0.05' } } });
     expect(Array.isArray(out.good)).toBe(true);

@@ -141,7 +141,8 @@ describe("the dictionary's allowed values", () => {
     expect(issuesOf({ ...pam, currency: 'DOLLARS' })).toEqual([{ term: 'currency', reason: 'not an ISO 4217 currency code: "DOLLARS"' }]);
     expect(issuesOf({ ...pam, currency: 'usd' })).toEqual([{ term: 'currency', reason: 'not an ISO 4217 currency code: "usd"' }]);
     expect(issuesOf({ ...pam, currency: 'x'.repeat(21) })[0].term).toBe('currency'); // over nvarchar(20)
-    for (const c of ['EUR', 'CHF', 'JPY', ' GBP ']) expect(issuesOf({ ...pam, currency: c })).toEqual([]);
+    for (const c of ['EUR', 'CHF', 'JPY', ' GBP ', 'XAU', 'CLF', 'XXX']) expect(issuesOf({ ...pam, currency: c })).toEqual([]);
+    expect(issuesOf({ ...pam, currency: 'CNH' })[0].reason).toBe('not an ISO 4217 currency code: "CNH"'); // offshore yuan: a market convention, not in ISO 4217
     expect(parseIssues({ contractType: 'FXOUT', currency2: 'EURO', settlementCurrency: 'US$' }).map((i) => i.term)).toEqual(['currency2', 'settlementCurrency']);
   });
   it('date-times are within SQL Server datetime2: 0001-01-01T00:00:00 to 9999-12-31T23:59:59', () => {

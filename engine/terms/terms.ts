@@ -47,8 +47,17 @@ function termDateTime(v: unknown): Instant | string {
   return t;
 }
 
-/** ISO 4217 currency codes: the runtime's own list (ICU), no table of ours. */
-const ISO4217 = new Set(Intl.supportedValuesOf('currency'));
+/**
+ * ISO 4217 currency codes: the runtime's own list (ICU), plus the codes of ISO 4217's list that
+ * ICU leaves out because no money is printed in them: precious metals, bond market units, fund
+ * codes, the testing code and "no currency" (a commodity or a gold-linked contract is stated in
+ * XAU; a Chilean UF-indexed loan in CLF).
+ */
+const ISO4217 = new Set([
+  ...Intl.supportedValuesOf('currency'),
+  ...['XAU', 'XAG', 'XPT', 'XPD', 'XBA', 'XBB', 'XBC', 'XBD', 'XUA', 'XSU', 'XDR', 'XTS', 'XXX'],
+  ...['BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW', 'VED'],
+]);
 
 /**
  * Why a parsed value is outside its term's allowed range (dictionary allowedValues,
