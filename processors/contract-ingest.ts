@@ -5,7 +5,7 @@
 import { InvalidTermsError, prepareContract, quoteValue } from '../engine/index.js';
 import type { ContractTerms, ObservedEvent } from '../schemas/types.js';
 import { emptyWrites, liveEvents, observedEventKey, type StoredContract } from '../state/model.js';
-import type { ChangeEvent, Row } from './cdc.js';
+import { isLaterChange, type ChangeEvent, type Row } from './cdc.js';
 import type { BatchOutcome, InputRecord, ProcessorDefinition, Rejection } from './processor.js';
 
 export class TermsRejected extends Error {
@@ -110,7 +110,7 @@ export const contractIngest: ProcessorDefinition = {
       const hadTerms = c.terms !== '';
       try {
         if (r.topic === 'cdcContracts') {
-          if (change.position <= c.termsVersion) continue; // replay of an applied change
+          if (!isLaterChange(change, { version: c.termsVersion, order: c.termsOrder })) continue; // replay of an applied change
           if (change.op === 'd') {
             c.deleted = true;
           } else {
@@ -122,6 +122,7 @@ export const contractIngest: ProcessorDefinition = {
             c.updatedAt = typeof updatedAt === 'string' ? updatedAt : null;
           }
           c.termsVersion = change.position;
+          c.termsOrder = change.order;
         } else {
           const row = (change.op === 'd' ? change.before : change.after)!;
           const eventType = text(row, 'event_type');
@@ -129,7 +130,7 @@ export const contractIngest: ProcessorDefinition = {
           if (!eventType || !observedAt) throw new TermsRejected(`observed event of ${id} without event_type or observed_at`, 'MalformedRowError');
           const key = observedEventKey(eventType, observedAt);
           const cur = c.events[key];
-          if (cur && cur.version >= change.position) continue;
+          if (cur && !isLaterChange(change, cur)) continue;
           const states = row.states === null || row.states === undefined ? null : String(row.states);
           if (states !== null && change.op !== 'd') {
             try {
@@ -139,7 +140,7 @@ export const contractIngest: ProcessorDefinition = {
             }
           }
           const value = typeof row.value === 'number' ? row.value : row.value === null || row.value === undefined ? null : Number(row.value);
-          c.events[key] = { eventType, observedAt, value: value !== null && Number.isFinite(value) ? value : null, states, version: change.position, deleted: change.op === 'd' };
+          c.events[key] = { eventType, observedAt, value: value !== null && Number.isFinite(value) ? value : null, states, version: change.position, order: change.order, deleted: change.op === 'd' };
         }
       } catch (e) {
         deadLetters.push({ record: r, reason: (e as Error).message, errorType: (e as Error).name });

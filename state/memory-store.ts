@@ -70,7 +70,7 @@ export class MemoryStateStore implements StateStore {
       let s = this.seriesPoints.get(m.marketObjectCode);
       if (!s) this.seriesPoints.set(m.marketObjectCode, (s = new Map()));
       const cur = s.get(t);
-      if (cur && parseSeriesMember(cur, t).version >= m.version) continue;
+      if (cur && parseSeriesMember(cur, t).version > m.version) continue; // equal: arrival order (redis-store SET_OBSERVATION)
       s.set(t, `${m.observedAt}|${m.version}|${m.deleted ? '' : String(m.value)}`);
     }
     for (const l of w.links) {

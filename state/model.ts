@@ -12,6 +12,8 @@ export interface StoredObservedEvent {
   states: string | null;
   /** Source position of the change that wrote it. */
   version: number;
+  /** Its exact order key (processors/cdc.ts SourceOrder); absent in state rebuilt from topics. */
+  order?: string;
   /** A deletion marker: kept so that a replayed older insert cannot bring it back. */
   deleted: boolean;
 }
@@ -27,6 +29,8 @@ export interface StoredContract {
   /** ACTUS terms as JSON text; '' while only observed events are known. */
   terms: string;
   termsVersion: number;
+  /** Exact order key of the change that wrote the terms (processors/cdc.ts SourceOrder); absent in state rebuilt from topics. */
+  termsOrder?: string;
   /** The contract row was deleted (or never seen: terms ''). */
   deleted: boolean;
   updatedAt: string | null;

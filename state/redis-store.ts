@@ -45,12 +45,18 @@ if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
 return 1`;
 
-/** Upserts (or marks deleted) the observation at one time unless the stored one is as new. */
+/**
+ * Upserts (or marks deleted) the observation at one time unless the stored one is newer. An
+ * equal version applies (arrival order): SQL Server gives every change of one transaction the
+ * same version (processors/cdc.ts positionOf), and a delete + re-insert of one point in one
+ * transaction must end inserted; Kafka keeps one point's changes in order, and a replay
+ * re-applies the same changes in the same order.
+ */
 const SET_OBSERVATION = `
 local existing = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
 for _, m in ipairs(existing) do
   local v = tonumber(string.match(m, '^[^|]*|([^|]*)|'))
-  if v and v >= tonumber(ARGV[2]) then return 0 end
+  if v and v > tonumber(ARGV[2]) then return 0 end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])

@@ -45,6 +45,9 @@ async function exercise(store: StateStore) {
       { marketObjectCode: 'M', observedAt: '2024-01-01T00:00:00', value: 1, version: 10, deleted: false },
       { marketObjectCode: 'M', observedAt: '2024-01-01T00:00:00', value: 9, version: 9, deleted: false }, // older
       { marketObjectCode: 'M', observedAt: '2024-02-01T00:00:00', value: 0, version: 30, deleted: true },
+      // one SQL Server transaction deletes and re-inserts a point: equal versions, arrival order
+      { marketObjectCode: 'M', observedAt: '2024-03-01T00:00:00', value: 3, version: 40, deleted: true },
+      { marketObjectCode: 'M', observedAt: '2024-03-01T00:00:00', value: 4, version: 40, deleted: false },
     ],
     links: [
       { contractId: 'a', dependencies: ['M', 'N'], removed: [] },
@@ -76,8 +79,9 @@ describe('RedisStateStore', () => {
     expect(redis.series!.points.map((p) => [p.observedAt, p.value, p.version])).toEqual([
       ['2024-01-01T00:00:00', 1, 10],
       ['2024-02-01T00:00:00', null, 30],
+      ['2024-03-01T00:00:00', 4, 40],
     ]);
-    expect(redis.series!.version).toBe(30);
+    expect(redis.series!.version).toBe(40);
     expect(redis.dependents).toEqual({ M: ['b'], N: ['a'] });
     expect(redis.published.b).toEqual({ fingerprint: null, version: 1, status: 'waiting' });
     expect(redis.waiting).toBe(1);

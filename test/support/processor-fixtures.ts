@@ -12,6 +12,8 @@ export function cdcRecord(topic: TopicId, op: ChangeOp, row: Row, position: numb
     before: op === 'c' || op === 'r' ? null : row,
     after: op === 'd' ? null : row,
     position,
+    // PostgreSQL-shaped exact order (16 hex digits of the LSN)
+    order: position.toString(16).padStart(16, '0'),
     committedAtMs,
     table: String(topic),
   };
@@ -45,4 +47,9 @@ export function context(state: StateReader, now = 1_700_000_001_000): ProcessorC
     horizon: 'P30Y',
     database: () => Promise.reject(new Error('no database in unit tests')),
   };
+}
+
+/** An input record carrying a change event as decoded from the CDC topic (real Debezium envelopes). */
+export function changeRecord(topic: TopicId, change: ChangeEvent): InputRecord {
+  return base(topic, change, null);
 }
