@@ -2,7 +2,7 @@
 // and CI) and db/mssql.ts (production). Everything that is not dialect SQL lives here.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { DatabaseDialect } from '../config/config.js';
-import { ServiceUnavailableError } from '../clients/errors.js';
+import { ComponentError, ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
 import { eventCountOf } from '../clients/fast-avro.js';
@@ -131,6 +131,18 @@ export class DatabaseUnavailableError extends ServiceUnavailableError {
   constructor(target: string, hint: string, options?: { cause?: unknown }) {
     super('database', target, hint, options);
     this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/**
+ * The database refuses us for a reason only an operator can fix (login, password, TLS trust,
+ * missing rights). Retriable, so that no valid result is dead-lettered meanwhile (invariant 5),
+ * but named for what it is, not "is the database reachable?".
+ */
+export class DatabaseConfigurationError extends ComponentError {
+  constructor(target: string, readonly hint: string, options?: { cause?: unknown }) {
+    super('database', target, `configuration: ${hint}`, true, options);
+    this.name = 'DatabaseConfigurationError';
   }
 }
 

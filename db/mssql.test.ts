@@ -1,26 +1,168 @@
-// The SQL Server twin's error classification (its behaviour suite, test/mssql.test.ts, needs a
-// server): what is retried as "database unavailable" and what is not.
+// The SQL Server twin's error classification on the driver's own error objects (its behaviour
+// suite, test/mssql.test.ts, needs a server): mssql's RequestError / ConnectionError /
+// TransactionError and tedious's errors, built as mssql/lib/tedious/request.js and
+// tedious/lib/connection.js build them.
+import nodeSqlParser from 'node-sql-parser';
+import sql from 'mssql';
+import { ConnectionError as TdsConnectionError, RequestError as TdsRequestError } from 'tedious';
 import { describe, expect, it } from 'vitest';
-import { isTransientMssqlError } from './mssql.js';
+import { DatabaseConfigurationError, DatabaseUnavailableError, migrations, tsqlBatches } from './database.js';
+import { classifyMssqlError, ID_COLLATION, isTransientMssqlError, MSSQL_ERROR_NUMBERS, mssqlFailure, TSQL } from './mssql.js';
 
-const withCode = (code: string) => Object.assign(new Error(code), { code });
+/** A server error as mssql's request handler makes it from tedious's ERROR token. */
+function serverError(number: number, message = `server error ${number}`): sql.RequestError {
+  const e = Object.assign(new Error(message), { info: { number, state: 1, class: 16, message, serverName: 'sql1', procName: '', lineNumber: 1 } });
+  return new sql.RequestError(e as unknown as string, 'EREQUEST');
+}
 
-describe('isTransientMssqlError', () => {
-  it('a connection lost, closing or timing out is transient', () => {
-    for (const code of ['ESOCKET', 'ECONNCLOSED', 'ECLOSE', 'ENOTOPEN', 'ETIMEOUT', 'ECONNRESET']) expect(isTransientMssqlError(withCode(code)), code).toBe(true);
-    // mssql wraps tedious's error: the code may sit on the original
-    expect(isTransientMssqlError(Object.assign(new Error('x'), { code: 'EREQUEST', originalError: { code: 'ECLOSE' } }))).toBe(true);
+/** A failed batch: mssql pops the last error and hangs the others on it as precedingErrors. */
+function failedBatch(...numbers: number[]): sql.RequestError {
+  const errors = numbers.map((n) => serverError(n));
+  const last = errors.pop()!;
+  return Object.assign(last, { precedingErrors: errors });
+}
+
+/** A connection-level failure: tedious's ConnectionError wrapped in mssql's ConnectionError. */
+function connectionError(message: string, code: string, extra: Record<string, unknown> = {}, cause?: Error): sql.ConnectionError {
+  const tds = Object.assign(new TdsConnectionError(message, code, cause ? { cause } : undefined), extra);
+  return new sql.ConnectionError(tds as unknown as string);
+}
+
+/** Node's TLS verification error as tls.TLSSocket emits it. */
+function tlsError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+const kind = (e: unknown) => classifyMssqlError(e).kind;
+
+describe('classifyMssqlError', () => {
+  it('transient: connection lost, closing, timing out; deadlock, lock timeout; failover; EABORT and EINVALIDSTATE', () => {
+    expect(kind(connectionError('Failed to connect to sql1:1433 - connect ECONNREFUSED 10.0.0.5:1433', 'ESOCKET'))).toBe('transient');
+    expect(kind(connectionError('Connection lost - read ECONNRESET', 'ESOCKET'))).toBe('transient');
+    expect(kind(new sql.RequestError(new TdsRequestError('Connection closed before request completed.', 'ECLOSE') as unknown as string, 'EREQUEST'))).toBe('transient');
+    expect(kind(new sql.RequestError(new TdsRequestError('Timeout: Request failed to complete in 120000ms', 'ETIMEOUT') as unknown as string, 'EREQUEST'))).toBe('transient');
+    for (const n of [1205, 1222, 976, 983, 3948, 921, 922, 40613]) expect(kind(serverError(n)), String(n)).toBe('transient');
+    expect(kind(new sql.TransactionError('Transaction has been aborted.', 'EABORT'))).toBe('transient');
+    expect(kind(new sql.RequestError(new TdsRequestError('Requests can only be made in the LoggedIn state, not the Final state', 'EINVALIDSTATE') as unknown as string, 'EREQUEST'))).toBe('transient');
+    // a login refused while the database starts or fails over (tedious marks it isTransient)
+    expect(kind(connectionError("Database 'cashflow' on server 'sql1' is not currently available.", 'ELOGIN', { isTransient: true }))).toBe('transient');
   });
 
-  it('deadlock victim, lock timeout and failover error numbers are transient', () => {
-    for (const number of [1205, 1222, 40613]) expect(isTransientMssqlError(Object.assign(new Error('x'), { code: 'EREQUEST', number })), String(number)).toBe(true);
-    expect(isTransientMssqlError(Object.assign(new Error('x'), { code: 'EREQUEST', originalError: { number: 1205 } }))).toBe(true);
+  it('resource: log full, filegroup full, memory — retried, never dead-lettered', () => {
+    for (const n of [9002, 1105, 701, 8645]) {
+      const e = serverError(n);
+      expect(kind(e), String(n)).toBe('resource');
+      expect(isTransientMssqlError(e)).toBe(true);
+      const typed = mssqlFailure('mssql://sql1:1433/cashflow', e);
+      expect(typed).toBeInstanceOf(DatabaseUnavailableError);
+      expect((typed as Error).message).toContain(MSSQL_ERROR_NUMBERS[n].what);
+    }
   });
 
-  it('a refused statement (syntax, constraint) or an error of our own code is not', () => {
-    expect(isTransientMssqlError(Object.assign(new Error('x'), { code: 'EREQUEST', number: 2627 }))).toBe(false);
-    expect(isTransientMssqlError(Object.assign(new Error('x'), { code: 'EREQUEST', number: 102 }))).toBe(false);
-    expect(isTransientMssqlError(new TypeError('x is undefined'))).toBe(false);
-    expect(isTransientMssqlError(null)).toBe(false);
+  it('configuration: a failed login and an untrusted TLS certificate say so, and are not "is SQL Server reachable?"', () => {
+    const login = connectionError("Login failed for user 'cashflow'.", 'ELOGIN');
+    expect(kind(login)).toBe('configuration');
+    const cert = connectionError(
+      'Failed to connect to sql1:1433 - self-signed certificate in certificate chain',
+      'ESOCKET',
+      {},
+      tlsError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'),
+    );
+    expect(kind(cert)).toBe('configuration');
+    const expired = connectionError('Failed to connect to sql1:1433 - certificate has expired', 'ESOCKET', {}, tlsError('CERT_HAS_EXPIRED', 'certificate has expired'));
+    expect(kind(expired)).toBe('configuration');
+    for (const e of [login, cert]) {
+      const typed = mssqlFailure('mssql://sql1:1433/cashflow', e) as DatabaseConfigurationError;
+      expect(typed).toBeInstanceOf(DatabaseConfigurationError);
+      expect(typed.retriable).toBe(true); // blocks the partition; valid results are never dead-lettered
+      expect(typed.message).not.toMatch(/reachable/);
+    }
+    expect((mssqlFailure('t', cert) as Error).message).toMatch(/NODE_EXTRA_CA_CERTS/);
+    expect(kind(serverError(229, "The SELECT permission was denied on the object 'contracts'"))).toBe('configuration');
+  });
+
+  it('reads every error of a failed batch, not only the last', () => {
+    // deadlock reported first, then "the statement has been terminated" (3621) last
+    expect(kind(failedBatch(1205, 3621))).toBe('transient');
+    expect(kind(failedBatch(9002, 3621))).toBe('resource');
+    expect(kind(failedBatch(2627, 3621))).toBe('permanent');
+  });
+
+  it('permanent: a refused statement (constraint, conversion, syntax) or an error of our own code', () => {
+    for (const n of [2627, 2601, 245, 102, 8152]) expect(kind(serverError(n)), String(n)).toBe('permanent');
+    const e = serverError(2627);
+    expect(mssqlFailure('t', e)).toBe(e);
+    expect(kind(new TypeError('x is undefined'))).toBe('permanent');
+    expect(kind(null)).toBe('permanent');
+  });
+});
+
+// ---------------------------------------------------------------- the T-SQL the twin sends
+// Parsed with node-sql-parser's TransactSQL grammar, then checked for what a real server needs.
+
+type Ast = Record<string, unknown>;
+const parser = new nodeSqlParser.Parser();
+
+function parse(text: string): Ast[] {
+  const ast = parser.astify(text, { database: 'transactsql' }) as unknown as Ast | Ast[];
+  return Array.isArray(ast) ? ast : [ast];
+}
+
+/** CREATE TABLE statements, also inside `IF … CREATE TABLE`. */
+function createdTables(ast: Ast): Ast[] {
+  if (ast.type === 'if') return createdTables((ast.if_expr as { ast: Ast }).ast);
+  return ast.type === 'create' && ast.keyword === 'table' ? [ast] : [];
+}
+
+interface ColumnDef {
+  table: string;
+  name: string;
+  type: string;
+  collation: string | null;
+}
+
+function columnsOf(text: string): ColumnDef[] {
+  return parse(text)
+    .flatMap(createdTables)
+    .flatMap((t) => {
+      const table = (t.table as { table: string }[])[0].table;
+      return (t.create_definitions as Ast[])
+        .filter((d) => d.resource === 'column')
+        .map((d) => ({
+          table,
+          name: (d.column as { column: string }).column,
+          type: (d.definition as { dataType: string }).dataType.toLowerCase(),
+          collation: (d.collate as { collate?: { name: string } } | undefined)?.collate?.name ?? null,
+        }));
+    });
+}
+
+const ID_COLUMNS = new Set(['contract_id', 'position_id', 'portfolio_id', 'market_object_code']);
+const TEXT_TYPES = new Set(['nvarchar', 'varchar', 'nchar', 'char']);
+
+describe('collation of the T-SQL the twin sends', () => {
+  const tempColumns = Object.entries(TSQL).flatMap(([name, text]) => (/CREATE TABLE #/.test(text) ? columnsOf(text).map((c) => ({ ...c, statement: name })) : []));
+
+  it('finds the #temp tables of every write', () => {
+    expect(new Set(tempColumns.map((c) => c.table))).toEqual(
+      new Set(['#cf_stage_versions', '#cf_stage_rows', '#cf_accepted', '#cf_ids', '#cf_contracts', '#cf_positions', '#cf_market_data']),
+    );
+  });
+
+  it('every text column of a #temp table names its collation (tempdb\'s would conflict: Msg 468); ids are binary', () => {
+    for (const c of tempColumns.filter((x) => TEXT_TYPES.has(x.type))) {
+      const where = `${c.statement}: ${c.table}.${c.name}`;
+      expect(c.collation, where).not.toBeNull();
+      expect(c.collation, where).toBe(ID_COLUMNS.has(c.name) ? ID_COLLATION : 'DATABASE_DEFAULT');
+    }
+  });
+
+  it('every id column of the tables is binary-collated (\'abc\' and \'ABC\' are two contracts)', () => {
+    const tableColumns = migrations('mssql').flatMap((m) => tsqlBatches(m.sql).flatMap((b) => (/CREATE TABLE/.test(b) ? columnsOf(b) : [])));
+    const ids = tableColumns.filter((c) => ID_COLUMNS.has(c.name));
+    expect(ids.length).toBeGreaterThanOrEqual(7);
+    for (const c of ids) expect(c.collation, `${c.table}.${c.name}`).toBe(ID_COLLATION);
+    // observed_events' key includes event_type: binary too
+    expect(tableColumns.find((c) => c.table === 'observed_events' && c.name === 'event_type')?.collation).toBe(ID_COLLATION);
   });
 });

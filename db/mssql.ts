@@ -6,6 +6,7 @@ import sql from 'mssql';
 import {
   assertIdentifier,
   assertLadderBucket,
+  DatabaseConfigurationError,
   DatabaseUnavailableError,
   isoSeconds,
   latestPerContract,
@@ -28,6 +29,19 @@ import {
   type PositionRow,
 } from './database.js';
 
+/**
+ * The collation of every id column (contract, position, portfolio, market object code, event
+ * type in keys): binary, so that 'abc' and 'ABC' are two contracts as they are in PostgreSQL
+ * and everywhere else in the pipeline (a case-insensitive default made them one: Msg 2627 in
+ * one batch, a silent version skip across batches). The tables (db/sql/mssql) and the #temp
+ * tables below use the same explicit collation: #temp tables otherwise take tempdb's, and in a
+ * database created with another collation every join fails with Msg 468.
+ */
+export const ID_COLLATION = 'Latin1_General_100_BIN2';
+const ID = `nvarchar(200) COLLATE ${ID_COLLATION}`;
+/** Other text in #temp tables: the database's collation, not tempdb's (Msg 468 otherwise). */
+const TEXT = (type: string) => `${type} COLLATE DATABASE_DEFAULT`;
+
 /** Every T-SQL statement this module sends (db/schema.test.ts parses each one). */
 export const TSQL = {
   migrationsTable: `IF OBJECT_ID(N'dbo.cashflow_schema_migrations', N'U') IS NULL
@@ -39,15 +53,15 @@ CREATE TABLE dbo.cashflow_schema_migrations (
   databaseExists: `SELECT name FROM sys.databases WHERE name = @name`,
   recordMigration: `INSERT INTO dbo.cashflow_schema_migrations (id) VALUES (@id)`,
   staging: `CREATE TABLE #cf_stage_versions (
-  contract_id nvarchar(200) NOT NULL PRIMARY KEY, version bigint NOT NULL, fingerprint nvarchar(100) NULL,
-  event_count int NOT NULL, status nvarchar(20) NOT NULL, reason nvarchar(max) NULL, computed_at datetime2 NULL
+  contract_id ${ID} NOT NULL PRIMARY KEY, version bigint NOT NULL, fingerprint ${TEXT('nvarchar(100)')} NULL,
+  event_count int NOT NULL, status ${TEXT('nvarchar(20)')} NOT NULL, reason ${TEXT('nvarchar(max)')} NULL, computed_at datetime2 NULL
 );
 CREATE TABLE #cf_stage_rows (
-  contract_id nvarchar(200) NOT NULL, seq int NOT NULL, event_date datetime2 NOT NULL, event_type nvarchar(20) NOT NULL,
-  currency nvarchar(20) NULL, payoff float NOT NULL, notional_principal float NULL,
+  contract_id ${ID} NOT NULL, seq int NOT NULL, event_date datetime2 NOT NULL, event_type ${TEXT('nvarchar(20)')} NOT NULL,
+  currency ${TEXT('nvarchar(20)')} NULL, payoff float NOT NULL, notional_principal float NULL,
   nominal_interest_rate float NULL, accrued_interest float NULL, version bigint NOT NULL
 );
-CREATE TABLE #cf_accepted (contract_id nvarchar(200) NOT NULL PRIMARY KEY, version bigint NOT NULL)`,
+CREATE TABLE #cf_accepted (contract_id ${ID} NOT NULL PRIMARY KEY, version bigint NOT NULL)`,
   // The version rule. UPDLOCK + HOLDLOCK on the read keeps the decision valid until commit,
   // also for contracts not yet in cashflow_versions (key-range lock).
   accept: `INSERT INTO #cf_accepted (contract_id, version)
@@ -78,7 +92,7 @@ SELECT contract_id FROM #cf_accepted`,
 FROM dbo.contract_cashflows WHERE contract_id = @contract_id ORDER BY seq`,
   cashflowVersions: `SELECT contract_id, version, fingerprint, event_count, computed_at, status, reason
 FROM dbo.cashflow_versions WHERE contract_id IN (SELECT contract_id FROM #cf_ids) ORDER BY contract_id`,
-  idsTable: `CREATE TABLE #cf_ids (contract_id nvarchar(200) NOT NULL PRIMARY KEY)`,
+  idsTable: `CREATE TABLE #cf_ids (contract_id ${ID} NOT NULL PRIMARY KEY)`,
   portfolioCashflows: `SELECT position_id, portfolio_id, quantity, contract_id, seq, event_date, event_type, currency,
   payoff, notional_principal, nominal_interest_rate, accrued_interest, version
 FROM dbo.position_cashflows
@@ -96,7 +110,7 @@ FROM dbo.position_cashflows
 WHERE portfolio_id = @portfolio_id AND (@from IS NULL OR event_date >= @from) AND (@to IS NULL OR event_date < @to)
 GROUP BY DATEFROMPARTS(YEAR(event_date), (DATEPART(quarter, event_date) - 1) * 3 + 1, 1), currency
 ORDER BY bucket, currency`,
-  stageContracts: `CREATE TABLE #cf_contracts (contract_id nvarchar(200) NOT NULL PRIMARY KEY, contract_type nvarchar(20) NOT NULL, terms nvarchar(max) NOT NULL)`,
+  stageContracts: `CREATE TABLE #cf_contracts (contract_id ${ID} NOT NULL PRIMARY KEY, contract_type ${TEXT('nvarchar(20)')} NOT NULL, terms ${TEXT('nvarchar(max)')} NOT NULL)`,
   upsertContracts: `UPDATE c SET contract_type = s.contract_type, terms = s.terms, updated_at = SYSUTCDATETIME()
 FROM dbo.contracts AS c WITH (UPDLOCK, HOLDLOCK) JOIN #cf_contracts AS s ON s.contract_id = c.contract_id;
 INSERT INTO dbo.contracts (contract_id, contract_type, terms, updated_at)
@@ -104,14 +118,14 @@ SELECT s.contract_id, s.contract_type, s.terms, SYSUTCDATETIME() FROM #cf_contra
 WHERE NOT EXISTS (SELECT 1 FROM dbo.contracts AS c WHERE c.contract_id = s.contract_id);
 DROP TABLE #cf_contracts`,
   deleteContracts: `DELETE c FROM dbo.contracts AS c JOIN #cf_ids AS i ON i.contract_id = c.contract_id`,
-  stagePositions: `CREATE TABLE #cf_positions (position_id nvarchar(200) NOT NULL PRIMARY KEY, portfolio_id nvarchar(200) NOT NULL, contract_id nvarchar(200) NOT NULL, quantity float NOT NULL)`,
+  stagePositions: `CREATE TABLE #cf_positions (position_id ${ID} NOT NULL PRIMARY KEY, portfolio_id ${ID} NOT NULL, contract_id ${ID} NOT NULL, quantity float NOT NULL)`,
   upsertPositions: `UPDATE p SET portfolio_id = s.portfolio_id, contract_id = s.contract_id, quantity = s.quantity
 FROM dbo.positions AS p WITH (UPDLOCK, HOLDLOCK) JOIN #cf_positions AS s ON s.position_id = p.position_id;
 INSERT INTO dbo.positions (position_id, portfolio_id, contract_id, quantity)
 SELECT s.position_id, s.portfolio_id, s.contract_id, s.quantity FROM #cf_positions AS s
 WHERE NOT EXISTS (SELECT 1 FROM dbo.positions AS p WHERE p.position_id = s.position_id);
 DROP TABLE #cf_positions`,
-  stageMarketData: `CREATE TABLE #cf_market_data (market_object_code nvarchar(200) NOT NULL, observed_at datetime2 NOT NULL, value float NOT NULL, PRIMARY KEY (market_object_code, observed_at))`,
+  stageMarketData: `CREATE TABLE #cf_market_data (market_object_code ${ID} NOT NULL, observed_at datetime2 NOT NULL, value float NOT NULL, PRIMARY KEY (market_object_code, observed_at))`,
   upsertMarketData: `UPDATE m SET value = s.value
 FROM dbo.market_data AS m WITH (UPDLOCK, HOLDLOCK)
 JOIN #cf_market_data AS s ON s.market_object_code = m.market_object_code AND s.observed_at = m.observed_at;
@@ -121,18 +135,155 @@ WHERE NOT EXISTS (SELECT 1 FROM dbo.market_data AS m WHERE m.market_object_code 
 DROP TABLE #cf_market_data`,
 } as const;
 
-// Error numbers worth retrying: deadlock victim, lock timeout, database unavailable/failover.
-const TRANSIENT_NUMBERS = new Set([1205, 1222, 4060, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929]);
-// ECLOSE: tedious's 'Connection closed before request completed' (the server went away mid-request,
-// the twin of node-postgres's 'Connection terminated unexpectedly'); ENOTOPEN: the pool's
-// connection is not open yet or closing.
-const TRANSIENT_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ECLOSE', 'ENOTOPEN', 'ETIMEOUT', 'ECONNRESET', 'ELOGIN']);
+// ---------------------------------------------------------------- error classification
+// One table: what a SQL Server error number or a tedious/mssql error code means for the
+// pipeline. `transient` and `resource` are retried with backoff (the partition blocks, nothing
+// is skipped: BRIEF invariant 5); `configuration` is retried too (a sink must not dead-letter
+// valid results because its login expired) but says plainly that an operator must act;
+// `permanent` is the statement's own fault (constraint, conversion): the runner isolates and
+// dead-letters the record. Numbers: SQL Server "Database engine events and errors".
 
-/** Whether trying again later can help: SQL Server is away, failing over, throttling or chose us as a deadlock victim. */
+export type MssqlFailureKind = 'transient' | 'resource' | 'configuration' | 'permanent';
+
+export const MSSQL_ERROR_NUMBERS: Readonly<Record<number, { kind: MssqlFailureKind; what: string }>> = {
+  1205: { kind: 'transient', what: 'chosen as deadlock victim' },
+  1222: { kind: 'transient', what: 'lock request timed out' },
+  4060: { kind: 'transient', what: 'cannot open database (failing over, or a wrong database name)' },
+  976: { kind: 'transient', what: 'availability replica not readable (failover)' },
+  983: { kind: 'transient', what: 'availability replica not primary or resolving (failover)' },
+  3948: { kind: 'transient', what: 'transaction ended by an availability replica state change' },
+  921: { kind: 'transient', what: 'database not yet recovered' },
+  922: { kind: 'transient', what: 'database is being recovered' },
+  40197: { kind: 'transient', what: 'service error (Azure SQL reconfiguration)' },
+  40501: { kind: 'transient', what: 'service busy (Azure SQL throttling)' },
+  40613: { kind: 'transient', what: 'database unavailable (Azure SQL failover)' },
+  49918: { kind: 'transient', what: 'not enough resources (Azure SQL)' },
+  49919: { kind: 'transient', what: 'too many operations in progress (Azure SQL)' },
+  49920: { kind: 'transient', what: 'too many operations in progress (Azure SQL)' },
+  10928: { kind: 'transient', what: 'resource limit reached (Azure SQL)' },
+  10929: { kind: 'transient', what: 'resource limit reached (Azure SQL)' },
+  9002: { kind: 'resource', what: 'transaction log full (back up or grow the log; with CDC, is the capture job running?)' },
+  1105: { kind: 'resource', what: 'filegroup full (add space)' },
+  701: { kind: 'resource', what: 'insufficient system memory' },
+  8645: { kind: 'resource', what: 'timed out waiting for memory resources' },
+  1204: { kind: 'resource', what: 'cannot obtain a lock resource' },
+  18456: { kind: 'configuration', what: 'login failed (user or password in DATABASE_URL)' },
+  18452: { kind: 'configuration', what: 'login from an untrusted domain' },
+  18486: { kind: 'configuration', what: 'login locked out' },
+  18487: { kind: 'configuration', what: 'password expired' },
+  18488: { kind: 'configuration', what: 'password must be changed' },
+  229: { kind: 'configuration', what: 'permission denied on an object (grant the rights README "SQL Server first run" lists)' },
+  230: { kind: 'configuration', what: 'permission denied on a column' },
+  262: { kind: 'configuration', what: 'permission denied in database' },
+  916: { kind: 'configuration', what: 'login cannot access the database' },
+};
+
+/** tedious / mssql error codes (`err.code`, also on `originalError`). */
+export const MSSQL_ERROR_CODES: Readonly<Record<string, { kind: MssqlFailureKind; what: string }>> = {
+  ESOCKET: { kind: 'transient', what: 'connection failed or lost' },
+  ECONNCLOSED: { kind: 'transient', what: 'connection closed' },
+  // tedious: 'Connection closed before request completed' (the server went away mid-request)
+  ECLOSE: { kind: 'transient', what: 'connection closed before the request completed' },
+  ENOTOPEN: { kind: 'transient', what: 'connection not open yet or closing' },
+  ETIMEOUT: { kind: 'transient', what: 'connect or request timeout' },
+  ECONNRESET: { kind: 'transient', what: 'connection reset' },
+  // mssql TransactionError: the server rolled the transaction back (XACT_ABORT after a deadlock, a failover)
+  EABORT: { kind: 'transient', what: 'transaction aborted by the server' },
+  // tedious: a request on a connection that has left the LoggedIn state (lost mid-transaction)
+  EINVALIDSTATE: { kind: 'transient', what: 'connection in an invalid state (lost mid-transaction)' },
+  ELOGIN: { kind: 'configuration', what: 'login failed (user, password or database in DATABASE_URL)' },
+};
+
+// Node's TLS verification codes (tls.TLSSocket 'error' .code): the server's certificate is not
+// trusted by this process — a configuration error, not an unreachable server.
+const TLS_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_UNSUPPORTED_PROTOCOL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
+]);
+
+export interface MssqlFailure {
+  kind: MssqlFailureKind;
+  /** What it was, e.g. `9002 transaction log full …` or `ELOGIN login failed …`. */
+  what: string;
+}
+
+interface ErrorShape {
+  code?: unknown;
+  number?: unknown;
+  isTransient?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  originalError?: unknown;
+  precedingErrors?: unknown;
+  info?: { number?: unknown };
+}
+
+/** The error and everything it wraps: originalError, cause, and each of precedingErrors. */
+function errorChain(e: unknown): ErrorShape[] {
+  const out: ErrorShape[] = [];
+  const visit = (x: unknown, depth: number) => {
+    if (x === null || typeof x !== 'object' || depth > 6 || out.includes(x as ErrorShape)) return;
+    const err = x as ErrorShape;
+    out.push(err);
+    visit(err.originalError, depth + 1);
+    visit(err.cause, depth + 1);
+    if (Array.isArray(err.precedingErrors)) for (const p of err.precedingErrors) visit(p, depth + 1);
+  };
+  visit(e, 0);
+  return out;
+}
+
+const SEVERITY: Record<MssqlFailureKind, number> = { configuration: 3, resource: 2, transient: 1, permanent: 0 };
+
+/**
+ * What a SQL Server failure means (see MSSQL_ERROR_NUMBERS). Reads every error of the chain —
+ * a batch that failed reports its errors in `precedingErrors`, the last one often only
+ * "statement terminated" — and takes the gravest class found; unknown → permanent.
+ */
+export function classifyMssqlError(e: unknown): MssqlFailure {
+  let found: MssqlFailure | undefined;
+  const consider = (f: MssqlFailure) => {
+    if (!found || SEVERITY[f.kind] > SEVERITY[found.kind]) found = f;
+  };
+  const chain = errorChain(e);
+  // tedious marks a login refused while the database starts or fails over as isTransient (on
+  // its own error; mssql's wrapper copies only the code)
+  const transientLogin = chain.some((err) => err.code === 'ELOGIN' && err.isTransient === true);
+  for (const err of chain) {
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    const number = typeof err.number === 'number' ? err.number : typeof err.info?.number === 'number' ? err.info.number : undefined;
+    if (code && TLS_CERT_CODES.has(code)) {
+      consider({ kind: 'configuration', what: `${code} the server's TLS certificate is not trusted (a private CA: NODE_EXTRA_CA_CERTS=<ca.pem>; or trustServerCertificate=true in DATABASE_URL for a test server)` });
+    }
+    if (number !== undefined && MSSQL_ERROR_NUMBERS[number]) consider({ kind: MSSQL_ERROR_NUMBERS[number].kind, what: `${number} ${MSSQL_ERROR_NUMBERS[number].what}` });
+    if (code === 'ELOGIN' && transientLogin) consider({ kind: 'transient', what: 'ELOGIN transient login failure (the server is starting or failing over)' });
+    else if (code && MSSQL_ERROR_CODES[code]) consider({ kind: MSSQL_ERROR_CODES[code].kind, what: `${code} ${MSSQL_ERROR_CODES[code].what}` });
+  }
+  return found ?? { kind: 'permanent', what: 'refused by SQL Server' };
+}
+
+/** Whether trying again later can help without anyone acting: SQL Server is away, failing over, throttling, short of a resource, or chose us as a deadlock victim. */
 export function isTransientMssqlError(e: unknown): boolean {
-  const err = (e ?? {}) as { code?: string; number?: number; originalError?: { number?: number; code?: string } };
-  const number = err.number ?? err.originalError?.number;
-  return TRANSIENT_CODES.has(err.code ?? '') || TRANSIENT_CODES.has(err.originalError?.code ?? '') || (number !== undefined && TRANSIENT_NUMBERS.has(number));
+  const kind = classifyMssqlError(e).kind;
+  return kind === 'transient' || kind === 'resource';
+}
+
+/** The typed error a failure becomes (see MSSQL_ERROR_NUMBERS); permanent failures stay as they are. */
+export function mssqlFailure(target: string, e: unknown): unknown {
+  const f = classifyMssqlError(e);
+  const message = (e as Error)?.message ?? String(e);
+  switch (f.kind) {
+    case 'transient':
+      return new DatabaseUnavailableError(target, `${message} [${f.what}] (is SQL Server reachable? DATABASE_URL)`, { cause: e });
+    case 'resource':
+      return new DatabaseUnavailableError(target, `${message} [${f.what}] (SQL Server is short of a resource: an operator must act; retrying)`, { cause: e });
+    case 'configuration':
+      return new DatabaseConfigurationError(target, `${message} [${f.what}]`, { cause: e });
+    default:
+      return e;
+  }
 }
 
 const BULK_CHUNK = 10_000;
@@ -239,16 +390,7 @@ export class MssqlDatabase implements Database {
   }
 
   private classify(e: unknown): never {
-    if (isTransientMssqlError(e)) {
-      throw new DatabaseUnavailableError(
-        this.target(),
-        `${(e as Error).message} (is SQL Server reachable? DATABASE_URL)`,
-        {
-          cause: e,
-        },
-      );
-    }
-    throw e;
+    throw mssqlFailure(this.target(), e);
   }
 
   private async connection(): Promise<sql.ConnectionPool> {

@@ -2,10 +2,12 @@
 -- db/sql/postgres/001_init.sql. Batches are separated by GO; `cashflow db migrate` runs them
 -- one by one and records the file in dbo.cashflow_schema_migrations. Idempotent anyway.
 -- CDC: sys.sp_cdc_enable_db needs sysadmin, and SQL Server Agent must run for capture.
+-- Ids are binary-collated (Latin1_General_100_BIN2): 'abc' and 'ABC' are two contracts, as in
+-- PostgreSQL and in the pipeline; db/mssql.ts ID_COLLATION uses the same in its #temp tables.
 
 IF OBJECT_ID(N'dbo.contracts', N'U') IS NULL
 CREATE TABLE dbo.contracts (
-  contract_id   nvarchar(200) NOT NULL PRIMARY KEY,
+  contract_id   nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
   contract_type nvarchar(20) NOT NULL,
   terms         nvarchar(max) NOT NULL,
   updated_at    datetime2 NOT NULL DEFAULT SYSUTCDATETIME()
@@ -14,9 +16,9 @@ GO
 
 IF OBJECT_ID(N'dbo.positions', N'U') IS NULL
 CREATE TABLE dbo.positions (
-  position_id  nvarchar(200) NOT NULL PRIMARY KEY,
-  portfolio_id nvarchar(200) NOT NULL,
-  contract_id  nvarchar(200) NOT NULL,
+  position_id  nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
+  portfolio_id nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  contract_id  nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
   quantity     float NOT NULL
 );
 GO
@@ -27,7 +29,7 @@ GO
 
 IF OBJECT_ID(N'dbo.market_data', N'U') IS NULL
 CREATE TABLE dbo.market_data (
-  market_object_code nvarchar(200) NOT NULL,
+  market_object_code nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
   observed_at        datetime2 NOT NULL,
   value              float NOT NULL,
   CONSTRAINT market_data_pk PRIMARY KEY (market_object_code, observed_at)
@@ -36,8 +38,8 @@ GO
 
 IF OBJECT_ID(N'dbo.observed_events', N'U') IS NULL
 CREATE TABLE dbo.observed_events (
-  contract_id nvarchar(200) NOT NULL,
-  event_type  nvarchar(20) NOT NULL,
+  contract_id nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
+  event_type  nvarchar(20) COLLATE Latin1_General_100_BIN2 NOT NULL,
   observed_at datetime2 NOT NULL,
   value       float NULL,
   states      nvarchar(max) NULL,
@@ -47,7 +49,7 @@ GO
 
 IF OBJECT_ID(N'dbo.contract_cashflows', N'U') IS NULL
 CREATE TABLE dbo.contract_cashflows (
-  contract_id           nvarchar(200) NOT NULL,
+  contract_id           nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
   seq                   int NOT NULL,
   event_date            datetime2 NOT NULL,
   event_type            nvarchar(20) NOT NULL,
@@ -63,7 +65,7 @@ GO
 
 IF OBJECT_ID(N'dbo.cashflow_versions', N'U') IS NULL
 CREATE TABLE dbo.cashflow_versions (
-  contract_id nvarchar(200) NOT NULL PRIMARY KEY,
+  contract_id nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
   version     bigint NOT NULL,
   fingerprint nvarchar(100) NULL,
   event_count int NOT NULL DEFAULT 0,
