@@ -5,7 +5,7 @@ import type { DatabaseDialect } from '../config/config.js';
 import { ComponentError, ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
-import { eventCountOf } from '../clients/fast-avro.js';
+import { encodedEventsOf, eventCountOf } from '../clients/fast-avro.js';
 
 /** A result for one contract, as carried by cashflow.contract-cashflows. */
 export type ContractResult = Pick<
@@ -159,6 +159,51 @@ export function latestPerContract(batch: readonly ContractResult[]): ContractRes
     if (!seen || r.version >= seen.version) latest.set(r.contractId, r);
   }
   return [...latest.values()];
+}
+
+/**
+ * A result no database column can hold: a non-finite amount (PostgreSQL would store NaN
+ * silently, SQL Server refuses the whole batch with "Invalid number."), or an id longer than
+ * the dialect's id column (SQL Server nvarchar(200): Msg 4815 from the bulk load). Permanent:
+ * the sink's runner isolates the result and dead-letters it with this message.
+ */
+export class UnwritableResultError extends Error {
+  constructor(
+    readonly contractId: string,
+    readonly problem: string,
+  ) {
+    super(`result of contract ${JSON.stringify(contractId.length > 60 ? `${contractId.slice(0, 60)}…` : contractId)} cannot be written: ${problem}`);
+    this.name = 'UnwritableResultError';
+  }
+}
+
+const AMOUNTS = ['payoff', 'notionalPrincipal', 'nominalInterestRate', 'accruedInterest'] as const;
+
+/** Throws UnwritableResultError for the first result of the batch that no table can hold (see there). */
+export function assertWritableResults(
+  batch: readonly ContractResult[],
+  limits: {
+    maxIdLength?: number;
+    /** Check amounts of events still encoded too (decodes them: the SQL Server twin does anyway; the PostgreSQL twin copies the bytes as they are). */
+    decodeEvents?: boolean;
+  } = {},
+): void {
+  for (const r of batch) {
+    if (r.contractId.length === 0) throw new UnwritableResultError(r.contractId, 'empty contract id');
+    if (limits.maxIdLength !== undefined && r.contractId.length > limits.maxIdLength) {
+      throw new UnwritableResultError(r.contractId, `contract id of ${r.contractId.length} characters, the column holds ${limits.maxIdLength}`);
+    }
+    if (!Number.isSafeInteger(r.version) || r.version < 0) throw new UnwritableResultError(r.contractId, `version ${r.version} is not a non-negative safe integer`);
+    if (r.status !== 'computed' || (!limits.decodeEvents && encodedEventsOf(r))) continue;
+    r.events.forEach((e, seq) => {
+      for (const k of AMOUNTS) {
+        const v = e[k];
+        if (v !== null && v !== undefined && !Number.isFinite(v)) {
+          throw new UnwritableResultError(r.contractId, `event ${seq} (${e.eventType} ${e.eventDate}) has ${k} = ${v}`);
+        }
+      }
+    });
+  }
 }
 
 /** Version row staged for a result. */

@@ -6,8 +6,8 @@ import nodeSqlParser from 'node-sql-parser';
 import sql from 'mssql';
 import { ConnectionError as TdsConnectionError, RequestError as TdsRequestError } from 'tedious';
 import { describe, expect, it } from 'vitest';
-import { DatabaseConfigurationError, DatabaseUnavailableError, migrations, tsqlBatches } from './database.js';
-import { classifyMssqlError, ID_COLLATION, isTransientMssqlError, MSSQL_ERROR_NUMBERS, mssqlFailure, TSQL } from './mssql.js';
+import { assertWritableResults, DatabaseConfigurationError, DatabaseUnavailableError, migrations, tsqlBatches, UnwritableResultError } from './database.js';
+import { assertBulkValues, BulkValueError, classifyMssqlError, ID_COLLATION, ID_LENGTH, isTransientMssqlError, MSSQL_ERROR_NUMBERS, mssqlFailure, TSQL, TSQL_ADMIN } from './mssql.js';
 
 /** A server error as mssql's request handler makes it from tedious's ERROR token. */
 function serverError(number: number, message = `server error ${number}`): sql.RequestError {
@@ -165,4 +165,74 @@ describe('collation of the T-SQL the twin sends', () => {
     // observed_events' key includes event_type: binary too
     expect(tableColumns.find((c) => c.table === 'observed_events' && c.name === 'event_type')?.collation).toBe(ID_COLLATION);
   });
+});
+
+describe('values SQL Server would refuse, named before they are sent', () => {
+  const ok = { contractId: 'K', version: 1, fingerprint: 'f', status: 'computed' as const, reason: null, computedAt: '2026-01-01T00:00:00', events: [] };
+
+  it('an id over nvarchar(200): UnwritableResultError for results, BulkValueError for the source writers (not Msg 4815)', () => {
+    const long = 'x'.repeat(ID_LENGTH + 1);
+    expect(() => assertWritableResults([{ ...ok, contractId: long }], { maxIdLength: ID_LENGTH })).toThrow(UnwritableResultError);
+    expect(() => assertWritableResults([{ ...ok, contractId: long }], { maxIdLength: ID_LENGTH })).toThrow(/201 characters, the column holds 200/);
+    expect(() => assertWritableResults([{ ...ok, contractId: 'x'.repeat(ID_LENGTH) }], { maxIdLength: ID_LENGTH })).not.toThrow();
+    const columns: Parameters<typeof assertBulkValues<{ id: string; q: number }>>[1] = [
+      ['contract_id', sql.NVarChar(ID_LENGTH), false, (r) => r.id],
+      ['quantity', sql.Float, false, (r) => r.q],
+    ];
+    expect(() => assertBulkValues('#cf_positions', columns, [{ id: long, q: 1 }])).toThrow(BulkValueError);
+    expect(() => assertBulkValues('#cf_positions', columns, [{ id: long, q: 1 }])).toThrow(/#cf_positions\.contract_id: "x{40}"… has 201 characters, the column holds 200/);
+    expect(() => assertBulkValues('#cf_positions', columns, [{ id: 'p', q: Number.POSITIVE_INFINITY }])).toThrow(/quantity: Infinity is not a finite number/);
+    expect(() => assertBulkValues('#cf_positions', columns, [{ id: 'p', q: 2 }])).not.toThrow();
+  });
+
+  it('a NaN amount in any event ("Invalid number." for the whole batch otherwise)', () => {
+    const ev = { eventDate: '2026-02-01T00:00:00', eventType: 'IP', currency: 'USD', payoff: 1, notionalPrincipal: 1, nominalInterestRate: Number.NaN, accruedInterest: 0, exerciseDate: null, exerciseAmount: null };
+    expect(() => assertWritableResults([{ ...ok, events: [ev] }], { decodeEvents: true })).toThrow(/event 0 \(IP 2026-02-01T00:00:00\) has nominalInterestRate = NaN/);
+    // not computed: no rows, nothing to check
+    expect(() => assertWritableResults([{ ...ok, status: 'deleted', events: [] }])).not.toThrow();
+  });
+});
+
+describe('isolation of the T-SQL the twin sends', () => {
+  /** Every table reference to `table` in the statement's AST, with its hints. */
+  function references(ast: unknown, table: string, out: string[][] = []): string[][] {
+    if (Array.isArray(ast)) for (const x of ast) references(x, table, out);
+    else if (ast && typeof ast === 'object') {
+      const node = ast as Ast;
+      if (node.table === table && 'table_hint' in node) {
+        const hint = node.table_hint as { expr?: { expr: { value: string } }[] } | null;
+        out.push((hint?.expr ?? []).map((h) => h.expr.value.toUpperCase()).sort());
+      }
+      for (const v of Object.values(node)) references(v, table, out);
+    }
+    return out;
+  }
+
+  it('the version rule reads cashflow_versions only with UPDLOCK + HOLDLOCK (locking reads, also under READ_COMMITTED_SNAPSHOT)', () => {
+    const refs = references(parse(TSQL.accept), 'cashflow_versions');
+    // the decision's join, the UPDATE's target (writes lock the current row anyway), the
+    // INSERT's NOT EXISTS (the INSERT's own target carries no hint field)
+    expect(refs).toEqual([['HOLDLOCK', 'UPDLOCK'], [], ['HOLDLOCK', 'UPDLOCK']]);
+  });
+
+  it('the source upserts read their target with UPDLOCK + HOLDLOCK in both the update and the NOT EXISTS', () => {
+    for (const [statement, table] of [['upsertContracts', 'contracts'], ['upsertPositions', 'positions'], ['upsertMarketData', 'market_data']] as const) {
+      const hinted = references(parse(TSQL[statement]), table).filter((h) => h.length > 0);
+      expect(hinted, statement).toEqual([['HOLDLOCK', 'UPDLOCK'], ['HOLDLOCK', 'UPDLOCK']]);
+    }
+  });
+
+  it('db migrate turns on READ_COMMITTED_SNAPSHOT (without waiting on other sessions) and ALLOW_SNAPSHOT_ISOLATION', () => {
+    // the TransactSQL grammar has no ALTER DATABASE: checked by pattern
+    expect(TSQL_ADMIN.readCommittedSnapshot).toMatch(/^ALTER DATABASE CURRENT SET READ_COMMITTED_SNAPSHOT ON WITH NO_WAIT$/);
+    expect(TSQL_ADMIN.allowSnapshotIsolation).toMatch(/^ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION ON$/);
+    expect(TSQL_ADMIN.raiseMaxTextReplSize).toMatch(/sp_configure @configname = N'max text repl size \(B\)', @configvalue = -1;\s+RECONFIGURE$/);
+  });
+
+  for (const [name, text] of Object.entries(TSQL_ADMIN)) {
+    if (/^ALTER DATABASE|RECONFIGURE/.test(text)) continue;
+    it(`db/mssql.ts admin statement ${name} parses`, () => {
+      expect(() => parse(text)).not.toThrow();
+    });
+  }
 });

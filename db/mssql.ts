@@ -6,6 +6,7 @@ import sql from 'mssql';
 import {
   assertIdentifier,
   assertLadderBucket,
+  assertWritableResults,
   DatabaseConfigurationError,
   DatabaseUnavailableError,
   isoSeconds,
@@ -38,7 +39,9 @@ import {
  * database created with another collation every join fails with Msg 468.
  */
 export const ID_COLLATION = 'Latin1_General_100_BIN2';
-const ID = `nvarchar(200) COLLATE ${ID_COLLATION}`;
+/** Length of every id column (CONTRACTS.md: ids nvarchar(200)). */
+export const ID_LENGTH = 200;
+const ID = `nvarchar(${ID_LENGTH}) COLLATE ${ID_COLLATION}`;
 /** Other text in #temp tables: the database's collation, not tempdb's (Msg 468 otherwise). */
 const TEXT = (type: string) => `${type} COLLATE DATABASE_DEFAULT`;
 
@@ -62,8 +65,11 @@ CREATE TABLE #cf_stage_rows (
   nominal_interest_rate float NULL, accrued_interest float NULL, version bigint NOT NULL
 );
 CREATE TABLE #cf_accepted (contract_id ${ID} NOT NULL PRIMARY KEY, version bigint NOT NULL)`,
-  // The version rule. UPDLOCK + HOLDLOCK on the read keeps the decision valid until commit,
-  // also for contracts not yet in cashflow_versions (key-range lock).
+  // The version rule. UPDLOCK + HOLDLOCK on every read of cashflow_versions keeps the decision
+  // valid until commit, also for contracts not yet in cashflow_versions (key-range lock). The
+  // hints make these locking reads of the latest committed row even under
+  // READ_COMMITTED_SNAPSHOT (which the migration turns on for report readers): a row-versioned
+  // read here could decide on a version another sink transaction is replacing.
   accept: `INSERT INTO #cf_accepted (contract_id, version)
 SELECT s.contract_id, s.version
 FROM #cf_stage_versions AS s
@@ -78,7 +84,7 @@ INSERT INTO dbo.cashflow_versions (contract_id, version, fingerprint, event_coun
 SELECT s.contract_id, s.version, s.fingerprint, s.event_count, COALESCE(s.computed_at, SYSUTCDATETIME()), s.status, s.reason
 FROM #cf_stage_versions AS s
 JOIN #cf_accepted AS a ON a.contract_id = s.contract_id
-WHERE NOT EXISTS (SELECT 1 FROM dbo.cashflow_versions AS v WHERE v.contract_id = s.contract_id)`,
+WHERE NOT EXISTS (SELECT 1 FROM dbo.cashflow_versions AS v WITH (UPDLOCK, HOLDLOCK) WHERE v.contract_id = s.contract_id)`,
   replaceRows: `DELETE c FROM dbo.contract_cashflows AS c JOIN #cf_accepted AS a ON a.contract_id = c.contract_id;
 INSERT INTO dbo.contract_cashflows (contract_id, seq, event_date, event_type, currency, payoff,
   notional_principal, nominal_interest_rate, accrued_interest, version)
@@ -115,7 +121,7 @@ ORDER BY bucket, currency`,
 FROM dbo.contracts AS c WITH (UPDLOCK, HOLDLOCK) JOIN #cf_contracts AS s ON s.contract_id = c.contract_id;
 INSERT INTO dbo.contracts (contract_id, contract_type, terms, updated_at)
 SELECT s.contract_id, s.contract_type, s.terms, SYSUTCDATETIME() FROM #cf_contracts AS s
-WHERE NOT EXISTS (SELECT 1 FROM dbo.contracts AS c WHERE c.contract_id = s.contract_id);
+WHERE NOT EXISTS (SELECT 1 FROM dbo.contracts AS c WITH (UPDLOCK, HOLDLOCK) WHERE c.contract_id = s.contract_id);
 DROP TABLE #cf_contracts`,
   deleteContracts: `DELETE c FROM dbo.contracts AS c JOIN #cf_ids AS i ON i.contract_id = c.contract_id`,
   stagePositions: `CREATE TABLE #cf_positions (position_id ${ID} NOT NULL PRIMARY KEY, portfolio_id ${ID} NOT NULL, contract_id ${ID} NOT NULL, quantity float NOT NULL)`,
@@ -123,7 +129,7 @@ DROP TABLE #cf_contracts`,
 FROM dbo.positions AS p WITH (UPDLOCK, HOLDLOCK) JOIN #cf_positions AS s ON s.position_id = p.position_id;
 INSERT INTO dbo.positions (position_id, portfolio_id, contract_id, quantity)
 SELECT s.position_id, s.portfolio_id, s.contract_id, s.quantity FROM #cf_positions AS s
-WHERE NOT EXISTS (SELECT 1 FROM dbo.positions AS p WHERE p.position_id = s.position_id);
+WHERE NOT EXISTS (SELECT 1 FROM dbo.positions AS p WITH (UPDLOCK, HOLDLOCK) WHERE p.position_id = s.position_id);
 DROP TABLE #cf_positions`,
   stageMarketData: `CREATE TABLE #cf_market_data (market_object_code ${ID} NOT NULL, observed_at datetime2 NOT NULL, value float NOT NULL, PRIMARY KEY (market_object_code, observed_at))`,
   upsertMarketData: `UPDATE m SET value = s.value
@@ -131,7 +137,7 @@ FROM dbo.market_data AS m WITH (UPDLOCK, HOLDLOCK)
 JOIN #cf_market_data AS s ON s.market_object_code = m.market_object_code AND s.observed_at = m.observed_at;
 INSERT INTO dbo.market_data (market_object_code, observed_at, value)
 SELECT s.market_object_code, s.observed_at, s.value FROM #cf_market_data AS s
-WHERE NOT EXISTS (SELECT 1 FROM dbo.market_data AS m WHERE m.market_object_code = s.market_object_code AND m.observed_at = s.observed_at);
+WHERE NOT EXISTS (SELECT 1 FROM dbo.market_data AS m WITH (UPDLOCK, HOLDLOCK) WHERE m.market_object_code = s.market_object_code AND m.observed_at = s.observed_at);
 DROP TABLE #cf_market_data`,
 } as const;
 
@@ -327,6 +333,7 @@ async function bulkInto<T>(
   columns: BulkColumn<T>[],
   rows: readonly T[],
 ): Promise<void> {
+  assertBulkValues(table, columns, rows);
   for (let start = 0; start < rows.length; start += BULK_CHUNK) {
     const t = new sql.Table(table);
     t.create = false;
@@ -339,6 +346,41 @@ async function bulkInto<T>(
       );
     }
     await new sql.Request(tx).bulk(t);
+  }
+}
+
+/**
+ * A value the bulk load would refuse, named before it is sent: a string longer than its
+ * nvarchar(n) column (Msg 4815, which names neither the row nor the value) or a non-finite
+ * float ("Invalid number.", for the whole batch).
+ */
+export class BulkValueError extends RangeError {
+  constructor(
+    readonly table: string,
+    readonly column: string,
+    readonly problem: string,
+  ) {
+    super(`${table}.${column}: ${problem}`);
+    this.name = 'BulkValueError';
+  }
+}
+
+export function assertBulkValues<T>(table: string, columns: BulkColumn<T>[], rows: readonly T[]): void {
+  for (const [name, type, nullable, value] of columns) {
+    const t = (typeof type === 'function' ? type() : type) as sql.ISqlType & { length?: number };
+    const maxLength = t.type === sql.NVarChar && typeof t.length === 'number' && t.length !== sql.MAX ? t.length : undefined;
+    const isFloat = t.type === sql.Float;
+    if (maxLength === undefined && !isFloat && nullable) continue;
+    for (const row of rows) {
+      const v = value(row);
+      if (v === null || v === undefined) {
+        if (!nullable) throw new BulkValueError(table, name, 'null in a NOT NULL column');
+      } else if (maxLength !== undefined && typeof v === 'string' && v.length > maxLength) {
+        throw new BulkValueError(table, name, `${JSON.stringify(v.slice(0, 40))}… has ${v.length} characters, the column holds ${maxLength}`);
+      } else if (isFloat && !Number.isFinite(v)) {
+        throw new BulkValueError(table, name, `${String(v)} is not a finite number`);
+      }
+    }
   }
 }
 
@@ -449,29 +491,40 @@ export class MssqlDatabase implements Database {
 
   async migrate(): Promise<MigrateOutcome> {
     const createdDatabase = await this.createDatabaseIfMissing();
-    const pool = await this.connection();
+    // One connection of its own for the whole migration: it holds the application lock, and
+    // READ_COMMITTED_SNAPSHOT can only be switched by the one connection in the database.
+    const session = new sql.ConnectionPool({ ...this.config, pool: { max: 1, min: 0 } });
+    session.on('error', () => {});
     const applied: string[] = [];
+    const warnings: string[] = [];
     try {
-      await pool.request().batch(TSQL.migrationsTable);
+      await session.connect();
+      await acquireMigrationLock(session);
+      await session.request().batch(TSQL.migrationsTable);
       const done = new Set(
-        (await pool.request().query<{ id: string }>(TSQL.appliedMigrations)).recordset.map((r) => r.id),
+        (await session.request().query<{ id: string }>(TSQL.appliedMigrations)).recordset.map((r) => r.id),
       );
       for (const m of migrations('mssql')) {
         if (done.has(m.id)) continue;
         // Batch by batch, outside a transaction: sp_cdc_enable_db refuses to run inside one.
         // Every batch is idempotent, so a failed migration can simply be run again.
-        for (const batch of tsqlBatches(m.sql)) await pool.request().batch(batch);
-        await pool.request().input('id', sql.NVarChar(200), m.id).query(TSQL.recordMigration);
+        for (const batch of tsqlBatches(m.sql)) await session.request().batch(batch);
+        await session.request().input('id', sql.NVarChar(200), m.id).query(TSQL.recordMigration);
         applied.push(m.id);
       }
+      warnings.push(...(await ensureDatabaseOptions(session, this.name)));
+      warnings.push(...(await captureWarnings(session)));
     } catch (e) {
       return this.classify(e);
+    } finally {
+      await session.close().catch(() => {});
     }
-    return { database: this.name, createdDatabase, applied, warnings: [] };
+    return { database: this.name, createdDatabase, applied, warnings };
   }
 
   async applyResults(batch: readonly ContractResult[]): Promise<ApplyOutcome> {
     if (batch.length === 0) return { applied: [], skipped: 0, rowsWritten: 0 };
+    assertWritableResults(batch, { maxIdLength: ID_LENGTH, decodeEvents: true });
     const latest = latestPerContract(batch);
     const versions = latest.map(stagedVersion);
     const rows = latest.flatMap(stagedRows);
@@ -677,4 +730,138 @@ export class MssqlDatabase implements Database {
     this.pool = undefined;
     if (pool) await (await pool.catch(() => undefined))?.close();
   }
+}
+
+// ---------------------------------------------------------------- migration: lock, options, capture
+// Statements of `db migrate` and `db check` (db/mssql.test.ts parses those the TransactSQL
+// grammar knows; ALTER DATABASE it does not, and is checked by pattern).
+
+export const MIGRATION_LOCK = 'cashflow.db-migrate';
+
+export const TSQL_ADMIN = {
+  databaseOptions: `SELECT is_read_committed_snapshot_on AS rcsi, snapshot_isolation_state AS snapshot_isolation,
+  is_cdc_enabled AS cdc, collation_name AS collation, compatibility_level AS compatibility
+FROM sys.databases WHERE database_id = DB_ID()`,
+  // READ_COMMITTED_SNAPSHOT: report readers of contract_cashflows read the last committed rows
+  // instead of waiting for the sink's transaction (a group of 300 contracts escalates to a
+  // table lock). NO_WAIT: fail at once rather than wait for every other session to leave.
+  readCommittedSnapshot: `ALTER DATABASE CURRENT SET READ_COMMITTED_SNAPSHOT ON WITH NO_WAIT`,
+  // ALLOW_SNAPSHOT_ISOLATION: the connector's snapshot.isolation.mode=snapshot reads the first
+  // snapshot without shared locks (repeatable_read escalates to table locks and blocks writers).
+  allowSnapshotIsolation: `ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION ON`,
+  maxTextReplSize: `SELECT CAST(value_in_use AS bigint) AS value FROM sys.configurations WHERE name = N'max text repl size (B)'`,
+  // -1: no limit. The default 65,536 bytes makes an insert of terms or states longer than that
+  // into a captured table fail (Msg 7139).
+  raiseMaxTextReplSize: `EXEC sys.sp_configure @configname = N'max text repl size (B)', @configvalue = -1;
+RECONFIGURE`,
+  // SQL Server Agent keeps sessions named 'SQLAgent - …' while it runs (seeing other sessions
+  // needs VIEW SERVER STATE: without it only our own session is visible and nothing can be told).
+  agent: `SELECT SUM(CASE WHEN program_name LIKE N'SQLAgent%' THEN 1 ELSE 0 END) AS agent_sessions, COUNT(*) AS visible
+FROM sys.dm_exec_sessions`,
+  // The capture job of this database and whether it is executing now (msdb, current Agent session).
+  captureJob: `SELECT j.name AS job, a.start_execution_date AS started, a.stop_execution_date AS stopped,
+  c.pollinginterval AS polling_interval, c.maxtrans AS max_trans, c.maxscans AS max_scans
+FROM msdb.dbo.cdc_jobs AS c
+JOIN msdb.dbo.sysjobs AS j ON j.job_id = c.job_id
+LEFT JOIN msdb.dbo.sysjobactivity AS a ON a.job_id = j.job_id
+  AND a.session_id = (SELECT MAX(session_id) FROM msdb.dbo.syssessions)
+WHERE c.database_id = DB_ID() AND c.job_type = N'capture'`,
+} as const;
+
+/**
+ * Takes the session-owned application lock `cashflow.db-migrate` (waits up to 2 minutes), so
+ * that `db migrate` runs started together (several processes starting) take turns instead of
+ * racing into Msg 2714 / 2627. Released when the migration's connection closes.
+ */
+async function acquireMigrationLock(session: sql.ConnectionPool): Promise<void> {
+  const r = await session
+    .request()
+    .input('Resource', sql.NVarChar(255), MIGRATION_LOCK)
+    .input('LockMode', sql.NVarChar(32), 'Exclusive')
+    .input('LockOwner', sql.NVarChar(32), 'Session')
+    .input('LockTimeout', sql.Int, 120_000)
+    .execute('sp_getapplock');
+  const code = r.returnValue as number;
+  // 0 granted, 1 granted after waiting; -1 timeout, -2 cancelled, -3 deadlock victim, -999 error
+  if (code < 0) throw new MigrationLockError(code);
+}
+
+export class MigrationLockError extends Error {
+  constructor(readonly code: number) {
+    super(`another \`cashflow db migrate\` holds the application lock ${MIGRATION_LOCK} (sp_getapplock returned ${code}${code === -1 ? ': timed out after 120 s' : ''}); run it again when that one has finished`);
+    this.name = 'MigrationLockError';
+  }
+}
+
+interface DatabaseOptionsRow {
+  rcsi: boolean;
+  snapshot_isolation: number;
+  cdc: boolean;
+  collation: string;
+  compatibility: number;
+}
+
+/** Turns on READ_COMMITTED_SNAPSHOT, ALLOW_SNAPSHOT_ISOLATION and unlimited `max text repl size`; what it cannot do becomes a warning with the command. */
+async function ensureDatabaseOptions(session: sql.ConnectionPool, database: string): Promise<string[]> {
+  const warnings: string[] = [];
+  const opts = (await session.request().query<DatabaseOptionsRow>(TSQL_ADMIN.databaseOptions)).recordset[0];
+  if (opts && !opts.rcsi) {
+    try {
+      await session.request().batch(TSQL_ADMIN.readCommittedSnapshot);
+    } catch (e) {
+      warnings.push(
+        `READ_COMMITTED_SNAPSHOT is off and could not be turned on (${(e as Error).message}): other sessions are in the database. ` +
+          `Report readers will wait for the sink's transactions. In a quiet moment: ALTER DATABASE [${database}] SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK AFTER 30`,
+      );
+    }
+  }
+  if (opts && opts.snapshot_isolation !== 1) {
+    try {
+      await session.request().batch(TSQL_ADMIN.allowSnapshotIsolation);
+    } catch (e) {
+      warnings.push(`ALLOW_SNAPSHOT_ISOLATION could not be turned on (${(e as Error).message}); the connector's snapshot.isolation.mode=snapshot needs it: ALTER DATABASE [${database}] SET ALLOW_SNAPSHOT_ISOLATION ON`);
+    }
+  }
+  const repl = (await session.request().query<{ value: string | number }>(TSQL_ADMIN.maxTextReplSize)).recordset[0];
+  if (repl && Number(repl.value) !== -1) {
+    try {
+      await session.request().batch(TSQL_ADMIN.raiseMaxTextReplSize);
+    } catch (e) {
+      warnings.push(
+        `max text repl size is ${repl.value} bytes and could not be raised (${(e as Error).message}): inserting terms or states longer than that into a captured table fails (Msg 7139). ` +
+          `As sysadmin: EXEC sp_configure 'max text repl size', -1; RECONFIGURE`,
+      );
+    }
+  }
+  return warnings;
+}
+
+interface CaptureJobRow {
+  job: string;
+  started: Date | null;
+  stopped: Date | null;
+  polling_interval: number;
+  max_trans: number;
+  max_scans: number;
+}
+
+/** Warnings when CDC cannot capture: SQL Server Agent or the capture job not running (the log then grows and nothing reaches Kafka). */
+async function captureWarnings(session: sql.ConnectionPool): Promise<string[]> {
+  const warnings: string[] = [];
+  try {
+    const agent = (await session.request().query<{ agent_sessions: number; visible: number }>(TSQL_ADMIN.agent)).recordset[0];
+    if (agent && agent.visible > 1 && agent.agent_sessions === 0) {
+      warnings.push('SQL Server Agent is not running: CDC captures nothing and the transaction log grows until it does. Start it (Linux: mssql-conf set sqlagent.enabled true, then restart; Windows: the SQL Server Agent service)');
+    }
+  } catch {
+    // no VIEW SERVER STATE: `cashflow db check` reports what it can see
+  }
+  try {
+    const jobs = (await session.request().query<CaptureJobRow>(TSQL_ADMIN.captureJob)).recordset;
+    if (jobs.length === 0) warnings.push('no CDC capture job for this database (msdb.dbo.cdc_jobs): run EXEC sys.sp_cdc_add_job @job_type = N\'capture\'');
+    else if (!jobs.some((j) => j.started && !j.stopped)) warnings.push(`the CDC capture job ${jobs[0].job} is not running: CDC captures nothing until it does (EXEC sys.sp_cdc_start_job @job_type = N'capture'; it needs SQL Server Agent)`);
+  } catch {
+    // no rights on msdb: `cashflow db check` says so
+  }
+  return warnings;
 }

@@ -8,6 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import {
   assertIdentifier,
   assertLadderBucket,
+  assertWritableResults,
   DatabaseUnavailableError,
   isoSeconds,
   latestPerContract,
@@ -638,6 +639,7 @@ export class PostgresDatabase implements Database {
 
   async applyResults(batch: readonly ContractResult[]): Promise<ApplyOutcome> {
     if (batch.length === 0) return { applied: [], skipped: 0, rowsWritten: 0 };
+    assertWritableResults(batch);
     const latest = latestPerContract(batch);
     const versions = latest.map(stagedVersion);
     return this.transaction(async (client) => {

@@ -1,7 +1,7 @@
 // The behaviour every Database twin must show, run against a fresh, migrated database of each
 // dialect: db/postgres.test.ts (always) and test/mssql.test.ts (where SQL Server runs).
 import { describe, expect, it } from 'vitest';
-import type { ContractResult, Database } from '../db/database.js';
+import { UnwritableResultError, type ContractResult, type Database } from '../db/database.js';
 import type { CashflowEvent } from '../schemas/types.js';
 
 function event(date: string, payoff: number, extra: Partial<CashflowEvent> = {}): CashflowEvent {
@@ -135,6 +135,50 @@ export function describeDatabaseBehaviour(
       expect(out.applied).toHaveLength(2000);
       expect(out.rowsWritten).toBe(40_000);
       expect(await db().applyResults(batch)).toMatchObject({ applied: [], skipped: 2000, rowsWritten: 0 });
+    });
+  });
+
+  describe(`${label}: what a real server adds (parallel sinks, ids, values)`, () => {
+    it('parallel sink transactions on overlapping contracts: each ends at its highest version, with that version\'s rows', async () => {
+      // 6 concurrent batches over 40 contracts; contract k gets versions 1..6 in a scrambled
+      // order across the batches; the expectation is the version rule's: version 6 wins
+      const ids = Array.from({ length: 40 }, (_, k) => `par-${k}`);
+      const batches = Array.from({ length: 6 }, (_, b) =>
+        ids.map((id, k) => {
+          const version = ((b + k) % 6) + 1;
+          return result(id, version, Array.from({ length: version }, (_, i) => event(`2027-01-${String(i + 1).padStart(2, '0')}T00:00:00`, version * 100 + i)));
+        }),
+      );
+      const outcomes = await Promise.all(batches.map((b) => db().applyResults(b)));
+      for (const o of outcomes) expect(o.applied.length + o.skipped).toBe(ids.length);
+      const versions = await db().cashflowVersions(ids);
+      expect(versions.map((v) => [v.contractId, v.version, v.eventCount])).toEqual(
+        [...ids].sort().map((id) => [id, 6, 6]),
+      );
+      const rows = await db().contractCashflows('par-7');
+      expect(rows.map((r) => [r.seq, r.payoff, r.version])).toEqual([0, 1, 2, 3, 4, 5].map((i) => [i, 600 + i, 6]));
+      // a replay of every batch, again in parallel, changes nothing
+      const again = await Promise.all(batches.map((b) => db().applyResults(b)));
+      expect(again.reduce((n, o) => n + o.applied.length, 0)).toBe(0);
+    });
+
+    it('ids that differ only in case are two contracts (one batch and across batches)', async () => {
+      const one = await db().applyResults([result('case-abc', 1, [event('2027-01-01T00:00:00', 1)]), result('CASE-ABC', 1, [event('2027-01-01T00:00:00', 2)])]);
+      expect(one.applied.sort()).toEqual(['CASE-ABC', 'case-abc']);
+      const two = await db().applyResults([result('Case-Abc', 1, [event('2027-01-01T00:00:00', 3)])]);
+      expect(two.applied).toEqual(['Case-Abc']);
+      expect((await db().contractCashflows('case-abc')).map((r) => r.payoff)).toEqual([1]);
+      expect((await db().contractCashflows('CASE-ABC')).map((r) => r.payoff)).toEqual([2]);
+      expect((await db().contractCashflows('Case-Abc')).map((r) => r.payoff)).toEqual([3]);
+      expect((await db().cashflowVersions(['case-abc', 'CASE-ABC', 'Case-Abc', 'CASE-abc'])).map((v) => v.contractId).sort()).toEqual(['CASE-ABC', 'Case-Abc', 'case-abc']);
+    });
+
+    it('refuses a non-finite payoff before the database, naming the contract, event and amount', async () => {
+      const bad = result('nan-1', 1, [event('2027-01-01T00:00:00', 1), event('2027-02-01T00:00:00', Number.NaN)]);
+      await expect(db().applyResults([bad])).rejects.toSatisfy(
+        (e: Error) => e instanceof UnwritableResultError && /nan-1/.test(e.message) && /event 1 \(IP 2027-02-01T00:00:00\) has payoff = NaN/.test(e.message),
+      );
+      expect(await db().cashflowVersion('nan-1')).toBeNull();
     });
   });
 
