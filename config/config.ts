@@ -86,6 +86,8 @@ export interface CdcConfig {
   databaseUrl?: string;
   /** CDC_DATABASE_PASSWORD (or _FILE). */
   databasePassword?: string;
+  /** CDC_KAFKA_SSL_CA_FILE: the brokers' CA (PEM) as the Connect worker sees it, for the SQL Server connector's schema-history clients (default KAFKA_SSL_CA_FILE). */
+  kafkaCaFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -234,6 +236,7 @@ export function loadConfig(env: Env = process.env): Config {
       publicationName: nonEmpty(env, 'CDC_PUBLICATION_NAME'),
       databaseUrl: nonEmpty(env, 'CDC_DATABASE_URL'),
       databasePassword: secret(env, 'CDC_DATABASE_PASSWORD'),
+      kafkaCaFile: nonEmpty(env, 'CDC_KAFKA_SSL_CA_FILE'),
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   connectorSettingsFromEnv,
   postgresConnector,
   printable,
+  settingsFromConfig,
   sourceConnector,
   sqlServerConnector,
 } from './debezium.js';
@@ -117,4 +118,40 @@ describe('Debezium SQL Server connector config', () => {
     expect(printable(c.config)['schema.history.internal.producer.sasl.jaas.config']).toBe('***');
     expect(printable(c.config)['database.password']).toBe('***');
   });
+
+  it('snapshots under SNAPSHOT isolation and sends datetime2 as Connect Timestamps (ms), not NanoTimestamp', () => {
+    expect(c.config['snapshot.isolation.mode']).toBe('snapshot');
+    expect(c.config['time.precision.mode']).toBe('connect');
+  });
+
+  it('gives the schema-history producer and consumer the brokers\' CA (a private CA fails the task at start otherwise)', () => {
+    // no CA configured: the JVM's default trust store, nothing set
+    expect(c.config['schema.history.internal.producer.ssl.truststore.location']).toBeUndefined();
+    const withCa = loadConfig({
+      DATABASE_DIALECT: 'mssql',
+      DATABASE_URL: 'mssql://cdc_reader:p%40ss@sql.prod:1433/books',
+      KAFKA_SECURITY_PROTOCOL: 'sasl_ssl',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_USERNAME: 'connect',
+      KAFKA_SASL_PASSWORD: 'kpw',
+      KAFKA_SSL_CA_FILE: '/etc/cashflow/kafka-ca.pem',
+    });
+    const ca = sqlServerConnector(withCa, topologyFromConfig(withCa, {}, {}), settingsFromConfig(withCa.cdc)).config;
+    for (const side of ['producer', 'consumer']) {
+      expect(ca[`schema.history.internal.${side}.ssl.truststore.type`]).toBe('PEM');
+      expect(ca[`schema.history.internal.${side}.ssl.truststore.location`]).toBe('/etc/cashflow/kafka-ca.pem');
+    }
+    // the path as the Connect worker sees it, when it differs
+    const onConnect = loadConfig({ ...withCaEnv(), CDC_KAFKA_SSL_CA_FILE: '/opt/connect/secrets/ca.pem' });
+    expect(sqlServerConnector(onConnect, topologyFromConfig(onConnect, {}, {}), settingsFromConfig(onConnect.cdc)).config['schema.history.internal.consumer.ssl.truststore.location']).toBe('/opt/connect/secrets/ca.pem');
+  });
 });
+
+function withCaEnv(): Record<string, string> {
+  return {
+    DATABASE_DIALECT: 'mssql',
+    DATABASE_URL: 'mssql://cdc_reader:p%40ss@sql.prod:1433/books',
+    KAFKA_SECURITY_PROTOCOL: 'ssl',
+    KAFKA_SSL_CA_FILE: '/etc/cashflow/kafka-ca.pem',
+  };
+}

@@ -28,6 +28,8 @@ export interface ConnectorSettings {
   publicationName?: string;
   databaseUrl?: string;
   databasePassword?: string;
+  /** The brokers' CA file (PEM) on the Connect worker, for the schema-history clients. */
+  kafkaCaFile?: string;
 }
 
 export function connectorSettingsFromEnv(env: Record<string, string | undefined>): ConnectorSettings {
@@ -42,6 +44,7 @@ export function settingsFromConfig(cdc: Config['cdc'] | undefined): ConnectorSet
     publicationName: cdc?.publicationName,
     databaseUrl: cdc?.databaseUrl,
     databasePassword: cdc?.databasePassword,
+    kafkaCaFile: cdc?.kafkaCaFile,
   };
 }
 
@@ -144,6 +147,13 @@ export function sqlServerConnector(
         history[`schema.history.internal.${side}.sasl.jaas.config`] =
           `${module} required username="${k.saslUsername}" password="${k.saslPassword}";`;
       }
+      // The schema-history clients are the connector's own Kafka clients: without the CA of a
+      // private broker certificate they fail the TLS handshake and the task fails at start.
+      const caFile = settings.kafkaCaFile ?? k.sslCaFile;
+      if (caFile && /ssl/.test(k.securityProtocol)) {
+        history[`schema.history.internal.${side}.ssl.truststore.type`] = 'PEM';
+        history[`schema.history.internal.${side}.ssl.truststore.location`] = caFile;
+      }
     }
   }
   return {
@@ -164,6 +174,16 @@ export function sqlServerConnector(
       // The capture job polls every 5 s by default (sys.sp_cdc_change_job @pollinginterval):
       // that, not this, bounds CDC latency on SQL Server.
       'poll.interval.ms': '100',
+      // The first snapshot reads under SNAPSHOT isolation (row versions, no shared locks): the
+      // default repeatable_read holds shared locks that escalate to table locks and block the
+      // writers of contracts for the whole snapshot. Needs ALLOW_SNAPSHOT_ISOLATION ON
+      // (`cashflow db migrate` sets it; `cashflow db check` checks it).
+      'snapshot.isolation.mode': 'snapshot',
+      // datetime2 as org.apache.kafka.connect.data.Timestamp (ms since the epoch, int64): the
+      // default adaptive mode sends datetime2(7) as io.debezium.time.NanoTimestamp, whose int64
+      // nanoseconds overflow for dates past 2262-04-11 (maturities and horizons go that far).
+      // Sub-millisecond digits are dropped; processors/cdc.ts decodes both forms.
+      'time.precision.mode': 'connect',
       ...history,
       ...JSON_CONVERTERS,
     },

@@ -130,3 +130,37 @@ describe('ingest of one transaction\'s changes of one key', () => {
     expect(s.points.map((p) => [p.observedAt, p.value])).toEqual([['2024-01-02T00:00:00', 0.05]]);
   });
 });
+
+describe('SQL Server datetime2 in both time.precision.mode settings', () => {
+  // Field schemas as the connector writes them (Debezium SQL Server documentation, "Temporal
+  // values"): adaptive → datetime2(7) as io.debezium.time.NanoTimestamp (int64 ns);
+  // connect → org.apache.kafka.connect.data.Timestamp (int64 ms).
+  const envelope = (name: string, observedAt: number) =>
+    JSON.stringify({
+      schema: {
+        type: 'struct',
+        fields: [
+          { field: 'before', type: 'struct', optional: true, fields: [{ field: 'observed_at', type: 'int64', optional: false, name, version: 1 }] },
+          { field: 'after', type: 'struct', optional: true, fields: [{ field: 'observed_at', type: 'int64', optional: false, name, version: 1 }] },
+        ],
+      },
+      payload: {
+        before: null,
+        after: { market_object_code: 'USD.SOFR', observed_at: observedAt, value: 0.05 },
+        source: { connector: 'sqlserver', table: 'market_data', change_lsn: '00000027:00000758:0003', commit_lsn: '00000027:00000758:0005', event_serial_no: 1, ts_ms: 1559729468470 },
+        op: 'c',
+      },
+    });
+
+  it('NanoTimestamp (adaptive mode) and Timestamp (connect mode) decode to the same local date-time', () => {
+    const ms = Date.UTC(2024, 0, 2, 23, 59, 59);
+    expect(decodeChangeEvent(envelope('io.debezium.time.NanoTimestamp', ms * 1e6))!.after!.observed_at).toBe('2024-01-02T23:59:59');
+    expect(decodeChangeEvent(envelope('org.apache.kafka.connect.data.Timestamp', ms))!.after!.observed_at).toBe('2024-01-02T23:59:59');
+  });
+
+  it('connect mode carries dates past 2262 (NanoTimestamp\'s int64 ends at 2262-04-11)', () => {
+    const ms = Date.UTC(2300, 5, 30, 0, 0, 0);
+    expect(ms * 1e6).toBeGreaterThan(2 ** 63); // what adaptive mode could not send
+    expect(decodeChangeEvent(envelope('org.apache.kafka.connect.data.Timestamp', ms))!.after!.observed_at).toBe('2300-06-30T00:00:00');
+  });
+});
