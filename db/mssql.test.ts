@@ -2,10 +2,12 @@
 // suite, test/mssql.test.ts, needs a server): mssql's RequestError / ConnectionError /
 // TransactionError and tedious's errors, built as mssql/lib/tedious/request.js and
 // tedious/lib/connection.js build them.
+import { readFileSync } from 'node:fs';
 import nodeSqlParser from 'node-sql-parser';
 import sql from 'mssql';
 import { ConnectionError as TdsConnectionError, RequestError as TdsRequestError } from 'tedious';
 import { describe, expect, it } from 'vitest';
+import { repoFile } from '../clients/repo-file.js';
 import { assertWritableResults, DatabaseConfigurationError, DatabaseUnavailableError, migrations, tsqlBatches, UnwritableResultError } from './database.js';
 import { assertBulkValues, BulkValueError, classifyMssqlError, ID_COLLATION, ID_LENGTH, isTransientMssqlError, MSSQL_ERROR_NUMBERS, mssqlFailure, TSQL, TSQL_ADMIN } from './mssql.js';
 
@@ -235,4 +237,27 @@ describe('isolation of the T-SQL the twin sends', () => {
       expect(() => parse(text)).not.toThrow();
     });
   }
+});
+
+describe('the readiness version read', () => {
+  it('is one parameterised SELECT over OPENJSON(@ids), ids compared under the id collation (no #temp DDL, no transaction)', () => {
+    const ast = parse(TSQL.cashflowVersions);
+    expect(ast.map((a) => a.type)).toEqual(['select']);
+    expect(TSQL.cashflowVersions).not.toMatch(/#/);
+    expect(TSQL.cashflowVersions).toMatch(new RegExp(`IN \\(SELECT \\[value\\] COLLATE ${ID_COLLATION} FROM OPENJSON\\(@ids\\)\\)`));
+  });
+});
+
+describe('the capture-instance switch script', () => {
+  const script = readFileSync(repoFile('db', 'sql', 'mssql', 'capture-instance-switch.sql'), 'utf8');
+
+  it('is not a migration, and its statements parse with the variables filled in', () => {
+    expect(migrations('mssql').map((m) => m.id)).not.toContain('capture-instance-switch');
+    const filled = script.replace(/\$\((TABLE|NEW|OLD)\)/g, (_, v: string) => ({ TABLE: 'contracts', NEW: 'dbo_contracts_v2', OLD: 'dbo_contracts' })[v]!);
+    const batches = tsqlBatches(filled);
+    expect(batches).toHaveLength(2);
+    for (const b of batches) expect(() => parse(b)).not.toThrow();
+    // guarded by the instance name, not by is_tracked_by_cdc (which a tracked table always passes)
+    expect(batches[0]).toMatch(/capture_instance = N'dbo_contracts_v2'\)\s+EXEC sys\.sp_cdc_enable_table .*@capture_instance = N'dbo_contracts_v2'/s);
+  });
 });

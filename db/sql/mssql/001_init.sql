@@ -98,6 +98,8 @@ JOIN dbo.contract_cashflows AS c ON c.contract_id = p.contract_id;
 GO
 
 -- Change data capture for the source tables (@role_name = NULL: no gating role).
+-- The guards below skip a table that is tracked at all: a later migration that alters a captured
+-- table must add a new capture instance itself (db/sql/mssql/capture-instance-switch.sql).
 IF (SELECT is_cdc_enabled FROM sys.databases WHERE name = DB_NAME()) = 0
 EXEC sys.sp_cdc_enable_db;
 GO
