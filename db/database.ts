@@ -124,6 +124,35 @@ export interface Database {
   upsertPositions(rows: readonly PositionRow[]): Promise<void>;
   upsertMarketData(rows: readonly MarketDataRow[]): Promise<void>;
   close(): Promise<void>;
+  /** `cashflow db check`: what the pipeline needs of this server, one finding per check. */
+  check(options?: CheckOptions): Promise<DatabaseCheck[]>;
+}
+
+// ---------------------------------------------------------------- db check
+
+/** ok; warn: works, but an operator should know (exit 0); fail: the pipeline will not work as it should (exit non-zero). */
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface DatabaseCheck {
+  /** Short kebab-case name, e.g. `rcsi`, `wal-level`. */
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** The command that checks it (README's first-run checklist) or, when not ok, fixes it. */
+  command: string;
+}
+
+export interface CheckOptions {
+  /** PostgreSQL: the publication and slot the connector uses (default `cashflow_cdc`). */
+  publication?: string;
+  slot?: string;
+  /** The login Debezium connects with (default: the one of DATABASE_URL). */
+  cdcUser?: string;
+}
+
+/** One line per check: `<name> <ok|warn|fail> <detail>[ — <command>]` (the command where not ok). */
+export function formatCheck(c: DatabaseCheck): string {
+  return `${c.name} ${c.status} ${c.detail}${c.status === 'ok' ? '' : ` — ${c.command}`}`;
 }
 
 /** A transient failure (connection refused, deadlock, failover): retry with backoff. */

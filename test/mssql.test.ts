@@ -105,6 +105,14 @@ describe.skipIf(!available)('MssqlDatabase on SQL Server', () => {
     await expect(db.upsertMarketData([{ marketObjectCode: 'M', observedAt: '2026-01-01T00:00:00', value: Number.NaN }])).rejects.toThrow(/value: NaN is not a finite number/);
   });
 
+  it('db check: a migrated database on the compose SQL Server (Agent on) passes every check; TLS without verification warns', async () => {
+    const checks = Object.fromEntries((await db.check()).map((c) => [c.name, c.status]));
+    expect(checks).toEqual({
+      connection: 'ok', tls: 'warn', compatibility: 'ok', schema: 'ok', permissions: 'ok', 'cdc-database': 'ok', 'cdc-tables': 'ok',
+      agent: 'ok', 'capture-job': 'ok', 'snapshot-isolation': 'ok', rcsi: 'ok', collation: 'ok', 'max-text-repl-size': 'ok',
+    });
+  });
+
   it('warns when the CDC capture job is not running, and says how to start it', async () => {
     await raw.request().batch(`EXEC sys.sp_cdc_stop_job @job_type = N'capture'`);
     try {
