@@ -782,7 +782,7 @@ WHERE c.database_id = DB_ID() AND c.job_type = N'capture'`,
 } as const;
 
 /**
- * Takes the session-owned application lock `cashflow.db-migrate` (waits up to 2 minutes), so
+ * Takes the session-owned application lock `cashflow.db-migrate` (waits up to 90 s), so
  * that `db migrate` runs started together (several processes starting) take turns instead of
  * racing into Msg 2714 / 2627. Released when the migration's connection closes.
  */
@@ -792,7 +792,7 @@ async function acquireMigrationLock(session: sql.ConnectionPool): Promise<void> 
     .input('Resource', sql.NVarChar(255), MIGRATION_LOCK)
     .input('LockMode', sql.NVarChar(32), 'Exclusive')
     .input('LockOwner', sql.NVarChar(32), 'Session')
-    .input('LockTimeout', sql.Int, 120_000)
+    .input('LockTimeout', sql.Int, 90_000) // below the 120 s request timeout
     .execute('sp_getapplock');
   const code = r.returnValue as number;
   // 0 granted, 1 granted after waiting; -1 timeout, -2 cancelled, -3 deadlock victim, -999 error
@@ -801,7 +801,7 @@ async function acquireMigrationLock(session: sql.ConnectionPool): Promise<void> 
 
 export class MigrationLockError extends Error {
   constructor(readonly code: number) {
-    super(`another \`cashflow db migrate\` holds the application lock ${MIGRATION_LOCK} (sp_getapplock returned ${code}${code === -1 ? ': timed out after 120 s' : ''}); run it again when that one has finished`);
+    super(`another \`cashflow db migrate\` holds the application lock ${MIGRATION_LOCK} (sp_getapplock returned ${code}${code === -1 ? ': timed out after 90 s' : ''}); run it again when that one has finished`);
     this.name = 'MigrationLockError';
   }
 }
