@@ -9,7 +9,7 @@ import { ConnectionError as TdsConnectionError, RequestError as TdsRequestError 
 import { describe, expect, it } from 'vitest';
 import { repoFile } from '../clients/repo-file.js';
 import { assertWritableResults, DatabaseConfigurationError, formatCheck, DatabaseUnavailableError, migrations, tsqlBatches, UnwritableResultError } from './database.js';
-import { assertBulkValues, BulkValueError, classifyMssqlError, ID_COLLATION, ID_LENGTH, isTransientMssqlError, MSSQL_ERROR_NUMBERS, mssqlChecks, mssqlFailure, TSQL, TSQL_ADMIN, TSQL_CHECK, type MssqlFacts } from './mssql.js';
+import { assertBulkValues, BULK, BulkValueError, classifyMssqlError, ID_COLLATION, ID_LENGTH, isTransientMssqlError, MSSQL_ERROR_NUMBERS, mssqlChecks, mssqlFailure, TSQL, TSQL_ADMIN, TSQL_CHECK, type MssqlFacts } from './mssql.js';
 
 /** A server error as mssql's request handler makes it from tedious's ERROR token. */
 function serverError(number: number, message = `server error ${number}`): sql.RequestError {
@@ -323,4 +323,37 @@ describe('mssqlChecks (cashflow db check on SQL Server, from the facts a server 
     expect(c['capture-job'].status).toBe('warn');
     expect(c.tls).toMatchObject({ status: 'warn', detail: expect.stringMatching(/not verified/) });
   });
+});
+
+describe('bulk column definitions', () => {
+  interface Col {
+    name: string;
+    type: string;
+    nullable: boolean;
+  }
+  const norm = (create: Ast): Col[] =>
+    (create.create_definitions as Ast[])
+      .filter((d) => d.resource === 'column')
+      .map((d) => {
+        const def = d.definition as { dataType: string; length?: number | string };
+        const length = def.dataType.toLowerCase() === 'datetime2' ? undefined : def.length; // mssql declares datetime2 (7): the same type
+        return {
+          name: (d.column as { column: string }).column,
+          type: def.dataType.toLowerCase() + (length !== undefined ? `(${String(length).toLowerCase()})` : ''),
+          nullable: (d.nullable as { type?: string } | undefined)?.type !== 'not null' && !d.primary_key,
+        };
+      });
+
+  for (const [key, { table, columns }] of Object.entries(BULK)) {
+    it(`${table} (${key}): the bulk load declares exactly the columns of its CREATE TABLE`, () => {
+      const ddlText = Object.values(TSQL).find((t) => t.includes(`CREATE TABLE ${table} (`))!;
+      expect(ddlText, `no CREATE TABLE ${table} in TSQL`).toBeDefined();
+      const ddl = parse(ddlText).flatMap(createdTables).find((t) => (t.table as { table: string }[])[0].table === table)!;
+      // what mssql declares for these bulk columns (sql.Table.declare: the same column metadata `insert bulk` sends)
+      const t = new sql.Table(table);
+      for (const [name, type, nullable] of columns) t.columns.add(name, type as sql.ISqlType, { nullable });
+      const declared = parse((t as unknown as { declare(): string }).declare().replace(/\[([^\]]+)\]/g, '$1').replace(/ \(/g, '('))[0];
+      expect(norm(declared)).toEqual(norm(ddl));
+    });
+  }
 });

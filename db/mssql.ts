@@ -21,6 +21,7 @@ import {
   type ContractResult,
   type CheckStatus,
   type ContractRow,
+  type StagedVersion,
   type DatabaseCheck,
   type Database,
   type DateRange,
@@ -324,18 +325,63 @@ function utc(value: string): Date {
   return new Date(`${value.length === 10 ? `${value}T00:00:00` : value.slice(0, 19)}Z`);
 }
 
-type BulkColumn<T> = [
+export type BulkColumn<T> = [
   name: string,
   type: sql.ISqlType | (() => sql.ISqlType),
   nullable: boolean,
   value: (row: T) => unknown,
 ];
 
+/**
+ * The bulk columns of each #temp table, in the DDL's order (TSQL above): name, type, nullable,
+ * value. db/mssql.test.ts checks each against its CREATE TABLE (names, types, lengths,
+ * nullability), as the server would when the bulk load starts.
+ */
+export const BULK = {
+  stageVersions: { table: '#cf_stage_versions', columns: [
+    ['contract_id', sql.NVarChar(ID_LENGTH), false, (v) => v.contractId],
+    ['version', sql.BigInt, false, (v) => v.version],
+    ['fingerprint', sql.NVarChar(100), true, (v) => v.fingerprint],
+    ['event_count', sql.Int, false, (v) => v.eventCount],
+    ['status', sql.NVarChar(20), false, (v) => v.status],
+    ['reason', sql.NVarChar(sql.MAX), true, (v) => v.reason],
+    ['computed_at', sql.DateTime2, true, (v) => (v.computedAt ? utc(v.computedAt) : null)],
+  ] as BulkColumn<StagedVersion>[] },
+  stageRows: { table: '#cf_stage_rows', columns: [
+    ['contract_id', sql.NVarChar(ID_LENGTH), false, (r) => r.contractId],
+    ['seq', sql.Int, false, (r) => r.seq],
+    ['event_date', sql.DateTime2, false, (r) => utc(r.eventDate)],
+    ['event_type', sql.NVarChar(20), false, (r) => r.eventType],
+    ['currency', sql.NVarChar(20), true, (r) => r.currency],
+    ['payoff', sql.Float, false, (r) => r.payoff],
+    ['notional_principal', sql.Float, true, (r) => r.notionalPrincipal],
+    ['nominal_interest_rate', sql.Float, true, (r) => r.nominalInterestRate],
+    ['accrued_interest', sql.Float, true, (r) => r.accruedInterest],
+    ['version', sql.BigInt, false, (r) => r.version],
+  ] as BulkColumn<CashflowRow>[] },
+  contracts: { table: '#cf_contracts', columns: [
+    ['contract_id', sql.NVarChar(ID_LENGTH), false, (r) => r.contractId],
+    ['contract_type', sql.NVarChar(20), false, (r) => r.contractType],
+    ['terms', sql.NVarChar(sql.MAX), false, (r) => r.terms],
+  ] as BulkColumn<ContractRow>[] },
+  ids: { table: '#cf_ids', columns: [['contract_id', sql.NVarChar(ID_LENGTH), false, (id) => id]] as BulkColumn<string>[] },
+  positions: { table: '#cf_positions', columns: [
+    ['position_id', sql.NVarChar(ID_LENGTH), false, (r) => r.positionId],
+    ['portfolio_id', sql.NVarChar(ID_LENGTH), false, (r) => r.portfolioId],
+    ['contract_id', sql.NVarChar(ID_LENGTH), false, (r) => r.contractId],
+    ['quantity', sql.Float, false, (r) => r.quantity],
+  ] as BulkColumn<PositionRow>[] },
+  marketData: { table: '#cf_market_data', columns: [
+    ['market_object_code', sql.NVarChar(ID_LENGTH), false, (r) => r.marketObjectCode],
+    ['observed_at', sql.DateTime2, false, (r) => utc(r.observedAt)],
+    ['value', sql.Float, false, (r) => r.value],
+  ] as BulkColumn<MarketDataRow>[] },
+} as const;
+
 /** Bulk-loads rows into an existing #temp table, in chunks (bulk has no request timeout). */
 async function bulkInto<T>(
   tx: sql.Transaction,
-  table: string,
-  columns: BulkColumn<T>[],
+  { table, columns }: { table: string; columns: readonly BulkColumn<T>[] },
   rows: readonly T[],
 ): Promise<void> {
   assertBulkValues(table, columns, rows);
@@ -370,7 +416,7 @@ export class BulkValueError extends RangeError {
   }
 }
 
-export function assertBulkValues<T>(table: string, columns: BulkColumn<T>[], rows: readonly T[]): void {
+export function assertBulkValues<T>(table: string, columns: readonly BulkColumn<T>[], rows: readonly T[]): void {
   for (const [name, type, nullable, value] of columns) {
     const t = (typeof type === 'function' ? type() : type) as sql.ISqlType & { length?: number };
     const maxLength = t.type === sql.NVarChar && typeof t.length === 'number' && t.length !== sql.MAX ? t.length : undefined;
@@ -535,37 +581,8 @@ export class MssqlDatabase implements Database {
     const rows = latest.flatMap(stagedRows);
     return this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.staging);
-      await bulkInto(
-        tx,
-        '#cf_stage_versions',
-        [
-          ['contract_id', sql.NVarChar(200), false, (v) => v.contractId],
-          ['version', sql.BigInt, false, (v) => v.version],
-          ['fingerprint', sql.NVarChar(100), true, (v) => v.fingerprint],
-          ['event_count', sql.Int, false, (v) => v.eventCount],
-          ['status', sql.NVarChar(20), false, (v) => v.status],
-          ['reason', sql.NVarChar(sql.MAX), true, (v) => v.reason],
-          ['computed_at', sql.DateTime2, true, (v) => (v.computedAt ? utc(v.computedAt) : null)],
-        ],
-        versions,
-      );
-      await bulkInto(
-        tx,
-        '#cf_stage_rows',
-        [
-          ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
-          ['seq', sql.Int, false, (r) => r.seq],
-          ['event_date', sql.DateTime2, false, (r) => utc(r.eventDate)],
-          ['event_type', sql.NVarChar(20), false, (r) => r.eventType],
-          ['currency', sql.NVarChar(20), true, (r) => r.currency],
-          ['payoff', sql.Float, false, (r) => r.payoff],
-          ['notional_principal', sql.Float, true, (r) => r.notionalPrincipal],
-          ['nominal_interest_rate', sql.Float, true, (r) => r.nominalInterestRate],
-          ['accrued_interest', sql.Float, true, (r) => r.accruedInterest],
-          ['version', sql.BigInt, false, (r) => r.version],
-        ],
-        rows,
-      );
+      await bulkInto(tx, BULK.stageVersions, versions);
+      await bulkInto(tx, BULK.stageRows, rows);
       await new sql.Request(tx).batch(TSQL.accept);
       const replaced = await new sql.Request(tx).batch(TSQL.replaceRows);
       await new sql.Request(tx).batch(TSQL.dropStaging);
@@ -660,16 +677,7 @@ export class MssqlDatabase implements Database {
     if (!unique.length) return;
     await this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.stageContracts);
-      await bulkInto(
-        tx,
-        '#cf_contracts',
-        [
-          ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
-          ['contract_type', sql.NVarChar(20), false, (r) => r.contractType],
-          ['terms', sql.NVarChar(sql.MAX), false, (r) => r.terms],
-        ],
-        unique,
-      );
+      await bulkInto(tx, BULK.contracts, unique);
       await new sql.Request(tx).batch(TSQL.upsertContracts);
     });
   }
@@ -678,12 +686,7 @@ export class MssqlDatabase implements Database {
     if (!contractIds.length) return;
     await this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.idsTable);
-      await bulkInto(
-        tx,
-        '#cf_ids',
-        [['contract_id', sql.NVarChar(200), false, (id: string) => id]],
-        [...new Set(contractIds)],
-      );
+      await bulkInto(tx, BULK.ids, [...new Set(contractIds)]);
       await new sql.Request(tx).batch(TSQL.deleteContracts);
       await new sql.Request(tx).batch('DROP TABLE #cf_ids');
     });
@@ -694,17 +697,7 @@ export class MssqlDatabase implements Database {
     if (!unique.length) return;
     await this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.stagePositions);
-      await bulkInto(
-        tx,
-        '#cf_positions',
-        [
-          ['position_id', sql.NVarChar(200), false, (r) => r.positionId],
-          ['portfolio_id', sql.NVarChar(200), false, (r) => r.portfolioId],
-          ['contract_id', sql.NVarChar(200), false, (r) => r.contractId],
-          ['quantity', sql.Float, false, (r) => r.quantity],
-        ],
-        unique,
-      );
+      await bulkInto(tx, BULK.positions, unique);
       await new sql.Request(tx).batch(TSQL.upsertPositions);
     });
   }
@@ -714,16 +707,7 @@ export class MssqlDatabase implements Database {
     if (!unique.length) return;
     await this.transaction(async (tx) => {
       await new sql.Request(tx).batch(TSQL.stageMarketData);
-      await bulkInto(
-        tx,
-        '#cf_market_data',
-        [
-          ['market_object_code', sql.NVarChar(200), false, (r) => r.marketObjectCode],
-          ['observed_at', sql.DateTime2, false, (r) => utc(r.observedAt)],
-          ['value', sql.Float, false, (r) => r.value],
-        ],
-        unique,
-      );
+      await bulkInto(tx, BULK.marketData, unique);
       await new sql.Request(tx).batch(TSQL.upsertMarketData);
     });
   }
