@@ -86,6 +86,11 @@ describe('SQL Server positions', () => {
     expect(next.order > r.order).toBe(true);
   });
 
+  it('the tombstone after a delete (tombstones.on.delete=true: same key, null value) decodes to nothing; the d event carried the change', () => {
+    expect(decodeChangeEvent(null)).toBeNull();
+    expect(decodeChangeEvent(Buffer.alloc(0))).toBeNull();
+  });
+
   it('rejects an unreadable LSN with the value and the expected form', () => {
     expect(() => mssqlEvent('c', 'contracts', { contract_id: 'K' }, { commit_lsn: '27:758:5' })).toThrow(/unreadable SQL Server LSN "27:758:5".*8:8:4/);
   });
