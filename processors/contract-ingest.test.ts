@@ -110,6 +110,13 @@ describe('contract-ingest', () => {
     expect(replay.outputs).toEqual([]);
     const bad = await ingest(store, [cdcRecord('cdcObservedEvents', 'c', { ...ev, observed_at: '2013-07-01T00:00:00', states: '{oops' }, 50)]);
     expect(bad.deadLetters[0].reason).toMatch(/states are not JSON/);
+    // NaN and ±Infinity arrive from Debezium as strings: dead-lettered, never stored as "no value"
+    for (const [i, value] of ['NaN', 'Infinity', '-Infinity', 'abc'].entries()) {
+      const r = await ingest(store, [cdcRecord('cdcObservedEvents', 'c', { ...ev, observed_at: `2013-08-0${i + 1}T00:00:00`, value }, 60 + i)]);
+      expect(r.outputs, value).toEqual([]);
+      expect(r.deadLetters.map((d) => `${d.errorType}: ${d.reason}`)).toEqual([`MalformedRowError: observed event CE|2013-08-0${i + 1}T00:00:00 of K with value "${value}": not a finite number`]);
+    }
+    expect(Object.keys(store.contractDocs.get('K')!.events).filter((k) => k.includes('2013-08'))).toEqual([]);
   });
 
   it('termsOfRow keeps given contractID and contractType', () => {

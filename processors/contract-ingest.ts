@@ -15,6 +15,13 @@ export class TermsRejected extends Error {
   }
 }
 
+/** An observed event's value: a finite number, null when the row has none, undefined when unreadable. */
+function observedValue(v: unknown): number | null | undefined {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
 function text(row: Row, column: string): string | undefined {
   const v = row[column];
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
@@ -139,8 +146,12 @@ export const contractIngest: ProcessorDefinition = {
               throw new TermsRejected(`observed event ${key} of ${id}: states are not JSON: ${(e as Error).message}`, 'MalformedRowError');
             }
           }
-          const value = typeof row.value === 'number' ? row.value : row.value === null || row.value === undefined ? null : Number(row.value);
-          c.events[key] = { eventType, observedAt, value: value !== null && Number.isFinite(value) ? value : null, states, version: change.position, order: change.order, deleted: change.op === 'd' };
+          const value = observedValue(row.value);
+          if (value === undefined && change.op !== 'd')
+            // Debezium sends a double column's NaN and ±Infinity as strings: read as "no value", the
+            // event would change the contract's schedule without anyone knowing why
+            throw new TermsRejected(`observed event ${key} of ${id} with value ${quoteValue(row.value)}: not a finite number`, 'MalformedRowError');
+          c.events[key] = { eventType, observedAt, value: value ?? null, states, version: change.position, order: change.order, deleted: change.op === 'd' };
         }
       } catch (e) {
         deadLetters.push({ record: r, reason: (e as Error).message, errorType: (e as Error).name });
