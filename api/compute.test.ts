@@ -11,6 +11,7 @@ import {
 } from '../engine/testbed.js';
 import { emptyWrites } from '../state/model.js';
 import { MemoryStateStore } from '../state/memory-store.js';
+import { StateLostError } from '../state/readiness.js';
 import {
   cacheable,
   caseCacheKey,
@@ -124,6 +125,15 @@ describe('compute', () => {
     const r = await completeFromStore({ a: { terms: floating } }, broken);
     expect(r.storeError).toMatch(/redis down/);
     expect(r.storeUsed).toBe(0);
+  });
+
+  it('refuses to answer from a store whose state is being rebuilt (StateLostError propagates: 503)', async () => {
+    const rebuilding = {
+      series: async () => Promise.reject(new StateLostError()),
+    } as unknown as MemoryStateStore;
+    await expect(completeFromStore({ a: { terms: floating } }, rebuilding)).rejects.toBeInstanceOf(StateLostError);
+    // a case that needs nothing from the store never asks it
+    expect((await completeFromStore({ a: { terms: pamTerms() } }, rebuilding)).storeUsed).toBe(0);
   });
 
   it('keys the cache by normalised content: key order does not matter, any value does, the case id does not', () => {

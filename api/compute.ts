@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { dependenciesOf, dependenciesOfTerms } from '../engine/dependencies.js';
 import { caseResultText, type CaseResult, type PreparedCase, type TestBedCase } from '../engine/testbed.js';
 import type { MarketSeries, StateReader } from '../state/model.js';
+import { StateLostError } from '../state/readiness.js';
 
 /** A request body: case id → test bed case (validated against api/schemas.ts). */
 export type Cases = Record<string, TestBedCase>;
@@ -106,7 +107,10 @@ export function withStoreData(
   return { cases: out, storeUsed };
 }
 
-/** Fills in store data when a store is given and reachable; without one, the cases as they are. */
+/**
+ * Fills in store data when a store is given and reachable; without one, the cases as they are.
+ * StateLostError (the pipeline's state being rebuilt) propagates: the caller answers 503.
+ */
 export async function completeFromStore(
   cases: Cases,
   store: StateReader | undefined,
@@ -118,6 +122,8 @@ export async function completeFromStore(
   try {
     series = await store.series(codes);
   } catch (e) {
+    // the state is being rebuilt: answering from it would answer from an empty store, silently
+    if (e instanceof StateLostError) throw e;
     return { cases, storeUsed: 0, storeError: (e as Error).message };
   }
   return withStoreData(cases, missing, series);

@@ -13,6 +13,10 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Database, LadderBucket } from '../db/database.js';
 import { RedisStateStore } from '../state/redis-store.js';
+import { StateLostError } from '../state/readiness.js';
+
+/** Retry-After of a request that needs the pipeline's state while it is being rebuilt. */
+const STATE_REBUILD_RETRY_AFTER_SECONDS = 5;
 import type { StateReader } from '../state/model.js';
 import type { Topology } from '../topology/topology.js';
 import { createAuthenticator } from './auth.js';
@@ -134,7 +138,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     if (redisViews?.redis !== redis)
       redisViews = {
         redis,
-        state: new RedisStateStore(redis),
+        // checks the pipeline's state marker: no answer from a store that lost its data (503)
+        state: new RedisStateStore(redis, { checkReady: true }),
         jobs: new JobStore(redis, limits.jobTtlSeconds),
       };
     return redisViews;
@@ -238,6 +243,11 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     }
     if (err instanceof CaseTooLargeError) return reply.code(413).send({ error: err.message });
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message });
+    if (err instanceof StateLostError)
+      return reply
+        .code(503)
+        .header('retry-after', String(STATE_REBUILD_RETRY_AFTER_SECONDS))
+        .send({ error: `${err.message}: the market data this request lacks comes from the pipeline's state, which the processors are rebuilding; try again shortly` });
     if ((err as { retriable?: boolean }).retriable) return reply.code(503).send({ error: err.message });
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       const issues =

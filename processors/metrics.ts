@@ -14,6 +14,9 @@ export class PipelineMetrics {
   readonly endToEndSeconds: client.Histogram<'processor'>;
   readonly waitingResults: client.Counter<'processor'>;
   readonly waitingContracts: client.Gauge;
+  readonly stateRebuilds: client.Counter<'outcome'>;
+  readonly stateRebuildSeconds: client.Histogram;
+  readonly stateReady: client.Gauge;
 
   constructor(waitingCount?: () => Promise<number>) {
     const registers = [this.registry];
@@ -50,6 +53,23 @@ export class PipelineMetrics {
       registers,
     });
     this.waitingResults = new client.Counter({ name: 'cashflow_waiting_results_total', help: 'results published with status waiting (data missing)', labelNames: ['processor'], registers });
+    this.stateRebuilds = new client.Counter({
+      name: 'cashflow_state_rebuilds_total',
+      help: 'rebuilds of the Redis state by this process after its marker went missing (state/healing.ts), by outcome: completed, interrupted (state lost again meanwhile), failed',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.stateRebuildSeconds = new client.Histogram({
+      name: 'cashflow_state_rebuild_seconds',
+      help: 'duration of the rebuilds of the Redis state by this process, lock to marker',
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+      registers,
+    });
+    this.stateReady = new client.Gauge({
+      name: 'cashflow_state_ready',
+      help: '1 while the Redis state marker is there (state complete), 0 while it is missing and batches wait for the rebuild',
+      registers,
+    });
     this.waitingContracts = new client.Gauge({
       name: 'cashflow_waiting_contracts',
       help: 'contracts whose last result is waiting for data',
@@ -64,4 +84,17 @@ export class PipelineMetrics {
       },
     });
   }
+}
+
+/** The healer's view of the metrics (state/healing.ts HealMetrics). */
+export function healMetrics(m: PipelineMetrics): { rebuildEnded(outcome: 'completed' | 'interrupted' | 'failed', seconds: number): void; stateReady(ready: boolean): void } {
+  return {
+    rebuildEnded(outcome, seconds) {
+      m.stateRebuilds.inc({ outcome });
+      m.stateRebuildSeconds.observe(seconds);
+    },
+    stateReady(ready) {
+      m.stateReady.set(ready ? 1 : 0);
+    },
+  };
 }

@@ -13,7 +13,8 @@ import type { Producer } from '../clients/kafka.js';
 import type { ProcessorName, Topology } from '../topology/topology.js';
 import type { StateStore } from '../state/model.js';
 import { DEFAULT_KEY_PREFIX, RedisStateStore } from '../state/redis-store.js';
-import { PipelineMetrics } from './metrics.js';
+import { checkEvictionPolicy, ownerId, RedisHealPort, StateHealer } from '../state/healing.js';
+import { healMetrics, PipelineMetrics } from './metrics.js';
 import { definitionOf, PROCESSOR_NAMES } from './registry.js';
 import { DEFAULT_BACKOFF, ProcessorRunner, stderrLog, type BackoffOptions, type Log, type RunnerServices } from './runner.js';
 
@@ -45,7 +46,10 @@ export interface RunningPipeline {
   /** The metrics/health server's port (undefined without a server). */
   readonly port: number | undefined;
   readonly metrics: PipelineMetrics;
+  /** The state store without the readiness check (what a rebuild writes through). */
   readonly store: StateStore;
+  /** Heals lost Redis state for the runners of this process (state/healing.ts). */
+  readonly healer: StateHealer;
   /** True while every runner is consuming. */
   ready(): boolean;
   /** Finishes the batches in hand, commits, disconnects everything. Idempotent. */
@@ -78,9 +82,12 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
   const runners: ProcessorRunner[] = [];
   let server: Server | undefined;
   try {
-    const redis: Redis = await connectRedis(config, { name: 'cashflow-processors', keyPrefix: options.redisPrefix ?? config.pipeline?.redisPrefix ?? DEFAULT_KEY_PREFIX });
+    const redisPrefix = options.redisPrefix ?? config.pipeline?.redisPrefix ?? DEFAULT_KEY_PREFIX;
+    const redis: Redis = await connectRedis(config, { name: 'cashflow-processors', keyPrefix: redisPrefix });
     cleanups.push(async () => redis.quit());
     const store = new RedisStateStore(redis);
+    // the runners' store checks the state marker in every round trip (state/readiness.ts)
+    const checkedStore = new RedisStateStore(redis, { checkReady: true });
     const producer: Producer = await createProducer(config, { clientId: `cashflow-${names.join('+')}` });
     cleanups.push(() => producer.disconnect());
     let database: Promise<Database> | undefined;
@@ -94,12 +101,14 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       return database;
     };
     const metrics = new PipelineMetrics(() => store.waitingCount());
+    const healer = stateHealer(options, { redis, redisPrefix, store, metrics, log, owner: ownerId(names.join('+')) });
     const services: RunnerServices = {
       config,
       topology,
       producer,
       codec: createAvroCodec(config, topology),
-      store,
+      store: checkedStore,
+      healer,
       metrics,
       database: getDatabase,
       redis,
@@ -139,9 +148,10 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
           void (async () => {
             const redisOk = await redis.ping().then(() => true, () => false);
             const processors = Object.fromEntries(runners.map((r) => [r.name, r.isRunning ? 'running' : 'stopped']));
-            const ok = ready() && redisOk;
+            const state = healer.healing ? 'rebuilding' : 'ready';
+            const ok = ready() && redisOk && !healer.healing;
             res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ status: ok ? 'ready' : 'not ready', redis: redisOk ? 'ok' : 'unreachable', processors }));
+            res.end(JSON.stringify({ status: ok ? 'ready' : 'not ready', redis: redisOk ? 'ok' : 'unreachable', state, processors }));
           })();
         } else {
           res.writeHead(404);
@@ -157,6 +167,10 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     }
 
     for (const r of runners) await r.start();
+    // A fresh environment gets its marker now (a rebuild of empty topics is quick), before any
+    // batch asks; a failure here is logged, and the first batch that meets the loss heals again.
+    void healer.heal().catch((e) => log('warn', 'state check at start failed (the batches heal it)', { error: (e as Error).message }));
+    void checkEvictionPolicy(redis, log);
 
     let stopping: Promise<void> | undefined;
     let resolveStopped!: () => void;
@@ -170,6 +184,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       port: server ? (server.address() as AddressInfo).port : undefined,
       metrics,
       store,
+      healer,
       ready,
       stopped,
       stop() {
@@ -195,4 +210,16 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     await cleanup();
     throw e;
   }
+}
+
+/** The process's healer: rebuilds through the unchecked store, under the lock in Redis. */
+function stateHealer(
+  options: StartOptions,
+  parts: { redis: Redis; redisPrefix: string; store: StateStore; metrics: PipelineMetrics; log: Log; owner: string },
+): StateHealer {
+  const port = new RedisHealPort(parts.redis, async ({ clear, onProgress }) => {
+    const { rebuildState } = await import('../state/rebuild.js');
+    return rebuildState({ config: options.config, topology: options.topology, store: parts.store, redisPrefix: parts.redisPrefix, clear, onProgress });
+  });
+  return new StateHealer(port, { owner: parts.owner, log: parts.log, metrics: healMetrics(parts.metrics) });
 }

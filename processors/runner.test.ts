@@ -8,6 +8,7 @@ import type { AvroCodec } from '../clients/schema-registry.js';
 import { loadConfig } from '../config/config.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { emptyWrites } from '../state/model.js';
+import { StateLostError } from '../state/readiness.js';
 import { buildTopology } from '../topology/topology.js';
 import { PipelineMetrics } from './metrics.js';
 import type { ProcessorDefinition } from './processor.js';
@@ -161,5 +162,80 @@ describe('ProcessorRunner', () => {
 
   it('nextOffset is last + 1 beyond 2^53', () => {
     expect(nextOffset('9007199254740993')).toBe('9007199254740994');
+  });
+});
+
+describe('ProcessorRunner on lost Redis state (state/readiness.ts, state/healing.ts)', () => {
+  it('holds a batch whose reads met StateLostError until the healer is done, then does it: nothing dead-lettered, committed once', async () => {
+    const steps: string[] = [];
+    let lost = 2; // the first two attempts find the marker missing
+    const def = passThrough('after-outputs');
+    const process = def.process;
+    def.process = async (r, c) => {
+      if (lost-- > 0) {
+        steps.push('read: marker missing');
+        throw new StateLostError();
+      }
+      steps.push('read: ready');
+      return process(r, c);
+    };
+    const h = harness(def);
+    h.services.healer = {
+      heal: async () => {
+        steps.push('heal');
+      },
+    };
+    await h.runner.start();
+    expect(await h.batch([req('a')])).toBe('10');
+    expect(steps).toEqual(['read: marker missing', 'heal', 'read: marker missing', 'heal', 'read: ready']);
+    expect(h.sent.map((s) => s.topic)).toEqual(['t.cashflow.contract-cashflows']);
+    expect(h.log.filter((l) => l.startsWith('commit'))).toEqual(['commit t.cashflow.recalc-requests/3@11']);
+  });
+
+  it('does a before-outputs batch again when the marker is gone after its outputs (a flush between its state write and its outputs)', async () => {
+    const h = harness(passThrough('before-outputs'));
+    let checks = 0;
+    Object.assign(h.store, {
+      confirmReady: async () => {
+        h.log.push('confirm');
+        if (checks++ === 0) throw new StateLostError();
+      },
+    });
+    let heals = 0;
+    h.services.healer = { heal: async () => void heals++ };
+    await h.runner.start();
+    await h.batch([req('a')]);
+    expect(heals).toBe(1);
+    expect(h.log).toEqual([
+      'state',
+      'produce t.cashflow.contract-cashflows×1',
+      'confirm',
+      'state', // again after the heal: the write may have been flushed away
+      'produce t.cashflow.contract-cashflows×1',
+      'confirm',
+      'commit t.cashflow.recalc-requests/3@11',
+    ]);
+  });
+
+  it('backs off and asks again when the heal fails (Kafka down during the rebuild), never skipping the batch', async () => {
+    let lost = 3;
+    const def = passThrough('after-outputs');
+    const process = def.process;
+    def.process = async (r, c) => {
+      if (lost-- > 0) throw new StateLostError();
+      return process(r, c);
+    };
+    const h = harness(def);
+    let heals = 0;
+    h.services.healer = {
+      heal: async () => {
+        if (heals++ < 2) throw new Error('kafka unreachable');
+      },
+    };
+    await h.runner.start();
+    expect(await h.batch([req('a')])).toBe('10');
+    expect(heals).toBe(3);
+    expect(h.sent.map((s) => s.topic)).toEqual(['t.cashflow.contract-cashflows']);
+    expect((await h.services.metrics.retries.get()).values[0].value).toBe(2); // the two failed heals backed off
   });
 });

@@ -23,6 +23,7 @@ import type { Database } from '../db/database.js';
 import type { Redis } from '../clients/redis.js';
 import type { StateStore } from '../state/model.js';
 import { hasWrites } from '../state/model.js';
+import { StateLostError } from '../state/readiness.js';
 import type { ProcessorName, TopicId, Topology } from '../topology/topology.js';
 import type { DeadLetter } from '../schemas/types.js';
 import { decodeChangeEvent } from './cdc.js';
@@ -58,6 +59,11 @@ export interface RunnerServices {
   log: Log;
   now(): number;
   backoff: BackoffOptions;
+  /**
+   * Heals lost Redis state (state/healing.ts StateHealer): a batch that meets StateLostError
+   * waits for it and is then retried. Without one, StateLostError is retried with backoff.
+   */
+  healer?: { heal(): Promise<void> };
 }
 
 export interface RunnerOptions {
@@ -323,6 +329,7 @@ export class ProcessorRunner {
       }
       await this.produce(outcome.outputs, deadLetters);
       t = this.phase('produce', t);
+      await this.confirmStateKept(outcome);
       if (this.definition.stateOrder === 'after-outputs' && hasWrites(outcome.writes)) {
         await this.services.store.apply(outcome.writes);
         this.phase('state', t);
@@ -335,6 +342,40 @@ export class ProcessorRunner {
     for (const d of deadLetters) m.deadLetters.inc({ processor: this.name, topic: d.record.topic });
     if (outcome.waiting) m.waitingResults.inc({ processor: this.name }, outcome.waiting);
     for (const ms of outcome.endToEndMs ?? []) m.endToEndSeconds.observe({ processor: this.name }, ms / 1000);
+  }
+
+  /**
+   * State written before the outputs must still be there once they are out: a flush between
+   * the two would leave outputs announcing state that is gone, and a rebuild that read the
+   * topics before those outputs landed would not bring it back. The marker still there after
+   * the outputs (one EXISTS) proves the flush, if any, came after them; else StateLostError
+   * and the batch is done again after the heal (state/readiness.ts).
+   */
+  private async confirmStateKept(outcome: BatchOutcome): Promise<void> {
+    if (this.definition.stateOrder !== 'before-outputs' || !hasWrites(outcome.writes)) return;
+    await this.services.store.confirmReady?.();
+  }
+
+  /**
+   * The batch met lost state: wait for the process's healer (which rebuilds, or waits for the
+   * process rebuilding). True once healed (retry at once); false when the heal failed (the
+   * caller backs off and tries again, which asks for a heal again). Throws Stopped when the
+   * runner stops meanwhile.
+   */
+  private async awaitHealedState(alive: () => boolean, e: StateLostError): Promise<boolean> {
+    const healer = this.services.healer;
+    if (!healer) return false;
+    this.services.log('warn', 'state lost: batch held until the state is rebuilt', { processor: this.name, error: e.message });
+    let outcome: boolean | undefined;
+    const healing = healer.heal().then(
+      () => (outcome = true),
+      () => (outcome = false),
+    );
+    while (outcome === undefined) {
+      if (!alive()) throw new Stopped();
+      await Promise.race([healing, sleep(200)]);
+    }
+    return outcome;
   }
 
   /** Observes the time since `since` as `phase` of a batch; returns now. */
@@ -409,6 +450,7 @@ export class ProcessorRunner {
         return await step();
       } catch (e) {
         if (e instanceof Stopped) throw e;
+        if (e instanceof StateLostError && (await this.awaitHealedState(alive, e))) continue;
         if (!retryAll && !isRetriable(e)) throw e;
         this.services.metrics.retries.inc({ processor: this.name });
         const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20)) * (0.75 + Math.random() * 0.5);

@@ -5,3 +5,4 @@ export * from './model.js';
 export { RedisStateStore, clearState, keys as stateKeys, DEFAULT_KEY_PREFIX } from './redis-store.js';
 export { MemoryStateStore } from './memory-store.js';
 export { observerFor, seriesPoints, engineEvents, dependencyKeys } from './observer.js';
+export { StateLostError, READY_KEY, REBUILD_LOCK_KEY, evictionRisk, parseMarker, type ReadyMarker } from './readiness.js';

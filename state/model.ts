@@ -118,6 +118,11 @@ export interface StateStore extends StateReader {
   apply(writes: StateWrites): Promise<void>;
   /** Number of contracts whose last published status is `waiting`. */
   waitingCount(): Promise<number>;
+  /**
+   * Throws StateLostError (state/readiness.ts) unless the state is complete; stores without a
+   * readiness marker (the in-memory twin) leave it out.
+   */
+  confirmReady?(): Promise<void>;
 }
 
 /** `<eventType>|<observedAt>`: one observed event per type and time (the table's key). */

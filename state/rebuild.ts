@@ -5,7 +5,8 @@
 // Reads every partition from the beginning up to the end offsets seen at the start, with a
 // throw-away consumer group (deleted at the end). Writes are version-guarded, so a rebuild next
 // to running processors never moves state backwards; `clear` empties the prefix first (after a
-// FLUSHALL it is empty anyway).
+// FLUSHALL it is empty anyway). It does not write the state marker: state/healing.ts does, under
+// the rebuild lock, once this has returned (processors and `cashflow state rebuild` alike).
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { createAdmin, createConsumer } from '../clients/kafka.js';
@@ -16,6 +17,7 @@ import type { TopicId, Topology } from '../topology/topology.js';
 import { dependencyKeys } from './observer.js';
 import { emptyWrites, observedEventKey, type StateStore, type StateWrites, type StoredContract } from './model.js';
 import { clearState } from './redis-store.js';
+import { REBUILD_LOCK_KEY } from './readiness.js';
 
 export interface RebuildOptions {
   config: Config;
@@ -104,7 +106,8 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildOutc
     if (!options.redisPrefix) throw new Error('rebuildState: clear needs the store\'s redisPrefix');
     const raw = await connectRedis(config, { name: 'cashflow-state-rebuild' });
     try {
-      clearedKeys = await clearState(raw, options.redisPrefix);
+      // the lock stays: it is the caller's (state/healing.ts rebuildWithLock)
+      clearedKeys = await clearState(raw, options.redisPrefix, { keep: [REBUILD_LOCK_KEY] });
     } finally {
       raw.disconnect();
     }

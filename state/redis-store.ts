@@ -10,6 +10,10 @@
 //                              are removed when terms change)
 //   published:<id>       hash  f = fingerprint, v = version, s = status of the last published result
 //   waiting              set   contracts whose last published status is `waiting`
+//   state:ready          string the state is complete (state/readiness.ts): written at the end of
+//                              a rebuild; a store made with `checkReady` checks it in every
+//                              round trip and throws StateLostError without it
+//   state:rebuild-lock   string the process rebuilding the state (expiring lock, state/healing.ts)
 //
 // Reads and writes of a batch go in one pipeline: one round trip per batch, not per contract.
 // Writes that could regress (contracts, observations) are guarded by version in Lua, so
@@ -17,6 +21,7 @@
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '../clients/errors.js';
 import type { CashflowStatus } from '../schemas/types.js';
+import { READY_KEY, REBUILD_LOCK_KEY, StateLostError, withoutReadyCheck } from './readiness.js';
 import {
   timeMsOf,
   type MarketSeries,
@@ -36,7 +41,18 @@ export const keys = {
   dependencies: (id: string) => `dependencies:${id}`,
   published: (id: string) => `published:${id}`,
   waiting: 'waiting',
+  ready: READY_KEY,
+  rebuildLock: REBUILD_LOCK_KEY,
 };
+
+export interface RedisStateStoreOptions {
+  /**
+   * Check the state marker (state/readiness.ts) in every round trip, after the reads and
+   * writes of the same pipeline: StateLostError when it is missing. The processors' and the
+   * API's stores check; the rebuild's store does not (it is what brings the marker back).
+   */
+  checkReady?: boolean;
+}
 
 /** Writes the contract unless the stored one is newer (equal versions overwrite: merges of out-of-order parts). */
 const SET_CONTRACT = `
@@ -106,7 +122,10 @@ export function parseSeriesMember(member: string, score: number): SeriesPoint {
 }
 
 export class RedisStateStore implements StateStore {
-  constructor(readonly redis: Redis) {
+  readonly checkReady: boolean;
+
+  constructor(readonly redis: Redis, options: RedisStateStoreOptions = {}) {
+    this.checkReady = options.checkReady ?? false;
     // defineCommand is idempotent per name; several stores may share a client.
     if (!(redis as unknown as Partial<StoreCommands>).cashflowSetContract) {
       redis.defineCommand('cashflowSetContract', { numberOfKeys: 1, lua: SET_CONTRACT });
@@ -118,13 +137,35 @@ export class RedisStateStore implements StateStore {
     return this.redis.pipeline() as Pipe;
   }
 
+  /** The pipeline's replies; with `checkReady`, the marker's EXISTS goes last and is checked. */
+  private async exec(p: Pipe): Promise<unknown[]> {
+    if (!this.checkReady) return run(p);
+    p.exists(keys.ready);
+    return withoutReadyCheck(await run(p));
+  }
+
+  /**
+   * StateLostError unless the marker is there (one round trip). The runner asks after the
+   * outputs of a processor that writes state before them: a flush between that write and the
+   * output would leave the output announcing state that is gone.
+   */
+  async confirmReady(): Promise<void> {
+    let n: number;
+    try {
+      n = await this.redis.exists(keys.ready);
+    } catch (e) {
+      throw redisUnavailable(e);
+    }
+    if (n !== 1) throw new StateLostError();
+  }
+
   async contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
     const out = new Map<string, StoredContract>();
     if (ids.length === 0) return out;
     const unique = [...new Set(ids)];
     const p = this.pipe();
     for (const id of unique) p.hget(keys.contract(id), 'd');
-    const docs = await run(p);
+    const docs = await this.exec(p);
     unique.forEach((id, i) => {
       const d = docs[i];
       if (typeof d === 'string') out.set(id, JSON.parse(d) as StoredContract);
@@ -138,7 +179,7 @@ export class RedisStateStore implements StateStore {
     const unique = [...new Set(codes)];
     const p = this.pipe();
     for (const code of unique) p.zrange(keys.series(code), '0', '-1', 'WITHSCORES');
-    const replies = await run(p);
+    const replies = await this.exec(p);
     unique.forEach((code, i) => {
       const flat = replies[i] as string[];
       if (!flat || flat.length === 0) return;
@@ -160,7 +201,7 @@ export class RedisStateStore implements StateStore {
     const unique = [...new Set(list)];
     const p = this.pipe();
     for (const k of unique) p.smembers(keyOf(k));
-    const replies = await run(p);
+    const replies = await this.exec(p);
     unique.forEach((k, i) => out.set(k, (replies[i] as string[]) ?? []));
     return out;
   }
@@ -179,7 +220,7 @@ export class RedisStateStore implements StateStore {
     const unique = [...new Set(ids)];
     const p = this.pipe();
     for (const id of unique) p.hmget(keys.published(id), 'f', 'v', 's');
-    const replies = await run(p);
+    const replies = await this.exec(p);
     unique.forEach((id, i) => {
       const [f, v, s] = replies[i] as (string | null)[];
       if (v === null || v === undefined) return;
@@ -225,7 +266,7 @@ export class RedisStateStore implements StateStore {
       else p.srem(keys.waiting, r.contractId);
       n++;
     }
-    if (n > 0) await run(p);
+    if (n > 0) await this.exec(p);
   }
 }
 
@@ -233,13 +274,15 @@ export class RedisStateStore implements StateStore {
  * Deletes every key under `prefix` (the store of one pipeline), leaving other prefixes alone.
  * `redis` must be a client WITHOUT a key prefix. Returns the number of keys removed.
  */
-export async function clearState(redis: Redis, prefix: string): Promise<number> {
+export async function clearState(redis: Redis, prefix: string, options: { keep?: readonly string[] } = {}): Promise<number> {
   if (!prefix) throw new Error('clearState needs a non-empty key prefix (it never clears a whole Redis)');
+  const keep = new Set((options.keep ?? []).map((k) => `${prefix}${k}`));
   let cursor = '0';
   let removed = 0;
   do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    const [next, scanned] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
     cursor = next;
+    const found = keep.size ? scanned.filter((k) => !keep.has(k)) : scanned;
     if (found.length) removed += await redis.unlink(...found);
   } while (cursor !== '0');
   return removed;

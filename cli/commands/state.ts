@@ -4,7 +4,10 @@ import { UserFacingError } from '../command.js';
 // `cashflow state rebuild`: restores the Redis state (contracts, market series, dependency
 // index, last published fingerprints) from the compacted topics, with a progress bar. The
 // writes are version-guarded, so it is safe next to running processors; --clear empties this
-// environment's key prefix first (never the whole Redis).
+// environment's key prefix first (never the whole Redis). It takes the rebuild lock the
+// processors take when they heal lost state (waiting while one of them rebuilds) and writes
+// the state marker at its end (state/healing.ts): processors that met the cleared state wait
+// for that marker, then go on.
 export function register(program: Command): void {
   const state = program.command('state').description('the Redis state of the pipeline');
   state
@@ -18,6 +21,8 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { rebuildState } = await import('../../state/rebuild.js');
+      const { RedisHealPort, rebuildWithLock, ownerId } = await import('../../state/healing.js');
+      const { RedisStateStore } = await import('../../state/redis-store.js');
       const { openStore, progressBar, redisPrefix } = await import('../../demo/ops.js');
       const config = loadConfig();
       const topology = topologyFromConfig(config);
@@ -25,13 +30,15 @@ export function register(program: Command): void {
       let bar: Awaited<ReturnType<typeof progressBar>> | undefined;
       let opening: Promise<unknown> | undefined;
       try {
-        const r = await rebuildState({
-          config,
-          topology,
-          store,
-          redisPrefix: redisPrefix(),
+        if (!(store instanceof RedisStateStore)) throw new Error('state rebuild needs the Redis state store');
+        const port = new RedisHealPort(store.redis, ({ clear, onProgress }) =>
+          rebuildState({ config, topology, store, redisPrefix: redisPrefix(), clear, timeoutMs, onProgress }),
+        );
+        const r = await rebuildWithLock(port, {
+          by: ownerId('cli'),
           clear: opts.clear === true,
           timeoutMs,
+          onWait: () => process.stderr.write('another process is rebuilding the state: waiting for its lock\n'),
           onProgress: ({ records, total }) => {
             if (bar) bar.update(records, total);
             else opening ??= progressBar('rebuilding state', total, 'records').then((b) => ((bar = b), b.update(records, total)));
