@@ -170,6 +170,9 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     // A fresh environment gets its marker now (a rebuild of empty topics is quick), before any
     // batch asks; a failure here is logged, and the first batch that meets the loss heals again.
     void healer.heal().catch((e) => log('warn', 'state check at start failed (the batches heal it)', { error: (e as Error).message }));
+    // a loss while no batch flows is healed too (the API reads the state meanwhile)
+    const stopWatching = healer.watch();
+    cleanups.push(async () => stopWatching());
     void checkEvictionPolicy(redis, log);
 
     let stopping: Promise<void> | undefined;

@@ -174,6 +174,26 @@ describe('StateHealer', () => {
   });
 });
 
+describe('StateHealer.watch', () => {
+  it('heals a loss while no batch flows (nothing else would notice it)', async () => {
+    const redis = new SharedRedis();
+    redis.marker = 'x';
+    const h = healer(new MemoryPort(redis, 'a'), 'a');
+    const stop = h.watch(20);
+    try {
+      await sleep(60);
+      expect(redis.rebuilds).toEqual([]); // marker there: nothing to do
+      redis.flush();
+      const deadline = Date.now() + 2_000;
+      while (redis.marker === null && Date.now() < deadline) await sleep(10);
+      expect(redis.rebuilds).toEqual(['a']);
+      expect(redis.marker).not.toBeNull();
+    } finally {
+      stop();
+    }
+  });
+});
+
 describe('rebuildWithLock (cashflow state rebuild)', () => {
   it('waits while a processor rebuilds, then rebuilds with clear and writes the marker', async () => {
     const redis = new SharedRedis();

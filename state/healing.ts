@@ -19,6 +19,8 @@ import { evictionRisk, markerValue, READY_KEY, REBUILD_LOCK_KEY } from './readin
 export const LOCK_TTL_MS = 30_000;
 const POLL_MS = 500;
 const PROGRESS_LOG_EVERY_MS = 5_000;
+/** How often an idle process looks for the marker (StateHealer.watch). */
+const WATCH_EVERY_MS = 5_000;
 
 export type HealLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -123,6 +125,25 @@ export class StateHealer {
   heal(): Promise<void> {
     this.current ??= this.run().finally(() => (this.current = undefined));
     return this.current;
+  }
+
+  /**
+   * Checks the marker every `everyMs` and heals when it is gone, so that a loss while nothing
+   * flows (no batch to meet it) is healed too, before the API or a later batch needs the state.
+   * One EXISTS per period; Redis unreachable is left to the batches. Returns the stop function.
+   */
+  watch(everyMs = WATCH_EVERY_MS): () => void {
+    const timer = setInterval(() => {
+      if (this.current) return;
+      this.port.markerPresent().then(
+        (present) => {
+          if (!present) this.heal().catch(() => undefined); // logged by run(); the next round tries again
+        },
+        () => undefined,
+      );
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   private async run(): Promise<void> {

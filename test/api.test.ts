@@ -132,6 +132,9 @@ beforeAll(async () => {
   );
   startWorker(1);
   startWorker(2);
+  // the workers complete the fresh environment's state at start (state/healing.ts); until its
+  // marker is there, a request that needs store data is refused with 503
+  await until('the state marker', async () => (await redis!.exists('state:ready')) === 1, 60_000);
 
   // every job event, decoded, as the notification's consumers see them
   const codec = createAvroCodec(config, topology);

@@ -1,7 +1,8 @@
 // A Redis of one test's own (`redis-server`, the binary the stack runs), on a free port with its
 // own folder and the append-only file on, so that a graceful restart (SHUTDOWN, then the same
 // command again) keeps every key: what a Redis restart in production looks like to the
-// pipeline. The shared stack's Redis is never touched.
+// pipeline. With `persistence: false` it keeps nothing on disk (like this machine's Redis), so
+// a restart comes back empty. The shared stack's Redis is never touched.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ export class PrivateRedis {
   private child: ChildProcess | undefined;
   port = 0;
 
+  constructor(private readonly options: { persistence?: boolean } = {}) {}
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
@@ -28,7 +31,7 @@ export class PrivateRedis {
     try {
       this.child = spawn(
         'redis-server',
-        ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+        ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--appendonly', this.options.persistence === false ? 'no' : 'yes', '--save', '', '--daemonize', 'no'],
         { stdio: ['ignore', out, out] },
       );
     } finally {
@@ -71,6 +74,28 @@ export class PrivateRedis {
     try {
       await c.connect();
       return await c.dbsize();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  /** FLUSHALL on this private server (never on the shared one). */
+  async flushAll(): Promise<void> {
+    const c = this.client();
+    try {
+      await c.connect();
+      await c.flushall();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  /** GET of one key (a full key name: no prefix is added). */
+  async get(key: string): Promise<string | null> {
+    const c = this.client();
+    try {
+      await c.connect();
+      return await c.get(key);
     } finally {
       c.disconnect();
     }
