@@ -11,6 +11,7 @@ import type { Topology } from '../topology/topology.js';
 import type { KafkaSide } from './jobs.js';
 import { ApiMetrics } from './metrics.js';
 import { buildApi, type DependencyState } from './server.js';
+import { READY_KEY } from '../state/readiness.js';
 
 export interface StartApiOptions {
   config: Config;
@@ -96,8 +97,9 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const readiness = async (): Promise<Record<string, DependencyState>> => {
     const redisState: DependencyState =
       redis.status === 'ready'
-        ? await redis.ping().then(
-            () => ({ status: 'ok' as const }),
+        ? await redis.exists(READY_KEY).then(
+            // reachable; without the pipeline's state marker, requests needing store data get 503
+            (n) => (n === 1 ? { status: 'ok' as const } : { status: 'ok' as const, detail: 'pipeline state not ready (being rebuilt): requests needing market data from the store get 503' }),
             (e: Error) => ({ status: 'unreachable' as const, detail: e.message }),
           )
         : { status: 'unreachable', detail: `redis ${redis.status}` };
