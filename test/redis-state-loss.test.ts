@@ -7,9 +7,15 @@
 //      nothing dead-lettered, no batch taken apart as poison, and the rebuild in the metrics
 //      and the log;
 //   3. a FLUSHALL of the idle pipeline, then a market data change: it must reach the contracts
-//      that depend on the code, so the dependency index must have been rebuilt.
+//      that depend on the code, so the dependency index must have been rebuilt;
+//   4. `cashflow state rebuild --clear` (the built CLI) next to the running processors: it
+//      writes the marker at its end, the processors wait for it, and a later change still
+//      reaches its dependents.
 // The rest of the pipeline is the real one (test/support/pipeline-env.ts).
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { repoFile } from '../clients/repo-file.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type Admin } from '../clients/kafka.js';
@@ -181,5 +187,41 @@ describe('Redis losing its data', () => {
     process.stderr.write(`redis state loss test: after FLUSHALL, ${changed.length} of ${dependents.length} contracts on ${code} got new results\n`);
     expect(changed.length).toBeGreaterThan(0); // the change reached its dependents through the rebuilt index
     expect(await rebuilds('completed')).toBeGreaterThan(rebuildsBefore);
+  });
+
+  it('`cashflow state rebuild --clear` next to the running processors writes the marker at its end, and changes still flow', async () => {
+    const rebuildsBefore = await rebuilds('completed');
+    const { stdout } = await promisify(execFile)(process.execPath, [repoFile('bin', 'cashflow.js'), 'state', 'rebuild', '--clear'], {
+      cwd: repoFile(),
+      env: {
+        ...process.env,
+        REDIS_URL: redis.url,
+        DATABASE_URL: env.config.database.url,
+        CASHFLOW_TOPIC_PREFIX: env.topology.options.prefix,
+        CASHFLOW_REDIS_PREFIX: env.redisPrefix,
+      },
+      timeout: 180_000,
+    });
+    process.stderr.write(`redis state loss test: cli: ${stdout.trim()}\n`);
+    expect(stdout).toMatch(/^state rebuilt in .* from \d+ records: \d+ contract terms, .* \(\d+ keys cleared first\)/m);
+    const marker = parseMarker(await redis.get(`${env.redisPrefix}${READY_KEY}`));
+    expect(marker?.by).toMatch(/:cli$/); // the CLI completed the state, not a processor
+    expect(await rebuilds('completed')).toBe(rebuildsBefore); // the processors did not rebuild too
+
+    const code = 'USD.TERM3M';
+    const dependents = book.filter((c) => c.terms.includes(`"${code}"`)).map((c) => c.contractId);
+    expect(dependents.length).toBeGreaterThan(0);
+    const versionsOf = async () =>
+      new Map((await pool.query<{ contract_id: string; version: string }>('SELECT contract_id, version FROM cashflow_versions WHERE contract_id = ANY($1::text[])', [dependents])).rows.map((r) => [r.contract_id, BigInt(r.version)]));
+    const before = await versionsOf();
+    await env.db.upsertMarketData([{ marketObjectCode: code, observedAt: '2026-12-01T00:00:00', value: 0.0125 }]);
+    await eventually('a dependent of the code recomputed', async () => {
+      const now = await versionsOf();
+      return dependents.some((id) => (now.get(id) ?? 0n) > (before.get(id) ?? 0n));
+    }, 240_000, 200).catch((e) => {
+      throw new Error(`${(e as Error).message}; log ${log.file}`);
+    });
+    await drained('after the cli rebuild');
+    await expectPipelineSettled(admin, env.topology, pipeline);
   });
 });
