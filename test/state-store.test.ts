@@ -7,6 +7,8 @@ import { loadConfig } from '../config/config.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { emptyWrites, type StateStore, type StoredContract } from '../state/model.js';
 import { clearState, RedisStateStore } from '../state/redis-store.js';
+import { RedisHealPort } from '../state/healing.js';
+import { READY_KEY, REBUILD_LOCK_KEY, StateLostError } from '../state/readiness.js';
 
 const prefix = `st${randomBytes(4).toString('hex')}:`;
 const config = loadConfig();
@@ -94,5 +96,57 @@ describe('RedisStateStore', () => {
     expect(await clearState(raw, prefix)).toBe(keys.length);
     expect(await raw.get('other-prefix-key-' + prefix)).toBe('1');
     await raw.del('other-prefix-key-' + prefix);
+  });
+});
+
+describe('the state marker and the rebuild lock on Redis (state/readiness.ts, state/healing.ts)', () => {
+  const ready = `${prefix}${READY_KEY}`;
+  const lock = `${prefix}${REBUILD_LOCK_KEY}`;
+
+  it('a checking store refuses to read or write without the marker, in the same round trip', async () => {
+    await clearState(raw, prefix);
+    const checked = new RedisStateStore(prefixed, { checkReady: true });
+    const plain = new RedisStateStore(prefixed);
+    await expect(checked.contracts(['a'])).rejects.toBeInstanceOf(StateLostError);
+    await expect(checked.dependents(['M'])).rejects.toBeInstanceOf(StateLostError);
+    await expect(checked.confirmReady()).rejects.toBeInstanceOf(StateLostError);
+    // the write went in (idempotent: the batch redoes it) but the batch is told the state is gone
+    await expect(checked.apply({ ...emptyWrites(), contracts: [contract('a', 3)] })).rejects.toBeInstanceOf(StateLostError);
+    expect((await plain.contracts(['a'])).get('a')?.version).toBe(3);
+
+    await raw.set(ready, '{"at":"x","by":"test"}');
+    expect((await checked.contracts(['a', 'zz'])).get('a')?.version).toBe(3); // the marker's reply is not taken for a read
+    await checked.apply({ ...emptyWrites(), contracts: [contract('b', 1)] });
+    await checked.confirmReady();
+    await raw.del(ready); // what a FLUSHALL does to it
+    await expect(checked.published(['a'])).rejects.toThrow(/state not ready/);
+  });
+
+  it('one lock holder at a time; the marker is written and the lock released only by the holder', async () => {
+    await clearState(raw, prefix);
+    const rebuild = async () => ({ records: 0, contracts: 0, observations: 0, results: 0, clearedKeys: 0, durationMs: 0 });
+    const one = new RedisHealPort(prefixed, rebuild);
+    expect(await one.tryLock('t1', 10_000)).toBe(true);
+    expect(await one.tryLock('t2', 10_000)).toBe(false);
+    expect(await one.extendLock('t2', 10_000)).toBe(false);
+    expect(await one.extendLock('t1', 20_000)).toBe(true);
+    expect(await raw.pttl(lock)).toBeGreaterThan(10_000);
+    expect(await one.completeUnderLock('t2', 'm2')).toBe(false);
+    expect(await raw.get(ready)).toBeNull();
+    await one.releaseLock('t2');
+    expect(await raw.get(lock)).toBe('t1');
+    // clearState spares the lock when asked (cashflow state rebuild --clear clears under it)
+    await raw.set(`${prefix}contract:x`, '1');
+    expect(await clearState(raw, prefix, { keep: [REBUILD_LOCK_KEY] })).toBe(1);
+    expect(await one.completeUnderLock('t1', 'm1')).toBe(true);
+    expect(await raw.get(ready)).toBe('m1');
+    expect(await raw.exists(lock)).toBe(0);
+    expect(await one.markerPresent()).toBe(true);
+    // a lock that expires (its holder died) can be taken again
+    expect(await one.tryLock('t3', 50)).toBe(true);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await one.tryLock('t4', 10_000)).toBe(true);
+    await one.releaseLock('t4');
+    expect(await raw.exists(lock)).toBe(0);
   });
 });
