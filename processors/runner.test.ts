@@ -195,10 +195,13 @@ describe('ProcessorRunner on lost Redis state (state/readiness.ts, state/healing
   it('does a before-outputs batch again when the marker is gone after its outputs (a flush between its state write and its outputs)', async () => {
     const h = harness(passThrough('before-outputs'));
     let checks = 0;
+    const apply = h.store.apply.bind(h.store);
     Object.assign(h.store, {
-      confirmReady: async () => {
-        h.log.push('confirm');
-        if (checks++ === 0) throw new StateLostError();
+      // a checking store returns the marker it read after the writes; the check after the outputs compares with it
+      apply: async (w: Parameters<typeof apply>[0]) => (await apply(w), `marker-${checks + 1}`),
+      confirmReady: async (since?: string) => {
+        h.log.push(`confirm ${since}`);
+        if (checks++ === 0) throw new StateLostError('the state was rebuilt after this batch wrote to it');
       },
     });
     let heals = 0;
@@ -209,10 +212,10 @@ describe('ProcessorRunner on lost Redis state (state/readiness.ts, state/healing
     expect(h.log).toEqual([
       'state',
       'produce t.cashflow.contract-cashflows×1',
-      'confirm',
+      'confirm marker-1',
       'state', // again after the heal: the write may have been flushed away
       'produce t.cashflow.contract-cashflows×1',
-      'confirm',
+      'confirm marker-2',
       'commit t.cashflow.recalc-requests/3@11',
     ]);
   });

@@ -323,13 +323,14 @@ export class ProcessorRunner {
     t = this.phase('process', t);
     const deadLetters = [...rejected, ...outcome.deadLetters];
     try {
+      let marker: string | void = undefined;
       if (this.definition.stateOrder === 'before-outputs' && hasWrites(outcome.writes)) {
-        await this.services.store.apply(outcome.writes);
+        marker = await this.services.store.apply(outcome.writes);
         t = this.phase('state', t);
       }
       await this.produce(outcome.outputs, deadLetters);
       t = this.phase('produce', t);
-      await this.confirmStateKept(outcome);
+      await this.confirmStateKept(outcome, marker);
       if (this.definition.stateOrder === 'after-outputs' && hasWrites(outcome.writes)) {
         await this.services.store.apply(outcome.writes);
         this.phase('state', t);
@@ -347,13 +348,13 @@ export class ProcessorRunner {
   /**
    * State written before the outputs must still be there once they are out: a flush between
    * the two would leave outputs announcing state that is gone, and a rebuild that read the
-   * topics before those outputs landed would not bring it back. The marker still there after
-   * the outputs (one EXISTS) proves the flush, if any, came after them; else StateLostError
-   * and the batch is done again after the heal (state/readiness.ts).
+   * topics before those outputs landed would not bring it back. The same marker after the
+   * outputs as after the writes (one GET) proves that no loss came in between; else
+   * StateLostError and the batch is done again after the heal (state/readiness.ts).
    */
-  private async confirmStateKept(outcome: BatchOutcome): Promise<void> {
+  private async confirmStateKept(outcome: BatchOutcome, marker: string | void): Promise<void> {
     if (this.definition.stateOrder !== 'before-outputs' || !hasWrites(outcome.writes)) return;
-    await this.services.store.confirmReady?.();
+    await this.services.store.confirmReady?.(marker || undefined);
   }
 
   /**

@@ -115,14 +115,16 @@ export interface StateReader {
 }
 
 export interface StateStore extends StateReader {
-  apply(writes: StateWrites): Promise<void>;
+  /** A store that checks the readiness marker returns the marker it read after the writes. */
+  apply(writes: StateWrites): Promise<string | void>;
   /** Number of contracts whose last published status is `waiting`. */
   waitingCount(): Promise<number>;
   /**
-   * Throws StateLostError (state/readiness.ts) unless the state is complete; stores without a
-   * readiness marker (the in-memory twin) leave it out.
+   * Throws StateLostError (state/readiness.ts) unless the state is complete and its marker is
+   * still `since` (what apply() returned); stores without a marker (the in-memory twin) leave
+   * it out.
    */
-  confirmReady?(): Promise<void>;
+  confirmReady?(since?: string): Promise<void>;
 }
 
 /** `<eventType>|<observedAt>`: one observed event per type and time (the table's key). */

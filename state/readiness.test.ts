@@ -2,17 +2,17 @@
 // and the Redis settings under which a partial loss could go unseen.
 import { describe, expect, it } from 'vitest';
 import { isRetriable } from '../clients/errors.js';
-import { evictionRisk, markerValue, parseMarker, StateLostError, withoutReadyCheck } from './readiness.js';
+import { checkMarkerKept, evictionRisk, markerValue, parseMarker, splitReadyCheck, StateLostError } from './readiness.js';
 
-describe('withoutReadyCheck', () => {
-  it('returns the reads without the trailing EXISTS when the marker was there', () => {
-    expect(withoutReadyCheck(['{"a":1}', null, ['x'], 1])).toEqual(['{"a":1}', null, ['x']]);
-    expect(withoutReadyCheck([1])).toEqual([]);
+describe('splitReadyCheck', () => {
+  it('returns the reads without the trailing GET of the marker, and the marker', () => {
+    expect(splitReadyCheck(['{"a":1}', null, ['x'], 'm1'])).toEqual({ replies: ['{"a":1}', null, ['x']], marker: 'm1' });
+    expect(splitReadyCheck(['m2'])).toEqual({ replies: [], marker: 'm2' });
   });
 
   it('throws a retriable StateLostError when the marker was missing, whatever the reads found', () => {
     // an empty store answers every read with "nothing": only the marker tells a flush from an absent contract
-    const check = () => withoutReadyCheck([null, [], 0]);
+    const check = () => splitReadyCheck([null, [], null]);
     expect(check).toThrow(StateLostError);
     expect(check).toThrow(/state not ready: the Redis state marker is missing/);
     try {
@@ -24,7 +24,19 @@ describe('withoutReadyCheck', () => {
   });
 
   it('refuses replies without the check (a programming error, not a loss)', () => {
-    expect(() => withoutReadyCheck([])).toThrow(/EXISTS of the marker was not sent/);
+    expect(() => splitReadyCheck([])).toThrow(/GET of the marker was not sent/);
+  });
+});
+
+describe('checkMarkerKept', () => {
+  it('passes when the marker is the one the batch saw when it wrote (or any, without one)', () => {
+    expect(() => checkMarkerKept('m1', 'm1')).not.toThrow();
+    expect(() => checkMarkerKept('m1')).not.toThrow();
+  });
+
+  it('fails when the marker is gone, or another one: the state was lost and rebuilt in between', () => {
+    expect(() => checkMarkerKept(null, 'm1')).toThrow(StateLostError);
+    expect(() => checkMarkerKept('m2', 'm1')).toThrow('state not ready: the state was rebuilt after this batch wrote to it');
   });
 });
 

@@ -3,9 +3,10 @@
 // processor reading the empty store would take every contract for absent: results would stop
 // being updated and nothing would say so. The store therefore carries a marker, `state:ready`,
 // written only when the state is complete: at the first start of an environment (a rebuild of
-// empty topics, quick) and at the end of every rebuild. Every batch's reads and writes check it
-// in their own pipelined round trip (state/redis-store.ts); a missing marker is StateLostError,
-// which the runner answers by healing the state (state/healing.ts) and retrying the batch.
+// empty topics, quick) and at the end of every rebuild, each time with a new value (time and
+// writer). Every batch's reads and writes check it in their own pipelined round trip
+// (state/redis-store.ts); a missing marker is StateLostError, which the runner answers by
+// healing the state (state/healing.ts) and retrying the batch.
 //
 // What the marker sees: a flush, a restart without persistence, a `state rebuild --clear`,
 // the marker's own eviction. What it cannot see: some other keys evicted while the marker
@@ -58,16 +59,27 @@ export function parseMarker(value: string | null | undefined): ReadyMarker | und
 }
 
 /**
- * The replies of a pipeline whose LAST command is `EXISTS <READY_KEY>`, without that reply;
- * StateLostError when the marker was missing. Checked last, after the reads: a flush before
- * or between the reads also removed the marker before the check, so reads that pass saw a
- * complete state.
+ * The replies of a pipeline whose LAST command is `GET <READY_KEY>`, without that reply, and
+ * the marker it read; StateLostError when the marker was missing. Checked last, after the
+ * reads: a flush before or between the reads also removed the marker before the check, so
+ * reads that pass saw a complete state.
  */
-export function withoutReadyCheck(replies: readonly unknown[]): unknown[] {
-  if (replies.length === 0) throw new Error('withoutReadyCheck: no replies (the EXISTS of the marker was not sent)');
-  const exists = replies[replies.length - 1];
-  if (exists !== 1) throw new StateLostError();
-  return replies.slice(0, -1);
+export function splitReadyCheck(replies: readonly unknown[]): { replies: unknown[]; marker: string } {
+  if (replies.length === 0) throw new Error('splitReadyCheck: no replies (the GET of the marker was not sent)');
+  const marker = replies[replies.length - 1];
+  if (typeof marker !== 'string' || marker === '') throw new StateLostError();
+  return { replies: replies.slice(0, -1), marker };
+}
+
+/**
+ * The marker read now against the one a batch saw when it wrote (`since`): StateLostError when
+ * it is gone, or when it is another one (the state was lost and rebuilt in between: the
+ * batch's writes may have gone with it, and the rebuild may have read the topics before the
+ * batch's outputs landed).
+ */
+export function checkMarkerKept(now: string | null, since?: string): void {
+  if (!now) throw new StateLostError();
+  if (since !== undefined && now !== since) throw new StateLostError('the state was rebuilt after this batch wrote to it');
 }
 
 /**

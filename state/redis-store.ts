@@ -11,7 +11,7 @@
 //   published:<id>       hash  f = fingerprint, v = version, s = status of the last published result
 //   waiting              set   contracts whose last published status is `waiting`
 //   state:ready          string the state is complete (state/readiness.ts): written at the end of
-//                              a rebuild; a store made with `checkReady` checks it in every
+//                              a rebuild; a store made with `checkReady` reads it last in every
 //                              round trip and throws StateLostError without it
 //   state:rebuild-lock   string the process rebuilding the state (expiring lock, state/healing.ts)
 //
@@ -21,7 +21,7 @@
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '../clients/errors.js';
 import type { CashflowStatus } from '../schemas/types.js';
-import { READY_KEY, REBUILD_LOCK_KEY, StateLostError, withoutReadyCheck } from './readiness.js';
+import { checkMarkerKept, READY_KEY, REBUILD_LOCK_KEY, splitReadyCheck } from './readiness.js';
 import {
   timeMsOf,
   type MarketSeries,
@@ -137,26 +137,31 @@ export class RedisStateStore implements StateStore {
     return this.redis.pipeline() as Pipe;
   }
 
-  /** The pipeline's replies; with `checkReady`, the marker's EXISTS goes last and is checked. */
+  /** The pipeline's replies; with `checkReady`, the marker's GET goes last and is checked. */
   private async exec(p: Pipe): Promise<unknown[]> {
-    if (!this.checkReady) return run(p);
-    p.exists(keys.ready);
-    return withoutReadyCheck(await run(p));
+    return (await this.execChecked(p)).replies;
+  }
+
+  private async execChecked(p: Pipe): Promise<{ replies: unknown[]; marker?: string }> {
+    if (!this.checkReady) return { replies: await run(p) };
+    p.get(keys.ready);
+    return splitReadyCheck(await run(p));
   }
 
   /**
-   * StateLostError unless the marker is there (one round trip). The runner asks after the
-   * outputs of a processor that writes state before them: a flush between that write and the
-   * output would leave the output announcing state that is gone.
+   * StateLostError unless the marker is there and, given `since` (what apply() returned), is
+   * still that one (one round trip). The runner asks after the outputs of a processor that
+   * writes state before them: a loss between that write and the outputs would leave the
+   * outputs announcing state that is gone.
    */
-  async confirmReady(): Promise<void> {
-    let n: number;
+  async confirmReady(since?: string): Promise<void> {
+    let now: string | null;
     try {
-      n = await this.redis.exists(keys.ready);
+      now = await this.redis.get(keys.ready);
     } catch (e) {
       throw redisUnavailable(e);
     }
-    if (n !== 1) throw new StateLostError();
+    checkMarkerKept(now, since);
   }
 
   async contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
@@ -237,7 +242,8 @@ export class RedisStateStore implements StateStore {
     }
   }
 
-  async apply(w: StateWrites): Promise<void> {
+  /** With `checkReady`, returns the marker read after the writes (for confirmReady). */
+  async apply(w: StateWrites): Promise<string | void> {
     const p = this.pipe();
     let n = 0;
     for (const c of w.contracts) {
@@ -266,7 +272,7 @@ export class RedisStateStore implements StateStore {
       else p.srem(keys.waiting, r.contractId);
       n++;
     }
-    if (n > 0) await this.exec(p);
+    if (n > 0) return (await this.execChecked(p)).marker;
   }
 }
 

@@ -114,10 +114,13 @@ describe('the state marker and the rebuild lock on Redis (state/readiness.ts, st
     await expect(checked.apply({ ...emptyWrites(), contracts: [contract('a', 3)] })).rejects.toBeInstanceOf(StateLostError);
     expect((await plain.contracts(['a'])).get('a')?.version).toBe(3);
 
-    await raw.set(ready, '{"at":"x","by":"test"}');
+    await raw.set(ready, 'm1');
     expect((await checked.contracts(['a', 'zz'])).get('a')?.version).toBe(3); // the marker's reply is not taken for a read
-    await checked.apply({ ...emptyWrites(), contracts: [contract('b', 1)] });
-    await checked.confirmReady();
+    const seen = await checked.apply({ ...emptyWrites(), contracts: [contract('b', 1)] });
+    expect(seen).toBe('m1');
+    await checked.confirmReady('m1');
+    await raw.set(ready, 'm2'); // lost and rebuilt since the batch wrote
+    await expect(checked.confirmReady('m1')).rejects.toThrow(/rebuilt after this batch wrote/);
     await raw.del(ready); // what a FLUSHALL does to it
     await expect(checked.published(['a'])).rejects.toThrow(/state not ready/);
   });
