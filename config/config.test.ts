@@ -38,9 +38,9 @@ describe('loadConfig', () => {
   });
 
   it('pipeline settings: defaults, overrides, validation', () => {
-    expect(loadConfig({}).pipeline).toEqual({ topicPrefix: '', redisPrefix: 'cashflow:', metricsPort: 9464, metricsBasePort: 9400, processorHeapMb: 320 });
+    expect(loadConfig({}).pipeline).toEqual({ topicPrefix: '', redisPrefix: 'cashflow:', metricsPort: 9464, metricsBasePort: 9400, processorHeapMb: 320, deadLetterMaxValueBytes: 262144 });
     const c = loadConfig({ CASHFLOW_TOPIC_PREFIX: 'run7.', CASHFLOW_REDIS_PREFIX: 'r7:', CASHFLOW_METRICS_PORT: '0', CASHFLOW_METRICS_BASE_PORT: '9500' });
-    expect(c.pipeline).toEqual({ topicPrefix: 'run7.', redisPrefix: 'r7:', metricsPort: 0, metricsBasePort: 9500, processorHeapMb: 320 });
+    expect(c.pipeline).toEqual({ topicPrefix: 'run7.', redisPrefix: 'r7:', metricsPort: 0, metricsBasePort: 9500, processorHeapMb: 320, deadLetterMaxValueBytes: 262144 });
     expect(loadConfig({ CASHFLOW_REDIS_PREFIX: '' }).pipeline.redisPrefix).toBe('cashflow:');
     expect(() => loadConfig({ CASHFLOW_METRICS_PORT: '70000' })).toThrow(/CASHFLOW_METRICS_PORT/);
     expect(() => loadConfig({ CASHFLOW_METRICS_PORT: 'x' })).toThrow(/CASHFLOW_METRICS_PORT/);

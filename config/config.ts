@@ -73,6 +73,11 @@ export interface PipelineConfig {
    * reached 613 MB RSS at the 160K full recompute, 278 MB instead of 338 MB at 20K with 256.
    */
   processorHeapMb: number;
+  /**
+   * CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES: largest original value a dead letter carries whole;
+   * beyond it, its length and SHA-256 only (processors/dead-letter.ts).
+   */
+  deadLetterMaxValueBytes: number;
 }
 
 export interface CdcConfig {
@@ -173,6 +178,7 @@ export function loadPipelineConfig(env: Env = process.env): PipelineConfig {
     metricsPort: int(env, 'CASHFLOW_METRICS_PORT', 9464, 0, 65535),
     metricsBasePort: int(env, 'CASHFLOW_METRICS_BASE_PORT', 9400, 1, 65535),
     processorHeapMb: int(env, 'CASHFLOW_PROCESSOR_HEAP_MB', 320, 64, 65536),
+    deadLetterMaxValueBytes: int(env, 'CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES', 256 * 1024, 0, 64 * 1024 * 1024),
   };
 }
 

@@ -1,5 +1,6 @@
 // The runner with a fake consumer, producer and codec: commit after effects, retries that block
 // and never skip, poison set aside record by record, state order.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { ServiceUnavailableError } from '../clients/errors.js';
@@ -16,7 +17,10 @@ import { nextOffset, ProcessorRunner, type RunnerServices } from './runner.js';
 
 const topology = buildTopology({ database: 'db', schema: 'public', prefix: 't.' });
 
-function harness(definition: ProcessorDefinition, failures: { produce?: number } = {}) {
+function harness(
+  definition: ProcessorDefinition,
+  failures: { produce?: number; env?: Record<string, string>; maxMessageBytes?: number } = {},
+) {
   const log: string[] = [];
   let eachBatch: KafkaJS.EachBatchHandler | undefined;
   const consumer = {
@@ -30,11 +34,18 @@ function harness(definition: ProcessorDefinition, failures: { produce?: number }
     disconnect: async () => {},
   } as unknown as Consumer;
   let produceFailures = failures.produce ?? 0;
-  const sent: { topic: string; key: string; headers?: Record<string, unknown> }[] = [];
+  const sent: { topic: string; key: string; headers?: Record<string, unknown>; value: Buffer }[] = [];
+  let sends = 0;
   const producer = {
     sendBatch: async (b: KafkaJS.ProducerBatch) => {
+      sends++;
       if (produceFailures-- > 0) throw new Error('broker: all brokers down');
-      for (const t of b.topicMessages ?? []) for (const m of t.messages) sent.push({ topic: t.topic, key: String(m.key), headers: m.headers as Record<string, unknown> });
+      // as librdkafka refuses a message over message.max.bytes (not retriable)
+      const limit = failures.maxMessageBytes;
+      if (limit !== undefined && b.topicMessages!.some((t) => t.messages.some((m) => (m.value as Buffer).length > limit)))
+        throw Object.assign(new Error('Broker: Message size too large'), { code: 'ERR_MSG_SIZE_TOO_LARGE' });
+      for (const t of b.topicMessages ?? [])
+        for (const m of t.messages) sent.push({ topic: t.topic, key: String(m.key), headers: m.headers as Record<string, unknown>, value: m.value as Buffer });
       log.push(`produce ${b.topicMessages!.map((t) => `${t.topic}×${t.messages.length}`).join(',')}`);
       return [];
     },
@@ -53,7 +64,7 @@ function harness(definition: ProcessorDefinition, failures: { produce?: number }
     return apply(w);
   };
   const services: RunnerServices = {
-    config: loadConfig({}),
+    config: loadConfig(failures.env ?? {}),
     topology,
     producer,
     codec,
@@ -90,7 +101,7 @@ function harness(definition: ProcessorDefinition, failures: { produce?: number }
     });
     return resolved;
   };
-  return { runner, batch, log, sent, store, services };
+  return { runner, batch, log, sent, store, services, sends: () => sends };
 }
 
 const passThrough = (stateOrder: ProcessorDefinition['stateOrder'], poison?: (id: string) => boolean): ProcessorDefinition => ({
@@ -158,6 +169,65 @@ describe('ProcessorRunner', () => {
     await h.runner.start();
     await h.batch([req('a')]);
     expect(h.sent.map((s) => s.topic)).toEqual(['t.cashflow.contract-cashflows']);
+  });
+
+  describe('dead letters are bounded', () => {
+    // a processor that rejects every record with a long reason, as the engine does for a row
+    // with thousands of offending terms
+    const rejectAll = (reason: string): ProcessorDefinition => ({
+      name: 'contract-ingest',
+      stateOrder: 'before-outputs',
+      async process(records) {
+        return { outputs: [], writes: emptyWrites(), deadLetters: records.map((record) => ({ record, reason, errorType: 'InvalidTermsError' })) };
+      },
+    });
+    const deadLetterOf = (s: { value: Buffer }) => JSON.parse(s.value.toString()) as Record<string, unknown>;
+    const bigValue = JSON.stringify({ contractId: 'x', pad: 'p'.repeat(300_000) });
+
+    it('keeps a value up to the limit whole; beyond it, its length and SHA-256 instead; the reason cut to 500 characters', async () => {
+      const reason = `invalid terms: ${'notionalPrincipal must be a number; '.repeat(200)}`;
+      const h = harness(rejectAll(reason));
+      await h.runner.start();
+      const small = JSON.stringify({ contractId: 's' });
+      expect(await h.batch([small, bigValue])).toBe('11');
+      const [kept, omitted] = h.sent.map(deadLetterOf);
+      // the small value: whole (Buffer as JSON.stringify writes it), its length and hash beside
+      expect(Buffer.from((kept.originalValue as { data: number[] }).data).toString()).toBe(small);
+      expect(kept.originalValueBytes).toBe(small.length);
+      // the large one: 300,027 bytes > 262,144 (the default limit)
+      expect(omitted.originalValue).toBeNull();
+      expect(omitted.originalValueBytes).toBe(300_027);
+      expect(omitted.originalValueSha256).toBe(createHash('sha256').update(bigValue).digest('hex'));
+      expect(h.sent[1].headers!['original.value.omitted']).toBe('over 262144 bytes');
+      expect(h.sent[1].headers!['original.value.sha256']).toBe(omitted.originalValueSha256);
+      for (const s of h.sent) {
+        const r = deadLetterOf(s).reason as string;
+        expect(r.length).toBe(500);
+        expect(r.startsWith('invalid terms: notionalPrincipal must be a number; ')).toBe(true);
+        expect(r).toMatch(/… \(\d+ more characters cut\)$/);
+        expect(s.headers!.reason).toBe(r);
+      }
+      expect(h.log.at(-1)).toBe('commit t.cashflow.recalc-requests/3@12');
+    });
+
+    it('CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES sets the limit', async () => {
+      const h = harness(rejectAll('no'), { env: { CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES: '10' } });
+      await h.runner.start();
+      await h.batch(['{"contractId":"ab"}']); // 19 bytes
+      expect(deadLetterOf(h.sent[0])).toMatchObject({ originalValue: null, originalValueBytes: 19 });
+    });
+
+    it('a dead letter the broker refuses as too large is sent once more without its value, not retried forever', async () => {
+      // the limit allows the value whole (1 MB), the broker takes at most 100 KB per message
+      const h = harness(rejectAll('no'), { env: { CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES: String(1 << 20) }, maxMessageBytes: 100_000 });
+      await h.runner.start();
+      expect(await h.batch([bigValue])).toBe('10');
+      expect(h.sends()).toBe(2);
+      expect(h.sent).toHaveLength(1);
+      expect(deadLetterOf(h.sent[0])).toMatchObject({ originalValue: null, originalValueBytes: 300_027, reason: 'no' });
+      expect(h.sent[0].headers!['original.value.omitted']).toBe('refused by the broker as too large');
+      expect(h.log.at(-1)).toBe('commit t.cashflow.recalc-requests/3@11');
+    });
   });
 
   it('nextOffset is last + 1 beyond 2^53', () => {

@@ -25,8 +25,8 @@ import type { StateStore } from '../state/model.js';
 import { hasWrites } from '../state/model.js';
 import { StateLostError } from '../state/readiness.js';
 import type { ProcessorName, TopicId, Topology } from '../topology/topology.js';
-import type { DeadLetter } from '../schemas/types.js';
 import { decodeChangeEvent } from './cdc.js';
+import { deadLetterMessage, isMessageTooLarge } from './dead-letter.js';
 import type { PipelineMetrics } from './metrics.js';
 import type { BatchOutcome, InputRecord, OutputRecord, ProcessorContext, ProcessorDefinition, Rejection } from './processor.js';
 import { CommitLedger, partitionKey } from './commit-ledger.js';
@@ -386,8 +386,28 @@ export class ProcessorRunner {
     return now;
   }
 
+  /**
+   * Outputs and dead letters in one send. Dead letters are bounded (processors/dead-letter.ts);
+   * when the broker still refuses the send as too large and dead letters are in it, it is made
+   * once more with them in their minimal form (no original value), so that a dead letter never
+   * blocks its partition; if that is refused too, the outputs are too large (poison, thrown).
+   */
   private async produce(outputs: OutputRecord[], deadLetters: Rejection[]): Promise<void> {
     if (outputs.length === 0 && deadLetters.length === 0) return;
+    try {
+      await this.send(outputs, deadLetters, false);
+    } catch (e) {
+      if (deadLetters.length === 0 || !isMessageTooLarge(e)) throw e;
+      this.services.log('warn', 'dead letters refused as too large: sent without their original values', {
+        processor: this.name,
+        deadLetters: deadLetters.length,
+        error: errorMessage(e),
+      });
+      await this.send(outputs, deadLetters, true);
+    }
+  }
+
+  private async send(outputs: OutputRecord[], deadLetters: Rejection[], minimal: boolean): Promise<void> {
     const { codec, topology } = this.services;
     const byTopic = new Map<AvroTopicId, KafkaJS.Message[]>();
     const push = (topic: AvroTopicId, m: KafkaJS.Message) => {
@@ -407,30 +427,10 @@ export class ProcessorRunner {
     }
     if (deadLetters.length) {
       const enc = await encoderOf('deadLetter');
+      const limits = { maxValueBytes: this.services.config.pipeline.deadLetterMaxValueBytes, minimal };
       for (const d of deadLetters) {
-        const value: DeadLetter = {
-          processor: this.name,
-          reason: d.reason,
-          errorType: d.errorType,
-          originalTopic: d.record.topicName,
-          originalPartition: d.record.partition,
-          originalOffset: d.record.offset,
-          originalKey: d.record.rawKey,
-          originalValue: d.record.rawValue,
-          failedAtMs: this.services.now(),
-        };
-        push('deadLetter', {
-          key: d.record.rawKey,
-          value: enc(value),
-          headers: {
-            processor: this.name,
-            reason: d.reason.slice(0, 2000),
-            'error.type': d.errorType,
-            'original.topic': d.record.topicName,
-            'original.partition': String(d.record.partition),
-            'original.offset': d.record.offset,
-          },
-        });
+        const m = deadLetterMessage(this.name, d, this.services.now(), limits);
+        push('deadLetter', { key: m.key, value: enc(m.value), headers: m.headers });
       }
     }
     await this.services.producer.sendBatch({
@@ -475,6 +475,6 @@ function effectError(e: unknown): unknown {
   if (isRetriable(e)) return e;
   const name = errorType(e);
   if (name === 'AvroEncodeError' || name === 'PoisonInputError') return e;
-  if (/size too large|MSG_SIZE_TOO_LARGE|RecordTooLarge/i.test(errorMessage(e))) return e;
+  if (isMessageTooLarge(e)) return e;
   return Object.assign(e instanceof Error ? e : new Error(String(e)), { retriable: true });
 }

@@ -84,6 +84,8 @@ const samples: { [N in RecordName]: RecordTypes[N] } = {
     originalKey: Buffer.from('k'),
     originalValue: null,
     failedAtMs: 1,
+    originalValueBytes: 300_000,
+    originalValueSha256: 'ab'.repeat(32),
   } satisfies DeadLetter,
   JobChunk: {
     jobId: 'j',

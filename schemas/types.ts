@@ -85,8 +85,13 @@ export interface DeadLetter {
   /** Kafka offset as a decimal string. */
   originalOffset: string;
   originalKey: Buffer | null;
+  /** Whole up to CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES, else null (length and hash below). */
   originalValue: Buffer | null;
   failedAtMs: number;
+  /** Length of the original value in bytes (null: it had none). */
+  originalValueBytes: number | null;
+  /** SHA-256 of the original value, hex (null: it had none). */
+  originalValueSha256: string | null;
 }
 
 /** cashflow.jobs, key = `<job id>|<chunk>` (chunks spread over partitions). */
