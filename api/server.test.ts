@@ -278,6 +278,34 @@ describe('API', () => {
     expect(sent).toEqual([]);
   });
 
+  it('answers a body nested 20,000 deep and one with __proto__ or constructor keys 400, saying what is wrong', async () => {
+    const headers = { ...key, 'content-type': 'application/json' };
+    const deep = `{"a":{"terms":${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}}}`;
+    for (const url of ['/v1/cashflows', '/v1/jobs']) {
+      const r = await app.inject({ method: 'POST', url, headers, payload: deep });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error).toMatch(/^body nested deeper than 64 levels of objects and arrays/);
+    }
+    for (const [payload, field] of [
+      [`{"a":{"terms":{"__proto__":{"x":1}}}}`, '/a/terms/__proto__'],
+      [`{"a":{"terms":{"constructor":{"prototype":{"x":1}}}}}`, '/a/terms/constructor'],
+      [`{"a":${JSON.stringify(pam)},"__proto__":{"terms":{}}}`, '/__proto__'],
+    ]) {
+      const r = await app.inject({ method: 'POST', url: '/v1/cashflows', headers, payload });
+      expect(r.statusCode).toBe(400);
+      expect(r.json()).toEqual({
+        error: `keys named __proto__ or constructor (with or without prototype) are not accepted, at any depth: found ${field}`,
+        issues: [
+          {
+            in: 'body',
+            field,
+            message: `keys named __proto__ or constructor (with or without prototype) are not accepted, at any depth: found ${field}`,
+          },
+        ],
+      });
+    }
+  });
+
   it('gives a case whose terms the engine rejects its own error naming the terms, and answers the others', async () => {
     const bad = {
       terms: { ...pam.terms, contractID: 'bad', notionalPrincipal: 'lots', dayCountConvention: 'XYZ' },

@@ -21,6 +21,7 @@ import type { StateReader } from '../state/model.js';
 import type { Topology } from '../topology/topology.js';
 import { createAuthenticator } from './auth.js';
 import { ResultsCache } from './cache.js';
+import { BodyJsonError, parseJsonBody } from './body-json.js';
 import { quickCheckCases } from './chunk-check.js';
 import {
   cacheable,
@@ -178,9 +179,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     closing = true;
   });
   app.decorateRequest('client', '');
-  // JSON bodies parsed as Fastify does (secure-json-parse, __proto__ and constructor refused),
-  // their text kept beside: a job's chunks are cut from it rather than serialized again (api/jobs.ts)
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // JSON bodies parsed with a bounded depth and __proto__ and constructor keys refused
+  // (api/body-json.ts), their text kept beside: a job's chunks are cut from it rather than
+  // serialized again (api/jobs.ts)
+  const parseJson = (text: string, bytes?: Uint8Array): unknown => parseJsonBody(text, bytes);
   app.decorateRequest('rawJson', undefined);
   app.decorateRequest('stagedJob', undefined);
   app.removeContentTypeParser('application/json');
@@ -190,7 +192,13 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     const parse = () => {
       const text = (body as Buffer).toString('utf8');
       req.rawJson = text;
-      parseJson(req, text, done);
+      let parsed: unknown;
+      try {
+        parsed = parseJson(text, body as Buffer);
+      } catch (e) {
+        return done(e as Error, undefined);
+      }
+      done(null, parsed);
     };
     // whatever was staged is gone before the whole-body path answers (a 400 leaves nothing behind)
     if (req.stagedJob) void req.stagedJob.abort().then(parse, parse);
@@ -227,6 +235,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof BodyJsonError) {
+      metrics.rejected.inc({ reason: 'invalid' });
+      return reply.code(400).send({ error: err.message, issues: [{ in: 'body', field: err.field, message: err.message }] });
+    }
     if (err.validation) {
       metrics.rejected.inc({ reason: 'invalid' });
       return reply.code(400).send({ error: 'invalid request', issues: validationIssues(err) });
@@ -355,13 +367,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         maxConcurrentJobs: limits.maxConcurrentJobsPerClient,
         chunkSize: limits.jobChunkSize,
         maxCases: limits.maxContractsPerRequest,
-        // as the whole body would be: Fastify's JSON parser (__proto__ and constructor refused)
-        parse(text) {
-          const out: { error?: Error | null; cases?: unknown } = {};
-          parseJson(req, text, (error, cases) => Object.assign(out, { error, cases }));
-          if (out.error || out.cases === undefined) throw out.error ?? new Error('not parsed');
-          return out.cases as object;
-        },
+        // as the whole body would be (api/body-json.ts)
+        parse: (text) => parseJson(text) as object,
         valid: (cases) => validCases(cases),
         // the chunks of the common shape are checked from their bytes, unparsed: casesBodySchema's
         quickCheck: quickCheckCases,
