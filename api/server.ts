@@ -26,11 +26,10 @@ import { quickCheckCases } from './chunk-check.js';
 import {
   cacheable,
   caseCacheKey,
-  caseResultJson,
   completeFromStore,
-  objectBody,
   type Cases,
 } from './compute.js';
+import { ComputePool, SyncLimitError } from './compute-pool.js';
 import { csvHeader, csvRows } from './csv.js';
 import { JobStore, progressOf, type JobRecord } from './job-store.js';
 import { writeResultsCsv, writeResultsJson } from './packed-results.js';
@@ -114,6 +113,9 @@ export function validationIssues(err: FastifyError): Issue[] {
 }
 
 const PUBLIC = { public: true } as const;
+
+/** Results larger than this (about 800 events) are not kept in the results cache. */
+const CACHE_MAX_RESULT_BYTES = 128 * 1024;
 
 /** The body of a job that was cut, validated and staged while it streamed in (not parsed again). */
 const STREAMED_BODY = Object.freeze({}) as Cases;
@@ -254,6 +256,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       return reply.code(429).send({ error: err.message });
     }
     if (err instanceof CaseTooLargeError) return reply.code(413).send({ error: err.message });
+    if (err instanceof SyncLimitError) {
+      metrics.rejected.inc({ reason: `over the sync ${err.outcome.limit} limit` });
+      return reply.code(422).send({ error: err.message });
+    }
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message });
     if (err instanceof StateLostError)
       return reply
@@ -291,26 +297,57 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     }
   };
 
-  const answer = async (cases: Cases, reply: FastifyReply): Promise<string> => {
+  // sync requests computed off the main thread, bounded in events, time and heap (api/compute-pool.ts)
+  const syncLimits = {
+    maxEvents: limits.syncMaxEvents,
+    maxMs: limits.syncTimeoutMs,
+    heapMb: limits.syncHeapMb,
+  };
+  const pool = new ComputePool({
+    workers: limits.syncWorkers,
+    heapMb: limits.syncHeapMb,
+    budget: { maxEvents: limits.syncMaxEvents, maxMs: limits.syncTimeoutMs },
+  });
+  app.addHook('onClose', () => pool.close());
+
+  const answer = async (cases: Cases, reply: FastifyReply): Promise<Buffer> => {
     const v = views();
     const { cases: full, storeUsed, storeError } = await completeFromStore(cases, v?.state);
     const ids = Object.keys(full);
     const hashes = ids.map((id) => caseCacheKey(full[id]));
     const cached = await cache.getMany(hashes);
-    const results: string[] = new Array(ids.length);
+    const misses: number[] = [];
+    for (let i = 0; i < ids.length; i++) if (cached[i] === undefined) misses.push(i);
+    const outcome = misses.length
+      ? ComputePool.check(
+          await pool.run(misses.map((i) => full[ids[i]])),
+          syncLimits,
+          misses.map((i) => ids[i]),
+        )
+      : undefined;
+    // `{"<id>":<result>,…}` as `cashflow actus` prints it (api/compute.ts objectBody), in bytes
+    const parts: Buffer[] = [];
     const fresh: [string, string][] = [];
-    let computed = 0;
+    let m = 0;
     for (let i = 0; i < ids.length; i++) {
+      parts.push(Buffer.from(`${i ? ',' : '{'}${JSON.stringify(ids[i])}:`));
       const hit = cached[i];
       if (hit !== undefined) {
-        results[i] = hit;
+        parts.push(Buffer.from(hit));
         continue;
       }
-      computed++;
-      const r = caseResultJson(full[ids[i]]);
-      results[i] = r;
-      if (cacheable(r)) fresh.push([hashes[i], r]);
+      const bytes = outcome!.bytes as Buffer;
+      const result = bytes.subarray(m ? outcome!.ends[m - 1] : 0, outcome!.ends[m]);
+      m++;
+      parts.push(result);
+      // large results are not cached: a request of cached ones would read them all back at once
+      if (result.length <= CACHE_MAX_RESULT_BYTES) {
+        const r = result.toString('utf8');
+        if (cacheable(r)) fresh.push([hashes[i], r]);
+      }
     }
+    parts.push(Buffer.from(ids.length ? '}\n' : '{}\n'));
+    const computed = misses.length;
     if (computed) metrics.contractsComputed.inc({ mode: 'sync' }, computed);
     await cache.setMany(fresh);
     const hits = ids.length - computed;
@@ -321,7 +358,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         'x-store-unavailable',
         'market data missing from the body could not be read from the store',
       );
-    return `{${objectBody(ids, results)}}\n`;
+    return Buffer.concat(parts);
   };
 
   const accepted = (submitted: Submitted, reply: FastifyReply) => {
@@ -426,11 +463,11 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     {
       schema: {
         summary: 'cash flows of test bed shaped cases',
-        description: `Computed in the request up to API_SYNC_MAX_CONTRACTS (${limits.syncMaxContracts}) cases: the answer is byte for byte what \`cashflow actus\` prints for the same file (market data missing from the body is read from the pipeline's store). Larger requests become a job (202), exactly as if posted to /v1/jobs.`,
+        description: `Computed in the request up to API_SYNC_MAX_CONTRACTS (${limits.syncMaxContracts}) cases: the answer is byte for byte what \`cashflow actus\` prints for the same file (market data missing from the body is read from the pipeline's store). Larger requests become a job (202), exactly as if posted to /v1/jobs. The computation is bounded: over API_SYNC_MAX_EVENTS (${limits.syncMaxEvents}) events, API_SYNC_TIMEOUT_MS (${limits.syncTimeoutMs}) ms or API_SYNC_HEAP_MB (${limits.syncHeapMb}) MB of heap the request is answered 422 naming the limit.`,
         tags: ['compute'],
         body: S.casesBodySchema,
         ...jobQuery,
-        response: { 200: S.caseResultsSchema, 202: S.jobAcceptedSchema, ...errors },
+        response: { 200: S.caseResultsSchema, 202: S.jobAcceptedSchema, 422: S.errorSchema, ...errors },
       },
       preValidation: limitCases,
     },

@@ -50,6 +50,14 @@ export interface Config {
     jobChunkSize: number;
     /** Seconds a job's status and results are kept in Redis. */
     jobTtlSeconds: number;
+    /** Most events computed for one synchronous request: over it, 422 (api/sync-compute.ts). */
+    syncMaxEvents: number;
+    /** Most milliseconds computing one synchronous request: over it, 422. */
+    syncTimeoutMs: number;
+    /** Heap (MB) of each worker thread computing synchronous requests: exhausted, 422. */
+    syncHeapMb: number;
+    /** Worker threads computing synchronous requests (0: on the main thread, unbounded in memory). */
+    syncWorkers: number;
   };
   stack: { dir: string; ports: StackPorts };
   /** The pipeline's processes (`cashflow run`, `start`, the API's view of the pipeline). */
@@ -233,6 +241,10 @@ export function loadConfig(env: Env = process.env): Config {
       cacheTtlSeconds: int(env, 'API_CACHE_TTL_SECONDS', 3600, 0),
       jobChunkSize: int(env, 'API_JOB_CHUNK_SIZE', 1000, 1, 100_000),
       jobTtlSeconds: int(env, 'API_JOB_TTL_SECONDS', 24 * 3600),
+      syncMaxEvents: int(env, 'API_SYNC_MAX_EVENTS', 500_000),
+      syncTimeoutMs: int(env, 'API_SYNC_TIMEOUT_MS', 10_000, 10),
+      syncHeapMb: int(env, 'API_SYNC_HEAP_MB', 256, 32, 65536),
+      syncWorkers: int(env, 'API_SYNC_WORKERS', 1, 0, 64),
     },
     stack: { dir: env.CASHFLOW_STACK_DIR ?? '.stack', ports },
     pipeline: loadPipelineConfig(env),
