@@ -62,6 +62,8 @@ export class ComputePool {
   constructor(private readonly options: ComputePoolOptions) {
     const url = options.workerUrl ?? new URL('./compute-worker.js', import.meta.url);
     this.workerUrl = options.workers > 0 && existsSync(fileURLToPath(url)) ? url : undefined;
+    // started now, not on the first request: loading the engine in a thread takes a moment
+    if (this.workerUrl) for (let i = 0; i < options.workers; i++) this.spawn();
   }
 
   /** True when the cases are computed on worker threads. */

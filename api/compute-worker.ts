@@ -1,5 +1,7 @@
 // A worker thread of the sync compute pool (api/compute-pool.ts): computes the cases it is sent
 // under the request's budget and hands the answer's bytes back without copying them.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { TestBedCase } from '../engine/testbed.js';
 import { computeCases, type SyncBudget } from './sync-compute.js';
@@ -8,6 +10,15 @@ export interface ComputeTask {
   id: number;
   cases: TestBedCase[];
   budget: SyncBudget;
+}
+
+// Below the main thread in the scheduler's eyes (Linux: a thread's own nice value, set through
+// its id): when the cores are busy, /healthz and the requests on the main thread come first.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+} catch {
+  // elsewhere the worker runs at the process's priority
 }
 
 const port = parentPort;
