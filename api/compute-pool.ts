@@ -24,6 +24,8 @@ export interface ComputePoolOptions {
   budget: SyncBudget;
   /** The worker script (default: compute-worker.js beside this module, when it exists). */
   workerUrl?: URL;
+  /** How long past budget.maxMs a worker may run before it is terminated (default 2 s: one case finishing). */
+  graceMs?: number;
 }
 
 /** A request over one of the sync limits: 422 with a message naming it. */
@@ -101,7 +103,7 @@ export class ComputePool {
         slot = this.spawn();
       }
       const p = this.queue.shift()!;
-      const timer = setTimeout(() => this.fail(slot!, 'time'), this.options.budget.maxMs + GRACE_MS);
+      const timer = setTimeout(() => this.fail(slot!, 'time'), this.options.budget.maxMs + (this.options.graceMs ?? GRACE_MS));
       slot.busy = { ...p, started: performance.now(), timer };
       slot.worker.postMessage(p.task);
     }
