@@ -278,6 +278,34 @@ describe('API', () => {
     expect(sent).toEqual([]);
   });
 
+  it('caches each computed result as its text, and answers the same bytes from the cache', async () => {
+    const kept = new Map<string, string>();
+    const redis = {
+      defineCommand() {}, // the state store defines its Lua scripts (unused here)
+      mget: async (keys: string[]) => keys.map((k) => kept.get(k) ?? null),
+      pipeline() {
+        return {
+          set(k: string, v: string) {
+            kept.set(k, v);
+            return this;
+          },
+          exec: async () => [],
+        };
+      },
+    };
+    const { app: cached } = await api({}, { redis: () => redis as never });
+    const body = { a: pam, b: { terms: { ...pam.terms, contractID: 'p2', notionalPrincipal: '2000' } } };
+    const first = await cached.inject({ method: 'POST', url: '/v1/cashflows', headers: key, payload: body });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['x-cache']).toBe('miss');
+    expect(first.body).toBe(`{"a":${caseResultJson(body.a)},"b":${caseResultJson(body.b)}}\n`);
+    expect([...kept.values()].sort()).toEqual([caseResultJson(body.a), caseResultJson(body.b)].sort());
+    const again = await cached.inject({ method: 'POST', url: '/v1/cashflows', headers: key, payload: body });
+    expect(again.headers['x-cache']).toBe('hit');
+    expect(again.body).toBe(first.body);
+    await cached.close();
+  });
+
   it('answers a body nested 20,000 deep and one with __proto__ or constructor keys 400, saying what is wrong', async () => {
     const headers = { ...key, 'content-type': 'application/json' };
     const deep = `{"a":{"terms":${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}}}`;

@@ -328,6 +328,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     // `{"<id>":<result>,…}` as `cashflow actus` prints it (api/compute.ts objectBody), in bytes
     const parts: Buffer[] = [];
     const fresh: [string, string][] = [];
+    // a Buffer over the bytes (computed on the main thread they come as a plain Uint8Array)
+    const bytes = outcome && Buffer.from(outcome.bytes.buffer, outcome.bytes.byteOffset, outcome.bytes.byteLength);
     let m = 0;
     for (let i = 0; i < ids.length; i++) {
       parts.push(Buffer.from(`${i ? ',' : '{'}${JSON.stringify(ids[i])}:`));
@@ -336,8 +338,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         parts.push(Buffer.from(hit));
         continue;
       }
-      const bytes = outcome!.bytes as Buffer;
-      const result = bytes.subarray(m ? outcome!.ends[m - 1] : 0, outcome!.ends[m]);
+      const result = bytes!.subarray(m ? outcome!.ends[m - 1] : 0, outcome!.ends[m]);
       m++;
       parts.push(result);
       // large results are not cached: a request of cached ones would read them all back at once
