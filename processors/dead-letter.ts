@@ -80,7 +80,7 @@ export function deadLetterMessage(
   if (raw !== null) {
     headers['original.value.bytes'] = String(valueBytes);
     headers['original.value.sha256'] = valueSha256!;
-    if (!keepValue) headers['original.value.omitted'] = limits.minimal ? 'refused by the broker as too large' : `over ${limits.maxValueBytes} bytes`;
+    if (!keepValue) headers['original.value.omitted'] = limits.minimal ? 'refused as too large' : `over ${limits.maxValueBytes} bytes`;
   }
   return { key, value, headers };
 }

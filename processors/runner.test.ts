@@ -225,7 +225,7 @@ describe('ProcessorRunner', () => {
       expect(h.sends()).toBe(2);
       expect(h.sent).toHaveLength(1);
       expect(deadLetterOf(h.sent[0])).toMatchObject({ originalValue: null, originalValueBytes: 300_027, reason: 'no' });
-      expect(h.sent[0].headers!['original.value.omitted']).toBe('refused by the broker as too large');
+      expect(h.sent[0].headers!['original.value.omitted']).toBe('refused as too large');
       expect(h.log.at(-1)).toBe('commit t.cashflow.recalc-requests/3@11');
     });
   });
