@@ -56,7 +56,7 @@ export interface Config {
     syncTimeoutMs: number;
     /** Heap (MB) of each worker thread computing synchronous requests: exhausted, 422. */
     syncHeapMb: number;
-    /** Worker threads computing synchronous requests (0: on the main thread, unbounded in memory). */
+    /** Worker threads computing synchronous requests (0: on the main thread, heap not bounded). */
     syncWorkers: number;
   };
   stack: { dir: string; ports: StackPorts };
@@ -244,7 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
       syncMaxEvents: int(env, 'API_SYNC_MAX_EVENTS', 500_000),
       syncTimeoutMs: int(env, 'API_SYNC_TIMEOUT_MS', 10_000, 10),
       syncHeapMb: int(env, 'API_SYNC_HEAP_MB', 256, 32, 65536),
-      syncWorkers: int(env, 'API_SYNC_WORKERS', 1, 0, 64),
+      syncWorkers: int(env, 'API_SYNC_WORKERS', 2, 0, 64),
     },
     stack: { dir: env.CASHFLOW_STACK_DIR ?? '.stack', ports },
     pipeline: loadPipelineConfig(env),
