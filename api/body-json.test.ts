@@ -1,6 +1,12 @@
 // Request bodies: nesting bounded, __proto__ and constructor keys refused with messages that say so.
 import { describe, expect, it } from 'vitest';
-import { BodyJsonError, depthExceededAt, forbiddenKeyAt, MAX_BODY_DEPTH, parseJsonBody } from './body-json.js';
+import {
+  BodyJsonError,
+  depthExceededAt,
+  forbiddenKeyAt,
+  MAX_BODY_DEPTH,
+  parseJsonBody,
+} from './body-json.js';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 const refusal = (text: string) => {
@@ -38,12 +44,17 @@ describe('request bodies', () => {
 
   it('refuses __proto__ and constructor keys at any depth, written plainly or escaped, naming where', () => {
     expect(refusal('{"a":{"terms":{"__proto__":{"x":1}}}}')).toEqual({
-      message: 'keys named __proto__ or constructor (with or without prototype) are not accepted, at any depth: found /a/terms/__proto__',
+      message:
+        'keys named __proto__ or constructor (with or without prototype) are not accepted, at any depth: found /a/terms/__proto__',
       field: '/a/terms/__proto__',
     });
-    expect(refusal('{"a":{"terms":{"constructor":{"prototype":{"x":1}}}}}').field).toBe('/a/terms/constructor');
+    expect(refusal('{"a":{"terms":{"constructor":{"prototype":{"x":1}}}}}').field).toBe(
+      '/a/terms/constructor',
+    );
     expect(refusal('{"__proto__":{"terms":{}}}').field).toBe('/__proto__');
-    expect(refusal('{"a":{"dataObserved":{"s":{"data":[{"\\u005f_proto__":1}]}}}}').field).toBe('/a/dataObserved/s/data/0/__proto__');
+    expect(refusal('{"a":{"dataObserved":{"s":{"data":[{"\\u005f_proto__":1}]}}}}').field).toBe(
+      '/a/dataObserved/s/data/0/__proto__',
+    );
     expect(refusal('{"a/b~c":{"constructor":1}}').field).toBe('/a~1b~0c/constructor');
     // the words as values, or inside longer keys, are fine
     expect(parseJsonBody('{"constructor_x":{"v":"__proto__"},"prototype":1}')).toEqual({

@@ -27,7 +27,13 @@ writeFileSync(workerUrl, script);
 const task = (mode: string) => [{ terms: { mode } } as unknown as TestBedCase];
 
 describe('ComputePool', () => {
-  const pool = new ComputePool({ workers: 1, heapMb: 32, budget: { maxEvents: 10, maxMs: 200 }, workerUrl, graceMs: 100 });
+  const pool = new ComputePool({
+    workers: 1,
+    heapMb: 32,
+    budget: { maxEvents: 10, maxMs: 200 },
+    workerUrl,
+    graceMs: 100,
+  });
   afterAll(() => pool.close());
   const limits = { maxEvents: 10, maxMs: 200, heapMb: 32 };
 
@@ -57,7 +63,12 @@ describe('ComputePool', () => {
   });
 
   it('computes on the calling thread when it has no worker script', async () => {
-    const inline = new ComputePool({ workers: 1, heapMb: 32, budget: { maxEvents: 10, maxMs: 200 }, workerUrl: new URL('file:///nonexistent/worker.js') });
+    const inline = new ComputePool({
+      workers: 1,
+      heapMb: 32,
+      budget: { maxEvents: 10, maxMs: 200 },
+      workerUrl: new URL('file:///nonexistent/worker.js'),
+    });
     expect(inline.threaded).toBe(false);
     const o = await inline.run([{ terms: { contractType: 'PAM' } }]);
     expect(o.ok && Buffer.from(o.bytes).toString()).toMatch(/^\{"error":"/);

@@ -14,7 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TestBedCase } from '../engine/testbed.js';
 import type { ComputeTask } from './compute-worker.js';
-import { computeCases, overBudgetMessage, type SyncBudget, type SyncOutcome, type SyncOverBudget } from './sync-compute.js';
+import {
+  computeCases,
+  overBudgetMessage,
+  type SyncBudget,
+  type SyncOutcome,
+  type SyncOverBudget,
+} from './sync-compute.js';
 
 export interface ComputePoolOptions {
   /** Worker threads (0: compute on the calling thread). */
@@ -103,7 +109,10 @@ export class ComputePool {
         slot = this.spawn();
       }
       const p = this.queue.shift()!;
-      const timer = setTimeout(() => this.fail(slot!, 'time'), this.options.budget.maxMs + (this.options.graceMs ?? GRACE_MS));
+      const timer = setTimeout(
+        () => this.fail(slot!, 'time'),
+        this.options.budget.maxMs + (this.options.graceMs ?? GRACE_MS),
+      );
       slot.busy = { ...p, started: performance.now(), timer };
       slot.worker.postMessage(p.task);
     }
@@ -120,11 +129,15 @@ export class ComputePool {
       clearTimeout(busy.timer);
       slot.busy = undefined;
       const o = m.outcome;
-      busy.resolve(o.ok ? { ...o, bytes: Buffer.from(o.bytes.buffer, o.bytes.byteOffset, o.bytes.byteLength) } : o);
+      busy.resolve(
+        o.ok ? { ...o, bytes: Buffer.from(o.bytes.buffer, o.bytes.byteOffset, o.bytes.byteLength) } : o,
+      );
       this.dispatch();
     });
     // out of memory (ERR_WORKER_OUT_OF_MEMORY) or any other end: the request it held fails
-    worker.on('error', (e) => this.fail(slot, (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : e));
+    worker.on('error', (e) =>
+      this.fail(slot, (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : e),
+    );
     worker.on('exit', () => this.fail(slot, new Error('compute worker exited')));
     this.slots.push(slot);
     return slot;

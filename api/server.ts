@@ -23,12 +23,7 @@ import { createAuthenticator } from './auth.js';
 import { ResultsCache } from './cache.js';
 import { BodyJsonError, parseJsonBody } from './body-json.js';
 import { quickCheckCases } from './chunk-check.js';
-import {
-  cacheable,
-  caseCacheKey,
-  completeFromStore,
-  type Cases,
-} from './compute.js';
+import { cacheable, caseCacheKey, completeFromStore, type Cases } from './compute.js';
 import { ComputePool, SyncLimitError } from './compute-pool.js';
 import { csvHeader, csvRows } from './csv.js';
 import { JobStore, progressOf, type JobRecord } from './job-store.js';
@@ -239,7 +234,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof BodyJsonError) {
       metrics.rejected.inc({ reason: 'invalid' });
-      return reply.code(400).send({ error: err.message, issues: [{ in: 'body', field: err.field, message: err.message }] });
+      return reply
+        .code(400)
+        .send({ error: err.message, issues: [{ in: 'body', field: err.field, message: err.message }] });
     }
     if (err.validation) {
       metrics.rejected.inc({ reason: 'invalid' });
@@ -329,7 +326,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     const parts: Buffer[] = [];
     const fresh: [string, string][] = [];
     // a Buffer over the bytes (computed on the main thread they come as a plain Uint8Array)
-    const bytes = outcome && Buffer.from(outcome.bytes.buffer, outcome.bytes.byteOffset, outcome.bytes.byteLength);
+    const bytes =
+      outcome && Buffer.from(outcome.bytes.buffer, outcome.bytes.byteOffset, outcome.bytes.byteLength);
     let m = 0;
     for (let i = 0; i < ids.length; i++) {
       parts.push(Buffer.from(`${i ? ',' : '{'}${JSON.stringify(ids[i])}:`));

@@ -5,27 +5,43 @@ import { describe, expect, it } from 'vitest';
 import { testBedResultText, type TestBedCase } from '../engine/testbed.js';
 import { computeCases, overBudgetMessage } from './sync-compute.js';
 
-const bed = JSON.parse(readFileSync(new URL('../../shared/actus/tests/actus-tests-pam.json', import.meta.url), 'utf8')) as Record<string, TestBedCase>;
+const bed = JSON.parse(
+  readFileSync(new URL('../../shared/actus/tests/actus-tests-pam.json', import.meta.url), 'utf8'),
+) as Record<string, TestBedCase>;
 const unbounded = { maxEvents: Number.MAX_SAFE_INTEGER, maxMs: Number.MAX_SAFE_INTEGER };
 
 /** A PAM paying interest monthly from 2015 to `maturity`: one IED, one IP a month, one MD. */
 const monthly = (maturity: string): TestBedCase => ({
   terms: {
-    contractType: 'PAM', contractID: 'm', contractRole: 'RPA', currency: 'USD',
-    statusDate: '2015-01-01T00:00:00', initialExchangeDate: '2015-01-15T00:00:00', maturityDate: maturity,
-    notionalPrincipal: '1000', nominalInterestRate: '0.05', dayCountConvention: 'A365',
-    cycleOfInterestPayment: 'P1ML0', cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
+    contractType: 'PAM',
+    contractID: 'm',
+    contractRole: 'RPA',
+    currency: 'USD',
+    statusDate: '2015-01-01T00:00:00',
+    initialExchangeDate: '2015-01-15T00:00:00',
+    maturityDate: maturity,
+    notionalPrincipal: '1000',
+    nominalInterestRate: '0.05',
+    dayCountConvention: 'A365',
+    cycleOfInterestPayment: 'P1ML0',
+    cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
   },
 });
 
 describe('computeCases', () => {
   it('writes each case exactly as `cashflow actus` prints it, back to back', () => {
     const ids = Object.keys(bed);
-    const o = computeCases(ids.map((id) => bed[id]), unbounded);
+    const o = computeCases(
+      ids.map((id) => bed[id]),
+      unbounded,
+    );
     if (!o.ok) throw new Error('over budget');
     const text = Buffer.from(o.bytes).toString('utf8');
     let body = '{';
-    ids.forEach((id, i) => (body += `${i ? ',' : ''}${JSON.stringify(id)}:${text.slice(i ? o.ends[i - 1] : 0, o.ends[i])}`));
+    ids.forEach(
+      (id, i) =>
+        (body += `${i ? ',' : ''}${JSON.stringify(id)}:${text.slice(i ? o.ends[i - 1] : 0, o.ends[i])}`),
+    );
     expect(`${body}}`).toBe(testBedResultText(bed));
   });
 
@@ -35,7 +51,14 @@ describe('computeCases', () => {
     const cases = [0, 1, 2, 3].map(() => monthly('2017-01-15T00:00:00'));
     expect(computeCases(cases, { ...unbounded, maxEvents: 108 }).ok).toBe(true);
     const o = computeCases(cases, { ...unbounded, maxEvents: 60 });
-    expect(o).toMatchObject({ ok: false, limit: 'events', computed: 3, total: 4, events: 81, largest: { index: 0, events: 27 } });
+    expect(o).toMatchObject({
+      ok: false,
+      limit: 'events',
+      computed: 3,
+      total: 4,
+      events: 81,
+      largest: { index: 0, events: 27 },
+    });
     if (o.ok) return;
     expect(overBudgetMessage(o, { maxEvents: 60, maxMs: 1, heapMb: 1 }, ['a', 'b', 'c', 'd'])).toBe(
       'the answer would hold more than 60 events (API_SYNC_MAX_EVENTS): 3 of 4 cases computed gave 81; the largest, "a", has 27 events; send fewer cases per request or an earlier horizon (`to`), or post them to /v1/jobs',

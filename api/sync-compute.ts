@@ -60,7 +60,15 @@ export function computeCases(
       if (!largest || r.events.length > largest.events) largest = { index: i, events: r.events.length };
       // over the budget: stop before writing (the answer's bytes are what holds memory)
       if (events > budget.maxEvents)
-        return { ok: false, limit: 'events', computed: i + 1, total: cases.length, events, elapsedMs: now() - started, largest };
+        return {
+          ok: false,
+          limit: 'events',
+          computed: i + 1,
+          total: cases.length,
+          events,
+          elapsedMs: now() - started,
+          largest,
+        };
       writeEventsJson(w, r.events, r.reported);
     }
     ends[i] = w.pos;
@@ -72,7 +80,11 @@ export function computeCases(
 }
 
 /** Why a request went over a limit, naming it and what to do instead (the 422's message). */
-export function overBudgetMessage(o: SyncOverBudget, limits: SyncBudget & { heapMb: number }, ids?: readonly string[]): string {
+export function overBudgetMessage(
+  o: SyncOverBudget,
+  limits: SyncBudget & { heapMb: number },
+  ids?: readonly string[],
+): string {
   const computed = `${o.computed} of ${o.total} cases computed`;
   const largest =
     o.largest && ids?.[o.largest.index] !== undefined

@@ -80,13 +80,17 @@ export function deadLetterMessage(
   if (raw !== null) {
     headers['original.value.bytes'] = String(valueBytes);
     headers['original.value.sha256'] = valueSha256!;
-    if (!keepValue) headers['original.value.omitted'] = limits.minimal ? 'refused as too large' : `over ${limits.maxValueBytes} bytes`;
+    if (!keepValue)
+      headers['original.value.omitted'] = limits.minimal
+        ? 'refused as too large'
+        : `over ${limits.maxValueBytes} bytes`;
   }
   return { key, value, headers };
 }
 
 /** A send the broker (or the client's message.max.bytes) refused because a message is too large. */
 export function isMessageTooLarge(e: unknown): boolean {
-  const text = e instanceof Error ? `${e.name} ${e.message} ${String((e as { code?: unknown }).code ?? '')}` : String(e);
+  const text =
+    e instanceof Error ? `${e.name} ${e.message} ${String((e as { code?: unknown }).code ?? '')}` : String(e);
   return /size too large|MSG_SIZE_TOO_LARGE|RecordTooLarge|message too large/i.test(text);
 }

@@ -23,10 +23,18 @@ const children: ChildProcess[] = [];
 /** PAM, monthly interest from 2015 to 9999-12-31: the issue's case. */
 const farCase = (i: number): TestBedCase => ({
   terms: {
-    contractType: 'PAM', contractID: `far-${i}`, contractRole: 'RPA', currency: 'USD',
-    statusDate: '2015-01-01T00:00:00', initialExchangeDate: '2015-01-15T00:00:00', maturityDate: '9999-12-31T00:00:00',
-    notionalPrincipal: '1000', nominalInterestRate: '0.05', dayCountConvention: 'A365',
-    cycleOfInterestPayment: 'P1ML0', cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
+    contractType: 'PAM',
+    contractID: `far-${i}`,
+    contractRole: 'RPA',
+    currency: 'USD',
+    statusDate: '2015-01-01T00:00:00',
+    initialExchangeDate: '2015-01-15T00:00:00',
+    maturityDate: '9999-12-31T00:00:00',
+    notionalPrincipal: '1000',
+    nominalInterestRate: '0.05',
+    dayCountConvention: 'A365',
+    cycleOfInterestPayment: 'P1ML0',
+    cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
   },
 });
 const copies = (n: number) => {
@@ -35,20 +43,38 @@ const copies = (n: number) => {
   return body;
 };
 
-async function serve(env: Record<string, string>): Promise<{ base: string; child: ChildProcess; stderr: () => string }> {
+async function serve(
+  env: Record<string, string>,
+): Promise<{ base: string; child: ChildProcess; stderr: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--max-old-space-size=512', repoFile('bin', 'cashflow.js'), 'serve', '--port', String(port)], {
-    cwd: repoFile(),
-    env: { ...process.env, CASHFLOW_API_KEYS: KEY, CASHFLOW_REDIS_PREFIX: `cashflow-bounds-${run}:`, API_CACHE_TTL_SECONDS: '0', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--max-old-space-size=512', repoFile('bin', 'cashflow.js'), 'serve', '--port', String(port)],
+    {
+      cwd: repoFile(),
+      env: {
+        ...process.env,
+        CASHFLOW_API_KEYS: KEY,
+        CASHFLOW_REDIS_PREFIX: `cashflow-bounds-${run}:`,
+        API_CACHE_TTL_SECONDS: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   children.push(child);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`cashflow serve ended: ${err}`);
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i > 600) throw new Error(`cashflow serve did not start: ${err}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -56,7 +82,11 @@ async function serve(env: Record<string, string>): Promise<{ base: string; child
 }
 
 const post = (base: string, body: string) =>
-  fetch(`${base}/v1/cashflows`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body });
+  fetch(`${base}/v1/cashflows`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+    body,
+  });
 
 /** Polls /healthz every 20 ms until `done` settles: the times to answer (ms), ascending. */
 async function healthzTimes(base: string, done: Promise<unknown>): Promise<number[]> {
@@ -86,7 +116,10 @@ describe('bounded work per request (cashflow serve on a 512 MB heap)', () => {
   });
 
   it('refuses 300 copies of a 9999-maturity case with 422 naming the limit, /healthz answering within 100 ms meanwhile, and lives on', async () => {
-    const answer = post(api.base, JSON.stringify(copies(300))).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const answer = post(api.base, JSON.stringify(copies(300))).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
     const health = await healthzTimes(api.base, answer);
     const r = await answer;
     expect(r.status).toBe(422);
@@ -114,7 +147,9 @@ describe('bounded work per request (cashflow serve on a 512 MB heap)', () => {
   it('answers a body nested 20,000 deep and one with a __proto__ key 400, saying what is wrong', async () => {
     const deep = await post(api.base, `{"a":{"terms":${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}}}`);
     expect(deep.status).toBe(400);
-    expect(((await deep.json()) as { error: string }).error).toMatch(/^body nested deeper than 64 levels of objects and arrays/);
+    expect(((await deep.json()) as { error: string }).error).toMatch(
+      /^body nested deeper than 64 levels of objects and arrays/,
+    );
     const proto = await post(api.base, '{"a":{"terms":{"__proto__":{"contractType":"PAM"}}}}');
     expect(proto.status).toBe(400);
     expect(((await proto.json()) as { error: string }).error).toBe(
@@ -126,7 +161,9 @@ describe('bounded work per request (cashflow serve on a 512 MB heap)', () => {
     const slow = await serve({ API_SYNC_TIMEOUT_MS: '300', API_SYNC_MAX_EVENTS: '100000000' });
     const r = await post(slow.base, JSON.stringify(copies(40)));
     expect(r.status).toBe(422);
-    expect(((await r.json()) as { error: string }).error).toMatch(/^computing took more than 300 ms \(API_SYNC_TIMEOUT_MS\): \d+ of 40 cases computed in \d+ ms/);
+    expect(((await r.json()) as { error: string }).error).toMatch(
+      /^computing took more than 300 ms \(API_SYNC_TIMEOUT_MS\): \d+ of 40 cases computed in \d+ ms/,
+    );
     // and answers the next one (a case of 27 events)
     const small = farCase(0);
     small.terms.maturityDate = '2017-01-15T00:00:00';

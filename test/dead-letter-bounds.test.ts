@@ -43,7 +43,10 @@ const garbage = (n: number, fill: string) => Buffer.alloc(n, fill);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 async function produce(key: string, value: Buffer) {
-  await producer!.send({ topic: env.topology.topic('cdcContracts').name, messages: [{ key, value, partition: 0 }] });
+  await producer!.send({
+    topic: env.topology.topic('cdcContracts').name,
+    messages: [{ key, value, partition: 0 }],
+  });
 }
 
 describe('dead letters on the broker', () => {
@@ -70,10 +73,22 @@ describe('dead letters on the broker', () => {
     const huge = garbage(999_900, 'y');
     await produce('huge', huge);
     await produce('after', Buffer.from('not json either'));
-    const d = await eventually('the dead letter of "huge"', async () => received.find((r) => r.key === 'huge'), 120_000);
-    expect(d.value).toMatchObject({ originalValue: null, originalValueBytes: 999_900, originalValueSha256: sha256(huge) });
+    const d = await eventually(
+      'the dead letter of "huge"',
+      async () => received.find((r) => r.key === 'huge'),
+      120_000,
+    );
+    expect(d.value).toMatchObject({
+      originalValue: null,
+      originalValueBytes: 999_900,
+      originalValueSha256: sha256(huge),
+    });
     expect(d.headers['original.value.omitted']).toBe('refused as too large');
-    const after = await eventually('the dead letter of "after"', async () => received.find((r) => r.key === 'after'), 120_000);
+    const after = await eventually(
+      'the dead letter of "after"',
+      async () => received.find((r) => r.key === 'after'),
+      120_000,
+    );
     // small: whole
     expect(after.value.originalValue?.toString()).toBe('not json either');
   });
