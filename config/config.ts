@@ -50,6 +50,8 @@ export interface Config {
     jobChunkSize: number;
     /** Seconds a job's status and results are kept in Redis. */
     jobTtlSeconds: number;
+    /** API_JOB_CHUNK_MAX_EVENTS: events one job chunk's results may hold (cases past it get an error). */
+    jobChunkMaxEvents: number;
     /** Most events computed for one synchronous request: over it, 422 (api/sync-compute.ts). */
     syncMaxEvents: number;
     /** Most milliseconds computing one synchronous request: over it, 422. */
@@ -241,6 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
       cacheTtlSeconds: int(env, 'API_CACHE_TTL_SECONDS', 3600, 0),
       jobChunkSize: int(env, 'API_JOB_CHUNK_SIZE', 1000, 1, 100_000),
       jobTtlSeconds: int(env, 'API_JOB_TTL_SECONDS', 24 * 3600),
+      jobChunkMaxEvents: int(env, 'API_JOB_CHUNK_MAX_EVENTS', 2_000_000),
       syncMaxEvents: int(env, 'API_SYNC_MAX_EVENTS', 500_000),
       syncTimeoutMs: int(env, 'API_SYNC_TIMEOUT_MS', 10_000, 10),
       syncHeapMb: int(env, 'API_SYNC_HEAP_MB', 256, 32, 65536),

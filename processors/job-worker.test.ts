@@ -113,6 +113,18 @@ describe('job-worker chunks', () => {
     expect(taken).toEqual({}); // each case released once computed
   });
 
+  it('holds a chunk to its event budget: cases past it get an error naming the limit, the same on every delivery', async () => {
+    const one = computeCase({ terms: pamTerms() });
+    if ('error' in one) throw new Error(one.error);
+    const n = one.events.length;
+    const chunk: Cases = { a: { terms: pamTerms() }, bad: cases.invalid, b: { terms: pamTerms({ notionalPrincipal: '2000' }) }, c: { terms: pamTerms() } };
+    const budgetError = { error: `not computed: its ${n} events would take this chunk past ${2 * n} events (API_JOB_CHUNK_MAX_EVENTS); send such contracts in smaller jobs (API_JOB_CHUNK_SIZE) or with a nearer maturity or "to"` };
+    const want = Buffer.from(packResults(['a', 'bad', 'b', 'c'], [computeCase(chunk.a), computeCase(chunk.bad), computeCase(chunk.b), budgetError]));
+    for (let delivery = 0; delivery < 2; delivery++) expect(Buffer.from((await computeChunk({ ...chunk }, async () => new Map(), 2 * n)).packed)).toEqual(want);
+    // without a budget, every case is computed
+    expect(Buffer.from((await computeChunk({ ...chunk }, async () => new Map())).packed)).toEqual(Buffer.from(packResults(['a', 'bad', 'b', 'c'], Object.values(chunk).map((c) => computeCase(c)))));
+  });
+
   it('lets a store fault through (retriable) and packs the next chunk cleanly', async () => {
     await expect(computeChunk({ ...cases }, () => Promise.reject(new Error('redis down')))).rejects.toThrow('redis down');
     expect(Buffer.from((await computeChunk({ ...cases }, (codes) => store.series(codes))).packed)).toEqual(await expected(cases));

@@ -16,7 +16,7 @@
 import { loadConfig } from '../config/config.js';
 import { missingCodesOf, withStoreData, type Cases } from '../api/compute.js';
 import { ResultsPacker } from '../api/packed-results.js';
-import { evaluateCase, prepareCase, type PreparedCase } from '../engine/testbed.js';
+import { evaluateCase, prepareCase, type ComputedCase, type PreparedCase } from '../engine/testbed.js';
 import { JobStore, type JobRecord } from '../api/job-store.js';
 import type { ApiJobChunk } from '../api/jobs.js';
 import type { JobEvent } from '../schemas/types.js';
@@ -32,6 +32,10 @@ const CALLBACK_TIMEOUT_MS = 5_000;
 const packers: ResultsPacker[] = [];
 
 let ttlSeconds: number | undefined;
+let maxEventsPerChunk: number | undefined;
+function chunkMaxEvents(): number {
+  return (maxEventsPerChunk ??= loadConfig().api.jobChunkMaxEvents);
+}
 function jobStore(ctx: ProcessorContext): JobStore {
   const redis = ctx.redis?.();
   if (!redis) throw new Error('job-worker needs the Redis client of its runner');
@@ -52,9 +56,22 @@ function jobStore(ctx: ProcessorContext): JobStore {
 export async function computeChunk(
   cases: Cases,
   series: (codes: string[]) => Promise<ReadonlyMap<string, MarketSeries>>,
+  maxEvents = Infinity,
 ): Promise<{ packed: Uint8Array; count: number }> {
   const packer = packers.pop() ?? new ResultsPacker();
   packer.clear();
+  // The chunk's event budget (API_JOB_CHUNK_MAX_EVENTS): a case is bounded by the engine's
+  // schedule limit, a chunk of them is not, and a chunk that cannot be packed within the
+  // worker's heap would end the worker on every redelivery. Cases past the budget get an error
+  // naming it (the same cases on every redelivery: the chunk's order decides).
+  let events = 0;
+  const add = (id: string, r: ComputedCase) => {
+    if ('events' in r) {
+      if (events + r.events.length > maxEvents) r = { error: overBudget(maxEvents, r.events.length) };
+      else events += r.events.length;
+    }
+    packer.add(id, r);
+  };
   const ids = Object.keys(cases);
   let waiting: { id: string; prepared: PreparedCase }[] | undefined;
   const missing = new Map<string, string[]>();
@@ -66,18 +83,22 @@ export async function computeChunk(
     if (waiting || codes) (waiting ??= []).push({ id, prepared });
     else {
       delete cases[id];
-      packer.add(id, evaluateCase(c, prepared));
+      add(id, evaluateCase(c, prepared));
     }
   }
   if (waiting) {
     const found = await series([...new Set([...missing.values()].flat())]);
     const full = withStoreData(cases, missing, found).cases;
-    for (const w of waiting) packer.add(w.id, evaluateCase(full[w.id], w.prepared));
+    for (const w of waiting) add(w.id, evaluateCase(full[w.id], w.prepared));
   }
   // the engine's events in columns, no JSON (the API renders them when the result is fetched)
   const packed = packer.finish();
   packers.push(packer);
   return { packed, count: ids.length };
+}
+
+function overBudget(maxEvents: number, caseEvents: number): string {
+  return `not computed: its ${caseEvents} events would take this chunk past ${maxEvents} events (API_JOB_CHUNK_MAX_EVENTS); send such contracts in smaller jobs (API_JOB_CHUNK_SIZE) or with a nearer maturity or "to"`;
 }
 
 /** POSTs the job's end to its callback URL; returns the attempts made and whether one succeeded. */
@@ -184,7 +205,7 @@ export const jobWorker: ProcessorDefinition = {
           outputs.push(event('failed', job.contractsDone, job.contractsTotal, reason));
           continue;
         }
-        const { packed, count } = await computeChunk(cases, (codes) => ctx.state.series(codes));
+        const { packed, count } = await computeChunk(cases, (codes) => ctx.state.series(codes), chunkMaxEvents());
         const r = await jobs.completeChunk(
           chunk!.jobId,
           chunk!.chunk,
