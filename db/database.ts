@@ -100,6 +100,34 @@ export interface MarketDataRow {
   value: number;
 }
 
+/** A row of observed_events (dates `YYYY-MM-DDTHH:MM:SS`). */
+export interface ObservedEventRow {
+  contractId: string;
+  eventType: string;
+  observedAt: string;
+  value: number | null;
+  /** JSON text. */
+  states: string | null;
+}
+
+/**
+ * The contracts a verification read covers: these ids, or every id in the range (after,
+ * through] of the database's own ordering of contract_id (null: unbounded on that side).
+ */
+export type ContractSelection = { ids: readonly string[] } | { after: string | null; through: string | null };
+
+/** Source rows of a selection: contracts and their observed events. */
+export interface SourceContracts {
+  contracts: ContractRow[];
+  observedEvents: ObservedEventRow[];
+}
+
+/** Result rows of a selection, read in one snapshot: version rows, and cash flow rows by contract and seq. */
+export interface StoredResults {
+  versions: CashflowVersion[];
+  rows: CashflowRow[];
+}
+
 export interface Database {
   readonly dialect: DatabaseDialect;
   /** Database name the client is connected to. */
@@ -123,6 +151,20 @@ export interface Database {
   deleteContracts(contractIds: readonly string[]): Promise<void>;
   upsertPositions(rows: readonly PositionRow[]): Promise<void>;
   upsertMarketData(rows: readonly MarketDataRow[]): Promise<void>;
+
+  // Reads of `cashflow verify` (processors/verification.ts): straight from the tables, in pages.
+  /** The next `limit` ids after `after` (null: from the start) of contracts ∪ cashflow_versions, in the database's order. */
+  verificationIds(after: string | null, limit: number): Promise<string[]>;
+  /** contracts and observed_events rows of the selection. */
+  sourceContracts(selection: ContractSelection): Promise<SourceContracts>;
+  /** market_data rows of these market object codes. */
+  marketData(codes: readonly string[]): Promise<MarketDataRow[]>;
+  /** cashflow_versions and contract_cashflows rows of the selection, in one snapshot. */
+  storedResults(selection: ContractSelection): Promise<StoredResults>;
+  /** The contract ids held in a portfolio (positions). */
+  portfolioContractIds(portfolioId: string): Promise<string[]>;
+  /** About `n` contract ids of `contracts` picked at random. */
+  sampleContractIds(n: number): Promise<string[]>;
   close(): Promise<void>;
   /** `cashflow db check`: what the pipeline needs of this server, one finding per check. */
   check(options?: CheckOptions): Promise<DatabaseCheck[]>;

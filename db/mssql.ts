@@ -23,6 +23,7 @@ import {
   type ContractRow,
   type StagedVersion,
   type DatabaseCheck,
+  type ContractSelection,
   type Database,
   type DateRange,
   type LadderBucket,
@@ -31,6 +32,8 @@ import {
   type MigrateOutcome,
   type PositionCashflowRow,
   type PositionRow,
+  type SourceContracts,
+  type StoredResults,
 } from './database.js';
 import { CAPTURED_TABLES } from './schema.js';
 
@@ -145,6 +148,45 @@ INSERT INTO dbo.market_data (market_object_code, observed_at, value)
 SELECT s.market_object_code, s.observed_at, s.value FROM #cf_market_data AS s
 WHERE NOT EXISTS (SELECT 1 FROM dbo.market_data AS m WITH (UPDLOCK, HOLDLOCK) WHERE m.market_object_code = s.market_object_code AND m.observed_at = s.observed_at);
 DROP TABLE #cf_market_data`,
+} as const;
+
+/**
+ * The statements of the verification reads (`cashflow verify`, the verifier), apart from TSQL
+ * to keep them in one place. A selection is either the ids in #cf_ids or the range
+ * (@after, @through] (`…From` without an upper bound; no start is @after = N'': contract-ingest
+ * dead-letters an empty contract_id, so no such contract has a result). No `@x IS NULL OR`:
+ * every statement seeks its clustered index.
+ */
+export const VERIFY_TSQL = {
+  verificationIds: `SELECT TOP (@limit) contract_id FROM (
+  SELECT contract_id FROM (SELECT TOP (@limit) contract_id FROM dbo.contracts WHERE contract_id > @after ORDER BY contract_id) AS c
+  UNION
+  SELECT contract_id FROM (SELECT TOP (@limit) contract_id FROM dbo.cashflow_versions WHERE contract_id > @after ORDER BY contract_id) AS v
+) AS ids ORDER BY contract_id`,
+  contractsByIds: `SELECT contract_id, contract_type, terms FROM dbo.contracts WHERE contract_id IN (SELECT contract_id FROM #cf_ids)`,
+  contractsInRange: `SELECT contract_id, contract_type, terms FROM dbo.contracts WHERE contract_id > @after AND contract_id <= @through`,
+  contractsFrom: `SELECT contract_id, contract_type, terms FROM dbo.contracts WHERE contract_id > @after`,
+  observedEventsByIds: `SELECT contract_id, event_type, observed_at, value, states FROM dbo.observed_events
+WHERE contract_id IN (SELECT contract_id FROM #cf_ids) ORDER BY contract_id, observed_at, event_type`,
+  observedEventsInRange: `SELECT contract_id, event_type, observed_at, value, states FROM dbo.observed_events
+WHERE contract_id > @after AND contract_id <= @through ORDER BY contract_id, observed_at, event_type`,
+  observedEventsFrom: `SELECT contract_id, event_type, observed_at, value, states FROM dbo.observed_events
+WHERE contract_id > @after ORDER BY contract_id, observed_at, event_type`,
+  versionsInRange: `SELECT contract_id, version, fingerprint, event_count, computed_at, status, reason FROM dbo.cashflow_versions
+WHERE contract_id > @after AND contract_id <= @through ORDER BY contract_id`,
+  versionsFrom: `SELECT contract_id, version, fingerprint, event_count, computed_at, status, reason FROM dbo.cashflow_versions
+WHERE contract_id > @after ORDER BY contract_id`,
+  rowsByIds: `SELECT contract_id, seq, event_date, event_type, currency, payoff, notional_principal, nominal_interest_rate, accrued_interest, version
+FROM dbo.contract_cashflows WHERE contract_id IN (SELECT contract_id FROM #cf_ids) ORDER BY contract_id, seq`,
+  rowsInRange: `SELECT contract_id, seq, event_date, event_type, currency, payoff, notional_principal, nominal_interest_rate, accrued_interest, version
+FROM dbo.contract_cashflows WHERE contract_id > @after AND contract_id <= @through ORDER BY contract_id, seq`,
+  rowsFrom: `SELECT contract_id, seq, event_date, event_type, currency, payoff, notional_principal, nominal_interest_rate, accrued_interest, version
+FROM dbo.contract_cashflows WHERE contract_id > @after ORDER BY contract_id, seq`,
+  codesTable: `CREATE TABLE #cf_codes (market_object_code ${ID} NOT NULL PRIMARY KEY)`,
+  marketData: `SELECT market_object_code, observed_at, value FROM dbo.market_data
+WHERE market_object_code IN (SELECT market_object_code FROM #cf_codes) ORDER BY market_object_code, observed_at`,
+  portfolioContractIds: `SELECT DISTINCT contract_id FROM dbo.positions WHERE portfolio_id = @portfolio_id ORDER BY contract_id`,
+  sampleContractIds: `SELECT TOP (@n) contract_id FROM dbo.contracts ORDER BY NEWID()`,
 } as const;
 
 // ---------------------------------------------------------------- error classification
@@ -365,6 +407,8 @@ export const BULK = {
     ['terms', sql.NVarChar(sql.MAX), false, (r) => r.terms],
   ] as BulkColumn<ContractRow>[] },
   ids: { table: '#cf_ids', columns: [['contract_id', sql.NVarChar(ID_LENGTH), false, (id) => id]] as BulkColumn<string>[] },
+  // the verification reads' market object codes (VERIFY_TSQL.codesTable)
+  codes: { table: '#cf_codes', columns: [['market_object_code', sql.NVarChar(ID_LENGTH), false, (c) => c]] as BulkColumn<string>[] },
   positions: { table: '#cf_positions', columns: [
     ['position_id', sql.NVarChar(ID_LENGTH), false, (r) => r.positionId],
     ['portfolio_id', sql.NVarChar(ID_LENGTH), false, (r) => r.portfolioId],
@@ -710,6 +754,113 @@ export class MssqlDatabase implements Database {
       await bulkInto(tx, BULK.marketData, unique);
       await new sql.Request(tx).batch(TSQL.upsertMarketData);
     });
+  }
+
+  // ---------------------------------------------------------------- verification reads
+  // (`cashflow verify`, the verifier: processors/verification.ts), statements in VERIFY_TSQL.
+  // Without snapshot isolation, storedResults reads its two tables in one transaction at READ
+  // COMMITTED: a sink commit between the two statements can show a contract as stale or
+  // differing for that read (the verifier re-checks before it reports).
+
+  async verificationIds(after: string | null, limit: number): Promise<string[]> {
+    const pool = await this.connection();
+    try {
+      const r = await pool
+        .request()
+        .input('limit', sql.Int, limit)
+        .input('after', sql.NVarChar(200), after ?? '')
+        .query<{ contract_id: string }>(VERIFY_TSQL.verificationIds);
+      return r.recordset.map((x) => x.contract_id);
+    } catch (e) {
+      return this.classify(e);
+    }
+  }
+
+  /** Runs `byIds` with #cf_ids filled, or `inRange` with @after/@through, in one transaction. */
+  private async selectionQueries<T>(
+    selection: ContractSelection,
+    run: (query: (byIds: string, inRange: string, from: string) => Promise<sql.IRecordSet<Record<string, unknown>>>) => Promise<T>,
+  ): Promise<T> {
+    return this.transaction(async (tx) => {
+      if ('ids' in selection) {
+        await new sql.Request(tx).batch(TSQL.idsTable);
+        await bulkInto(tx, BULK.ids, [...new Set(selection.ids)]);
+      }
+      const query = async (byIds: string, inRange: string, from: string) => {
+        if ('ids' in selection) return (await new sql.Request(tx).query<Record<string, unknown>>(byIds)).recordset;
+        const request = new sql.Request(tx).input('after', sql.NVarChar(ID_LENGTH), selection.after ?? '');
+        if (selection.through === null) return (await request.query<Record<string, unknown>>(from)).recordset;
+        return (await request.input('through', sql.NVarChar(ID_LENGTH), selection.through).query<Record<string, unknown>>(inRange)).recordset;
+      };
+      const out = await run(query);
+      if ('ids' in selection) await new sql.Request(tx).batch('DROP TABLE #cf_ids');
+      return out;
+    });
+  }
+
+  async sourceContracts(selection: ContractSelection): Promise<SourceContracts> {
+    return this.selectionQueries(selection, async (query) => {
+      const contracts = (await query(VERIFY_TSQL.contractsByIds, VERIFY_TSQL.contractsInRange, VERIFY_TSQL.contractsFrom)).map((c) => ({
+        contractId: c.contract_id as string,
+        contractType: c.contract_type as string,
+        terms: c.terms as string,
+      }));
+      const observedEvents = (await query(VERIFY_TSQL.observedEventsByIds, VERIFY_TSQL.observedEventsInRange, VERIFY_TSQL.observedEventsFrom)).map((e) => ({
+        contractId: e.contract_id as string,
+        eventType: e.event_type as string,
+        observedAt: isoSeconds(e.observed_at as Date),
+        value: e.value as number | null,
+        states: e.states as string | null,
+      }));
+      return { contracts, observedEvents };
+    });
+  }
+
+  async marketData(codes: readonly string[]): Promise<MarketDataRow[]> {
+    if (!codes.length) return [];
+    return this.transaction(async (tx) => {
+      await new sql.Request(tx).batch(VERIFY_TSQL.codesTable);
+      await bulkInto(tx, BULK.codes, [...new Set(codes)]);
+      const r = await new sql.Request(tx).query(VERIFY_TSQL.marketData);
+      await new sql.Request(tx).batch('DROP TABLE #cf_codes');
+      return r.recordset.map((m) => ({ marketObjectCode: m.market_object_code as string, observedAt: isoSeconds(m.observed_at as Date), value: m.value as number }));
+    });
+  }
+
+  async storedResults(selection: ContractSelection): Promise<StoredResults> {
+    return this.selectionQueries(selection, async (query) => {
+      const versions = (await query(TSQL.cashflowVersions, VERIFY_TSQL.versionsInRange, VERIFY_TSQL.versionsFrom)).map((v) => ({
+        contractId: v.contract_id as string,
+        version: Number(v.version),
+        fingerprint: v.fingerprint as string | null,
+        eventCount: v.event_count as number,
+        computedAt: isoSeconds(v.computed_at as Date),
+        status: v.status as CashflowVersion['status'],
+        reason: v.reason as string | null,
+      }));
+      const rows = (await query(VERIFY_TSQL.rowsByIds, VERIFY_TSQL.rowsInRange, VERIFY_TSQL.rowsFrom)).map((r) => cashflowRow(r as unknown as CashflowRecord));
+      return { versions, rows };
+    });
+  }
+
+  async portfolioContractIds(portfolioId: string): Promise<string[]> {
+    const pool = await this.connection();
+    try {
+      const r = await pool.request().input('portfolio_id', sql.NVarChar(200), portfolioId).query<{ contract_id: string }>(VERIFY_TSQL.portfolioContractIds);
+      return r.recordset.map((x) => x.contract_id);
+    } catch (e) {
+      return this.classify(e);
+    }
+  }
+
+  async sampleContractIds(n: number): Promise<string[]> {
+    const pool = await this.connection();
+    try {
+      const r = await pool.request().input('n', sql.Int, n).query<{ contract_id: string }>(VERIFY_TSQL.sampleContractIds);
+      return r.recordset.map((x) => x.contract_id);
+    } catch (e) {
+      return this.classify(e);
+    }
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ import {
   type CheckStatus,
   type ContractRow,
   type DatabaseCheck,
+  type ContractSelection,
   type Database,
   type DateRange,
   type LadderBucket,
@@ -29,8 +30,11 @@ import {
   type MarketDataRow,
   type MigrateOptions,
   type MigrateOutcome,
+  type ObservedEventRow,
   type PositionCashflowRow,
   type PositionRow,
+  type SourceContracts,
+  type StoredResults,
 } from './database.js';
 import { CAPTURED_TABLES } from './schema.js';
 import { GrowableBuffer } from '../clients/growable-buffer.js';
@@ -509,6 +513,16 @@ const VERSION_COLUMNS = `contract_id AS "contractId", version, fingerprint, even
 const RANGE = `($2::timestamp IS NULL OR event_date >= $2::timestamp)
   AND ($3::timestamp IS NULL OR event_date < $3::timestamp)`;
 
+/** The WHERE condition on contract_id of a verification selection, with its parameters ($1…). */
+function selectionWhere(selection: ContractSelection): { where: string; params: unknown[] } {
+  if ('ids' in selection) return { where: 'contract_id = ANY($1::text[])', params: [selection.ids] };
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (selection.after !== null) parts.push(`contract_id > $${params.push(selection.after)}`);
+  if (selection.through !== null) parts.push(`contract_id <= $${params.push(selection.through)}`);
+  return { where: parts.length ? parts.join(' AND ') : 'true', params };
+}
+
 /** The last row per key wins: one upsert statement may not touch a row twice. */
 function lastBy<T>(rows: readonly T[], key: (r: T) => string): T[] {
   return [...new Map(rows.map((r) => [key(r), r])).values()];
@@ -761,6 +775,97 @@ export class PostgresDatabase implements Database {
        ON CONFLICT (market_object_code, observed_at) DO UPDATE SET value = EXCLUDED.value`,
       [unique.map((r) => r.marketObjectCode), unique.map((r) => r.observedAt), unique.map((r) => r.value)],
     );
+  }
+
+  // ---------------------------------------------------------------- verification reads
+  // (`cashflow verify`, the verifier: processors/verification.ts). Keyset pages on contract_id;
+  // statements are built per shape (no `$1 IS NULL OR …`), so each one walks its primary key.
+
+  async verificationIds(after: string | null, limit: number): Promise<string[]> {
+    const where = after === null ? '' : 'WHERE contract_id > $2';
+    const rows = await this.query<{ contract_id: string }>(
+      `SELECT contract_id FROM (
+         (SELECT contract_id FROM contracts ${where} ORDER BY contract_id LIMIT $1)
+         UNION
+         (SELECT contract_id FROM cashflow_versions ${where} ORDER BY contract_id LIMIT $1)
+       ) AS ids ORDER BY contract_id LIMIT $1`,
+      after === null ? [limit] : [limit, after],
+    );
+    return rows.map((r) => r.contract_id);
+  }
+
+  async sourceContracts(selection: ContractSelection): Promise<SourceContracts> {
+    const { where, params } = selectionWhere(selection);
+    const [contracts, observedEvents] = await Promise.all([
+      this.query<ContractRow>(`SELECT contract_id AS "contractId", contract_type AS "contractType", terms FROM contracts WHERE ${where}`, params),
+      this.query<ObservedEventRow>(
+        `SELECT contract_id AS "contractId", event_type AS "eventType", observed_at AS "observedAt", value, states
+         FROM observed_events WHERE ${where} ORDER BY contract_id, observed_at, event_type`,
+        params,
+      ),
+    ]);
+    return { contracts, observedEvents };
+  }
+
+  async marketData(codes: readonly string[]): Promise<MarketDataRow[]> {
+    if (!codes.length) return [];
+    return this.query<MarketDataRow>(
+      `SELECT market_object_code AS "marketObjectCode", observed_at AS "observedAt", value
+       FROM market_data WHERE market_object_code = ANY($1::text[]) ORDER BY market_object_code, observed_at`,
+      [codes],
+    );
+  }
+
+  async storedResults(selection: ContractSelection): Promise<StoredResults> {
+    const { where, params } = selectionWhere(selection);
+    const client = await this.client();
+    try {
+      // one snapshot: a sink transaction replaces a contract's version row and rows together
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // without statistics the planner may scan 13 M rows for a page (as in applyResults)
+      await client.query('SET LOCAL enable_seqscan = off');
+      const versions = (await client.query<CashflowVersion>(`SELECT ${VERSION_COLUMNS} FROM cashflow_versions WHERE ${where} ORDER BY contract_id`, params)).rows;
+      // arrays, not objects: a page of 2,000 contracts is ~170,000 rows
+      const raw = await client.query<unknown[]>({
+        text: `SELECT contract_id, seq, event_date, event_type, currency, payoff, notional_principal, nominal_interest_rate, accrued_interest, version
+               FROM contract_cashflows WHERE ${where} ORDER BY contract_id, seq`,
+        values: params,
+        rowMode: 'array',
+      });
+      await client.query('COMMIT');
+      const rows: CashflowRow[] = new Array(raw.rows.length);
+      for (let i = 0; i < raw.rows.length; i++) {
+        const r = raw.rows[i] as [string, number, string, string, string | null, number, number | null, number | null, number | null, number];
+        rows[i] = {
+          contractId: r[0],
+          seq: r[1],
+          eventDate: r[2],
+          eventType: r[3],
+          currency: r[4],
+          payoff: r[5],
+          notionalPrincipal: r[6],
+          nominalInterestRate: r[7],
+          accruedInterest: r[8],
+          version: r[9],
+        };
+      }
+      return { versions, rows };
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      return classify(this.url, e);
+    } finally {
+      client.release();
+    }
+  }
+
+  async portfolioContractIds(portfolioId: string): Promise<string[]> {
+    const rows = await this.query<{ contract_id: string }>('SELECT DISTINCT contract_id FROM positions WHERE portfolio_id = $1 ORDER BY contract_id', [portfolioId]);
+    return rows.map((r) => r.contract_id);
+  }
+
+  async sampleContractIds(n: number): Promise<string[]> {
+    const rows = await this.query<{ contract_id: string }>('SELECT contract_id FROM contracts ORDER BY random() LIMIT $1', [n]);
+    return rows.map((r) => r.contract_id);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,291 @@
+// Reconciliation of the result tables with the source tables (`cashflow verify`, the verifier
+// processor, the fault tests): what the engine computes from the sources, and a pure comparison
+// of that expectation with what contract_cashflows / cashflow_versions hold.
+//
+// The expectation is computed exactly as the pipeline does it: the terms as contract-ingest
+// reads a contracts row (termsOfRow), observed events merged into the contract as
+// contract-ingest merges them, the market data of the contract's dependencies and the terms of
+// the contracts it references, then the calculator's own prepareStored / computePrepared
+// (processors/calculator.ts), horizon included. So the expected fingerprint is the one the
+// calculator publishes for the same inputs.
+//
+// Numbers are compared exactly (===). Both databases round-trip a double unchanged: the sink
+// writes PostgreSQL `double precision` in binary COPY (the 8 bytes) and reads come back as
+// PostgreSQL's shortest exact text (extra_float_digits = 1, the default since PostgreSQL 12),
+// which node-postgres parses to the same double; SQL Server `float` (float(53)) travels as the
+// 8-byte IEEE value over TDS both ways. db/postgres.test.ts checks the round trip of awkward
+// values through applyResults and storedResults. -0 and 0 count as equal (the same amount).
+import type { CashflowRow, CashflowVersion, ContractRow, MarketDataRow, ObservedEventRow } from '../db/database.js';
+import type { CashflowEvent } from '../schemas/types.js';
+import { observedEventKey, type MarketSeries, type StoredContract, type StoredObservedEvent } from '../state/model.js';
+import { computePrepared, fingerprintOf, prepareStored, type PreparedStored } from './calculator.js';
+import { TermsRejected, termsOfRow } from './contract-ingest.js';
+
+export type { ObservedEventRow };
+
+/**
+ * What the result tables should hold for a contract:
+ * - `computed`: a version row with this fingerprint and exactly these events as rows;
+ * - `waiting`: the engine cannot compute it (missing market data, a computation error): a
+ *   version row with status waiting and this reason, no rows;
+ * - `deleted`: absent from `contracts`: no rows, and no version row or one with status deleted;
+ * - `rejected`: terms contract-ingest dead-letters (not JSON, invalid, unsupported type): the
+ *   pipeline keeps whatever it computed from earlier terms, so nothing is expected of the tables.
+ */
+export interface ExpectedResult {
+  contractId: string;
+  status: 'computed' | 'waiting' | 'deleted' | 'rejected';
+  reason: string | null;
+  fingerprint: string | null;
+  events: CashflowEvent[];
+}
+
+/** What the result tables hold for a contract. */
+export interface StoredResult {
+  contractId: string;
+  version: CashflowVersion | null;
+  /** Its contract_cashflows rows in seq order. */
+  rows: CashflowRow[];
+}
+
+/**
+ * - `equal`: the stored result is exactly the expected one;
+ * - `missing`: a result is expected (computed with events, or waiting) and there is no version
+ *   row, or a computed one without any row;
+ * - `stale`: the stored result is whole (version row, event count, seq 0..n-1, every row of the
+ *   row's version) but it is the result of other inputs: its status or fingerprint is not the
+ *   one the sources give now and its content differs. The pipeline has not (yet) caught up with
+ *   a source change, or lost one;
+ * - `extra`: rows or a live version row for a contract that should have none (deleted from
+ *   `contracts`), or rows beside a `waiting` result;
+ * - `differing`: the stored result claims the expected computation (same status and
+ *   fingerprint) yet its rows differ, or it is not whole: what the sink wrote is not what the
+ *   calculator computed;
+ * - `rejected`: nothing is expected (see ExpectedResult).
+ */
+export type VerdictKind = 'equal' | 'missing' | 'stale' | 'extra' | 'differing' | 'rejected';
+
+export interface Difference {
+  contractId: string;
+  /** The row's seq, null for the version row. */
+  seq: number | null;
+  field: string;
+  expected: string | number | null;
+  found: string | number | null;
+}
+
+export interface Verdict {
+  contractId: string;
+  kind: VerdictKind;
+  expectedStatus: ExpectedResult['status'];
+  /** The stored version (null without a version row). */
+  storedVersion: number | null;
+  /** The first differences (at most `maxDifferences`), empty when equal. */
+  differences: Difference[];
+}
+
+// ------------------------------------------------------------------------ the expectation
+
+/** The series of market_data rows (any order), as the store holds them: by code, in time order. */
+export function seriesOf(rows: readonly MarketDataRow[]): Map<string, MarketSeries> {
+  const out = new Map<string, MarketSeries>();
+  for (const r of rows) {
+    let s = out.get(r.marketObjectCode);
+    if (!s) out.set(r.marketObjectCode, (s = { code: r.marketObjectCode, points: [], version: 0 }));
+    s.points.push({ observedAt: r.observedAt, timeMs: Date.parse(`${r.observedAt}Z`), value: r.value, version: 0 });
+  }
+  for (const s of out.values()) s.points.sort((a, b) => a.timeMs - b.timeMs);
+  return out;
+}
+
+/**
+ * A contracts row and its observed_events rows as contract-ingest stores them; a TermsRejected
+ * (the ingest's dead letter) when the terms are not accepted. Observed events whose states are
+ * not JSON are dead-lettered by the ingest, so they are left out here too.
+ */
+export function storedContractOf(row: ContractRow, events: readonly ObservedEventRow[] = []): StoredContract {
+  const { contractType, terms } = termsOfRow(row.contractId, { terms: row.terms, contract_type: row.contractType });
+  const stored: Record<string, StoredObservedEvent> = {};
+  for (const e of events) {
+    if (e.states !== null) {
+      try {
+        JSON.parse(e.states);
+      } catch {
+        continue;
+      }
+    }
+    const value = e.value !== null && Number.isFinite(e.value) ? e.value : null;
+    stored[observedEventKey(e.eventType, e.observedAt)] = { eventType: e.eventType, observedAt: e.observedAt, value, states: e.states, version: 0, deleted: false };
+  }
+  return { contractId: row.contractId, contractType, terms, termsVersion: 0, deleted: false, updatedAt: null, sourceTsMs: 0, events: stored, version: 0 };
+}
+
+/** A contract of the sources prepared for its expectation (or already decided). */
+export interface PreparedExpectation {
+  contractId: string;
+  prepared?: PreparedStored;
+  /** Set when no computation is needed: deleted or rejected. */
+  decided?: ExpectedResult;
+  /** Market object codes and referenced contract ids the computation reads. */
+  deps: string[];
+}
+
+/** First step: the contract as the pipeline would store it, and what its computation will read. */
+export function prepareExpectation(contractId: string, row: ContractRow | undefined, events: readonly ObservedEventRow[] = []): PreparedExpectation {
+  if (!row) return { contractId, deps: [], decided: { contractId, status: 'deleted', reason: null, fingerprint: null, events: [] } };
+  let contract: StoredContract;
+  try {
+    contract = storedContractOf(row, events);
+  } catch (e) {
+    if (e instanceof TermsRejected) return { contractId, deps: [], decided: { contractId, status: 'rejected', reason: e.message, fingerprint: null, events: [] } };
+    throw e;
+  }
+  const prepared = prepareStored(contract);
+  return { contractId, prepared, deps: prepared.deps };
+}
+
+/**
+ * Second step: the calculator's computation with the series of the dependencies and the
+ * referenced contracts (absent ones are absent for the calculator too).
+ */
+export function expectedResult(
+  p: PreparedExpectation,
+  series: ReadonlyMap<string, MarketSeries>,
+  referenced: ReadonlyMap<string, StoredContract>,
+  horizon: string,
+): ExpectedResult {
+  if (p.decided) return p.decided;
+  const c = computePrepared(p.prepared!, series, referenced, horizon);
+  // the calculator publishes a deleted/waiting outcome with fingerprintOf (no engine events)
+  const fingerprint = c.fingerprint ?? fingerprintOf(c);
+  if (c.status === 'deleted') return { contractId: p.contractId, status: 'deleted', reason: null, fingerprint, events: [] };
+  return { contractId: p.contractId, status: c.status, reason: c.reason, fingerprint, events: c.status === 'computed' ? c.events : [] };
+}
+
+// ------------------------------------------------------------------------ the comparison
+
+const ROW_FIELDS = ['eventDate', 'eventType', 'currency', 'payoff', 'notionalPrincipal', 'nominalInterestRate', 'accruedInterest'] as const;
+
+/** Exact equality of two stored values (numbers to the bit, -0 = 0; null only equals null). */
+function same(a: string | number | null | undefined, b: string | number | null | undefined): boolean {
+  return (a ?? null) === (b ?? null);
+}
+
+/**
+ * The stored result against the expected one: the verdict and its first differences, field by
+ * field (every column contract_cashflows and cashflow_versions store, except computed_at, the
+ * wall clock of the computation). Pure.
+ */
+export function compareResult(expected: ExpectedResult, stored: StoredResult, maxDifferences = 20): Verdict {
+  const id = expected.contractId;
+  const v = stored.version;
+  const rows = stored.rows;
+  const differences: Difference[] = [];
+  const differ = (seq: number | null, field: string, exp: string | number | null, found: string | number | null) => {
+    if (differences.length < maxDifferences) differences.push({ contractId: id, seq, field, expected: exp, found });
+  };
+  const verdict = (kind: VerdictKind): Verdict => ({ contractId: id, kind, expectedStatus: expected.status, storedVersion: v?.version ?? null, differences: kind === 'equal' || kind === 'rejected' ? [] : differences });
+
+  if (expected.status === 'rejected') return verdict('rejected');
+
+  // whole: the rows are those of the version row's result (the sink replaces them together)
+  let whole = v !== null && v.eventCount === rows.length && (v.status === 'computed' || rows.length === 0);
+  for (let i = 0; i < rows.length && whole; i++) if (rows[i].seq !== i || rows[i].version !== v!.version) whole = false;
+
+  if (expected.status === 'deleted') {
+    if (v && v.status !== 'deleted') differ(null, 'status', 'deleted', v.status);
+    if (rows.length) differ(rows[0].seq, 'rows', 0, rows.length);
+    return verdict(differences.length ? 'extra' : 'equal');
+  }
+
+  if (!v) {
+    differ(null, 'version row', 'present', null);
+    if (rows.length) differ(null, 'rows', expected.events.length, rows.length);
+    return verdict('missing');
+  }
+
+  // the version row
+  if (v.status !== expected.status) differ(null, 'status', expected.status, v.status);
+  if (!same(v.fingerprint, expected.fingerprint)) differ(null, 'fingerprint', expected.fingerprint, v.fingerprint);
+  if (expected.status === 'waiting' && !same(v.reason, expected.reason)) differ(null, 'reason', expected.reason, v.reason);
+  if (v.eventCount !== expected.events.length) differ(null, 'event_count', expected.events.length, v.eventCount);
+  if (rows.length !== expected.events.length) differ(null, 'rows', expected.events.length, rows.length);
+  const headDifferences = differences.length;
+
+  // the rows, seq by seq
+  const n = Math.max(rows.length, expected.events.length);
+  let rowsDiffer = false;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    const e = expected.events[i];
+    if (!r) {
+      rowsDiffer = true;
+      differ(i, 'row', 'present', null);
+      continue;
+    }
+    if (!e) {
+      rowsDiffer = true;
+      differ(r.seq, 'row', null, 'present');
+      continue;
+    }
+    if (r.seq !== i) {
+      rowsDiffer = true;
+      differ(r.seq, 'seq', i, r.seq);
+    }
+    if (r.version !== v.version) {
+      rowsDiffer = true;
+      differ(r.seq, 'version', v.version, r.version);
+    }
+    for (const f of ROW_FIELDS) {
+      if (!same(r[f], e[f])) {
+        rowsDiffer = true;
+        differ(r.seq, f, e[f], r[f]);
+      }
+    }
+  }
+  if (differences.length === 0 && !rowsDiffer && headDifferences === 0) return verdict('equal');
+
+  if (expected.status === 'waiting' && v.status === 'waiting' && rows.length > 0 && same(v.fingerprint, expected.fingerprint)) return verdict('extra');
+  if (expected.status === 'computed' && expected.events.length > 0 && rows.length === 0 && v.status === 'computed') return verdict('missing');
+  const sameComputation = v.status === expected.status && same(v.fingerprint, expected.fingerprint);
+  // a whole result of another computation whose content differs: from other inputs
+  if (!sameComputation && whole && (rowsDiffer || v.status !== expected.status || v.eventCount !== expected.events.length)) return verdict('stale');
+  return verdict('differing');
+}
+
+// ------------------------------------------------------------------------ tallies
+
+export interface VerifyCounts {
+  /** Contracts checked (ids of the sources, of cashflow_versions and of contract_cashflows). */
+  checked: number;
+  equal: number;
+  missing: number;
+  stale: number;
+  extra: number;
+  differing: number;
+  /** Expected `waiting` (the engine cannot compute them yet), whatever their verdict. */
+  waiting: number;
+  /** Expected `deleted` (absent from contracts), whatever their verdict. */
+  deleted: number;
+  /** Terms the ingest dead-letters: nothing expected. */
+  rejected: number;
+  /** contract_cashflows rows compared. */
+  rows: number;
+}
+
+export function emptyCounts(): VerifyCounts {
+  return { checked: 0, equal: 0, missing: 0, stale: 0, extra: 0, differing: 0, waiting: 0, deleted: 0, rejected: 0, rows: 0 };
+}
+
+/** The number of contracts whose stored result is wrong (anything but equal or rejected). */
+export function mismatchCount(c: VerifyCounts): number {
+  return c.missing + c.stale + c.extra + c.differing;
+}
+
+export function countVerdict(counts: VerifyCounts, v: Verdict, rows: number): void {
+  counts.checked++;
+  counts.rows += rows;
+  counts[v.kind]++;
+  if (v.expectedStatus === 'waiting') counts.waiting++;
+  if (v.expectedStatus === 'deleted') counts.deleted++;
+}
