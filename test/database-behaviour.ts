@@ -234,4 +234,83 @@ export function describeDatabaseBehaviour(
       expect(await query('SELECT value FROM market_data')).toEqual([{ value: 0.02 }]);
     });
   });
+
+  describe(`${label} verification reads`, () => {
+    // awkward doubles: each must come back with the same bits (verify compares exactly)
+    const awkward = [0.1 + 0.2, 1 / 3, 5e-324, 1.7976931348623157e308, -2.2250738585072014e-308, 123456789.12345679, 0.0123456789012345, -1e-15];
+
+    it('storedResults returns every stored field of the selection, doubles to the bit, in contract and seq order', async () => {
+      await db().applyResults([
+        result('vf-b', 41, awkward.map((x, i) => event(`2027-01-0${1 + (i % 8)}T23:59:59`, x, { notionalPrincipal: x * 3, nominalInterestRate: x / 7, accruedInterest: -x, currency: i % 2 ? 'EUR' : null }))),
+        result('vf-a', 40, [event('2027-02-01T00:00:00', 1)]),
+      ]);
+      const got = await db().storedResults({ ids: ['vf-b', 'vf-a', 'vf-none'] });
+      expect(got.versions.map((v) => [v.contractId, v.version, v.fingerprint, v.eventCount, v.status])).toEqual([
+        ['vf-a', 40, 'fp-40', 1, 'computed'],
+        ['vf-b', 41, 'fp-41', 8, 'computed'],
+      ]);
+      const b = got.rows.filter((r) => r.contractId === 'vf-b');
+      expect(got.rows[0].contractId).toBe('vf-a');
+      expect(b.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      for (let i = 0; i < awkward.length; i++) {
+        const x = awkward[i];
+        expect(Object.is(b[i].payoff, x), `payoff ${x}`).toBe(true);
+        expect(b[i].notionalPrincipal).toBe(x * 3);
+        expect(b[i].nominalInterestRate).toBe(x / 7);
+        expect(b[i].accruedInterest).toBe(-x);
+        expect(b[i].currency).toBe(i % 2 ? 'EUR' : null);
+        expect(b[i].eventDate).toBe(`2027-01-0${1 + (i % 8)}T23:59:59`);
+        expect(b[i].version).toBe(41);
+      }
+    });
+
+    it('pages ids over contracts and cashflow_versions; a range selection also holds rows without a version row', async () => {
+      await db().upsertContracts([
+        { contractId: 'vf-c', contractType: 'PAM', terms: '{"a":1}' },
+        { contractId: 'vf-d', contractType: 'PAM', terms: '{"b":2}' },
+      ]);
+      await query(`INSERT INTO contract_cashflows (contract_id, seq, event_date, event_type, currency, payoff, version) VALUES ('vf-e', 0, '2027-03-01T00:00:00', 'IP', 'USD', 5, 1)`);
+      const all = await db().verificationIds(null, 100_000);
+      for (const id of ['vf-a', 'vf-b', 'vf-c', 'vf-d']) expect(all, id).toContain(id);
+      expect(all).not.toContain('vf-e'); // rows alone: found by the range reads, not listed
+      const paged: string[] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await db().verificationIds(after, 3);
+        paged.push(...page);
+        if (page.length < 3) break;
+        after = page[page.length - 1];
+      }
+      expect(paged).toEqual(all);
+      const d = all.indexOf('vf-d');
+      const range = await db().storedResults({ after: all[d], through: null });
+      const ranged = await db().sourceContracts({ after: all[d - 1], through: all[d] });
+      expect(ranged.contracts).toEqual([{ contractId: 'vf-d', contractType: 'PAM', terms: '{"b":2}' }]);
+      expect(range.rows.some((r) => r.contractId === 'vf-e' && r.payoff === 5)).toBe(true);
+    });
+
+    it('reads source contracts with their observed events, market data by code and a portfolio\'s contracts', async () => {
+      await query(`INSERT INTO observed_events (contract_id, event_type, observed_at, value, states) VALUES ('vf-c', 'CE', '2027-01-02T12:00:00', NULL, '{"x":1}')`);
+      await query(`INSERT INTO observed_events (contract_id, event_type, observed_at, value, states) VALUES ('vf-c', 'XD', '2027-01-03T00:00:00', 0.25, NULL)`);
+      await db().upsertMarketData([
+        { marketObjectCode: 'VF.X', observedAt: '2027-01-01T00:00:00', value: 0.1 + 0.2 },
+        { marketObjectCode: 'VF.Y', observedAt: '2027-01-01T00:00:00', value: 2 },
+      ]);
+      await db().upsertPositions([
+        { positionId: 'vf-p1', portfolioId: 'VF', contractId: 'vf-d', quantity: 1 },
+        { positionId: 'vf-p2', portfolioId: 'VF', contractId: 'vf-c', quantity: 2 },
+        { positionId: 'vf-p3', portfolioId: 'VF', contractId: 'vf-c', quantity: 3 },
+      ]);
+      const src = await db().sourceContracts({ ids: ['vf-c', 'vf-x'] });
+      expect(src.contracts).toEqual([{ contractId: 'vf-c', contractType: 'PAM', terms: '{"a":1}' }]);
+      expect(src.observedEvents).toEqual([
+        { contractId: 'vf-c', eventType: 'CE', observedAt: '2027-01-02T12:00:00', value: null, states: '{"x":1}' },
+        { contractId: 'vf-c', eventType: 'XD', observedAt: '2027-01-03T00:00:00', value: 0.25, states: null },
+      ]);
+      expect(await db().marketData(['VF.X', 'VF.Z'])).toEqual([{ marketObjectCode: 'VF.X', observedAt: '2027-01-01T00:00:00', value: 0.1 + 0.2 }]);
+      expect(await db().portfolioContractIds('VF')).toEqual(['vf-c', 'vf-d']);
+      const sample = await db().sampleContractIds(2);
+      expect(sample).toHaveLength(2);
+      expect(new Set(sample).size).toBe(2);
+    });
+  });
 }
