@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   actus: () => import('./commands/actus.js'),
   bench: () => import('./commands/bench.js'),
   demo: () => import('./commands/demo.js'),
+  verify: () => import('./commands/verify.js'),
 };
 
 export async function main(argv: string[]): Promise<number | undefined> {
