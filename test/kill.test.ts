@@ -131,7 +131,11 @@ function killMidRun(victim: Victim): void {
     const committed = await committedOffsets(admin!, group, input.name);
     for (const [p, end] of ends) expect(committed.get(p), `partition ${p}`).toBe(end);
 
-    // Result tables against a direct engine computation with the same market data.
+    // Nothing dead-lettered: a killed process is a fault, never poison.
+    const deadLetters = [...(await topicEnds(admin!, env.topology.topic('deadLetter').name)).values()].reduce((n, end) => n + end, 0n);
+    expect(deadLetters).toBe(0n);
+
+    // Result tables against the calculator's computation from the same book: every stored field.
     await expectResultsEqualEngine(pool, book.map((c) => c.row), market);
   });
 }
