@@ -88,6 +88,10 @@ export interface PipelineConfig {
    * beyond it, its length and SHA-256 only (processors/dead-letter.ts).
    */
   deadLetterMaxValueBytes: number;
+  /** CASHFLOW_VERIFY_RATE: contracts per second the verifier processor checks (default 2). */
+  verifyRate: number;
+  /** CASHFLOW_VERIFY_GRACE_SECONDS: how long a contract found wrong may still be in flight before the verifier reports it (default 30). */
+  verifyGraceSeconds: number;
 }
 
 export interface CdcConfig {
@@ -189,6 +193,8 @@ export function loadPipelineConfig(env: Env = process.env): PipelineConfig {
     metricsBasePort: int(env, 'CASHFLOW_METRICS_BASE_PORT', 9400, 1, 65535),
     processorHeapMb: int(env, 'CASHFLOW_PROCESSOR_HEAP_MB', 320, 64, 65536),
     deadLetterMaxValueBytes: int(env, 'CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES', 256 * 1024, 0, 64 * 1024 * 1024),
+    verifyRate: int(env, 'CASHFLOW_VERIFY_RATE', 2, 1, 100_000),
+    verifyGraceSeconds: int(env, 'CASHFLOW_VERIFY_GRACE_SECONDS', 30, 0, 86_400),
   };
 }
 

@@ -16,6 +16,7 @@ import { DEFAULT_KEY_PREFIX, RedisStateStore } from '../state/redis-store.js';
 import { checkEvictionPolicy, ownerId, RedisHealPort, StateHealer } from '../state/healing.js';
 import { healMetrics, PipelineMetrics } from './metrics.js';
 import { definitionOf, PROCESSOR_NAMES } from './registry.js';
+import type { BackgroundServices, BackgroundTask } from './processor.js';
 import { DEFAULT_BACKOFF, ProcessorRunner, stderrLog, type BackoffOptions, type Log, type RunnerServices } from './runner.js';
 
 export interface StartOptions {
@@ -116,9 +117,12 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       now: options.now ?? Date.now,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
     };
+    const backgrounds: { name: ProcessorName; task: BackgroundTask }[] = [];
     for (const name of names) {
+      const definition = await definitionOf(name);
+      if (definition.background) backgrounds.push({ name, task: definition.background });
       const runner = new ProcessorRunner(
-        await definitionOf(name),
+        definition,
         services,
         (groupId, o) => createConsumer(config, { groupId, maxBatchSize: o.maxBatchSize, clientId: o.clientId }),
         { maxBatchSize: options.maxBatchSize, partitionConcurrency: options.partitionConcurrency },
@@ -150,8 +154,9 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
             const processors = Object.fromEntries(runners.map((r) => [r.name, r.isRunning ? 'running' : 'stopped']));
             const state = healer.healing ? 'rebuilding' : 'ready';
             const ok = ready() && redisOk && !healer.healing;
+            const detail = Object.fromEntries(backgrounds.map((b) => [b.name, b.task.health()]));
             res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ status: ok ? 'ready' : 'not ready', redis: redisOk ? 'ok' : 'unreachable', state, processors }));
+            res.end(JSON.stringify({ status: ok ? 'ready' : 'not ready', redis: redisOk ? 'ok' : 'unreachable', state, processors, ...detail }));
           })();
         } else {
           res.writeHead(404);
@@ -174,6 +179,11 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     const stopWatching = healer.watch();
     cleanups.push(async () => stopWatching());
     void checkEvictionPolicy(redis, log);
+    const backgroundLog: BackgroundServices['log'] = (level, message, fields) => log(level, message, fields);
+    for (const b of backgrounds) {
+      b.task.start({ database: getDatabase, registry: metrics.registry, horizon: config.horizon, log: backgroundLog, now: options.now ?? Date.now });
+      cleanups.push(() => b.task.stop());
+    }
 
     let stopping: Promise<void> | undefined;
     let resolveStopped!: () => void;
@@ -196,6 +206,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
             process.off('SIGTERM', onSignal);
             process.off('SIGINT', onSignal);
           }
+          await Promise.all(backgrounds.map((b) => b.task.stop()));
           await Promise.all(runners.map((r) => r.stop()));
           await cleanup();
           resolveStopped();

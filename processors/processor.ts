@@ -85,6 +85,29 @@ export interface ProcessorDefinition {
    */
   maxBatchSize?: number;
   process(records: readonly InputRecord[], ctx: ProcessorContext): Promise<BatchOutcome>;
+  /**
+   * Work the process hosts beside the consumer, on a timer of its own (the verifier's rolling
+   * checks): started once the runners consume, stopped before they stop; its health() detail
+   * goes into /readyz.
+   */
+  background?: BackgroundTask;
+}
+
+export interface BackgroundServices {
+  /** The result database (created on first use, closed with the process). */
+  database(): Promise<Database>;
+  /** The process's metrics registry (prom-client). */
+  registry: import('prom-client').Registry;
+  horizon: string;
+  log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  now(): number;
+}
+
+export interface BackgroundTask {
+  start(services: BackgroundServices): void;
+  stop(): Promise<void>;
+  /** JSON detail for /readyz. */
+  health(): Record<string, unknown>;
 }
 
 /** An error that marks the input as poison (dead letter), whatever its class. */

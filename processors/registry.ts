@@ -10,6 +10,8 @@ const loaders: Record<ProcessorName, () => Promise<ProcessorDefinition>> = {
   calculator: async () => (await import('./calculator.js')).calculator,
   sink: async () => (await import('./sink.js')).sink,
   'job-worker': async () => (await import('./job-worker.js')).jobWorker,
+  // a new instance per process: its pending checks and rolling walk are its own
+  verifier: async () => (await import('./verifier.js')).createVerifier(),
 };
 
 /** In data-flow order. */

@@ -57,6 +57,10 @@ describe('cashflow verify', () => {
     );
     expect(clean.counts).toMatchObject({ checked: book.length + 2, equal: book.length + 1, waiting: 1, rejected: 1, missing: 0, stale: 0, extra: 0, differing: 0 });
     expect(clean.counts.rows).toBeGreaterThan(book.length * 10);
+    // the verifier ran beside the pipeline all along (default rate and grace): results in flight are not mismatches
+    const during = (await (await fetch(`http://127.0.0.1:${env.pipeline!.port}/readyz`)).json()) as { verifier: { checked: number; mismatches: number } };
+    expect(during.verifier.checked).toBeGreaterThan(0);
+    expect(during.verifier.mismatches).toBe(0);
     await env.pipeline!.stop();
 
     // the damage, each on its own contract
@@ -129,5 +133,33 @@ describe('cashflow verify', () => {
     expect(fine.stdout).toMatch(/checked 2 contracts .* 2 equal, 0 missing, 0 stale, 0 extra, 0 differing/);
     const portfolio = await run('--portfolio', 'P-ALPHA');
     expect(portfolio.stdout).toMatch(/checked 4\d contracts/);
+
+    // the verifier processor on the damaged tables: its rolling walk finds the same 17 contracts,
+    // each reported once it is still wrong at the same stored version after the grace period
+    const reported = new Map<string, string>();
+    process.env.CASHFLOW_VERIFY_RATE = '40';
+    process.env.CASHFLOW_VERIFY_GRACE_SECONDS = '2';
+    const verifier = await env.startProcessors({
+      processors: ['verifier'],
+      log: (_level, message, fields) => {
+        if (message.startsWith('verifier: stored result differs')) reported.set(String(fields!.contractId), String(fields!.kind));
+      },
+    });
+    delete process.env.CASHFLOW_VERIFY_RATE;
+    delete process.env.CASHFLOW_VERIFY_GRACE_SECONDS;
+    await eventually('the verifier reported the 17 wrong contracts', async () => reported.size >= 17, 60_000, 500);
+    const expectedKinds = new Map<string, string>([
+      ...[0, 1].map((i) => [x(i), 'missing'] as [string, string]),
+      ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((i) => [x(i), 'differing'] as [string, string]),
+      [x(13), 'stale'],
+      ...[x(14), 'zz-ghost', 'zz-orphan'].map((id) => [id, 'extra'] as [string, string]),
+    ]);
+    expect(new Map([...reported].sort())).toEqual(new Map([...expectedKinds].sort()));
+    const readyz = (await (await fetch(`http://127.0.0.1:${verifier.port}/readyz`)).json()) as { verifier: { checked: number; mismatches: number; lastMismatch: { contractId: string } } };
+    expect(readyz.verifier.mismatches).toBeGreaterThanOrEqual(17);
+    expect(expectedKinds.has(readyz.verifier.lastMismatch.contractId)).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${verifier.port}/metrics`)).text();
+    expect(metrics).toMatch(/cashflow_verify_mismatches_total\{kind="differing"\} (1[1-9]|[2-9]\d)/);
+    expect(metrics).toMatch(/cashflow_verify_checked_total [1-9]/);
   });
 });

@@ -26,7 +26,7 @@ export type TopicId =
   | 'jobs'
   | 'jobEvents';
 
-export type ProcessorName = 'contract-ingest' | 'market-ingest' | 'impact' | 'calculator' | 'sink' | 'job-worker';
+export type ProcessorName = 'contract-ingest' | 'market-ingest' | 'impact' | 'calculator' | 'sink' | 'job-worker' | 'verifier';
 
 /** What a message key is, so that partitioning can be reasoned about. */
 export type KeyKind =
@@ -175,7 +175,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       retentionMs: 30 * DAY_MS,
       key: { format: 'string', kind: 'original' },
       value: { format: 'avro', record: 'DeadLetter' },
-      producedBy: ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink'],
+      producedBy: ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink', 'verifier'],
       description: 'poison input with processor, reason and origin',
     },
     {
@@ -252,6 +252,15 @@ export function buildTopology(options: TopologyOptions): Topology {
       outputs: ['jobEvents'],
       consumerGroup: group('job-worker'),
       state: ['redis: job status and results (writes), market data (reads)'],
+    },
+    {
+      name: 'verifier',
+      description:
+        'reconciliation at CASHFLOW_VERIFY_RATE contracts/s: results going by first, then a rolling walk of the book; each contract recomputed from the source tables and compared field by field with the result tables',
+      inputs: ['contractCashflows'],
+      outputs: ['deadLetter'],
+      consumerGroup: group('verifier'),
+      state: ['database: source and result tables (reads)'],
     },
   ];
   const byId = new Map(topics.map((t) => [t.id, t]));
