@@ -25,6 +25,8 @@ export interface PipelineBenchOptions {
   edits: number;
   calculators: number;
   keep: boolean;
+  /** End with `cashflow verify --all` on the book, timed beside the engine alone. */
+  verify?: boolean;
   log: (line: string) => void;
 }
 
@@ -37,6 +39,7 @@ export interface PipelineBenchResult {
   tick: { contracts: number; samples: number; p50Ms: number; p99Ms: number; maxMs: number; stagesMs: Record<string, [first: number, last: number]> };
   edit: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
   peakRssMb: Record<string, number>;
+  verify?: { seconds: number; readSeconds: number; computeSeconds: number; engineAloneSeconds: number; contracts: number; rows: number; mismatching: number; peakRssMb: number };
 }
 
 export const TICK_CODE = 'BENCH.TICK';
@@ -353,6 +356,36 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     await sampleRss();
     rss.bench = round(process.resourceUsage().maxRSS / 1024);
 
+    // ------------------------------------------------------------------ verify --all
+    let verify: PipelineBenchResult['verify'];
+    if (o.verify) {
+      await ops.waitForQuiet(admin, topology);
+      const { Verification } = await import('../processors/verify-run.js');
+      const { mismatchCount } = await import('../processors/verification.js');
+      // the engine alone on the same book (terms parsed, schedule computed), for the comparison
+      const e0 = performance.now();
+      for (let i = 0; i < o.contracts; i++) evaluate(prepareContract(benchContract(i).terms), { observer });
+      const engineAloneSeconds = (performance.now() - e0) / 1000;
+      const bar = await ops.progressBar('verify --all', o.contracts, 'contracts');
+      const v = new Verification(db, { horizon: config.horizon, onPage: (c) => bar.update(c.checked, Math.max(o.contracts, c.checked)) });
+      const v0 = performance.now();
+      await v.all();
+      bar.stop();
+      const r = v.report();
+      verify = {
+        seconds: round((performance.now() - v0) / 1000, 2),
+        readSeconds: round(r.readSeconds, 2),
+        computeSeconds: round(r.computeSeconds, 2),
+        engineAloneSeconds: round(engineAloneSeconds, 2),
+        contracts: r.counts.checked,
+        rows: r.counts.rows,
+        mismatching: mismatchCount(r.counts),
+        peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+      };
+      o.log(`verify --all: ${JSON.stringify(r.counts)} in ${verify.seconds} s (database read ${verify.readSeconds} s, expectation and comparison ${verify.computeSeconds} s; engine alone ${verify.engineAloneSeconds} s)`);
+      for (const m of r.mismatches.slice(0, 5)) o.log(`verify: ${m.contractId} ${m.kind} ${JSON.stringify(m.differences.slice(0, 2))}`);
+    }
+
     const ts = [...tickMs].sort((a, b) => a - b);
     const es = [...editMs].sort((a, b) => a - b);
     o.log(`bench pipeline done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -379,6 +412,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       },
       edit: { samples: es.length, p50Ms: Math.round(percentile(es, 50)), p99Ms: Math.round(percentile(es, 99)), maxMs: Math.round(es[es.length - 1] ?? NaN) },
       peakRssMb: rss,
+      verify,
     };
   } finally {
     process.off('SIGINT', onSignal);

@@ -39,6 +39,10 @@ export interface VerifyRunOptions {
 
 export interface VerifyReport {
   counts: VerifyCounts;
+  /** Time spent waiting for the database (sources, results, market data). */
+  readSeconds: number;
+  /** Time spent computing expectations and comparing. */
+  computeSeconds: number;
   /** The first mismatching contracts (missing, stale, extra, differing) with their differences. */
   mismatches: Verdict[];
   seconds: number;
@@ -51,6 +55,8 @@ export class Verification {
   readonly mismatches: Verdict[] = [];
   private readonly started = Date.now();
   private readonly series = new Map<string, MarketSeries | null>();
+  private readMs = 0;
+  private computeMs = 0;
 
   constructor(
     private readonly reader: VerificationReader,
@@ -80,7 +86,10 @@ export class Verification {
 
   /** Checks one selection; returns its verdicts (also counted and, when mismatching, kept). */
   async check(selection: ContractSelection): Promise<Verdict[]> {
+    let t = performance.now();
     const [sources, stored] = await Promise.all([this.reader.sourceContracts(selection), this.reader.storedResults(selection)]);
+    this.readMs += performance.now() - t;
+    t = performance.now();
     const ids = new Set<string>('ids' in selection ? selection.ids : []);
     const contractRows = new Map(sources.contracts.map((c) => [c.contractId, c]));
     const eventsOf = groupBy(sources.observedEvents, (e: ObservedEventRow) => e.contractId);
@@ -100,7 +109,11 @@ export class Verification {
     const prepared = [...ids].map((id) => prepareExpectation(id, contractRows.get(id), eventsOf.get(id)));
     const deps = new Set<string>();
     for (const p of prepared) for (const d of p.deps) deps.add(d);
+    this.computeMs += performance.now() - t;
+    t = performance.now();
     const [series, referenced] = await Promise.all([this.seriesFor([...deps]), this.referencedContracts([...deps], contractRows)]);
+    this.readMs += performance.now() - t;
+    t = performance.now();
 
     const verdicts: Verdict[] = [];
     for (const p of prepared) {
@@ -111,12 +124,13 @@ export class Verification {
       if (verdict.kind !== 'equal' && verdict.kind !== 'rejected' && this.mismatches.length < (this.options.maxReported ?? 100)) this.mismatches.push(verdict);
       verdicts.push(verdict);
     }
+    this.computeMs += performance.now() - t;
     this.options.onPage?.(this.counts);
     return verdicts;
   }
 
   report(): VerifyReport {
-    return { counts: { ...this.counts }, mismatches: [...this.mismatches], seconds: (Date.now() - this.started) / 1000 };
+    return { counts: { ...this.counts }, mismatches: [...this.mismatches], seconds: (Date.now() - this.started) / 1000, readSeconds: this.readMs / 1000, computeSeconds: this.computeMs / 1000 };
   }
 
   /** The series of these keys (market object codes; contract ids find none), read once per run. */

@@ -63,6 +63,11 @@ export interface ProcessorSpec {
   consumerGroup: string;
   /** State it reads or writes outside Kafka (documentation for the picture). */
   state: string[];
+  /**
+   * Watches results without producing any (the verifier): nothing downstream waits for its
+   * group, so "the pipeline is quiet" (pipelineQuiet: recalc --wait, demo, bench) leaves it out.
+   */
+  observer?: boolean;
 }
 
 export interface TopologyOptions {
@@ -261,6 +266,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       outputs: ['deadLetter'],
       consumerGroup: group('verifier'),
       state: ['database: source and result tables (reads)'],
+      observer: true,
     },
   ];
   const byId = new Map(topics.map((t) => [t.id, t]));

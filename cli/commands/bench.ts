@@ -32,7 +32,8 @@ export function register(program: Command): void {
     .option('--edits <n>', 'single contract edits', '20')
     .option('--calculators <n>', 'calculator processes', '1')
     .option('--keep', 'keep the database, topics and state afterwards')
-    .action(async (opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean }) => {
+    .option('--verify', 'end with verify --all on the book (timed beside the engine alone)')
+    .action(async (opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean }) => {
       const n = (raw: string, name: string, min: number) => {
         const v = Number(raw);
         if (!Number.isSafeInteger(v) || v < min) throw new UserFacingError(`--${name} must be an integer >= ${min}`, 2);
@@ -45,6 +46,7 @@ export function register(program: Command): void {
         edits: n(opts.edits, 'edits', 1),
         calculators: n(opts.calculators, 'calculators', 1),
         keep: opts.keep === true,
+        verify: opts.verify === true,
         log: (s) => process.stderr.write(s + '\n'),
       });
       const rss = Object.entries(r.peakRssMb).map(([k, v]) => `${k} ${v} MB`).join(', ');
@@ -54,7 +56,10 @@ export function register(program: Command): void {
           `market tick touching ${r.tick.contracts} contracts, commit to last row committed: p50 ${r.tick.p50Ms} ms, p99 ${r.tick.p99Ms} ms (${r.tick.samples} ticks)\n` +
           `tick stages, median ms from the commit to the first..last message: ${Object.entries(r.tick.stagesMs).map(([s, [a, b]]) => `${s} ${a}..${b}`).join(', ')}\n` +
           `single contract edit, commit to commit: p50 ${r.edit.p50Ms} ms, p99 ${r.edit.p99Ms} ms (${r.edit.samples} edits)\n` +
-          `peak RSS: ${rss}\n`,
+          `peak RSS: ${rss}\n` +
+          (r.verify
+            ? `verify --all: ${r.verify.contracts} contracts, ${r.verify.rows} rows, ${r.verify.mismatching} wrong, in ${r.verify.seconds} s (database read ${r.verify.readSeconds} s, expectation and comparison ${r.verify.computeSeconds} s; engine alone on the book ${r.verify.engineAloneSeconds} s; peak RSS ${r.verify.peakRssMb} MB)\n`
+            : ''),
       );
       process.stdout.write(JSON.stringify(r) + '\n');
     });
