@@ -4,7 +4,7 @@
 // processor and the fault tests. Memory is bounded by the page: a page's sources, rows and
 // expectations are dropped before the next is read; only the market data series (a book has
 // few market object codes) are kept for the run.
-import type { ContractSelection, Database, MarketDataRow } from '../db/database.js';
+import type { ContractSelection, Database, MarketDataRow, SourceContracts, StoredResults } from '../db/database.js';
 import type { MarketSeries, StoredContract } from '../state/model.js';
 import {
   compareResult,
@@ -50,6 +50,11 @@ export interface VerifyReport {
 
 const MAX_CACHED_SERIES = 10_000;
 
+interface PageData {
+  sources: SourceContracts;
+  stored: StoredResults;
+}
+
 export class Verification {
   readonly counts = emptyCounts();
   readonly mismatches: Verdict[] = [];
@@ -66,15 +71,32 @@ export class Verification {
   /** Every contract of contracts ∪ cashflow_versions ∪ contract_cashflows, in keyset pages. */
   async all(): Promise<void> {
     const pageSize = this.options.pageSize ?? 2000;
-    let after: string | null = null;
+    let pending = this.readPage(null, pageSize);
     for (;;) {
-      const ids = await this.reader.verificationIds(after, pageSize);
-      // the last page is open-ended: it also takes rows of ids beyond the last known one
-      const through = ids.length < pageSize ? null : ids[ids.length - 1];
-      await this.check({ after, through });
-      if (through === null) return;
-      after = through;
+      const t = performance.now();
+      const page = await pending;
+      this.readMs += performance.now() - t;
+      // the next page is read while this one is computed: the database's time overlaps ours
+      if (page.through !== null) {
+        pending = this.readPage(page.through, pageSize);
+        pending.catch(() => {}); // awaited above on the next turn; no unhandled rejection meanwhile
+      }
+      await this.checkRead(page.selection, page.data);
+      if (page.through === null) return;
     }
+  }
+
+  private async readPage(after: string | null, pageSize: number): Promise<{ selection: ContractSelection; through: string | null; data: PageData }> {
+    const ids = await this.reader.verificationIds(after, pageSize);
+    // the last page is open-ended: it also takes rows of ids beyond the last known one
+    const through = ids.length < pageSize ? null : ids[ids.length - 1];
+    const selection = { after, through };
+    return { selection, through, data: await this.read(selection) };
+  }
+
+  private async read(selection: ContractSelection): Promise<PageData> {
+    const [sources, stored] = await Promise.all([this.reader.sourceContracts(selection), this.reader.storedResults(selection)]);
+    return { sources, stored };
   }
 
   /** These contracts, in pages. */
@@ -86,10 +108,14 @@ export class Verification {
 
   /** Checks one selection; returns its verdicts (also counted and, when mismatching, kept). */
   async check(selection: ContractSelection): Promise<Verdict[]> {
-    let t = performance.now();
-    const [sources, stored] = await Promise.all([this.reader.sourceContracts(selection), this.reader.storedResults(selection)]);
+    const t = performance.now();
+    const data = await this.read(selection);
     this.readMs += performance.now() - t;
-    t = performance.now();
+    return this.checkRead(selection, data);
+  }
+
+  private async checkRead(selection: ContractSelection, { sources, stored }: PageData): Promise<Verdict[]> {
+    let t = performance.now();
     const ids = new Set<string>('ids' in selection ? selection.ids : []);
     const contractRows = new Map(sources.contracts.map((c) => [c.contractId, c]));
     const eventsOf = groupBy(sources.observedEvents, (e: ObservedEventRow) => e.contractId);
