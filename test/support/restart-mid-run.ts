@@ -87,7 +87,9 @@ export async function restartMidRun(p: MidRunPipeline, book: readonly ContractRo
   expect(atStop).toBeLessThan(book.length); // it really went down mid-run
 
   await eventually('every contract computed', async () => (await done()) >= book.length, 240_000, 500).catch(async (e) => {
-    throw new Error(`${(e as Error).message} (${await done()} of ${book.length}); log ${p.logFile}${fault.logTail ? `\n${fault.logTail()}` : ''}`);
+    // which group stopped where: a partition behind names the stage that stalled
+    const behind = await laggingPartitions(p.admin, p.topology, p.pipeline).catch((err: Error) => [`unknown (${err.message})`]);
+    throw new Error(`${(e as Error).message} (${await done()} of ${book.length}); behind: ${behind.join(', ')}; log ${p.logFile}${fault.logTail ? `\n${fault.logTail()}` : ''}`);
   });
   await eventually('the pipeline drained', async () => pipelineQuiet(p.admin, p.topology), 120_000, 300).catch(async (e) => {
     throw new Error(`${(e as Error).message}; behind: ${(await laggingPartitions(p.admin, p.topology, p.pipeline)).join(', ')}; log ${p.logFile}`);
