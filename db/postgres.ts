@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import {
   assertIdentifier,
   assertLadderBucket,
@@ -461,6 +461,131 @@ export function cashflowCopyBinary(results: readonly ContractResult[]): Buffer |
   return w.buf.subarray(0, w.pos);
 }
 
+// --------------------------------------------------------------------- COPY binary, reading
+// `cashflow verify` reads every stored row: through node-postgres' text protocol that was ~8 of
+// 14 CPU-s of a 20,000-contract verify (text parsing) plus most of the GC (bench/README.md,
+// verify). COPY (SELECT …) TO STDOUT (FORMAT binary) hands over the doubles as their 8 bytes
+// (exact to the bit, no decimal round trip) and the rest as bytes decoded here in one pass.
+
+/** A COPY binary stream that is not what contract_cashflows' columns give: a bug or another server, never data to guess at. */
+export class CopyFormatError extends Error {
+  constructor(message: string) {
+    super(`COPY binary read of contract_cashflows: ${message}`);
+    this.name = 'CopyFormatError';
+  }
+}
+
+const CASHFLOW_FIELDS = 10;
+const TWO_32 = 2 ** 32;
+const isoBySecond = new Map<number, string>();
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` of a binary timestamp (µs since 2000-01-01, as int64 hi/lo), exactly what
+ * isoSeconds makes of its text (fractions cut, not rounded), or undefined where the text differs
+ * in form (infinity, BC years, years past 9999): the caller then reads the text.
+ */
+export function isoOfPgTimestamp(hi: number, lo: number): string | undefined {
+  // µs past 2^53 (years beyond 2000 ± 285) are not exact as one double: split 2^32 = 4294·10^6 + 967296
+  const rest = hi * 967_296 + lo;
+  const second = hi * 4294 + Math.floor(rest / 1e6);
+  let iso = isoBySecond.get(second);
+  if (iso !== undefined) return iso;
+  const date = new Date(second * 1000 + PG_EPOCH_MS);
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(year) || year < 1 || year > 9999) return undefined;
+  iso = date.toISOString().slice(0, 19);
+  if (isoBySecond.size >= 100_000) isoBySecond.clear();
+  isoBySecond.set(second, iso);
+  return iso;
+}
+
+/** Short strings that repeat (event types, currencies) decoded once: [bytes, string] pairs. */
+class TextCache {
+  private readonly entries: [Buffer, string][] = [];
+  constructor(private readonly max = 64) {}
+  get(buf: Buffer, p: number, length: number): string {
+    for (const [bytes, s] of this.entries) if (bytes.length === length && sameBytes(buf, p, bytes, 0, length)) return s;
+    const s = buf.toString('utf8', p, p + length);
+    if (this.entries.length < this.max) this.entries.push([Buffer.from(buf.subarray(p, p + length)), s]);
+    return s;
+  }
+}
+
+function sameBytes(a: Uint8Array, pa: number, b: Uint8Array, pb: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[pa + i] !== b[pb + i]) return false;
+  return true;
+}
+
+/**
+ * The rows of `COPY (SELECT contract_id, seq, event_date, event_type, currency, payoff,
+ * notional_principal, nominal_interest_rate, accrued_interest, version …) TO STDOUT (FORMAT
+ * binary)`, as the text read gives them; undefined when a timestamp has a form only the text
+ * gives (see isoOfPgTimestamp). Consecutive rows of one contract share its id string.
+ */
+export function decodeCashflowCopy(buf: Buffer): CashflowRow[] | undefined {
+  if (buf.length < PGCOPY_HEADER.length || !sameBytes(buf, 0, PGCOPY_HEADER, 0, 11)) throw new CopyFormatError('no PGCOPY signature');
+  let p = 15 + 4 + buf.readInt32BE(15); // signature, flags, header extension
+  const rows: CashflowRow[] = [];
+  const texts = new TextCache();
+  let idStart = -1;
+  let idLength = -1;
+  let id = '';
+  const need = (n: number) => {
+    if (p + n > buf.length) throw new CopyFormatError(`truncated at byte ${p} of ${buf.length}`);
+  };
+  const length = (expected: number, nullable: boolean, column: string): number => {
+    need(4);
+    const n = buf.readInt32BE(p);
+    p += 4;
+    if (n === -1 && nullable) return -1;
+    if (expected >= 0 ? n !== expected : n < 0) throw new CopyFormatError(`${column}: field length ${n}`);
+    need(n);
+    return n;
+  };
+  const float8 = (nullable: boolean, column: string): number | null => {
+    if (length(8, nullable, column) === -1) return null;
+    const v = buf.readDoubleBE(p);
+    p += 8;
+    return v;
+  };
+  for (;;) {
+    need(2);
+    const fields = buf.readInt16BE(p);
+    p += 2;
+    if (fields === -1) break;
+    if (fields !== CASHFLOW_FIELDS) throw new CopyFormatError(`a row of ${fields} fields, expected ${CASHFLOW_FIELDS}`);
+    const n = length(-1, false, 'contract_id');
+    if (n !== idLength || !sameBytes(buf, p, buf, idStart, n)) id = buf.toString('utf8', p, p + n);
+    idStart = p;
+    idLength = n;
+    p += n;
+    length(4, false, 'seq');
+    const seq = buf.readInt32BE(p);
+    p += 4;
+    length(8, false, 'event_date');
+    const eventDate = isoOfPgTimestamp(buf.readInt32BE(p), buf.readUInt32BE(p + 4));
+    if (eventDate === undefined) return undefined;
+    p += 8;
+    const t = length(-1, false, 'event_type');
+    const eventType = texts.get(buf, p, t);
+    p += t;
+    const c = length(-1, true, 'currency');
+    const currency = c === -1 ? null : texts.get(buf, p, c);
+    if (c > 0) p += c;
+    const payoff = float8(false, 'payoff') as number;
+    const notionalPrincipal = float8(true, 'notional_principal');
+    const nominalInterestRate = float8(true, 'nominal_interest_rate');
+    const accruedInterest = float8(true, 'accrued_interest');
+    length(8, false, 'version');
+    // hi·2^32 is exact and the sum rounds once: the same double as Number() of the text
+    const version = buf.readInt32BE(p) * TWO_32 + buf.readUInt32BE(p + 4);
+    p += 8;
+    rows.push({ contractId: id, seq, eventDate, eventType, currency, payoff, notionalPrincipal, nominalInterestRate, accruedInterest, version });
+  }
+  if (p !== buf.length) throw new CopyFormatError(`${buf.length - p} bytes after the trailer`);
+  return rows;
+}
+
 async function copyInto<T>(
   client: pg.PoolClient,
   table: string,
@@ -521,6 +646,49 @@ function selectionWhere(selection: ContractSelection): { where: string; params: 
   if (selection.after !== null) parts.push(`contract_id > $${params.push(selection.after)}`);
   if (selection.through !== null) parts.push(`contract_id <= $${params.push(selection.through)}`);
   return { where: parts.length ? parts.join(' AND ') : 'true', params };
+}
+
+/** The rows as text (the read before COPY binary): for the timestamps whose text form the binary decoder does not make. */
+async function textCashflowRows(client: pg.PoolClient, where: string, params: unknown[]): Promise<CashflowRow[]> {
+  // arrays, not objects: a page of 2,000 contracts is ~170,000 rows
+  const raw = await client.query<unknown[]>({
+    text: `SELECT ${CASHFLOW_COPY_COLUMNS} FROM contract_cashflows WHERE ${where} ORDER BY contract_id, seq`,
+    values: params,
+    rowMode: 'array',
+  });
+  const rows: CashflowRow[] = new Array(raw.rows.length);
+  for (let i = 0; i < raw.rows.length; i++) {
+    const r = raw.rows[i] as [string, number, string, string, string | null, number, number | null, number | null, number | null, number];
+    rows[i] = {
+      contractId: r[0],
+      seq: r[1],
+      eventDate: r[2],
+      eventType: r[3],
+      currency: r[4],
+      payoff: r[5],
+      notionalPrincipal: r[6],
+      nominalInterestRate: r[7],
+      accruedInterest: r[8],
+      version: r[9],
+    };
+  }
+  return rows;
+}
+
+/** The bytes of a COPY … TO STDOUT, whole (a page of the verification: ~20 MB for 2,000 contracts). */
+async function copyOut(client: pg.PoolClient, statement: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of client.query(copyTo(statement)) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/** selectionWhere with the values written as literals (`quote`: the connection's escapeLiteral), for COPY. */
+export function literalSelectionWhere(selection: ContractSelection, quote: (s: string) => string): string {
+  if ('ids' in selection) return selection.ids.length ? `contract_id = ANY(ARRAY[${selection.ids.map(quote).join(',')}]::text[])` : 'false';
+  const parts: string[] = [];
+  if (selection.after !== null) parts.push(`contract_id > ${quote(selection.after)}`);
+  if (selection.through !== null) parts.push(`contract_id <= ${quote(selection.through)}`);
+  return parts.length ? parts.join(' AND ') : 'true';
 }
 
 /** The last row per key wins: one upsert statement may not touch a row twice. */
@@ -825,30 +993,16 @@ export class PostgresDatabase implements Database {
       // without statistics the planner may scan 13 M rows for a page (as in applyResults)
       await client.query('SET LOCAL enable_seqscan = off');
       const versions = (await client.query<CashflowVersion>(`SELECT ${VERSION_COLUMNS} FROM cashflow_versions WHERE ${where} ORDER BY contract_id`, params)).rows;
-      // arrays, not objects: a page of 2,000 contracts is ~170,000 rows
-      const raw = await client.query<unknown[]>({
-        text: `SELECT contract_id, seq, event_date, event_type, currency, payoff, notional_principal, nominal_interest_rate, accrued_interest, version
-               FROM contract_cashflows WHERE ${where} ORDER BY contract_id, seq`,
-        values: params,
-        rowMode: 'array',
-      });
+      // COPY binary (decodeCashflowCopy); COPY takes no parameters, so the selection is written as literals
+      const copied = decodeCashflowCopy(
+        await copyOut(
+          client,
+          `COPY (SELECT ${CASHFLOW_COPY_COLUMNS} FROM contract_cashflows WHERE ${literalSelectionWhere(selection, (s) => client.escapeLiteral(s))}
+                 ORDER BY contract_id, seq) TO STDOUT (FORMAT binary)`,
+        ),
+      );
+      const rows = copied ?? (await textCashflowRows(client, where, params));
       await client.query('COMMIT');
-      const rows: CashflowRow[] = new Array(raw.rows.length);
-      for (let i = 0; i < raw.rows.length; i++) {
-        const r = raw.rows[i] as [string, number, string, string, string | null, number, number | null, number | null, number | null, number];
-        rows[i] = {
-          contractId: r[0],
-          seq: r[1],
-          eventDate: r[2],
-          eventType: r[3],
-          currency: r[4],
-          payoff: r[5],
-          notionalPrincipal: r[6],
-          nominalInterestRate: r[7],
-          accruedInterest: r[8],
-          version: r[9],
-        };
-      }
       return { versions, rows };
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
