@@ -250,7 +250,10 @@ function totals(ev: readonly ContractEvent[]): { event: ContractEvent; total: nu
   return pr.map((event) => ({ event, total: event.payoff + (ev.find((e) => e.type === 'IP' && e.time === event.time)?.payoff ?? 0) }));
 }
 
-const relClose = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+// the acceptance check's strict tolerance, max(1e-6, 1e-9 |b|): near a zero rate the annuity's
+// r / (1 - v^n) cancels, and the engine and this file's solver then part in the 8th digit
+// (fast-check seed 1946492386: a fixed rate of 1.84e-9 gave 71.4285715 vs 71.42857142857143)
+const relClose = (a: number, b: number): boolean => Math.abs(a - b) <= Math.max(1e-6, 1e-9 * Math.abs(b));
 
 const schedules = fc.record({
   ied: fc.integer({ min: 0, max: 365 }),
