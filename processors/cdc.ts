@@ -176,6 +176,12 @@ export function isLaterChange(change: { position: number; order: SourceOrder }, 
   return change.position >= stored.version;
 }
 
+/** Whether a change is the very one stored (a replay of the last applied change, not an older one). */
+export function isSameChange(change: { position: number; order: SourceOrder }, stored: { version: number; order?: SourceOrder | undefined }): boolean {
+  if (stored.order !== undefined && stored.order.length === change.order.length) return change.order === stored.order;
+  return change.position === stored.version;
+}
+
 /**
  * The position as a number for the wire's `long` and the database's `bigint`: monotone
  * (never decreasing with commit order) over the whole range, exact where the source allows.

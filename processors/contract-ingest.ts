@@ -5,7 +5,7 @@
 import { InvalidTermsError, prepareContract, quoteValue } from '../engine/index.js';
 import type { ContractTerms, ObservedEvent } from '../schemas/types.js';
 import { emptyWrites, liveEvents, observedEventKey, type StoredContract } from '../state/model.js';
-import { isLaterChange, type ChangeEvent, type Row } from './cdc.js';
+import { isLaterChange, isSameChange, type ChangeEvent, type Row } from './cdc.js';
 import type { BatchOutcome, InputRecord, ProcessorDefinition, Rejection } from './processor.js';
 
 export class TermsRejected extends Error {
@@ -112,12 +112,17 @@ export const contractIngest: ProcessorDefinition = {
     const stored = await ctx.state.contracts(work.map((w) => w.id));
     const changed = new Map<string, StoredContract>();
     const published = new Set<string>();
+    const reannounce = new Map<string, StoredContract>();
     for (const { r, change, id } of work) {
       const c = changed.get(id) ?? stored.get(id) ?? blank(id);
       const hadTerms = c.terms !== '';
       try {
         if (r.topic === 'cdcContracts') {
-          if (!isLaterChange(change, { version: c.termsVersion, order: c.termsOrder })) continue; // replay of an applied change
+          if (!isLaterChange(change, { version: c.termsVersion, order: c.termsOrder })) {
+            // a replay of an applied change; the very change applied last is announced again
+            if (isSameChange(change, { version: c.termsVersion, order: c.termsOrder })) reannounce.set(id, c);
+            continue;
+          }
           if (change.op === 'd') {
             c.deleted = true;
           } else {
@@ -137,7 +142,10 @@ export const contractIngest: ProcessorDefinition = {
           if (!eventType || !observedAt) throw new TermsRejected(`observed event of ${id} without event_type or observed_at`, 'MalformedRowError');
           const key = observedEventKey(eventType, observedAt);
           const cur = c.events[key];
-          if (cur && !isLaterChange(change, cur)) continue;
+          if (cur && !isLaterChange(change, cur)) {
+            if (isSameChange(change, cur)) reannounce.set(id, c);
+            continue;
+          }
           const states = row.states === null || row.states === undefined ? null : String(row.states);
           if (states !== null && change.op !== 'd') {
             try {
@@ -163,10 +171,14 @@ export const contractIngest: ProcessorDefinition = {
       // publish contracts that have (or had) terms; observed events alone wait for their contract
       if (c.terms !== '' || hadTerms) published.add(id);
     }
+    // State is written before the outputs: a batch retried after its writes landed but its
+    // outputs did not (the send failed, or Redis applied the writes and the reply was lost in a
+    // restart) meets its own changes as replays, and would otherwise never announce them
+    for (const [id, c] of reannounce) if (!changed.has(id) && c.terms !== '') published.add(id);
     const writes = emptyWrites();
     writes.contracts = [...changed.values()];
     return {
-      outputs: [...published].map((id) => ({ topic: 'contractTerms' as const, key: id, value: contractTermsMessage(changed.get(id)!) })),
+      outputs: [...published].map((id) => ({ topic: 'contractTerms' as const, key: id, value: contractTermsMessage(changed.get(id) ?? reannounce.get(id)!) })),
       writes,
       deadLetters,
     };
