@@ -6,18 +6,14 @@
 // cashflow_versions agrees, nothing went to the dead letter topic, and the processors are still
 // running and ready. The rest of the pipeline is the real one: our own database, Debezium
 // connector, prefixed topics on the shared broker (test/support/pipeline-env.ts).
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, type Admin } from '../clients/kafka.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
 import { pipelineQuiet } from '../demo/ops.js';
-import type { RunningPipeline } from '../processors/pipeline.js';
 import { testEnv } from './env/index.js';
 import { expectResultsEqualEngine } from './support/expected-results.js';
-import { eventually, PipelineEnv } from './support/pipeline-env.js';
+import { eventually } from './support/pipeline-env.js';
 import { PrivateRedis } from './support/private-redis.js';
-import { Cleanup } from './support/cleanup.js';
-import { TestLog } from './support/test-log.js';
+import { RedisFaultPipeline } from './support/private-redis-pipeline.js';
 import { expectPipelineSettled, retriesSoFar } from './support/settled.js';
 
 const CONTRACTS = Number(process.env.REDIS_RESTART_TEST_CONTRACTS ?? 3000);
@@ -25,48 +21,20 @@ const CONTRACTS = Number(process.env.REDIS_RESTART_TEST_CONTRACTS ?? 3000);
 const DOWN_MS = 4000;
 
 const redis = new PrivateRedis();
-let env: PipelineEnv;
-let pool: pg.Pool;
-let admin: Admin;
-let pipeline: RunningPipeline;
-let log: TestLog;
+const fault = new RedisFaultPipeline(redis, 'redisrestart', 'redis-restart');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   await testEnv();
-  await redis.start();
-  // PipelineEnv reads its configuration from the environment: this file's processors use the private Redis.
-  const sharedRedisUrl = process.env.REDIS_URL;
-  process.env.REDIS_URL = redis.url;
-  try {
-    env = new PipelineEnv('redisrestart');
-  } finally {
-    process.env.REDIS_URL = sharedRedisUrl;
-  }
-  expect(env.config.redisUrl).toBe(redis.url);
-  log = new TestLog(`redis-restart-${env.run}`);
-  await env.setUp();
-  pool = new pg.Pool({ connectionString: env.config.database.url, max: 2 });
-  admin = await createAdmin(env.config);
-  pipeline = await env.startProcessors({
-    processors: ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink'],
-    log: log.log,
-  });
+  await fault.start();
 });
 
-afterAll(async () => {
-  const cleanup = new Cleanup();
-  const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
-  await attempt('admin', async () => admin?.disconnect());
-  await attempt('database pool', async () => pool?.end());
-  await attempt('pipeline env', async () => env?.tearDown());
-  await attempt('private redis', () => redis.remove());
-  cleanup.done();
-});
+afterAll(async () => fault.stop());
 
 describe('Redis restarted while a book is computed', () => {
   it('loses nothing, duplicates nothing, dead-letters nothing, and the processors stay up', async () => {
+    const { env, pool, admin, pipeline, log } = fault;
     const started = Date.now();
     const demo = demoContracts(CONTRACTS);
     const book = demo.map((c) => c.row);

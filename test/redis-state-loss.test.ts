@@ -11,36 +11,28 @@
 //   4. `cashflow state rebuild --clear` (the built CLI) next to the running processors: it
 //      writes the marker at its end, the processors wait for it, and a later change still
 //      reaches its dependents.
-// The rest of the pipeline is the real one (test/support/pipeline-env.ts).
+// The rest of the pipeline is the real one (test/support/private-redis-pipeline.ts).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { repoFile } from '../clients/repo-file.js';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, type Admin } from '../clients/kafka.js';
 import type { MarketDataRow } from '../db/database.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
 import { pipelineQuiet } from '../demo/ops.js';
-import type { RunningPipeline } from '../processors/pipeline.js';
 import { parseMarker, READY_KEY } from '../state/readiness.js';
 import { testEnv } from './env/index.js';
 import { expectResultsEqualEngine } from './support/expected-results.js';
-import { eventually, PipelineEnv } from './support/pipeline-env.js';
+import { eventually } from './support/pipeline-env.js';
 import { PrivateRedis } from './support/private-redis.js';
-import { Cleanup } from './support/cleanup.js';
-import { TestLog } from './support/test-log.js';
+import { RedisFaultPipeline } from './support/private-redis-pipeline.js';
 import { expectPipelineSettled, retriesSoFar } from './support/settled.js';
 
 const CONTRACTS = Number(process.env.REDIS_STATE_LOSS_TEST_CONTRACTS ?? 3000);
 const DOWN_MS = 2000;
 
 const redis = new PrivateRedis({ persistence: false });
-let env: PipelineEnv;
-let pool: pg.Pool;
-let admin: Admin;
-let pipeline: RunningPipeline;
-let log: TestLog;
+const fault = new RedisFaultPipeline(redis, 'statelost', 'redis-state-loss');
 const demo = demoContracts(CONTRACTS);
 const book = demo.map((c) => c.row);
 const market: MarketDataRow[] = demoMarketData(demo);
@@ -48,60 +40,36 @@ const market: MarketDataRow[] = demoMarketData(demo);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function rebuilds(outcome: string): Promise<number> {
-  return (await pipeline.metrics.stateRebuilds.get()).values.filter((v) => v.labels.outcome === outcome).reduce((n, v) => n + v.value, 0);
+  return (await fault.pipeline.metrics.stateRebuilds.get()).values.filter((v) => v.labels.outcome === outcome).reduce((n, v) => n + v.value, 0);
 }
 
 async function stateReadyGauge(): Promise<number | undefined> {
-  return (await pipeline.metrics.stateReady.get()).values[0]?.value;
+  return (await fault.pipeline.metrics.stateReady.get()).values[0]?.value;
 }
 
 function logLines(pattern: RegExp): string[] {
-  return readFileSync(log.file, 'utf8').split('\n').filter((l) => pattern.test(l));
+  return readFileSync(fault.log.file, 'utf8').split('\n').filter((l) => pattern.test(l));
 }
 
-const counted = async () => Number((await pool.query('SELECT count(*) AS n FROM cashflow_versions')).rows[0].n);
+const counted = async () => Number((await fault.pool.query('SELECT count(*) AS n FROM cashflow_versions')).rows[0].n);
 
 async function drained(what: string): Promise<void> {
-  await eventually(`the pipeline drained (${what})`, async () => pipelineQuiet(admin, env.topology), 180_000, 300).catch((e) => {
-    throw new Error(`${(e as Error).message}; log ${log.file}`);
+  await eventually(`the pipeline drained (${what})`, async () => pipelineQuiet(fault.admin, fault.env.topology), 180_000, 300).catch((e) => {
+    throw new Error(`${(e as Error).message}; log ${fault.log.file}`);
   });
 }
 
 beforeAll(async () => {
   await testEnv();
-  await redis.start();
-  const sharedRedisUrl = process.env.REDIS_URL;
-  process.env.REDIS_URL = redis.url;
-  try {
-    env = new PipelineEnv('statelost');
-  } finally {
-    process.env.REDIS_URL = sharedRedisUrl;
-  }
-  expect(env.config.redisUrl).toBe(redis.url);
-  log = new TestLog(`redis-state-loss-${env.run}`);
-  await env.setUp();
-  pool = new pg.Pool({ connectionString: env.config.database.url, max: 2 });
-  admin = await createAdmin(env.config);
-  pipeline = await env.startProcessors({
-    processors: ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink'],
-    log: log.log,
-  });
+  await fault.start();
 });
 
-afterAll(async () => {
-  const cleanup = new Cleanup();
-  const attempt = (what: string, step: () => Promise<unknown>) => cleanup.attempt(what, step);
-  await attempt('admin', async () => admin?.disconnect());
-  await attempt('database pool', async () => pool?.end());
-  await attempt('pipeline env', async () => env?.tearDown());
-  await attempt('private redis', () => redis.remove());
-  cleanup.done();
-});
+afterAll(async () => fault.stop());
 
 describe('Redis losing its data', () => {
   it('a fresh environment (empty topics, empty Redis) gets its state marker within seconds', async () => {
     const started = Date.now();
-    const marker = await eventually('the state marker', async () => parseMarker(await redis.get(`${env.redisPrefix}${READY_KEY}`)), 30_000, 50);
+    const marker = await eventually('the state marker', async () => parseMarker(await redis.get(`${fault.env.redisPrefix}${READY_KEY}`)), 30_000, 50);
     process.stderr.write(`redis state loss test: marker of the fresh environment ${JSON.stringify(marker)} (${Date.now() - started} ms after start returned)\n`);
     expect(marker.records).toBe(0); // empty topics: nothing to read, no long rebuild
     expect(marker.durationMs).toBeLessThan(10_000);
@@ -111,15 +79,15 @@ describe('Redis losing its data', () => {
 
   it('restarted empty mid-run: the processors hold their batches, rebuild once, and every result equals the engine', async () => {
     const started = Date.now();
-    await env.db.upsertMarketData(market);
-    for (let i = 0; i < book.length; i += 1000) await env.db.upsertContracts(book.slice(i, i + 1000));
+    await fault.env.db.upsertMarketData(market);
+    for (let i = 0; i < book.length; i += 1000) await fault.env.db.upsertContracts(book.slice(i, i + 1000));
 
     const atShutdown = await eventually('a tenth of the results', async () => {
       const n = await counted();
       return n >= book.length / 10 ? n : undefined;
     }, 180_000, 20);
     const rebuildsBefore = await rebuilds('completed');
-    const retriesBefore = await retriesSoFar(pipeline);
+    const retriesBefore = await retriesSoFar(fault.pipeline);
     const keysBefore = await redis.keyCount();
     await redis.shutdown();
     await sleep(DOWN_MS);
@@ -132,10 +100,10 @@ describe('Redis losing its data', () => {
     expect(keysAfter).toBeLessThan(keysBefore / 2); // it really came back (nearly) empty
 
     await eventually('every contract computed', async () => (await counted()) >= book.length, 300_000, 500).catch(async (e) => {
-      throw new Error(`${(e as Error).message} (${await counted()} of ${book.length}); log ${log.file}`);
+      throw new Error(`${(e as Error).message} (${await counted()} of ${book.length}); log ${fault.log.file}`);
     });
     await drained('after the restart');
-    await expectPipelineSettled(admin, env.topology, pipeline);
+    await expectPipelineSettled(fault.admin, fault.env.topology, fault.pipeline);
 
     // the loss was seen and healed by a rebuild, in the metrics and in the log
     expect(await rebuilds('completed')).toBeGreaterThan(rebuildsBefore);
@@ -144,15 +112,15 @@ describe('Redis losing its data', () => {
     expect(logLines(/"message":"state rebuild finished: state ready"/).length).toBeGreaterThanOrEqual(2);
     const held = logLines(/"message":"state lost: batch held until the state is rebuilt"/);
     expect(held.length).toBeGreaterThan(0);
-    const marker = parseMarker(await redis.get(`${env.redisPrefix}${READY_KEY}`));
+    const marker = parseMarker(await redis.get(`${fault.env.redisPrefix}${READY_KEY}`));
     expect(marker?.records).toBeGreaterThan(0); // this rebuild read the compacted topics
     // a fault, not poison: no batch was taken apart, nothing dead-lettered (expectPipelineSettled)
     expect(logLines(/"message":"(batch failed, retrying record by record|poison input)"/)).toEqual([]);
     process.stderr.write(
-      `redis state loss test: ${held.length} batches held, ${(await retriesSoFar(pipeline)) - retriesBefore} retries, marker ${JSON.stringify(marker)}\n`,
+      `redis state loss test: ${held.length} batches held, ${(await retriesSoFar(fault.pipeline)) - retriesBefore} retries, marker ${JSON.stringify(marker)}\n`,
     );
 
-    const { rows } = await expectResultsEqualEngine(pool, book, market);
+    const { rows } = await expectResultsEqualEngine(fault.pool, book, market);
     process.stderr.write(`redis state loss test: ${book.length} contracts, ${rows} rows checked, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   });
 
@@ -165,11 +133,11 @@ describe('Redis losing its data', () => {
     const dependents = book.filter((c) => c.terms.includes(`"${code}"`)).map((c) => c.contractId);
     expect(dependents.length).toBeGreaterThan(0);
     const versionsOf = async () =>
-      new Map((await pool.query<{ contract_id: string; version: string }>('SELECT contract_id, version FROM cashflow_versions WHERE contract_id = ANY($1::text[])', [dependents])).rows.map((r) => [r.contract_id, BigInt(r.version)]));
+      new Map((await fault.pool.query<{ contract_id: string; version: string }>('SELECT contract_id, version FROM cashflow_versions WHERE contract_id = ANY($1::text[])', [dependents])).rows.map((r) => [r.contract_id, BigInt(r.version)]));
     const before = await versionsOf();
     // a new rate well away from the series: every dependent resetting after it gets a new schedule
     const tick: MarketDataRow = { marketObjectCode: code, observedAt: '2026-12-01T00:00:00', value: 0.0875 };
-    await env.db.upsertMarketData([tick]);
+    await fault.env.db.upsertMarketData([tick]);
     const moved = [...market, tick];
 
     // the change went through once one dependent has a newer result; then the rest drains
@@ -177,11 +145,11 @@ describe('Redis losing its data', () => {
       const now = await versionsOf();
       return dependents.some((id) => (now.get(id) ?? 0n) > (before.get(id) ?? 0n));
     }, 240_000, 200).catch((e) => {
-      throw new Error(`${(e as Error).message}; log ${log.file}`);
+      throw new Error(`${(e as Error).message}; log ${fault.log.file}`);
     });
     await drained('after the flush');
-    await expectPipelineSettled(admin, env.topology, pipeline);
-    await expectResultsEqualEngine(pool, book, moved);
+    await expectPipelineSettled(fault.admin, fault.env.topology, fault.pipeline);
+    await expectResultsEqualEngine(fault.pool, book, moved);
     const after = await versionsOf();
     const changed = dependents.filter((id) => (after.get(id) ?? 0n) > (before.get(id) ?? 0n));
     process.stderr.write(`redis state loss test: after FLUSHALL, ${changed.length} of ${dependents.length} contracts on ${code} got new results\n`);
@@ -196,15 +164,15 @@ describe('Redis losing its data', () => {
       env: {
         ...process.env,
         REDIS_URL: redis.url,
-        DATABASE_URL: env.config.database.url,
-        CASHFLOW_TOPIC_PREFIX: env.topology.options.prefix,
-        CASHFLOW_REDIS_PREFIX: env.redisPrefix,
+        DATABASE_URL: fault.env.config.database.url,
+        CASHFLOW_TOPIC_PREFIX: fault.env.topology.options.prefix,
+        CASHFLOW_REDIS_PREFIX: fault.env.redisPrefix,
       },
       timeout: 180_000,
     });
     process.stderr.write(`redis state loss test: cli: ${stdout.trim()}\n`);
     expect(stdout).toMatch(/^state rebuilt in .* from \d+ records: \d+ contract terms, .* \(\d+ keys cleared first\)/m);
-    const marker = parseMarker(await redis.get(`${env.redisPrefix}${READY_KEY}`));
+    const marker = parseMarker(await redis.get(`${fault.env.redisPrefix}${READY_KEY}`));
     expect(marker?.by).toMatch(/:cli$/); // the CLI completed the state, not a processor
     expect(await rebuilds('completed')).toBe(rebuildsBefore); // the processors did not rebuild too
 
@@ -212,16 +180,16 @@ describe('Redis losing its data', () => {
     const dependents = book.filter((c) => c.terms.includes(`"${code}"`)).map((c) => c.contractId);
     expect(dependents.length).toBeGreaterThan(0);
     const versionsOf = async () =>
-      new Map((await pool.query<{ contract_id: string; version: string }>('SELECT contract_id, version FROM cashflow_versions WHERE contract_id = ANY($1::text[])', [dependents])).rows.map((r) => [r.contract_id, BigInt(r.version)]));
+      new Map((await fault.pool.query<{ contract_id: string; version: string }>('SELECT contract_id, version FROM cashflow_versions WHERE contract_id = ANY($1::text[])', [dependents])).rows.map((r) => [r.contract_id, BigInt(r.version)]));
     const before = await versionsOf();
-    await env.db.upsertMarketData([{ marketObjectCode: code, observedAt: '2026-12-01T00:00:00', value: 0.0125 }]);
+    await fault.env.db.upsertMarketData([{ marketObjectCode: code, observedAt: '2026-12-01T00:00:00', value: 0.0125 }]);
     await eventually('a dependent of the code recomputed', async () => {
       const now = await versionsOf();
       return dependents.some((id) => (now.get(id) ?? 0n) > (before.get(id) ?? 0n));
     }, 240_000, 200).catch((e) => {
-      throw new Error(`${(e as Error).message}; log ${log.file}`);
+      throw new Error(`${(e as Error).message}; log ${fault.log.file}`);
     });
     await drained('after the cli rebuild');
-    await expectPipelineSettled(admin, env.topology, pipeline);
+    await expectPipelineSettled(fault.admin, fault.env.topology, fault.pipeline);
   });
 });
