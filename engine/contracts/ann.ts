@@ -73,7 +73,7 @@ function initializeANN(ctx: ContractContext, s: StateSpace): void {
     s.accruedInterest = ctx.yearFraction(lastInterestDateBeforeANN(ctx, s.statusDate), s.statusDate) * s.notionalPrincipal * s.nominalInterestRate;
   if (t.nextPrincipalRedemptionPayment !== undefined) s.nextPrincipalRedemptionPayment = ctx.roleSign * t.nextPrincipalRedemptionPayment;
   // a PR on the status date itself is still evaluated (the schedule keeps events at t0)
-  else if (t.initialExchangeDate! <= t.statusDate!) s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, s.statusDate, true);
+  else if (t.initialExchangeDate! <= t.statusDate!) s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, s.statusDate, true, 0);
 }
 
 /**

@@ -74,22 +74,53 @@ export function firstPaidAfter(times: readonly Instant[], paidAt: (t: Instant) =
 /**
  * Prnxt = A(t, Md, Nt, Ipac, Ipnr) from the state at an event paid at t (the state's status date
  * is its calculation time): over the PR times still to come (a PR paid at t itself counts when
- * `includeT`, i.e. when it comes after the event that day), the first payment carrying
- * Ipac + Y(Sd, t_1)·Ipnr·Ipcb, what POF_PR_NAM will deduct as interest at t_1.
+ * `includeT`, i.e. when it comes after the event that day), the first payment carrying the
+ * interest that POF_PR_NAM will deduct at t_1 (see interestToFirst). `next` is the index in
+ * ctx.events of the first event after the fixing.
  */
-export function annuityAt(ctx: ContractContext, s: StateSpace, t: Instant, includeT: boolean): number {
+export function annuityAt(ctx: ContractContext, s: StateSpace, t: Instant, includeT: boolean, next: number): number {
   const times = ctx.schedules.PR ?? [];
   const bd = ctx.businessDay;
   const i = firstPaidAfter(times, bd.isIdentity ? identity : (x) => bd.shiftEventTime(x), t, includeT);
-  const accrued = i < times.length ? s.accruedInterest + ctx.yearFraction(s.statusDate, times[i]) * s.nominalInterestRate * s.interestCalculationBase : s.accruedInterest;
-  return annuityAmount(times, i, s.notionalPrincipal, accrued, s.nominalInterestRate, ctx.yearFraction);
+  if (i >= times.length) return annuityAmount(times, i, s.notionalPrincipal, s.accruedInterest, s.nominalInterestRate, ctx.yearFraction);
+  const first = interestToFirst(ctx, s, next, times[i]);
+  return annuityAmount(times, i, first.notional, first.accrued, s.nominalInterestRate, ctx.yearFraction);
+}
+
+/**
+ * The notional at the first PR time t_1 still to come and the interest its payment carries, from
+ * the state at a fixing. The annuity is "dimensioned such that the total nominal amount ... is
+ * fully repaid at maturity" (spec "Annuity Amount Function"): what the first payment repays is
+ * Nt(t_1) and the interest since the last interest date before t_1. Where the fixing comes before
+ * the first PR with interest dates in between (NAM/ANN IP schedule u = S(IPANX, IPCL, PRANX −
+ * PRCL) in the interest-only period, spec NAM schedule), those IP events pay the interest
+ * accrued to them (STF_IP_PAM: Ipac = 0) and IPCI events add it to Nt (STF_IPCI_LAM), so neither
+ * is owed again at t_1. Without such dates this is Nt and Ipac + Y(Sd, t_1)·Ipnr·Ipcb (ann15).
+ */
+function interestToFirst(ctx: ContractContext, s: StateSpace, next: number, t1: Instant): { notional: number; accrued: number } {
+  const r = s.nominalInterestRate;
+  const followsNotional = ctx.terms.interestCalculationBase !== 'NTL';
+  let notional = s.notionalPrincipal, accrued = s.accruedInterest, base = s.interestCalculationBase, from = s.statusDate;
+  const events = ctx.events;
+  for (let j = next; j < events.length && events[j].calcTime < t1; j++) {
+    const e = events[j];
+    if ((e.type !== 'IP' && e.type !== 'IPCI') || e.calcTime < from) continue;
+    const interest = accrued + ctx.yearFraction(from, e.calcTime) * r * base;
+    if (e.type === 'IPCI') {
+      notional += interest;
+      if (followsNotional) base = notional;
+    }
+    accrued = 0;
+    from = e.calcTime;
+  }
+  return { notional, accrued: accrued + ctx.yearFraction(from, t1) * r * base };
 }
 
 const identity = (t: Instant): Instant => t;
 
 /** Prnxt re-fixed at an event: a PR on the event's own date counts only if it comes after the event that day. */
 export function reannuitize(ev: ContractEvent, s: StateSpace, ctx: ContractContext): void {
-  s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, ev.time, ctx.order.PR > ev.rank);
+  s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, ev.time, ctx.order.PR > ev.rank, ctx.index + 1);
 }
 
 /** STF_PRF_ANN (test beds' fixing event, at the day before PRANX and with every RR): accrue to t, then Prnxt = A(t, Md, Nt, Ipac, Ipnr). */

@@ -71,7 +71,7 @@ export const NAM: ContractType = {
     initializeAmortizer(ctx, s, maturityNAM(ctx.terms, ctx.yearFraction));
     const t = ctx.terms;
     if (t.nextPrincipalRedemptionPayment !== undefined) s.nextPrincipalRedemptionPayment = ctx.roleSign * t.nextPrincipalRedemptionPayment;
-    else if (t.initialExchangeDate! <= t.statusDate!) s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, s.statusDate, true);
+    else if (t.initialExchangeDate! <= t.statusDate!) s.nextPrincipalRedemptionPayment = annuityAt(ctx, s, s.statusDate, true, 0);
   },
   payoff: { IED: POF_IED_PAM, PR: POF_PR_NAM, IP: POF_IP_LAM, MD: POF_MD_PAM, PRD: POF_PRD_LAM, TD: POF_TD_LAM, FP: POF_FP_PAM, PP: POF_PP_PAM, PY: POF_PY_PAM },
   transition: { ...AMORTIZER_TRANSITIONS, IED: STF_IED_NAM, PR: STF_PR_NAM, PRF: STF_PRF_ANN },
