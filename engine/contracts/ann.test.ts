@@ -330,6 +330,35 @@ describe('ANN properties (fast-check)', () => {
     );
   });
 
+  it('with an interest-only period before PRANX (IP cycle, capitalisation to IPCED) and any status date, every PR and Md still pay the same total: interest paid or capitalised before the first PR is not in the annuity', () => {
+    const interest = fc.record({
+      base: schedules.map((g) => ({ ...g, anchorOffset: g.anchorOffset ?? 30 })),
+      ipCycle: fc.constantFrom('P1ML0', 'P1ML1', 'P2WL1', 'P15DL1', 'P3ML1'),
+      ipAnchor: fc.option(fc.integer({ min: 1, max: 90 }), { nil: undefined }),
+      ced: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+      statusOffset: fc.oneof(fc.constant(-2), fc.integer({ min: -2, max: 500 })),
+    });
+    fc.assert(
+      fc.property(interest, (g) => {
+        const terms = annTerms(g.base);
+        const ied = Date.parse(`${terms.initialExchangeDate}Z`), prAnchor = Date.parse(`${terms.cycleAnchorDateOfPrincipalRedemption}Z`);
+        terms.cycleOfInterestPayment = g.ipCycle;
+        if (g.ipAnchor !== undefined) terms.cycleAnchorDateOfInterestPayment = iso(ied + g.ipAnchor * DAY);
+        // IPCED inside the interest-only period, a week before PRANX at least: at PRANX (or shifted onto
+        // it by a business-day convention) it would capitalise the interest the first payment carries
+        const cedDay = g.ced === undefined ? undefined : 1 + Math.floor(g.ced * ((prAnchor - ied) / DAY - 8));
+        if (cedDay !== undefined && ied + cedDay * DAY < prAnchor - 7 * DAY) terms.capitalizationEndDate = iso(ied + cedDay * DAY);
+        terms.statusDate = iso(ied + g.statusOffset * DAY);
+        const paid = totals(computeEvents(terms));
+        fc.pre(paid !== undefined && paid.length > 1);
+        const a = paid![0].total;
+        for (const p of paid!) expect(relClose(p.total, a), `${day(p.event.time)} ${p.event.type} ${p.total} vs ${a}`).toBe(true);
+        expect(paid!.at(-1)!.event.notionalPrincipal).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('after each re-fixing (PRF, RRF) the payment is the one that amortizes the remaining notional to 0 over the remaining PR dates, from the state at that time', () => {
     const resets = fc.record({
       // Md at least 400 days after the first PR date: the first reset (at most 400 days after the IED) comes before it
