@@ -9,11 +9,13 @@ export type EventType =
 /**
  * Default same-day order (lower first). Follows the test beds where they and the dictionary's
  * sequence differ: PR, IP, RR, PRF; IP before RRF, SC, IPCB, TD, MD; MD before XD before STD.
+ * RRF is the scheduled reset whose rate is known (spec PAM schedule, RRF): it takes RR's place,
+ * so ANN's fixing that accompanies every reset of the RR schedule comes after it as well.
  * A contract type may override it (`ContractType.eventOrder`, e.g. CLM puts XD before IP).
  */
 export const DEFAULT_EVENT_ORDER: Readonly<Record<EventType, number>> = {
   AD: 0, IED: 1, PI: 2, PR: 3, PD: 4, PY: 5, PP: 6, FP: 7, IP: 8, IPCI: 8, IPFX: 8, IPFL: 9,
-  CE: 10, DV: 11, RR: 12, PRF: 13, RRF: 14, SC: 15, IPCB: 16, PRD: 17, MR: 18, TD: 19, MD: 20, XD: 21, STD: 22,
+  CE: 10, DV: 11, RR: 12, RRF: 12, PRF: 13, SC: 15, IPCB: 16, PRD: 17, MR: 18, TD: 19, MD: 20, XD: 21, STD: 22,
 };
 
 /** One event: filled by the schedule (time, calcTime, type), then by the evaluation. */

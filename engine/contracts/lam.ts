@@ -56,7 +56,7 @@ export function maturityLAM(t: ContractTerms): number {
  * The amortizer schedule: IED, PR = S(PRANX, PRCL, Md) without Md, MD, IP/IPCI, IPCB, RR/RRF,
  * FP, SC, PRD, TD. NAM and ANN (`variant`) also pay interest at every PR date (spec NAM IP
  * schedule); without PRNXT they fix the payment (PRF) the day before the first redemption when
- * that is after the IED; ANN also fixes it again with each RR.
+ * that is after the IED; ANN also fixes it again with each RR (and RRF).
  */
 export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LAM' | 'NAM' | 'ANN'): ContractEvent[] {
   const t = ctx.terms;
@@ -86,7 +86,8 @@ export function amortizerSchedule(ctx: ContractContext, md: number, variant: 'LA
   }
   const before = out.length;
   pushRateResets(ctx, out, md);
-  if (withPRF) for (let i = before, n = out.length; i < n; i++) if (out[i].type === 'RR') out.push(ctx.event(out[i].scheduleTime, 'PRF'));
+  // ANN: a fixing (PRF) on every date of the rate reset schedule, the one fixed by RRNXT (RRF) too
+  if (withPRF) for (let i = before, n = out.length; i < n; i++) if (out[i].type === 'RR' || out[i].type === 'RRF') out.push(ctx.event(out[i].scheduleTime, 'PRF'));
   pushFees(ctx, out, md);
   pushScaling(ctx, out, md);
   pushPrepayments(ctx, out, md);
