@@ -192,6 +192,15 @@ describe('ANN annuity over the actual PR schedule with stubs (spec "Schedule", "
     expectPayments(ev, payments);
     expect(payments.at(-1)!.principal).toBeGreaterThan(payment * 5);
   });
+  it('PRANX the day after the IED: no fixing (it would fall on the IED), the payment is fixed at the IED; two days after: PRF on the day between', () => {
+    const terms = { cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-12-02T00:00:00' };
+    const next = ann({ ...terms, cycleAnchorDateOfPrincipalRedemption: '2013-01-02T00:00:00' });
+    expect(next.filter((e) => e.type === 'PRF')).toEqual([]);
+    expectPayments(next, reference(d('2013-01-01'), [...monthly('2013-01-02', 11), d('2013-12-02')], 10000, 0, 0.08).payments);
+    const after2 = ann({ ...terms, cycleAnchorDateOfPrincipalRedemption: '2013-01-03T00:00:00' });
+    expect(after2.filter((e) => e.type === 'PRF').map((e) => day(e.time))).toEqual(['2013-01-02']);
+    expectPayments(after2, reference(d('2013-01-02'), [...monthly('2013-01-03', 11), d('2013-12-02')], 10000, 10000 * 0.08 / 365, 0.08).payments);
+  });
   it('status date after the IED: the payment from the state at t0, with the interest accrued since the last PR (spec ANN states, Prnxt)', () => {
     const ev = ann({ statusDate: '2013-03-15T00:00:00', cycleOfPrincipalRedemption: 'P1ML1', maturityDate: '2013-12-01T00:00:00' });
     expectPayments(ev, reference(d('2013-03-15'), monthly('2013-04-01', 9), 10000, 10000 * 0.08 * 14 / 365, 0.08).payments);

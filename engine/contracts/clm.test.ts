@@ -296,6 +296,41 @@ describe('CLM called (observed XD): settled XDN after the call (clm07, clm13)', 
   });
 });
 
+describe('CLM notice and capitalisation cycle together (spec CLM schedule IPCI = S(s, IPCL, Md(t0)), "Schedule" stubs, EOM, BDC)', () => {
+  // IPCI anchored on 31 January with EOM every month-end, long stub (L0), SCF on a Monday-to-Friday
+  // calendar: 29 February 2020 is a Saturday, capitalised (and calculated) on Monday 2 March
+  const terms = {
+    ...without(base, 'xDayNotice'), cycleOfInterestPayment: 'P1ML0', cycleAnchorDateOfInterestPayment: '2020-01-31T00:00:00', endOfMonthConvention: 'EOM',
+    calendar: 'MF', businessDayConvention: 'SCF', xDayNotice: 'P3M',
+  };
+  const n1 = 1000 * (1 + PER_DAY * days('2020-01-02', '2020-01-31'));
+
+  it('no call: Md = t0 + 3 months = 1 April; 31 March is merged into the last period (long stub), 29 February capitalises on 2 March', () => {
+    const ev = computeEvents(terms);
+    expect(listed(ev)).toEqual(['2020-01-02 IED', '2020-01-31 IPCI', '2020-03-02 IPCI', '2020-04-01 IP', '2020-04-01 MD']);
+    const n2 = n1 * (1 + PER_DAY * days('2020-01-31', '2020-03-02'));
+    expect(ev[1].notionalPrincipal).toBeCloseTo(n1, 10);
+    expect(ev[2].notionalPrincipal).toBeCloseTo(n2, 10);
+    expect(ev[3].payoff).toBeCloseTo(n2 * PER_DAY * days('2020-03-02', '2020-04-01'), 10);
+    expect(ev[4].payoff).toBeCloseTo(n2, 10);
+  });
+
+  it('a call on Friday 13 March ends the cycle there: the long stub merges 29 February into the period to the call, settled 3 months later', () => {
+    const ev = computeEvents(terms, { observer: called('2020-03-13T00:00:00') });
+    expect(listed(ev)).toEqual(['2020-01-02 IED', '2020-01-31 IPCI', '2020-03-13 XD', '2020-06-13 IP', '2020-06-13 STD']);
+    expect(ev[3].payoff).toBeCloseTo(n1 * PER_DAY * days('2020-01-31', '2020-03-13'), 10);
+    expect(ev[4].payoff).toBeCloseTo(n1, 10);
+  });
+
+  it('a short stub (L1) keeps every cycle date before the end: 29 February (2 March) then 31 March', () => {
+    const ev = computeEvents({ ...terms, cycleOfInterestPayment: 'P1ML1' });
+    expect(listed(ev)).toEqual(['2020-01-02 IED', '2020-01-31 IPCI', '2020-03-02 IPCI', '2020-03-31 IPCI', '2020-04-01 IP', '2020-04-01 MD']);
+    const n3 = n1 * (1 + PER_DAY * days('2020-01-31', '2020-03-02')) * (1 + PER_DAY * days('2020-03-02', '2020-03-31'));
+    expect(ev[3].notionalPrincipal).toBeCloseTo(n3, 10);
+    expect(ev[4].payoff).toBeCloseTo(n3 * PER_DAY, 10);
+  });
+});
+
 describe('CLM rate resets (RR, RRF same as PAM, to Md without it)', () => {
   const market = (events: { contractId: string; type: 'XD'; time: number; value: number }[] = []) =>
     new TimeSeriesObserver({ IDX: [{ time: at('2020-01-01'), value: 0.063 }] }, events);
