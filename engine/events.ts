@@ -52,6 +52,12 @@ export class ContractEvent {
 ContractEvent.prototype.exerciseDate = NaN;
 ContractEvent.prototype.exerciseAmount = 0;
 
+/**
+ * Events in the order of their (payment) times and same-day ranks; events of one rank paid the
+ * same day in the order of their calculation times: under the CS* conventions an IPCI calculated
+ * on Saturday and an IP calculated on Sunday are both paid on Monday (spec "Business Day Shift
+ * Convention": calculation before the shift), and the states must run forward in time.
+ */
 export function compareEvents(a: ContractEvent, b: ContractEvent): number {
-  return a.key - b.key;
+  return a.key - b.key || a.calcTime - b.calcTime;
 }

@@ -254,10 +254,12 @@ export function finishSchedule(ctx: ContractContext, events: ContractEvent[]): C
   out.length = n;
   if (td !== undefined && td.time >= sd && td.time <= to) out.push(td);
   // schedules are mostly generated in order: sort only when needed
-  for (let i = 1; i < out.length; i++)
-    if (out[i].key < out[i - 1].key) {
+  for (let i = 1; i < out.length; i++) {
+    const d = out[i].key - out[i - 1].key;
+    if (d < 0 || (d === 0 && out[i].calcTime < out[i - 1].calcTime)) {
       out.sort(compareEvents);
       break;
     }
+  }
   return out;
 }
