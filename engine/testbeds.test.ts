@@ -33,20 +33,6 @@ export function strictMismatch(got: readonly EventJson[], exp: readonly Record<s
   return undefined;
 }
 
-/**
- * Cases whose expected value we believe the reference got wrong, each with the one mismatch it
- * is allowed: the engine keeps computing the standard, and the test still fails on any other
- * difference (and on this one if it changes).
- */
-const REFERENCE_DISCREPANCIES: Record<string, { mismatch: RegExp; why: string }> = {
-  guarantee14: {
-    mismatch: /^event 4 \(2020-09-25T00:00:00 STD\): payoff = 3508695\.65\d*, expected 3508695$/,
-    why:
-      'settlement = exercise amount 3,500,000 + fee accrued over 80 of the 92 days of the fee period ' +
-      '(10,000 × 80/92 = 8,695.65); the test bed holds 3508695, truncated, while its other values carry full precision',
-  },
-};
-
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^actus-tests-.*\.json$/.test(f)).sort() : [];
 const types = new Set(Object.keys(contractTypes));
 
@@ -61,9 +47,7 @@ describe.skipIf(files.length === 0)('ACTUS test beds, strictly', () => {
         it(id, () => {
           const r = computeTestBedCase(c);
           if (!Array.isArray(r)) expect.fail(`error: ${r.error}`);
-          const known = REFERENCE_DISCREPANCIES[id];
-          if (known) expect(strictMismatch(r, c.results)).toMatch(known.mismatch);
-          else expect(strictMismatch(r, c.results)).toBeUndefined();
+          expect(strictMismatch(r, c.results)).toBeUndefined();
         });
       }
     });

@@ -78,6 +78,14 @@ describe('CEG', () => {
     expect(ev[2].payoff).toBeCloseTo(1000000 + 1000, 6);
   });
 
+  it('settles the fee accrued in whole currency units, truncated (the test beds: guarantee14)', () => {
+    // 10 days of 3.66% a year on 1,000,000 = 1002.739…: the settlement pays 1,001,002
+    const fees = { ...base, guaranteedExposure: 'NO', feeRate: '0.0366', feeBasis: 'N', cycleAnchorDateOfFee: '2020-02-01T00:00:00', cycleOfFee: 'P1ML0', dayCountConvention: 'A365' };
+    const ev = computeEvents(fees, { resolver: resolverOf({ loan }), observer: new TimeSeriesObserver({}, [defaulted('2020-02-11T00:00:00')]) });
+    expect(ev.map((e) => e.type)).toEqual(['FP', 'XD', 'STD']);
+    expect(ev[2].payoff).toBe(1000000 + 1002);
+  });
+
   it('reports a cycle of references as an error, not a hang', () => {
     const self = { ...base, contractID: 'g', contractStructure: [{ object: { contractIdentifier: 'g2' }, referenceType: 'CID', referenceRole: 'COVE' }] };
     const g2 = { ...base, contractID: 'g2', contractStructure: [{ object: { contractIdentifier: 'g' }, referenceType: 'CID', referenceRole: 'COVE' }] };

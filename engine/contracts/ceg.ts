@@ -195,8 +195,19 @@ export const POF_FP_CEG = (ev: ContractEvent, s: StateSpace, ctx: ContractContex
   return t.feeBasis === 'A' ? ctx.roleSign * fer : s.feeAccrued + s.notionalPrincipal * ctx.yearFraction(s.statusDate, ev.calcTime) * fer;
 };
 
-/** POF_STD_CEG: Xa + Feac. */
-export const POF_STD_CEG = (_ev: ContractEvent, s: StateSpace): number => s.exerciseAmount + s.feeAccrued;
+/**
+ * POF_STD_CEG: Xa + Feac, the fee accrued settled in whole currency units (truncated toward
+ * zero). The spec's formula is silent on rounding; the test bed guarantee14 settles 3,500,000
+ * plus 10,000 × 80/92 of a fee period as 3508695, not 3508695.65, while Xa keeps its fractions
+ * (guarantee10: -7010306.849315069). Where the test beds and the spec differ, the test beds win.
+ */
+export const POF_STD_CEG = (_ev: ContractEvent, s: StateSpace): number => s.exerciseAmount + wholeUnits(s.feeAccrued);
+
+/** x truncated toward zero, where x a rounding error away from a whole number counts as that number (999.9999999999 is 1000). */
+function wholeUnits(x: number): number {
+  const nearest = Math.round(x);
+  return Math.abs(x - nearest) <= 1e-9 * Math.max(1, Math.abs(x)) ? nearest : Math.trunc(x);
+}
 
 // ---- state transition functions (spec CEG functions table) ----
 
