@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ConfigPath } from '../config/config.js';
 
 /**
  * A `cashflow` sub-command. Modules that implement one import Kafka, database and Redis
@@ -19,3 +20,31 @@ export class UserFacingError extends Error {
     this.name = 'UserFacingError';
   }
 }
+
+/** The exit code of every command stopped by its configuration (a usage error also exits 2). */
+export const CONFIGURATION_EXIT_CODE = 2;
+
+/** One line per wrong variable, each with the one prefix, and where to look next. */
+export function configurationMessage(issues: readonly { variable: string; reason: string }[]): string {
+  return (
+    issues.map((i) => `cashflow: configuration: ${i.variable}: ${i.reason}\n`).join('') +
+    'cashflow: configuration: `cashflow config` shows every variable, its value and where it came from\n'
+  );
+}
+
+/**
+ * The configuration each kind of command reads, checked at its start (`loadConfig(env, uses)`):
+ * a variable outside them never stops it.
+ */
+export const configUses = {
+  /** Topic names: the prefix and the CDC topics' database part. */
+  topology: ['pipeline', 'database'],
+  /** Reading and writing the pipeline's topics, store and tables. */
+  pipelineClients: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'pipeline'],
+  /** The processors of `cashflow run` (the job-worker reads its two job settings). */
+  processors: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'horizon', 'pipeline', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds'],
+  /** What `cashflow stack` starts and checks. */
+  stack: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'stack'],
+  /** `start` and `demo`: the stack, every platform step, then the processors. */
+  platform: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'horizon', 'stack', 'pipeline', 'cdc', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds'],
+} satisfies Record<string, ConfigPath[]>;

@@ -20,6 +20,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   bench: () => import('./commands/bench.js'),
   demo: () => import('./commands/demo.js'),
   verify: () => import('./commands/verify.js'),
+  config: () => import('./commands/config.js'),
 };
 
 export async function main(argv: string[]): Promise<number | undefined> {
@@ -34,7 +35,14 @@ export async function main(argv: string[]): Promise<number | undefined> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    const { UserFacingError } = await import('./command.js');
+    const [{ UserFacingError, CONFIGURATION_EXIT_CODE, configurationMessage }, { ConfigError }] = await Promise.all([
+      import('./command.js'),
+      import('../config/variables.js'),
+    ]);
+    if (e instanceof ConfigError) {
+      process.stderr.write(configurationMessage(e.issues));
+      return CONFIGURATION_EXIT_CODE;
+    }
     if (e instanceof UserFacingError) {
       process.stderr.write(`cashflow: ${e.message}\n`);
       return e.exitCode;

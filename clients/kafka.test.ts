@@ -35,12 +35,13 @@ describe('Kafka client settings', () => {
     });
   });
 
-  it('refuses SASL without credentials, naming the missing variables and the component', () => {
-    const config = loadConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_MECHANISM: 'PLAIN' });
-    expect(() => librdkafkaConnection(config.kafka, 'c')).toThrow(ComponentError);
-    expect(() => librdkafkaConnection(config.kafka, 'c')).toThrow(
-      /kafka .*KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD/,
+  it('refuses SASL without credentials, naming the missing variables (the configuration first, the client for a config built by hand)', () => {
+    expect(() => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_MECHANISM: 'PLAIN' })).toThrow(
+      /KAFKA_SASL_USERNAME: required .*KAFKA_SASL_PASSWORD: required/,
     );
+    const kafka = { bootstrapServers: '127.0.0.1:9092', securityProtocol: 'sasl_plaintext' as const, saslMechanism: 'PLAIN' };
+    expect(() => librdkafkaConnection(kafka, 'c')).toThrow(ComponentError);
+    expect(() => librdkafkaConnection(kafka, 'c')).toThrow(/kafka .*KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD/);
   });
 
   it('produces idempotently with acks=all (invariant 3) and consumes without auto-commit', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configUses } from '../cli/command.js';
+import { ConfigError, describeConfig, loadConfig, loadPipelineConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('defaults point at the local stack', () => {
@@ -17,7 +21,7 @@ describe('loadConfig', () => {
   });
 
   it('reads overrides and splits API keys', () => {
-    const c = loadConfig({ DATABASE_DIALECT: 'MSSQL', CASHFLOW_API_KEYS: 'a, b,,c', API_PORT: '9999' });
+    const c = loadConfig({ DATABASE_DIALECT: 'MSSQL', DATABASE_URL: 'mssql://sa@db:1433/books', CASHFLOW_API_KEYS: 'a, b,,c', API_PORT: '9999' });
     expect(c.database.dialect).toBe('mssql');
     expect(c.api.keys).toEqual(['a', 'b', 'c']);
     expect(c.api.port).toBe(9999);
@@ -62,5 +66,90 @@ describe('loadConfig', () => {
     });
     const c = loadConfig({ CDC_CONNECTOR_NAME: 'src', CDC_SLOT_NAME: 's', CDC_PUBLICATION_NAME: '', CDC_DATABASE_PASSWORD: 'pw' });
     expect(c.cdc).toMatchObject({ connectorName: 'src', slotName: 's', publicationName: undefined, databasePassword: 'pw' });
+  });
+
+  it('every variable has its format checked, the message giving the format and the value (credentials masked)', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ KAFKA_BOOTSTRAP_SERVERS: 'localhost' }, /KAFKA_BOOTSTRAP_SERVERS: expected host:port\[,host:port…\] such as 127\.0\.0\.1:9092, got "localhost"/],
+      [{ KAFKA_BOOTSTRAP_SERVERS: 'a:1,b:99999' }, /KAFKA_BOOTSTRAP_SERVERS: expected host:port/],
+      [{ KAFKA_SECURITY_PROTOCOL: 'tls' }, /KAFKA_SECURITY_PROTOCOL: expected one of plaintext, ssl, sasl_plaintext, sasl_ssl, got "tls"/],
+      [{ KAFKA_SASL_MECHANISM: 'MD5' }, /KAFKA_SASL_MECHANISM: expected one of PLAIN, SCRAM-SHA-256/],
+      [{ KAFKA_SECURITY_PROTOCOL: 'sasl_ssl', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' }, /KAFKA_SASL_USERNAME: required with KAFKA_SECURITY_PROTOCOL=sasl_ssl and KAFKA_SASL_MECHANISM=SCRAM-SHA-512; KAFKA_SASL_PASSWORD: required/],
+      [{ SCHEMA_REGISTRY_URL: 'ftp://x/y' }, /SCHEMA_REGISTRY_URL: expected a http:\/\/ or https:\/\/ URL, got "ftp:\/\/x\/y"/],
+      [{ KAFKA_CONNECT_URL: '127.0.0.1:8083' }, /KAFKA_CONNECT_URL: expected a http:\/\/ or https:\/\/ URL/],
+      [{ DATABASE_URL: 'mysql://u:hunter2@h/db' }, /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL such as postgres:\/\/postgres@127\.0\.0\.1:5432\/cashflow, got "mysql:\/\/u:\*\*\*@h\/db"/],
+      [{ DATABASE_DIALECT: 'mssql' }, /DATABASE_URL: required with DATABASE_DIALECT=mssql/],
+      [{ DATABASE_READ_URL: 'replica' }, /DATABASE_READ_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/],
+      [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/],
+      [{ API_PORT: 'abc' }, /API_PORT: expected an integer between 1 and 65535, got "abc"/],
+      [{ API_SYNC_WORKERS: '1.5' }, /API_SYNC_WORKERS: expected an integer between 0 and 64/],
+      [{ STACK_KAFKA_PORT: '0x10' }, /STACK_KAFKA_PORT: expected an integer between 1 and 65535/],
+      [{ CDC_SLOT_NAME: 'My-Slot' }, /CDC_SLOT_NAME: expected a replication slot name/],
+      [{ CDC_PUBLICATION_NAME: '1pub' }, /CDC_PUBLICATION_NAME: expected a publication name/],
+      [{ CDC_DATABASE_URL: 'nope' }, /CDC_DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/],
+      [{ CASHFLOW_REDIS_PREFIX: 'a b' }, /CASHFLOW_REDIS_PREFIX: expected a prefix without whitespace/],
+      [{ CASHFLOW_API_KEYS_FILE: '/nonexistent/keys' }, /CASHFLOW_API_KEYS_FILE: cannot read \/nonexistent\/keys/],
+    ];
+    for (const [env, message] of cases) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' })).not.toThrow(/hunter2/);
+  });
+
+  it('reports every wrong variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ API_PORT: 'abc', CASHFLOW_HORIZON: '30Y', REDIS_URL: 'x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.variable).sort()).toEqual(['API_PORT', 'CASHFLOW_HORIZON', 'REDIS_URL']);
+  });
+
+  it('only the sections a caller uses stop it: API_PORT=abc does not concern the pipeline', () => {
+    const env = { API_PORT: 'abc', CASHFLOW_TOPIC_PREFIX: 't.' };
+    const c = loadConfig(env, ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'horizon', 'pipeline', 'api.jobTtlSeconds']);
+    expect(c.pipeline.topicPrefix).toBe('t.');
+    expect(c.api.jobTtlSeconds).toBe(86400);
+    expect(() => c.api.port).toThrow(/API_PORT: expected an integer/);
+    expect(() => loadConfig(env, ['api'])).toThrow(/API_PORT/);
+    expect(loadPipelineConfig(env).topicPrefix).toBe('t.');
+    // a derived default is read only when used: a bad STACK_KAFKA_PORT does not matter with the brokers given
+    expect(loadConfig({ STACK_KAFKA_PORT: 'x', KAFKA_BOOTSTRAP_SERVERS: 'b:9092' }, ['kafka']).kafka.bootstrapServers).toBe('b:9092');
+    expect(() => loadConfig({ STACK_KAFKA_PORT: 'x' }, ['kafka'])).toThrow(/STACK_KAFKA_PORT/);
+    expect(loadConfig({ STACK_KAFKA_PORT: '9500' }, ['kafka']).kafka.bootstrapServers).toBe('127.0.0.1:9500');
+  });
+
+  it('describeConfig: each value, where it came from, secrets masked by the caller, problems named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cashflow-config-'));
+    try {
+      writeFileSync(join(dir, 'pw'), 's3cret\n');
+      const { readings, issues } = describeConfig({
+        KAFKA_SASL_PASSWORD_FILE: join(dir, 'pw'),
+        DATABASE_URL: 'postgres://app:pw@db:5432/books',
+        API_PORT: 'abc',
+      });
+      const by = new Map(readings.map((r) => [r.variable, r]));
+      expect(by.get('KAFKA_SASL_PASSWORD')).toMatchObject({ value: 's3cret', origin: 'file', file: join(dir, 'pw'), secret: true });
+      expect(by.get('DATABASE_URL')).toMatchObject({ value: 'postgres://app:pw@db:5432/books', origin: 'environment', secret: false });
+      expect(by.get('DATABASE_READ_URL')).toMatchObject({ value: 'postgres://app:pw@db:5432/books', origin: 'default', defaultFrom: 'DATABASE_URL' });
+      expect(by.get('KAFKA_BOOTSTRAP_SERVERS')).toMatchObject({ value: '127.0.0.1:9092', origin: 'default', defaultFrom: 'STACK_KAFKA_PORT' });
+      expect(by.get('CASHFLOW_HORIZON')).toMatchObject({ value: 'P30Y', origin: 'default' });
+      expect(by.get('API_PORT')).toMatchObject({ value: 'abc', origin: 'environment', problem: expect.stringMatching(/expected an integer/) });
+      expect(by.get('CASHFLOW_API_KEYS')).toMatchObject({ value: undefined, secret: true });
+      expect(issues.map((i) => i.variable)).toEqual(['API_PORT']);
+      // every variable of the README's tables is read (and so listed by `cashflow config`)
+      for (const name of ['KAFKA_SSL_CA_FILE', 'KAFKA_CONNECT_URL', 'REDIS_URL', 'CASHFLOW_STACK_DIR', 'STACK_REDIS_PORT', 'CDC_SLOT_NAME', 'CASHFLOW_VERIFY_RATE', 'API_JOB_CHUNK_MAX_EVENTS'])
+        expect(by.has(name), name).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the commands' sections: API_PORT stops only serve (and config); a processor's variable stops run", () => {
+    const env = { API_PORT: 'abc' };
+    for (const uses of [configUses.topology, configUses.pipelineClients, configUses.processors, configUses.stack, configUses.platform])
+      expect(() => loadConfig(env, uses), uses.join()).not.toThrow();
+    expect(() => loadConfig(env, [...configUses.processors, 'api'])).toThrow(/API_PORT/);
+    expect(() => loadConfig({ API_JOB_CHUNK_MAX_EVENTS: '0' }, configUses.processors)).toThrow(/API_JOB_CHUNK_MAX_EVENTS/);
   });
 });

@@ -1,7 +1,30 @@
 // The one typed configuration of every process, read from the environment (CONTRACTS.md,
 // "Environment"). Defaults point at the local stack started by `cashflow stack up`.
-import { readFileSync } from 'node:fs';
-import { parsePeriod } from '../engine/time/cycle.js';
+//
+// Every field is read lazily and checked on its first read (config/lazy.ts): a command checks
+// at its start, all at once, the sections it uses (`loadConfig(env, uses)`), and a variable it
+// does not use never stops it. Formats are in config/variables.ts; `describeConfig` is what
+// `cashflow config` prints.
+import { lazyFields, overlay, readAll } from './lazy.js';
+import {
+  ConfigError,
+  hostPorts,
+  identifier,
+  int,
+  oneOf,
+  optionalUrl,
+  period,
+  prefix,
+  secret,
+  text,
+  url,
+  Variables,
+  type ConfigIssue,
+  type Env,
+  type Reading,
+} from './variables.js';
+
+export { ConfigError, overlay, type ConfigIssue, type Env, type Reading };
 
 export type DatabaseDialect = 'postgres' | 'mssql';
 export type KafkaSecurityProtocol = 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
@@ -109,161 +132,211 @@ export interface CdcConfig {
   kafkaCaFile?: string;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    readonly reason: string,
-  ) {
-    super(`${variable}: ${reason}`);
-    this.name = 'ConfigError';
+/** A section of the configuration (a field of Config) or one field of a section (`api.jobTtlSeconds`). */
+export type ConfigPath =
+  | keyof Config
+  | { [K in keyof Config]: Config[K] extends object ? `${K}.${keyof Config[K] & string}` : never }[keyof Config];
+
+/** Every section: what `loadConfig()` checks when not told which ones the caller uses. */
+export const configSections: readonly (keyof Config)[] = [
+  'kafka',
+  'schemaRegistryUrl',
+  'kafkaConnectUrl',
+  'database',
+  'redisUrl',
+  'horizon',
+  'api',
+  'stack',
+  'pipeline',
+  'cdc',
+];
+
+const securityProtocols = ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const;
+const saslMechanisms = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER', 'GSSAPI'];
+const databaseSchemes: Record<DatabaseDialect, readonly string[]> = {
+  postgres: ['postgres', 'postgresql'],
+  mssql: ['mssql', 'sqlserver'],
+};
+
+/** The configuration as lazy fields; each field's variables go through one `Variables` pass. */
+function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
+  const field =
+    <T>(read: (v: Variables) => T) =>
+    (): T => {
+      const v = new Variables(env, readings);
+      const value = read(v);
+      if (v.issues.length > 0) throw ConfigError.of(v.issues);
+      return value;
+    };
+  const port = (name: string, fallback: number) => field((v) => int(v, name, fallback, 1, 65535));
+  const ports = lazyFields<StackPorts>({
+    kafka: port('STACK_KAFKA_PORT', 9092),
+    kafkaController: port('STACK_KAFKA_CONTROLLER_PORT', 9093),
+    schemaRegistry: port('STACK_SCHEMA_REGISTRY_PORT', 8081),
+    schemaRegistryManagement: port('STACK_SCHEMA_REGISTRY_MANAGEMENT_PORT', 9001),
+    connect: port('STACK_CONNECT_PORT', 8083),
+    redis: port('STACK_REDIS_PORT', 6379),
+  });
+  const dialect = field((v) => oneOf(v, 'DATABASE_DIALECT', ['postgres', 'mssql'] as const, 'postgres'));
+  const databaseUrl = field((v) => {
+    if (dialect() === 'postgres') return url(v, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/cashflow', databaseSchemes.postgres);
+    // No default server for SQL Server: the local stack is PostgreSQL.
+    const example = 'mssql://user:password@host:1433/cashflow?encrypt=true';
+    const given = optionalUrl(v, 'DATABASE_URL', databaseSchemes.mssql, { example });
+    if (given === undefined && v.issues.length === 0) v.problem('DATABASE_URL', `required with DATABASE_DIALECT=mssql, such as ${example}`);
+    return given ?? '';
+  });
+  const kafka = lazyFields<KafkaConfig>({
+    bootstrapServers: field((v) =>
+      hostPorts(v, 'KAFKA_BOOTSTRAP_SERVERS', () => `127.0.0.1:${ports.kafka}`, 'STACK_KAFKA_PORT'),
+    ),
+    securityProtocol: field((v) => {
+      const protocol = oneOf(v, 'KAFKA_SECURITY_PROTOCOL', securityProtocols, 'plaintext');
+      if (!protocol.startsWith('sasl')) return protocol;
+      // The usual mechanisms need a user and a password; OAUTHBEARER and GSSAPI take theirs elsewhere.
+      const mechanism = v.read('KAFKA_SASL_MECHANISM', { fallback: 'PLAIN' })!;
+      if (/^(OAUTHBEARER|GSSAPI)$/i.test(mechanism)) return protocol;
+      for (const needed of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'])
+        if (v.read(needed, { secret: needed.endsWith('PASSWORD') }) === undefined)
+          v.problem(needed, `required with KAFKA_SECURITY_PROTOCOL=${protocol} and KAFKA_SASL_MECHANISM=${mechanism.toUpperCase()}`);
+      return protocol;
+    }),
+    saslMechanism: field((v) => {
+      const raw = text(v, 'KAFKA_SASL_MECHANISM');
+      if (raw !== undefined && !saslMechanisms.includes(raw.toUpperCase()))
+        v.problem('KAFKA_SASL_MECHANISM', `expected one of ${saslMechanisms.join(', ')}, got "${raw.slice(0, 40)}"`);
+      return raw;
+    }),
+    saslUsername: field((v) => text(v, 'KAFKA_SASL_USERNAME')),
+    saslPassword: field((v) => secret(v, 'KAFKA_SASL_PASSWORD')),
+    sslCaFile: field((v) => text(v, 'KAFKA_SSL_CA_FILE')),
+  });
+  const api = lazyFields<Config['api']>({
+    port: field((v) => int(v, 'API_PORT', 8090, 1, 65535)),
+    host: field((v) => text(v, 'API_HOST', '127.0.0.1')!),
+    keys: field((v) =>
+      (secret(v, 'CASHFLOW_API_KEYS') ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k.length > 0),
+    ),
+    syncMaxContracts: field((v) => int(v, 'API_SYNC_MAX_CONTRACTS', 1000)),
+    bodyLimitBytes: field((v) => int(v, 'API_BODY_LIMIT_BYTES', 256 * 1024 * 1024)),
+    maxContractsPerRequest: field((v) => int(v, 'API_MAX_CONTRACTS_PER_REQUEST', 500_000)),
+    maxConcurrentJobsPerClient: field((v) => int(v, 'API_MAX_CONCURRENT_JOBS', 4)),
+    cacheTtlSeconds: field((v) => int(v, 'API_CACHE_TTL_SECONDS', 3600, 0)),
+    jobChunkSize: field((v) => int(v, 'API_JOB_CHUNK_SIZE', 1000, 1, 100_000)),
+    jobTtlSeconds: field((v) => int(v, 'API_JOB_TTL_SECONDS', 24 * 3600)),
+    jobChunkMaxEvents: field((v) => int(v, 'API_JOB_CHUNK_MAX_EVENTS', 2_000_000)),
+    syncMaxEvents: field((v) => int(v, 'API_SYNC_MAX_EVENTS', 500_000)),
+    syncTimeoutMs: field((v) => int(v, 'API_SYNC_TIMEOUT_MS', 10_000, 10)),
+    syncHeapMb: field((v) => int(v, 'API_SYNC_HEAP_MB', 256, 32, 65536)),
+    syncWorkers: field((v) => int(v, 'API_SYNC_WORKERS', 2, 0, 64)),
+  });
+  return lazyFields<Config>({
+    kafka: () => kafka,
+    schemaRegistryUrl: field((v) =>
+      url(v, 'SCHEMA_REGISTRY_URL', () => `http://127.0.0.1:${ports.schemaRegistry}/apis/ccompat/v7`, ['http', 'https'], {
+        fallbackFrom: 'STACK_SCHEMA_REGISTRY_PORT',
+      }),
+    ),
+    kafkaConnectUrl: field((v) =>
+      url(v, 'KAFKA_CONNECT_URL', () => `http://127.0.0.1:${ports.connect}`, ['http', 'https'], { fallbackFrom: 'STACK_CONNECT_PORT' }),
+    ),
+    database: () =>
+      lazyFields<Config['database']>({
+        dialect,
+        url: databaseUrl,
+        readUrl: field((v) =>
+          url(v, 'DATABASE_READ_URL', databaseUrl, databaseSchemes[dialect()], { fallbackFrom: 'DATABASE_URL', example: 'the form of DATABASE_URL' }),
+        ),
+      }),
+    redisUrl: field((v) =>
+      url(v, 'REDIS_URL', () => `redis://127.0.0.1:${ports.redis}`, ['redis', 'rediss'], { fallbackFrom: 'STACK_REDIS_PORT' }),
+    ),
+    horizon: field((v) => period(v, 'CASHFLOW_HORIZON', 'P30Y')),
+    api: () => api,
+    stack: () => lazyFields<Config['stack']>({ dir: field((v) => text(v, 'CASHFLOW_STACK_DIR', '.stack')!), ports: () => ports }),
+    pipeline: () => pipelineFields(field),
+    cdc: () =>
+      lazyFields<CdcConfig>({
+        connectorName: field((v) => text(v, 'CDC_CONNECTOR_NAME')),
+        slotName: field((v) =>
+          identifier(v, 'CDC_SLOT_NAME', /^[a-z0-9_]{1,63}$/, 'a replication slot name: lower-case letters, digits and _ (at most 63)'),
+        ),
+        publicationName: field((v) =>
+          identifier(v, 'CDC_PUBLICATION_NAME', /^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a publication name: letters, digits and _, not starting with a digit (at most 63)'),
+        ),
+        databaseUrl: field((v) => optionalUrl(v, 'CDC_DATABASE_URL', databaseSchemes[dialect()])),
+        databasePassword: field((v) => secret(v, 'CDC_DATABASE_PASSWORD')),
+        kafkaCaFile: field((v) => text(v, 'CDC_KAFKA_SSL_CA_FILE')),
+      }),
+  });
+}
+
+type FieldOf = <T>(read: (v: Variables) => T) => () => T;
+
+function pipelineFields(field: FieldOf): PipelineConfig {
+  return lazyFields<PipelineConfig>({
+    topicPrefix: field((v) => prefix(v, 'CASHFLOW_TOPIC_PREFIX', '')),
+    redisPrefix: field((v) => prefix(v, 'CASHFLOW_REDIS_PREFIX', 'cashflow:')),
+    metricsPort: field((v) => int(v, 'CASHFLOW_METRICS_PORT', 9464, 0, 65535)),
+    metricsBasePort: field((v) => int(v, 'CASHFLOW_METRICS_BASE_PORT', 9400, 1, 65535)),
+    processorHeapMb: field((v) => int(v, 'CASHFLOW_PROCESSOR_HEAP_MB', 320, 64, 65536)),
+    deadLetterMaxValueBytes: field((v) => int(v, 'CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES', 256 * 1024, 0, 64 * 1024 * 1024)),
+    verifyRate: field((v) => int(v, 'CASHFLOW_VERIFY_RATE', 2, 1, 100_000)),
+    verifyGraceSeconds: field((v) => int(v, 'CASHFLOW_VERIFY_GRACE_SECONDS', 30, 0, 86_400)),
+  });
+}
+
+/** Reads every field under `paths` of `config`; throws one ConfigError naming every wrong variable. */
+export function checkConfig(config: Config, paths: readonly ConfigPath[]): void {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  const collect = (e: unknown) => {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const i of e.issues) {
+      const key = `${i.variable}\0${i.reason}`;
+      if (!seen.has(key)) issues.push(i), seen.add(key);
+    }
+  };
+  for (const path of paths) {
+    const [section, key] = path.split('.') as [keyof Config, string | undefined];
+    try {
+      const value = config[section] as unknown;
+      if (key === undefined) readAll(value, collect);
+      else readAll({ [key]: (value as Record<string, unknown>)[key] }, collect);
+    } catch (e) {
+      collect(e);
+    }
   }
-}
-
-type Env = Record<string, string | undefined>;
-
-/** A variable's value, or the content of the file named by `<NAME>_FILE` (for secrets). */
-function secret(env: Env, name: string): string | undefined {
-  if (env[name] !== undefined) return env[name];
-  const file = env[`${name}_FILE`];
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (e) {
-    throw new ConfigError(`${name}_FILE`, `cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-function int(env: Env, name: string, fallback: number, min = 1, max = 2 ** 31): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `expected an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return n;
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = raw.toLowerCase() as T;
-  if (!allowed.includes(v)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
-  return v;
-}
-
-function url(env: Env, name: string, fallback: string): string {
-  const raw = env[name] ?? fallback;
-  try {
-    new URL(raw);
-  } catch {
-    throw new ConfigError(name, `not a URL: "${raw}"`);
-  }
-  return raw.replace(/\/+$/, '');
-}
-
-function nonEmpty(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : raw;
+  if (issues.length > 0) throw ConfigError.of(issues);
 }
 
 /**
- * CASHFLOW_HORIZON: an ISO 8601 period of whole days, weeks, months, quarters, half-years or
- * years (`P30Y`, `P360M`) after a contract's status date. A value the engine cannot read would
- * drop the projection cap without a word, so it is refused here.
+ * The configuration from `env`. `uses`: the sections (or single fields) the caller needs,
+ * checked now, every wrong variable reported at once; the others are checked when first read.
  */
-function horizon(env: Env): string {
-  const raw = nonEmpty(env, 'CASHFLOW_HORIZON');
-  if (raw === undefined) return 'P30Y';
-  const period = parsePeriod(raw);
-  if (period === undefined || (period.months === 0 && period.days === 0))
-    throw new ConfigError('CASHFLOW_HORIZON', `expected an ISO 8601 period such as P30Y (P<n>D|W|M|Q|H|Y, n > 0), got "${raw.slice(0, 40)}"`);
-  return period.text;
+export function loadConfig(env: Env = process.env, uses: readonly ConfigPath[] = configSections): Config {
+  const config = buildConfig(env);
+  checkConfig(config, uses);
+  return config;
 }
 
 /** The pipeline's settings alone (also for callers that only need a prefix). */
 export function loadPipelineConfig(env: Env = process.env): PipelineConfig {
-  const redisPrefix = nonEmpty(env, 'CASHFLOW_REDIS_PREFIX') ?? 'cashflow:';
-  const topicPrefix = env.CASHFLOW_TOPIC_PREFIX ?? '';
-  if (/\s/.test(topicPrefix)) throw new ConfigError('CASHFLOW_TOPIC_PREFIX', `no whitespace allowed, got "${topicPrefix}"`);
-  if (/\s/.test(redisPrefix)) throw new ConfigError('CASHFLOW_REDIS_PREFIX', `no whitespace allowed, got "${redisPrefix}"`);
-  return {
-    topicPrefix,
-    redisPrefix,
-    metricsPort: int(env, 'CASHFLOW_METRICS_PORT', 9464, 0, 65535),
-    metricsBasePort: int(env, 'CASHFLOW_METRICS_BASE_PORT', 9400, 1, 65535),
-    processorHeapMb: int(env, 'CASHFLOW_PROCESSOR_HEAP_MB', 320, 64, 65536),
-    deadLetterMaxValueBytes: int(env, 'CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES', 256 * 1024, 0, 64 * 1024 * 1024),
-    verifyRate: int(env, 'CASHFLOW_VERIFY_RATE', 2, 1, 100_000),
-    verifyGraceSeconds: int(env, 'CASHFLOW_VERIFY_GRACE_SECONDS', 30, 0, 86_400),
-  };
+  return loadConfig(env, ['pipeline']).pipeline;
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const ports: StackPorts = {
-    kafka: int(env, 'STACK_KAFKA_PORT', 9092, 1, 65535),
-    kafkaController: int(env, 'STACK_KAFKA_CONTROLLER_PORT', 9093, 1, 65535),
-    schemaRegistry: int(env, 'STACK_SCHEMA_REGISTRY_PORT', 8081, 1, 65535),
-    schemaRegistryManagement: int(env, 'STACK_SCHEMA_REGISTRY_MANAGEMENT_PORT', 9001, 1, 65535),
-    connect: int(env, 'STACK_CONNECT_PORT', 8083, 1, 65535),
-    redis: int(env, 'STACK_REDIS_PORT', 6379, 1, 65535),
-  };
-  const databaseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cashflow';
-  return {
-    kafka: {
-      bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS ?? `127.0.0.1:${ports.kafka}`,
-      securityProtocol: oneOf(
-        env,
-        'KAFKA_SECURITY_PROTOCOL',
-        ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const,
-        'plaintext',
-      ),
-      saslMechanism: env.KAFKA_SASL_MECHANISM,
-      saslUsername: env.KAFKA_SASL_USERNAME,
-      saslPassword: secret(env, 'KAFKA_SASL_PASSWORD'),
-      sslCaFile: env.KAFKA_SSL_CA_FILE,
-    },
-    schemaRegistryUrl: url(
-      env,
-      'SCHEMA_REGISTRY_URL',
-      `http://127.0.0.1:${ports.schemaRegistry}/apis/ccompat/v7`,
-    ),
-    kafkaConnectUrl: url(env, 'KAFKA_CONNECT_URL', `http://127.0.0.1:${ports.connect}`),
-    database: {
-      dialect: oneOf(env, 'DATABASE_DIALECT', ['postgres', 'mssql'] as const, 'postgres'),
-      url: databaseUrl,
-      readUrl: env.DATABASE_READ_URL ?? databaseUrl,
-    },
-    redisUrl: url(env, 'REDIS_URL', `redis://127.0.0.1:${ports.redis}`),
-    horizon: horizon(env),
-    api: {
-      port: int(env, 'API_PORT', 8090, 1, 65535),
-      host: nonEmpty(env, 'API_HOST') ?? '127.0.0.1',
-      keys: (secret(env, 'CASHFLOW_API_KEYS') ?? '')
-        .split(',')
-        .map((k) => k.trim())
-        .filter((k) => k.length > 0),
-      syncMaxContracts: int(env, 'API_SYNC_MAX_CONTRACTS', 1000),
-      bodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 256 * 1024 * 1024),
-      maxContractsPerRequest: int(env, 'API_MAX_CONTRACTS_PER_REQUEST', 500_000),
-      maxConcurrentJobsPerClient: int(env, 'API_MAX_CONCURRENT_JOBS', 4),
-      cacheTtlSeconds: int(env, 'API_CACHE_TTL_SECONDS', 3600, 0),
-      jobChunkSize: int(env, 'API_JOB_CHUNK_SIZE', 1000, 1, 100_000),
-      jobTtlSeconds: int(env, 'API_JOB_TTL_SECONDS', 24 * 3600),
-      jobChunkMaxEvents: int(env, 'API_JOB_CHUNK_MAX_EVENTS', 2_000_000),
-      syncMaxEvents: int(env, 'API_SYNC_MAX_EVENTS', 500_000),
-      syncTimeoutMs: int(env, 'API_SYNC_TIMEOUT_MS', 10_000, 10),
-      syncHeapMb: int(env, 'API_SYNC_HEAP_MB', 256, 32, 65536),
-      syncWorkers: int(env, 'API_SYNC_WORKERS', 2, 0, 64),
-    },
-    stack: { dir: env.CASHFLOW_STACK_DIR ?? '.stack', ports },
-    pipeline: loadPipelineConfig(env),
-    cdc: {
-      connectorName: nonEmpty(env, 'CDC_CONNECTOR_NAME'),
-      slotName: nonEmpty(env, 'CDC_SLOT_NAME'),
-      publicationName: nonEmpty(env, 'CDC_PUBLICATION_NAME'),
-      databaseUrl: nonEmpty(env, 'CDC_DATABASE_URL'),
-      databasePassword: secret(env, 'CDC_DATABASE_PASSWORD'),
-      kafkaCaFile: nonEmpty(env, 'CDC_KAFKA_SSL_CA_FILE'),
-    },
-  };
+/** Every variable the configuration reads, with its value and origin, and what is wrong. */
+export function describeConfig(env: Env = process.env): { readings: Reading[]; issues: ConfigIssue[] } {
+  const readings = new Map<string, Reading>();
+  const config = buildConfig(env, readings);
+  try {
+    checkConfig(config, configSections);
+    return { readings: [...readings.values()], issues: [] };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return { readings: [...readings.values()], issues: [...e.issues] };
+  }
 }

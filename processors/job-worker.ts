@@ -34,12 +34,12 @@ const packers: ResultsPacker[] = [];
 let ttlSeconds: number | undefined;
 let maxEventsPerChunk: number | undefined;
 function chunkMaxEvents(): number {
-  return (maxEventsPerChunk ??= loadConfig().api.jobChunkMaxEvents);
+  return (maxEventsPerChunk ??= loadConfig(process.env, ['api.jobChunkMaxEvents']).api.jobChunkMaxEvents);
 }
 function jobStore(ctx: ProcessorContext): JobStore {
   const redis = ctx.redis?.();
   if (!redis) throw new Error('job-worker needs the Redis client of its runner');
-  ttlSeconds ??= loadConfig().api.jobTtlSeconds;
+  ttlSeconds ??= loadConfig(process.env, ['api.jobTtlSeconds']).api.jobTtlSeconds;
   return new JobStore(redis, ttlSeconds);
 }
 

@@ -1,5 +1,6 @@
 // Real health checks: each asks the component a question only the real thing answers.
 import type { Config } from '../config/config.js';
+import { redactUrl } from '../config/redact.js';
 import { decodeMetadataResponse, encodeMetadataRequest, isCompleteResponse } from './kafka-protocol.js';
 import type { ComponentName } from './layout.js';
 import { httpGet, ProbeError, tcpExchange } from './net.js';
@@ -14,22 +15,14 @@ export interface ComponentHealth {
   answering: boolean;
 }
 
+/** Passwords never reach the terminal. */
+export { redactUrl };
+
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 function hostPort(hostAndPort: string, defaultPort: number): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(hostAndPort.trim());
   return { host: m?.[1] ?? '127.0.0.1', port: m?.[2] ? Number(m[2]) : defaultPort };
-}
-
-/** Passwords never reach the terminal. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
 }
 
 export async function checkKafka(config: Config): Promise<ComponentHealth> {

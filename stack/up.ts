@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config, StackPorts } from '../config/config.js';
+import { overlay, type Config, type StackPorts } from '../config/config.js';
 import { ensureArtifacts } from './artifacts.js';
 import {
   brokerProperties,
@@ -27,13 +27,13 @@ export type Log = (line: string) => void;
 /** The addresses of the stack's own processes (its ports), whatever the clients are pointed at. */
 export function stackTargets(config: Config): Config {
   const p = config.stack.ports;
-  return {
-    ...config,
-    kafka: { ...config.kafka, bootstrapServers: `127.0.0.1:${p.kafka}`, securityProtocol: 'plaintext' },
+  // overlay, not a spread: a spread would read (and check) every variable, API_PORT included
+  return overlay(config, {
+    kafka: overlay(config.kafka, { bootstrapServers: `127.0.0.1:${p.kafka}`, securityProtocol: 'plaintext' }),
     schemaRegistryUrl: `http://127.0.0.1:${p.schemaRegistry}/apis/ccompat/v7`,
     kafkaConnectUrl: `http://127.0.0.1:${p.connect}`,
     redisUrl: `redis://127.0.0.1:${p.redis}`,
-  };
+  });
 }
 
 export function portOf(component: ProcessComponent, ports: StackPorts): number {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { configUses } from '../command.js';
 
 // `cashflow connectors apply`: PUTs the Debezium source connector of the configured dialect
 // through the Connect REST API (idempotent: PUT /connectors/<name>/config).
@@ -13,7 +14,7 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { sourceConnector, printable } = await import('../../connectors/debezium.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, [...configUses.topology, 'kafka', 'kafkaConnectUrl', 'cdc']);
       const connector = sourceConnector(config, topologyFromConfig(config));
       if (options.print) {
         process.stdout.write(

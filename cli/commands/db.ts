@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { configUses } from '../command.js';
 
 // `cashflow db migrate`: creates the database when missing (PostgreSQL), applies the schema
 // of db/sql/<dialect>/, and enables CDC (publication / sp_cdc_enable_*). Idempotent.
@@ -13,7 +14,7 @@ export function register(program: Command): void {
     .action(async (options: { publication?: string }) => {
       const { loadConfig } = await import('../../config/config.js');
       const { createDatabase } = await import('../../clients/database.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, ['database', 'cdc']);
       const database = await createDatabase(config);
       try {
         const outcome = await database.migrate({
@@ -39,7 +40,7 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/config.js');
       const { createDatabase } = await import('../../clients/database.js');
       const { formatCheck } = await import('../../db/database.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, ['database', 'cdc']);
       const cdcUrl = config.cdc.databaseUrl ?? config.database.url;
       const cdcUser = decodeURIComponent(new URL(cdcUrl).username) || undefined;
       const database = await createDatabase(config);

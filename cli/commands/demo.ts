@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 
 // `cashflow demo`: the whole pipeline on the local stack (demo/run.ts says what it shows).
 export function register(program: Command): void {
@@ -17,7 +17,7 @@ export function register(program: Command): void {
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UserFacingError('--timeout must be a positive number of seconds', 2);
       const { loadConfig } = await import('../../config/config.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, configUses.platform);
       if (config.database.dialect !== 'postgres') throw new UserFacingError('the demo runs on the local stack: DATABASE_DIALECT=postgres', 2);
       const { runDemo, PORTFOLIOS } = await import('../../demo/run.js');
       if (!(PORTFOLIOS as readonly string[]).includes(opts.portfolio)) throw new UserFacingError(`--portfolio must be one of ${PORTFOLIOS.join(', ')}`, 2);

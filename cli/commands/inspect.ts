@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 import type { TopicSpec, Topology } from '../../topology/topology.js';
 
 // `cashflow inspect TOPIC`: the decoded records of a topic, one JSON object per line on stdout
@@ -92,7 +92,7 @@ export function register(program: Command): void {
       const onlyPartition = positiveInt('--partition', opts.partition);
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, ['kafka', 'schemaRegistryUrl', ...configUses.topology]);
       const topology = topologyFromConfig(config);
       const spec = resolveTopic(topology, topicName);
       const name = spec?.name ?? topicName;

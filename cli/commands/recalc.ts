@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 
 // `cashflow recalc --all | --contract ID… | --market CODE [--as-of DATE] [--wait]`: puts
 // RecalcRequests (cause manual) on the recalc-requests topic. --all pages the contract ids out
@@ -46,7 +46,7 @@ export function register(program: Command): void {
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { createAdmin, createProducer } = await import('../../clients/kafka.js');
       const { createAvroCodec } = await import('../../clients/schema-registry.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, configUses.pipelineClients);
       const topology = topologyFromConfig(config);
       const topic = topology.topic('recalcRequests').name;
       const encode = await createAvroCodec(config, topology).encoder('recalcRequests');

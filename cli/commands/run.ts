@@ -2,7 +2,7 @@
 // SIGTERM/SIGINT (then finishes the batches in hand, commits and disconnects). Several
 // processes running the same processor share its partitions through the consumer group.
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 
 export const DEFAULT_METRICS_PORT = 9464;
 
@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option('--topic-prefix <prefix>', 'prefix of every topic and consumer group (env CASHFLOW_TOPIC_PREFIX)')
     .option('--redis-prefix <prefix>', 'key prefix of the Redis state (env CASHFLOW_REDIS_PREFIX, default cashflow:)')
     .action(async (names: string[], opts: { metricsPort?: string; batchSize?: string; topicPrefix?: string; redisPrefix?: string }) => {
-      const [{ loadConfig, ConfigError }, { topologyFromConfig }, { startProcessors }, { PROCESSOR_NAMES }] = await Promise.all([
+      const [{ loadConfig }, { topologyFromConfig }, { startProcessors }, { PROCESSOR_NAMES }] = await Promise.all([
         import('../../config/config.js'),
         import('../../topology/topology.js'),
         import('../../processors/pipeline.js'),
@@ -33,13 +33,7 @@ export function register(program: Command): void {
       if (unknown.length) throw new UserFacingError(`unknown processor ${unknown.join(', ')} (one of ${PROCESSOR_NAMES.join(', ')})`, 2);
       const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
       if (batchSize !== undefined && (!Number.isInteger(batchSize) || (batchSize < 1 && batchSize !== -1))) throw new UserFacingError(`--batch-size: expected a positive integer or -1, got "${opts.batchSize}"`, 2);
-      let config;
-      try {
-        config = loadConfig();
-      } catch (e) {
-        if (e instanceof ConfigError) throw new UserFacingError(e.message, 2);
-        throw e;
-      }
+      const config = loadConfig(process.env, configUses.processors);
       const topology = topologyFromConfig(config, opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {});
       const metricsPort = port(opts.metricsPort, '--metrics-port') ?? config.pipeline.metricsPort;
       let pipeline;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { configUses } from '../command.js';
 
 // `cashflow schemas apply`: registers schemas/avro/*.avsc for our topics, BACKWARD compatible.
 export function register(program: Command): void {
@@ -10,7 +11,7 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { registerSchemas } = await import('../../clients/schema-registry.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, ['schemaRegistryUrl', ...configUses.topology]);
       for (const s of await registerSchemas(config, topologyFromConfig(config))) {
         process.stdout.write(`${s.subject} ${s.record} id=${s.id}\n`);
       }

@@ -1,7 +1,7 @@
 // `cashflow serve`: the HTTP API (api/) on API_PORT until SIGTERM/SIGINT. Starts with the engine
 // alone; Redis, Kafka and the read database are used when reachable (CONTRACTS.md).
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 
 export function register(program: Command): void {
   program
@@ -23,18 +23,12 @@ export function register(program: Command): void {
         redisPrefix?: string;
         log?: boolean;
       }) => {
-        const [{ loadConfig, ConfigError }, { topologyFromConfig }, { startApi }] = await Promise.all([
+        const [{ loadConfig }, { topologyFromConfig }, { startApi }] = await Promise.all([
           import('../../config/config.js'),
           import('../../topology/topology.js'),
           import('../../api/index.js'),
         ]);
-        let config;
-        try {
-          config = loadConfig();
-        } catch (e) {
-          if (e instanceof ConfigError) throw new UserFacingError(e.message, 2);
-          throw e;
-        }
+        const config = loadConfig(process.env, [...configUses.processors, 'api']);
         let port: number | undefined;
         if (opts.port !== undefined) {
           port = Number(opts.port);

@@ -1,18 +1,14 @@
 // `cashflow stack up | down | status | logs`: the local stack (stack/). Everything heavy is
 // imported inside the actions.
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import type { ConfigPath } from '../../config/config.js';
+import { UserFacingError, configUses } from '../command.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-async function loadStackConfig() {
-  const { loadConfig, ConfigError } = await import('../../config/config.js');
-  try {
-    return loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UserFacingError(`configuration: ${e.message}`, 2);
-    throw e;
-  }
+async function loadStackConfig(uses: ConfigPath[] = configUses.stack) {
+  const { loadConfig } = await import('../../config/config.js');
+  return loadConfig(process.env, uses);
 }
 
 /** Stack problems are the user's to fix: message only, no stack trace. */
@@ -83,16 +79,11 @@ export function register(program: Command): void {
     .action(async () => {
       const config = await loadStackConfig();
       const { checkComponent } = await import('../../stack/health.js');
-      const { formatStatus } = await import('../../stack/status.js');
+      const { formatStatus, statusHints } = await import('../../stack/status.js');
       const { components } = await import('../../stack/layout.js');
       const health = await Promise.all(components.map((c) => checkComponent(c, config)));
-      const ok = health.every((h) => h.healthy);
-      process.stdout.write(
-        formatStatus(health, [
-          ok ? 'stop with: cashflow stack down' : 'start with: cashflow stack up; logs: cashflow stack logs',
-        ]),
-      );
-      process.exitCode = ok ? 0 : 1;
+      process.stdout.write(formatStatus(health, statusHints(health, config)));
+      process.exitCode = health.every((h) => h.healthy) ? 0 : 1;
     });
 
   stack
@@ -102,7 +93,7 @@ export function register(program: Command): void {
     .option('-f, --follow', 'keep printing as the log grows')
     .option('-n, --lines <n>', 'lines to print', '100')
     .action(async (component: string | undefined, opts: { follow?: boolean; lines: string }) => {
-      const config = await loadStackConfig();
+      const config = await loadStackConfig(['stack']);
       const { logPaths, isProcessComponent } = await import('../../stack/logs.js');
       const paths = logPaths(config.stack.dir);
       if (component === undefined) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import type { ProcessorName } from '../../topology/topology.js';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 
 // `cashflow start`: stack up, db migrate, topics apply, schemas apply, connectors apply, then
 // every processor as a detached `cashflow run <processor>` (one process each, so the calculator
@@ -226,7 +226,7 @@ export function register(program: Command): void {
       const calculators = Number(opts.calculators);
       if (!Number.isInteger(calculators) || calculators < 1 || calculators > 12) throw new UserFacingError('--calculators must be 1..12', 2);
       const { loadConfig } = await import('../../config/config.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, configUses.platform);
       const say: Say = (line) => process.stderr.write(`${line}\n`);
       await preparePlatform(config, say);
       const r = await startProcessors(config, { calculators });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 
 // `cashflow state rebuild`: restores the Redis state (contracts, market series, dependency
 // index, last published fingerprints) from the compacted topics, with a progress bar. The
@@ -24,7 +24,7 @@ export function register(program: Command): void {
       const { RedisHealPort, rebuildWithLock, ownerId } = await import('../../state/healing.js');
       const { RedisStateStore } = await import('../../state/redis-store.js');
       const { openStore, progressBar, redisPrefix } = await import('../../demo/ops.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, configUses.pipelineClients);
       const topology = topologyFromConfig(config);
       const { store, close } = await openStore(config);
       let bar: Awaited<ReturnType<typeof progressBar>> | undefined;

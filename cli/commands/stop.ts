@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { configUses } from '../command.js';
 
 // `cashflow stop`: stops the processor processes that `cashflow start` ran (SIGTERM, so each
 // finishes its batch and commits; SIGKILL only after the grace period). The stack keeps
@@ -11,7 +12,7 @@ export function register(program: Command): void {
     .action(async (opts: { grace: string }) => {
       const { loadConfig } = await import('../../config/config.js');
       const { stopProcessors } = await import('./start.js');
-      const r = await stopProcessors(loadConfig(), Math.max(0, Number(opts.grace) || 0) * 1000);
+      const r = await stopProcessors(loadConfig(process.env, ['stack', 'pipeline']), Math.max(0, Number(opts.grace) || 0) * 1000);
       if (r.stopped.length + r.killed.length === 0) process.stdout.write('processors: none running\n');
       if (r.stopped.length) process.stdout.write(`processors: stopped ${r.stopped.join(', ')}\n`);
       if (r.killed.length) process.stdout.write(`processors: killed after the grace period ${r.killed.join(', ')}\n`);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { configUses } from '../command.js';
 
 // `cashflow topics apply`: creates the topics of topology/ (idempotent).
 export function register(program: Command): void {
@@ -11,7 +12,7 @@ export function register(program: Command): void {
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { applyTopics } = await import('../../topology/apply.js');
       const { createAdmin } = await import('../../clients/kafka.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, ['kafka', ...configUses.topology]);
       const admin = await createAdmin(config);
       try {
         for (const o of await applyTopics(admin, topologyFromConfig(config), config)) {

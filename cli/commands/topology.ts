@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 
 // `cashflow topology`: prints the topics and processors of topology/ as text or Mermaid.
 // Reads the declaration only: no Kafka, database or Redis client is loaded (CONTRACTS.md).
@@ -15,7 +15,7 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { renderMermaid, renderText } = await import('../../topology/render.js');
-      const topology = topologyFromConfig(loadConfig());
+      const topology = topologyFromConfig(loadConfig(process.env, configUses.topology));
       process.stdout.write(options.format === 'mermaid' ? renderMermaid(topology) : renderText(topology));
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { UserFacingError, configUses } from '../command.js';
 
 // `cashflow verify [--all | --sample N | --contract ID… | --portfolio P] [--json]`: recomputes
 // the chosen contracts from the source tables (contracts, observed_events, market_data; never
@@ -45,7 +45,7 @@ export function register(program: Command): void {
       const ops = await import('../../demo/ops.js');
       const { Verification, describeMismatches } = await import('../../processors/verify-run.js');
       const { mismatchCount } = await import('../../processors/verification.js');
-      const config = loadConfig();
+      const config = loadConfig(process.env, ['database', 'horizon']);
       const db = await createDatabase(config);
       let bar: Awaited<ReturnType<typeof ops.progressBar>> | undefined;
       try {
