@@ -21,6 +21,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   demo: () => import('./commands/demo.js'),
   verify: () => import('./commands/verify.js'),
   config: () => import('./commands/config.js'),
+  reset: () => import('./commands/reset.js'),
 };
 
 export async function main(argv: string[]): Promise<number | undefined> {
