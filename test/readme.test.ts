@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { repoFile } from '../clients/repo-file.js';
+import { connectRedis } from '../clients/redis.js';
+import { loadConfig } from '../config/config.js';
 
 export interface RunnableBlock {
   /** 1-based line of the opening fence. */
@@ -143,5 +146,29 @@ describe('README', () => {
     blocks.forEach((b, i) => {
       for (const e of b.expectations) expect(segments[i], `README line ${b.line}: ${e}`).toMatch(e);
     });
+
+    // the reset left nothing of the environment: database, slot, connector, Redis keys
+    const admin = new pg.Client({ connectionString: server.toString() });
+    await admin.connect();
+    try {
+      const left = await admin.query(
+        'SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS databases, (SELECT count(*) FROM pg_replication_slots WHERE slot_name = $2)::int AS slots',
+        [`cashflow_readme_${run}`, env.CDC_SLOT_NAME],
+      );
+      expect(left.rows[0]).toEqual({ databases: 0, slots: 0 });
+    } finally {
+      await admin.end();
+    }
+    const config = loadConfig(env);
+    const connectors = (await (await fetch(`${config.kafkaConnectUrl}/connectors`)).json()) as string[];
+    expect(connectors).not.toContain(env.CDC_CONNECTOR_NAME);
+    const redis = await connectRedis(config, { name: 'readme-test' });
+    try {
+      const keys: string[] = [];
+      for await (const batch of redis.scanStream({ match: `readme${run}:*`, count: 1000 })) keys.push(...(batch as string[]));
+      expect(keys).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   }, 600_000);
 });
