@@ -38,18 +38,23 @@ export function register(program: Command): void {
     .action(async () => {
       const config = await loadStackConfig();
       const { stackUp } = await import('../../stack/up.js');
-      const { formatStatus } = await import('../../stack/status.js');
+      const { formatStatus, statusHints } = await import('../../stack/status.js');
       const r = await userFacing(() => stackUp(config, say));
+      const healthy = r.health.every((h) => h.healthy);
       const hints = [
         r.started.length === 0 ? 'already running: nothing started' : `started: ${r.started.join(', ')}`,
         ...(r.external.length > 0
           ? [`in use but not started by this stack (left alone by down): ${r.external.join(', ')}`]
           : []),
-        `stack healthy in ${r.seconds.toFixed(1)} s${r.downloaded ? ' (including downloads)' : ''}`,
-        'logs: cashflow stack logs [component]; stop: cashflow stack down',
+        ...(healthy
+          ? [
+              `stack healthy in ${r.seconds.toFixed(1)} s${r.downloaded ? ' (including downloads)' : ''}`,
+              'logs: cashflow stack logs [component]; stop: cashflow stack down',
+            ]
+          : statusHints(r.health, config)),
       ];
       process.stdout.write(formatStatus(r.health, hints));
-      if (!r.health.every((h) => h.healthy)) {
+      if (!healthy) {
         const bad = r.health.filter((h) => !h.healthy).map((h) => `${h.component} (${h.detail})`);
         throw new UserFacingError(
           `stack is up but not healthy as configured: ${bad.join(', ')}; check the variables in README "Configuration"`,
