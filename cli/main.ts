@@ -22,6 +22,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   verify: () => import('./commands/verify.js'),
   config: () => import('./commands/config.js'),
   reset: () => import('./commands/reset.js'),
+  lag: () => import('./commands/lag.js'),
 };
 
 export async function main(argv: string[]): Promise<number | undefined> {

@@ -45,6 +45,16 @@ export interface StackPorts {
   schemaRegistryManagement: number;
   connect: number;
   redis: number;
+  /** STACK_PROMETHEUS_PORT: Prometheus, when the stack runs it (`stack up --monitoring`). */
+  prometheus: number;
+}
+
+/** Prometheus run by the stack on request (README "Operating it"). */
+export interface MonitoringConfig {
+  /** CASHFLOW_STACK_MONITORING=1: `stack up` also starts Prometheus (as `stack up --monitoring`). */
+  enabled: boolean;
+  /** CASHFLOW_SCRAPE_INTERVAL_SECONDS: how often Prometheus scrapes and evaluates the rules (default 15). */
+  scrapeIntervalSeconds: number;
 }
 
 export interface Config {
@@ -84,7 +94,7 @@ export interface Config {
     /** Worker threads computing synchronous requests (0: on the main thread, heap not bounded). */
     syncWorkers: number;
   };
-  stack: { dir: string; ports: StackPorts };
+  stack: { dir: string; ports: StackPorts; monitoring: MonitoringConfig };
   /** The pipeline's processes (`cashflow run`, `start`, the API's view of the pipeline). */
   pipeline: PipelineConfig;
   /** Debezium source connector settings (README "Database, topics and connectors"). */
@@ -176,6 +186,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
     schemaRegistryManagement: port('STACK_SCHEMA_REGISTRY_MANAGEMENT_PORT', 9001),
     connect: port('STACK_CONNECT_PORT', 8083),
     redis: port('STACK_REDIS_PORT', 6379),
+    prometheus: port('STACK_PROMETHEUS_PORT', 9090),
   });
   const dialect = field((v) => oneOf(v, 'DATABASE_DIALECT', ['postgres', 'mssql'] as const, 'postgres'));
   const databaseUrl = field((v) => {
@@ -256,7 +267,16 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
     ),
     horizon: field((v) => period(v, 'CASHFLOW_HORIZON', 'P30Y')),
     api: () => api,
-    stack: () => lazyFields<Config['stack']>({ dir: field((v) => text(v, 'CASHFLOW_STACK_DIR', '.stack')!), ports: () => ports }),
+    stack: () =>
+      lazyFields<Config['stack']>({
+        dir: field((v) => text(v, 'CASHFLOW_STACK_DIR', '.stack')!),
+        ports: () => ports,
+        monitoring: () =>
+          lazyFields<MonitoringConfig>({
+            enabled: field((v) => oneOf(v, 'CASHFLOW_STACK_MONITORING', ['0', '1'] as const, '0') === '1'),
+            scrapeIntervalSeconds: field((v) => int(v, 'CASHFLOW_SCRAPE_INTERVAL_SECONDS', 15, 1, 3600)),
+          }),
+      }),
     pipeline: () => pipelineFields(field),
     cdc: () =>
       lazyFields<CdcConfig>({
@@ -321,6 +341,11 @@ export function loadConfig(env: Env = process.env, uses: readonly ConfigPath[] =
   const config = buildConfig(env);
   checkConfig(config, uses);
   return config;
+}
+
+/** `config` with Prometheus in the stack (`stack up --monitoring`, `start --monitoring`). */
+export function withMonitoring(config: Config): Config {
+  return overlay(config, { stack: overlay(config.stack, { monitoring: { ...config.stack.monitoring, enabled: true } }) });
 }
 
 /** The pipeline's settings alone (also for callers that only need a prefix). */

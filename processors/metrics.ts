@@ -9,6 +9,7 @@ export class PipelineMetrics {
   readonly recordsCommitted: client.Counter<'processor' | 'topic'>;
   readonly deadLetters: client.Counter<'processor' | 'topic'>;
   readonly retries: client.Counter<'processor'>;
+  readonly dependencyErrors: client.Counter<'processor' | 'component'>;
   readonly batchSeconds: client.Histogram<'processor'>;
   readonly phaseSeconds: client.Histogram<'processor' | 'phase'>;
   readonly endToEndSeconds: client.Histogram<'processor'>;
@@ -31,6 +32,12 @@ export class PipelineMetrics {
     this.recordsOut = new client.Counter({ name: 'cashflow_records_out_total', help: 'records produced', labelNames: ['processor', 'topic'], registers });
     this.deadLetters = new client.Counter({ name: 'cashflow_dead_letters_total', help: 'poison records sent to the dead letter topic', labelNames: ['processor', 'topic'], registers });
     this.retries = new client.Counter({ name: 'cashflow_retries_total', help: 'retries after retriable faults (broker, Redis, database)', labelNames: ['processor'], registers });
+    this.dependencyErrors = new client.Counter({
+      name: 'cashflow_dependency_errors_total',
+      help: 'retriable faults by the component that failed (kafka, schema-registry, database, redis; other when the error names none): the batch waits and is retried',
+      labelNames: ['processor', 'component'],
+      registers,
+    });
     this.batchSeconds = new client.Histogram({
       name: 'cashflow_batch_seconds',
       help: 'time from receiving a batch to its offsets committed',

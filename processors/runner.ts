@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Config } from '../config/config.js';
 import type { Consumer, Producer } from '../clients/kafka.js';
-import { isRetriable } from '../clients/errors.js';
+import { ComponentError, isRetriable } from '../clients/errors.js';
 import type { AvroCodec, AvroTopicId, TopicValues } from '../clients/schema-registry.js';
 import type { Database } from '../db/database.js';
 import type { Redis } from '../clients/redis.js';
@@ -454,6 +454,7 @@ export class ProcessorRunner {
         if (e instanceof StateLostError && (await this.awaitHealedState(alive, e))) continue;
         if (!retryAll && !isRetriable(e)) throw e;
         this.services.metrics.retries.inc({ processor: this.name });
+        this.services.metrics.dependencyErrors.inc({ processor: this.name, component: e instanceof ComponentError ? e.component : 'other' });
         const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20)) * (0.75 + Math.random() * 0.5);
         this.services.log('warn', 'retrying after a retriable fault', { processor: this.name, attempt: attempt + 1, delayMs: Math.round(delay), error: errorMessage(e) });
         const until = Date.now() + delay;

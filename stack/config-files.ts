@@ -2,7 +2,9 @@
 // ports and the folder layout, so they can be checked without starting anything.
 import { join } from 'node:path';
 import type { StackPorts } from '../config/config.js';
+import { repoFile } from '../clients/repo-file.js';
 import type { ProcessComponent, StackLayout } from './layout.js';
+import { prometheusArgs, prometheusMarker, type PrometheusSettings } from './prometheus.js';
 
 export type Properties = Record<string, string | number | boolean>;
 
@@ -109,6 +111,7 @@ export function launchSpec(
   ports: StackPorts,
   layout: StackLayout,
   registry: { version: string; database: RegistryDatabase },
+  monitoring: { scrapeIntervalSeconds: number } = { scrapeIntervalSeconds: 15 },
 ): LaunchSpec {
   const log4j = `-Dlog4j2.configurationFile=${join(layout.conf, 'log4j2.properties')}`;
   // A quoted classpath wildcard: no shell is involved, Java expands it itself.
@@ -177,6 +180,16 @@ export function launchSpec(
         marker: jvmMarker(component),
       };
     }
+    case 'prometheus': {
+      const settings = prometheusSettings(ports, layout, monitoring.scrapeIntervalSeconds);
+      return {
+        command: 'prometheus',
+        args: prometheusArgs(settings),
+        cwd: layout.root,
+        env: {},
+        marker: prometheusMarker(settings.configFile),
+      };
+    }
     case 'redis':
       return {
         command: 'redis-server',
@@ -195,4 +208,16 @@ export function launchSpec(
         marker: 'redis-server',
       };
   }
+}
+
+/** The stack's Prometheus: its files in the stack folder, the alert rules from the repository. */
+export function prometheusSettings(ports: StackPorts, layout: StackLayout, scrapeIntervalSeconds: number): PrometheusSettings {
+  return {
+    port: ports.prometheus,
+    scrapeIntervalSeconds,
+    targetsDir: layout.prometheusTargets,
+    dataDir: layout.prometheusData,
+    configFile: join(layout.conf, 'prometheus.yml'),
+    rulesFiles: [repoFile('ops', 'prometheus', 'alerts.yml')],
+  };
 }

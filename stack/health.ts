@@ -213,6 +213,16 @@ export async function checkRedis(config: Config): Promise<ComponentHealth> {
   }
 }
 
+/** Prometheus answers its build information only once its web API is up. */
+export function checkPrometheus(config: Config): Promise<ComponentHealth> {
+  return httpCheck('prometheus', `http://127.0.0.1:${config.stack.ports.prometheus}`, '/api/v1/status/buildinfo', (body) => {
+    const b = body as { status?: string; data?: { version?: string } };
+    return b?.status === 'success'
+      ? { healthy: true, detail: `version=${b.data?.version ?? '?'}` }
+      : { healthy: false, detail: 'GET /api/v1/status/buildinfo answered without status success' };
+  });
+}
+
 export function checkComponent(component: ComponentName, config: Config): Promise<ComponentHealth> {
   switch (component) {
     case 'kafka':
@@ -225,5 +235,7 @@ export function checkComponent(component: ComponentName, config: Config): Promis
       return checkPostgres(config);
     case 'redis':
       return checkRedis(config);
+    case 'prometheus':
+      return checkPrometheus(config);
   }
 }

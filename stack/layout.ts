@@ -1,12 +1,25 @@
 // Where the local stack keeps everything: one folder (config.stack.dir, `.stack` by default).
 import { join, resolve } from 'node:path';
+import { targetsDir } from '../monitoring/targets.js';
 
 export const components = ['kafka', 'schema-registry', 'connect', 'postgres', 'redis'] as const;
-export type ComponentName = (typeof components)[number];
+/** Started and reported only on request (`stack up --monitoring`, CASHFLOW_STACK_MONITORING=1). */
+export const monitoringComponents = ['prometheus'] as const;
+export type ComponentName = (typeof components)[number] | (typeof monitoringComponents)[number];
 
 /** The components that `stack up` may start as processes of its own (PostgreSQL is only configured). */
 export const processComponents = ['kafka', 'schema-registry', 'connect', 'redis'] as const;
-export type ProcessComponent = (typeof processComponents)[number];
+export type ProcessComponent = (typeof processComponents)[number] | (typeof monitoringComponents)[number];
+
+/** The process components this configuration runs. */
+export function wantedProcessComponents(monitoring: boolean): ProcessComponent[] {
+  return monitoring ? [...processComponents, ...monitoringComponents] : [...processComponents];
+}
+
+/** The components `stack status` reports for this configuration. */
+export function reportedComponents(monitoring: boolean): ComponentName[] {
+  return monitoring ? [...components, ...monitoringComponents] : [...components];
+}
 
 export interface StackLayout {
   root: string;
@@ -20,6 +33,9 @@ export interface StackLayout {
   conf: string;
   kafkaData: string;
   redisData: string;
+  prometheusData: string;
+  /** Prometheus's file-based service discovery: one file per process serving /metrics. */
+  prometheusTargets: string;
   run: string;
   logs: string;
   pidFile(component: ProcessComponent): string;
@@ -40,6 +56,8 @@ export function stackLayout(dir: string, registryVersion: string): StackLayout {
     conf: join(root, 'conf'),
     kafkaData: join(root, 'data', 'kafka'),
     redisData: join(root, 'data', 'redis'),
+    prometheusData: join(root, 'data', 'prometheus'),
+    prometheusTargets: targetsDir(root),
     run,
     logs,
     pidFile: (c) => join(run, `${c}.pid`),

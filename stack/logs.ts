@@ -1,11 +1,11 @@
 // `cashflow stack logs [component]`: where each process of the stack writes, or one log's tail.
 import { existsSync } from 'node:fs';
-import { processComponents, stackLayout, type ProcessComponent } from './layout.js';
+import { stackLayout, wantedProcessComponents, type ProcessComponent } from './layout.js';
 import { stackVersions } from './versions.js';
 
 export function logPaths(dir: string): { component: ProcessComponent; path: string; exists: boolean }[] {
   const layout = stackLayout(dir, stackVersions.apicurio);
-  return processComponents.map((c) => ({
+  return wantedProcessComponents(true).map((c) => ({
     component: c,
     path: layout.logFile(c),
     exists: existsSync(layout.logFile(c)),
@@ -13,5 +13,5 @@ export function logPaths(dir: string): { component: ProcessComponent; path: stri
 }
 
 export function isProcessComponent(name: string): name is ProcessComponent {
-  return (processComponents as readonly string[]).includes(name);
+  return (wantedProcessComponents(true) as string[]).includes(name);
 }

@@ -26,6 +26,7 @@ export const needsKafka: Record<ProcessComponent, boolean> = {
   'schema-registry': false,
   connect: true,
   redis: false,
+  prometheus: false,
 };
 
 /** The environment variable that moves a component to another port. */
@@ -34,6 +35,7 @@ export const portVariable: Record<ProcessComponent, string> = {
   'schema-registry': 'STACK_SCHEMA_REGISTRY_PORT',
   connect: 'STACK_CONNECT_PORT',
   redis: 'STACK_REDIS_PORT',
+  prometheus: 'STACK_PROMETHEUS_PORT',
 };
 
 export function conflictMessage(health: ComponentHealth, port: number): string {

@@ -24,6 +24,8 @@ const variables: Record<ComponentName, { client: string; stack?: string }> = {
   connect: { client: 'KAFKA_CONNECT_URL', stack: 'STACK_CONNECT_PORT' },
   postgres: { client: 'DATABASE_URL' },
   redis: { client: 'REDIS_URL', stack: 'STACK_REDIS_PORT' },
+  // only the stack runs it: nothing but its port points at it
+  prometheus: { client: 'STACK_PROMETHEUS_PORT', stack: 'STACK_PROMETHEUS_PORT' },
 };
 
 const loopback = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -49,6 +51,7 @@ export function pointsAtStack(component: ComponentName, config: Config): boolean
     case 'redis':
       return at(config.redisUrl, ports.redis);
     case 'postgres':
+    case 'prometheus':
       return true;
   }
 }

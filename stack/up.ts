@@ -11,12 +11,14 @@ import {
   connectProperties,
   launchSpec,
   log4j2Properties,
+  prometheusSettings,
   renderProperties,
   type RegistryDatabase,
 } from './config-files.js';
+import { prometheusConfig } from './prometheus.js';
 import { StackError } from './errors.js';
 import { checkComponent, postgresUrl, type ComponentHealth } from './health.js';
-import { processComponents, stackLayout, type ProcessComponent, type StackLayout } from './layout.js';
+import { reportedComponents, stackLayout, wantedProcessComponents, type ProcessComponent, type StackLayout } from './layout.js';
 import { conflictMessage, decide, needsKafka, type Action } from './plan.js';
 import { preparePostgres, registryDatabase } from './postgres.js';
 import { logTail, ownedPid, recordedPort, startDetached } from './processes.js';
@@ -42,6 +44,7 @@ export function portOf(component: ProcessComponent, ports: StackPorts): number {
     'schema-registry': ports.schemaRegistry,
     connect: ports.connect,
     redis: ports.redis,
+    prometheus: ports.prometheus,
   }[component];
 }
 
@@ -62,15 +65,26 @@ const startTimeoutMs: Record<ProcessComponent, number> = {
   'schema-registry': 180_000,
   connect: 240_000,
   redis: 30_000,
+  prometheus: 60_000,
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function writeConfigFiles(layout: StackLayout, ports: StackPorts): void {
+function writeConfigFiles(layout: StackLayout, config: Config): void {
+  const ports = config.stack.ports;
   mkdirSync(layout.conf, { recursive: true });
   writeFileSync(join(layout.conf, 'server.properties'), renderProperties(brokerProperties(ports, layout)));
   writeFileSync(join(layout.conf, 'connect.properties'), renderProperties(connectProperties(ports, layout)));
   writeFileSync(join(layout.conf, 'log4j2.properties'), renderProperties(log4j2Properties()));
+  const prometheus = prometheusSettings(ports, layout, config.stack.monitoring.scrapeIntervalSeconds);
+  writeFileSync(prometheus.configFile, prometheusConfig(prometheus));
+  mkdirSync(prometheus.targetsDir, { recursive: true });
+  mkdirSync(prometheus.dataDir, { recursive: true });
+}
+
+/** The directories of PATH that hold `command`, for a clear error before a start that would fail. */
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
 }
 
 /**
@@ -129,8 +143,9 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   const ports = config.stack.ports;
   const layout = stackLayout(config.stack.dir, stackVersions.apicurio);
   const pgUrl = postgresUrl(config);
+  const processComponents = wantedProcessComponents(config.stack.monitoring.enabled);
   const spec = (c: ProcessComponent) =>
-    launchSpec(c, ports, layout, { version: stackVersions.apicurio, database: registryDatabaseOf(pgUrl) });
+    launchSpec(c, ports, layout, { version: stackVersions.apicurio, database: registryDatabaseOf(pgUrl) }, config.stack.monitoring);
   const owned = (c: ProcessComponent) => ownedPid(layout.pidFile(c), spec(c).marker);
 
   // A process of ours started for other ports is not what this configuration asks for.
@@ -162,10 +177,15 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   const toStart = processComponents.filter((c) => actions.get(c) === 'start');
 
   let downloaded = false;
-  if (toStart.some((c) => c !== 'redis')) downloaded = await ensureArtifacts(layout, stackVersions, log);
+  if (toStart.includes('prometheus') && !onPath('prometheus'))
+    throw new StackError(
+      'prometheus',
+      'the prometheus binary is not on PATH: install Debian\'s package (apt-get install --no-install-recommends prometheus; scripts/setup.sh does), or start the stack without --monitoring / CASHFLOW_STACK_MONITORING',
+    );
+  if (toStart.some((c) => c !== 'redis' && c !== 'prometheus')) downloaded = await ensureArtifacts(layout, stackVersions, log);
   await preparePostgres(pgUrl, log);
   if (toStart.length > 0) {
-    writeConfigFiles(layout, ports);
+    writeConfigFiles(layout, config);
     mkdirSync(layout.redisData, { recursive: true });
   }
 
@@ -224,9 +244,7 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   await ensureGlobalCompatibility(targets.schemaRegistryUrl);
 
   const health = await Promise.all(
-    (['kafka', 'schema-registry', 'connect', 'postgres', 'redis'] as const).map((c) =>
-      checkComponent(c, config),
-    ),
+    reportedComponents(config.stack.monitoring.enabled).map((c) => checkComponent(c, config)),
   );
   const external = processComponents.filter((c) => actions.get(c) === 'external');
   return { health, started: toStart, external, seconds: (Date.now() - t0) / 1000, downloaded };

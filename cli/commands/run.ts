@@ -55,6 +55,10 @@ export function register(program: Command): void {
       process.stderr.write(
         `cashflow run: ${pipeline.processors.join(', ')} running (metrics on http://127.0.0.1:${pipeline.port}/metrics); SIGTERM or Ctrl-C stops\n`,
       );
+      // Prometheus finds it through the stack's service discovery folder (README "Operating it")
+      const { registerThisProcess } = await import('../../monitoring/targets.js');
+      const unregister = pipeline.port === undefined ? () => {} : registerThisProcess(config.stack.dir, 'cashflow-processors', `${topology.options.prefix}${pipeline.processors.join('+')}`, pipeline.port);
       await pipeline.stopped;
+      unregister();
     });
 }

@@ -64,8 +64,11 @@ export function register(program: Command): void {
         process.stderr.write(
           `cashflow serve: listening on http://${host}:${api.port} (docs /docs, OpenAPI /openapi.json); SIGTERM or Ctrl-C stops\n`,
         );
+        const { registerThisProcess } = await import('../../monitoring/targets.js');
+        const unregister = registerThisProcess(config.stack.dir, 'cashflow-api', `${topology.options.prefix}api`, api.port, host);
         await new Promise<void>((resolve) => {
           const stop = () => {
+            unregister();
             process.off('SIGTERM', stop);
             process.off('SIGINT', stop);
             void api.close().then(resolve, resolve);

@@ -35,8 +35,14 @@ export function register(program: Command): void {
   stack
     .command('up')
     .description('download once, start what is not running, wait until every part answers')
-    .action(async () => {
-      const config = await loadStackConfig();
+    .option(
+      '--monitoring',
+      'also start Prometheus (STACK_PROMETHEUS_PORT, default 9090), scraping every process the CLI starts, with the alert rules of ops/prometheus (env CASHFLOW_STACK_MONITORING=1)',
+    )
+    .action(async (opts: { monitoring?: boolean }) => {
+      const loaded = await loadStackConfig();
+      const { withMonitoring } = await import('../../config/config.js');
+      const config = opts.monitoring ? withMonitoring(loaded) : loaded;
       const { stackUp } = await import('../../stack/up.js');
       const { formatStatus, statusHints } = await import('../../stack/status.js');
       const r = await userFacing(() => stackUp(config, say));
@@ -49,6 +55,9 @@ export function register(program: Command): void {
         ...(healthy
           ? [
               `stack healthy in ${r.seconds.toFixed(1)} s${r.downloaded ? ' (including downloads)' : ''}`,
+              ...(config.stack.monitoring.enabled
+                ? [`prometheus: http://127.0.0.1:${config.stack.ports.prometheus} (alerts: /alerts, targets: /targets)`]
+                : []),
               'logs: cashflow stack logs [component]; stop: cashflow stack down',
             ]
           : statusHints(r.health, config)),
@@ -85,8 +94,10 @@ export function register(program: Command): void {
       const config = await loadStackConfig();
       const { checkComponent } = await import('../../stack/health.js');
       const { formatStatus, statusHints } = await import('../../stack/status.js');
-      const { components } = await import('../../stack/layout.js');
-      const health = await Promise.all(components.map((c) => checkComponent(c, config)));
+      const { reportedComponents } = await import('../../stack/layout.js');
+      const health = await Promise.all(
+        reportedComponents(config.stack.monitoring.enabled).map((c) => checkComponent(c, config)),
+      );
       process.stdout.write(formatStatus(health, statusHints(health, config)));
       process.exitCode = health.every((h) => h.healthy) ? 0 : 1;
     });
@@ -94,7 +105,7 @@ export function register(program: Command): void {
   stack
     .command('logs')
     .description("the log file of each process, or the tail of one component's log")
-    .argument('[component]', 'kafka, schema-registry, connect or redis')
+    .argument('[component]', 'kafka, schema-registry, connect, redis or prometheus')
     .option('-f, --follow', 'keep printing as the log grows')
     .option('-n, --lines <n>', 'lines to print', '100')
     .action(async (component: string | undefined, opts: { follow?: boolean; lines: string }) => {

@@ -18,6 +18,8 @@ export type Say = (line: string) => void;
 
 export interface ProcessorProcess {
   name: ProcessorName;
+  /** The process's id: its pid and log file names, its `process` label in Prometheus. */
+  id: string;
   instance: number;
   pidFile: string;
   logFile: string;
@@ -44,6 +46,7 @@ export async function processorProcesses(config: Config, options: { calculators?
       const id = sanitize(`${prefix}${name}${instances > 1 ? `-${instance + 1}` : ''}`);
       out.push({
         name,
+        id,
         instance,
         pidFile: join(root, 'run', `processor-${id}.pid`),
         logFile: join(root, 'logs', `processor-${id}.log`),
@@ -164,7 +167,7 @@ export async function startProcessors(
         command: process.execPath,
         args: [`--max-old-space-size=${config.pipeline.processorHeapMb}`, `--title=${p.marker}`, repoFile('bin', 'cashflow.js'), 'run', p.name],
         cwd: repoFile(),
-        env: { ...(options.extraEnv ?? {}), CASHFLOW_METRICS_PORT: String(p.metricsPort) },
+        env: { ...(options.extraEnv ?? {}), CASHFLOW_METRICS_PORT: String(p.metricsPort), CASHFLOW_PROCESS_ID: p.id },
         marker: p.marker,
       },
       p.pidFile,
@@ -191,9 +194,59 @@ export async function startProcessors(
   return { started, alreadyRunning };
 }
 
+/** The lag exporter `cashflow start` runs beside the processors when the stack has monitoring. */
+export async function lagExporterProcess(config: Config, basePort?: number): Promise<{ id: string; pidFile: string; logFile: string; marker: string; metricsPort: number }> {
+  const { join, resolve } = await import('node:path');
+  const { topologyFromConfig } = await import('../../topology/topology.js');
+  const id = sanitize(`${topologyFromConfig(config).options.prefix}${LAG_EXPORTER_ID}`);
+  const root = resolve(config.stack.dir);
+  const processors = await processorProcesses(config, { basePort });
+  return {
+    id,
+    pidFile: join(root, 'run', `processor-${id}.pid`),
+    logFile: join(root, 'logs', `processor-${id}.log`),
+    marker: `cashflow-processor:${id}`,
+    // the port after the processors'
+    metricsPort: Math.max(...processors.map((p) => p.metricsPort)) + 1,
+  };
+}
+
+const LAG_EXPORTER_ID = 'lag-exporter';
+
+/** Starts `cashflow lag --serve` in the background unless it runs; waits until it answers. */
+export async function startLagExporter(config: Config, basePort?: number): Promise<{ started: boolean; metricsPort: number; logFile: string }> {
+  const { ownedPid, startDetached, logTail, isAlive } = await import('../../stack/processes.js');
+  const { repoFile } = await import('../../clients/repo-file.js');
+  const p = await lagExporterProcess(config, basePort);
+  if (ownedPid(p.pidFile, p.marker) !== undefined) return { started: false, metricsPort: p.metricsPort, logFile: p.logFile };
+  const pid = startDetached(
+    {
+      command: process.execPath,
+      args: ['--max-old-space-size=128', `--title=${p.marker}`, repoFile('bin', 'cashflow.js'), 'lag', '--serve'],
+      cwd: repoFile(),
+      env: { CASHFLOW_LAG_EXPORTER_PORT: String(p.metricsPort), CASHFLOW_PROCESS_ID: p.id },
+      marker: p.marker,
+    },
+    p.pidFile,
+    p.logFile,
+    p.metricsPort,
+  );
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (!isAlive(pid)) throw new UserFacingError(`the lag exporter exited at start; ${p.logFile}:\n${logTail(p.logFile)}`);
+    const ok = await fetch(`http://127.0.0.1:${p.metricsPort}/healthz`, { signal: AbortSignal.timeout(1000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return { started: true, metricsPort: p.metricsPort, logFile: p.logFile };
+    if (Date.now() > deadline) throw new UserFacingError(`the lag exporter does not answer http://127.0.0.1:${p.metricsPort}/healthz; ${p.logFile}:\n${logTail(p.logFile)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Stops the processor processes of this configuration (SIGTERM: graceful; SIGKILL after the grace). */
 export async function stopProcessors(config: Config, graceMs = 30_000): Promise<{ stopped: string[]; killed: string[] }> {
-  const { ownedPid, stopProcess, removePidFile } = await import('../../stack/processes.js');
+  const { ownedPid, stopProcess, removePidFile, recordedPort } = await import('../../stack/processes.js');
+  const { unregisterTarget, targetsDir } = await import('../../monitoring/targets.js');
   const { readdirSync, existsSync } = await import('node:fs');
   const { join, resolve } = await import('node:path');
   // Whatever `start` ran, whatever options it had: every processor pid file of this prefix.
@@ -207,10 +260,16 @@ export async function stopProcessors(config: Config, graceMs = 30_000): Promise<
     files.map(async (f) => {
       const id = f.slice('processor-'.length, -'.pid'.length);
       // without a prefix, don't take the processes of prefixed environments (they start with another word)
-      if (!prefix && !PROCESSORS.some((n) => id === n || id.startsWith(`${n}-`))) return;
+      if (!prefix && !PROCESSORS.some((n) => id === n || id.startsWith(`${n}-`)) && id !== LAG_EXPORTER_ID) return;
       const pidFile = join(runDir, f);
       const pid = ownedPid(pidFile, `cashflow-processor:${id}`);
-      if (pid !== undefined) ((await stopProcess(pid, graceMs)) === 'killed' ? killed : stopped).push(id);
+      if (pid !== undefined && (await stopProcess(pid, graceMs)) === 'killed') {
+        killed.push(id);
+        // a killed process could not remove its Prometheus target: it is stopped, not down
+        const port = recordedPort(pidFile);
+        const job = id.endsWith(LAG_EXPORTER_ID) ? 'cashflow-lag' : 'cashflow-processors';
+        if (port !== undefined) unregisterTarget(targetsDir(config.stack.dir), { job, process: id, address: `127.0.0.1:${port}` });
+      } else if (pid !== undefined) stopped.push(id);
       removePidFile(pidFile);
     }),
   );
@@ -222,15 +281,19 @@ export function register(program: Command): void {
     .command('start')
     .description('bring the stack up, apply migrations, topics, schemas, connectors, and start every processor in the background')
     .option('--calculators <n>', 'calculator processes (one consumer group shares the partitions)', '1')
-    .action(async (opts: { calculators: string }) => {
+    .option('--monitoring', 'also Prometheus in the stack and the lag exporter beside the processors (env CASHFLOW_STACK_MONITORING=1)')
+    .action(async (opts: { calculators: string; monitoring?: boolean }) => {
       const calculators = Number(opts.calculators);
       if (!Number.isInteger(calculators) || calculators < 1 || calculators > 12) throw new UserFacingError('--calculators must be 1..12', 2);
-      const { loadConfig } = await import('../../config/config.js');
-      const config = loadConfig(process.env, configUses.platform);
+      const { loadConfig, withMonitoring } = await import('../../config/config.js');
+      const loaded = loadConfig(process.env, configUses.platform);
+      const config = opts.monitoring ? withMonitoring(loaded) : loaded;
       const say: Say = (line) => process.stderr.write(`${line}\n`);
       await preparePlatform(config, say);
       const r = await startProcessors(config, { calculators });
       const all = [...r.alreadyRunning, ...r.started];
+      // lag is exported only for a Prometheus to scrape (README "Operating it")
+      const lag = config.stack.monitoring.enabled ? await startLagExporter(config) : undefined;
       process.stdout.write(
         r.started.length === 0
           ? `processors: all ${all.length} already running (nothing started)\n`
@@ -238,6 +301,8 @@ export function register(program: Command): void {
       );
       for (const p of all.sort((a, b) => a.metricsPort - b.metricsPort))
         process.stdout.write(`${p.name.padEnd(16)} log ${p.logFile}  metrics http://127.0.0.1:${p.metricsPort}/metrics  health http://127.0.0.1:${p.metricsPort}/healthz /readyz\n`);
+      if (lag) process.stdout.write(`${'lag-exporter'.padEnd(16)} log ${lag.logFile}  metrics http://127.0.0.1:${lag.metricsPort}/metrics\n`);
+      if (config.stack.monitoring.enabled) process.stdout.write(`prometheus       http://127.0.0.1:${config.stack.ports.prometheus}\n`);
       process.stdout.write('stop with: cashflow stop\n');
     });
 }
