@@ -19,7 +19,9 @@ export function watchedGroups(topology: Topology): { group: string; topics: stri
 
 /** Offsets of every watched (group, topic, partition), as the broker has them now. */
 export async function readOffsets(admin: Admin, groups: { group: string; topics: string[] }[]): Promise<PartitionOffsets[]> {
-  const topics = [...new Set(groups.flatMap((g) => g.topics))];
+  // topics not created yet (`cashflow topics apply`) have no partitions to lag on
+  const existing = new Set(await admin.listTopics());
+  const topics = [...new Set(groups.flatMap((g) => g.topics))].filter((t) => existing.has(t));
   const ends = new Map<string, { partition: number; low: bigint; high: bigint }[]>();
   await Promise.all(
     topics.map(async (t) =>
@@ -28,7 +30,9 @@ export async function readOffsets(admin: Admin, groups: { group: string; topics:
   );
   const out: PartitionOffsets[] = [];
   await Promise.all(
-    groups.map(async ({ group, topics: groupTopics }) => {
+    groups.map(async ({ group, topics: all }) => {
+      const groupTopics = all.filter((t) => existing.has(t));
+      if (groupTopics.length === 0) return;
       const committed = new Map<string, bigint>();
       for (const t of await admin.fetchOffsets({ groupId: group, topics: groupTopics }))
         for (const p of t.partitions) committed.set(`${t.topic}|${p.partition}`, BigInt(p.offset));
