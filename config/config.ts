@@ -55,6 +55,8 @@ export interface MonitoringConfig {
   enabled: boolean;
   /** CASHFLOW_SCRAPE_INTERVAL_SECONDS: how often Prometheus scrapes and evaluates the rules (default 15). */
   scrapeIntervalSeconds: number;
+  /** CASHFLOW_LAG_EXPORTER_PORT: `/metrics` of `cashflow lag --serve` (0: any free port). */
+  lagExporterPort: number;
 }
 
 export interface Config {
@@ -275,6 +277,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
           lazyFields<MonitoringConfig>({
             enabled: field((v) => oneOf(v, 'CASHFLOW_STACK_MONITORING', ['0', '1'] as const, '0') === '1'),
             scrapeIntervalSeconds: field((v) => int(v, 'CASHFLOW_SCRAPE_INTERVAL_SECONDS', 15, 1, 3600)),
+            lagExporterPort: field((v) => int(v, 'CASHFLOW_LAG_EXPORTER_PORT', 9463, 0, 65535)),
           }),
       }),
     pipeline: () => pipelineFields(field),

@@ -14,18 +14,31 @@ import { LagMetrics, type LagSnapshot } from './lag-metrics.js';
 
 /** What the exporter reads: for each processor's group, the topics it consumes. */
 export function watchedGroups(topology: Topology): { group: string; topics: string[] }[] {
-  return topology.processors.map((p) => ({ group: p.consumerGroup, topics: p.inputs.map((id) => topology.topic(id).name) }));
+  return topology.processors.map((p) => ({
+    group: p.consumerGroup,
+    topics: p.inputs.map((id) => topology.topic(id).name),
+  }));
 }
 
 /** Offsets of every watched (group, topic, partition), as the broker has them now. */
-export async function readOffsets(admin: Admin, groups: { group: string; topics: string[] }[]): Promise<PartitionOffsets[]> {
+export async function readOffsets(
+  admin: Admin,
+  groups: { group: string; topics: string[] }[],
+): Promise<PartitionOffsets[]> {
   // topics not created yet (`cashflow topics apply`) have no partitions to lag on
   const existing = new Set(await admin.listTopics());
   const topics = [...new Set(groups.flatMap((g) => g.topics))].filter((t) => existing.has(t));
   const ends = new Map<string, { partition: number; low: bigint; high: bigint }[]>();
   await Promise.all(
     topics.map(async (t) =>
-      ends.set(t, (await admin.fetchTopicOffsets(t)).map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))),
+      ends.set(
+        t,
+        (await admin.fetchTopicOffsets(t)).map((o) => ({
+          partition: o.partition,
+          low: BigInt(o.low),
+          high: BigInt(o.high),
+        })),
+      ),
     ),
   );
   const out: PartitionOffsets[] = [];
@@ -38,7 +51,14 @@ export async function readOffsets(admin: Admin, groups: { group: string; topics:
         for (const p of t.partitions) committed.set(`${t.topic}|${p.partition}`, BigInt(p.offset));
       for (const topic of groupTopics)
         for (const e of ends.get(topic) ?? [])
-          out.push({ group, topic, partition: e.partition, committed: committed.get(`${topic}|${e.partition}`) ?? -1n, low: e.low, high: e.high });
+          out.push({
+            group,
+            topic,
+            partition: e.partition,
+            committed: committed.get(`${topic}|${e.partition}`) ?? -1n,
+            low: e.low,
+            high: e.high,
+          });
     }),
   );
   return out;
@@ -68,7 +88,16 @@ export class RecordTimestamps {
     consumer.setDefaultConsumeTimeout(200);
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: this.timeoutMs }, (e) =>
-        e ? reject(new ServiceUnavailableError('kafka', this.config.kafka.bootstrapServers, `lag exporter: ${e.message}`, { cause: e })) : resolve(),
+        e
+          ? reject(
+              new ServiceUnavailableError(
+                'kafka',
+                this.config.kafka.bootstrapServers,
+                `lag exporter: ${e.message}`,
+                { cause: e },
+              ),
+            )
+          : resolve(),
       ),
     );
     this.consumer = consumer;
@@ -89,7 +118,8 @@ export class RecordTimestamps {
     const deadline = Date.now() + this.timeoutMs;
     while (missing.length > 0 && Date.now() < deadline) {
       const round = new Map<string, { topic: string; partition: number; offset: bigint }>();
-      for (const w of missing) if (!round.has(`${w.topic}|${w.partition}`)) round.set(`${w.topic}|${w.partition}`, w);
+      for (const w of missing)
+        if (!round.has(`${w.topic}|${w.partition}`)) round.set(`${w.topic}|${w.partition}`, w);
       for (const [k, ts] of await this.readRound(round, deadline)) {
         found.set(k, ts);
         this.cache.set(k, ts);
@@ -104,14 +134,21 @@ export class RecordTimestamps {
   }
 
   /** One offset per partition: the timestamp of the first record at or after it. */
-  private async readRound(round: Map<string, { topic: string; partition: number; offset: bigint }>, deadline: number): Promise<Map<string, number>> {
+  private async readRound(
+    round: Map<string, { topic: string; partition: number; offset: bigint }>,
+    deadline: number,
+  ): Promise<Map<string, number>> {
     const consumer = await this.connected();
     const out = new Map<string, number>();
     const waiting = new Map(round);
-    consumer.assign([...round.values()].map((w) => ({ topic: w.topic, partition: w.partition, offset: Number(w.offset) })));
+    consumer.assign(
+      [...round.values()].map((w) => ({ topic: w.topic, partition: w.partition, offset: Number(w.offset) })),
+    );
     try {
       while (waiting.size > 0 && Date.now() < deadline) {
-        const messages = await new Promise<RdKafka.Message[]>((resolve, reject) => consumer.consume(500, (e, m) => (e ? reject(e) : resolve(m))));
+        const messages = await new Promise<RdKafka.Message[]>((resolve, reject) =>
+          consumer.consume(500, (e, m) => (e ? reject(e) : resolve(m))),
+        );
         for (const m of messages) {
           const w = waiting.get(`${m.topic}|${m.partition}`);
           if (!w || BigInt(m.offset) < w.offset || m.timestamp === undefined) continue;
@@ -140,7 +177,11 @@ export interface LagExporter {
   close(): Promise<void>;
 }
 
-export async function createLagExporter(config: Config, topology: Topology, now: () => number = Date.now): Promise<LagExporter> {
+export async function createLagExporter(
+  config: Config,
+  topology: Topology,
+  now: () => number = Date.now,
+): Promise<LagExporter> {
   const admin = await createAdmin(config, 'cashflow-lag-exporter');
   const timestamps = new RecordTimestamps(config);
   const groups = watchedGroups(topology);
@@ -148,13 +189,22 @@ export async function createLagExporter(config: Config, topology: Topology, now:
     const lags = (await readOffsets(admin, groups)).map(partitionLag);
     const behind = lags.filter((l) => l.oldest !== undefined);
     // one read per partition, though several groups may wait on the same record
-    const wanted = new Map(behind.map((l) => [key(l.topic, l.partition, l.oldest!), { topic: l.topic, partition: l.partition, offset: l.oldest! }]));
+    const wanted = new Map(
+      behind.map((l) => [
+        key(l.topic, l.partition, l.oldest!),
+        { topic: l.topic, partition: l.partition, offset: l.oldest! },
+      ]),
+    );
     const ts = await timestamps.of([...wanted.values()]);
     const t = now();
     return {
       partitions: lags.map((l) => ({
         ...l,
-        lagSeconds: lagSeconds(l, l.oldest === undefined ? undefined : ts.get(key(l.topic, l.partition, l.oldest)), t),
+        lagSeconds: lagSeconds(
+          l,
+          l.oldest === undefined ? undefined : ts.get(key(l.topic, l.partition, l.oldest)),
+          t,
+        ),
       })),
     };
   };

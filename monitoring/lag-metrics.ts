@@ -25,7 +25,11 @@ export class LagMetrics {
       this.reading ??= read().finally(() => setTimeout(() => (this.reading = undefined), 500).unref());
       return this.reading;
     };
-    const partitionGauge = (name: string, help: string, value: (p: LagSnapshot['partitions'][number]) => number | undefined) =>
+    const partitionGauge = (
+      name: string,
+      help: string,
+      value: (p: LagSnapshot['partitions'][number]) => number | undefined,
+    ) =>
       new client.Gauge({
         name,
         help,
@@ -36,16 +40,31 @@ export class LagMetrics {
           this.reset();
           for (const p of s.partitions) {
             const v = value(p);
-            if (v !== undefined) this.set({ group: p.group, topic: p.topic, partition: String(p.partition) }, v);
+            if (v !== undefined)
+              this.set({ group: p.group, topic: p.topic, partition: String(p.partition) }, v);
           }
         },
       });
-    partitionGauge('kafka_consumergroup_group_offset', 'Last group consumed offset of a partition (the committed offset)', (p) =>
-      p.committed >= 0n ? Number(p.committed) : undefined,
+    partitionGauge(
+      'kafka_consumergroup_group_offset',
+      'Last group consumed offset of a partition (the committed offset)',
+      (p) => (p.committed >= 0n ? Number(p.committed) : undefined),
     );
-    partitionGauge('kafka_consumergroup_group_lag', 'Group offset lag of a partition (records not yet processed)', (p) => Number(p.lag));
-    partitionGauge('kafka_consumergroup_group_lag_seconds', 'Group time lag of a partition: age of the oldest unprocessed record', (p) => p.lagSeconds);
-    const groupGauge = (name: string, help: string, value: (g: ReturnType<typeof groupLags>[number]) => number) =>
+    partitionGauge(
+      'kafka_consumergroup_group_lag',
+      'Group offset lag of a partition (records not yet processed)',
+      (p) => Number(p.lag),
+    );
+    partitionGauge(
+      'kafka_consumergroup_group_lag_seconds',
+      'Group time lag of a partition: age of the oldest unprocessed record',
+      (p) => p.lagSeconds,
+    );
+    const groupGauge = (
+      name: string,
+      help: string,
+      value: (g: ReturnType<typeof groupLags>[number]) => number,
+    ) =>
       new client.Gauge({
         name,
         help,
@@ -54,7 +73,10 @@ export class LagMetrics {
         async collect() {
           const s = await snapshot();
           this.reset();
-          for (const g of groupLags(s.partitions.map((p) => ({ group: p.group, lag: Number(p.lag), lagSeconds: p.lagSeconds })))) this.set({ group: g.group }, value(g));
+          for (const g of groupLags(
+            s.partitions.map((p) => ({ group: p.group, lag: Number(p.lag), lagSeconds: p.lagSeconds })),
+          ))
+            this.set({ group: g.group }, value(g));
         },
       });
     groupGauge('kafka_consumergroup_group_max_lag', 'Max group offset lag', (g) => g.maxLag);

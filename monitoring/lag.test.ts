@@ -6,27 +6,46 @@ const at = { group: 'cashflow-sink', topic: 'cashflow.contract-cashflows', parti
 
 describe('partition lag', () => {
   it('counts the records from the committed offset to the end; the oldest is the committed one', () => {
-    expect(partitionLag({ ...at, committed: 40n, low: 0n, high: 100n })).toEqual({ ...at, committed: 40n, lag: 60n, oldest: 40n });
+    expect(partitionLag({ ...at, committed: 40n, low: 0n, high: 100n })).toEqual({
+      ...at,
+      committed: 40n,
+      lag: 60n,
+      oldest: 40n,
+    });
   });
   it('is zero at the end, with no oldest record', () => {
-    expect(partitionLag({ ...at, committed: 100n, low: 0n, high: 100n })).toMatchObject({ lag: 0n, oldest: undefined });
+    expect(partitionLag({ ...at, committed: 100n, low: 0n, high: 100n })).toMatchObject({
+      lag: 0n,
+      oldest: undefined,
+    });
   });
   it('a group that never committed reads from the log start (auto.offset.reset=earliest)', () => {
-    expect(partitionLag({ ...at, committed: -1n, low: 10n, high: 25n })).toMatchObject({ lag: 15n, oldest: 10n });
-    expect(partitionLag({ ...at, committed: -1n, low: 0n, high: 0n })).toMatchObject({ lag: 0n, oldest: undefined });
+    expect(partitionLag({ ...at, committed: -1n, low: 10n, high: 25n })).toMatchObject({
+      lag: 15n,
+      oldest: 10n,
+    });
+    expect(partitionLag({ ...at, committed: -1n, low: 0n, high: 0n })).toMatchObject({
+      lag: 0n,
+      oldest: undefined,
+    });
   });
   it('an offset behind the log start (retention) counts from the log start', () => {
-    expect(partitionLag({ ...at, committed: 5n, low: 50n, high: 80n })).toMatchObject({ lag: 30n, oldest: 50n });
+    expect(partitionLag({ ...at, committed: 5n, low: 50n, high: 80n })).toMatchObject({
+      lag: 30n,
+      oldest: 50n,
+    });
   });
 });
 
 describe('lag in seconds', () => {
   const behind = partitionLag({ ...at, committed: 40n, low: 0n, high: 100n });
-  it('is the age of the oldest unprocessed record', () => expect(lagSeconds(behind, 1_000_000, 1_012_500)).toBe(12.5));
+  it('is the age of the oldest unprocessed record', () =>
+    expect(lagSeconds(behind, 1_000_000, 1_012_500)).toBe(12.5));
   it('is 0 without lag, whatever the timestamp', () =>
     expect(lagSeconds(partitionLag({ ...at, committed: 100n, low: 0n, high: 100n }), undefined, 5)).toBe(0));
   it('is never negative (a producer clock ahead)', () => expect(lagSeconds(behind, 2_000, 1_000)).toBe(0));
-  it('is unknown, not guessed, when the record could not be read', () => expect(lagSeconds(behind, undefined, 1_000)).toBeUndefined());
+  it('is unknown, not guessed, when the record could not be read', () =>
+    expect(lagSeconds(behind, undefined, 1_000)).toBeUndefined());
 });
 
 describe('group aggregates', () => {
@@ -72,7 +91,9 @@ describe('lag metrics', () => {
       ]),
     );
     // a partition never committed has no offset series (there is no offset to show)
-    expect(series.some((l) => l.startsWith('kafka_consumergroup_group_offset') && l.includes('partition="4"'))).toBe(false);
+    expect(
+      series.some((l) => l.startsWith('kafka_consumergroup_group_offset') && l.includes('partition="4"')),
+    ).toBe(false);
   });
 
   it('a failed read fails the scrape instead of serving a stale lag', async () => {

@@ -31,7 +31,14 @@ export interface PartitionLag extends GroupPartition {
 export function partitionLag(p: PartitionOffsets): PartitionLag {
   const from = p.committed >= p.low ? p.committed : p.low;
   const lag = p.high > from ? p.high - from : 0n;
-  return { group: p.group, topic: p.topic, partition: p.partition, committed: p.committed, lag, oldest: lag > 0n ? from : undefined };
+  return {
+    group: p.group,
+    topic: p.topic,
+    partition: p.partition,
+    committed: p.committed,
+    lag,
+    oldest: lag > 0n ? from : undefined,
+  };
 }
 
 /**
@@ -39,7 +46,11 @@ export function partitionLag(p: PartitionOffsets): PartitionLag {
  * in the future (a producer's clock ahead) counts as 0, never negative. Undefined when the
  * record could not be read (the gauge is then left out rather than guessed).
  */
-export function lagSeconds(p: PartitionLag, oldestTimestampMs: number | undefined, nowMs: number): number | undefined {
+export function lagSeconds(
+  p: PartitionLag,
+  oldestTimestampMs: number | undefined,
+  nowMs: number,
+): number | undefined {
   if (p.lag === 0n) return 0;
   if (oldestTimestampMs === undefined) return undefined;
   return Math.max(0, nowMs - oldestTimestampMs) / 1000;
@@ -53,7 +64,9 @@ export interface GroupLag {
 }
 
 /** kafka-lag-exporter's group aggregates: max and sum over the group's partitions. */
-export function groupLags(rows: { group: string; lag: number; lagSeconds: number | undefined }[]): GroupLag[] {
+export function groupLags(
+  rows: { group: string; lag: number; lagSeconds: number | undefined }[],
+): GroupLag[] {
   const by = new Map<string, GroupLag>();
   for (const r of rows) {
     let g = by.get(r.group);

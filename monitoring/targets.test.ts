@@ -17,10 +17,16 @@ const tmp = () => {
 describe('file-based service discovery', () => {
   it("writes one file in Prometheus's file_sd format, named for the job, and removes it", () => {
     const dir = tmp();
-    const remove = registerTarget(dir, { job: 'cashflow-processors', process: 'calculator-2', address: '127.0.0.1:9404' });
+    const remove = registerTarget(dir, {
+      job: 'cashflow-processors',
+      process: 'calculator-2',
+      address: '127.0.0.1:9404',
+    });
     const files = readdirSync(dir);
     expect(files).toEqual(['cashflow-processors--calculator-2--9404.json']);
-    expect(JSON.parse(readFileSync(join(dir, files[0]!), 'utf8'))).toEqual([{ targets: ['127.0.0.1:9404'], labels: { process: 'calculator-2' } }]);
+    expect(JSON.parse(readFileSync(join(dir, files[0]!), 'utf8'))).toEqual([
+      { targets: ['127.0.0.1:9404'], labels: { process: 'calculator-2' } },
+    ]);
     // the job's glob matches it and no other job's does
     expect(targetsGlob(dir, 'cashflow-processors')).toBe(join(dir, 'cashflow-processors--*.json'));
     remove();
@@ -31,7 +37,10 @@ describe('file-based service discovery', () => {
     const dir = tmp();
     registerTarget(dir, { job: 'cashflow-api', process: 'run 7/api', address: '127.0.0.1:8090' });
     registerTarget(dir, { job: 'cashflow-api', process: 'run 7/api', address: '127.0.0.1:8091' });
-    expect(readdirSync(dir).sort()).toEqual(['cashflow-api--run_7_api--8090.json', 'cashflow-api--run_7_api--8091.json']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'cashflow-api--run_7_api--8090.json',
+      'cashflow-api--run_7_api--8091.json',
+    ]);
     unregisterTarget(dir, { job: 'cashflow-api', process: 'run 7/api', address: '127.0.0.1:8091' });
     expect(readdirSync(dir)).toEqual(['cashflow-api--run_7_api--8090.json']);
   });

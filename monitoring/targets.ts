@@ -62,7 +62,13 @@ export function unregisterTarget(dir: string, t: ScrapeTarget): void {
  * exits (normally or by a signal the CLI handles). The process label is CASHFLOW_PROCESS_ID
  * when `cashflow start` set it, else `fallback`.
  */
-export function registerThisProcess(stackDir: string, job: ScrapeJob, fallback: string, port: number, host = '127.0.0.1'): () => void {
+export function registerThisProcess(
+  stackDir: string,
+  job: ScrapeJob,
+  fallback: string,
+  port: number,
+  host = '127.0.0.1',
+): () => void {
   const remove = registerTarget(targetsDir(stackDir), {
     job,
     process: process.env.CASHFLOW_PROCESS_ID || fallback,

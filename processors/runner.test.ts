@@ -169,6 +169,9 @@ describe('ProcessorRunner', () => {
     await h.runner.start();
     await h.batch([req('a')]);
     expect(h.sent.map((s) => s.topic)).toEqual(['t.cashflow.contract-cashflows']);
+    // counted by the component that failed (the sink's database alert reads this)
+    const byComponent = (await h.services.metrics.dependencyErrors.get()).values.map((v) => [v.labels.processor, v.labels.component, v.value]);
+    expect(byComponent).toEqual([['calculator', 'redis', 4]]);
   });
 
   describe('dead letters are bounded', () => {

@@ -39,7 +39,11 @@ interface Sample {
 /** GET /api/v1/query: the instant vector's samples. */
 async function query(promql: string): Promise<Sample[]> {
   const res = await fetch(`${baseUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  const body = (await res.json()) as { status: string; error?: string; data: { resultType: string; result: Sample[] } };
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data: { resultType: string; result: Sample[] };
+  };
   if (body.status !== 'success') throw new Error(`query ${promql}: ${body.error}`);
   return body.data.result;
 }
@@ -58,11 +62,17 @@ async function valueBecomes(promql: string, expected: number, timeoutMs = 60_000
       500,
     );
   } catch (e) {
-    throw new Error(`${(e as Error).message}; last answer ${JSON.stringify(last)}; prometheus log tail:\n${prometheusLog.slice(-2000)}`);
+    throw new Error(
+      `${(e as Error).message}; last answer ${JSON.stringify(last)}; prometheus log tail:\n${prometheusLog.slice(-2000)}`,
+    );
   }
 }
 
-const sumEnds = async (topic: string) => [...(await topicEnds(admin!, env.topology.topic(topic as never).name)).values()].reduce((a, b) => a + b, 0n);
+const sumEnds = async (topic: string) =>
+  [...(await topicEnds(admin!, env.topology.topic(topic as never).name)).values()].reduce(
+    (a, b) => a + b,
+    0n,
+  );
 
 beforeAll(async () => {
   await env.setUp();
@@ -70,10 +80,18 @@ beforeAll(async () => {
   const targets = join(dir, 'targets');
   // every processor but the sink, in one process, as `cashflow run` would register it
   const pipeline = await env.startProcessors({ processors: PROCESSOR_NAMES.filter((n) => n !== 'sink') });
-  registerTarget(targets, { job: 'cashflow-processors', process: 'upstream', address: `127.0.0.1:${pipeline.port}` });
+  registerTarget(targets, {
+    job: 'cashflow-processors',
+    process: 'upstream',
+    address: `127.0.0.1:${pipeline.port}`,
+  });
   exporter = await createLagExporter(env.config, env.topology);
   exporterServer = await serveMetrics(exporter.metrics.registry, 0);
-  registerTarget(targets, { job: 'cashflow-lag', process: 'lag-exporter', address: `127.0.0.1:${exporterServer.port}` });
+  registerTarget(targets, {
+    job: 'cashflow-lag',
+    process: 'lag-exporter',
+    address: `127.0.0.1:${exporterServer.port}`,
+  });
 
   const settings: PrometheusSettings = {
     port: await freePort(),
@@ -86,12 +104,17 @@ beforeAll(async () => {
   writeFileSync(settings.configFile, prometheusConfig(settings));
   baseUrl = `http://127.0.0.1:${settings.port}`;
   prometheus = spawn('prometheus', prometheusArgs(settings), { stdio: ['ignore', 'pipe', 'pipe'] });
-  prometheus.on('error', (e) => (prometheusLog += `cannot start prometheus: ${e.message} (bash scripts/setup.sh installs it)\n`));
+  prometheus.on(
+    'error',
+    (e) => (prometheusLog += `cannot start prometheus: ${e.message} (bash scripts/setup.sh installs it)\n`),
+  );
   prometheus.stdout!.on('data', (d: Buffer) => (prometheusLog += d.toString()));
   prometheus.stderr!.on('data', (d: Buffer) => (prometheusLog += d.toString()));
-  await eventually('prometheus ready', async () => (await fetch(`${baseUrl}/-/ready`)).ok, 60_000, 250).catch((e) => {
-    throw new Error(`${(e as Error).message}\n${prometheusLog.slice(-2000)}`);
-  });
+  await eventually('prometheus ready', async () => (await fetch(`${baseUrl}/-/ready`)).ok, 60_000, 250).catch(
+    (e) => {
+      throw new Error(`${(e as Error).message}\n${prometheusLog.slice(-2000)}`);
+    },
+  );
 });
 
 afterAll(async () => {
@@ -108,7 +131,9 @@ describe('Prometheus scraping a running pipeline', () => {
   const sinkGroup = () => env.topology.processor('sink').consumerGroup;
 
   it('loads the alert rules and finds every registered process up', async () => {
-    const res = (await (await fetch(`${baseUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } };
+    const res = (await (await fetch(`${baseUrl}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string; health: string }[] }[] };
+    };
     const rules = res.data.groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.name)).toContain('CashflowConsumerLagHigh');
     expect(rules.length).toBeGreaterThanOrEqual(9);
@@ -124,10 +149,20 @@ describe('Prometheus scraping a running pipeline', () => {
         contractId: id,
         contractType: 'PAM',
         terms: JSON.stringify({
-          contractType: 'PAM', contractID: id, statusDate: '2012-12-30T00:00:00', contractDealDate: '2012-12-28T00:00:00', currency: 'USD',
-          notionalPrincipal: String(1000 + Number(id.slice(1))), initialExchangeDate: '2013-01-01T00:00:00', maturityDate: '2014-01-01T00:00:00',
-          nominalInterestRate: '0.05', cycleAnchorDateOfInterestPayment: '2013-01-01T00:00:00', cycleOfInterestPayment: 'P3ML0',
-          dayCountConvention: '30E360', endOfMonthConvention: 'SD', contractRole: 'RPA',
+          contractType: 'PAM',
+          contractID: id,
+          statusDate: '2012-12-30T00:00:00',
+          contractDealDate: '2012-12-28T00:00:00',
+          currency: 'USD',
+          notionalPrincipal: String(1000 + Number(id.slice(1))),
+          initialExchangeDate: '2013-01-01T00:00:00',
+          maturityDate: '2014-01-01T00:00:00',
+          nominalInterestRate: '0.05',
+          cycleAnchorDateOfInterestPayment: '2013-01-01T00:00:00',
+          cycleOfInterestPayment: 'P3ML0',
+          dayCountConvention: '30E360',
+          endOfMonthConvention: 'SD',
+          contractRole: 'RPA',
         }),
       })),
     );
@@ -142,7 +177,9 @@ describe('Prometheus scraping a running pipeline', () => {
     const requests = await eventually('the calculator caught up', async () => {
       let total = 0n;
       for (const t of calculatorInputs) total += await sumEnds(t);
-      const committed = (await env.pipeline!.metrics.recordsCommitted.get()).values.filter((v) => v.labels.processor === 'calculator').reduce((n, v) => n + v.value, 0);
+      const committed = (await env.pipeline!.metrics.recordsCommitted.get()).values
+        .filter((v) => v.labels.processor === 'calculator')
+        .reduce((n, v) => n + v.value, 0);
       return committed === Number(total) && total > 0n ? total : undefined;
     });
     await valueBecomes('sum(cashflow_records_committed_total{processor="calculator"})', Number(requests));
@@ -151,7 +188,12 @@ describe('Prometheus scraping a running pipeline', () => {
     await valueBecomes(`sum(kafka_consumergroup_group_lag{group="${sinkGroup()}"})`, Number(results));
     const perPartition = await query(`kafka_consumergroup_group_lag{group="${sinkGroup()}"} > 0`);
     expect(perPartition.length).toBeGreaterThan(0);
-    for (const s of perPartition) expect(s.metric).toMatchObject({ group: sinkGroup(), topic: env.topology.topic('contractCashflows').name, partition: expect.stringMatching(/^\d+$/) });
+    for (const s of perPartition)
+      expect(s.metric).toMatchObject({
+        group: sinkGroup(),
+        topic: env.topology.topic('contractCashflows').name,
+        partition: expect.stringMatching(/^\d+$/),
+      });
 
     // lag in seconds: the oldest result was produced between `before` and `resultsSeen`, and the
     // sample was scraped at most a couple of seconds before the query's evaluation time
@@ -162,7 +204,9 @@ describe('Prometheus scraping a running pipeline', () => {
     expect(age).toBeLessThanOrEqual(at - before / 1000 + 1);
     const [groupMax] = await query(`kafka_consumergroup_group_max_lag_seconds{group="${sinkGroup()}"}`);
     expect(Number(groupMax!.value[1])).toBeGreaterThan(0);
-    process.stderr.write(`prometheus test: calculator committed ${requests} requests; sink lag ${results} records over ${perPartition.length} partitions, oldest ${age.toFixed(3)} s old\n`);
+    process.stderr.write(
+      `prometheus test: calculator committed ${requests} requests; sink lag ${results} records over ${perPartition.length} partitions, oldest ${age.toFixed(3)} s old\n`,
+    );
   });
 
   it('sees the lag drop to zero and the sink commit every result once the sink runs', async () => {
@@ -176,7 +220,11 @@ describe('Prometheus scraping a running pipeline', () => {
       backoff: { initialMs: 50, maxMs: 1000 },
       log: () => {},
     });
-    registerTarget(join(dir, 'targets'), { job: 'cashflow-processors', process: 'sink', address: `127.0.0.1:${sink.port}` });
+    registerTarget(join(dir, 'targets'), {
+      job: 'cashflow-processors',
+      process: 'sink',
+      address: `127.0.0.1:${sink.port}`,
+    });
     await valueBecomes('count(up{job="cashflow-processors"} == 1)', 2);
     await valueBecomes(`sum(kafka_consumergroup_group_lag{group="${sinkGroup()}"})`, 0);
     await valueBecomes(`max(kafka_consumergroup_group_lag_seconds{group="${sinkGroup()}"})`, 0);

@@ -151,7 +151,7 @@ export async function startProcessors(
   config: Config,
   options: { calculators?: number; basePort?: number; only?: readonly ProcessorName[]; extraEnv?: Record<string, string> } = {},
 ): Promise<StartOutcome> {
-  const { ownedPid, startDetached, logTail, isAlive } = await import('../../stack/processes.js');
+  const { ownedPid, startDetached } = await import('../../stack/processes.js');
   const { repoFile } = await import('../../clients/repo-file.js');
   const procs = (await processorProcesses(config, options)).filter((p) => !options.only || options.only.includes(p.name));
   const started: ProcessorProcess[] = [];
@@ -177,21 +177,23 @@ export async function startProcessors(
     pids.set(p, pid);
     started.push(p);
   }
-  // Ready when /healthz answers; a process that dies meanwhile is reported with its log.
   const deadline = Date.now() + 60_000;
-  for (const p of started) {
-    for (;;) {
-      const pid = pids.get(p)!;
-      if (!isAlive(pid)) throw new UserFacingError(`${p.name} exited at start; ${p.logFile}:\n${logTail(p.logFile)}`);
-      const ok = await fetch(`http://127.0.0.1:${p.metricsPort}/healthz`, { signal: AbortSignal.timeout(1000) })
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) break;
-      if (Date.now() > deadline) throw new UserFacingError(`${p.name} does not answer http://127.0.0.1:${p.metricsPort}/healthz; ${p.logFile}:\n${logTail(p.logFile)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  for (const p of started) await untilAnswering(p.name, pids.get(p)!, p.metricsPort, p.logFile, deadline);
   return { started, alreadyRunning };
+}
+
+/** Ready when /healthz answers; a process that dies meanwhile is reported with its log. */
+async function untilAnswering(what: string, pid: number, port: number, logFile: string, deadline: number): Promise<void> {
+  const { logTail, isAlive } = await import('../../stack/processes.js');
+  for (;;) {
+    if (!isAlive(pid)) throw new UserFacingError(`${what} exited at start; ${logFile}:\n${logTail(logFile)}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new UserFacingError(`${what} does not answer http://127.0.0.1:${port}/healthz; ${logFile}:\n${logTail(logFile)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** The lag exporter `cashflow start` runs beside the processors when the stack has monitoring. */
@@ -215,7 +217,7 @@ const LAG_EXPORTER_ID = 'lag-exporter';
 
 /** Starts `cashflow lag --serve` in the background unless it runs; waits until it answers. */
 export async function startLagExporter(config: Config, basePort?: number): Promise<{ started: boolean; metricsPort: number; logFile: string }> {
-  const { ownedPid, startDetached, logTail, isAlive } = await import('../../stack/processes.js');
+  const { ownedPid, startDetached } = await import('../../stack/processes.js');
   const { repoFile } = await import('../../clients/repo-file.js');
   const p = await lagExporterProcess(config, basePort);
   if (ownedPid(p.pidFile, p.marker) !== undefined) return { started: false, metricsPort: p.metricsPort, logFile: p.logFile };
@@ -231,16 +233,8 @@ export async function startLagExporter(config: Config, basePort?: number): Promi
     p.logFile,
     p.metricsPort,
   );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (!isAlive(pid)) throw new UserFacingError(`the lag exporter exited at start; ${p.logFile}:\n${logTail(p.logFile)}`);
-    const ok = await fetch(`http://127.0.0.1:${p.metricsPort}/healthz`, { signal: AbortSignal.timeout(1000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return { started: true, metricsPort: p.metricsPort, logFile: p.logFile };
-    if (Date.now() > deadline) throw new UserFacingError(`the lag exporter does not answer http://127.0.0.1:${p.metricsPort}/healthz; ${p.logFile}:\n${logTail(p.logFile)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await untilAnswering('the lag exporter', pid, p.metricsPort, p.logFile, Date.now() + 60_000);
+  return { started: true, metricsPort: p.metricsPort, logFile: p.logFile };
 }
 
 /** Stops the processor processes of this configuration (SIGTERM: graceful; SIGKILL after the grace). */

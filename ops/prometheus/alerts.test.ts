@@ -12,7 +12,10 @@ const dir = repoFile('ops', 'prometheus');
 
 function promtool(...args: string[]): { status: number | null; output: string } {
   const r = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8' });
-  if (r.error) throw new Error(`promtool cannot run (${r.error.message}): bash scripts/setup.sh installs Debian's prometheus package, which has it`);
+  if (r.error)
+    throw new Error(
+      `promtool cannot run (${r.error.message}): bash scripts/setup.sh installs Debian's prometheus package, which has it`,
+    );
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -30,7 +33,9 @@ describe('alert rules (ops/prometheus)', () => {
   });
 
   it('every alert has a unit test that expects it to fire and one that expects silence', () => {
-    const rules = parse(readFileSync(join(dir, 'alerts.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] };
+    const rules = parse(readFileSync(join(dir, 'alerts.yml'), 'utf8')) as {
+      groups: { rules: { alert: string }[] }[];
+    };
     const tests = parse(readFileSync(join(dir, 'alerts.test.yml'), 'utf8')) as {
       tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
     };
@@ -38,8 +43,14 @@ describe('alert rules (ops/prometheus)', () => {
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));
     expect(alerts.length).toBeGreaterThanOrEqual(8);
     for (const a of alerts) {
-      expect(cases.some((c) => c.alertname === a && c.exp_alerts.length > 0), `${a} fires somewhere`).toBe(true);
-      expect(cases.some((c) => c.alertname === a && c.exp_alerts.length === 0), `${a} stays silent somewhere`).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === a && c.exp_alerts.length > 0),
+        `${a} fires somewhere`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === a && c.exp_alerts.length === 0),
+        `${a} stays silent somewhere`,
+      ).toBe(true);
     }
   });
 
