@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import type { ProcessorName } from '../../topology/topology.js';
+import { resolve as resolvePath } from 'node:path';
 import { UserFacingError, configUses } from '../command.js';
 
 // `cashflow start`: stack up, db migrate, topics apply, schemas apply, connectors apply, then
@@ -167,7 +168,7 @@ export async function startProcessors(
         command: process.execPath,
         args: [`--max-old-space-size=${config.pipeline.processorHeapMb}`, `--title=${p.marker}`, repoFile('bin', 'cashflow.js'), 'run', p.name],
         cwd: repoFile(),
-        env: { ...(options.extraEnv ?? {}), CASHFLOW_METRICS_PORT: String(p.metricsPort), CASHFLOW_PROCESS_ID: p.id },
+        env: { ...(options.extraEnv ?? {}), ...childIdentity(config, p.id), CASHFLOW_METRICS_PORT: String(p.metricsPort) },
         marker: p.marker,
       },
       p.pidFile,
@@ -180,6 +181,15 @@ export async function startProcessors(
   const deadline = Date.now() + 60_000;
   for (const p of started) await untilAnswering(p.name, pids.get(p)!, p.metricsPort, p.logFile, deadline);
   return { started, alreadyRunning };
+}
+
+/**
+ * What a process started here needs to register as a Prometheus target where this stack's
+ * Prometheus looks: its id, and the stack folder as an absolute path (a relative
+ * CASHFLOW_STACK_DIR would otherwise resolve against the child's own working directory).
+ */
+function childIdentity(config: Config, id: string): Record<string, string> {
+  return { CASHFLOW_PROCESS_ID: id, CASHFLOW_STACK_DIR: resolvePath(config.stack.dir) };
 }
 
 /** Ready when /healthz answers; a process that dies meanwhile is reported with its log. */
@@ -226,7 +236,7 @@ export async function startLagExporter(config: Config, basePort?: number): Promi
       command: process.execPath,
       args: ['--max-old-space-size=128', `--title=${p.marker}`, repoFile('bin', 'cashflow.js'), 'lag', '--serve'],
       cwd: repoFile(),
-      env: { CASHFLOW_LAG_EXPORTER_PORT: String(p.metricsPort), CASHFLOW_PROCESS_ID: p.id },
+      env: { ...childIdentity(config, p.id), CASHFLOW_LAG_EXPORTER_PORT: String(p.metricsPort) },
       marker: p.marker,
     },
     p.pidFile,
