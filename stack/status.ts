@@ -85,6 +85,7 @@ export function statusHints(all: ComponentHealth[], config: Config): string[] {
       hints.push(`${h.component}: answers at ${h.url} but is not ready (${h.detail}): wait, or read \`cashflow stack logs ${h.component}\``);
     }
   }
-  if (startable.length > 0) hints.unshift(`start with: cashflow stack up (${startable.join(', ')}); logs: cashflow stack logs`);
+  const up = config.stack.monitoring.enabled ? 'cashflow stack up --monitoring' : 'cashflow stack up';
+  if (startable.length > 0) hints.unshift(`start with: ${up} (${startable.join(', ')}); logs: cashflow stack logs`);
   return hints;
 }

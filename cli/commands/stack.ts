@@ -90,8 +90,11 @@ export function register(program: Command): void {
     .description(
       'one line per component: <component> <healthy|unhealthy> <url> <detail>; exit 0 iff all healthy',
     )
-    .action(async () => {
-      const config = await loadStackConfig();
+    .option('--monitoring', 'also report Prometheus (env CASHFLOW_STACK_MONITORING=1)')
+    .action(async (opts: { monitoring?: boolean }) => {
+      const loaded = await loadStackConfig();
+      const { withMonitoring } = await import('../../config/config.js');
+      const config = opts.monitoring ? withMonitoring(loaded) : loaded;
       const { checkComponent } = await import('../../stack/health.js');
       const { formatStatus, statusHints } = await import('../../stack/status.js');
       const { reportedComponents } = await import('../../stack/layout.js');
