@@ -238,6 +238,8 @@ describe('Prometheus scraping a running pipeline', () => {
     await valueBecomes(`sum(kafka_consumergroup_group_lag{group="${sinkGroup()}"})`, 0);
     await valueBecomes(`max(kafka_consumergroup_group_lag_seconds{group="${sinkGroup()}"})`, 0);
     await valueBecomes('sum(cashflow_records_committed_total{processor="sink"})', Number(results));
+    // both processes have their Redis state (CashflowRedisStateLost reads this gauge)
+    await valueBecomes('count(cashflow_state_ready == 1)', 2);
     expect((await query('ALERTS{alertstate="firing"}')).map((s) => s.metric.alertname)).toEqual([]);
   });
 });
