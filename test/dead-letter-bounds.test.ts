@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducer, type Producer } from '../clients/kafka.js';
 import { createAvroCodec } from '../clients/schema-registry.js';
 import type { DeadLetter } from '../schemas/types.js';
+import { overlay, type Config } from '../config/config.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
 
 const env = new PipelineEnv('dlbounds', { connector: false });
@@ -49,10 +50,14 @@ async function produce(key: string, value: Buffer) {
   });
 }
 
+/** The environment's configuration with CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES = `bytes` (the configuration is read-only). */
+function withDeadLetterLimit(bytes: number): Config {
+  return overlay(env.config, { pipeline: overlay(env.config.pipeline, { deadLetterMaxValueBytes: bytes }) });
+}
+
 describe('dead letters on the broker', () => {
   it('carry a value over the limit as its length and SHA-256', async () => {
-    env.config.pipeline.deadLetterMaxValueBytes = 100_000;
-    const pipeline = await env.startProcessors({ processors: ['contract-ingest'] });
+    const pipeline = await env.startProcessors({ processors: ['contract-ingest'], config: withDeadLetterLimit(100_000) });
     const big = garbage(300_000, 'x');
     await produce('big', big);
     const d = await eventually('the dead letter of "big"', async () => received.find((r) => r.key === 'big'));
@@ -68,8 +73,7 @@ describe('dead letters on the broker', () => {
   });
 
   it('refused by the client as too large, is sent again without the value, and the partition moves on', async () => {
-    env.config.pipeline.deadLetterMaxValueBytes = 2_000_000;
-    await env.startProcessors({ processors: ['contract-ingest'] });
+    await env.startProcessors({ processors: ['contract-ingest'], config: withDeadLetterLimit(2_000_000) });
     const huge = garbage(999_900, 'y');
     await produce('huge', huge);
     await produce('after', Buffer.from('not json either'));
