@@ -85,7 +85,9 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const redisPrefix = `cashflow-bench-${run}:`;
   const slot = `cashflow_bench_${run}`;
   const connectorName = `cashflow-bench-${run}`;
-  const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cashflow');
+  const { loadConfig } = await import('../config/config.js');
+  // the configured server (DATABASE_URL or DATABASE_URL_FILE), with a database of the run's own
+  const baseUrl = new URL(loadConfig(process.env, ['database']).database.url);
   baseUrl.pathname = `/${dbName}`;
   // Everything below (and the child processes) reads the environment through loadConfig().
   process.env.DATABASE_DIALECT = 'postgres';
@@ -93,7 +95,6 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   process.env.CASHFLOW_TOPIC_PREFIX = prefix;
   process.env.CASHFLOW_REDIS_PREFIX = redisPrefix;
 
-  const { loadConfig } = await import('../config/config.js');
   const { topologyFromConfig } = await import('../topology/topology.js');
   const { applyTopics } = await import('../topology/apply.js');
   const { createAdmin, createProducer, deleteConsumerGroups, deleteTopics } = await import('../clients/kafka.js');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configUses } from '../cli/command.js';
-import { ConfigError, describeConfig, loadConfig, loadPipelineConfig } from './config.js';
+import { ConfigError, describeConfig, loadConfig, loadPipelineConfig, type Config } from './config.js';
 
 describe('loadConfig', () => {
   it('defaults point at the local stack', () => {
@@ -151,5 +151,69 @@ describe('loadConfig', () => {
       expect(() => loadConfig(env, uses), uses.join()).not.toThrow();
     expect(() => loadConfig(env, [...configUses.processors, 'api'])).toThrow(/API_PORT/);
     expect(() => loadConfig({ API_JOB_CHUNK_MAX_EVENTS: '0' }, configUses.processors)).toThrow(/API_JOB_CHUNK_MAX_EVENTS/);
+  });
+
+  it('every variable that can hold a secret has a <NAME>_FILE form', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cashflow-config-'));
+    try {
+      let n = 0;
+      /** A file holding `value` followed by a newline, as secret mounts write them. */
+      const secretFile = (value: string) => {
+        const path = join(dir, `secret-${n++}`);
+        writeFileSync(path, `${value}\n`);
+        return path;
+      };
+      const cases: [string, string, (c: Config) => unknown][] = [
+        ['DATABASE_URL', 'postgres://u:pw-db@db.example:5433/books', (c) => c.database.url],
+        ['DATABASE_READ_URL', 'postgres://r:pw-read@replica.example/books', (c) => c.database.readUrl],
+        ['REDIS_URL', 'rediss://:pw-redis@cache.example:6380', (c) => c.redisUrl],
+        ['SCHEMA_REGISTRY_URL', 'https://u:pw-reg@registry.example/apis/ccompat/v7', (c) => c.schemaRegistryUrl],
+        ['KAFKA_CONNECT_URL', 'https://u:pw-connect@connect.example', (c) => c.kafkaConnectUrl],
+        ['KAFKA_SASL_PASSWORD', 'pw-sasl', (c) => c.kafka.saslPassword],
+        ['CASHFLOW_API_KEYS', 'key-a,key-b', (c) => c.api.keys.join(',')],
+        ['API_CALLBACK_SECRET', 'pw-callbacks', (c) => c.api.callbacks.secret],
+        ['CDC_DATABASE_URL', 'postgres://cdc:pw-cdc@db.example/books', (c) => c.cdc.databaseUrl],
+        ['CDC_DATABASE_PASSWORD', 'pw-cdc2', (c) => c.cdc.databasePassword],
+      ];
+      for (const [name, value, read] of cases) {
+        expect(read(loadConfig({ [`${name}_FILE`]: secretFile(value) })), name).toBe(value);
+        // the variable itself wins over its file
+        expect(read(loadConfig({ [name]: value, [`${name}_FILE`]: secretFile('other') })), name).toBe(value);
+      }
+      // DATABASE_READ_URL follows DATABASE_URL_FILE when it has no value of its own
+      expect(loadConfig({ DATABASE_URL_FILE: secretFile('postgres://u:pw@h/d') }).database.readUrl).toBe('postgres://u:pw@h/d');
+      expect(() => loadConfig({ REDIS_URL_FILE: join(dir, 'missing') })).toThrow(/REDIS_URL_FILE: cannot read .*missing/);
+      // a file's URL is checked like the variable's, its password not shown
+      expect(() => loadConfig({ REDIS_URL_FILE: secretFile('http://:hunter2@cache:6379') })).toThrow(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
+      expect(() => loadConfig({ REDIS_URL_FILE: secretFile('http://:hunter2@cache:6379') })).not.toThrow(/hunter2/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rate limits: defaults, overrides, 0 turns one off', () => {
+    expect(loadConfig({}).api.rateLimit).toEqual({ windowSeconds: 60, perKey: 6000, perAddress: 12000, authFailuresPerAddress: 30 });
+    expect(
+      loadConfig({
+        API_RATE_LIMIT_WINDOW_SECONDS: '10',
+        API_RATE_LIMIT_PER_KEY: '0',
+        API_RATE_LIMIT_PER_ADDRESS: '50',
+        API_RATE_LIMIT_AUTH_FAILURES: '3',
+      }).api.rateLimit,
+    ).toEqual({ windowSeconds: 10, perKey: 0, perAddress: 50, authFailuresPerAddress: 3 });
+    expect(() => loadConfig({ API_RATE_LIMIT_WINDOW_SECONDS: '0' })).toThrow(/API_RATE_LIMIT_WINDOW_SECONDS/);
+    expect(() => loadConfig({ API_RATE_LIMIT_PER_KEY: '-1' })).toThrow(/API_RATE_LIMIT_PER_KEY/);
+  });
+
+  it('callback networks: addresses and CIDR networks, anything else named', () => {
+    expect(loadConfig({}).api.callbacks).toEqual({ allowedNetworks: [], secret: undefined });
+    expect(loadConfig({ API_CALLBACK_ALLOWED_NETWORKS: '127.0.0.1, 10.20.0.0/16,fd00::/8,::1' }).api.callbacks.allowedNetworks).toEqual([
+      { address: '127.0.0.1', prefix: 32, family: 'ipv4' },
+      { address: '10.20.0.0', prefix: 16, family: 'ipv4' },
+      { address: 'fd00::', prefix: 8, family: 'ipv6' },
+      { address: '::1', prefix: 128, family: 'ipv6' },
+    ]);
+    for (const bad of ['localhost', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/8/1', 'fd00::/129', '10.0.0.0/x'])
+      expect(() => loadConfig({ API_CALLBACK_ALLOWED_NETWORKS: bad }), bad).toThrow(/API_CALLBACK_ALLOWED_NETWORKS: expected IP addresses or networks/);
   });
 });

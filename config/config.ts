@@ -11,6 +11,7 @@ import {
   hostPorts,
   identifier,
   int,
+  networks,
   oneOf,
   optionalUrl,
   period,
@@ -21,10 +22,11 @@ import {
   Variables,
   type ConfigIssue,
   type Env,
+  type IpNetwork,
   type Reading,
 } from './variables.js';
 
-export { ConfigError, overlay, type ConfigIssue, type Env, type Reading };
+export { ConfigError, overlay, type ConfigIssue, type Env, type IpNetwork, type Reading };
 
 export type DatabaseDialect = 'postgres' | 'mssql';
 export type KafkaSecurityProtocol = 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
@@ -95,12 +97,34 @@ export interface Config {
     syncHeapMb: number;
     /** Worker threads computing synchronous requests (0: on the main thread, heap not bounded). */
     syncWorkers: number;
+    /** Requests allowed per window (api/rate-limits.ts); 0 turns a limit off. */
+    rateLimit: RateLimitConfig;
+    /** Where job callbacks may go and how they are signed (api/callback-address.ts, api/callback-delivery.ts). */
+    callbacks: CallbackConfig;
   };
   stack: { dir: string; ports: StackPorts; monitoring: MonitoringConfig };
   /** The pipeline's processes (`cashflow run`, `start`, the API's view of the pipeline). */
   pipeline: PipelineConfig;
   /** Debezium source connector settings (README "Database, topics and connectors"). */
   cdc: CdcConfig;
+}
+
+export interface RateLimitConfig {
+  /** API_RATE_LIMIT_WINDOW_SECONDS: the window every limit below counts in. */
+  windowSeconds: number;
+  /** API_RATE_LIMIT_PER_KEY: requests per window with one API key. */
+  perKey: number;
+  /** API_RATE_LIMIT_PER_ADDRESS: requests per window from one client address, whatever their key. */
+  perAddress: number;
+  /** API_RATE_LIMIT_AUTH_FAILURES: requests without a valid key per window from one address; past it, every request from there that needs a key gets 429. */
+  authFailuresPerAddress: number;
+}
+
+export interface CallbackConfig {
+  /** API_CALLBACK_ALLOWED_NETWORKS: networks callbacks may reach although loopback, private or link-local. */
+  allowedNetworks: IpNetwork[];
+  /** API_CALLBACK_SECRET (or _FILE): the key callbacks are signed with (HMAC-SHA256); none: no callbacks. */
+  secret?: string;
 }
 
 export interface PipelineConfig {
@@ -192,10 +216,11 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
   });
   const dialect = field((v) => oneOf(v, 'DATABASE_DIALECT', ['postgres', 'mssql'] as const, 'postgres'));
   const databaseUrl = field((v) => {
-    if (dialect() === 'postgres') return url(v, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/cashflow', databaseSchemes.postgres);
+    // every URL may hold a password: each may come from `<NAME>_FILE`
+    if (dialect() === 'postgres') return url(v, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/cashflow', databaseSchemes.postgres, { file: true });
     // No default server for SQL Server: the local stack is PostgreSQL.
     const example = 'mssql://user:password@host:1433/cashflow?encrypt=true';
-    const given = optionalUrl(v, 'DATABASE_URL', databaseSchemes.mssql, { example });
+    const given = optionalUrl(v, 'DATABASE_URL', databaseSchemes.mssql, { example, file: true });
     if (given === undefined && v.issues.length === 0) v.problem('DATABASE_URL', `required with DATABASE_DIALECT=mssql, such as ${example}`);
     return given ?? '';
   });
@@ -245,27 +270,38 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
     syncTimeoutMs: field((v) => int(v, 'API_SYNC_TIMEOUT_MS', 10_000, 10)),
     syncHeapMb: field((v) => int(v, 'API_SYNC_HEAP_MB', 256, 32, 65536)),
     syncWorkers: field((v) => int(v, 'API_SYNC_WORKERS', 2, 0, 64)),
+    rateLimit: field((v) => ({
+      windowSeconds: int(v, 'API_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+      perKey: int(v, 'API_RATE_LIMIT_PER_KEY', 6000, 0),
+      perAddress: int(v, 'API_RATE_LIMIT_PER_ADDRESS', 12000, 0),
+      authFailuresPerAddress: int(v, 'API_RATE_LIMIT_AUTH_FAILURES', 30, 0),
+    })),
+    callbacks: field((v) => ({
+      allowedNetworks: networks(v, 'API_CALLBACK_ALLOWED_NETWORKS'),
+      secret: secret(v, 'API_CALLBACK_SECRET'),
+    })),
   });
   return lazyFields<Config>({
     kafka: () => kafka,
     schemaRegistryUrl: field((v) =>
       url(v, 'SCHEMA_REGISTRY_URL', () => `http://127.0.0.1:${ports.schemaRegistry}/apis/ccompat/v7`, ['http', 'https'], {
         fallbackFrom: 'STACK_SCHEMA_REGISTRY_PORT',
+        file: true,
       }),
     ),
     kafkaConnectUrl: field((v) =>
-      url(v, 'KAFKA_CONNECT_URL', () => `http://127.0.0.1:${ports.connect}`, ['http', 'https'], { fallbackFrom: 'STACK_CONNECT_PORT' }),
+      url(v, 'KAFKA_CONNECT_URL', () => `http://127.0.0.1:${ports.connect}`, ['http', 'https'], { fallbackFrom: 'STACK_CONNECT_PORT', file: true }),
     ),
     database: () =>
       lazyFields<Config['database']>({
         dialect,
         url: databaseUrl,
         readUrl: field((v) =>
-          url(v, 'DATABASE_READ_URL', databaseUrl, databaseSchemes[dialect()], { fallbackFrom: 'DATABASE_URL', example: 'the form of DATABASE_URL' }),
+          url(v, 'DATABASE_READ_URL', databaseUrl, databaseSchemes[dialect()], { fallbackFrom: 'DATABASE_URL', example: 'the form of DATABASE_URL', file: true }),
         ),
       }),
     redisUrl: field((v) =>
-      url(v, 'REDIS_URL', () => `redis://127.0.0.1:${ports.redis}`, ['redis', 'rediss'], { fallbackFrom: 'STACK_REDIS_PORT' }),
+      url(v, 'REDIS_URL', () => `redis://127.0.0.1:${ports.redis}`, ['redis', 'rediss'], { fallbackFrom: 'STACK_REDIS_PORT', file: true }),
     ),
     horizon: field((v) => period(v, 'CASHFLOW_HORIZON', 'P30Y')),
     api: () => api,
@@ -290,7 +326,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
         publicationName: field((v) =>
           identifier(v, 'CDC_PUBLICATION_NAME', /^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a publication name: letters, digits and _, not starting with a digit (at most 63)'),
         ),
-        databaseUrl: field((v) => optionalUrl(v, 'CDC_DATABASE_URL', databaseSchemes[dialect()])),
+        databaseUrl: field((v) => optionalUrl(v, 'CDC_DATABASE_URL', databaseSchemes[dialect()], { file: true })),
         databasePassword: field((v) => secret(v, 'CDC_DATABASE_PASSWORD')),
         kafkaCaFile: field((v) => text(v, 'CDC_KAFKA_SSL_CA_FILE')),
       }),

@@ -3,6 +3,7 @@
 // have its format is noted as an issue naming the variable and the format, so that every wrong
 // variable is reported at once (`cashflow config` shows the records).
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parsePeriod } from '../engine/time/cycle.js';
 import { shownValue } from './redact.js';
 
@@ -186,6 +187,30 @@ export function hostPorts(v: Variables, name: string, fallback: () => string, fa
     return raw;
   }
   return entries.join(',');
+}
+
+/** An IP network: an address and a prefix length (a single address has the family's full length). */
+export interface IpNetwork {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+/** Comma-separated IP addresses or CIDR networks (`127.0.0.1`, `10.20.0.0/16`, `fd00::/8`). */
+export function networks(v: Variables, name: string): IpNetwork[] {
+  const out: IpNetwork[] = [];
+  for (const entry of (v.read(name) ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address) === 4 ? 'ipv4' : isIP(address) === 6 ? 'ipv6' : undefined;
+    const full = family === 'ipv4' ? 32 : 128;
+    const prefix = bits === undefined ? full : Number(bits);
+    if (!family || rest.length > 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits)) || prefix > full) {
+      v.problem(name, `expected IP addresses or networks such as 127.0.0.1 or 10.0.0.0/8, comma-separated; ${quoted(entry)} is not one`);
+      return [];
+    }
+    out.push({ address, prefix, family });
+  }
+  return out;
 }
 
 /** A name used inside topic, group or key names: no whitespace. */
