@@ -110,6 +110,26 @@ export const errorSchema = {
   },
 } as const;
 
+/** /readyz: the status alone, with each dependency for a valid key (no URL, user, host or port). */
+export const readinessSchema = {
+  type: 'object',
+  required: ['status'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not ready'] },
+    dependencies: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['status'],
+        properties: {
+          status: { type: 'string', enum: ['ok', 'unreachable', 'not configured'] },
+          detail: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;
+
 export const jobAcceptedSchema = {
   type: 'object',
   required: ['jobId'],

@@ -180,13 +180,19 @@ describe('API', () => {
     }
   });
 
-  it('serves health, readiness, metrics, the OpenAPI document and the docs page without a key', async () => {
+  it('serves health, readiness (its status alone), metrics, the OpenAPI document and the docs page without a key', async () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    // the status alone without a valid key; each dependency with one
+    for (const headers of [{}, { 'x-api-key': 'nope' }]) {
+      const ready = await app.inject({ method: 'GET', url: '/readyz', headers });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({ status: 'ready' });
+    }
+    const ready = await app.inject({ method: 'GET', url: '/readyz', headers: key });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().dependencies).toMatchObject({
-      engine: { status: 'ok' },
-      redis: { status: 'unreachable' },
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      dependencies: { engine: { status: 'ok' }, redis: { status: 'unreachable' } },
     });
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
@@ -318,9 +324,13 @@ describe('API', () => {
       [`{"a":{"terms":{"__proto__":{"x":1}}}}`, '/a/terms/__proto__'],
       [`{"a":{"terms":{"constructor":{"prototype":{"x":1}}}}}`, '/a/terms/constructor'],
       [`{"a":${JSON.stringify(pam)},"__proto__":{"terms":{}}}`, '/__proto__'],
-    ]) {
-      const r = await app.inject({ method: 'POST', url: '/v1/cashflows', headers, payload });
-      expect(r.statusCode).toBe(400);
+      // in a job's body, cut and checked while it streams in (api/staged-jobs.ts)
+      [`{"a":${JSON.stringify(pam)},"b":{"terms":{"__proto__":{"x":1}}}}`, '/b/terms/__proto__'],
+      [`{"a":${JSON.stringify(pam)},"b":{"terms":${JSON.stringify(pam.terms)},"dataObserved":{"constructor":{}}}}`, '/b/dataObserved/constructor'],
+    ])
+    for (const url of ['/v1/cashflows', '/v1/jobs']) {
+      const r = await app.inject({ method: 'POST', url, headers, payload });
+      expect(r.statusCode, `${url} ${field}`).toBe(400);
       expect(r.json()).toEqual({
         error: `keys named __proto__ or constructor (with or without prototype) are not accepted, at any depth: found ${field}`,
         issues: [
@@ -668,5 +678,80 @@ describe('API', () => {
       expect(Object.keys(doc.paths)).toContain(path);
     const result = await validate(structuredClone(doc));
     expect(result.valid ? [] : result.errors).toEqual([]);
+  });
+});
+
+describe('API rate limits', () => {
+  const wrong = { 'x-api-key': 'not-a-key' };
+  const get = (app: FastifyInstance, url: string, headers: Record<string, string> = {}, remoteAddress = '127.0.0.1') =>
+    app.inject({ method: 'GET', url, headers, remoteAddress });
+  const opsAnswer = async (app: FastifyInstance, remoteAddress: string) => {
+    for (const url of ['/healthz', '/readyz', '/metrics'])
+      expect((await get(app, url, {}, remoteAddress)).statusCode, url).toBe(200);
+  };
+
+  it('limits wrong keys per address (500 of them: the first 30 get 401, the rest 429 with Retry-After), then compares no key from there', async () => {
+    const { app } = await api();
+    const codes = new Map<number, number>();
+    for (let i = 0; i < 500; i++) {
+      const r = await get(app, '/v1/jobs/job_x', { 'x-api-key': `guess-${i}` });
+      codes.set(r.statusCode, (codes.get(r.statusCode) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(codes)).toEqual({ 401: 30, 429: 470 });
+    const refused = await get(app, '/v1/jobs/job_x', wrong);
+    expect(refused.statusCode).toBe(429);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.json().error).toMatch(
+      /^too many requests without a valid API key from this address: 30 in 60 s \(API_RATE_LIMIT_AUTH_FAILURES\); no key is checked from it for \d+ s$/,
+    );
+    // a right key from that address is refused the same (its answer must not tell it is right)
+    expect((await get(app, '/v1/jobs/job_x', key)).statusCode).toBe(429);
+    // other addresses are not affected; the operations endpoints answer everyone
+    expect((await get(app, '/v1/jobs/job_x', key, '10.1.2.3')).statusCode).toBe(404);
+    expect((await get(app, '/v1/jobs/job_x', wrong, '10.1.2.3')).statusCode).toBe(401);
+    await opsAnswer(app, '127.0.0.1');
+    expect((await get(app, '/metrics')).body).toMatch(/cashflow_api_rejected_total\{reason="rate limited"\} 47[0-9]/);
+    await app.close();
+  });
+
+  it('limits requests per API key, whatever their address', async () => {
+    const { app } = await api({ API_RATE_LIMIT_PER_KEY: '3', API_RATE_LIMIT_WINDOW_SECONDS: '30' });
+    for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.3'])
+      expect((await get(app, '/v1/jobs/job_x', key, address)).statusCode).toBe(404);
+    const r = await get(app, '/v1/jobs/job_x', key, '10.0.0.4');
+    expect(r.statusCode).toBe(429);
+    expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(30);
+    expect(r.json().error).toMatch(
+      /^too many requests with this API key: over 3 in 30 s \(API_RATE_LIMIT_PER_KEY\); retry after \d+ s$/,
+    );
+    // the other key has its own count
+    expect((await get(app, '/v1/jobs/job_x', { 'x-api-key': 'key-two' }, '10.0.0.4')).statusCode).toBe(404);
+    await opsAnswer(app, '10.0.0.4');
+    await app.close();
+  });
+
+  it('limits requests per address, whatever their key, and leaves the operations endpoints unlimited', async () => {
+    const { app } = await api({ API_RATE_LIMIT_PER_ADDRESS: '4' });
+    const two = { 'x-api-key': 'key-two' };
+    expect((await get(app, '/v1/jobs/job_x', key)).statusCode).toBe(404);
+    expect((await get(app, '/v1/jobs/job_x', two)).statusCode).toBe(404);
+    expect((await get(app, '/openapi.json')).statusCode).toBe(200);
+    expect((await get(app, '/v1/jobs/job_x', wrong)).statusCode).toBe(401);
+    for (let i = 0; i < 50; i++) await opsAnswer(app, '127.0.0.1');
+    const r = await get(app, '/v1/jobs/job_x', two);
+    expect(r.statusCode).toBe(429);
+    expect(r.headers['retry-after']).toBeDefined();
+    expect(r.json().error).toMatch(/^too many requests from this address: over 4 in 60 s \(API_RATE_LIMIT_PER_ADDRESS\)/);
+    expect((await get(app, '/v1/jobs/job_x', two, '::ffff:10.9.9.9')).statusCode).toBe(404);
+    await app.close();
+  });
+
+  it('turns a limit off with 0', async () => {
+    const { app } = await api({ API_RATE_LIMIT_AUTH_FAILURES: '0', API_RATE_LIMIT_PER_ADDRESS: '0' });
+    for (let i = 0; i < 100; i++) expect((await get(app, '/v1/jobs/job_x', wrong)).statusCode).toBe(401);
+    await app.close();
   });
 });

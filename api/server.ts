@@ -19,7 +19,8 @@ import { StateLostError } from '../state/readiness.js';
 const STATE_REBUILD_RETRY_AFTER_SECONDS = 5;
 import type { StateReader } from '../state/model.js';
 import type { Topology } from '../topology/topology.js';
-import { createAuthenticator } from './auth.js';
+import { createAuthenticator, presentedKey } from './auth.js';
+import { createRateLimiter, type RateRefusal } from './rate-limits.js';
 import { ResultsCache } from './cache.js';
 import { BodyJsonError, parseJsonBody } from './body-json.js';
 import { quickCheckCases } from './chunk-check.js';
@@ -67,6 +68,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     public?: boolean;
+    /** /healthz, /readyz, /metrics: no key and no rate limit (api/rate-limits.ts says why). */
+    operations?: boolean;
   }
 }
 
@@ -108,6 +111,7 @@ export function validationIssues(err: FastifyError): Issue[] {
 }
 
 const PUBLIC = { public: true } as const;
+const OPERATIONS = { public: true, operations: true } as const;
 
 /** Results larger than this (about 800 events) are not kept in the results cache. */
 const CACHE_MAX_RESULT_BYTES = 128 * 1024;
@@ -127,6 +131,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     routerOptions: { maxParamLength: 200 },
   });
   const auth = createAuthenticator(limits.keys);
+  const limiter = await createRateLimiter(app, limits.rateLimit);
 
   // one store, cache and job store per Redis client (the client object outlives reconnects)
   let redisViews: { redis: Redis; state: StateReader; jobs: JobStore } | undefined;
@@ -207,11 +212,22 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   };
   app.addHook('onResponse', dropStaged);
   app.addHook('onRequestAbort', dropStaged);
+  const tooMany = (reply: FastifyReply, refused: RateRefusal) => {
+    metrics.rejected.inc({ reason: 'rate limited' });
+    return reply.code(429).header('retry-after', String(refused.retryAfterSeconds)).send({ error: refused.message });
+  };
   app.addHook('onRequest', async (req, reply) => {
     (req as FastifyRequest & { startedAt: number }).startedAt = performance.now();
+    if (req.routeOptions.config?.operations) return;
+    const crowded = await limiter.admitAddress(req);
+    if (crowded) return tooMany(reply, crowded);
     if (req.routeOptions.config?.public || req.url === '/docs' || req.url.startsWith('/docs/')) return;
+    // an address past its requests without a valid key gets no key compared (api/rate-limits.ts)
+    const locked = await limiter.keyChecksRefused(req);
+    if (locked) return tooMany(reply, locked);
     const client = auth.clientOf(req.headers);
     if (!client) {
+      await limiter.countAuthFailure(req);
       metrics.rejected.inc({ reason: 'unauthorized' });
       reply.header('www-authenticate', 'Bearer realm="cashflow"');
       return reply.code(401).send({
@@ -220,6 +236,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
           : 'no API keys are configured (CASHFLOW_API_KEYS or CASHFLOW_API_KEYS_FILE)',
       });
     }
+    const over = await limiter.admitKey(req, client);
+    if (over) return tooMany(reply, over);
     req.client = client;
   });
   app.addHook('onResponse', async (req, reply) => {
@@ -736,7 +754,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.get(
     '/healthz',
     {
-      config: PUBLIC,
+      config: OPERATIONS,
       schema: { summary: 'liveness: 200 while the process runs', tags: ['operations'], security: [] },
     },
     async () => ({ status: 'ok' }),
@@ -744,23 +762,34 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   app.get(
     '/readyz',
     {
-      config: PUBLIC,
+      config: OPERATIONS,
       schema: {
         summary:
-          'each dependency; 200: the engine is loaded (sync requests with their market data in the body need nothing else)',
+          'readiness: 200 while the engine is loaded (sync requests with their market data in the body need nothing else); with a valid key, each dependency',
+        description:
+          'Without a key (or with a wrong one) only `{"status"}`. With a valid key also `dependencies`: each one\'s status and, when it is not ok, a short reason that names no URL, user, host or port.',
         tags: ['operations'],
         security: [],
+        response: { 200: S.readinessSchema, 503: S.readinessSchema },
       },
     },
-    async () => ({
-      status: 'ready',
-      dependencies: { engine: { status: 'ok' }, ...(await deps.readiness()) },
-    }),
+    async (req, reply) => {
+      const status = closing ? 'not ready' : 'ready';
+      reply.code(closing ? 503 : 200);
+      // details for a valid key only; a wrong one counts as any request without a valid key
+      let client: string | undefined;
+      if (presentedKey(req.headers) !== undefined && !(await limiter.keyChecksRefused(req))) {
+        client = auth.clientOf(req.headers);
+        if (!client) await limiter.countAuthFailure(req);
+      }
+      if (!client) return { status };
+      return { status, dependencies: { engine: { status: 'ok' }, ...(await deps.readiness()) } };
+    },
   );
   app.get(
     '/metrics',
     {
-      config: PUBLIC,
+      config: OPERATIONS,
       schema: { summary: 'Prometheus metrics', tags: ['operations'], security: [], produces: ['text/plain'] },
     },
     async (_req, reply) => {

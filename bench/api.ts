@@ -168,6 +168,9 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     CASHFLOW_API_KEYS: key,
     CASHFLOW_METRICS_PORT: '0',
     API_MAX_CONCURRENT_JOBS: '100',
+    // the bench is one client on one address sending as fast as it can
+    API_RATE_LIMIT_PER_KEY: '0',
+    API_RATE_LIMIT_PER_ADDRESS: '0',
   };
   const child = (name: string, args: string[]) => {
     const out = openSync(join(logDir, `api-${run}-${name}.log`), 'a');
@@ -191,7 +194,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     const apiPid = apiProcess.pid!;
     const headers = { 'x-api-key': key, 'content-type': 'application/json' };
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/readyz`).then(
+      const ok = await fetch(`${base}/readyz`, { headers }).then(
         async (r) =>
           r.ok &&
           ((await r.json()) as { dependencies: { redis: { status: string } } }).dependencies.redis.status ===

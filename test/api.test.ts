@@ -127,7 +127,7 @@ beforeAll(async () => {
   api = await startApi({ config, topology, redisPrefix, port: 0 });
   await until(
     'the API sees Redis',
-    async () => ((await (await fetch(`${base()}/readyz`)).json()) as any).dependencies.redis.status === 'ok',
+    async () => ((await (await fetch(`${base()}/readyz`, authed())).json()) as any).dependencies.redis.status === 'ok',
     20_000,
   );
   startWorker(1);
