@@ -12,6 +12,15 @@ import type { KafkaSide } from './jobs.js';
 import { ApiMetrics } from './metrics.js';
 import { buildApi, type DependencyState } from './server.js';
 import { READY_KEY } from '../state/readiness.js';
+import { failureSummary } from '../clients/errors.js';
+
+/** The read database did not connect within the readiness probe's 2 s. */
+class ReadinessTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor() {
+    super('no answer within 2 s');
+  }
+}
 
 export interface StartApiOptions {
   config: Config;
@@ -94,29 +103,30 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
     return kafka;
   };
 
+  // each dependency's state, with a reason that names no URL, host, port or user (clients/errors.ts)
   const readiness = async (): Promise<Record<string, DependencyState>> => {
     const redisState: DependencyState =
       redis.status === 'ready'
         ? await redis.exists(READY_KEY).then(
             // reachable; without the pipeline's state marker, requests needing store data get 503
             (n) => (n === 1 ? { status: 'ok' as const } : { status: 'ok' as const, detail: 'pipeline state not ready (being rebuilt): requests needing market data from the store get 503' }),
-            (e: Error) => ({ status: 'unreachable' as const, detail: e.message }),
+            (e: Error) => ({ status: 'unreachable' as const, detail: failureSummary(e) }),
           )
-        : { status: 'unreachable', detail: `redis ${redis.status}` };
+        : { status: 'unreachable', detail: `connection ${redis.status}` };
     const broker = config.kafka.bootstrapServers.split(',')[0];
     const kafkaState: DependencyState = (await tcpReachable(broker))
       ? { status: 'ok' }
-      : { status: 'unreachable', detail: `${broker} does not accept connections` };
+      : { status: 'unreachable', detail: 'the first bootstrap server does not accept connections' };
     let dbState: DependencyState;
     try {
       const d = await Promise.race([
         readDatabase(),
-        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000)),
+        new Promise<never>((_, rej) => setTimeout(() => rej(new ReadinessTimeout()), 2000)),
       ]);
       await d.cashflowVersion('__readyz__');
       dbState = { status: 'ok' };
     } catch (e) {
-      dbState = { status: 'unreachable', detail: (e as Error).message };
+      dbState = { status: 'unreachable', detail: failureSummary(e) };
     }
     return { redis: redisState, kafka: kafkaState, database: dbState };
   };

@@ -3,6 +3,7 @@
 // consumer group takes an equal share); the job's status lives in Redis (api/job-store.ts). Kafka
 // is connected on the first job, so the API starts without it.
 import { randomBytes } from 'node:crypto';
+import { failureSummary } from '../clients/errors.js';
 import type { Producer } from '../clients/kafka.js';
 import type { AvroCodec } from '../clients/schema-registry.js';
 import type { JobChunk, JobEvent } from '../schemas/types.js';
@@ -226,7 +227,8 @@ export async function submitJob(
   try {
     await sendPipelined(kafka.producer, jobsTopic, messages());
   } catch (e) {
-    await store.fail(jobId, `submission failed: ${(e as Error).message}`, now()).catch(() => undefined);
+    // the job's error is shown to its client: the kind of failure, not where (clients/errors.ts)
+    await store.fail(jobId, `submission failed: ${failureSummary(e)}`, now()).catch(() => undefined);
     throw e;
   }
   await store.markQueued(jobId);

@@ -31,6 +31,7 @@ import { JobStore, progressOf, type JobRecord } from './job-store.js';
 import { writeResultsCsv, writeResultsJson } from './packed-results.js';
 import { JsonBytes } from '../engine/json-bytes.js';
 import { boundedText } from '../engine/errors.js';
+import { failureSummary, isRetriable } from '../clients/errors.js';
 import { CaseTooLargeError, submitJob, TooManyJobsError, type KafkaSide, type Submitted } from './jobs.js';
 import { StagedJob } from './staged-jobs.js';
 import type { ApiMetrics } from './metrics.js';
@@ -77,8 +78,9 @@ export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -275,13 +277,20 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       metrics.rejected.inc({ reason: `over the sync ${err.outcome.limit} limit` });
       return reply.code(422).send({ error: err.message });
     }
-    if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message });
+    if (err instanceof HttpError) {
+      // a dependency's own message (its URL, host, user) goes to the log, not into the body
+      if (err.cause !== undefined) req.log.warn({ err: err.cause }, err.message);
+      return reply.code(err.statusCode).send({ error: err.message });
+    }
     if (err instanceof StateLostError)
       return reply
         .code(503)
         .header('retry-after', String(STATE_REBUILD_RETRY_AFTER_SECONDS))
         .send({ error: `${err.message}: the market data this request lacks comes from the pipeline's state, which the processors are rebuilding; try again shortly` });
-    if ((err as { retriable?: boolean }).retriable) return reply.code(503).send({ error: err.message });
+    if (isRetriable(err)) {
+      req.log.warn(err);
+      return reply.code(503).send({ error: `${failureSummary(err)}: try again shortly` });
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       const issues =
         err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
@@ -453,7 +462,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     try {
       kafka = await deps.kafka();
     } catch (e) {
-      throw new HttpError(503, `jobs need Kafka, which is unreachable: ${(e as Error).message}`);
+      throw new HttpError(503, `jobs need Kafka, which is unreachable (${failureSummary(e, 'kafka')}): try again shortly`, {
+        cause: e,
+      });
     }
     const submitted = await submitJob(req.body, store, kafka, topology, {
       client: req.client,
@@ -673,7 +684,11 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     try {
       return await deps.readDatabase();
     } catch (e) {
-      throw new HttpError(503, `the result database is unreachable: ${(e as Error).message}`);
+      throw new HttpError(
+        503,
+        `the result database is unreachable (${failureSummary(e, 'database')}): try again shortly`,
+        { cause: e },
+      );
     }
   };
   app.get<{ Params: { id: string } }>(

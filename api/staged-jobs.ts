@@ -15,6 +15,7 @@
 // STAGED_RENEW_MS while the body streams), results included: an API that dies mid-body leaves
 // nothing behind for long. Workers that restart compute redelivered chunks once (job-store).
 import { Transform, type Readable } from 'node:stream';
+import { failureSummary } from '../clients/errors.js';
 import type { Topology } from '../topology/topology.js';
 import type { JobEvent } from '../schemas/types.js';
 import { BodyCutter, type CutChunk } from './body-cutter.js';
@@ -219,7 +220,8 @@ export class StagedJob {
       await this.produce(this.held, chunks);
     } catch (e) {
       await this.o.store
-        .fail(jobId, `submission failed: ${(e as Error).message}`, now())
+        // the job's error is shown to its client: the kind of failure, not where (clients/errors.ts)
+        .fail(jobId, `submission failed: ${failureSummary(e)}`, now())
         .catch(() => undefined);
       throw e;
     }

@@ -57,3 +57,65 @@ export function redactUrl(url: string): string {
     return '(unparsable url)';
   }
 }
+
+/** Kinds of failure, by the codes Node (system errors), node-postgres (SQLSTATE), mssql and librdkafka give. */
+const FAILURE_KINDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not resolved',
+  EAI_AGAIN: 'host name not resolved',
+  ETIMEDOUT: 'timed out',
+  ETIMEOUT: 'timed out',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ELOGIN: 'authentication failed',
+  ESOCKET: 'connection failed',
+  '28P01': 'authentication failed',
+  '28000': 'authentication failed',
+  '3D000': 'database does not exist',
+  '57P03': 'starting up',
+  '53300': 'too many connections',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate for another host',
+  // librdkafka's own (rdkafka.h, RD_KAFKA_RESP_ERR__*)
+  '-195': 'broker transport failure',
+  '-193': 'host name not resolved',
+  '-187': 'all brokers down',
+  '-185': 'timed out',
+  '-181': 'TLS failure',
+  '-169': 'authentication failed',
+};
+
+/** The first error code on `e` or its causes (a string such as ECONNREFUSED or 28P01, or a number). */
+function failureCode(e: unknown): string | undefined {
+  for (let c = e, depth = 0; c !== null && typeof c === 'object' && depth < 5; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if ((typeof code === 'string' && /^[A-Za-z0-9_]{1,40}$/.test(code)) || Number.isInteger(code))
+      return String(code);
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A dependency's failure as a response body may show it: the component and the kind of failure
+ * (from the error's class and code), never the message, which often holds where the component
+ * was reached (its URL, host, port, user or database name). The whole error is for the log.
+ */
+export function failureSummary(e: unknown, component?: Component): string {
+  const c = component ?? (e instanceof ComponentError ? e.component : undefined);
+  const code = failureCode(e);
+  const kind =
+    code !== undefined
+      ? (FAILURE_KINDS[code] ?? `error ${code}`)
+      : e instanceof ComponentRequestError
+        ? `refused the request (HTTP ${e.status})`
+        : isRetriable(e)
+          ? 'unavailable'
+          : 'failed';
+  return c ? `${c}: ${kind}` : kind;
+}
