@@ -150,6 +150,9 @@ describe('API', () => {
       API_MAX_CONCURRENT_JOBS: '2',
       API_MAX_CONTRACTS_PER_REQUEST: '10',
       API_BODY_LIMIT_BYTES: '200000',
+      // this test's callbacks go to loopback
+      API_CALLBACK_ALLOWED_NETWORKS: '127.0.0.1',
+      API_CALLBACK_SECRET: 'unit-test-secret',
     }));
   });
   afterAll(() => app.close());
@@ -495,6 +498,47 @@ describe('API', () => {
     });
     expect(badCallback.statusCode).toBe(400);
     expect(badCallback.json().issues[0]).toMatchObject({ in: 'querystring', field: '/callbackUrl' });
+  });
+
+  it('refuses a callbackUrl to loopback, private or link-local addresses (cloud metadata) with 400 naming the rule, before any job exists', async () => {
+    const two = { 'x-api-key': 'key-two' };
+    const six = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`c${i}`, pam]));
+    const jobsBefore = jobs.jobs.size;
+    const sentBefore = sent.length;
+    for (const [callbackUrl, rule] of [
+      ['http://169.254.169.254/latest/meta-data/', /^callbackUrl 169\.254\.169\.254, a link-local address \(169\.254\.0\.0\/16, with the cloud metadata address/],
+      ['http://127.0.0.2:8080/cb', /^callbackUrl 127\.0\.0\.2, a loopback address/],
+      ['https://10.0.0.5/hook', /^callbackUrl 10\.0\.0\.5, a private address \(RFC 1918/],
+      ['http://[fd00::1]/hook', /^callbackUrl fd00::1, a private address/],
+      ['http://[::ffff:192.168.0.1]/hook', /^callbackUrl ::ffff:c0a8:1, a private address/],
+    ] as const)
+      for (const [url, payload] of [
+        ['/v1/jobs', { a: pam }],
+        ['/v1/cashflows', six],
+      ] as const) {
+        const r = await app.inject({
+          method: 'POST',
+          url: `${url}?callbackUrl=${encodeURIComponent(callbackUrl)}`,
+          headers: two,
+          payload,
+        });
+        expect(r.statusCode, `${url} ${callbackUrl}`).toBe(400);
+        expect(r.json().error).toMatch(rule);
+        expect(r.json().error).toMatch(/callbacks go to public addresses only, unless API_CALLBACK_ALLOWED_NETWORKS lists it$/);
+        expect(r.json().issues).toEqual([{ in: 'querystring', field: '/callbackUrl', message: r.json().error }]);
+      }
+    expect(jobs.jobs.size).toBe(jobsBefore);
+    expect(sent.length).toBe(sentBefore);
+
+    // without a secret to sign them, no callbacks at all
+    const { app: unsigned } = await api({ API_CALLBACK_ALLOWED_NETWORKS: '127.0.0.1' });
+    const r = await unsigned.inject({ method: 'POST', url: '/v1/jobs?callbackUrl=http://127.0.0.1:9/cb', headers: key, payload: { a: pam } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error).toBe(
+      'callbackUrl: this deployment sends no callbacks: they are signed with API_CALLBACK_SECRET, which is not set',
+    );
+    expect((await unsigned.inject({ method: 'POST', url: '/v1/jobs', headers: key, payload: { a: pam } })).statusCode).toBe(202);
+    await unsigned.close();
   });
 
   it('stages a job while its body streams in: a bad case deep in it is a 400 listing every field, and nothing of it remains', async () => {

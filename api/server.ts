@@ -21,6 +21,7 @@ import type { StateReader } from '../state/model.js';
 import type { Topology } from '../topology/topology.js';
 import { createAuthenticator, presentedKey } from './auth.js';
 import { createRateLimiter, type RateRefusal } from './rate-limits.js';
+import { CallbackAddresses } from './callback-address.js';
 import { ResultsCache } from './cache.js';
 import { BodyJsonError, parseJsonBody } from './body-json.js';
 import { quickCheckCases } from './chunk-check.js';
@@ -78,10 +79,12 @@ export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; issues?: Issue[] },
   ) {
     super(message, options);
+    this.issues = options?.issues;
   }
+  readonly issues?: Issue[];
 }
 
 interface Issue {
@@ -280,7 +283,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     if (err instanceof HttpError) {
       // a dependency's own message (its URL, host, user) goes to the log, not into the body
       if (err.cause !== undefined) req.log.warn({ err: err.cause }, err.message);
-      return reply.code(err.statusCode).send({ error: err.message });
+      return reply.code(err.statusCode).send({ error: err.message, ...(err.issues ? { issues: err.issues } : {}) });
     }
     if (err instanceof StateLostError)
       return reply
@@ -401,6 +404,23 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     };
   };
 
+  // a job's callbackUrl is judged when the job is submitted, and again when the callback is sent
+  // (api/callback-address.ts, api/callback-delivery.ts)
+  const callbackAddresses = new CallbackAddresses(limits.callbacks);
+  const checkCallback = async (url: string | undefined) => {
+    if (url === undefined) return;
+    const refusal = limits.callbacks.secret
+      ? await callbackAddresses.refusal(url)
+      : 'callbackUrl: this deployment sends no callbacks: they are signed with API_CALLBACK_SECRET, which is not set';
+    if (refusal) {
+      metrics.rejected.inc({ reason: 'callback refused' });
+      throw new HttpError(400, refusal, { issues: [{ in: 'querystring', field: '/callbackUrl', message: refusal }] });
+    }
+  };
+
+  const callbackOfQuery = (req: FastifyRequest<{ Querystring: { callbackUrl?: string } }>) =>
+    checkCallback(req.query.callbackUrl);
+
   /**
    * Stages a job for a body about to stream in (api/staged-jobs.ts), when everything the
    * whole-body path would check before producing can be checked while it streams: otherwise
@@ -419,6 +439,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       ((v: unknown) => boolean) | Record<string, (v: unknown) => boolean> | undefined;
     const validCases = typeof validBody === 'function' ? validBody : validBody?.['application/json'];
     if (!validQuery || !validCases || !validQuery(req.query)) return payload;
+    // a refused callback is answered before the body is read
+    await checkCallback(req.query.callbackUrl);
     let staged: StagedJob | undefined;
     try {
       staged = await StagedJob.start({
@@ -498,6 +520,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         response: { 200: S.caseResultsSchema, 202: S.jobAcceptedSchema, 422: S.errorSchema, ...errors },
       },
       preValidation: limitCases,
+      // after the query's validation
+      preHandler: callbackOfQuery,
     },
     async (req, reply) => {
       let n = 0;
@@ -523,6 +547,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       // the body is cut into chunks, validated and staged while it streams in (api/staged-jobs.ts)
       preParsing: stageJob,
       preValidation: [limitCases, commitStaged],
+      preHandler: callbackOfQuery,
     },
     startJob,
   );

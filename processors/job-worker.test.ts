@@ -13,6 +13,7 @@ import { emptyWrites } from '../state/model.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { clearState } from '../state/redis-store.js';
 import { pamTerms } from '../test/support/pam-terms.js';
+import { callbackSignature } from '../api/callback-delivery.js';
 import { computeChunk, deliverCallback, jobWorker } from './job-worker.js';
 import type { InputRecord, ProcessorContext } from './processor.js';
 
@@ -34,41 +35,79 @@ const job: JobRecord = {
 };
 const event = 'completed' as const;
 
-function fakeFetch(statuses: (number | 'throw')[]) {
-  const calls: { url: string; body: unknown }[] = [];
-  const f = (async (url: string, init: RequestInit) => {
-    calls.push({ url, body: JSON.parse(String(init.body)) });
-    const s = statuses[Math.min(calls.length - 1, statuses.length - 1)];
-    if (s === 'throw') throw new Error('connection refused');
-    return new Response(null, { status: s });
-  }) as unknown as typeof fetch;
-  return { f, calls };
+// callbacks to this test's receivers on loopback: allowed, and signed with this secret
+const SECRET = 'job-worker-test-secret';
+process.env.API_CALLBACK_ALLOWED_NETWORKS = '127.0.0.1';
+process.env.API_CALLBACK_SECRET = SECRET;
+const callbackConfig = { allowedNetworks: [{ address: '127.0.0.1', prefix: 32, family: 'ipv4' as const }], secret: SECRET };
+
+/** A receiver answering each POST with the next status ('drop': the connection closed unanswered). */
+async function scriptedReceiver(statuses: (number | 'drop')[]) {
+  const calls: { body: unknown; signature: string | undefined; timestamp: string | undefined }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      calls.push({
+        body: JSON.parse(body),
+        signature: req.headers['x-cashflow-signature'] as string | undefined,
+        timestamp: req.headers['x-cashflow-timestamp'] as string | undefined,
+      });
+      const s = statuses[Math.min(calls.length - 1, statuses.length - 1)];
+      if (s === 'drop') req.socket.destroy();
+      else res.writeHead(s, s >= 300 && s < 400 ? { location: `http://127.0.0.1:${port()}/elsewhere` } : {}).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = () => (server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port()}/cb`;
+  return { calls, job: { ...job, callbackUrl: url }, close: () => new Promise((r) => server.close(r)) };
 }
 
 describe('job-worker callbacks', () => {
-  it('retries failures and timeouts until the receiver accepts', async () => {
-    const { f, calls } = fakeFetch(['throw', 503, 204]);
-    expect(await deliverCallback(job, event, { fetch: f, initialDelayMs: 1 })).toEqual({
+  it('retries failures until the receiver accepts, each attempt signed', async () => {
+    const r = await scriptedReceiver(['drop', 503, 204]);
+    expect(await deliverCallback(r.job, event, { callbacks: callbackConfig, initialDelayMs: 1 })).toEqual({
       delivered: true,
       attempts: 3,
     });
-    expect(calls[2]).toMatchObject({
-      url: 'http://127.0.0.1:9/cb',
-      body: { jobId: 'job_1', status: 'completed', contracts: 3, resultUrl: '/v1/jobs/job_1/result' },
-    });
+    expect(r.calls[2].body).toMatchObject({ jobId: 'job_1', status: 'completed', contracts: 3, resultUrl: '/v1/jobs/job_1/result' });
+    for (const c of r.calls)
+      expect(c.signature).toBe(callbackSignature(SECRET, Number(c.timestamp), JSON.stringify(c.body)));
+    await r.close();
   });
-  it('gives up after the last attempt, and at once when the receiver refuses (4xx)', async () => {
-    expect(
-      await deliverCallback(job, event, { fetch: fakeFetch([500]).f, initialDelayMs: 1, attempts: 3 }),
-    ).toEqual({ delivered: false, attempts: 3 });
-    expect(await deliverCallback(job, event, { fetch: fakeFetch([404]).f, initialDelayMs: 1 })).toEqual({
+  it('gives up after the last attempt, and at once when the receiver refuses (4xx) or redirects (3xx: not followed)', async () => {
+    for (const [statuses, attempts, outcome] of [
+      [[500], 3, { delivered: false, attempts: 3 }],
+      [[404], 5, { delivered: false, attempts: 1 }],
+      [[429, 200], 5, { delivered: true, attempts: 2 }],
+      [[302, 200], 5, { delivered: false, attempts: 1 }],
+    ] as const) {
+      const r = await scriptedReceiver([...statuses]);
+      expect(await deliverCallback(r.job, event, { callbacks: callbackConfig, initialDelayMs: 1, attempts }), String(statuses)).toEqual(outcome);
+      // a redirect's target is never asked
+      expect(r.calls).toHaveLength(outcome.attempts);
+      await r.close();
+    }
+  });
+  it('sends nothing to a refused address, nor without a secret', async () => {
+    const r = await scriptedReceiver([204]);
+    const logged: string[] = [];
+    const log = (_level: string, message: string) => void logged.push(message);
+    expect(await deliverCallback(r.job, event, { callbacks: { allowedNetworks: [], secret: SECRET }, log })).toEqual({
       delivered: false,
       attempts: 1,
     });
-    expect(await deliverCallback(job, event, { fetch: fakeFetch([429, 200]).f, initialDelayMs: 1 })).toEqual({
-      delivered: true,
-      attempts: 2,
+    expect(await deliverCallback(r.job, event, { callbacks: { ...callbackConfig, secret: undefined }, log })).toEqual({
+      delivered: false,
+      attempts: 0,
     });
+    expect(r.calls).toEqual([]);
+    expect(logged).toEqual([
+      expect.stringMatching(/^callback not sent: callbackUrl 127\.0\.0\.1, a loopback address/),
+      'callback not sent: callbacks are signed with API_CALLBACK_SECRET, which is not set',
+    ]);
+    await r.close();
   });
 });
 
@@ -136,7 +175,7 @@ describe.skipIf(process.env.CASHFLOW_SKIP_REDIS === '1')('job-worker chunks in R
   let jobs: JobStore;
   let receiver: Server;
   let callbackUrl = '';
-  const callbacks: { jobId: string; status: string; contractsDone: number }[] = [];
+  const callbacks: { jobId: string; status: string; contractsDone: number; signed: boolean }[] = [];
   /** The names of the Redis commands sent (a script is an evalsha, sent as eval on its first use). */
   const sent: string[] = [];
   const store = new MemoryStateStore();
@@ -156,7 +195,9 @@ describe.skipIf(process.env.CASHFLOW_SKIP_REDIS === '1')('job-worker chunks in R
       let body = '';
       req.on('data', (d) => (body += d));
       req.on('end', () => {
-        callbacks.push(JSON.parse(body));
+        // signed with the deployment's secret (api/callback-delivery.ts)
+        const signed = req.headers['x-cashflow-signature'] === callbackSignature(SECRET, Number(req.headers['x-cashflow-timestamp']), body);
+        callbacks.push({ ...JSON.parse(body), signed });
         res.writeHead(204).end();
       });
     });
@@ -216,7 +257,7 @@ describe.skipIf(process.env.CASHFLOW_SKIP_REDIS === '1')('job-worker chunks in R
     const last = await processChunk(record(id, 1, 2, chunkCases(2, 3)));
     expect(last.commands.slice(0, 2)).toEqual(['evalsha', 'evalsha']);
     expect(last.events).toMatchObject([{ type: 'completed', contractsDone: 5, contractsTotal: 5, message: 'chunk 2/2 done; 2 of 2 chunks' }]);
-    expect(callbacks.filter((c) => c.jobId === id)).toMatchObject([{ status: 'completed', contractsDone: 5 }]);
+    expect(callbacks.filter((c) => c.jobId === id)).toMatchObject([{ status: 'completed', contractsDone: 5, signed: true }]);
     const done = await jobs.get(id);
     expect(done).toMatchObject({ status: 'completed', chunksDone: 2, contractsDone: 5, callbackStatus: 'delivered' });
     expect(done!.completedAtMs).toBeGreaterThan(0);

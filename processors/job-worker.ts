@@ -13,7 +13,9 @@
 // and tries the callback again (at least once). Job events are not an input: consuming them in
 // the same group would let the assignor hand one worker all job-events partitions and the
 // other all the chunks.
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type CallbackConfig } from '../config/config.js';
+import { CallbackAddresses } from '../api/callback-address.js';
+import { CallbackRefusedError, postCallback } from '../api/callback-delivery.js';
 import { missingCodesOf, withStoreData, type Cases } from '../api/compute.js';
 import { ResultsPacker } from '../api/packed-results.js';
 import { evaluateCase, prepareCase, type ComputedCase, type PreparedCase } from '../engine/testbed.js';
@@ -22,6 +24,7 @@ import type { ApiJobChunk } from '../api/jobs.js';
 import type { JobEvent } from '../schemas/types.js';
 import type { BatchOutcome, OutputRecord, ProcessorContext, ProcessorDefinition } from './processor.js';
 import { avroValue } from './processor.js';
+import { stderrLog, type Log } from './runner.js';
 import { emptyWrites, type MarketSeries } from '../state/model.js';
 
 const CALLBACK_ATTEMPTS = 5;
@@ -101,14 +104,36 @@ function overBudget(maxEvents: number, caseEvents: number): string {
   return `not computed: its ${caseEvents} events would take this chunk past ${maxEvents} events (API_JOB_CHUNK_MAX_EVENTS); send such contracts in smaller jobs (API_JOB_CHUNK_SIZE) or with a nearer maturity or "to"`;
 }
 
-/** POSTs the job's end to its callback URL; returns the attempts made and whether one succeeded. */
+let callbackSettings: CallbackConfig | undefined;
+
+/**
+ * POSTs the job's end to its callback URL, signed, to an allowed address only
+ * (api/callback-delivery.ts); returns the attempts made and whether one succeeded. Without
+ * API_CALLBACK_SECRET, or to an address a rule refuses, nothing is sent and nothing retried.
+ */
 export async function deliverCallback(
   job: JobRecord,
   status: 'completed' | 'failed',
-  options: { attempts?: number; initialDelayMs?: number; fetch?: typeof fetch } = {},
+  options: {
+    attempts?: number;
+    initialDelayMs?: number;
+    callbacks?: CallbackConfig;
+    log?: Log;
+  } = {},
 ): Promise<{ delivered: boolean; attempts: number }> {
   const attempts = options.attempts ?? CALLBACK_ATTEMPTS;
-  const doFetch = options.fetch ?? fetch;
+  const settings = options.callbacks ?? (callbackSettings ??= loadConfig().api.callbacks);
+  const log = options.log ?? stderrLog;
+  if (!settings.secret) {
+    log('warn', 'callback not sent: callbacks are signed with API_CALLBACK_SECRET, which is not set', { jobId: job.jobId });
+    return { delivered: false, attempts: 0 };
+  }
+  const post = {
+    secret: settings.secret,
+    addresses: new CallbackAddresses(settings),
+    timeoutMs: CALLBACK_TIMEOUT_MS,
+    headers: { 'x-cashflow-job': job.jobId },
+  };
   const body = JSON.stringify({
     jobId: job.jobId,
     status,
@@ -121,17 +146,15 @@ export async function deliverCallback(
   let delay = options.initialDelayMs ?? 250;
   for (let n = 1; n <= attempts; n++) {
     try {
-      const res = await doFetch(job.callbackUrl!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-cashflow-job': job.jobId },
-        body,
-        signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
-      });
-      if (res.ok) return { delivered: true, attempts: n };
-      // 4xx other than 408/429: the receiver refuses; retrying will not change its mind
-      if (res.status < 500 && res.status !== 408 && res.status !== 429)
+      const answer = await postCallback(job.callbackUrl!, body, post);
+      if (answer >= 200 && answer < 300) return { delivered: true, attempts: n };
+      // 3xx (redirects are not followed) and 4xx other than 408/429: retrying will not change it
+      if (answer < 500 && answer !== 408 && answer !== 429) return { delivered: false, attempts: n };
+    } catch (e) {
+      if (e instanceof CallbackRefusedError) {
+        log('warn', `callback not sent: ${e.message}`, { jobId: job.jobId });
         return { delivered: false, attempts: n };
-    } catch {
+      }
       // network error or timeout: retry
     }
     if (n < attempts) await new Promise((r) => setTimeout(r, delay));

@@ -44,6 +44,7 @@ import { emptyWrites } from '../state/model.js';
 import { applyTopics } from '../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { startApi, type RunningApi } from '../api/index.js';
+import { callbackSignature } from '../api/callback-delivery.js';
 import { testEnv } from './env/index.js';
 import { eventually } from './support/pipeline-env.js';
 import { Cleanup } from './support/cleanup.js';
@@ -54,6 +55,8 @@ const dbName = `cashflow_api_${run}`;
 const prefix = `api${run}.`;
 const redisPrefix = `cashflow-api-${run}:`;
 const KEY = `test-key-${run}`;
+/** Callbacks go to this test's receiver on loopback, signed with this secret. */
+const CALLBACKS = { API_CALLBACK_ALLOWED_NETWORKS: '127.0.0.1', API_CALLBACK_SECRET: `callback-secret-${run}` };
 const JOB_CONTRACTS = Number(process.env.API_TEST_JOB_CONTRACTS ?? 20_000);
 const logDir = join(repoFile(), '.test-logs');
 
@@ -68,7 +71,7 @@ let eventsConsumer: Consumer | undefined;
 let callbackServer: Server | undefined;
 const children: ChildProcess[] = [];
 const jobEvents: JobEvent[] = [];
-const callbacks: { attempt: number; body: Record<string, unknown> }[] = [];
+const callbacks: { attempt: number; body: Record<string, unknown>; signed: boolean }[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const base = () => `http://127.0.0.1:${api!.port}`;
@@ -91,6 +94,7 @@ function startWorker(n: number): ChildProcess {
       CASHFLOW_TOPIC_PREFIX: prefix,
       CASHFLOW_REDIS_PREFIX: redisPrefix,
       CASHFLOW_METRICS_PORT: '0',
+      ...CALLBACKS,
     },
     stdio: ['ignore', log, log],
   });
@@ -115,6 +119,7 @@ beforeAll(async () => {
     DATABASE_URL: Object.assign(new URL(server), { pathname: `/${dbName}` }).toString(),
     CASHFLOW_API_KEYS: KEY,
     API_JOB_CHUNK_SIZE: '500',
+    ...CALLBACKS,
   });
   config.database.readUrl = config.database.url;
   topology = buildTopology({ ...cdcSource(config), prefix });
@@ -151,7 +156,9 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
-      callbacks.push({ attempt: callbacks.length + 1, body: JSON.parse(body) });
+      const timestamp = Number(req.headers['x-cashflow-timestamp']);
+      const signed = req.headers['x-cashflow-signature'] === callbackSignature(CALLBACKS.API_CALLBACK_SECRET, timestamp, body);
+      callbacks.push({ attempt: callbacks.length + 1, body: JSON.parse(body), signed });
       res.writeHead(callbacks.length === 1 ? 503 : 204);
       res.end();
     });
@@ -421,6 +428,7 @@ describe('cashflow serve on the local stack', () => {
     );
     expect(withCallback.callback!.attempts).toBe(2);
     expect(callbacks.map((c) => c.body.jobId)).toEqual([jobId, jobId]);
+    expect(callbacks.map((c) => c.signed)).toEqual([true, true]);
     expect(callbacks[1].body).toMatchObject({ status: 'completed', contracts: JOB_CONTRACTS });
   });
 
