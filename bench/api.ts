@@ -3,6 +3,10 @@
 //   1. single-contract requests with autocannon on loopback against `cashflow serve` (a child
 //      process): requests/s and p50/p99 latency, once with every request a different contract
 //      (computed) and once repeating one (answered from the results cache);
+//   1b. /healthz latency (p50, p99, max) alone and while N heavy synchronous requests run at
+//      once, each connection sending in turn 300 copies of a PAM case maturing 9999-12-31
+//      (refused 422 at the event limit), one copy (a 16 MB answer, read whole) and a body nested
+//      20,000 deep (400): the issue's requests; the goal is /healthz within 100 ms;
 //   2. a job of N contracts of the engine benchmark's PAM book through `cashflow run
 //      job-worker` children: contracts/s from submission to completion, against the target
 //      1.2 × the engine benchmark's time for the same book (measured in this process) + the
@@ -28,7 +32,33 @@ export interface ApiBenchOptions {
   workers: number;
   seconds: number;
   connections: number;
+  /** Heavy synchronous requests at once while /healthz is timed (0: not measured). */
+  heavy: number;
+  /** false: sections 1 and 1b only (no job, no engine benchmark). */
+  job: boolean;
   log: (s: string) => void;
+}
+
+export interface LatencyFigures {
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** /healthz answered alone, then while `heavy` abusive synchronous requests run at once. */
+export interface HealthzUnderLoad {
+  heavy: number;
+  seconds: number;
+  /** The heavy requests answered, by status code. */
+  statuses: Record<string, number>;
+  idle: LatencyFigures;
+  loaded: LatencyFigures;
+  /**
+   * The API's event loop delay meanwhile (prom-client's, reset at each scrape): its main thread
+   * held up by its own work, as against the process waiting for a core.
+   */
+  eventLoopDelay: { p99Ms: number; maxMs: number } | null;
 }
 
 export interface RequestFigures {
@@ -41,10 +71,15 @@ export interface RequestFigures {
   errors: number;
 }
 
-export interface ApiBenchResult {
+/** Sections 1 and 1b: requests, and /healthz under heavy requests (null: not measured). */
+export interface ApiRequestsResult {
   baseline: RequestFigures;
   computed: RequestFigures;
   cached: RequestFigures;
+  healthzUnderLoad: HealthzUnderLoad | null;
+}
+
+export interface ApiBenchResult extends ApiRequestsResult {
   job: {
     contracts: number;
     workers: number;
@@ -127,7 +162,7 @@ function rssMb(pid: number): number {
   }
 }
 
-export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
+export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult | ApiRequestsResult> {
   const [
     { loadConfig },
     { buildTopology, cdcSource },
@@ -260,6 +295,10 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     );
     const cached = await cannon('single contract, cached (the same contract each request)', () => one(1));
 
+    // ---- 1b. /healthz while heavy requests run
+    const healthzUnderLoad = o.heavy > 0 ? await timeHealthzUnderLoad(base, headers, o) : null;
+    if (!o.job) return { baseline, computed, cached, healthzUnderLoad };
+
     // ---- 2. the job
     o.log(`job: building ${o.contracts} PAM contracts`);
     const bookBody = (n: number, idPrefix: string) => {
@@ -383,6 +422,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
       baseline,
       computed,
       cached,
+      healthzUnderLoad,
       job: {
         contracts: o.contracts,
         workers: o.workers,
@@ -441,6 +481,92 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     const redis = await connectRedis(config, { name: 'cashflow-bench-api' });
     await clearState(redis, redisPrefix).finally(() => redis.disconnect());
   }
+}
+
+/** PAM, monthly interest from 2015 to 9999-12-31: 95,846 events (16 MB of JSON). */
+function farCase(i: number) {
+  return {
+    terms: {
+      contractType: 'PAM',
+      contractID: `far-${i}`,
+      contractRole: 'RPA',
+      currency: 'USD',
+      statusDate: '2015-01-01T00:00:00',
+      initialExchangeDate: '2015-01-15T00:00:00',
+      maturityDate: '9999-12-31T00:00:00',
+      notionalPrincipal: '1000',
+      nominalInterestRate: '0.05',
+      dayCountConvention: 'A365',
+      cycleOfInterestPayment: 'P1ML0',
+      cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
+    },
+  };
+}
+
+function latencies(ms: number[]): LatencyFigures {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { samples: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: round(sorted.at(-1) ?? 0) };
+}
+
+/** GET /healthz one after another (10 ms apart) until `stop` says so: each answer's time. */
+async function pollHealthz(base: string, stop: () => boolean): Promise<number[]> {
+  const times: number[] = [];
+  while (!stop()) {
+    const t = performance.now();
+    const r = await fetch(`${base}/healthz`);
+    await r.arrayBuffer();
+    if (!r.ok) throw new Error(`/healthz answered ${r.status}`);
+    times.push(performance.now() - t);
+    await sleep(10);
+  }
+  return times;
+}
+
+async function timeHealthzUnderLoad(
+  base: string,
+  headers: Record<string, string>,
+  o: Pick<ApiBenchOptions, 'heavy' | 'seconds' | 'log'>,
+): Promise<HealthzUnderLoad> {
+  const copies = (n: number) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, farCase(i)])));
+  const bodies = [copies(300), copies(1), `{"a":{"terms":${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}}}`];
+  const idleUntil = performance.now() + 3000;
+  const idle = latencies(await pollHealthz(base, () => performance.now() > idleUntil));
+  const statuses: Record<string, number> = {};
+  // the API's event loop delay figures start afresh at a scrape
+  const eventLoop = async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const read = (name: string) => {
+      const m = new RegExp(`^cashflow_api_process_nodejs_eventloop_lag_${name}_seconds ([0-9.e+-]+)$`, 'm').exec(text);
+      return m ? round(Number(m[1]) * 1000) : undefined;
+    };
+    const [p99Ms, maxMs] = [read('p99'), read('max')];
+    return p99Ms === undefined || maxMs === undefined ? null : { p99Ms, maxMs };
+  };
+  await eventLoop();
+  let stopping = false;
+  const heavy = async (c: number) => {
+    for (let i = c; !stopping; i++) {
+      const r = await fetch(`${base}/v1/cashflows`, { method: 'POST', headers, body: bodies[i % bodies.length] });
+      await r.arrayBuffer();
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    }
+  };
+  const t0 = performance.now();
+  const running = Array.from({ length: o.heavy }, (_, c) => heavy(c));
+  const loadedUntil = t0 + o.seconds * 1000;
+  const loaded = latencies(await pollHealthz(base, () => performance.now() > loadedUntil));
+  stopping = true;
+  await Promise.all(running);
+  const eventLoopDelay = await eventLoop();
+  const seconds = round((performance.now() - t0) / 1000);
+  const figures = { heavy: o.heavy, seconds, statuses, idle, loaded, eventLoopDelay };
+  const f = (l: LatencyFigures) => `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms (${l.samples} answers)`;
+  o.log(`GET /healthz alone: ${f(idle)}`);
+  o.log(
+    `GET /healthz while ${o.heavy} heavy requests run at once (${Object.entries(statuses).map(([s, n]) => `${n} × ${s}`).join(', ')} in ${seconds} s): ${f(loaded)}; the API's event loop delay meanwhile: ${eventLoopDelay ? `p99 ${eventLoopDelay.p99Ms} ms, max ${eventLoopDelay.maxMs} ms` : 'not in /metrics'}`,
+  );
+  return figures;
 }
 
 /** The Redis server's pid when it runs on this machine (its CPU is then readable); else undefined. */
