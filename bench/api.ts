@@ -523,7 +523,7 @@ async function pollHealthz(base: string, stop: () => boolean): Promise<number[]>
   return times;
 }
 
-async function timeHealthzUnderLoad(
+export async function timeHealthzUnderLoad(
   base: string,
   headers: Record<string, string>,
   o: Pick<ApiBenchOptions, 'heavy' | 'seconds' | 'log'>,
