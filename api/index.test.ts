@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { buildTopology } from '../topology/topology.js';
+import { pamTerms } from '../test/support/pam-terms.js';
 import { startApi, type RunningApi } from './index.js';
 
 const run = randomBytes(4).toString('hex');
@@ -27,22 +28,7 @@ const FORBIDDEN = [
   'redis_user', 'redis_pw', 'redis-leak-host', '36379',
 ];
 
-const pam = {
-  terms: {
-    contractType: 'PAM',
-    contractID: 'p1',
-    contractRole: 'RPA',
-    currency: 'USD',
-    statusDate: '2015-01-01T00:00:00',
-    initialExchangeDate: '2015-01-15T00:00:00',
-    maturityDate: '2016-01-15T00:00:00',
-    notionalPrincipal: '1000',
-    nominalInterestRate: '0.05',
-    dayCountConvention: 'A365',
-    cycleOfInterestPayment: 'P3ML0',
-    cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
-  },
-};
+const pam = { terms: pamTerms({ contractID: 'p1' }) };
 /** A case whose rate resets on a market object code the body lacks: read from the store. */
 const floating = {
   terms: { ...pam.terms, contractID: 'f1', cycleOfRateReset: 'P1YL1', marketObjectCodeOfRateReset: `LEAK.${run}` },

@@ -23,7 +23,7 @@ import type { Cases } from '../api/compute.js';
 import type { Config } from '../config/config.js';
 import type { Topology } from '../topology/topology.js';
 import { freePort } from '../stack/free-port.js';
-import { bookContract, runEngineBench } from './engine.js';
+import { bookContract, farMaturityCase, runEngineBench } from './engine.js';
 
 const { ConsumerGroupStates } = KafkaJS;
 
@@ -483,26 +483,6 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult | 
   }
 }
 
-/** PAM, monthly interest from 2015 to 9999-12-31: 95,846 events (16 MB of JSON). */
-function farCase(i: number) {
-  return {
-    terms: {
-      contractType: 'PAM',
-      contractID: `far-${i}`,
-      contractRole: 'RPA',
-      currency: 'USD',
-      statusDate: '2015-01-01T00:00:00',
-      initialExchangeDate: '2015-01-15T00:00:00',
-      maturityDate: '9999-12-31T00:00:00',
-      notionalPrincipal: '1000',
-      nominalInterestRate: '0.05',
-      dayCountConvention: 'A365',
-      cycleOfInterestPayment: 'P1ML0',
-      cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
-    },
-  };
-}
-
 function latencies(ms: number[]): LatencyFigures {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
@@ -528,7 +508,7 @@ export async function timeHealthzUnderLoad(
   headers: Record<string, string>,
   o: Pick<ApiBenchOptions, 'heavy' | 'seconds' | 'log'>,
 ): Promise<HealthzUnderLoad> {
-  const copies = (n: number) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, farCase(i)])));
+  const copies = (n: number) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, farMaturityCase(i)])));
   const bodies = [copies(300), copies(1), `{"a":{"terms":${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}}}`];
   const idleUntil = performance.now() + 3000;
   const idle = latencies(await pollHealthz(base, () => performance.now() > idleUntil));

@@ -5,6 +5,7 @@
 // and validation throughput is measured and logged separately.
 import { prepareContract, evaluate, type PreparedContract } from '../engine/engine.js';
 import { emptyObserver, TimeSeriesObserver, type RiskFactorObserver } from '../engine/observer.js';
+import type { TestBedCase } from '../engine/testbed.js';
 
 export type BenchType = 'PAM' | 'ANN' | 'LAM' | 'NAM' | 'SWPPV';
 export const BENCH_TYPES: readonly BenchType[] = ['PAM', 'ANN', 'LAM', 'NAM', 'SWPPV'];
@@ -27,6 +28,29 @@ export interface BenchResult {
 
 function iso(y: number, m: number, d: number): string {
   return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T00:00:00`;
+}
+
+/**
+ * The API's heaviest plausible case (issue "survive everything"): a PAM paying interest monthly
+ * from 2015 to 9999-12-31, 95,846 events, 16 MB of JSON answered.
+ */
+export function farMaturityCase(i: number): TestBedCase {
+  return {
+    terms: {
+      contractType: 'PAM',
+      contractID: `far-${i}`,
+      contractRole: 'RPA',
+      currency: 'USD',
+      statusDate: '2015-01-01T00:00:00',
+      initialExchangeDate: '2015-01-15T00:00:00',
+      maturityDate: '9999-12-31T00:00:00',
+      notionalPrincipal: '1000',
+      nominalInterestRate: '0.05',
+      dayCountConvention: 'A365',
+      cycleOfInterestPayment: 'P1ML0',
+      cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
+    },
+  };
 }
 
 /** Contract i of the book, as raw terms the way the test beds and the pipeline give them. */

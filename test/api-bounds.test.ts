@@ -15,28 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoFile } from '../clients/repo-file.js';
 import { testBedResultText, type TestBedCase } from '../engine/testbed.js';
 import { freePort } from '../stack/free-port.js';
+import { farMaturityCase } from '../bench/engine.js';
 
 const run = randomBytes(4).toString('hex');
 const KEY = `bounds-${run}`;
 const children: ChildProcess[] = [];
 
-/** PAM, monthly interest from 2015 to 9999-12-31: the issue's case. */
-const farCase = (i: number): TestBedCase => ({
-  terms: {
-    contractType: 'PAM',
-    contractID: `far-${i}`,
-    contractRole: 'RPA',
-    currency: 'USD',
-    statusDate: '2015-01-01T00:00:00',
-    initialExchangeDate: '2015-01-15T00:00:00',
-    maturityDate: '9999-12-31T00:00:00',
-    notionalPrincipal: '1000',
-    nominalInterestRate: '0.05',
-    dayCountConvention: 'A365',
-    cycleOfInterestPayment: 'P1ML0',
-    cycleAnchorDateOfInterestPayment: '2015-01-15T00:00:00',
-  },
-});
+/** The issue's case: PAM, monthly interest from 2015 to 9999-12-31. */
+const farCase = farMaturityCase;
 const copies = (n: number) => {
   const body: Record<string, TestBedCase> = {};
   for (let i = 0; i < n; i++) body[`c${i}`] = farCase(i);
