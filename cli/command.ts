@@ -41,10 +41,10 @@ export const configUses = {
   topology: ['pipeline', 'database'],
   /** Reading and writing the pipeline's topics, store and tables. */
   pipelineClients: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'pipeline'],
-  /** The processors of `cashflow run` (the job-worker reads its two job settings). */
-  processors: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'horizon', 'pipeline', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds'],
+  /** The processors of `cashflow run` (the job-worker reads its job and callback settings). */
+  processors: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'horizon', 'pipeline', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
   /** What `cashflow stack` starts and checks. */
   stack: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'stack'],
   /** `start` and `demo`: the stack, every platform step, then the processors. */
-  platform: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'horizon', 'stack', 'pipeline', 'cdc', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds'],
+  platform: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'horizon', 'stack', 'pipeline', 'cdc', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
 } satisfies Record<string, ConfigPath[]>;

@@ -122,7 +122,7 @@ export async function deliverCallback(
   } = {},
 ): Promise<{ delivered: boolean; attempts: number }> {
   const attempts = options.attempts ?? CALLBACK_ATTEMPTS;
-  const settings = options.callbacks ?? (callbackSettings ??= loadConfig().api.callbacks);
+  const settings = options.callbacks ?? (callbackSettings ??= loadConfig(process.env, ['api.callbacks']).api.callbacks);
   const log = options.log ?? stderrLog;
   if (!settings.secret) {
     log('warn', 'callback not sent: callbacks are signed with API_CALLBACK_SECRET, which is not set', { jobId: job.jobId });
