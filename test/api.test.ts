@@ -113,15 +113,17 @@ const authed = (init: RequestInit = {}): RequestInit => ({
 
 beforeAll(async () => {
   await testEnv();
+  const databaseUrl = Object.assign(new URL(server), { pathname: `/${dbName}` }).toString();
+  // the read side on this test's database too (the configuration's fields are read-only)
   config = loadConfig({
     ...process.env,
     DATABASE_DIALECT: 'postgres',
-    DATABASE_URL: Object.assign(new URL(server), { pathname: `/${dbName}` }).toString(),
+    DATABASE_URL: databaseUrl,
+    DATABASE_READ_URL: databaseUrl,
     CASHFLOW_API_KEYS: KEY,
     API_JOB_CHUNK_SIZE: '500',
     ...CALLBACKS,
   });
-  config.database.readUrl = config.database.url;
   topology = buildTopology({ ...cdcSource(config), prefix });
   db = new PostgresDatabase(config.database.url);
   await db.migrate({ publication: `cashflow_api_${run}` });
