@@ -72,6 +72,7 @@ function tcpReachable(hostPort: string, timeoutMs = 1000): Promise<boolean> {
 export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const { config, topology } = o;
   const { createRedis } = await import('../clients/redis.js');
+  const { probeDependency } = await import('../clients/meet.js');
   const redis: Redis = createRedis(config, { name: 'cashflow-api', keyPrefix: o.redisPrefix });
   redis.on('error', () => {}); // reported by /readyz and through failing commands
   void redis.connect().catch(() => {}); // keeps retrying in the background (retryStrategy)
@@ -128,7 +129,9 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
     } catch (e) {
       dbState = { status: 'unreachable', detail: failureSummary(e) };
     }
-    return { redis: redisState, kafka: kafkaState, database: dbState };
+    // jobs encode their chunks through the registry (Connect is no dependency of the API)
+    const registryState = await probeDependency(config, 'schema-registry');
+    return { redis: redisState, kafka: kafkaState, 'schema-registry': registryState, database: dbState };
   };
 
   const metrics = new ApiMetrics();

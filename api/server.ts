@@ -38,7 +38,9 @@ import { StagedJob } from './staged-jobs.js';
 import type { ApiMetrics } from './metrics.js';
 import * as S from './schemas.js';
 
-export type DependencyState = { status: 'ok' | 'unreachable' | 'not configured'; detail?: string };
+import type { DependencyState } from '../clients/meet.js';
+
+export type { DependencyState };
 
 export interface ApiDependencies {
   config: Config;

@@ -14,6 +14,11 @@ export interface ConnectorStatus {
 export class ConnectClient {
   constructor(readonly url: string) {}
 
+  /** Whether the worker answers within `timeoutMs` (throws the typed error otherwise). */
+  async probe(timeoutMs: number): Promise<void> {
+    await requestJson('connect', 'GET', `${this.url}/`, undefined, { timeoutMs, target: this.url });
+  }
+
   /** Creates or updates a connector (idempotent). True when it was created. */
   async putConnectorConfig(name: string, config: Record<string, string>): Promise<boolean> {
     const r = await requestJson(

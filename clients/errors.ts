@@ -43,6 +43,73 @@ export class ComponentRequestError extends ComponentError {
   }
 }
 
+/** The variable that tells each component's address: the one to check when it cannot be reached. */
+export const ADDRESS_VARIABLE: Record<Component, string> = {
+  kafka: 'KAFKA_BOOTSTRAP_SERVERS',
+  'schema-registry': 'SCHEMA_REGISTRY_URL',
+  connect: 'KAFKA_CONNECT_URL',
+  database: 'DATABASE_URL',
+  redis: 'REDIS_URL',
+};
+
+/** What to do when a component cannot be reached: see what runs, then where we look for it. */
+export function nextStep(component: Component, variable: string = ADDRESS_VARIABLE[component]): string {
+  return `is it running? \`cashflow stack status\`; else check ${variable}`;
+}
+
+/** Socket and DNS codes of Node, undici and the drivers, in words. */
+const CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ETIMEDOUT: 'timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'timed out',
+  UND_ERR_SOCKET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found (DNS)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+};
+
+/**
+ * Why something could not be reached, from the error's own code rather than its wording:
+ * fetch wraps the socket error in `cause` (an AggregateError with `errors` when several
+ * addresses were tried), drivers put it in `code`; a timeout is a TimeoutError or AbortError.
+ */
+export function causeOf(e: unknown): string {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [e];
+  let innermost = e instanceof Error ? e.message : String(e);
+  while (queue.length) {
+    const x = queue.shift();
+    if (typeof x !== 'object' || x === null || seen.has(x)) continue;
+    seen.add(x);
+    const { code, name, message, cause, errors } = x as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string' && CAUSES[code]) return CAUSES[code];
+    if (name === 'TimeoutError' || name === 'AbortError') return 'timed out';
+    if (typeof message === 'string' && message) innermost = message; // fetch's own "fetch failed" says less than its cause
+    queue.push(cause, ...(Array.isArray(errors) ? errors : []));
+  }
+  return innermost;
+}
+
+/** `component` at `target` could not be reached: the cause in words and the next step. */
+export function unreachable(
+  component: Component,
+  target: string,
+  e: unknown,
+  options: { variable?: string; cause?: string } = {},
+): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    component,
+    target,
+    `${options.cause ?? causeOf(e)} (${nextStep(component, options.variable)})`,
+    { cause: e },
+  );
+}
+
 export function isRetriable(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { retriable?: unknown }).retriable === true;
 }

@@ -1,10 +1,5 @@
 // JSON over HTTP for the REST components (Kafka Connect, the schema registry's config API).
-import { ComponentRequestError, ServiceUnavailableError, redactUrl, type Component } from './errors.js';
-
-const HINTS: Partial<Record<Component, string>> = {
-  connect: 'is Kafka Connect running? `cashflow stack status`, KAFKA_CONNECT_URL',
-  'schema-registry': 'is the schema registry running? `cashflow stack status`, SCHEMA_REGISTRY_URL',
-};
+import { ComponentRequestError, ServiceUnavailableError, nextStep, redactUrl, unreachable, type Component } from './errors.js';
 
 export interface HttpResponse<T> {
   status: number;
@@ -14,15 +9,16 @@ export interface HttpResponse<T> {
 /**
  * Sends a JSON request. 5xx, 408, 429 and network failures are ServiceUnavailableError
  * (retriable); other non-2xx answers are ComponentRequestError unless listed in `accept`.
+ * Errors name `target` (default: the URL), e.g. the component's base URL.
  */
 export async function requestJson<T = unknown>(
   component: Component,
   method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   url: string,
   body?: unknown,
-  options: { accept?: number[]; timeoutMs?: number; contentType?: string } = {},
+  options: { accept?: number[]; timeoutMs?: number; contentType?: string; target?: string } = {},
 ): Promise<HttpResponse<T>> {
-  const target = redactUrl(url);
+  const target = redactUrl(options.target ?? url);
   let response: Response;
   const u = new URL(url);
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -40,14 +36,7 @@ export async function requestJson<T = unknown>(
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
-    const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (e as Error).message;
-    throw new ServiceUnavailableError(
-      component,
-      target,
-      `${reason} (${HINTS[component] ?? 'check the URL'})`,
-      { cause: e },
-    );
+    throw unreachable(component, target, e);
   }
   const text = await response.text();
   let parsed: unknown = text;
@@ -63,7 +52,7 @@ export async function requestJson<T = unknown>(
       ? String((parsed as { message: unknown }).message)
       : text.slice(0, 500);
   if (response.status >= 500 || response.status === 408 || response.status === 429) {
-    throw new ServiceUnavailableError(component, target, `HTTP ${response.status} ${detail}`);
+    throw new ServiceUnavailableError(component, target, `HTTP ${response.status} ${detail} (${nextStep(component)})`);
   }
   throw new ComponentRequestError(component, target, response.status, `${method} ${u.pathname}: ${detail}`);
 }

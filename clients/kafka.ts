@@ -3,7 +3,8 @@
 import kafkaJavascript from '@confluentinc/kafka-javascript';
 import type { KafkaJS as KafkaJSTypes } from '@confluentinc/kafka-javascript';
 import type { Config, KafkaConfig } from '../config/config.js';
-import { ComponentError, ServiceUnavailableError } from './errors.js';
+import { ComponentError, ServiceUnavailableError, unreachable } from './errors.js';
+import { stderrLogAt, type Log } from './log.js';
 
 const { KafkaJS } = kafkaJavascript;
 
@@ -89,65 +90,135 @@ export function consumerProperties(o: ConsumerOptions): LibrdkafkaProperties {
   };
 }
 
-export function createKafka(config: Pick<Config, 'kafka'>, clientId = 'cashflow'): Kafka {
-  return new KafkaJS.Kafka({
-    ...librdkafkaConnection(config.kafka, clientId),
-    kafkaJS: { logLevel: KafkaJS.logLevel.ERROR },
-  } as KafkaJSTypes.CommonConstructorConfig);
+/**
+ * The Kafka client's logger: its lines go into ours at debug (CASHFLOW_LOG_LEVEL=debug shows
+ * them: while a broker is down it repeats its connection failure several times a second), and
+ * its last connection failure is kept, so that our error can say why the broker could not be
+ * reached ("connection refused") instead of the client's "Local: Broker transport failure".
+ */
+export class KafkaClientLog {
+  lastFailure: string | undefined;
+
+  constructor(private readonly log: Log) {}
+
+  private line(level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: { name?: string; fac?: string }) {
+    if (level === 'error' || level === 'warn') this.note(message);
+    this.log('debug', `kafka client: ${message}`, { client: extra?.name, facility: extra?.fac, level });
+  }
+
+  private note(message: string) {
+    // librdkafka: "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)"
+    const failed = /failed: ([^(]+?)\s*(?:\(after|\(|$)/.exec(message) ?? /(SASL authentication error[^(]*|SSL handshake failed[^(]*)/.exec(message);
+    if (failed) this.lastFailure = failed[1].trim().replace(/^./, (c) => c.toLowerCase());
+  }
+
+  error = (message: string, extra?: { name?: string; fac?: string }) => this.line('error', message, extra);
+  warn = (message: string, extra?: { name?: string; fac?: string }) => this.line('warn', message, extra);
+  info = (message: string, extra?: { name?: string; fac?: string }) => this.line('info', message, extra);
+  debug = (message: string, extra?: { name?: string; fac?: string }) => this.line('debug', message, extra);
+  setLogLevel(): void {} // the threshold is ours (CASHFLOW_LOG_LEVEL)
+  namespace(): this {
+    return this;
+  }
 }
 
-function unavailable(config: Pick<Config, 'kafka'>, e: unknown): ServiceUnavailableError {
-  return new ServiceUnavailableError(
-    'kafka',
-    config.kafka.bootstrapServers,
-    `${(e as Error).message} (is the broker running? \`cashflow stack status\`, KAFKA_BOOTSTRAP_SERVERS)`,
-    { cause: e },
-  );
+type KafkaConfigWithClients = Pick<Config, 'kafka'> & Partial<Pick<Config, 'clients'>>;
+
+const clientLogs = new WeakMap<object, KafkaClientLog>();
+
+export function createKafka(config: KafkaConfigWithClients, clientId = 'cashflow', log?: Log): Kafka {
+  const level = config.clients?.logLevel ?? 'warn';
+  const clientLog = new KafkaClientLog(log ?? stderrLogAt(level));
+  const kafka = new KafkaJS.Kafka({
+    ...librdkafkaConnection(config.kafka, clientId),
+    // errors and warnings always (they name the cause of a failure); its info lines at debug only
+    kafkaJS: { logger: clientLog, logLevel: level === 'debug' ? KafkaJS.logLevel.INFO : KafkaJS.logLevel.WARN },
+  } as unknown as KafkaJSTypes.CommonConstructorConfig);
+  clientLogs.set(kafka, clientLog);
+  return kafka;
+}
+
+/** A Kafka failure as the typed error: the broker's address, the cause in words, the next step. */
+export function kafkaUnavailable(config: Pick<Config, 'kafka'>, e: unknown, clientLog?: KafkaClientLog): ServiceUnavailableError {
+  if (e instanceof ServiceUnavailableError) return e;
+  // librdkafka's own error ("Local: Broker transport failure", "Local: Timed out") says less than
+  // the connection failure its log named just before
+  const detail = ((e as Error).message ?? String(e)).replace(/^Local: /, '').toLowerCase();
+  return unreachable('kafka', config.kafka.bootstrapServers, e, { cause: clientLog?.lastFailure ?? detail });
+}
+
+function unavailable(config: Pick<Config, 'kafka'>, e: unknown, kafka?: Kafka): ServiceUnavailableError {
+  return kafkaUnavailable(config, e, kafka && clientLogs.get(kafka));
+}
+
+/**
+ * Meets the brokers within `deadlineMs`: one metadata request from a throw-away admin client,
+ * closed on every path. The clients' own connect waits librdkafka's 30 s metadata timeout
+ * before it fails; a command asks this first and stops at once with the typed error.
+ */
+export async function meetKafka(config: KafkaConfigWithClients, deadlineMs: number, log?: Log): Promise<void> {
+  const kafka = createKafka(config, 'cashflow-probe', log);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await (admin.listTopics as (o: { timeout: number }) => Promise<string[]>)({ timeout: deadlineMs });
+  } catch (e) {
+    throw unavailable(config, e, kafka);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 /** A connected idempotent producer (acks=all). */
 export async function createProducer(
-  config: Pick<Config, 'kafka'>,
-  options: { clientId?: string; extra?: LibrdkafkaProperties } = {},
+  config: KafkaConfigWithClients,
+  options: { clientId?: string; extra?: LibrdkafkaProperties; log?: Log } = {},
 ): Promise<Producer> {
-  const producer = createKafka(config, options.clientId).producer({
+  const kafka = createKafka(config, options.clientId, options.log);
+  const producer = kafka.producer({
     ...PRODUCER_PROPERTIES,
     ...options.extra,
   } as KafkaJSTypes.ProducerConstructorConfig);
   try {
     await producer.connect();
   } catch (e) {
-    throw unavailable(config, e);
+    await producer.disconnect().catch(() => {});
+    throw unavailable(config, e, kafka);
   }
   return producer;
 }
 
 /** A connected consumer without auto-commit. */
 export async function createConsumer(
-  config: Pick<Config, 'kafka'>,
-  options: ConsumerOptions & { clientId?: string },
+  config: KafkaConfigWithClients,
+  options: ConsumerOptions & { clientId?: string; log?: Log },
 ): Promise<Consumer> {
-  const consumer = createKafka(config, options.clientId).consumer(
+  const kafka = createKafka(config, options.clientId, options.log);
+  const consumer = kafka.consumer(
     consumerProperties(options) as KafkaJSTypes.ConsumerConstructorConfig,
   );
   try {
     await consumer.connect();
   } catch (e) {
-    throw unavailable(config, e);
+    await consumer.disconnect().catch(() => {});
+    throw unavailable(config, e, kafka);
   }
   return consumer;
 }
 
 /** A connected admin client. */
 export async function createAdmin(
-  config: Pick<Config, 'kafka'>,
+  config: KafkaConfigWithClients,
   clientId = 'cashflow-admin',
+  log?: Log,
 ): Promise<Admin> {
-  const admin = createKafka(config, clientId).admin();
+  const kafka = createKafka(config, clientId, log);
+  const admin = kafka.admin();
   try {
     await admin.connect();
   } catch (e) {
-    throw unavailable(config, e);
+    await admin.disconnect().catch(() => {});
+    throw unavailable(config, e, kafka);
   }
   return admin;
 }

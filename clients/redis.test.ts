@@ -39,7 +39,7 @@ describe('JSON over HTTP', () => {
     );
     expect(e).toBeInstanceOf(ServiceUnavailableError);
     expect((e as Error).message).toMatch(
-      /^connect \(http:\/\/user:\*\*\*@127\.0\.0\.1:\d+\/connectors\): unavailable: ECONNREFUSED .*KAFKA_CONNECT_URL/,
+      /^connect \(http:\/\/user:\*\*\*@127\.0\.0\.1:\d+\/connectors\): unavailable: connection refused .*cashflow stack status.*KAFKA_CONNECT_URL/,
     );
     expect((e as Error).message).not.toContain('secret');
   });

@@ -2,41 +2,43 @@
 // while it is down (no offline queue) so that the runner's retry with backoff takes over.
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
-import { ServiceUnavailableError, redactUrl } from './errors.js';
+import { redactUrl, unreachable } from './errors.js';
 
 export type { Redis };
 
-export function createRedis(
-  config: Pick<Config, 'redisUrl'>,
-  options: { name?: string; keyPrefix?: string } = {},
-): Redis {
+type RedisConfig = Pick<Config, 'redisUrl'> & Partial<Pick<Config, 'clients'>>;
+
+export function createRedis(config: RedisConfig, options: { name?: string; keyPrefix?: string } = {}): Redis {
   return new Redis(config.redisUrl, {
     connectionName: options.name ?? 'cashflow',
     keyPrefix: options.keyPrefix,
     lazyConnect: true,
+    // a server that does not answer (a black-holed address) fails within the connect deadline
+    connectTimeout: config.clients?.connectTimeoutMs ?? 10_000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
   });
 }
 
-/** A connected client, or ServiceUnavailableError('redis', …). */
+/** A connected client, or ServiceUnavailableError('redis', …) naming the cause and the next step. */
 export async function connectRedis(
-  config: Pick<Config, 'redisUrl'>,
+  config: RedisConfig,
   options: { name?: string; keyPrefix?: string } = {},
 ): Promise<Redis> {
   const redis = createRedis(config, options);
-  redis.on('error', () => {}); // reported through failing commands instead
+  let lastError: unknown;
+  redis.on('error', (e) => (lastError = e)); // later: reported through failing commands instead
   try {
-    await redis.connect();
+    // the first failure ends the attempt (connect() alone waits through the retry strategy)
+    await new Promise<void>((resolve, reject) => {
+      redis.once('error', reject);
+      redis.connect().then(resolve, reject);
+    });
   } catch (e) {
     redis.disconnect();
-    throw new ServiceUnavailableError(
-      'redis',
-      redactUrl(config.redisUrl),
-      `${(e as Error).message} (is Redis running? REDIS_URL)`,
-      { cause: e },
-    );
+    // connect() rejects with "Connection is closed."; the socket's error says why
+    throw unreachable('redis', redactUrl(config.redisUrl), lastError ?? e);
   }
   return redis;
 }

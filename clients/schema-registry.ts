@@ -1,7 +1,6 @@
 // Schema registry client and the Avro codec of our topics (Confluent wire format: magic byte 0,
 // 4-byte schema id, Avro binary). Encoding uses our .avsc directly; decoding resolves the
 // writer's schema (fetched once per id) to ours, so BACKWARD-compatible evolution just works.
-import registryLib from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import type { Config } from '../config/config.js';
 import { avroSchema, avroType } from '../schemas/avro.js';
@@ -17,11 +16,7 @@ import type {
   RecordName,
 } from '../schemas/types.js';
 import type { TopicId, Topology } from '../topology/topology.js';
-import { ComponentError, ComponentRequestError, ServiceUnavailableError, redactUrl } from './errors.js';
 import { requestJson } from './http.js';
-
-const { SchemaRegistry, SchemaType } = registryLib;
-export type SchemaRegistryClient = InstanceType<typeof SchemaRegistry>;
 
 /** Value type of each of our Avro topics (checked against the topology in the tests). */
 export interface TopicValues {
@@ -45,33 +40,54 @@ export const AVRO_TOPICS: readonly AvroTopicId[] = [
   'jobEvents',
 ];
 
-const HINT = 'is the schema registry running? `cashflow stack status`, SCHEMA_REGISTRY_URL';
+/**
+ * The registry's Confluent API, the three calls we make. Not through
+ * @kafkajs/confluent-schema-registry: its HTTP layer (mappersmith) reports a failure to connect
+ * as an HTTP 400 it invents, and its error wrapper keeps only that status and a message, so a
+ * registry that is down could not be told from one that refuses a schema. Through requestJson,
+ * a network failure, a timeout or a 5xx is ServiceUnavailableError (retriable: the partition
+ * waits), a 4xx from a registry that answered is ComponentRequestError (not retriable).
+ */
+export class SchemaRegistryClient {
+  constructor(
+    readonly url: string,
+    private readonly timeoutMs = 30_000,
+  ) {}
 
-/** Registry base URL without credentials, and the credentials from its user info. */
-function registryTarget(url: string): { host: string; auth?: { username: string; password: string } } {
-  const u = new URL(url);
-  const auth = u.username
-    ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
-    : undefined;
-  u.username = '';
-  u.password = '';
-  return { host: u.toString().replace(/\/$/, ''), auth };
+  private get<T>(path: string, timeoutMs = this.timeoutMs): Promise<T> {
+    return requestJson<T>('schema-registry', 'GET', `${this.url}${path}`, undefined, { timeoutMs, target: this.url }).then((r) => r.body);
+  }
+
+  /** The id of the subject's latest schema. */
+  async getLatestSchemaId(subject: string): Promise<number> {
+    return (await this.get<{ id: number }>(`/subjects/${encodeURIComponent(subject)}/versions/latest`)).id;
+  }
+
+  /** The schema registered under `id`, parsed. */
+  async getSchema(id: number): Promise<avro.Schema> {
+    return JSON.parse((await this.get<{ schema: string }>(`/schemas/ids/${id}`)).schema) as avro.Schema;
+  }
+
+  /** Registers an Avro schema under `subject` (the same schema again gets its existing id). */
+  async register(subject: string, schema: unknown): Promise<number> {
+    const r = await requestJson<{ id: number }>(
+      'schema-registry',
+      'POST',
+      `${this.url}/subjects/${encodeURIComponent(subject)}/versions`,
+      { schema: JSON.stringify(schema) },
+      { contentType: 'application/vnd.schemaregistry.v1+json', timeoutMs: this.timeoutMs, target: this.url },
+    );
+    return r.body.id;
+  }
+
+  /** Whether the registry answers within `timeoutMs` (throws the typed error otherwise). */
+  async probe(timeoutMs: number): Promise<void> {
+    await this.get<unknown>('/subjects', timeoutMs);
+  }
 }
 
 export function createSchemaRegistry(config: Pick<Config, 'schemaRegistryUrl'>): SchemaRegistryClient {
-  const { host, auth } = registryTarget(config.schemaRegistryUrl);
-  return new SchemaRegistry({ host, auth, clientId: 'cashflow', retry: { retries: 3 } });
-}
-
-function registryError(url: string, e: unknown): ComponentError {
-  if (e instanceof ComponentError) return e;
-  const status = (e as { status?: number }).status;
-  const message = (e as Error).message ?? String(e);
-  if (status === undefined || status >= 500)
-    return new ServiceUnavailableError('schema-registry', redactUrl(url), `${message} (${HINT})`, {
-      cause: e,
-    });
-  return new ComponentRequestError('schema-registry', redactUrl(url), status, message, { cause: e });
+  return new SchemaRegistryClient(config.schemaRegistryUrl);
 }
 
 export interface RegisteredSubject {
@@ -84,7 +100,7 @@ export interface RegisteredSubject {
 /**
  * Registers the value schema of every Avro topic under `<topic>-value` with BACKWARD
  * compatibility. The subject's level is set first: Apicurio answers NONE for a subject
- * without its own config, and the library refuses to register unless it reads BACKWARD.
+ * without its own config (its global level is not applied to it then).
  */
 export async function registerSchemas(
   config: Pick<Config, 'schemaRegistryUrl'>,
@@ -104,15 +120,8 @@ export async function registerSchemas(
       },
       { contentType: 'application/vnd.schemaregistry.v1+json' },
     );
-    try {
-      const { id } = await registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(avroSchema(topic.value.record)) },
-        { subject },
-      );
-      out.push({ topic: topic.name, subject, record: topic.value.record, id });
-    } catch (e) {
-      throw registryError(config.schemaRegistryUrl, e);
-    }
+    const id = await registry.register(subject, avroSchema(topic.value.record));
+    out.push({ topic: topic.name, subject, record: topic.value.record, id });
   }
   return out;
 }
@@ -216,13 +225,7 @@ export class AvroCodec {
       resolver = (async () => {
         const ours = await this.schemaId(topic).catch(() => -1);
         if (id === ours) return reader;
-        const writer = await this.registry.getSchema(id);
-        // The library returns an avsc Type (maybe of its own avsc copy): go through its schema.
-        const schema =
-          typeof (writer as { schema?: unknown }).schema === 'function'
-            ? (writer as avro.Type).schema()
-            : writer;
-        const writerType = avro.Type.forSchema(schema as avro.Schema);
+        const writerType = avro.Type.forSchema((await this.registry.getSchema(id)) as avro.Schema);
         return reader.createResolver(writerType);
       })();
       resolver.catch(() => this.readers.delete(key));
@@ -245,16 +248,5 @@ export class AvroCodec {
 
 /** A codec over the configured registry. */
 export function createAvroCodec(config: Pick<Config, 'schemaRegistryUrl'>, topology: Topology): AvroCodec {
-  const registry = createSchemaRegistry(config);
-  return new AvroCodec(
-    {
-      getLatestSchemaId: (subject) =>
-        registry
-          .getLatestSchemaId(subject)
-          .catch((e) => Promise.reject(registryError(config.schemaRegistryUrl, e))),
-      getSchema: (id) =>
-        registry.getSchema(id).catch((e) => Promise.reject(registryError(config.schemaRegistryUrl, e))),
-    },
-    topology,
-  );
+  return new AvroCodec(createSchemaRegistry(config), topology);
 }

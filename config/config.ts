@@ -107,6 +107,23 @@ export interface Config {
   pipeline: PipelineConfig;
   /** Debezium source connector settings (README "Database, topics and connectors"). */
   cdc: CdcConfig;
+  /** How every process meets its dependencies (clients/). */
+  clients: ClientsConfig;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface ClientsConfig {
+  /**
+   * CASHFLOW_CONNECT_TIMEOUT_MS: how long a command waits for a dependency to answer before
+   * it stops with a message (processors keep trying with backoff instead). Default 5000.
+   */
+  connectTimeoutMs: number;
+  /**
+   * CASHFLOW_LOG_LEVEL: error, warn, info or debug (unset: warn for commands, info for
+   * processors and the API); the Kafka client's own lines are debug.
+   */
+  logLevel?: LogLevel;
 }
 
 export interface RateLimitConfig {
@@ -185,6 +202,7 @@ export const configSections: readonly (keyof Config)[] = [
   'stack',
   'pipeline',
   'cdc',
+  'clients',
 ];
 
 const securityProtocols = ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const;
@@ -329,6 +347,13 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
         databaseUrl: field((v) => optionalUrl(v, 'CDC_DATABASE_URL', databaseSchemes[dialect()], { file: true })),
         databasePassword: field((v) => secret(v, 'CDC_DATABASE_PASSWORD')),
         kafkaCaFile: field((v) => text(v, 'CDC_KAFKA_SSL_CA_FILE')),
+      }),
+    clients: () =>
+      lazyFields<ClientsConfig>({
+        connectTimeoutMs: field((v) => int(v, 'CASHFLOW_CONNECT_TIMEOUT_MS', 5000, 100, 600_000)),
+        logLevel: field((v) =>
+          text(v, 'CASHFLOW_LOG_LEVEL') === undefined ? undefined : oneOf(v, 'CASHFLOW_LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'warn'),
+        ),
       }),
   });
 }

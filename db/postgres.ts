@@ -38,6 +38,7 @@ import {
 } from './database.js';
 import { CAPTURED_TABLES } from './schema.js';
 import { GrowableBuffer } from '../clients/growable-buffer.js';
+import { causeOf, nextStep } from '../clients/errors.js';
 import { encodedEventsOf, eventCountOf, type EncodedEvents } from '../clients/fast-avro.js';
 
 export const DEFAULT_PUBLICATION = 'cashflow_cdc';
@@ -97,16 +98,14 @@ export function isTransientPgError(e: unknown): boolean {
   return e instanceof Error && CONNECTION_LOST.test(e.message);
 }
 
-/** Rethrows transient failures as DatabaseUnavailableError (retriable), others unchanged. */
+/** A transient failure as DatabaseUnavailableError (retriable, naming the cause and the next step), others unchanged. */
+export function databaseError(url: string, e: unknown): unknown {
+  if (e instanceof DatabaseUnavailableError || !isTransientPgError(e)) return e;
+  return new DatabaseUnavailableError(redact(url), `${causeOf(e)} (${nextStep('database')})`, { cause: e });
+}
+
 function classify(url: string, e: unknown): never {
-  if (isTransientPgError(e)) {
-    throw new DatabaseUnavailableError(
-      redact(url),
-      `${(e as Error).message} (is PostgreSQL running? DATABASE_URL)`,
-      { cause: e },
-    );
-  }
-  throw e;
+  throw databaseError(url, e);
 }
 
 const listening = new WeakSet<pg.Client>();
@@ -133,8 +132,8 @@ function adminUrl(serverUrl: string): string {
 }
 
 /** A client of its own (not pooled) that reports a lost connection through its queries only. */
-export function standaloneClient(url: string): pg.Client {
-  return survivingLostConnection(new pg.Client({ connectionString: url }));
+export function standaloneClient(url: string, options: { connectionTimeoutMillis?: number } = {}): pg.Client {
+  return survivingLostConnection(new pg.Client({ connectionString: url, ...options }));
 }
 
 

@@ -2,6 +2,7 @@
 // and the end-to-end tests: progress bars on stderr, paging contract ids out of the database,
 // producing recalc requests, and waiting for consumer groups to catch up with offsets.
 import { loadPipelineConfig, type Config } from '../config/config.js';
+import { openSql, withSql } from '../clients/database.js';
 import type { Admin, Producer } from '../clients/kafka.js';
 import type { RecalcRequest } from '../schemas/types.js';
 import type { Topology } from '../topology/topology.js';
@@ -95,43 +96,7 @@ export async function* contractIdPages(config: Pick<Config, 'database'>, pageSiz
   }
 }
 
-type Query = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
-
-/** One connection of the configured dialect for plain reads (the Database interface has no generic read). */
-export async function openSql(config: Pick<Config, 'database'>): Promise<{ q: Query; dialect: 'postgres' | 'mssql'; close(): Promise<void> }> {
-  if (config.database.dialect === 'mssql') {
-    const { default: mssql } = await import('mssql');
-    const pool = new mssql.ConnectionPool(config.database.url);
-    pool.on('error', () => {}); // a lost connection fails the query in flight; unheard, the event ends the process
-    await pool.connect();
-    return {
-      dialect: 'mssql',
-      q: async (sql, params) => {
-        const r = pool.request();
-        params.forEach((p, i) => r.input(`p${i + 1}`, p));
-        return (await r.query(sql)).recordset as Record<string, unknown>[];
-      },
-      close: () => pool.close(),
-    };
-  }
-  const { standaloneClient } = await import('../db/postgres.js');
-  const client = standaloneClient(config.database.url);
-  await client.connect();
-  return {
-    dialect: 'postgres',
-    q: async (sql, params) => (await client.query(sql, params)).rows as Record<string, unknown>[],
-    close: () => client.end(),
-  };
-}
-
-export async function withSql<T>(config: Pick<Config, 'database'>, work: (q: Query, dialect: 'postgres' | 'mssql') => Promise<T>): Promise<T> {
-  const c = await openSql(config);
-  try {
-    return await work(c.q, c.dialect);
-  } finally {
-    await c.close();
-  }
-}
+export { openSql, withSql } from '../clients/database.js';
 
 // ------------------------------------------------------------------ the state store
 

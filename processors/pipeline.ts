@@ -17,7 +17,11 @@ import { checkEvictionPolicy, ownerId, RedisHealPort, StateHealer } from '../sta
 import { healMetrics, PipelineMetrics } from './metrics.js';
 import { definitionOf, PROCESSOR_NAMES } from './registry.js';
 import type { BackgroundServices, BackgroundTask } from './processor.js';
-import { DEFAULT_BACKOFF, ProcessorRunner, stderrLog, type BackoffOptions, type Log, type RunnerServices } from './runner.js';
+import { DEFAULT_BACKOFF, ProcessorRunner, type BackoffOptions, type Log, type RunnerServices } from './runner.js';
+import type { Component } from '../clients/errors.js';
+import { redactUrl } from '../clients/errors.js';
+import { stderrLogAt } from '../clients/log.js';
+import type { DependencyState } from '../clients/meet.js';
 
 export interface StartOptions {
   config: Config;
@@ -68,12 +72,19 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
   const { config, topology } = options;
   const names = [...new Set(options.processors && options.processors.length ? options.processors : PROCESSOR_NAMES)];
   for (const n of names) if (!PROCESSOR_NAMES.includes(n)) throw new Error(`unknown processor "${n}" (one of ${PROCESSOR_NAMES.join(', ')})`);
-  const log = options.log ?? stderrLog;
-  const [{ createProducer, createConsumer }, { connectRedis }, { createAvroCodec }] = await Promise.all([
+  const log = options.log ?? stderrLogAt(config.clients?.logLevel ?? 'info');
+  const [{ createProducer, createConsumer }, { connectRedis }, { createAvroCodec }, { meetWithBackoff, probeDependency }] = await Promise.all([
     import('../clients/kafka.js'),
     import('../clients/redis.js'),
     import('../clients/schema-registry.js'),
+    import('../clients/meet.js'),
   ]);
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const components = dependenciesOf(topology, names);
+  // until Kafka and Redis are met (the process waits for them), /readyz reports what meeting them last said
+  const starting = new Map<Component, DependencyState>((['kafka', 'redis'] as const).map((c) => [c, { status: 'unreachable', detail: 'being reached' }]));
+  let live: { redis: Redis; healer: StateHealer; backgrounds: { name: ProcessorName; task: BackgroundTask }[]; database: () => Promise<Database> } | undefined;
+  let waitingCount = async () => 0; // the store's, once Redis is met
 
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
@@ -83,54 +94,31 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
   const runners: ProcessorRunner[] = [];
   let server: Server | undefined;
   try {
-    const redisPrefix = options.redisPrefix ?? config.pipeline?.redisPrefix ?? DEFAULT_KEY_PREFIX;
-    const redis: Redis = await connectRedis(config, { name: 'cashflow-processors', keyPrefix: redisPrefix });
-    cleanups.push(async () => redis.quit());
-    const store = new RedisStateStore(redis);
-    // the runners' store checks the state marker in every round trip (state/readiness.ts)
-    const checkedStore = new RedisStateStore(redis, { checkReady: true });
-    const producer: Producer = await createProducer(config, { clientId: `cashflow-${names.join('+')}` });
-    cleanups.push(() => producer.disconnect());
-    let database: Promise<Database> | undefined;
-    const getDatabase = () => {
-      if (options.database) return Promise.resolve(options.database);
-      database ??= import('../clients/database.js').then(async ({ createDatabase }) => {
-        const db = await createDatabase(config);
-        cleanups.push(() => db.close());
-        return db;
-      });
-      return database;
-    };
-    const metrics = new PipelineMetrics(() => store.waitingCount());
-    const healer = stateHealer(options, { redis, redisPrefix, store, metrics, log, owner: ownerId(names.join('+')) });
-    const services: RunnerServices = {
-      config,
-      topology,
-      producer,
-      codec: createAvroCodec(config, topology),
-      store: checkedStore,
-      healer,
-      metrics,
-      database: getDatabase,
-      redis,
-      log,
-      now: options.now ?? Date.now,
-      backoff: options.backoff ?? DEFAULT_BACKOFF,
-    };
-    const backgrounds: { name: ProcessorName; task: BackgroundTask }[] = [];
-    for (const name of names) {
-      const definition = await definitionOf(name);
-      if (definition.background) backgrounds.push({ name, task: definition.background });
-      const runner = new ProcessorRunner(
-        definition,
-        services,
-        (groupId, o) => createConsumer(config, { groupId, maxBatchSize: o.maxBatchSize, clientId: o.clientId }),
-        { maxBatchSize: options.maxBatchSize, partitionConcurrency: options.partitionConcurrency },
-      );
-      runners.push(runner);
-    }
-
+    const metrics = new PipelineMetrics(() => waitingCount());
     const ready = () => runners.length > 0 && runners.every((r) => r.isRunning);
+    const readiness = async (): Promise<{ ok: boolean; body: Record<string, unknown> }> => {
+      const dependencies: Partial<Record<Component, DependencyState>> = {};
+      await Promise.all(
+        components.map(async (c) => {
+          dependencies[c] = await dependencyState(c);
+        }),
+      );
+      const processors = Object.fromEntries(names.map((n) => [n, runners.find((r) => r.name === n)?.isRunning ? 'running' : live ? 'stopped' : 'starting']));
+      const healing = live?.healer.healing ?? false;
+      const ok = ready() && !healing && Object.values(dependencies).every((d) => d.status === 'ok');
+      const detail = Object.fromEntries((live?.backgrounds ?? []).map((b) => [b.name, b.task.health()]));
+      return {
+        ok,
+        body: { status: ok ? 'ready' : 'not ready', redis: dependencies.redis?.status === 'ok' ? 'ok' : 'unreachable', state: healing ? 'rebuilding' : live ? 'ready' : 'starting', processors, dependencies, ...detail },
+      };
+    };
+    const dependencyState = async (c: Component): Promise<DependencyState> => {
+      if (!live) return starting.get(c) ?? probeDependency(config, c);
+      if (c === 'kafka') return ready() ? { status: 'ok' } : { status: 'unreachable', detail: 'processors not consuming (see the log)' };
+      if (c === 'redis') return live.redis.ping().then(() => ({ status: 'ok' as const }), (e: Error) => ({ status: 'unreachable' as const, detail: e.message }));
+      if (c === 'database') return databaseState(live.database);
+      return probeDependency(config, c);
+    };
     if (options.metricsPort !== null) {
       server = createServer((req, res) => {
         const path = (req.url ?? '/').split('?')[0];
@@ -149,15 +137,10 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ status: 'ok' }));
         } else if (path === '/readyz') {
-          void (async () => {
-            const redisOk = await redis.ping().then(() => true, () => false);
-            const processors = Object.fromEntries(runners.map((r) => [r.name, r.isRunning ? 'running' : 'stopped']));
-            const state = healer.healing ? 'rebuilding' : 'ready';
-            const ok = ready() && redisOk && !healer.healing;
-            const detail = Object.fromEntries(backgrounds.map((b) => [b.name, b.task.health()]));
+          void readiness().then(({ ok, body }) => {
             res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ status: ok ? 'ready' : 'not ready', redis: redisOk ? 'ok' : 'unreachable', state, processors, ...detail }));
-          })();
+            res.end(JSON.stringify(body));
+          });
         } else {
           res.writeHead(404);
           res.end();
@@ -171,6 +154,59 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
     }
 
+    // The metrics port is open and /readyz says what is missing while Kafka and Redis are met
+    // (the registry and the database are met by the batches, which wait for them: invariant 5)
+    const metricsUrl = server ? `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics` : undefined;
+    log('info', 'meeting dependencies', { processors: names, metrics: metricsUrl, kafka: config.kafka.bootstrapServers, 'schema-registry': redactUrl(config.schemaRegistryUrl), redis: redactUrl(config.redisUrl), ...(components.includes('database') ? { database: redactUrl(config.database.url) } : {}) });
+    await meetWithBackoff(config, ['kafka', 'redis'], { log, backoff, onState: (c, st) => starting.set(c, st) });
+    const redisPrefix = options.redisPrefix ?? config.pipeline?.redisPrefix ?? DEFAULT_KEY_PREFIX;
+    const redis: Redis = await connectRedis(config, { name: 'cashflow-processors', keyPrefix: redisPrefix });
+    cleanups.push(async () => redis.quit());
+    const store = new RedisStateStore(redis);
+    // the runners' store checks the state marker in every round trip (state/readiness.ts)
+    const checkedStore = new RedisStateStore(redis, { checkReady: true });
+    const producer: Producer = await createProducer(config, { clientId: `cashflow-${names.join('+')}`, log });
+    cleanups.push(() => producer.disconnect());
+    let database: Promise<Database> | undefined;
+    const getDatabase = () => {
+      if (options.database) return Promise.resolve(options.database);
+      database ??= import('../clients/database.js').then(async ({ createDatabase }) => {
+        const db = await createDatabase(config);
+        cleanups.push(() => db.close());
+        return db;
+      });
+      return database;
+    };
+    waitingCount = () => store.waitingCount();
+    const healer = stateHealer(options, { redis, redisPrefix, store, metrics, log, owner: ownerId(names.join('+')) });
+    const services: RunnerServices = {
+      config,
+      topology,
+      producer,
+      codec: createAvroCodec(config, topology),
+      store: checkedStore,
+      healer,
+      metrics,
+      database: getDatabase,
+      redis,
+      log,
+      now: options.now ?? Date.now,
+      backoff,
+    };
+    const backgrounds: { name: ProcessorName; task: BackgroundTask }[] = [];
+    for (const name of names) {
+      const definition = await definitionOf(name);
+      if (definition.background) backgrounds.push({ name, task: definition.background });
+      const runner = new ProcessorRunner(
+        definition,
+        services,
+        (groupId, o) => createConsumer(config, { groupId, maxBatchSize: o.maxBatchSize, clientId: o.clientId, log }),
+        { maxBatchSize: options.maxBatchSize, partitionConcurrency: options.partitionConcurrency },
+      );
+      runners.push(runner);
+    }
+
+    live = { redis, healer, backgrounds, database: getDatabase };
     for (const r of runners) await r.start();
     // A fresh environment gets its marker now (a rebuild of empty topics is quick), before any
     // batch asks; a failure here is logged, and the first batch that meets the loss heals again.
@@ -223,6 +259,31 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     await Promise.all(runners.map((r) => r.stop()));
     await cleanup();
     throw e;
+  }
+}
+
+/**
+ * What the processors of a process reach: every one the broker, the registry (Avro in or out)
+ * and Redis (the producer, codec and store are shared); some the database (the topology says).
+ */
+export function dependenciesOf(topology: Topology, names: readonly ProcessorName[]): Component[] {
+  const database = names.some((n) => topology.processor(n).database);
+  return ['kafka', 'schema-registry', 'redis', ...(database ? (['database'] as const) : [])];
+}
+
+/** The database as /readyz sees it: one cheap read through the process's own client, bounded. */
+async function databaseState(database: () => Promise<Database>, timeoutMs = 2000): Promise<DependencyState> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      database().then((d) => d.cashflowVersion('__readyz__')),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+    ]);
+    return { status: 'ok' };
+  } catch (e) {
+    return { status: 'unreachable', detail: (e as Error).message };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -31,17 +31,12 @@ import type { PipelineMetrics } from './metrics.js';
 import type { BatchOutcome, InputRecord, OutputRecord, ProcessorContext, ProcessorDefinition, Rejection } from './processor.js';
 import { CommitLedger, partitionKey } from './commit-ledger.js';
 
-export type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+import type { Log } from '../clients/log.js';
+import { backoffDelayMs, type BackoffOptions } from '../clients/backoff.js';
 
-/** Log lines as JSON on stderr (stdout stays free for commands' output). */
-export const stderrLog: Log = (level, message, fields) => {
-  process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level, message, ...fields })}\n`);
-};
+export type { Log } from '../clients/log.js';
 
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-}
+export type { BackoffOptions } from '../clients/backoff.js';
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 10_000 };
 
@@ -444,7 +439,6 @@ export class ProcessorRunner {
    * Throws Stopped as soon as the runner stops or the partition is taken away.
    */
   private async retrying<T>(alive: () => boolean, step: () => Promise<T>, retryAll = true): Promise<T> {
-    const { initialMs, maxMs } = this.services.backoff;
     for (let attempt = 0; ; attempt++) {
       if (!alive()) throw new Stopped();
       try {
@@ -455,7 +449,7 @@ export class ProcessorRunner {
         if (!retryAll && !isRetriable(e)) throw e;
         this.services.metrics.retries.inc({ processor: this.name });
         this.services.metrics.dependencyErrors.inc({ processor: this.name, component: e instanceof ComponentError ? e.component : 'other' });
-        const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20)) * (0.75 + Math.random() * 0.5);
+        const delay = backoffDelayMs(this.services.backoff, attempt);
         this.services.log('warn', 'retrying after a retriable fault', { processor: this.name, attempt: attempt + 1, delayMs: Math.round(delay), error: errorMessage(e) });
         const until = Date.now() + delay;
         while (Date.now() < until) {

@@ -9,9 +9,9 @@
 // the rebuild lock, once this has returned (processors and `cashflow state rebuild` alike).
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import { createAdmin, createConsumer } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
-import { createAvroCodec, type AvroCodec } from '../clients/schema-registry.js';
+import type { AvroCodec } from '../clients/schema-registry.js';
+import { ClientScope } from '../clients/scope.js';
 import type { ContractCashflows, ContractTerms, MarketObservation } from '../schemas/types.js';
 import type { TopicId, Topology } from '../topology/topology.js';
 import { dependencyKeys } from './observer.js';
@@ -99,6 +99,17 @@ export async function rebuildWrites(
 }
 
 export async function rebuildState(options: RebuildOptions): Promise<RebuildOutcome> {
+  // every client of the rebuild closes on every path (clients/scope.ts): an admin client left
+  // open after an error kept `cashflow state rebuild` running with the registry down
+  const clients = new ClientScope(options.config);
+  try {
+    return await rebuildWith(clients, options);
+  } finally {
+    await clients.close();
+  }
+}
+
+async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promise<RebuildOutcome> {
   const started = Date.now();
   const { config, topology, store } = options;
   let clearedKeys = 0;
@@ -113,28 +124,23 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildOutc
     }
   }
   const names = new Map(REBUILD_TOPICS.map((id) => [topology.topic(id).name, id]));
-  const admin = await createAdmin(config, 'cashflow-state-rebuild');
+  const admin = await clients.admin('cashflow-state-rebuild');
   const groupId = `${topology.options.prefix}cashflow.state-rebuild-${randomBytes(4).toString('hex')}`;
   /** topic → partition → last offset to read (high watermark - 1). */
   const targets = new Map<string, Map<number, bigint>>();
   let total = 0;
-  try {
-    for (const name of names.keys()) {
-      const offsets = await admin.fetchTopicOffsets(name);
-      const parts = new Map<number, bigint>();
-      for (const p of offsets) {
-        const high = BigInt(p.high ?? p.offset);
-        const low = BigInt(p.low ?? '0');
-        if (high > low) {
-          parts.set(p.partition, high - 1n);
-          total += Number(high - low);
-        }
+  for (const name of names.keys()) {
+    const offsets = await admin.fetchTopicOffsets(name);
+    const parts = new Map<number, bigint>();
+    for (const p of offsets) {
+      const high = BigInt(p.high ?? p.offset);
+      const low = BigInt(p.low ?? '0');
+      if (high > low) {
+        parts.set(p.partition, high - 1n);
+        total += Number(high - low);
       }
-      targets.set(name, parts);
     }
-  } catch (e) {
-    await admin.disconnect();
-    throw e;
+    targets.set(name, parts);
   }
   const pending = () => [...targets.values()].reduce((n, m) => n + m.size, 0);
   let records = 0;
@@ -142,8 +148,8 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildOutc
   let observations = 0;
   let results = 0;
   if (pending() > 0) {
-    const codec: AvroCodec = createAvroCodec(config, topology);
-    const consumer = await createConsumer(config, { groupId, fromBeginning: true, maxBatchSize: options.maxBatchSize ?? 5000, clientId: 'cashflow-state-rebuild' });
+    const codec: AvroCodec = await clients.codec(topology);
+    const consumer = await clients.consumer({ groupId, fromBeginning: true, maxBatchSize: options.maxBatchSize ?? 5000, clientId: 'cashflow-state-rebuild' });
     try {
       let done!: () => void;
       let failed!: (e: unknown) => void;
@@ -196,6 +202,5 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildOutc
       await admin.deleteGroups([groupId]).catch(() => {});
     }
   }
-  await admin.disconnect();
   return { contracts, observations, results, records, clearedKeys, durationMs: Date.now() - started };
 }

@@ -63,6 +63,8 @@ export interface ProcessorSpec {
   consumerGroup: string;
   /** State it reads or writes outside Kafka (documentation for the picture). */
   state: string[];
+  /** It reaches the database (DATABASE_URL): its process's /readyz lists the database. */
+  database?: true;
   /**
    * Watches results without producing any (the verifier): nothing downstream waits for its
    * group, so "the pipeline is quiet" (pipelineQuiet: recalc --wait, demo, bench) leaves it out.
@@ -248,6 +250,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       outputs: ['deadLetter'],
       consumerGroup: group('sink'),
       state: ['database: contract_cashflows, cashflow_versions (writes)'],
+      database: true,
     },
     {
       name: 'job-worker',
@@ -266,6 +269,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       outputs: ['deadLetter'],
       consumerGroup: group('verifier'),
       state: ['database: source and result tables (reads)'],
+      database: true,
       observer: true,
     },
   ];

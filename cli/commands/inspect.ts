@@ -96,11 +96,13 @@ export function register(program: Command): void {
       const topology = topologyFromConfig(config);
       const spec = resolveTopic(topology, topicName);
       const name = spec?.name ?? topicName;
-      const { createAdmin, createConsumer } = await import('../../clients/kafka.js');
-      const admin = await createAdmin(config, 'cashflow-inspect');
-      let consumer: Awaited<ReturnType<typeof createConsumer>> | undefined;
+      const { ClientScope } = await import('../../clients/scope.js');
+      const clients = new ClientScope(config);
+      let admin: Awaited<ReturnType<typeof clients.admin>> | undefined;
+      let consumer: Awaited<ReturnType<typeof clients.consumer>> | undefined;
       const groupId = `cashflow-inspect-${process.pid}-${Date.now().toString(36)}`;
       try {
+        admin = await clients.admin('cashflow-inspect');
         const known = await admin.listTopics();
         if (!known.includes(name)) {
           const ours = topology.topics.map((t) => t.id).join(', ');
@@ -121,8 +123,7 @@ export function register(program: Command): void {
         // dead letters keep the original key: a Debezium key is JSON, shown as its payload
         if (spec?.key.kind === 'original') decodeKey = (k) => (k && k[0] === 0x7b ? jsonOrText(k) : bytesForDisplay(k));
         if (spec?.value.format === 'avro') {
-          const { createAvroCodec } = await import('../../clients/schema-registry.js');
-          const codec = createAvroCodec(config, topology);
+          const codec = await clients.codec(topology);
           const id = spec.id as Parameters<typeof codec.decode>[0];
           decode = async (v) => {
             if (v === null) return null; // tombstone
@@ -137,7 +138,7 @@ export function register(program: Command): void {
           if (spec?.key.format === 'debezium-json') decodeKey = (k) => jsonOrText(k);
         }
 
-        consumer = await createConsumer(config, {
+        consumer = await clients.consumer({
           groupId,
           clientId: 'cashflow-inspect',
           fromBeginning: !opts.follow || opts.fromBeginning === true,
@@ -188,9 +189,9 @@ export function register(program: Command): void {
             .catch(reject);
         });
       } finally {
-        await consumer?.disconnect().catch(() => {});
-        await admin.deleteGroups([groupId]).catch(() => {});
-        await admin.disconnect().catch(() => {});
+        await consumer?.disconnect().catch(() => {}); // the group can be deleted once it is empty
+        await admin?.deleteGroups([groupId]).catch(() => {});
+        await clients.close();
       }
     });
 }

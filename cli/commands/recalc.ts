@@ -44,17 +44,20 @@ export function register(program: Command): void {
 
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
-      const { createAdmin, createProducer } = await import('../../clients/kafka.js');
-      const { createAvroCodec } = await import('../../clients/schema-registry.js');
+      const { ClientScope } = await import('../../clients/scope.js');
       const config = loadConfig(process.env, configUses.pipelineClients);
       const topology = topologyFromConfig(config);
       const topic = topology.topic('recalcRequests').name;
-      const encode = await createAvroCodec(config, topology).encoder('recalcRequests');
-      const admin = await createAdmin(config, 'cashflow-recalc');
-      const producer = await createProducer(config, { clientId: 'cashflow-recalc' });
+      // every client through one scope, closed on every path: a producer that failed to
+      // connect used to leave the admin client (and the process) running
+      const clients = new ClientScope(config);
       const started = Date.now();
       const requested: string[] = [];
       try {
+        if (opts.all) await clients.meet('database');
+        const encode = await (await clients.codec(topology)).encoder('recalcRequests');
+        const admin = await clients.admin('cashflow-recalc');
+        const producer = await clients.producer({ clientId: 'cashflow-recalc' });
         const from = await ops.topicEnds(admin, topic);
         const marketObjectCode = opts.market ?? null;
         const send = (ids: string[]) =>
@@ -116,18 +119,13 @@ export function register(program: Command): void {
         throw e;
       } finally {
         ops.stopAllBars();
-        await producer.disconnect().catch(() => {});
-        await admin.disconnect().catch(() => {});
+        await clients.close();
       }
 
       async function dependentsOf(code: string): Promise<string[]> {
-        const { openStore } = await import('../../demo/ops.js');
-        const { store, close } = await openStore(config);
-        try {
-          return (await store.dependents([code])).get(code) ?? [];
-        } finally {
-          await close();
-        }
+        const { RedisStateStore } = await import('../../state/redis-store.js');
+        const store = new RedisStateStore(await clients.redis({ name: 'cashflow-cli', keyPrefix: ops.redisPrefix() }));
+        return (await store.dependents([code])).get(code) ?? [];
       }
     });
 }

@@ -23,37 +23,41 @@ export function register(program: Command): void {
       const { rebuildState } = await import('../../state/rebuild.js');
       const { RedisHealPort, rebuildWithLock, ownerId } = await import('../../state/healing.js');
       const { RedisStateStore } = await import('../../state/redis-store.js');
-      const { openStore, progressBar, redisPrefix } = await import('../../demo/ops.js');
+      const { progressBar, redisPrefix, stopAllBars } = await import('../../demo/ops.js');
+      const { withClients } = await import('../../clients/scope.js');
       const config = loadConfig(process.env, configUses.pipelineClients);
       const topology = topologyFromConfig(config);
-      const { store, close } = await openStore(config);
-      let bar: Awaited<ReturnType<typeof progressBar>> | undefined;
-      let opening: Promise<unknown> | undefined;
-      try {
-        if (!(store instanceof RedisStateStore)) throw new Error('state rebuild needs the Redis state store');
-        const port = new RedisHealPort(store.redis, ({ clear, onProgress }) =>
-          rebuildState({ config, topology, store, redisPrefix: redisPrefix(), clear, timeoutMs, onProgress }),
-        );
-        const r = await rebuildWithLock(port, {
-          by: ownerId('cli'),
-          clear: opts.clear === true,
-          timeoutMs,
-          onWait: () => process.stderr.write('another process is rebuilding the state: waiting for its lock\n'),
-          onProgress: ({ records, total }) => {
-            if (bar) bar.update(records, total);
-            else opening ??= progressBar('rebuilding state', total, 'records').then((b) => ((bar = b), b.update(records, total)));
-          },
-        });
-        await opening;
-        bar?.stop();
-        process.stdout.write(
-          `state rebuilt in ${(r.durationMs / 1000).toFixed(1)} s from ${r.records} records: ${r.contracts} contract terms, ${r.observations} market observations, ` +
-            `${r.results} published results${opts.clear ? ` (${r.clearedKeys} keys cleared first)` : ''}\n`,
-        );
-      } finally {
-        await opening?.catch(() => {});
-        bar?.stop();
-        await close();
-      }
+      await withClients(config, async (clients) => {
+        // Kafka, the registry and Redis before anything is written: one of them down stops the command at once
+        await clients.meet('kafka', 'schema-registry');
+        const store = new RedisStateStore(await clients.redis({ name: 'cashflow-cli', keyPrefix: redisPrefix() }));
+        let bar: Awaited<ReturnType<typeof progressBar>> | undefined;
+        let opening: Promise<unknown> | undefined;
+        try {
+          const port = new RedisHealPort(store.redis, ({ clear, onProgress }) =>
+            rebuildState({ config, topology, store, redisPrefix: redisPrefix(), clear, timeoutMs, onProgress }),
+          );
+          const r = await rebuildWithLock(port, {
+            by: ownerId('cli'),
+            clear: opts.clear === true,
+            timeoutMs,
+            onWait: () => process.stderr.write('another process is rebuilding the state: waiting for its lock\n'),
+            onProgress: ({ records, total }) => {
+              if (bar) bar.update(records, total);
+              else opening ??= progressBar('rebuilding state', total, 'records').then((b) => ((bar = b), b.update(records, total)));
+            },
+          });
+          await opening;
+          bar?.stop();
+          process.stdout.write(
+            `state rebuilt in ${(r.durationMs / 1000).toFixed(1)} s from ${r.records} records: ${r.contracts} contract terms, ${r.observations} market observations, ` +
+              `${r.results} published results${opts.clear ? ` (${r.clearedKeys} keys cleared first)` : ''}\n`,
+          );
+        } finally {
+          await opening?.catch(() => {});
+          bar?.stop();
+          stopAllBars();
+        }
+      });
     });
 }

@@ -11,15 +11,13 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { applyTopics } = await import('../../topology/apply.js');
-      const { createAdmin } = await import('../../clients/kafka.js');
-      const config = loadConfig(process.env, ['kafka', ...configUses.topology]);
-      const admin = await createAdmin(config);
-      try {
+      const { withClients } = await import('../../clients/scope.js');
+      const config = loadConfig(process.env, ['kafka', 'clients', ...configUses.topology]);
+      await withClients(config, async (clients) => {
+        const admin = await clients.admin();
         for (const o of await applyTopics(admin, topologyFromConfig(config), config)) {
           process.stdout.write(`${o.topic} ${o.action} partitions=${o.partitions}\n`);
         }
-      } finally {
-        await admin.disconnect();
-      }
+      });
     });
 }

@@ -1,0 +1,81 @@
+// Meeting a dependency: does the component answer within the deadline? One check per
+// component (a metadata request to the brokers, a GET to the registry and Connect, a connection
+// to Redis and the database), each closing what it opened; its failure is the component's
+// typed error (clients/errors.ts). Commands check once and stop (clients/scope.ts), processes
+// try again with backoff, /readyz reports the outcome. Each client is loaded only when its
+// component is checked (the API starts with the engine alone: CONTRACTS.md).
+import type { Config } from '../config/config.js';
+import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import type { Component } from './errors.js';
+import type { Log } from './log.js';
+
+/** Checks that a component answers within `deadlineMs`; throws its typed error otherwise. */
+export async function meetComponent(config: Config, component: Component, deadlineMs: number, log?: Log): Promise<void> {
+  const clients = { ...config, clients: { ...config.clients, connectTimeoutMs: deadlineMs } };
+  switch (component) {
+    case 'kafka':
+      return (await import('./kafka.js')).meetKafka(clients, deadlineMs, log);
+    case 'schema-registry':
+      return (await import('./schema-registry.js')).createSchemaRegistry(config).probe(deadlineMs);
+    case 'connect':
+      return (await import('./connect.js')).createConnectClient(config).probe(deadlineMs);
+    case 'redis': {
+      const redis = await (await import('./redis.js')).connectRedis(clients, { name: 'cashflow-probe' });
+      redis.disconnect();
+      return;
+    }
+    case 'database': {
+      const sql = await (await import('./database.js')).openSql(clients);
+      await sql.close();
+      return;
+    }
+  }
+}
+
+/** One dependency's state, as /readyz reports it. */
+export type DependencyState = { status: 'ok' | 'unreachable' | 'not configured'; detail?: string };
+
+/** Whether `component` answers within `timeoutMs`, as /readyz reports it (the typed error's message when not). */
+export async function probeDependency(config: Config, component: Component, timeoutMs = 1000): Promise<DependencyState> {
+  try {
+    await meetComponent(config, component, timeoutMs, () => {});
+    return { status: 'ok' };
+  } catch (e) {
+    return { status: 'unreachable', detail: (e as Error).message };
+  }
+}
+
+/**
+ * Meets each component in turn, trying again with exponential backoff until it answers: a
+ * process (the processors) waits for a dependency that is down instead of ending, and says
+ * at every try which one, where, why and what to check. `onState` sees each outcome (/readyz
+ * while starting); `stopped` ends the wait.
+ */
+export async function meetWithBackoff(
+  config: Config,
+  components: readonly Component[],
+  options: {
+    log: Log;
+    backoff: BackoffOptions;
+    onState?: (component: Component, state: DependencyState) => void;
+    stopped?: () => boolean;
+  },
+): Promise<void> {
+  const deadlineMs = config.clients.connectTimeoutMs;
+  for (const component of components) {
+    for (let attempt = 0; ; attempt++) {
+      if (options.stopped?.()) return;
+      try {
+        await meetComponent(config, component, deadlineMs, options.log);
+        options.onState?.(component, { status: 'ok' });
+        if (attempt > 0) options.log('info', `${component} reached`, { component, attempts: attempt + 1 });
+        break;
+      } catch (e) {
+        const delayMs = Math.round(backoffDelayMs(options.backoff, attempt));
+        options.onState?.(component, { status: 'unreachable', detail: (e as Error).message });
+        options.log('warn', `waiting for ${component}: ${(e as Error).message}`, { component, attempt: attempt + 1, retryInMs: delayMs });
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+}
