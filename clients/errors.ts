@@ -57,42 +57,78 @@ export function nextStep(component: Component, variable: string = ADDRESS_VARIAB
   return `is it running? \`cashflow stack status\`; else check ${variable}`;
 }
 
-/** Socket and DNS codes of Node, undici and the drivers, in words. */
-const CAUSES: Record<string, string> = {
+/**
+ * Causes in words, by the codes Node (system errors), undici, node-postgres (SQLSTATE), mssql and
+ * librdkafka give: what a command prints and what a response body may show.
+ */
+const CAUSES: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection reset',
+  ENOTFOUND: 'host name not resolved',
+  EAI_AGAIN: 'host name not resolved',
   ETIMEDOUT: 'timed out',
+  ETIMEOUT: 'timed out',
   UND_ERR_CONNECT_TIMEOUT: 'timed out',
   UND_ERR_HEADERS_TIMEOUT: 'timed out',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
   UND_ERR_SOCKET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host not found (DNS)',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   EADDRNOTAVAIL: 'address not available',
+  ELOGIN: 'authentication failed',
+  ESOCKET: 'connection failed',
+  '28P01': 'authentication failed',
+  '28000': 'authentication failed',
+  '3D000': 'database does not exist',
+  '57P03': 'starting up',
+  '53300': 'too many connections',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate for another host',
+  // librdkafka's own (rdkafka.h, RD_KAFKA_RESP_ERR__*)
+  '-195': 'broker transport failure',
+  '-193': 'host name not resolved',
+  '-187': 'all brokers down',
+  '-185': 'timed out',
+  '-181': 'TLS failure',
+  '-169': 'authentication failed',
 };
 
 /**
- * Why something could not be reached, from the error's own code rather than its wording:
- * fetch wraps the socket error in `cause` (an AggregateError with `errors` when several
- * addresses were tried), drivers put it in `code`; a timeout is a TimeoutError or AbortError.
+ * What the error's own codes say, rather than its wording: fetch wraps the socket error in
+ * `cause` (an AggregateError with `errors` when several addresses were tried), drivers put it
+ * in `code`; a timeout is a TimeoutError or AbortError. `words` for a code we know, `code` the
+ * first plain code met (a token such as ECONNREFUSED or 28P01, or a number), `innermost` the
+ * deepest message.
  */
-export function causeOf(e: unknown): string {
+function readCause(e: unknown): { words?: string; code?: string; innermost: string } {
   const seen = new Set<unknown>();
   const queue: unknown[] = [e];
   let innermost = e instanceof Error ? e.message : String(e);
+  let first: string | undefined;
   while (queue.length) {
     const x = queue.shift();
     if (typeof x !== 'object' || x === null || seen.has(x)) continue;
     seen.add(x);
     const { code, name, message, cause, errors } = x as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof code === 'string' && CAUSES[code]) return CAUSES[code];
-    if (name === 'TimeoutError' || name === 'AbortError') return 'timed out';
+    if ((typeof code === 'string' && /^[A-Za-z0-9_]{1,40}$/.test(code)) || Number.isInteger(code)) {
+      const words = CAUSES[String(code)];
+      if (words) return { words, code: String(code), innermost };
+      first ??= String(code);
+    }
+    if (name === 'TimeoutError' || name === 'AbortError') return { words: 'timed out', code: first, innermost };
     if (typeof message === 'string' && message) innermost = message; // fetch's own "fetch failed" says less than its cause
     queue.push(cause, ...(Array.isArray(errors) ? errors : []));
   }
-  return innermost;
+  return { code: first, innermost };
+}
+
+/** Why something could not be reached, in words: from the error's codes, else its innermost message. */
+export function causeOf(e: unknown): string {
+  const c = readCause(e);
+  return c.words ?? c.innermost;
 }
 
 /** `component` at `target` could not be reached: the cause in words and the next step. */
@@ -125,49 +161,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Kinds of failure, by the codes Node (system errors), node-postgres (SQLSTATE), mssql and librdkafka give. */
-const FAILURE_KINDS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host name not resolved',
-  EAI_AGAIN: 'host name not resolved',
-  ETIMEDOUT: 'timed out',
-  ETIMEOUT: 'timed out',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection reset',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ELOGIN: 'authentication failed',
-  ESOCKET: 'connection failed',
-  '28P01': 'authentication failed',
-  '28000': 'authentication failed',
-  '3D000': 'database does not exist',
-  '57P03': 'starting up',
-  '53300': 'too many connections',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted',
-  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate for another host',
-  // librdkafka's own (rdkafka.h, RD_KAFKA_RESP_ERR__*)
-  '-195': 'broker transport failure',
-  '-193': 'host name not resolved',
-  '-187': 'all brokers down',
-  '-185': 'timed out',
-  '-181': 'TLS failure',
-  '-169': 'authentication failed',
-};
-
-/** The first error code on `e` or its causes (a string such as ECONNREFUSED or 28P01, or a number). */
-function failureCode(e: unknown): string | undefined {
-  for (let c = e, depth = 0; c !== null && typeof c === 'object' && depth < 5; depth++) {
-    const code = (c as { code?: unknown }).code;
-    if ((typeof code === 'string' && /^[A-Za-z0-9_]{1,40}$/.test(code)) || Number.isInteger(code))
-      return String(code);
-    c = (c as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /**
  * A dependency's failure as a response body may show it: the component and the kind of failure
  * (from the error's class and code), never the message, which often holds where the component
@@ -175,14 +168,15 @@ function failureCode(e: unknown): string | undefined {
  */
 export function failureSummary(e: unknown, component?: Component): string {
   const c = component ?? (e instanceof ComponentError ? e.component : undefined);
-  const code = failureCode(e);
+  const cause = readCause(e);
   const kind =
-    code !== undefined
-      ? (FAILURE_KINDS[code] ?? `error ${code}`)
+    cause.words ??
+    (cause.code !== undefined
+      ? `error ${cause.code}`
       : e instanceof ComponentRequestError
         ? `refused the request (HTTP ${e.status})`
         : isRetriable(e)
           ? 'unavailable'
-          : 'failed';
+          : 'failed');
   return c ? `${c}: ${kind}` : kind;
 }

@@ -65,3 +65,29 @@ describe('Kafka client settings', () => {
     expect(consumerProperties({ groupId: 'g' })['fetch.queue.backoff.ms']).toBeLessThanOrEqual(50);
   });
 });
+
+describe('KafkaClientLog', () => {
+  it("keeps librdkafka's last connection failure as the cause and logs its lines at debug", async () => {
+    const { KafkaClientLog } = await import('./kafka.js');
+    const lines: [string, string][] = [];
+    const log = new KafkaClientLog((level, message) => lines.push([level, message]));
+    log.info('Producer connected', { name: 'p#1', fac: 'BINDING' });
+    expect(log.lastFailure).toBeUndefined();
+    log.error('[thrd:127.0.0.1:1/bootstrap]: 127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)', { name: 'p#1', fac: 'FAIL' });
+    expect(log.lastFailure).toBe('connection refused');
+    log.error('[thrd:sasl_ssl://b:9093/bootstrap]: sasl_ssl://b:9093/bootstrap: SASL authentication error: Authentication failed (after 12ms in state AUTH_REQ)', {});
+    expect(log.lastFailure).toBe('SASL authentication error: Authentication failed');
+    expect(lines.every(([level]) => level === 'debug')).toBe(true);
+  });
+
+  it('an unreachable broker is a retriable error naming kafka, the address, the cause and the next step', async () => {
+    const { kafkaUnavailable, KafkaClientLog } = await import('./kafka.js');
+    const log = new KafkaClientLog(() => {});
+    log.error('b:1/bootstrap: Connect to ipv4#10.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)');
+    const e = kafkaUnavailable({ kafka: { bootstrapServers: 'b:1', securityProtocol: 'plaintext' } }, new Error('Local: Broker transport failure'), log);
+    expect(e.message).toBe('kafka (b:1): unavailable: connection refused (is it running? `cashflow stack status`; else check KAFKA_BOOTSTRAP_SERVERS)');
+    expect(e.retriable).toBe(true);
+    const timedOut = kafkaUnavailable({ kafka: { bootstrapServers: 'b:1', securityProtocol: 'plaintext' } }, new Error('Local: Timed out'));
+    expect(timedOut.message).toContain('unavailable: timed out (');
+  });
+});

@@ -103,13 +103,13 @@ export class KafkaClientLog {
 
   private line(level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: { name?: string; fac?: string }) {
     if (level === 'error' || level === 'warn') this.note(message);
-    this.log('debug', `kafka client: ${message}`, { client: extra?.name, facility: extra?.fac, level });
+    this.log('debug', `kafka client: ${message}`, { client: extra?.name, facility: extra?.fac, clientLevel: level });
   }
 
   private note(message: string) {
     // librdkafka: "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)"
     const failed = /failed: ([^(]+?)\s*(?:\(after|\(|$)/.exec(message) ?? /(SASL authentication error[^(]*|SSL handshake failed[^(]*)/.exec(message);
-    if (failed) this.lastFailure = failed[1].trim().replace(/^./, (c) => c.toLowerCase());
+    if (failed) this.lastFailure = failed[1].trim().replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase()); // Connection → connection, SASL stays
   }
 
   error = (message: string, extra?: { name?: string; fac?: string }) => this.line('error', message, extra);

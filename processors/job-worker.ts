@@ -24,7 +24,7 @@ import type { ApiJobChunk } from '../api/jobs.js';
 import type { JobEvent } from '../schemas/types.js';
 import type { BatchOutcome, OutputRecord, ProcessorContext, ProcessorDefinition } from './processor.js';
 import { avroValue } from './processor.js';
-import { stderrLog, type Log } from './runner.js';
+import { stderrLogAt, type Log } from '../clients/log.js';
 import { emptyWrites, type MarketSeries } from '../state/model.js';
 
 const CALLBACK_ATTEMPTS = 5;
@@ -123,7 +123,7 @@ export async function deliverCallback(
 ): Promise<{ delivered: boolean; attempts: number }> {
   const attempts = options.attempts ?? CALLBACK_ATTEMPTS;
   const settings = options.callbacks ?? (callbackSettings ??= loadConfig(process.env, ['api.callbacks']).api.callbacks);
-  const log = options.log ?? stderrLog;
+  const log = options.log ?? stderrLogAt('info');
   if (!settings.secret) {
     log('warn', 'callback not sent: callbacks are signed with API_CALLBACK_SECRET, which is not set', { jobId: job.jobId });
     return { delivered: false, attempts: 0 };

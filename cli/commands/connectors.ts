@@ -22,15 +22,17 @@ export function register(program: Command): void {
         );
         return;
       }
-      const { createConnectClient } = await import('../../clients/connect.js');
-      const connect = createConnectClient(config);
-      const created = await connect.putConnectorConfig(connector.name, connector.config);
-      process.stdout.write(`${connector.name} ${created ? 'created' : 'updated'}\n`);
-      if (options.wait) {
-        const status = await connect.waitForRunning(connector.name);
-        process.stdout.write(
-          `${connector.name} ${status.connector.state} tasks=${status.tasks.map((t) => t.state).join(',')}\n`,
-        );
-      }
+      const { withClients } = await import('../../clients/scope.js');
+      await withClients(config, async (clients) => {
+        const connect = await clients.connect();
+        const created = await connect.putConnectorConfig(connector.name, connector.config);
+        process.stdout.write(`${connector.name} ${created ? 'created' : 'updated'}\n`);
+        if (options.wait) {
+          const status = await connect.waitForRunning(connector.name);
+          process.stdout.write(
+            `${connector.name} ${status.connector.state} tasks=${status.tasks.map((t) => t.state).join(',')}\n`,
+          );
+        }
+      });
     });
 }

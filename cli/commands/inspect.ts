@@ -102,6 +102,8 @@ export function register(program: Command): void {
       let consumer: Awaited<ReturnType<typeof clients.consumer>> | undefined;
       const groupId = `cashflow-inspect-${process.pid}-${Date.now().toString(36)}`;
       try {
+        // an Avro topic is read through the registry: met first, so that an empty topic does not hide it is down
+        if (spec?.value.format === 'avro') await clients.meet('schema-registry');
         admin = await clients.admin('cashflow-inspect');
         const known = await admin.listTopics();
         if (!known.includes(name)) {

@@ -11,7 +11,9 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { registerSchemas } = await import('../../clients/schema-registry.js');
-      const config = loadConfig(process.env, ['schemaRegistryUrl', ...configUses.topology]);
+      const { withClients } = await import('../../clients/scope.js');
+      const config = loadConfig(process.env, ['schemaRegistryUrl', 'clients', ...configUses.topology]);
+      await withClients(config, (clients) => clients.meet('schema-registry'));
       for (const s of await registerSchemas(config, topologyFromConfig(config))) {
         process.stdout.write(`${s.subject} ${s.record} id=${s.id}\n`);
       }
