@@ -13,7 +13,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoFile } from '../clients/repo-file.js';
-import { createAvroCodec } from '../clients/schema-registry.js';
+import { ComponentRequestError, isRetriable } from '../clients/errors.js';
+import { createAvroCodec, createSchemaRegistry } from '../clients/schema-registry.js';
+import { avroSchema } from '../schemas/avro.js';
 import { createAdmin, createProducer, type Producer } from '../clients/kafka.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { topicEnds } from '../demo/ops.js';
@@ -192,6 +194,20 @@ describe('a processor whose dependency is down waits, says which, and is not rea
       p.child.kill('SIGTERM');
     }
     await new Promise((r) => (p.child.exitCode !== null || p.child.signalCode !== null ? r(null) : p.child.once('exit', r)));
+  });
+});
+
+describe('a registry that answers and refuses is not retriable', () => {
+  it('an incompatible schema gets HTTP 409 as ComponentRequestError (not retriable), naming the registry', async () => {
+    const subject = env.topology.valueSubject('contractTerms');
+    const schema = avroSchema('ContractTerms');
+    // a new field without a default breaks BACKWARD compatibility
+    const incompatible = { ...schema, fields: [...schema.fields, { name: 'mandatory', type: 'string' }] };
+    const e = await createSchemaRegistry(env.config).register(subject, incompatible).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ComponentRequestError);
+    expect(e).toMatchObject({ component: 'schema-registry', status: 409, retriable: false });
+    expect(isRetriable(e)).toBe(false);
+    expect((e as Error).message).toContain(`schema-registry (${env.config.schemaRegistryUrl}): HTTP 409`);
   });
 });
 
