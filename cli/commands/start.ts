@@ -109,17 +109,10 @@ export async function preparePlatform(config: Config, say: Say): Promise<void> {
   const { topologyFromConfig } = await import('../../topology/topology.js');
   const topology = topologyFromConfig(config);
   const { applyTopics } = await import('../../topology/apply.js');
-  const { createAdmin } = await import('../../clients/kafka.js');
+  const { withClients } = await import('../../clients/scope.js');
   await step(
     'topics apply',
-    async () => {
-      const admin = await createAdmin(config);
-      try {
-        return await applyTopics(admin, topology, config);
-      } finally {
-        await admin.disconnect();
-      }
-    },
+    () => withClients(config, async (clients) => applyTopics(await clients.admin(), topology, config)),
     (r) => {
       const created = r.filter((o) => o.action !== 'exists').length;
       return created ? `${created} created or changed, ${r.length - created} existed` : `${r.length} topics exist`;
