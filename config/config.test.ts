@@ -216,4 +216,13 @@ describe('loadConfig', () => {
     for (const bad of ['localhost', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/8/1', 'fd00::/129', '10.0.0.0/x'])
       expect(() => loadConfig({ API_CALLBACK_ALLOWED_NETWORKS: bad }), bad).toThrow(/API_CALLBACK_ALLOWED_NETWORKS: expected IP addresses or networks/);
   });
+
+  it('connect deadline and log level of the clients', () => {
+    expect(loadConfig({}).clients.connectTimeoutMs).toBe(5000);
+    expect(loadConfig({}).clients.logLevel).toBeUndefined();
+    const c = loadConfig({ CASHFLOW_CONNECT_TIMEOUT_MS: '1500', CASHFLOW_LOG_LEVEL: 'DEBUG' }).clients;
+    expect([c.connectTimeoutMs, c.logLevel]).toEqual([1500, 'debug']);
+    expect(() => loadConfig({ CASHFLOW_CONNECT_TIMEOUT_MS: '5s' })).toThrow(/CASHFLOW_CONNECT_TIMEOUT_MS: expected an integer between 100 and 600000/);
+    expect(() => loadConfig({ CASHFLOW_LOG_LEVEL: 'loud' })).toThrow(/CASHFLOW_LOG_LEVEL: expected one of error, warn, info, debug/);
+  });
 });
