@@ -14,14 +14,6 @@ import { buildApi, type DependencyState } from './server.js';
 import { READY_KEY } from '../state/readiness.js';
 import { failureSummary } from '../clients/errors.js';
 
-/** The read database did not connect within the readiness probe's 2 s. */
-class ReadinessTimeout extends Error {
-  readonly code = 'ETIMEDOUT';
-  constructor() {
-    super('no answer within 2 s');
-  }
-}
-
 export interface StartApiOptions {
   config: Config;
   topology: Topology;
@@ -72,7 +64,7 @@ function tcpReachable(hostPort: string, timeoutMs = 1000): Promise<boolean> {
 export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const { config, topology } = o;
   const { createRedis } = await import('../clients/redis.js');
-  const { probeDependency } = await import('../clients/meet.js');
+  const { databaseReadiness, probeDependency } = await import('../clients/meet.js');
   const redis: Redis = createRedis(config, { name: 'cashflow-api', keyPrefix: o.redisPrefix });
   redis.on('error', () => {}); // reported by /readyz and through failing commands
   void redis.connect().catch(() => {}); // keeps retrying in the background (retryStrategy)
@@ -118,17 +110,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
     const kafkaState: DependencyState = (await tcpReachable(broker))
       ? { status: 'ok' }
       : { status: 'unreachable', detail: 'the first bootstrap server does not accept connections' };
-    let dbState: DependencyState;
-    try {
-      const d = await Promise.race([
-        readDatabase(),
-        new Promise<never>((_, rej) => setTimeout(() => rej(new ReadinessTimeout()), 2000)),
-      ]);
-      await d.cashflowVersion('__readyz__');
-      dbState = { status: 'ok' };
-    } catch (e) {
-      dbState = { status: 'unreachable', detail: failureSummary(e) };
-    }
+    const dbState = await databaseReadiness(readDatabase);
     // jobs encode their chunks through the registry (Connect is no dependency of the API)
     const registryState = await probeDependency(config, 'schema-registry');
     return { redis: redisState, kafka: kafkaState, 'schema-registry': registryState, database: dbState };

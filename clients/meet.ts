@@ -4,14 +4,16 @@
 // typed error (clients/errors.ts). Commands check once and stop (clients/scope.ts), processes
 // try again with backoff, /readyz reports the outcome. Each client is loaded only when its
 // component is checked (the API starts with the engine alone: CONTRACTS.md).
-import type { Config } from '../config/config.js';
+import { overlay, type Config } from '../config/config.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
-import type { Component } from './errors.js';
+import { failureSummary, type Component } from './errors.js';
 import type { Log } from './log.js';
+import type { Database } from '../db/database.js';
 
 /** Checks that a component answers within `deadlineMs`; throws its typed error otherwise. */
 export async function meetComponent(config: Config, component: Component, deadlineMs: number, log?: Log): Promise<void> {
-  const clients = { ...config, clients: { ...config.clients, connectTimeoutMs: deadlineMs } };
+  // an overlay, not a spread: a spread would read (and check) every section of the configuration
+  const clients = overlay(config, { clients: overlay(config.clients, { connectTimeoutMs: deadlineMs }) });
   switch (component) {
     case 'kafka':
       return (await import('./kafka.js')).meetKafka(clients, deadlineMs, log);
@@ -35,13 +37,40 @@ export async function meetComponent(config: Config, component: Component, deadli
 /** One dependency's state, as /readyz reports it. */
 export type DependencyState = { status: 'ok' | 'unreachable' | 'not configured'; detail?: string };
 
-/** Whether `component` answers within `timeoutMs`, as /readyz reports it (the typed error's message when not). */
+/**
+ * Whether `component` answers within `timeoutMs`, as /readyz reports it: when not, the kind of
+ * failure without where the component is (clients/errors.ts failureSummary; the log has it all).
+ */
 export async function probeDependency(config: Config, component: Component, timeoutMs = 1000): Promise<DependencyState> {
   try {
     await meetComponent(config, component, timeoutMs, () => {});
     return { status: 'ok' };
   } catch (e) {
-    return { status: 'unreachable', detail: (e as Error).message };
+    return { status: 'unreachable', detail: failureSummary(e) };
+  }
+}
+
+/** A check that got no answer within its time (a timeout, as a socket's ETIMEDOUT). */
+class NoAnswerError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+/** The database as /readyz sees it: one cheap read through the process's own client, bounded in time. */
+export async function databaseReadiness(database: () => Promise<Database>, timeoutMs = 2000): Promise<DependencyState> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      database().then((d) => d.cashflowVersion('__readyz__')),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new NoAnswerError(timeoutMs)), timeoutMs))),
+    ]);
+    return { status: 'ok' };
+  } catch (e) {
+    return { status: 'unreachable', detail: failureSummary(e, 'database') };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -73,7 +73,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
   const names = [...new Set(options.processors && options.processors.length ? options.processors : PROCESSOR_NAMES)];
   for (const n of names) if (!PROCESSOR_NAMES.includes(n)) throw new Error(`unknown processor "${n}" (one of ${PROCESSOR_NAMES.join(', ')})`);
   const log = options.log ?? stderrLogAt(config.clients?.logLevel ?? 'info');
-  const [{ createProducer, createConsumer }, { connectRedis }, { createAvroCodec }, { meetWithBackoff, probeDependency }] = await Promise.all([
+  const [{ createProducer, createConsumer }, { connectRedis }, { createAvroCodec }, { meetWithBackoff, probeDependency, databaseReadiness }] = await Promise.all([
     import('../clients/kafka.js'),
     import('../clients/redis.js'),
     import('../clients/schema-registry.js'),
@@ -116,7 +116,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       if (!live) return starting.get(c) ?? probeDependency(config, c);
       if (c === 'kafka') return ready() ? { status: 'ok' } : { status: 'unreachable', detail: 'processors not consuming (see the log)' };
       if (c === 'redis') return live.redis.ping().then(() => ({ status: 'ok' as const }), (e: Error) => ({ status: 'unreachable' as const, detail: e.message }));
-      if (c === 'database') return databaseState(live.database);
+      if (c === 'database') return databaseReadiness(live.database);
       return probeDependency(config, c);
     };
     if (options.metricsPort !== null) {
@@ -269,22 +269,6 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
 export function dependenciesOf(topology: Topology, names: readonly ProcessorName[]): Component[] {
   const database = names.some((n) => topology.processor(n).database);
   return ['kafka', 'schema-registry', 'redis', ...(database ? (['database'] as const) : [])];
-}
-
-/** The database as /readyz sees it: one cheap read through the process's own client, bounded. */
-async function databaseState(database: () => Promise<Database>, timeoutMs = 2000): Promise<DependencyState> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      database().then((d) => d.cashflowVersion('__readyz__')),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
-    ]);
-    return { status: 'ok' };
-  } catch (e) {
-    return { status: 'unreachable', detail: (e as Error).message };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The process's healer: rebuilds through the unchecked store, under the lock in Redis. */
