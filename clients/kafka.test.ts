@@ -87,6 +87,11 @@ describe('KafkaClientLog', () => {
     const e = kafkaUnavailable({ kafka: { bootstrapServers: 'b:1', securityProtocol: 'plaintext' } }, new Error('Local: Broker transport failure'), log);
     expect(e.message).toBe('kafka (b:1): unavailable: connection refused (is it running? `cashflow stack status`; else check KAFKA_BOOTSTRAP_SERVERS)');
     expect(e.retriable).toBe(true);
+    const sasl = new KafkaClientLog(() => {});
+    sasl.error('b:1/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (after 10ms in state AUTH_REQ)');
+    expect(kafkaUnavailable({ kafka: { bootstrapServers: 'b:1', securityProtocol: 'sasl_ssl' } }, new Error('Local: Broker transport failure'), sasl).message).toContain(
+      'else check KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SSL_CA_FILE)',
+    );
     const timedOut = kafkaUnavailable({ kafka: { bootstrapServers: 'b:1', securityProtocol: 'plaintext' } }, new Error('Local: Timed out'));
     expect(timedOut.message).toContain('unavailable: timed out (');
   });

@@ -144,7 +144,10 @@ export function kafkaUnavailable(config: Pick<Config, 'kafka'>, e: unknown, clie
   // librdkafka's own error ("Local: Broker transport failure", "Local: Timed out") says less than
   // the connection failure its log named just before
   const detail = ((e as Error).message ?? String(e)).replace(/^Local: /, '').toLowerCase();
-  return unreachable('kafka', config.kafka.bootstrapServers, e, { cause: clientLog?.lastFailure ?? detail });
+  const cause = clientLog?.lastFailure ?? detail;
+  // a broker that answers but refuses the handshake: the security settings are what to check
+  const variable = /SASL|SSL/.test(cause) ? 'KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SSL_CA_FILE' : undefined;
+  return unreachable('kafka', config.kafka.bootstrapServers, e, { cause, variable });
 }
 
 function unavailable(config: Pick<Config, 'kafka'>, e: unknown, kafka?: Kafka): ServiceUnavailableError {
