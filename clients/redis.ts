@@ -2,7 +2,7 @@
 // while it is down (no offline queue) so that the runner's retry with backoff takes over.
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
-import { redactUrl, unreachable } from './errors.js';
+import { ServiceUnavailableError, redactUrl, unreachable } from './errors.js';
 
 export type { Redis };
 
@@ -41,4 +41,10 @@ export async function connectRedis(
     throw unreachable('redis', redactUrl(config.redisUrl), lastError ?? e);
   }
   return redis;
+}
+
+/** A failed Redis command as the typed error (the state store's commands: it has no URL at hand). */
+export function redisUnavailable(e: unknown, target = 'state store'): ServiceUnavailableError {
+  if (e instanceof ServiceUnavailableError) return e;
+  return unreachable('redis', target, e);
 }

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { ServiceUnavailableError } from '../clients/errors.js';
+import { redisUnavailable } from '../clients/redis.js';
 import { evictionRisk, markerValue, READY_KEY, REBUILD_LOCK_KEY } from './readiness.js';
 
 export const LOCK_TTL_MS = 30_000;
@@ -219,10 +219,6 @@ interface LockCommands {
   cashflowReleaseLock(lock: string, token: string): Promise<number>;
 }
 
-function unavailable(e: unknown): ServiceUnavailableError {
-  if (e instanceof ServiceUnavailableError) return e;
-  return new ServiceUnavailableError('redis', 'state store', `${(e as Error).message ?? String(e)} (is Redis running? REDIS_URL)`, { cause: e });
-}
 
 /** HealPort over the store's Redis client (with the store's key prefix) and a rebuild. */
 export class RedisHealPort implements HealPort {
@@ -244,7 +240,7 @@ export class RedisHealPort implements HealPort {
     try {
       return await step();
     } catch (e) {
-      throw unavailable(e);
+      throw redisUnavailable(e);
     }
   }
 

@@ -19,7 +19,7 @@
 // Writes that could regress (contracts, observations) are guarded by version in Lua, so
 // replays and a rebuild running next to the processors never move state backwards.
 import type { Redis } from 'ioredis';
-import { ServiceUnavailableError } from '../clients/errors.js';
+import { redisUnavailable } from '../clients/redis.js';
 import type { CashflowStatus } from '../schemas/types.js';
 import { checkMarkerKept, READY_KEY, REBUILD_LOCK_KEY, splitReadyCheck } from './readiness.js';
 import {
@@ -100,10 +100,6 @@ async function run(pipe: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
   });
 }
 
-function redisUnavailable(e: unknown): ServiceUnavailableError {
-  if (e instanceof ServiceUnavailableError) return e;
-  return new ServiceUnavailableError('redis', 'state store', `${(e as Error).message ?? String(e)} (is Redis running? REDIS_URL)`, { cause: e });
-}
 
 function seriesMember(observedAt: string, version: number, value: number | null): string {
   return `${observedAt}|${version}|${value === null ? '' : String(value)}`;

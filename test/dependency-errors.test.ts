@@ -137,7 +137,9 @@ async function runProcessor(processor: string, vars: Record<string, string>): Pr
   let log = '';
   const child = spawn(process.execPath, [repoFile('bin', 'cashflow.js'), 'run', processor, '--metrics-port', String(port)], {
     cwd: repoFile(),
-    env: { ...process.env, ...childEnv, ...vars },
+    // a key prefix of their own (under the environment's, removed with it): a child stopped while
+    // it rebuilds the state leaves the rebuild lock to its expiry, which the impact test below would wait out
+    env: { ...process.env, ...childEnv, CASHFLOW_REDIS_PREFIX: `${env.redisPrefix}run-${port}:`, ...vars },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -197,6 +199,26 @@ describe('a processor whose dependency is down waits, says which, and is not rea
   });
 });
 
+describe("the API's /readyz lists every dependency it uses", () => {
+  it('kafka, redis, the schema registry (jobs) and the database, naming the one that is down', async () => {
+    const { startApi } = await import('../api/index.js');
+    const d = down('schema-registry');
+    const api = await startApi({ config: loadConfig({ ...process.env, ...childEnv, ...d.vars }), topology: env.topology, redisPrefix: env.redisPrefix, port: 0 });
+    try {
+      const r = await eventually('the API sees Redis', async () => {
+        const x = await readyz(api.port);
+        return x.body.dependencies.redis.status === 'ok' && x;
+      });
+      expect(Object.keys(r.body.dependencies).sort()).toEqual(['database', 'engine', 'kafka', 'redis', 'schema-registry']);
+      expect(r.body.dependencies['schema-registry']).toMatchObject({ status: 'unreachable' });
+      expect(r.body.dependencies['schema-registry'].detail).toContain(d.address);
+      expect(r.body.dependencies.kafka.status).toBe('ok');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('a registry that answers and refuses is not retriable', () => {
   it('an incompatible schema gets HTTP 409 as ComponentRequestError (not retriable), naming the registry', async () => {
     const subject = env.topology.valueSubject('contractTerms');
@@ -240,8 +262,19 @@ describe('a processor whose registry is unreachable holds its records and dead-l
     });
 
     const unreachable: Config = loadConfig({ ...process.env, ...childEnv, ...down('schema-registry').vars });
-    const held = await env.startProcessors({ config: unreachable, processors: ['impact'], log: testLog.log });
-    await eventually('impact retries its batch (the registry cannot be reached)', async () => (await retriesSoFar(held)) > 0);
+    const registryRetries: string[] = [];
+    const held = await env.startProcessors({
+      config: unreachable,
+      processors: ['impact'],
+      log: (level, message, fields) => {
+        testLog.log(level, message, fields);
+        const error = String(fields?.error ?? '');
+        if (message === 'retrying after a retriable fault' && error.startsWith(`schema-registry (http://127.0.0.1:${closed}/`)) registryRetries.push(error);
+      },
+    });
+    // the batch itself (decoding its records), not only the state check at start, meets the registry
+    await eventually('impact retries its batch (the registry cannot be reached)', async () => registryRetries.length >= 2 && (await retriesSoFar(held)) >= 2);
+    expect(registryRetries[0]).toContain('unavailable: connection refused');
     const r = await readyz(held.port!);
     expect(r.status).toBe(503);
     expect(r.body.dependencies['schema-registry'].status).toBe('unreachable');
