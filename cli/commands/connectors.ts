@@ -14,7 +14,7 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
       const { sourceConnector, printable } = await import('../../connectors/debezium.js');
-      const config = loadConfig(process.env, [...configUses.topology, 'kafka', 'kafkaConnectUrl', 'cdc']);
+      const config = loadConfig(process.env, [...configUses.topology, 'kafka', 'kafkaConnectUrl', 'cdc', 'clients']);
       const connector = sourceConnector(config, topologyFromConfig(config));
       if (options.print) {
         process.stdout.write(

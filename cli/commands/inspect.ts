@@ -92,7 +92,7 @@ export function register(program: Command): void {
       const onlyPartition = positiveInt('--partition', opts.partition);
       const { loadConfig } = await import('../../config/config.js');
       const { topologyFromConfig } = await import('../../topology/topology.js');
-      const config = loadConfig(process.env, ['kafka', 'schemaRegistryUrl', ...configUses.topology]);
+      const config = loadConfig(process.env, ['kafka', 'schemaRegistryUrl', 'clients', ...configUses.topology]);
       const topology = topologyFromConfig(config);
       const spec = resolveTopic(topology, topicName);
       const name = spec?.name ?? topicName;
