@@ -78,6 +78,10 @@ describe('KafkaClientLog', () => {
     log.error('[thrd:sasl_ssl://b:9093/bootstrap]: sasl_ssl://b:9093/bootstrap: SASL authentication error: Authentication failed (after 12ms in state AUTH_REQ)', {});
     expect(log.lastFailure).toBe('SASL authentication error: Authentication failed');
     expect(lines.every(([level]) => level === 'debug')).toBe(true);
+    expect([...log.failedBootstraps]).toEqual(['127.0.0.1:1', 'b:9093']);
+    log.error("[thrd:nohost:9092/bootstrap]: nohost:9092/bootstrap: Failed to resolve 'nohost:9092': Name or service not known (after 2ms in state CONNECT)");
+    expect(log.lastFailure).toBe('name or service not known');
+    expect(log.failedBootstraps.has('nohost:9092')).toBe(true);
   });
 
   it('an unreachable broker is a retriable error naming kafka, the address, the cause and the next step', async () => {

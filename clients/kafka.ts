@@ -98,6 +98,8 @@ export function consumerProperties(o: ConsumerOptions): LibrdkafkaProperties {
  */
 export class KafkaClientLog {
   lastFailure: string | undefined;
+  /** Bootstrap addresses (host:port) whose connection failed, as librdkafka logged them. */
+  readonly failedBootstraps = new Set<string>();
 
   constructor(private readonly log: Log) {}
 
@@ -107,9 +109,16 @@ export class KafkaClientLog {
   }
 
   private note(message: string) {
-    // librdkafka: "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)"
-    const failed = /failed: ([^(]+?)\s*(?:\(after|\(|$)/.exec(message) ?? /(SASL authentication error[^(]*|SSL handshake failed[^(]*)/.exec(message);
-    if (failed) this.lastFailure = failed[1].trim().replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase()); // Connection → connection, SASL stays
+    // librdkafka: "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)",
+    // "nohost:9092/bootstrap: Failed to resolve 'nohost:9092': Name or service not known (after 2ms in state CONNECT)"
+    const failed =
+      /Failed to resolve '[^']*': ([^(]+?)\s*(?:\(|$)/.exec(message) ??
+      /failed: ([^(]+?)\s*(?:\(after|\(|$)/.exec(message) ??
+      /(SASL authentication error[^(]*|SSL handshake failed[^(]*)/.exec(message);
+    if (!failed) return;
+    this.lastFailure = failed[1].trim().replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase()); // Connection → connection, SASL stays
+    const bootstrap = /(?:^|\s)(?:[a-z_]+:\/\/)?(\S+?)\/bootstrap: /.exec(message);
+    if (bootstrap) this.failedBootstraps.add(bootstrap[1]);
   }
 
   error = (message: string, extra?: { name?: string; fac?: string }) => this.line('error', message, extra);
@@ -161,10 +170,23 @@ function unavailable(config: Pick<Config, 'kafka'>, e: unknown, kafka?: Kafka): 
  */
 export async function meetKafka(config: KafkaConfigWithClients, deadlineMs: number, log?: Log): Promise<void> {
   const kafka = createKafka(config, 'cashflow-probe', log);
+  const clientLog = clientLogs.get(kafka)!;
   const admin = kafka.admin();
+  const bootstraps = config.kafka.bootstrapServers.split(',').map((b) => b.trim().replace(/^[a-z_]+:\/\//i, ''));
+  const until = Date.now() + deadlineMs;
   try {
     await admin.connect();
-    await (admin.listTopics as (o: { timeout: number }) => Promise<string[]>)({ timeout: deadlineMs });
+    // In short requests: librdkafka retries a refused connection until a request's timeout, and
+    // a request in flight holds up the disconnect; once every bootstrap broker has refused (or
+    // could not be resolved) there is nothing left to wait for.
+    for (;;) {
+      try {
+        await (admin.listTopics as (o: { timeout: number }) => Promise<string[]>)({ timeout: Math.max(100, Math.min(1000, until - Date.now())) });
+        return;
+      } catch (e) {
+        if (Date.now() >= until || bootstraps.every((b) => clientLog.failedBootstraps.has(b))) throw e;
+      }
+    }
   } catch (e) {
     throw unavailable(config, e, kafka);
   } finally {
