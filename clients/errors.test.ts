@@ -2,7 +2,16 @@
 // prints, what a response body may show (the component and the kind, never where).
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_VARIABLE, ComponentRequestError, ServiceUnavailableError, causeOf, failureSummary, isRetriable, unreachable, type Component } from './errors.js';
+import {
+  ADDRESS_VARIABLE,
+  ComponentRequestError,
+  ServiceUnavailableError,
+  causeOf,
+  failureSummary,
+  isRetriable,
+  unreachable,
+  type Component,
+} from './errors.js';
 import { backoffDelayMs } from './backoff.js';
 import { requestJson } from './http.js';
 
@@ -23,10 +32,20 @@ describe('causeOf', () => {
   });
 
   it('reads codes of drivers, AggregateErrors and timeouts', () => {
-    expect(causeOf(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe('connection refused');
-    expect(causeOf(new AggregateError([Object.assign(new Error('x'), { code: 'ETIMEDOUT' })], 'several addresses'))).toBe('timed out');
-    expect(causeOf(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toBe('timed out');
-    expect(causeOf(Object.assign(new Error('getaddrinfo ENOTFOUND nohost'), { code: 'ENOTFOUND' }))).toBe('host name not resolved');
+    expect(
+      causeOf(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+    ).toBe('connection refused');
+    expect(
+      causeOf(
+        new AggregateError([Object.assign(new Error('x'), { code: 'ETIMEDOUT' })], 'several addresses'),
+      ),
+    ).toBe('timed out');
+    expect(causeOf(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toBe(
+      'timed out',
+    );
+    expect(causeOf(Object.assign(new Error('getaddrinfo ENOTFOUND nohost'), { code: 'ENOTFOUND' }))).toBe(
+      'host name not resolved',
+    );
   });
 
   it('falls back to the innermost message when no code says more', () => {
@@ -41,7 +60,9 @@ describe('unreachable', () => {
     (component, variable) => {
       const e = unreachable(component, 'host:1', Object.assign(new Error('x'), { code: 'ECONNREFUSED' }));
       expect(e).toBeInstanceOf(ServiceUnavailableError);
-      expect(e.message).toBe(`${component} (host:1): unavailable: connection refused (is it running? \`cashflow stack status\`; else check ${variable})`);
+      expect(e.message).toBe(
+        `${component} (host:1): unavailable: connection refused (is it running? \`cashflow stack status\`; else check ${variable})`,
+      );
       expect(isRetriable(e)).toBe(true);
     },
   );
@@ -50,9 +71,15 @@ describe('unreachable', () => {
 describe('requestJson classifies by the cause', () => {
   it('a refused connection is retriable and names component, address and next step', async () => {
     const port = await closedPort();
-    const e = await requestJson('schema-registry', 'GET', `http://127.0.0.1:${port}/apis/ccompat/v7/subjects`, undefined, {
-      target: `http://127.0.0.1:${port}/apis/ccompat/v7`,
-    }).catch((x: unknown) => x);
+    const e = await requestJson(
+      'schema-registry',
+      'GET',
+      `http://127.0.0.1:${port}/apis/ccompat/v7/subjects`,
+      undefined,
+      {
+        target: `http://127.0.0.1:${port}/apis/ccompat/v7`,
+      },
+    ).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ServiceUnavailableError);
     expect(isRetriable(e)).toBe(true);
     expect((e as Error).message).toBe(
@@ -72,7 +99,9 @@ describe('requestJson classifies by the cause', () => {
       const busy = await requestJson('schema-registry', 'GET', `${base}/busy`).catch((x: unknown) => x);
       expect(busy).toBeInstanceOf(ServiceUnavailableError);
       expect(isRetriable(busy)).toBe(true);
-      const refused = await requestJson('schema-registry', 'POST', `${base}/subjects/s/versions`, {}).catch((x: unknown) => x);
+      const refused = await requestJson('schema-registry', 'POST', `${base}/subjects/s/versions`, {}).catch(
+        (x: unknown) => x,
+      );
       expect(refused).toBeInstanceOf(ComponentRequestError);
       expect(isRetriable(refused)).toBe(false);
       expect((refused as Error).message).toContain('HTTP 409');
@@ -112,7 +141,12 @@ describe('failureSummary', () => {
       ],
       [new ServiceUnavailableError('redis', 'redis://:pw@cache.internal:6379', 'down'), 'redis: unavailable'],
       [
-        new ComponentRequestError('schema-registry', 'https://u:pw@registry.internal/apis', 409, 'incompatible'),
+        new ComponentRequestError(
+          'schema-registry',
+          'https://u:pw@registry.internal/apis',
+          409,
+          'incompatible',
+        ),
         'schema-registry: refused the request (HTTP 409)',
       ],
       [new Error('anything at https://host.internal:1234'), 'failed'],

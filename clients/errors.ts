@@ -112,13 +112,20 @@ function readCause(e: unknown): { words?: string; code?: string; innermost: stri
     const x = queue.shift();
     if (typeof x !== 'object' || x === null || seen.has(x)) continue;
     seen.add(x);
-    const { code, name, message, cause, errors } = x as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    const { code, name, message, cause, errors } = x as {
+      code?: unknown;
+      name?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
     if ((typeof code === 'string' && /^[A-Za-z0-9_]{1,40}$/.test(code)) || Number.isInteger(code)) {
       const words = CAUSES[String(code)];
       if (words) return { words, code: String(code), innermost };
       first ??= String(code);
     }
-    if (name === 'TimeoutError' || name === 'AbortError') return { words: 'timed out', code: first, innermost };
+    if (name === 'TimeoutError' || name === 'AbortError')
+      return { words: 'timed out', code: first, innermost };
     if (typeof message === 'string' && message) innermost = message; // fetch's own "fetch failed" says less than its cause
     queue.push(cause, ...(Array.isArray(errors) ? errors : []));
   }

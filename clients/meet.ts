@@ -11,7 +11,12 @@ import type { Log } from './log.js';
 import type { Database } from '../db/database.js';
 
 /** Checks that a component answers within `deadlineMs`; throws its typed error otherwise. */
-export async function meetComponent(config: Config, component: Component, deadlineMs: number, log?: Log): Promise<void> {
+export async function meetComponent(
+  config: Config,
+  component: Component,
+  deadlineMs: number,
+  log?: Log,
+): Promise<void> {
   // an overlay, not a spread: a spread would read (and check) every section of the configuration
   const clients = overlay(config, { clients: overlay(config.clients, { connectTimeoutMs: deadlineMs }) });
   switch (component) {
@@ -41,7 +46,11 @@ export type DependencyState = { status: 'ok' | 'unreachable' | 'not configured';
  * Whether `component` answers within `timeoutMs`, as /readyz reports it: when not, the kind of
  * failure without where the component is (clients/errors.ts failureSummary; the log has it all).
  */
-export async function probeDependency(config: Config, component: Component, timeoutMs = 1000): Promise<DependencyState> {
+export async function probeDependency(
+  config: Config,
+  component: Component,
+  timeoutMs = 1000,
+): Promise<DependencyState> {
   try {
     await meetComponent(config, component, timeoutMs, () => {});
     return { status: 'ok' };
@@ -59,12 +68,17 @@ class NoAnswerError extends Error {
 }
 
 /** The database as /readyz sees it: one cheap read through the process's own client, bounded in time. */
-export async function databaseReadiness(database: () => Promise<Database>, timeoutMs = 2000): Promise<DependencyState> {
+export async function databaseReadiness(
+  database: () => Promise<Database>,
+  timeoutMs = 2000,
+): Promise<DependencyState> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       database().then((d) => d.cashflowVersion('__readyz__')),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new NoAnswerError(timeoutMs)), timeoutMs))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new NoAnswerError(timeoutMs)), timeoutMs)),
+      ),
     ]);
     return { status: 'ok' };
   } catch (e) {
@@ -102,7 +116,11 @@ export async function meetWithBackoff(
       } catch (e) {
         const delayMs = Math.round(backoffDelayMs(options.backoff, attempt));
         options.onState?.(component, { status: 'unreachable', detail: (e as Error).message });
-        options.log('warn', `waiting for ${component}: ${(e as Error).message}`, { component, attempt: attempt + 1, retryInMs: delayMs });
+        options.log('warn', `waiting for ${component}: ${(e as Error).message}`, {
+          component,
+          attempt: attempt + 1,
+          retryInMs: delayMs,
+        });
         await new Promise((r) => setTimeout(r, delayMs));
       }
     }

@@ -10,7 +10,16 @@ import type { Topology } from '../topology/topology.js';
 import { createConnectClient, type ConnectClient } from './connect.js';
 import { createDatabase, openSql, type SqlSession } from './database.js';
 import type { Component } from './errors.js';
-import { createAdmin, createConsumer, createProducer, type Admin, type Consumer, type ConsumerOptions, type LibrdkafkaProperties, type Producer } from './kafka.js';
+import {
+  createAdmin,
+  createConsumer,
+  createProducer,
+  type Admin,
+  type Consumer,
+  type ConsumerOptions,
+  type LibrdkafkaProperties,
+  type Producer,
+} from './kafka.js';
 import { stderrLogAt, type Log } from './log.js';
 import { connectRedis, type Redis } from './redis.js';
 import { createAvroCodec, type AvroCodec } from './schema-registry.js';
@@ -87,12 +96,19 @@ export class ClientScope {
   /** Closes every client opened through the scope, the last first; a failing close does not stop the others. */
   async close(): Promise<void> {
     const closers = this.closers.splice(0).reverse();
-    for (const close of closers) await close().catch((e: unknown) => this.log('debug', 'closing a client failed', { error: (e as Error).message }));
+    for (const close of closers)
+      await close().catch((e: unknown) =>
+        this.log('debug', 'closing a client failed', { error: (e as Error).message }),
+      );
   }
 }
 
 /** Runs `work` with a scope and closes the scope's clients however `work` ends. */
-export async function withClients<T>(config: Config, work: (clients: ClientScope) => Promise<T>, options: { log?: Log } = {}): Promise<T> {
+export async function withClients<T>(
+  config: Config,
+  work: (clients: ClientScope) => Promise<T>,
+  options: { log?: Log } = {},
+): Promise<T> {
   const scope = new ClientScope(config, options);
   try {
     return await work(scope);
@@ -100,4 +116,3 @@ export async function withClients<T>(config: Config, work: (clients: ClientScope
     await scope.close();
   }
 }
-

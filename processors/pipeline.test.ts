@@ -9,6 +9,11 @@ describe('dependenciesOf', () => {
     expect(dependenciesOf(topology, ['calculator'])).toEqual(['kafka', 'schema-registry', 'redis']);
     expect(dependenciesOf(topology, ['impact', 'job-worker'])).toEqual(['kafka', 'schema-registry', 'redis']);
     expect(dependenciesOf(topology, ['sink'])).toEqual(['kafka', 'schema-registry', 'redis', 'database']);
-    expect(dependenciesOf(topology, ['calculator', 'verifier'])).toEqual(['kafka', 'schema-registry', 'redis', 'database']);
+    expect(dependenciesOf(topology, ['calculator', 'verifier'])).toEqual([
+      'kafka',
+      'schema-registry',
+      'redis',
+      'database',
+    ]);
   });
 });

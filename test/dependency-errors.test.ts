@@ -36,19 +36,43 @@ let childEnv: Record<string, string>;
 const children: ChildProcess[] = [];
 
 /** Where each component is pointed to be unreachable, and the address its message must name. */
-function down(component: 'kafka' | 'schema-registry' | 'connect' | 'database' | 'redis'): { vars: Record<string, string>; address: string; variable: string } {
+function down(component: 'kafka' | 'schema-registry' | 'connect' | 'database' | 'redis'): {
+  vars: Record<string, string>;
+  address: string;
+  variable: string;
+} {
   switch (component) {
     case 'kafka':
-      return { vars: { KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${closed}` }, address: `127.0.0.1:${closed}`, variable: 'KAFKA_BOOTSTRAP_SERVERS' };
+      return {
+        vars: { KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${closed}` },
+        address: `127.0.0.1:${closed}`,
+        variable: 'KAFKA_BOOTSTRAP_SERVERS',
+      };
     case 'schema-registry':
-      return { vars: { SCHEMA_REGISTRY_URL: `http://127.0.0.1:${closed}/apis/ccompat/v7` }, address: `http://127.0.0.1:${closed}/apis/ccompat/v7`, variable: 'SCHEMA_REGISTRY_URL' };
+      return {
+        vars: { SCHEMA_REGISTRY_URL: `http://127.0.0.1:${closed}/apis/ccompat/v7` },
+        address: `http://127.0.0.1:${closed}/apis/ccompat/v7`,
+        variable: 'SCHEMA_REGISTRY_URL',
+      };
     case 'connect':
-      return { vars: { KAFKA_CONNECT_URL: `http://127.0.0.1:${closed}` }, address: `http://127.0.0.1:${closed}`, variable: 'KAFKA_CONNECT_URL' };
+      return {
+        vars: { KAFKA_CONNECT_URL: `http://127.0.0.1:${closed}` },
+        address: `http://127.0.0.1:${closed}`,
+        variable: 'KAFKA_CONNECT_URL',
+      };
     case 'database':
       // a password in the URL: the message names the address without it
-      return { vars: { DATABASE_URL: `postgres://postgres:s3cret@127.0.0.1:${closed}/cashflow` }, address: `postgres://postgres:***@127.0.0.1:${closed}/cashflow`, variable: 'DATABASE_URL' };
+      return {
+        vars: { DATABASE_URL: `postgres://postgres:s3cret@127.0.0.1:${closed}/cashflow` },
+        address: `postgres://postgres:***@127.0.0.1:${closed}/cashflow`,
+        variable: 'DATABASE_URL',
+      };
     case 'redis':
-      return { vars: { REDIS_URL: `redis://127.0.0.1:${closed}` }, address: `redis://127.0.0.1:${closed}`, variable: 'REDIS_URL' };
+      return {
+        vars: { REDIS_URL: `redis://127.0.0.1:${closed}` },
+        address: `redis://127.0.0.1:${closed}`,
+        variable: 'REDIS_URL',
+      };
   }
 }
 
@@ -64,8 +88,14 @@ function cashflow(args: string[], vars: Record<string, string>): Promise<Outcome
     execFile(
       process.execPath,
       [repoFile('bin', 'cashflow.js'), ...args],
-      { cwd: repoFile(), env: { ...process.env, ...childEnv, ...vars }, timeout: 90_000, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+      {
+        cwd: repoFile(),
+        env: { ...process.env, ...childEnv, ...vars },
+        timeout: 90_000,
+        killSignal: 'SIGKILL',
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
   });
 }
@@ -73,7 +103,10 @@ function cashflow(args: string[], vars: Record<string, string>): Promise<Outcome
 async function deadLetters(): Promise<bigint> {
   const admin = await createAdmin(env.config);
   try {
-    return [...(await topicEnds(admin, env.topology.topic('deadLetter').name)).values()].reduce((x, y) => x + y, 0n);
+    return [...(await topicEnds(admin, env.topology.topic('deadLetter').name)).values()].reduce(
+      (x, y) => x + y,
+      0n,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -99,7 +132,10 @@ afterAll(async () => {
 
 // Every command and the components it uses (commands that write to the shared stack, such as
 // `connectors apply`, appear only where their target is the one that is down).
-const COMMANDS: { args: string[]; uses: ('kafka' | 'schema-registry' | 'connect' | 'database' | 'redis')[] }[] = [
+const COMMANDS: {
+  args: string[];
+  uses: ('kafka' | 'schema-registry' | 'connect' | 'database' | 'redis')[];
+}[] = [
   { args: ['topics', 'apply'], uses: ['kafka'] },
   { args: ['schemas', 'apply'], uses: ['schema-registry'] },
   { args: ['connectors', 'apply', '--no-wait'], uses: ['connect'] },
@@ -111,7 +147,9 @@ const COMMANDS: { args: string[]; uses: ('kafka' | 'schema-registry' | 'connect'
 ];
 
 describe('a command whose dependency is down ends with a message naming it, its address and the next step', () => {
-  const cases = COMMANDS.flatMap((c) => c.uses.map((component) => ({ ...c, component, name: `${c.args.join(' ')} with ${component} down` })));
+  const cases = COMMANDS.flatMap((c) =>
+    c.uses.map((component) => ({ ...c, component, name: `${c.args.join(' ')} with ${component} down` })),
+  );
   it.each(cases)('$name', async ({ args, component }) => {
     const d = down(component);
     const r = await cashflow(args, d.vars);
@@ -132,23 +170,32 @@ describe('a command whose dependency is down ends with a message naming it, its 
 });
 
 /** `cashflow run <processor>` with `vars`; resolves with its metrics port once it listens. */
-async function runProcessor(processor: string, vars: Record<string, string>): Promise<{ child: ChildProcess; port: number; log: () => string }> {
+async function runProcessor(
+  processor: string,
+  vars: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number; log: () => string }> {
   const port = await freePort();
   let log = '';
-  const child = spawn(process.execPath, [repoFile('bin', 'cashflow.js'), 'run', processor, '--metrics-port', String(port)], {
-    cwd: repoFile(),
-    // a key prefix of their own (under the environment's, removed with it): a child stopped while
-    // it rebuilds the state leaves the rebuild lock to its expiry, which the impact test below would wait out
-    env: { ...process.env, ...childEnv, CASHFLOW_REDIS_PREFIX: `${env.redisPrefix}run-${port}:`, ...vars },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [repoFile('bin', 'cashflow.js'), 'run', processor, '--metrics-port', String(port)],
+    {
+      cwd: repoFile(),
+      // a key prefix of their own (under the environment's, removed with it): a child stopped while
+      // it rebuilds the state leaves the rebuild lock to its expiry, which the impact test below would wait out
+      env: { ...process.env, ...childEnv, CASHFLOW_REDIS_PREFIX: `${env.redisPrefix}run-${port}:`, ...vars },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   child.stdout!.on('data', (b: Buffer) => (log += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
   return { child, port, log: () => log };
 }
 
-async function readyz(port: number): Promise<{ status: number; body: { dependencies: Record<string, { status: string; detail?: string }> } }> {
+async function readyz(
+  port: number,
+): Promise<{ status: number; body: { dependencies: Record<string, { status: string; detail?: string }> } }> {
   const r = await fetch(`http://127.0.0.1:${port}/readyz`);
   return { status: r.status, body: (await r.json()) as never };
 }
@@ -157,27 +204,37 @@ describe('a processor whose dependency is down waits, says which, and is not rea
   it.each([
     { processor: 'calculator', component: 'kafka' as const },
     { processor: 'calculator', component: 'redis' as const },
-  ])('$processor with $component down: a warning naming it at once, /readyz 503 listing it', async ({ processor, component }) => {
-    const d = down(component);
-    const p = await runProcessor(processor, d.vars);
-    try {
-      const line = await eventually(`${processor} says it waits for ${component}`, async () =>
-        p.log().split('\n').find((l) => l.includes(`waiting for ${component}`)),
+  ])(
+    '$processor with $component down: a warning naming it at once, /readyz 503 listing it',
+    async ({ processor, component }) => {
+      const d = down(component);
+      const p = await runProcessor(processor, d.vars);
+      try {
+        const line = await eventually(`${processor} says it waits for ${component}`, async () =>
+          p
+            .log()
+            .split('\n')
+            .find((l) => l.includes(`waiting for ${component}`)),
+        );
+        expect(line).toContain(`${component} (${d.address}): unavailable: connection refused`);
+        expect(line).toContain('`cashflow stack status`');
+        expect(line).toContain(d.variable);
+        const r = await eventually('/readyz answers while it waits', () =>
+          readyz(p.port).catch(() => undefined),
+        );
+        expect(r.status).toBe(503);
+        expect(Object.keys(r.body.dependencies).sort()).toEqual(['kafka', 'redis', 'schema-registry']);
+        expect(r.body.dependencies[component].status).toBe('unreachable');
+        expect(r.body.dependencies[component].detail).toContain(d.address);
+        expect(r.body.dependencies['schema-registry'].status).toBe('ok');
+      } finally {
+        p.child.kill('SIGTERM');
+      }
+      await new Promise((r) =>
+        p.child.exitCode !== null || p.child.signalCode !== null ? r(null) : p.child.once('exit', r),
       );
-      expect(line).toContain(`${component} (${d.address}): unavailable: connection refused`);
-      expect(line).toContain('`cashflow stack status`');
-      expect(line).toContain(d.variable);
-      const r = await eventually('/readyz answers while it waits', () => readyz(p.port).catch(() => undefined));
-      expect(r.status).toBe(503);
-      expect(Object.keys(r.body.dependencies).sort()).toEqual(['kafka', 'redis', 'schema-registry']);
-      expect(r.body.dependencies[component].status).toBe('unreachable');
-      expect(r.body.dependencies[component].detail).toContain(d.address);
-      expect(r.body.dependencies['schema-registry'].status).toBe('ok');
-    } finally {
-      p.child.kill('SIGTERM');
-    }
-    await new Promise((r) => (p.child.exitCode !== null || p.child.signalCode !== null ? r(null) : p.child.once('exit', r)));
-  });
+    },
+  );
 
   it('sink with the database down: runs, /readyz 503 listing the database (address without password)', async () => {
     const d = down('database');
@@ -188,14 +245,21 @@ describe('a processor whose dependency is down waits, says which, and is not rea
         return x && x.body.dependencies.kafka?.status === 'ok' && x;
       });
       expect(r.status).toBe(503);
-      expect(Object.keys(r.body.dependencies).sort()).toEqual(['database', 'kafka', 'redis', 'schema-registry']);
+      expect(Object.keys(r.body.dependencies).sort()).toEqual([
+        'database',
+        'kafka',
+        'redis',
+        'schema-registry',
+      ]);
       expect(r.body.dependencies.database.status).toBe('unreachable');
       expect(r.body.dependencies.database.detail).toContain(d.address);
       expect(r.body.dependencies.database.detail).not.toContain('s3cret');
     } finally {
       p.child.kill('SIGTERM');
     }
-    await new Promise((r) => (p.child.exitCode !== null || p.child.signalCode !== null ? r(null) : p.child.once('exit', r)));
+    await new Promise((r) =>
+      p.child.exitCode !== null || p.child.signalCode !== null ? r(null) : p.child.once('exit', r),
+    );
   });
 });
 
@@ -203,13 +267,24 @@ describe("the API's /readyz lists every dependency it uses", () => {
   it('kafka, redis, the schema registry (jobs) and the database, naming the one that is down', async () => {
     const { startApi } = await import('../api/index.js');
     const d = down('schema-registry');
-    const api = await startApi({ config: loadConfig({ ...process.env, ...childEnv, ...d.vars }), topology: env.topology, redisPrefix: env.redisPrefix, port: 0 });
+    const api = await startApi({
+      config: loadConfig({ ...process.env, ...childEnv, ...d.vars }),
+      topology: env.topology,
+      redisPrefix: env.redisPrefix,
+      port: 0,
+    });
     try {
       const r = await eventually('the API sees Redis', async () => {
         const x = await readyz(api.port);
         return x.body.dependencies.redis.status === 'ok' && x;
       });
-      expect(Object.keys(r.body.dependencies).sort()).toEqual(['database', 'engine', 'kafka', 'redis', 'schema-registry']);
+      expect(Object.keys(r.body.dependencies).sort()).toEqual([
+        'database',
+        'engine',
+        'kafka',
+        'redis',
+        'schema-registry',
+      ]);
       expect(r.body.dependencies['schema-registry']).toMatchObject({ status: 'unreachable' });
       expect(r.body.dependencies['schema-registry'].detail).toContain(d.address);
       expect(r.body.dependencies.kafka.status).toBe('ok');
@@ -225,7 +300,9 @@ describe('a registry that answers and refuses is not retriable', () => {
     const schema = avroSchema('ContractTerms');
     // a new field without a default breaks BACKWARD compatibility
     const incompatible = { ...schema, fields: [...schema.fields, { name: 'mandatory', type: 'string' }] };
-    const e = await createSchemaRegistry(env.config).register(subject, incompatible).catch((x: unknown) => x);
+    const e = await createSchemaRegistry(env.config)
+      .register(subject, incompatible)
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ComponentRequestError);
     expect(e).toMatchObject({ component: 'schema-registry', status: 409, retriable: false });
     expect(isRetriable(e)).toBe(false);
@@ -269,17 +346,29 @@ describe('a processor whose registry is unreachable holds its records and dead-l
       log: (level, message, fields) => {
         testLog.log(level, message, fields);
         const error = String(fields?.error ?? '');
-        if (message === 'retrying after a retriable fault' && error.startsWith(`schema-registry (http://127.0.0.1:${closed}/`)) registryRetries.push(error);
+        if (
+          message === 'retrying after a retriable fault' &&
+          error.startsWith(`schema-registry (http://127.0.0.1:${closed}/`)
+        )
+          registryRetries.push(error);
       },
     });
     // the batch itself (decoding its records), not only the state check at start, meets the registry
-    await eventually('impact retries its batch (the registry cannot be reached)', async () => registryRetries.length >= 2 && (await retriesSoFar(held)) >= 2);
+    await eventually(
+      'impact retries its batch (the registry cannot be reached)',
+      async () => registryRetries.length >= 2 && (await retriesSoFar(held)) >= 2,
+    );
     expect(registryRetries[0]).toContain('unavailable: connection refused');
     const r = await readyz(held.port!);
     expect(r.status).toBe(503);
     expect(r.body.dependencies['schema-registry'].status).toBe('unreachable');
-    expect(r.body.dependencies['schema-registry'].detail).toContain(`http://127.0.0.1:${closed}/apis/ccompat/v7`);
-    const committedWhileDown = (await held.metrics.recordsCommitted.get()).values.reduce((n, v) => n + v.value, 0);
+    expect(r.body.dependencies['schema-registry'].detail).toContain(
+      `http://127.0.0.1:${closed}/apis/ccompat/v7`,
+    );
+    const committedWhileDown = (await held.metrics.recordsCommitted.get()).values.reduce(
+      (n, v) => n + v.value,
+      0,
+    );
     expect(committedWhileDown).toBe(0);
     await held.stop();
     expect(await deadLetters()).toBe(0n);
@@ -287,7 +376,10 @@ describe('a processor whose registry is unreachable holds its records and dead-l
     const through = await env.startProcessors({ processors: ['impact'], log: testLog.log });
     await eventually(
       `impact commits all ${N} records with the real registry`,
-      async () => (await through.metrics.recordsCommitted.get()).values.filter((v) => v.labels.topic === 'contractTerms').reduce((n, v) => n + v.value, 0) >= N,
+      async () =>
+        (await through.metrics.recordsCommitted.get()).values
+          .filter((v) => v.labels.topic === 'contractTerms')
+          .reduce((n, v) => n + v.value, 0) >= N,
       120_000,
     );
     expect((await through.metrics.deadLetters.get()).values.reduce((n, v) => n + v.value, 0)).toBe(0);
