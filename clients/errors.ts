@@ -18,14 +18,18 @@ export class ComponentError extends Error {
 
 /** The component cannot be reached or is failing over: retry with backoff. */
 export class ServiceUnavailableError extends ComponentError {
+  /** Why, in a few words that name no address (`connection refused`), when known. */
+  readonly reason?: string;
+
   constructor(
     component: Component,
     target: string,
     readonly hint: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string },
   ) {
     super(component, target, `unavailable: ${hint}`, true, options);
     this.name = 'ServiceUnavailableError';
+    this.reason = options?.reason;
   }
 }
 
@@ -149,7 +153,8 @@ export function unreachable(
     component,
     target,
     `${options.cause ?? causeOf(e)} (${nextStep(component, options.variable)})`,
-    { cause: e },
+    // the words alone (an unknown cause's message may hold the address)
+    { cause: e, reason: options.cause ?? readCause(e).words },
   );
 }
 
@@ -177,6 +182,7 @@ export function failureSummary(e: unknown, component?: Component): string {
   const c = component ?? (e instanceof ComponentError ? e.component : undefined);
   const cause = readCause(e);
   const kind =
+    (e instanceof ServiceUnavailableError ? e.reason : undefined) ??
     cause.words ??
     (cause.code !== undefined
       ? `error ${cause.code}`

@@ -115,7 +115,7 @@ export async function meetWithBackoff(
         break;
       } catch (e) {
         const delayMs = Math.round(backoffDelayMs(options.backoff, attempt));
-        options.onState?.(component, { status: 'unreachable', detail: (e as Error).message });
+        options.onState?.(component, { status: 'unreachable', detail: failureSummary(e, component) });
         options.log('warn', `waiting for ${component}: ${(e as Error).message}`, {
           component,
           attempt: attempt + 1,

@@ -19,7 +19,7 @@ import { definitionOf, PROCESSOR_NAMES } from './registry.js';
 import type { BackgroundServices, BackgroundTask } from './processor.js';
 import { DEFAULT_BACKOFF, ProcessorRunner, type BackoffOptions, type Log, type RunnerServices } from './runner.js';
 import type { Component } from '../clients/errors.js';
-import { redactUrl } from '../clients/errors.js';
+import { failureSummary, redactUrl } from '../clients/errors.js';
 import { stderrLogAt } from '../clients/log.js';
 import type { DependencyState } from '../clients/meet.js';
 
@@ -115,7 +115,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     const dependencyState = async (c: Component): Promise<DependencyState> => {
       if (!live) return starting.get(c) ?? probeDependency(config, c);
       if (c === 'kafka') return ready() ? { status: 'ok' } : { status: 'unreachable', detail: 'processors not consuming (see the log)' };
-      if (c === 'redis') return live.redis.ping().then(() => ({ status: 'ok' as const }), (e: Error) => ({ status: 'unreachable' as const, detail: e.message }));
+      if (c === 'redis') return live.redis.ping().then(() => ({ status: 'ok' as const }), (e: unknown) => ({ status: 'unreachable' as const, detail: failureSummary(e, 'redis') }));
       if (c === 'database') return databaseReadiness(live.database);
       return probeDependency(config, c);
     };

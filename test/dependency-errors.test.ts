@@ -195,8 +195,9 @@ async function runProcessor(
 
 async function readyz(
   port: number,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: { dependencies: Record<string, { status: string; detail?: string }> } }> {
-  const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+  const r = await fetch(`http://127.0.0.1:${port}/readyz`, { headers });
   return { status: r.status, body: (await r.json()) as never };
 }
 
@@ -225,7 +226,8 @@ describe('a processor whose dependency is down waits, says which, and is not rea
         expect(r.status).toBe(503);
         expect(Object.keys(r.body.dependencies).sort()).toEqual(['kafka', 'redis', 'schema-registry']);
         expect(r.body.dependencies[component].status).toBe('unreachable');
-        expect(r.body.dependencies[component].detail).toContain(d.address);
+        // the kind of failure, never where the component is (anyone may read /readyz)
+        expect(r.body.dependencies[component].detail).toBe(`${component}: connection refused`);
         expect(r.body.dependencies['schema-registry'].status).toBe('ok');
       } finally {
         p.child.kill('SIGTERM');
@@ -252,8 +254,7 @@ describe('a processor whose dependency is down waits, says which, and is not rea
         'schema-registry',
       ]);
       expect(r.body.dependencies.database.status).toBe('unreachable');
-      expect(r.body.dependencies.database.detail).toContain(d.address);
-      expect(r.body.dependencies.database.detail).not.toContain('s3cret');
+      expect(r.body.dependencies.database.detail).toBe('database: connection refused');
     } finally {
       p.child.kill('SIGTERM');
     }
@@ -268,15 +269,16 @@ describe("the API's /readyz lists every dependency it uses", () => {
     const { startApi } = await import('../api/index.js');
     const d = down('schema-registry');
     const api = await startApi({
-      config: loadConfig({ ...process.env, ...childEnv, ...d.vars }),
+      config: loadConfig({ ...process.env, ...childEnv, ...d.vars, CASHFLOW_API_KEYS: 'readyz-key' }),
       topology: env.topology,
       redisPrefix: env.redisPrefix,
       port: 0,
     });
     try {
       const r = await eventually('the API sees Redis', async () => {
-        const x = await readyz(api.port);
-        return x.body.dependencies.redis.status === 'ok' && x;
+        // the dependencies are shown to a valid key only
+        const x = await readyz(api.port, { 'x-api-key': 'readyz-key' });
+        return x.body.dependencies?.redis.status === 'ok' && x;
       });
       expect(Object.keys(r.body.dependencies).sort()).toEqual([
         'database',
@@ -286,7 +288,7 @@ describe("the API's /readyz lists every dependency it uses", () => {
         'schema-registry',
       ]);
       expect(r.body.dependencies['schema-registry']).toMatchObject({ status: 'unreachable' });
-      expect(r.body.dependencies['schema-registry'].detail).toContain(d.address);
+      expect(r.body.dependencies['schema-registry'].detail).toBe('schema-registry: connection refused');
       expect(r.body.dependencies.kafka.status).toBe('ok');
     } finally {
       await api.close();
@@ -362,9 +364,7 @@ describe('a processor whose registry is unreachable holds its records and dead-l
     const r = await readyz(held.port!);
     expect(r.status).toBe(503);
     expect(r.body.dependencies['schema-registry'].status).toBe('unreachable');
-    expect(r.body.dependencies['schema-registry'].detail).toContain(
-      `http://127.0.0.1:${closed}/apis/ccompat/v7`,
-    );
+    expect(r.body.dependencies['schema-registry'].detail).toBe('schema-registry: connection refused');
     const committedWhileDown = (await held.metrics.recordsCommitted.get()).values.reduce(
       (n, v) => n + v.value,
       0,
