@@ -1,72 +1,12 @@
-// A PostgreSQL server of one test's own: a cluster made by the machine's initdb in a temp folder,
-// run by pg_ctl on a free port, so that a test can stop it (fast: sessions are told; immediate:
-// a crash, sessions just lose their socket) and start it again on the same port and data: a
-// database restart as the pipeline sees it. The machine's shared server is never touched.
-// PostgreSQL refuses to run as root: under root the cluster belongs to the `postgres` user and
-// the tools run through runuser.
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../../stack/free-port.js';
-import { logTail } from '../../stack/processes.js';
+// The private PostgreSQL server lives in stack/private/ (the chaos command uses it too); the
+// tests add their teardown with a pipeline environment on it.
+import { PrivatePostgres as Server } from '../../stack/private/postgres.js';
 import type { Cleanup } from './cleanup.js';
 import type { PipelineEnv } from './pipeline-env.js';
 
-/** The server binaries: TEST_POSTGRES_BINDIR, else the newest /usr/lib/postgresql/<major>/bin (Debian). */
-export function postgresBinDir(): string | undefined {
-  if (process.env.TEST_POSTGRES_BINDIR) return process.env.TEST_POSTGRES_BINDIR;
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
-  return majors.length ? join(root, majors[0], 'bin') : undefined;
-}
+export { postgresBinDir, type StopMode } from '../../stack/private/postgres.js';
 
-const run = promisify(execFile);
-
-export type StopMode = 'fast' | 'immediate';
-
-export class PrivatePostgres {
-  readonly dir = mkdtempSync(join(tmpdir(), 'cashflow-test-postgres-'));
-  readonly data = join(this.dir, 'data');
-  readonly logFile = join(this.dir, 'postgres.log');
-  private readonly asRoot = process.getuid?.() === 0;
-  port = 0;
-
-  /** `logical`: wal_level=logical, so that a Debezium connector can capture it. */
-  constructor(
-    private readonly bin: string,
-    private readonly options: { logical?: boolean } = {},
-  ) {
-    if (this.asRoot) {
-      const pw = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
-      const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
-      chownSync(this.dir, Number(pw), Number(gid));
-    }
-  }
-
-  /** A connection URL for `database` (trust authentication, user postgres). */
-  url(database = 'postgres'): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
-  }
-
-  /** Starts the server (the first time: initdb) and waits until it accepts connections. */
-  async start(): Promise<void> {
-    if (this.port === 0) {
-      this.port = await freePort();
-      await this.tool('initdb', ['-D', this.data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
-    }
-    const logical = this.options.logical ? ' -c wal_level=logical -c max_wal_senders=5 -c max_replication_slots=5' : '';
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c max_connections=50${logical}`;
-    await this.tool('pg_ctl', ['-D', this.data, '-l', this.logFile, '-o', options, '-w', '-t', '60', 'start']);
-  }
-
-  /** Stops the server and waits until it is gone. */
-  async stop(mode: StopMode): Promise<void> {
-    await this.tool('pg_ctl', ['-D', this.data, '-m', mode, '-w', '-t', '60', 'stop']);
-  }
-
+export class PrivatePostgres extends Server {
   /**
    * The end of a test file on this server: up again if a test left it down, `env` torn down
    * (its database here among the rest), then the server removed; each step tried.
@@ -75,33 +15,5 @@ export class PrivatePostgres {
     await cleanup.attempt('server up for the teardown', () => this.start().catch(() => undefined));
     await cleanup.attempt('pipeline env', async () => env?.tearDown());
     await cleanup.attempt('private postgres', () => this.remove());
-  }
-
-  /** Ends the server (if running) and removes its folder. */
-  async remove(): Promise<void> {
-    if (this.port !== 0 && existsSync(join(this.data, 'postmaster.pid'))) {
-      try {
-        await this.tool('pg_ctl', ['-D', this.data, '-m', 'immediate', '-w', 'stop']);
-      } catch {
-        // already down
-      }
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  logTail(): string {
-    return logTail(this.logFile, 20);
-  }
-
-  /** Runs a server tool without blocking the event loop (the pipeline under test keeps running). */
-  private async tool(name: string, args: string[]): Promise<void> {
-    const command = join(this.bin, name);
-    try {
-      if (this.asRoot) await run('runuser', ['-u', 'postgres', '--', command, ...args]);
-      else await run(command, args);
-    } catch (e) {
-      const out = e as { stderr?: string; stdout?: string };
-      throw new Error(`${name} ${args.join(' ')} failed: ${out.stderr ?? ''}${out.stdout ?? ''}\n${existsSync(this.logFile) ? this.logTail() : ''}`);
-    }
   }
 }

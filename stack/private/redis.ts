@@ -1,0 +1,129 @@
+// A Redis of its own (a fault test's, `cashflow chaos`'s) (`redis-server`, the binary the stack runs), on a free port with its
+// own folder and the append-only file on, so that a graceful restart (SHUTDOWN, then the same
+// command again) keeps every key: what a Redis restart in production looks like to the
+// pipeline. With `persistence: false` it keeps nothing on disk (like this machine's Redis), so
+// a restart comes back empty. The shared stack's Redis is never touched.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { portOpen } from '../net.js';
+import { logTail } from '../processes.js';
+import { eventually } from './wait.js';
+import { freePort } from '../free-port.js';
+
+export class PrivateRedis {
+  readonly dir = mkdtempSync(join(tmpdir(), 'cashflow-test-redis-'));
+  readonly logFile = join(this.dir, 'redis.log');
+  private child: ChildProcess | undefined;
+  port = 0;
+
+  constructor(private readonly options: { persistence?: boolean } = {}) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.port === 0) this.port = await freePort();
+    const out = openSync(this.logFile, 'a');
+    try {
+      this.child = spawn(
+        'redis-server',
+        ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--appendonly', this.options.persistence === false ? 'no' : 'yes', '--save', '', '--daemonize', 'no'],
+        { stdio: ['ignore', out, out] },
+      );
+    } finally {
+      closeSync(out);
+    }
+    const child = this.child;
+    await eventually(`redis-server on port ${this.port}`, async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}):\n${this.logTail()}`);
+      return this.ping();
+    }, 30_000, 50);
+  }
+
+  /** SHUTDOWN (Redis writes its append-only file and exits); resolves once the process is gone. */
+  async shutdown(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    const c = this.client();
+    await c.connect();
+    await c.call('SHUTDOWN').catch(() => undefined); // the connection closes without a reply
+    c.disconnect();
+    await exited;
+    this.child = undefined;
+  }
+
+  /** Ends the process (if running) and removes its folder. */
+  async remove(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    this.child = undefined;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async keyCount(): Promise<number> {
+    const c = this.client();
+    try {
+      await c.connect();
+      return await c.dbsize();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  /** FLUSHALL on this private server (never on the shared one). */
+  async flushAll(): Promise<void> {
+    const c = this.client();
+    try {
+      await c.connect();
+      await c.flushall();
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  /** GET of one key (a full key name: no prefix is added). */
+  async get(key: string): Promise<string | null> {
+    const c = this.client();
+    try {
+      await c.connect();
+      return await c.get(key);
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  logTail(): string {
+    return logTail(this.logFile, 15);
+  }
+
+
+  /** A client that fails at once instead of retrying (the server may be down on purpose). */
+  private client(): Redis {
+    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {});
+    return c;
+  }
+
+  private async ping(): Promise<boolean> {
+    if (!(await portOpen('127.0.0.1', this.port, 500))) return false;
+    const c = this.client();
+    try {
+      await c.connect();
+      // LOADING while the append-only file is read back: not ready yet
+      return (await c.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      c.disconnect();
+    }
+  }
+}
