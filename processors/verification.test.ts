@@ -2,7 +2,7 @@
 // comparison of an expectation with stored rows (every field, every verdict kind).
 import { describe, expect, it } from 'vitest';
 import type { CashflowRow, CashflowVersion, ContractRow } from '../db/database.js';
-import { compareResult, expectedResult, mismatchCount, prepareExpectation, seriesOf, type ExpectedResult, type StoredResult } from './verification.js';
+import { compareResult, expectedResult, mismatchCount, prepareExpectation, seriesOf, storedContractOf, type ExpectedResult, type StoredResult } from './verification.js';
 
 // 1,000 at 5 % on 30E/360, half-yearly interest: IED -1000, two IP of 25, MD +1000 (RPA),
 // computed by hand from the spec's POF_IED_PAM, POF_IP_PAM (Y(t-1,t) = 0.5), POF_MD_PAM.
@@ -88,6 +88,29 @@ describe('expectedResult (the calculator computation from source rows)', () => {
     expect(computed.status).toBe('computed');
     // the reset at 2020-07-01 sets the rate to 0.07: the second IP is 1000 × 0.07 × 0.5
     expect(computed.events.filter((x) => x.eventType === 'IP').map((x) => x.payoff)).toEqual([25, 35]);
+  });
+
+  it('market data rows of NaN or ±Infinity are left out of the series, as market-ingest dead-letters them', () => {
+    const terms = { ...JSON.parse(pam.terms), cycleOfRateReset: 'P6ML1', cycleAnchorDateOfRateReset: '2020-07-01T00:00:00', marketObjectCodeOfRateReset: 'EUR.X' };
+    const p = prepareExpectation('P1', { ...pam, terms: JSON.stringify(terms) });
+    const series = seriesOf([
+      { marketObjectCode: 'EUR.X', observedAt: '2020-01-01T00:00:00', value: 0.07 },
+      { marketObjectCode: 'EUR.X', observedAt: '2020-03-01T00:00:00', value: NaN },
+      { marketObjectCode: 'EUR.X', observedAt: '2020-04-01T00:00:00', value: Infinity },
+      { marketObjectCode: 'EUR.X', observedAt: '2020-05-01T00:00:00', value: -Infinity },
+    ]);
+    expect(series.get('EUR.X')!.points.map((x) => x.value)).toEqual([0.07]);
+    // the reset at 2020-07-01 takes the last finite observation, 0.07
+    expect(expectedResult(p, series, new Map(), 'P30Y').events.filter((x) => x.eventType === 'IP').map((x) => x.payoff)).toEqual([25, 35]);
+  });
+
+  it('an observed event of NaN value is left out (contract-ingest dead-letters it); one without a value is kept', () => {
+    const events = [
+      { contractId: 'P1', eventType: 'CE', observedAt: '2020-03-01T00:00:00', value: NaN, states: null },
+      { contractId: 'P1', eventType: 'CE', observedAt: '2020-04-01T00:00:00', value: null, states: null },
+    ];
+    const stored = storedContractOf(pam, events);
+    expect(Object.values(stored.events).map((x) => [x.observedAt, x.value])).toEqual([['2020-04-01T00:00:00', null]]);
   });
 });
 

@@ -86,10 +86,15 @@ export interface Verdict {
 
 // ------------------------------------------------------------------------ the expectation
 
-/** The series of market_data rows (any order), as the store holds them: by code, in time order. */
+/**
+ * The series of market_data rows (any order), as the store holds them: by code, in time order.
+ * A row whose value is not a finite number (double precision holds NaN and ±Infinity) never
+ * reaches the store: market-ingest dead-letters it (observationValue), so it is left out here.
+ */
 export function seriesOf(rows: readonly MarketDataRow[]): Map<string, MarketSeries> {
   const out = new Map<string, MarketSeries>();
   for (const r of rows) {
+    if (!Number.isFinite(r.value)) continue;
     let s = out.get(r.marketObjectCode);
     if (!s) out.set(r.marketObjectCode, (s = { code: r.marketObjectCode, points: [], version: 0 }));
     s.points.push({ observedAt: r.observedAt, timeMs: Date.parse(`${r.observedAt}Z`), value: r.value, version: 0 });
@@ -101,7 +106,8 @@ export function seriesOf(rows: readonly MarketDataRow[]): Map<string, MarketSeri
 /**
  * A contracts row and its observed_events rows as contract-ingest stores them; a TermsRejected
  * (the ingest's dead letter) when the terms are not accepted. Observed events whose states are
- * not JSON are dead-lettered by the ingest, so they are left out here too.
+ * not JSON or whose value is NaN or ±Infinity are dead-lettered by the ingest, so they are left
+ * out here too (a null value is no value, and kept).
  */
 export function storedContractOf(row: ContractRow, events: readonly ObservedEventRow[] = []): StoredContract {
   const { contractType, terms } = termsOfRow(row.contractId, { terms: row.terms, contract_type: row.contractType });
@@ -114,7 +120,8 @@ export function storedContractOf(row: ContractRow, events: readonly ObservedEven
         continue;
       }
     }
-    const value = e.value !== null && Number.isFinite(e.value) ? e.value : null;
+    if (e.value !== null && !Number.isFinite(e.value)) continue;
+    const value = e.value;
     stored[observedEventKey(e.eventType, e.observedAt)] = { eventType: e.eventType, observedAt: e.observedAt, value, states: e.states, version: 0, deleted: false };
   }
   return { contractId: row.contractId, contractType, terms, termsVersion: 0, deleted: false, updatedAt: null, sourceTsMs: 0, events: stored, version: 0 };
