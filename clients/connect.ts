@@ -50,6 +50,14 @@ export class ConnectClient {
     });
   }
 
+  /**
+   * Restarts a connector's failed instances (connector and tasks), as an operator does after a
+   * FAILED status (Connect REST `POST /connectors/{name}/restart?includeTasks=true&onlyFailed=true`).
+   */
+  async restartFailed(name: string): Promise<void> {
+    await requestJson('connect', 'POST', `${this.url}/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`);
+  }
+
   async plugins(): Promise<{ class: string; type: string; version: string }[]> {
     return (
       await requestJson<{ class: string; type: string; version: string }[]>(
