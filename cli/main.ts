@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   config: () => import('./commands/config.js'),
   reset: () => import('./commands/reset.js'),
   lag: () => import('./commands/lag.js'),
+  chaos: () => import('./commands/chaos.js'),
 };
 
 export async function main(argv: string[]): Promise<number | undefined> {
