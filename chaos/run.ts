@@ -220,7 +220,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       await operator.check();
       await sleep(500);
     }
-    const settleBar = await ops.progressBar('settling', 1, 'messages behind');
+    const settleBar = await ops.progressBar('settling', 1, 'messages of the backlog consumed');
     let quietTwice = 0;
     let worst = 1;
     for (;;) {
