@@ -119,8 +119,11 @@ export async function inject(env: ChaosEnvironment, operator: ConnectorOperator,
       await client.connect();
       let terminated: number;
       try {
-        const r = await client.query<{ n: string }>('SELECT count(pg_terminate_backend(active_pid)) AS n FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL', [env.slot]);
-        terminated = Number(r.rows[0].n);
+        // the task may be (re)starting after an earlier fault: its connection must be there to be cut
+        terminated = await eventually('the connector streaming from its replication slot', async () => {
+          const r = await client.query<{ n: string }>('SELECT count(pg_terminate_backend(active_pid)) AS n FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL', [env.slot]);
+          return Number(r.rows[0].n) || undefined;
+        }, 120_000, 500);
       } finally {
         await client.end();
       }
