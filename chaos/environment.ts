@@ -5,7 +5,7 @@
 // pid and log files in the run's folder. Only the registry's storage is a database on the
 // machine's PostgreSQL (created and dropped here), so that the registry survives the faults of
 // the run's own database.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +27,6 @@ import { privateConnect, privateRegistry } from '../stack/private/services.js';
 import { stackVersions } from '../stack/versions.js';
 import { applyTopics } from '../topology/apply.js';
 import { topologyFromConfig, type ProcessorName, type Topology } from '../topology/topology.js';
-import { existsSync } from 'node:fs';
 
 export class ChaosSetupError extends Error {
   constructor(message: string) {
@@ -50,10 +49,10 @@ async function freePortRange(count: number): Promise<number> {
 
 export class ChaosEnvironment {
   readonly run = randomBytes(3).toString('hex');
-  readonly dir = mkdtempSync(join(tmpdir(), 'cashflow-chaos-'));
+  readonly dir: string;
   readonly shared: StackLayout;
   readonly postgres: PrivatePostgres;
-  readonly redis = new PrivateRedis({ persistence: false });
+  readonly redis: PrivateRedis;
   readonly kafka: PrivateKafka;
   registry!: PrivateProcess;
   connectWorker!: PrivateProcess;
@@ -77,10 +76,12 @@ export class ChaosEnvironment {
     if (!bin) throw new ChaosSetupError('no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/<major>/bin: set TEST_POSTGRES_BINDIR');
     this.postgres = new PrivatePostgres(bin, { logical: true });
     this.kafka = new PrivateKafka(this.shared.lib);
+    this.redis = new PrivateRedis({ persistence: false });
     const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
     server.pathname = '/postgres';
     this.registryServer = server.toString();
     this.registryDatabase = `cashflow_chaos_${this.run}_registry`;
+    this.dir = mkdtempSync(join(tmpdir(), 'cashflow-chaos-'));
   }
 
   get slot(): string {
@@ -151,7 +152,8 @@ export class ChaosEnvironment {
   /** Everything stopped and removed; the run's folder (processor logs) kept when `keepLogs`. */
   async down(keepLogs: boolean): Promise<void> {
     const steps: [string, () => Promise<unknown>][] = [
-      ['processors', () => stopProcessors(this.config ?? loadConfig({ ...process.env, ...this.env }), 10_000)],
+      // only the run's own processors (its own pid folder): never a default configuration's
+      ['processors', async () => this.config && stopProcessors(this.config, 10_000)],
       ['admin', async () => this.admin?.disconnect()],
       ['database client', async () => this.db?.close()],
       ['connect', async () => this.connectWorker?.stop('SIGTERM', 30_000)],
