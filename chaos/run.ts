@@ -109,6 +109,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let ok = false;
   const operator = new ConnectorOperator(env, log);
   let pool: pg.Pool | undefined;
+  // Ctrl-C or SIGTERM: the processors are detached processes of their own, so they are stopped
+  // here with everything else before the exit (the run's folder and logs are kept)
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the run's processes`);
+    operator.stop();
+    void env.down(true).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await env.up();
     pool = new pg.Pool({ connectionString: env.config.database.url, max: 3 });
@@ -274,6 +283,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     ok = problems.length === 0;
     return { outcome, table: formatTable(outcome), problems, faults: faultsDone, connectorRestarts: operator.restarts };
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     operator.stop();
     ops.stopAllBars();
     await pool?.end().catch(() => {});
