@@ -2,6 +2,7 @@
 // filled from the configuration and the environment: nothing environment-specific or secret is
 // committed. CDC topics carry JSON with schemas; decimals arrive as doubles.
 import { loadConfig, type Config } from '../config/config.js';
+import { javaClientSecurity, prefixed } from '../config/kafka-java-properties.js';
 import { CAPTURED_TABLES } from '../db/schema.js';
 import type { Topology } from '../topology/topology.js';
 
@@ -135,27 +136,11 @@ export function sqlServerConnector(
     'schema.history.internal.kafka.bootstrap.servers': k.bootstrapServers,
     'schema.history.internal.kafka.topic': `${prefix}cashflow.schema-history.${topology.options.database}`,
   };
-  if (k.securityProtocol !== 'plaintext') {
-    for (const side of ['producer', 'consumer']) {
-      history[`schema.history.internal.${side}.security.protocol`] = k.securityProtocol.toUpperCase();
-      if (k.saslMechanism)
-        history[`schema.history.internal.${side}.sasl.mechanism`] = k.saslMechanism.toUpperCase();
-      if (k.saslUsername && k.saslPassword) {
-        const module = /^SCRAM/i.test(k.saslMechanism ?? '')
-          ? 'org.apache.kafka.common.security.scram.ScramLoginModule'
-          : 'org.apache.kafka.common.security.plain.PlainLoginModule';
-        history[`schema.history.internal.${side}.sasl.jaas.config`] =
-          `${module} required username="${k.saslUsername}" password="${k.saslPassword}";`;
-      }
-      // The schema-history clients are the connector's own Kafka clients: without the CA of a
-      // private broker certificate they fail the TLS handshake and the task fails at start.
-      const caFile = settings.kafkaCaFile ?? k.sslCaFile;
-      if (caFile && /ssl/.test(k.securityProtocol)) {
-        history[`schema.history.internal.${side}.ssl.truststore.type`] = 'PEM';
-        history[`schema.history.internal.${side}.ssl.truststore.location`] = caFile;
-      }
-    }
-  }
+  // The schema-history clients are the connector's own Kafka clients: without the brokers'
+  // security (and the CA of a private broker certificate) the task fails at start.
+  const security = javaClientSecurity(k, settings.kafkaCaFile ?? k.sslCaFile);
+  for (const side of ['producer', 'consumer'])
+    Object.assign(history, prefixed(`schema.history.internal.${side}.`, security));
   return {
     name,
     dialect: 'mssql',
