@@ -61,6 +61,26 @@ export function nextStep(component: Component, variable: string = ADDRESS_VARIAB
   return `is it running? \`cashflow stack status\`; else check ${variable}`;
 }
 
+export type TransportSecurityFailure = 'authentication' | 'tls' | 'protocol';
+
+/**
+ * The component refused the connection's security: a wrong user or password, a certificate
+ * the client does not trust, or another security protocol on the other side. A configuration
+ * fault: retrying won't help.
+ */
+export class TransportSecurityError extends ComponentError {
+  constructor(
+    component: Component,
+    target: string,
+    readonly failure: TransportSecurityFailure,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(component, target, `${failure} refused: ${hint}`, false, options);
+    this.name = 'TransportSecurityError';
+  }
+}
+
 /**
  * Causes in words, by the codes Node (system errors), undici, node-postgres (SQLSTATE), mssql and
  * librdkafka give: what a command prints and what a response body may show.

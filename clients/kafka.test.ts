@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { ComponentError } from './errors.js';
-import { consumerProperties, librdkafkaConnection, PRODUCER_PROPERTIES } from './kafka.js';
+import { ComponentError, TransportSecurityError } from './errors.js';
+import { consumerProperties, librdkafkaConnection, PRODUCER_PROPERTIES, securityFailure } from './kafka.js';
 
 describe('Kafka client settings', () => {
   it('maps plaintext defaults to bootstrap servers and security protocol only', () => {
@@ -93,10 +93,29 @@ describe('KafkaClientLog', () => {
     expect(e.retriable).toBe(true);
     const sasl = new KafkaClientLog(() => {});
     sasl.error('b:1/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (after 10ms in state AUTH_REQ)');
-    expect(kafkaUnavailable({ kafka: { bootstrapServers: 'b:1', securityProtocol: 'sasl_ssl' } }, new Error('Local: Broker transport failure'), sasl).message).toContain(
-      'else check KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SSL_CA_FILE)',
-    );
+    // a refused login is no outage: a TransportSecurityError, not retried, naming the settings
+    const refused = kafkaUnavailable({ kafka: { bootstrapServers: 'b:1', securityProtocol: 'sasl_ssl' } }, new Error('Local: Broker transport failure'), sasl);
+    expect(refused).toBeInstanceOf(TransportSecurityError);
+    expect(refused.retriable).toBe(false);
+    expect(refused.message).toMatch(/authentication refused: .*KAFKA_SASL_PASSWORD/);
     const timedOut = kafkaUnavailable({ kafka: { bootstrapServers: 'b:1', securityProtocol: 'plaintext' } }, new Error('Local: Timed out'));
     expect(timedOut.message).toContain('unavailable: timed out (');
+  });
+});
+
+describe('why a connection failed, from librdkafka\'s log', () => {
+  // lines as librdkafka 2.x logged them against the secure test broker (test/secure-transport.test.ts)
+  const at = 'sasl_ssl://127.0.0.1:36621/bootstrap: ';
+  it('tells a refused login, an untrusted certificate and a protocol mismatch apart', () => {
+    expect(securityFailure(`${at}SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (after 121ms in state AUTH_REQ)`)?.failure).toBe('authentication');
+    expect(securityFailure(`${at}SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified (after 4ms in state SSL_HANDSHAKE)`)?.failure).toBe('tls');
+    expect(securityFailure('sasl_plaintext://127.0.0.1:34065/bootstrap: Disconnected: connection closed by peer: receive 0 after POLLIN (after 2ms in state APIVERSION_QUERY)')?.failure).toBe('protocol');
+    expect(securityFailure('ssl://127.0.0.1:34065/bootstrap: Disconnected: SSL connection closed by peer (after 10ms in state UP)')?.failure).toBe('protocol');
+    expect(securityFailure(`${at}SASL authentication error: x`)?.hint).toMatch(/KAFKA_SASL_PASSWORD \(or _FILE\)/);
+    expect(securityFailure(`${at}SSL handshake failed: x`)?.hint).toMatch(/KAFKA_SSL_CA_FILE/);
+  });
+  it('leaves a broker that is not there to the retriable error', () => {
+    expect(securityFailure(`${at}Connect to ipv4#127.0.0.1:36621 failed: Connection refused (after 0ms in state CONNECT)`)).toBeUndefined();
+    expect(securityFailure(undefined)).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
 import kafkaJavascript from '@confluentinc/kafka-javascript';
 import type { KafkaJS as KafkaJSTypes } from '@confluentinc/kafka-javascript';
 import type { Config, KafkaConfig } from '../config/config.js';
-import { ComponentError, ServiceUnavailableError, unreachable } from './errors.js';
+import { ComponentError, ServiceUnavailableError, TransportSecurityError, unreachable, type TransportSecurityFailure } from './errors.js';
 import { stderrLogAt, type Log } from './log.js';
 
 const { KafkaJS } = kafkaJavascript;
@@ -98,6 +98,8 @@ export function consumerProperties(o: ConsumerOptions): LibrdkafkaProperties {
  */
 export class KafkaClientLog {
   lastFailure: string | undefined;
+  /** The last line of any level that reads as a failure, whole: what transport security refused (securityFailure). */
+  lastFailureLine: string | undefined;
   /** Bootstrap addresses (host:port) whose connection failed, as librdkafka logged them. */
   readonly failedBootstraps = new Set<string>();
 
@@ -105,6 +107,8 @@ export class KafkaClientLog {
 
   private line(level: 'error' | 'warn' | 'info' | 'debug', message: string, extra?: { name?: string; fac?: string }) {
     if (level === 'error' || level === 'warn') this.note(message);
+    // a listener closing a client of another protocol is an INFO line (state APIVERSION_QUERY)
+    if (/Disconnected|failed|refused|error|closed/i.test(message)) this.lastFailureLine = message;
     this.log('debug', `kafka client: ${message}`, { client: extra?.name, facility: extra?.fac, clientLevel: level });
   }
 
@@ -141,15 +145,39 @@ export function createKafka(config: KafkaConfigWithClients, clientId = 'cashflow
   const kafka = new KafkaJS.Kafka({
     ...librdkafkaConnection(config.kafka, clientId),
     // errors and warnings always (they name the cause of a failure); its info lines at debug only
-    kafkaJS: { logger: clientLog, logLevel: level === 'debug' ? KafkaJS.logLevel.INFO : KafkaJS.logLevel.WARN },
+    // INFO always: librdkafka reports a listener closing a connection of the wrong protocol at
+    // INFO, a refused TLS handshake or login at ERROR; the lines reach our log at debug only
+    kafkaJS: { logger: clientLog, logLevel: KafkaJS.logLevel.INFO },
   } as unknown as KafkaJSTypes.CommonConstructorConfig);
   clientLogs.set(kafka, clientLog);
   return kafka;
 }
 
-/** A Kafka failure as the typed error: the broker's address, the cause in words, the next step. */
-export function kafkaUnavailable(config: Pick<Config, 'kafka'>, e: unknown, clientLog?: KafkaClientLog): ServiceUnavailableError {
-  if (e instanceof ServiceUnavailableError) return e;
+/** What a line of librdkafka's log says about transport security, with the settings to check. */
+export function securityFailure(line: string | undefined): { failure: TransportSecurityFailure; hint: string } | undefined {
+  if (line === undefined) return undefined;
+  if (/SASL authentication error|Authentication failed/i.test(line))
+    return { failure: 'authentication', hint: 'the broker refused the login: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD (or _FILE) and KAFKA_SASL_MECHANISM' };
+  if (/certificate verify failed|SSL handshake failed/i.test(line))
+    return { failure: 'tls', hint: "the TLS handshake failed: KAFKA_SSL_CA_FILE must hold the CA of the broker's certificate, and the broker's address must be a name in it" };
+  // A TLS listener closes a plaintext client at its first request (ApiVersion); a SASL listener
+  // closes a client that sends requests without logging in; a plaintext listener cannot answer
+  // a TLS handshake.
+  if (/state APIVERSION_QUERY|SSL connection closed by peer|security\.protocol|wrong version number|packet length too long/i.test(line))
+    return { failure: 'protocol', hint: 'the listener speaks another security protocol: check KAFKA_SECURITY_PROTOCOL (and the SASL settings)' };
+  return undefined;
+}
+
+/**
+ * A Kafka failure as the typed error: TransportSecurityError (not retriable) when the broker
+ * refused the client's TLS or login, else ServiceUnavailableError (retriable) with the broker's
+ * address, the cause in words and the next step.
+ */
+export function kafkaUnavailable(config: Pick<Config, 'kafka'>, e: unknown, clientLog?: KafkaClientLog): ServiceUnavailableError | TransportSecurityError {
+  if (e instanceof ServiceUnavailableError || e instanceof TransportSecurityError) return e;
+  const security = securityFailure(clientLog?.lastFailureLine);
+  if (security)
+    return new TransportSecurityError('kafka', config.kafka.bootstrapServers, security.failure, `${security.hint} (librdkafka: ${clientLog!.lastFailureLine})`, { cause: e });
   // librdkafka's own error ("Local: Broker transport failure", "Local: Timed out") says less than
   // the connection failure its log named just before
   const detail = ((e as Error).message ?? String(e)).replace(/^Local: /, '').toLowerCase();
@@ -159,7 +187,7 @@ export function kafkaUnavailable(config: Pick<Config, 'kafka'>, e: unknown, clie
   return unreachable('kafka', config.kafka.bootstrapServers, e, { cause, variable });
 }
 
-function unavailable(config: Pick<Config, 'kafka'>, e: unknown, kafka?: Kafka): ServiceUnavailableError {
+function unavailable(config: Pick<Config, 'kafka'>, e: unknown, kafka?: Kafka): ServiceUnavailableError | TransportSecurityError {
   return kafkaUnavailable(config, e, kafka && clientLogs.get(kafka));
 }
 
@@ -296,5 +324,19 @@ export async function deleteConsumerGroups(
       if (Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 2_000));
     }
+  }
+}
+
+/** The cluster's topics by a short-lived admin client (a health check through the real client). */
+export async function listTopicsOnce(config: KafkaConfigWithClients, clientId = 'cashflow-admin', timeoutMs = 10_000): Promise<string[]> {
+  const kafka = createKafka(config, clientId);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    return await (admin.listTopics as (o: { timeout: number }) => Promise<string[]>)({ timeout: timeoutMs });
+  } catch (e) {
+    throw unavailable(config, e, kafka);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
