@@ -7,7 +7,9 @@ import {
   launchSpec,
   renderProperties,
 } from './config-files.js';
+import { certificateFiles } from './certificates.js';
 import { stackLayout } from './layout.js';
+import { clientVariables, scramFormatArgs, secureClientKafka, type SecureStack } from './secure.js';
 
 const ports = loadConfig({}).stack.ports;
 const layout = stackLayout('/tmp/s', '3.0.9');
@@ -85,5 +87,70 @@ describe('launch specs', () => {
       '--daemonize',
       'no',
     ]);
+  });
+});
+
+describe('the secure stack (SASL_SSL)', () => {
+  const secure: SecureStack = {
+    certificates: certificateFiles('/tmp/s/secrets'),
+    keystore: '/tmp/s/secrets/broker.p12',
+    keystorePassword: 'kspw',
+    broker: { username: 'cashflow-broker', password: 'bpw' },
+    client: { username: 'cashflow', password: 'cpw', passwordFile: '/tmp/s/secrets/client.password' },
+    clientEnvFile: '/tmp/s/secrets/client.env',
+  };
+  const securePorts = { ...ports, kafka: 19092, kafkaController: 19093 };
+
+  it('gives the broker one SASL_SSL client listener with SCRAM-SHA-512, its key store, and no plaintext listener', () => {
+    const p = brokerProperties(securePorts, layout, secure);
+    expect(p.listeners).toBe('SASL_SSL://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+    expect(p['listener.security.protocol.map']).toBe('CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL');
+    expect(p['inter.broker.listener.name']).toBe('SASL_SSL');
+    expect(p['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-512');
+    expect(p['sasl.mechanism.inter.broker.protocol']).toBe('SCRAM-SHA-512');
+    expect(p['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config']).toBe(
+      'org.apache.kafka.common.security.scram.ScramLoginModule required username="cashflow-broker" password="bpw";',
+    );
+    expect(p).toMatchObject({
+      'ssl.keystore.type': 'PKCS12',
+      'ssl.keystore.location': '/tmp/s/secrets/broker.p12',
+      'ssl.keystore.password': 'kspw',
+      'ssl.truststore.location': '/tmp/s/secrets/ca.pem',
+    });
+    expect(Object.values(p).join(' ')).not.toMatch(/PLAINTEXT:\/\/|PLAINTEXT:PLAINTEXT,PLAINTEXT/);
+  });
+
+  it('writes the SCRAM users into the storage format command', () => {
+    expect(scramFormatArgs(secure)).toEqual([
+      '--add-scram', 'SCRAM-SHA-512=[name=cashflow-broker,password=bpw]',
+      '--add-scram', 'SCRAM-SHA-512=[name=cashflow,password=cpw]',
+    ]);
+  });
+
+  it("gives the Connect worker's own clients and its tasks' producers, consumers and admin clients SASL_SSL", () => {
+    const p = connectProperties({ ...securePorts, connect: 18083 }, layout, secureClientKafka(secure, securePorts));
+    expect(p['bootstrap.servers']).toBe('127.0.0.1:19092');
+    for (const prefix of ['', 'producer.', 'consumer.', 'admin.']) {
+      expect(p[`${prefix}security.protocol`]).toBe('SASL_SSL');
+      expect(p[`${prefix}sasl.mechanism`]).toBe('SCRAM-SHA-512');
+      expect(p[`${prefix}sasl.jaas.config`]).toBe(
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="cashflow" password="cpw";',
+      );
+      expect(p[`${prefix}ssl.truststore.type`]).toBe('PEM');
+      expect(p[`${prefix}ssl.truststore.location`]).toBe('/tmp/s/secrets/ca.pem');
+    }
+    // plaintext: none of it
+    expect(Object.keys(connectProperties(ports, layout)).filter((k) => /security|sasl|ssl/.test(k))).toEqual([]);
+  });
+
+  it('points the clients at the broker with the variables config/config.ts reads (the password by file)', () => {
+    expect(clientVariables(secure, securePorts)).toEqual({
+      KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:19092',
+      KAFKA_SECURITY_PROTOCOL: 'sasl_ssl',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_USERNAME: 'cashflow',
+      KAFKA_SASL_PASSWORD_FILE: '/tmp/s/secrets/client.password',
+      KAFKA_SSL_CA_FILE: '/tmp/s/secrets/ca.pem',
+    });
   });
 });

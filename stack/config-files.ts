@@ -1,10 +1,12 @@
 // The configuration files and command lines of the stack's processes: pure functions of the
 // ports and the folder layout, so they can be checked without starting anything.
 import { join } from 'node:path';
-import type { StackPorts } from '../config/config.js';
+import type { KafkaConfig, StackPorts } from '../config/config.js';
+import { jaasConfig, javaClientSecurity, prefixed } from '../config/kafka-java-properties.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { ProcessComponent, StackLayout } from './layout.js';
 import { prometheusArgs, prometheusMarker, type PrometheusSettings } from './prometheus.js';
+import { SCRAM_MECHANISM, type SecureStack } from './secure.js';
 
 export type Properties = Record<string, string | number | boolean>;
 
@@ -15,9 +17,16 @@ export function renderProperties(p: Properties): string {
     .concat('\n');
 }
 
-/** Single-node KRaft broker with combined roles (STACK-NOTES.md, "Broker in KRaft mode"). */
-export function brokerProperties(ports: StackPorts, layout: StackLayout): Properties {
-  const listeners = `PLAINTEXT://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.kafkaController}`;
+/**
+ * Single-node KRaft broker with combined roles (STACK-NOTES.md, "Broker in KRaft mode"). With
+ * `secure`, the one client listener is SASL_SSL (SCRAM-SHA-512 over TLS) and the broker talks to
+ * itself over it as well; the controller listener stays PLAINTEXT on 127.0.0.1: KRaft keeps the
+ * SCRAM credentials in the metadata log that the controller serves, so the controller cannot
+ * authenticate with them (KIP-900), and it is reachable from this machine only.
+ */
+export function brokerProperties(ports: StackPorts, layout: StackLayout, secure?: SecureStack): Properties {
+  const client = secure ? 'SASL_SSL' : 'PLAINTEXT';
+  const listeners = `${client}://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.kafkaController}`;
   return {
     'process.roles': 'broker,controller',
     'node.id': 1,
@@ -26,8 +35,9 @@ export function brokerProperties(ports: StackPorts, layout: StackLayout): Proper
     listeners,
     'advertised.listeners': listeners,
     'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name': client,
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,${client}:${client}`,
+    ...(secure ? secureBrokerProperties(secure) : {}),
     'log.dirs': layout.kafkaData,
     'num.partitions': 1,
     'offsets.topic.replication.factor': 1,
@@ -42,10 +52,39 @@ export function brokerProperties(ports: StackPorts, layout: StackLayout): Proper
   };
 }
 
-/** Connect in distributed mode; CDC topics are JSON (STACK-NOTES.md, "Debezium change events"). */
-export function connectProperties(ports: StackPorts, layout: StackLayout): Properties {
+/** SCRAM-SHA-512 and TLS of the SASL_SSL listener (Kafka docs, "Authentication using SASL/SCRAM"). */
+function secureBrokerProperties(secure: SecureStack): Properties {
   return {
-    'bootstrap.servers': `127.0.0.1:${ports.kafka}`,
+    'sasl.enabled.mechanisms': SCRAM_MECHANISM,
+    'sasl.mechanism.inter.broker.protocol': SCRAM_MECHANISM,
+    [`listener.name.sasl_ssl.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config`]: jaasConfig(
+      SCRAM_MECHANISM,
+      secure.broker.username,
+      secure.broker.password,
+    ),
+    'ssl.keystore.type': 'PKCS12',
+    'ssl.keystore.location': secure.keystore,
+    'ssl.keystore.password': secure.keystorePassword,
+    // the broker's own inter-broker client checks the certificate like any client
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': secure.certificates.caCert,
+    'ssl.client.auth': 'none',
+  };
+}
+
+/**
+ * Connect in distributed mode; CDC topics are JSON (STACK-NOTES.md, "Debezium change events").
+ * `kafka`: how the worker reaches a secured broker; the worker's own clients and those it makes
+ * for its connectors' tasks (producer., consumer., admin.) each take the settings.
+ */
+export function connectProperties(ports: StackPorts, layout: StackLayout, kafka?: KafkaConfig): Properties {
+  const security = kafka ? javaClientSecurity(kafka) : {};
+  return {
+    'bootstrap.servers': kafka?.bootstrapServers ?? `127.0.0.1:${ports.kafka}`,
+    ...security,
+    ...prefixed('producer.', security),
+    ...prefixed('consumer.', security),
+    ...prefixed('admin.', security),
     'group.id': 'cashflow-connect',
     listeners: `http://127.0.0.1:${ports.connect}`,
     'rest.advertised.host.name': '127.0.0.1',

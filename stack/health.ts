@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { redactUrl } from '../config/redact.js';
 import { decodeMetadataResponse, encodeMetadataRequest, isCompleteResponse } from './kafka-protocol.js';
 import type { ComponentName } from './layout.js';
-import { httpGet, ProbeError, tcpExchange } from './net.js';
+import { httpGet, portOpen, ProbeError, tcpExchange } from './net.js';
 import { debeziumPlugins } from './versions.js';
 
 export interface ComponentHealth {
@@ -29,16 +29,8 @@ export async function checkKafka(config: Config): Promise<ComponentHealth> {
   const first = config.kafka.bootstrapServers.split(',')[0] ?? '';
   const { host, port } = hostPort(first, 9092);
   const url = `kafka://${host}:${port}`;
-  if (config.kafka.securityProtocol !== 'plaintext') {
-    // Our probe speaks plaintext only; a secured cluster is checked by the clients themselves.
-    return {
-      component: 'kafka',
-      healthy: false,
-      url,
-      detail: `cannot probe ${config.kafka.securityProtocol} (plaintext only)`,
-      answering: false,
-    };
-  }
+  // Our wire probe speaks plaintext only: a secured broker is asked by a real client.
+  if (config.kafka.securityProtocol !== 'plaintext') return checkKafkaByClient(config, url);
   const correlationId = Math.floor(Math.random() * 2 ** 30);
   try {
     const reply = await tcpExchange(host, port, encodeMetadataRequest(correlationId), isCompleteResponse);
@@ -63,6 +55,26 @@ export async function checkKafka(config: Config): Promise<ComponentHealth> {
     const answering = e instanceof ProbeError ? e.answered : true;
     const detail = answering ? `the port answers but not as a Kafka broker (${reason(e)})` : reason(e);
     return { component: 'kafka', healthy: false, url, detail: detail, answering };
+  }
+}
+
+/**
+ * The broker asked through the real client with the configured security (TLS, SASL): healthy
+ * when it lists the topics. A refused handshake or login is unhealthy with the client's reason.
+ */
+async function checkKafkaByClient(config: Config, url: string): Promise<ComponentHealth> {
+  const { listTopicsOnce } = await import('../clients/kafka.js');
+  const protocol = config.kafka.securityProtocol;
+  const { host, port } = hostPort(config.kafka.bootstrapServers.split(',')[0] ?? '', 9092);
+  // nothing listening: say so at once (the client would retry until its timeout)
+  if (!(await portOpen(host, port)))
+    return { component: 'kafka', healthy: false, url, detail: 'connection refused', answering: false };
+  try {
+    const topics = await listTopicsOnce(config, 'cashflow-stack-health');
+    return { component: 'kafka', healthy: true, url, detail: `${protocol},topics=${topics.length}`, answering: true };
+  } catch (e) {
+    const answering = !/ECONNREFUSED|Connection refused/i.test(reason(e));
+    return { component: 'kafka', healthy: false, url, detail: `${protocol}: ${reason(e)}`, answering };
   }
 }
 

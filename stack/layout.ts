@@ -36,6 +36,8 @@ export interface StackLayout {
   prometheusData: string;
   /** Prometheus's file-based service discovery: one file per process serving /metrics. */
   prometheusTargets: string;
+  /** The secure stack's CA, certificates, key store and passwords (stack/secure.ts). */
+  secrets: string;
   run: string;
   logs: string;
   pidFile(component: ProcessComponent): string;
@@ -58,6 +60,7 @@ export function stackLayout(dir: string, registryVersion: string): StackLayout {
     redisData: join(root, 'data', 'redis'),
     prometheusData: join(root, 'data', 'prometheus'),
     prometheusTargets: targetsDir(root),
+    secrets: join(root, 'secrets'),
     run,
     logs,
     pidFile: (c) => join(run, `${c}.pid`),

@@ -74,7 +74,8 @@ export function statusHints(all: ComponentHealth[], config: Config): string[] {
       else if (/wal_level|REPLICATION/.test(h.detail)) startable.push('postgres');
       else hints.push(`postgres: ${h.detail}: check the user, password and host in DATABASE_URL`);
     } else if (h.component === 'kafka' && config.kafka.securityProtocol !== 'plaintext') {
-      hints.push(`kafka: KAFKA_SECURITY_PROTOCOL=${config.kafka.securityProtocol} cannot be probed here; \`cashflow topics apply\` tries the brokers with it`);
+      // probed by the real client with the configured security (stack/health.ts): its reason says what refused
+      hints.push(`kafka: the ${config.kafka.securityProtocol} client got no answer it accepts: check KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL and the KAFKA_SASL_* / KAFKA_SSL_CA_FILE variables (a secure local stack's are in <stack dir>/secrets/client.env)`);
     } else if (!own) {
       hints.push(`${h.component}: nothing healthy at ${h.url}, which ${v.client} names (not the local stack's): check ${v.client}, or unset it to use \`cashflow stack up\`'s`);
     } else if (!h.answering) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
+import { certificateFiles } from './certificates.js';
 import { kafkaClusterId, portOf, registryDatabaseOf, stackTargets } from './up.js';
 
 describe('stack up targets', () => {
@@ -14,6 +15,26 @@ describe('stack up targets', () => {
     expect(t.kafkaConnectUrl).toBe('http://127.0.0.1:18083');
     expect(t.schemaRegistryUrl).toBe('http://127.0.0.1:8081/apis/ccompat/v7');
     expect(portOf('connect', config.stack.ports)).toBe(18083);
+  });
+  it("checks a secure stack's broker over SASL_SSL with the stack's own client user and CA", () => {
+    const config = loadConfig({ STACK_KAFKA_PORT: '19092' });
+    const secure = {
+      certificates: certificateFiles('/s/secrets'),
+      keystore: '/s/secrets/broker.p12',
+      keystorePassword: 'k',
+      broker: { username: 'cashflow-broker', password: 'b' },
+      client: { username: 'cashflow', password: 'c', passwordFile: '/s/secrets/client.password' },
+      clientEnvFile: '/s/secrets/client.env',
+    };
+    expect(stackTargets(config, secure).kafka).toEqual({
+      bootstrapServers: '127.0.0.1:19092',
+      securityProtocol: 'sasl_ssl',
+      saslMechanism: 'SCRAM-SHA-512',
+      saslUsername: 'cashflow',
+      saslPassword: 'c',
+      sslCaFile: '/s/secrets/ca.pem',
+    });
+    expect(stackTargets(config).kafka.securityProtocol).toBe('plaintext');
   });
   it('keeps the registry in its own database on the same PostgreSQL server and user', () => {
     expect(registryDatabaseOf('postgres://app:s%40cret@db.local:5433/cashflow')).toEqual({

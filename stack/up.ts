@@ -2,7 +2,7 @@
 // and wait until every part really answers. A second `up` finds everything healthy and returns.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { overlay, type Config, type StackPorts } from '../config/config.js';
 import { ensureArtifacts } from './artifacts.js';
@@ -22,16 +22,29 @@ import { reportedComponents, stackLayout, wantedProcessComponents, type ProcessC
 import { conflictMessage, decide, needsKafka, type Action } from './plan.js';
 import { preparePostgres, registryDatabase } from './postgres.js';
 import { logTail, ownedPid, recordedPort, startDetached } from './processes.js';
+import {
+  clientVariables,
+  ensureSecureStack,
+  readSecureStack,
+  scramFormatArgs,
+  secureClientKafka,
+  type SecureStack,
+} from './secure.js';
 import { stackVersions } from './versions.js';
 
 export type Log = (line: string) => void;
 
-/** The addresses of the stack's own processes (its ports), whatever the clients are pointed at. */
-export function stackTargets(config: Config): Config {
+/**
+ * The addresses of the stack's own processes (its ports), whatever the clients are pointed at;
+ * a secure stack's broker with the stack's own client user and CA.
+ */
+export function stackTargets(config: Config, secure?: SecureStack): Config {
   const p = config.stack.ports;
   // overlay, not a spread: a spread would read (and check) every variable, API_PORT included
   return overlay(config, {
-    kafka: overlay(config.kafka, { bootstrapServers: `127.0.0.1:${p.kafka}`, securityProtocol: 'plaintext' }),
+    kafka: secure
+      ? secureClientKafka(secure, p)
+      : overlay(config.kafka, { bootstrapServers: `127.0.0.1:${p.kafka}`, securityProtocol: 'plaintext' }),
     schemaRegistryUrl: `http://127.0.0.1:${p.schemaRegistry}/apis/ccompat/v7`,
     kafkaConnectUrl: `http://127.0.0.1:${p.connect}`,
     redisUrl: `redis://127.0.0.1:${p.redis}`,
@@ -70,16 +83,23 @@ const startTimeoutMs: Record<ProcessComponent, number> = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function writeConfigFiles(layout: StackLayout, config: Config): void {
+function writeConfigFiles(layout: StackLayout, config: Config, secure: SecureStack | undefined): void {
   const ports = config.stack.ports;
   mkdirSync(layout.conf, { recursive: true });
-  writeFileSync(join(layout.conf, 'server.properties'), renderProperties(brokerProperties(ports, layout)));
-  writeFileSync(join(layout.conf, 'connect.properties'), renderProperties(connectProperties(ports, layout)));
+  // a secure stack's broker and worker properties hold passwords: readable by their owner only
+  const mode = secure ? 0o600 : 0o644;
+  writeFileSync(join(layout.conf, 'server.properties'), renderProperties(brokerProperties(ports, layout, secure)), { mode });
+  const connectKafka = secure ? secureClientKafka(secure, ports) : undefined;
+  writeFileSync(join(layout.conf, 'connect.properties'), renderProperties(connectProperties(ports, layout, connectKafka)), { mode });
   writeFileSync(join(layout.conf, 'log4j2.properties'), renderProperties(log4j2Properties()));
   const prometheus = prometheusSettings(ports, layout, config.stack.monitoring.scrapeIntervalSeconds);
   writeFileSync(prometheus.configFile, prometheusConfig(prometheus));
   mkdirSync(prometheus.targetsDir, { recursive: true });
   mkdirSync(prometheus.dataDir, { recursive: true });
+  if (!secure) return;
+  writeFileSync(secure.clientEnvFile, renderProperties(clientVariables(secure, ports)), { mode: 0o600 });
+  // files written by an earlier plain `up` keep their mode otherwise
+  for (const f of ['server.properties', 'connect.properties']) chmodSync(join(layout.conf, f), 0o600);
 }
 
 /** The directories of PATH that hold `command`, for a clear error before a start that would fail. */
@@ -99,8 +119,11 @@ export function kafkaClusterId(random: (n: number) => Buffer = randomBytes): str
   }
 }
 
-/** Formats KRaft storage once: a broker whose log dir has meta.properties keeps its cluster id. */
-export function formatKafkaStorage(layout: StackLayout, log: Log): void {
+/**
+ * Formats KRaft storage once: a broker whose log dir has meta.properties keeps its cluster id.
+ * `secure`: the SCRAM users are written with it (stack/secure.ts).
+ */
+export function formatKafkaStorage(layout: StackLayout, log: Log, secure?: SecureStack): void {
   if (existsSync(join(layout.kafkaData, 'meta.properties'))) return;
   mkdirSync(layout.kafkaData, { recursive: true });
   const clusterId = kafkaClusterId();
@@ -117,6 +140,7 @@ export function formatKafkaStorage(layout: StackLayout, log: Log): void {
       '-c',
       join(layout.conf, 'server.properties'),
       '--standalone',
+      ...(secure ? scramFormatArgs(secure) : []),
     ],
     { encoding: 'utf8' },
   );
@@ -135,13 +159,25 @@ export interface UpResult {
   external: ProcessComponent[];
   seconds: number;
   downloaded: boolean;
+  /** A secure stack (SASL_SSL): its client variables, for the hints. */
+  secure?: { clientEnvFile: string; caCert: string };
 }
 
-export async function stackUp(config: Config, log: Log): Promise<UpResult> {
+export interface UpOptions {
+  /**
+   * `--secure`: the broker's client listener is SASL_SSL (stack/secure.ts). A stack folder made
+   * secure stays secure without the flag.
+   */
+  secure?: boolean;
+}
+
+export async function stackUp(config: Config, log: Log, options: UpOptions = {}): Promise<UpResult> {
   const t0 = Date.now();
-  const targets = stackTargets(config);
   const ports = config.stack.ports;
   const layout = stackLayout(config.stack.dir, stackVersions.apicurio);
+  const secure = options.secure ? ensureSecureStack(layout) : readSecureStack(layout);
+  if (secure && !options.secure) log(`stack: secure stack (SASL_SSL, secrets in ${layout.secrets})`);
+  const targets = stackTargets(config, secure);
   const pgUrl = postgresUrl(config);
   const processComponents = wantedProcessComponents(config.stack.monitoring.enabled);
   const spec = (c: ProcessComponent) =>
@@ -185,7 +221,7 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   if (toStart.some((c) => c !== 'redis' && c !== 'prometheus')) downloaded = await ensureArtifacts(layout, stackVersions, log);
   await preparePostgres(pgUrl, log);
   if (toStart.length > 0) {
-    writeConfigFiles(layout, config);
+    writeConfigFiles(layout, config, secure);
     mkdirSync(layout.redisData, { recursive: true });
   }
 
@@ -195,7 +231,7 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
     if (pid !== undefined) pids.set(c, pid);
   }
   const start = (c: ProcessComponent) => {
-    if (c === 'kafka') formatKafkaStorage(layout, log);
+    if (c === 'kafka') formatKafkaStorage(layout, log, secure);
     const pid = startDetached(spec(c), layout.pidFile(c), layout.logFile(c), portOf(c, ports));
     pids.set(c, pid);
     log(`stack: ${c}: started (pid ${pid}, log ${layout.logFile(c)})`);
@@ -243,11 +279,21 @@ export async function stackUp(config: Config, log: Log): Promise<UpResult> {
   await Promise.all(ready.values());
   await ensureGlobalCompatibility(targets.schemaRegistryUrl);
 
+  // A secure broker checked as the clients are configured; before they are (the first
+  // `up --secure` has just written their variables), with the stack's own client user.
+  const asConfigured = secure && config.kafka.securityProtocol === 'plaintext' ? overlay(config, { kafka: targets.kafka }) : config;
   const health = await Promise.all(
-    reportedComponents(config.stack.monitoring.enabled).map((c) => checkComponent(c, config)),
+    reportedComponents(config.stack.monitoring.enabled).map((c) => checkComponent(c, asConfigured)),
   );
   const external = processComponents.filter((c) => actions.get(c) === 'external');
-  return { health, started: toStart, external, seconds: (Date.now() - t0) / 1000, downloaded };
+  return {
+    health,
+    started: toStart,
+    external,
+    seconds: (Date.now() - t0) / 1000,
+    downloaded,
+    ...(secure ? { secure: { clientEnvFile: secure.clientEnvFile, caCert: secure.certificates.caCert } } : {}),
+  };
 }
 
 /** All our subjects are BACKWARD compatible (BRIEF.md); set as the registry's global level. */

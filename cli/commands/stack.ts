@@ -39,13 +39,17 @@ export function register(program: Command): void {
       '--monitoring',
       'also start Prometheus (STACK_PROMETHEUS_PORT, default 9090), scraping every process the CLI starts, with the alert rules of ops/prometheus (env CASHFLOW_STACK_MONITORING=1)',
     )
-    .action(async (opts: { monitoring?: boolean }) => {
+    .option(
+      '--secure',
+      "the broker's client listener speaks SASL_SSL (SCRAM-SHA-512 over TLS; CA, certificate and users made in <stack dir>/secrets); the folder stays secure",
+    )
+    .action(async (opts: { monitoring?: boolean; secure?: boolean }) => {
       const loaded = await loadStackConfig();
       const { withMonitoring } = await import('../../config/config.js');
       const config = opts.monitoring ? withMonitoring(loaded) : loaded;
       const { stackUp } = await import('../../stack/up.js');
       const { formatStatus, statusHints } = await import('../../stack/status.js');
-      const r = await userFacing(() => stackUp(config, say));
+      const r = await userFacing(() => stackUp(config, say, { secure: opts.secure }));
       const healthy = r.health.every((h) => h.healthy);
       const hints = [
         r.started.length === 0 ? 'already running: nothing started' : `started: ${r.started.join(', ')}`,
@@ -61,6 +65,11 @@ export function register(program: Command): void {
               'logs: cashflow stack logs [component]; stop: cashflow stack down',
             ]
           : statusHints(r.health, config)),
+        ...(r.secure
+          ? [
+              `secure stack (SASL_SSL): every client needs its variables: set -a; . ${r.secure.clientEnvFile}; set +a`,
+            ]
+          : []),
       ];
       process.stdout.write(formatStatus(r.health, hints));
       if (!healthy) {
@@ -97,11 +106,21 @@ export function register(program: Command): void {
       const config = opts.monitoring ? withMonitoring(loaded) : loaded;
       const { checkComponent } = await import('../../stack/health.js');
       const { formatStatus, statusHints } = await import('../../stack/status.js');
-      const { reportedComponents } = await import('../../stack/layout.js');
+      const { reportedComponents, stackLayout } = await import('../../stack/layout.js');
+      const { clientEnvFile, isSecureStack } = await import('../../stack/secure.js');
+      const { stackVersions } = await import('../../stack/versions.js');
       const health = await Promise.all(
         reportedComponents(config.stack.monitoring.enabled).map((c) => checkComponent(c, config)),
       );
-      process.stdout.write(formatStatus(health, statusHints(health, config)));
+      const layout = stackLayout(config.stack.dir, stackVersions.apicurio);
+      const unconfigured = isSecureStack(layout) && config.kafka.securityProtocol === 'plaintext';
+      process.stdout.write(
+        formatStatus(health, [
+          // a plaintext probe of the SASL_SSL listener fails like another program's port would
+          ...statusHints(health, config).filter((h) => !(unconfigured && h.startsWith('kafka:'))),
+          ...(unconfigured ? [`kafka: this stack is secure (SASL_SSL): set -a; . ${clientEnvFile(layout)}; set +a`] : []),
+        ]),
+      );
       process.exitCode = health.every((h) => h.healthy) ? 0 : 1;
     });
 
