@@ -7,10 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoFile } from '../../clients/repo-file.js';
-import { loadConfig, type StackPorts } from '../../config/config.js';
+import { loadConfig, type KafkaConfig, type StackPorts } from '../../config/config.js';
 import { brokerProperties, launchSpec, log4j2Properties, renderProperties } from '../config-files.js';
 import { checkKafka } from '../health.js';
 import { stackLayout, type StackLayout } from '../layout.js';
+import { clientVariables, ensureSecureStack, type SecureStack } from '../secure.js';
 import { formatKafkaStorage } from '../up.js';
 import { stackVersions } from '../versions.js';
 import { freePort } from '../free-port.js';
@@ -28,16 +29,32 @@ export class PrivateKafka {
   readonly logFile: string;
   private ports: StackPorts | undefined;
   private process: PrivateProcess | undefined;
+  /** With `secure: true`: the CA, key store and SCRAM users of a SASL_SSL broker (stack/secure.ts). */
+  readonly secure: SecureStack | undefined;
 
-  constructor(lib: string) {
+  constructor(lib: string, options: { secure?: boolean } = {}) {
     // our own conf, data and logs; the shared stack's jars
     this.layout = { ...stackLayout(this.dir, stackVersions.apicurio), lib };
     this.logFile = join(this.dir, 'kafka.log');
+    this.secure = options.secure ? ensureSecureStack(this.layout) : undefined;
   }
 
   get bootstrapServers(): string {
     if (!this.ports) throw new Error('the private broker was never started');
     return `127.0.0.1:${this.ports.kafka}`;
+  }
+
+  /** The variables of config/config.ts that reach this broker (its client user's, when secure). */
+  clientEnv(): Record<string, string> {
+    if (!this.ports) throw new Error('the private broker was never started');
+    return this.secure
+      ? clientVariables(this.secure, this.ports)
+      : { KAFKA_BOOTSTRAP_SERVERS: this.bootstrapServers, KAFKA_SECURITY_PROTOCOL: 'plaintext' };
+  }
+
+  /** How the stack's own clients reach this broker. */
+  clientKafka(): KafkaConfig {
+    return loadConfig({ ...process.env, ...this.clientEnv() }).kafka;
   }
 
   /** Starts the broker (the first time: config files and storage format) and waits until it answers. */
@@ -46,11 +63,11 @@ export class PrivateKafka {
       const shared = loadConfig().stack.ports;
       const ports = (this.ports = { ...shared, kafka: await freePort(), kafkaController: await freePort() });
       mkdirSync(this.layout.conf, { recursive: true });
-      writeFileSync(join(this.layout.conf, 'server.properties'), renderProperties(brokerProperties(ports, this.layout)));
+      writeFileSync(join(this.layout.conf, 'server.properties'), renderProperties(brokerProperties(ports, this.layout, this.secure)), { mode: 0o600 });
       writeFileSync(join(this.layout.conf, 'log4j2.properties'), renderProperties(log4j2Properties()));
-      formatKafkaStorage(this.layout, () => {});
+      formatKafkaStorage(this.layout, () => {}, this.secure);
       const spec = launchSpec('kafka', ports, this.layout, { version: stackVersions.apicurio, database: { host: '', port: 0, database: '', user: '', password: '' } });
-      const config = loadConfig({ ...process.env, KAFKA_BOOTSTRAP_SERVERS: this.bootstrapServers, KAFKA_SECURITY_PROTOCOL: 'plaintext' });
+      const config = loadConfig({ ...process.env, ...this.clientEnv() });
       this.process = new PrivateProcess(
         `the private broker on ${this.bootstrapServers}`,
         this.logFile,

@@ -23,6 +23,8 @@ export interface PipelineEnvOptions {
   server?: string;
   /** Whether a Debezium connector captures the database (default); without, the test feeds the CDC topics. */
   connector?: boolean;
+  /** Variables over the process's own (a private broker's KAFKA_*, a private worker's KAFKA_CONNECT_URL). */
+  env?: Record<string, string>;
 }
 
 export class PipelineEnv {
@@ -50,6 +52,7 @@ export class PipelineEnv {
     this.dbName = `cashflow_${label}_${this.run}`;
     this.config = loadConfig({
       ...process.env,
+      ...options.env,
       DATABASE_DIALECT: 'postgres',
       DATABASE_URL: Object.assign(new URL(this.server), { pathname: `/${this.dbName}` }).toString(),
     });
