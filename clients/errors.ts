@@ -82,6 +82,17 @@ export class TransportSecurityError extends ComponentError {
 }
 
 /**
+ * Node's TLS error codes for a peer certificate that cannot be trusted (private CA missing,
+ * expired, another name) or a handshake that cannot agree: every driver reports them as `code`.
+ */
+export const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_UNSUPPORTED_PROTOCOL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
+]);
+
+/**
  * Causes in words, by the codes Node (system errors), undici, node-postgres (SQLSTATE), mssql and
  * librdkafka give: what a command prints and what a response body may show.
  */

@@ -16,6 +16,17 @@ describe('Debezium PostgreSQL connector config', () => {
   const topology = topologyFromConfig(config, {}, {});
   const c = postgresConnector(config, topology);
 
+  it("connects over TLS as DATABASE_URL's sslmode and sslrootcert say (the CA as the worker sees it), and without them as before", () => {
+    const tls = loadConfig({ DATABASE_URL: 'postgres://cdc@db.local:5432/books?sslmode=verify-full&sslrootcert=/etc/pg/ca.pem' });
+    expect(postgresConnector(tls, topologyFromConfig(tls, {}, {})).config).toMatchObject({
+      'database.hostname': 'db.local',
+      'database.dbname': 'books',
+      'database.sslmode': 'verify-full',
+      'database.sslrootcert': '/etc/pg/ca.pem',
+    });
+    expect(Object.keys(c.config).filter((k) => k.includes('ssl'))).toEqual([]);
+  });
+
   it('writes exactly the CDC topics the topology declares (cdc.<database>.<schema>.<table>)', () => {
     for (const id of ['cdcContracts', 'cdcPositions', 'cdcMarketData', 'cdcObservedEvents'] as const) {
       const table = topology.topic(id).name.split('.').pop();

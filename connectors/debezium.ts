@@ -83,11 +83,18 @@ export function postgresConnector(
   topology: Topology,
   settings: ConnectorSettings = {},
 ): SourceConnector {
-  const { parts, port, database } = databaseParts(
+  const { parts, port, database, params } = databaseParts(
     settings.databaseUrl ?? config.database.url,
     settings.databasePassword,
     'postgres',
   );
+  // TLS to the database as libpq names it in the URL, for the connector's own JDBC and
+  // replication connections (sslrootcert: the CA file as the Connect worker sees it)
+  const tls: ConnectorConfig = {};
+  for (const p of ['sslmode', 'sslrootcert'] as const) {
+    const v = params.get(p);
+    if (v) tls[`database.${p}`] = v;
+  }
   const name = settings.name ?? 'cashflow-source-postgres';
   const slotName = settings.slotName ?? 'cashflow_cdc';
   const publicationName = settings.publicationName ?? 'cashflow_cdc';
@@ -103,6 +110,7 @@ export function postgresConnector(
       ...parts,
       'database.port': port || '5432',
       'database.dbname': database || 'cashflow',
+      ...tls,
       'plugin.name': 'pgoutput',
       'slot.name': slotName,
       'publication.name': publicationName,

@@ -3,6 +3,7 @@
 // created with request.batch() on the transaction's connection), then one set-based replace
 // guarded by the version rule. No MERGE (STACK-NOTES "Writing results fast").
 import sql from 'mssql';
+import { TLS_CERTIFICATE_CODES } from '../clients/errors.js';
 import {
   assertIdentifier,
   assertLadderBucket,
@@ -250,13 +251,6 @@ export const MSSQL_ERROR_CODES: Readonly<Record<string, { kind: MssqlFailureKind
 
 // Node's TLS verification codes (tls.TLSSocket 'error' .code): the server's certificate is not
 // trusted by this process — a configuration error, not an unreachable server.
-const TLS_CERT_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_SSL_WRONG_VERSION_NUMBER',
-  'ERR_SSL_UNSUPPORTED_PROTOCOL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
-]);
-
 export interface MssqlFailure {
   kind: MssqlFailureKind;
   /** What it was, e.g. `9002 transaction log full …` or `ELOGIN login failed …`. */
@@ -308,7 +302,7 @@ export function classifyMssqlError(e: unknown): MssqlFailure {
   for (const err of chain) {
     const code = typeof err.code === 'string' ? err.code : undefined;
     const number = typeof err.number === 'number' ? err.number : typeof err.info?.number === 'number' ? err.info.number : undefined;
-    if (code && TLS_CERT_CODES.has(code)) {
+    if (code && TLS_CERTIFICATE_CODES.has(code)) {
       consider({ kind: 'configuration', what: `${code} the server's TLS certificate is not trusted (a private CA: NODE_EXTRA_CA_CERTS=<ca.pem>; or trustServerCertificate=true in DATABASE_URL for a test server)` });
     }
     if (number !== undefined && MSSQL_ERROR_NUMBERS[number]) consider({ kind: MSSQL_ERROR_NUMBERS[number].kind, what: `${number} ${MSSQL_ERROR_NUMBERS[number].what}` });

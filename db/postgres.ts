@@ -4,11 +4,13 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { TLS_CERTIFICATE_CODES } from '../clients/errors.js';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import {
   assertIdentifier,
   assertLadderBucket,
   assertWritableResults,
+  DatabaseConfigurationError,
   DatabaseUnavailableError,
   isoSeconds,
   latestPerContract,
@@ -98,9 +100,32 @@ export function isTransientPgError(e: unknown): boolean {
   return e instanceof Error && CONNECTION_LOST.test(e.message);
 }
 
-/** A transient failure as DatabaseUnavailableError (retriable, naming the cause and the next step), others unchanged. */
+/**
+ * What is wrong when the connection's TLS and the server's disagree (README "Secure stack"):
+ * a certificate not trusted, TLS asked of a server without it, or a server that takes TLS
+ * connections only (pg_hba.conf `hostssl`) asked without.
+ */
+export function pgTlsProblem(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  const message = e instanceof Error ? e.message : '';
+  if (typeof code === 'string' && TLS_CERTIFICATE_CODES.has(code))
+    return `the server's TLS certificate is not trusted (${code}): sslrootcert=<its CA file> in DATABASE_URL`;
+  if (/server does not support SSL/i.test(message))
+    return 'DATABASE_URL asks for TLS (sslmode) but the server has ssl=off';
+  if (code === '28000' && /no encryption/.test(message))
+    return 'the server accepts TLS connections only: sslmode=verify-full&sslrootcert=<its CA file> in DATABASE_URL';
+  return undefined;
+}
+
+/**
+ * A TLS mismatch as DatabaseConfigurationError, a transient failure as DatabaseUnavailableError
+ * (both retriable, naming the cause and the next step), others unchanged.
+ */
 export function databaseError(url: string, e: unknown): unknown {
-  if (e instanceof DatabaseUnavailableError || !isTransientPgError(e)) return e;
+  if (e instanceof DatabaseUnavailableError || e instanceof DatabaseConfigurationError) return e;
+  const tls = pgTlsProblem(e);
+  if (tls) return new DatabaseConfigurationError(redact(url), `${(e as Error).message}: ${tls}`, { cause: e });
+  if (!isTransientPgError(e)) return e;
   return new DatabaseUnavailableError(redact(url), `${causeOf(e)} (${nextStep('database')})`, { cause: e });
 }
 

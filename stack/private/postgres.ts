@@ -3,12 +3,14 @@
 // a crash, sessions just lose their socket) and start it again on the same port and data: a
 // database restart as the pipeline sees it. The machine's shared server is never touched.
 // PostgreSQL refuses to run as root: under root the cluster belongs to the `postgres` user and
-// the tools run through runuser.
+// the tools run through runuser. With `tls`, the server has ssl=on with that certificate and
+// takes TCP connections over TLS only (pg_hba.conf `hostssl`).
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CertificateFiles } from '../certificates.js';
 import { freePort } from '../free-port.js';
 import { logTail } from '../processes.js';
 
@@ -32,15 +34,18 @@ export class PrivatePostgres {
   private readonly asRoot = process.getuid?.() === 0;
   port = 0;
 
-  /** `logical`: wal_level=logical, so that a Debezium connector can capture it. */
+  private readonly owner: { uid: number; gid: number } | undefined;
+
+  /** `logical`: wal_level=logical, so that a Debezium connector can capture it; `tls`: TLS only, with this certificate. */
   constructor(
     private readonly bin: string,
-    private readonly options: { logical?: boolean } = {},
+    private readonly options: { logical?: boolean; tls?: CertificateFiles } = {},
   ) {
     if (this.asRoot) {
-      const pw = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
-      const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
-      chownSync(this.dir, Number(pw), Number(gid));
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      this.owner = { uid, gid };
+      chownSync(this.dir, uid, gid);
     }
   }
 
@@ -54,10 +59,27 @@ export class PrivatePostgres {
     if (this.port === 0) {
       this.port = await freePort();
       await this.tool('initdb', ['-D', this.data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+      if (this.options.tls) this.onlyTls(this.options.tls);
     }
     const logical = this.options.logical ? ' -c wal_level=logical -c max_wal_senders=5 -c max_replication_slots=5' : '';
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c max_connections=50${logical}`;
+    const ssl = this.options.tls ? ` -c ssl=on -c ssl_cert_file=${join(this.dir, 'server.pem')} -c ssl_key_file=${join(this.dir, 'server.key')}` : '';
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c max_connections=50${logical}${ssl}`;
     await this.tool('pg_ctl', ['-D', this.data, '-l', this.logFile, '-o', options, '-w', '-t', '60', 'start']);
+  }
+
+  /**
+   * The certificate and key where the server may read them (its key: owned by the server's user,
+   * mode 0600, or PostgreSQL refuses to start), and TCP connections over TLS only.
+   */
+  private onlyTls(tls: CertificateFiles): void {
+    for (const [from, name] of [[tls.serverCert, 'server.pem'], [tls.serverKey, 'server.key']] as const) {
+      const to = join(this.dir, name);
+      copyFileSync(from, to);
+      chmodSync(to, 0o600);
+      if (this.owner) chownSync(to, this.owner.uid, this.owner.gid);
+    }
+    const hba = join(this.data, 'pg_hba.conf');
+    writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
   }
 
   /** Stops the server and waits until it is gone. */
