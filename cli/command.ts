@@ -40,11 +40,11 @@ export const configUses = {
   /** Topic names: the prefix and the CDC topics' database part. */
   topology: ['pipeline', 'database'],
   /** Reading and writing the pipeline's topics, store and tables. */
-  pipelineClients: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'pipeline', 'clients'],
+  pipelineClients: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'redisCaFile', 'pipeline', 'clients'],
   /** The processors of `cashflow run` (the job-worker reads its job and callback settings). */
-  processors: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'horizon', 'pipeline', 'clients', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
+  processors: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'redisCaFile', 'horizon', 'pipeline', 'clients', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
   /** What `cashflow stack` starts and checks. */
-  stack: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'stack'],
+  stack: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'redisCaFile', 'stack'],
   /** `start` and `demo`: the stack, every platform step, then the processors. */
-  platform: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'horizon', 'stack', 'pipeline', 'cdc', 'clients', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
+  platform: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'redisCaFile', 'horizon', 'stack', 'pipeline', 'cdc', 'clients', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
 } satisfies Record<string, ConfigPath[]>;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError, isRetriable } from './errors.js';
 import { requestJson } from './http.js';
 import { connectRedis } from './redis.js';
+import { redisTlsOptions } from './redis-tls.js';
 
 describe('Redis client factory', () => {
   it('reports an unreachable Redis as a retriable ServiceUnavailableError naming redis', async () => {
@@ -25,6 +26,17 @@ describe('Redis client factory', () => {
       }
     },
   );
+});
+
+describe('Redis TLS options', () => {
+  it('speak TLS for rediss:// only, trusting REDIS_TLS_CA_FILE when given (else the system CAs)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const ca = `${mkdtempSync('/tmp/cashflow-redis-tls-test-')}/ca.pem`;
+    writeFileSync(ca, 'PEM');
+    expect(redisTlsOptions({ redisUrl: 'redis://127.0.0.1:6379', redisCaFile: ca })).toBeUndefined();
+    expect(redisTlsOptions({ redisUrl: 'rediss://127.0.0.1:6380' })).toEqual({});
+    expect(String(redisTlsOptions({ redisUrl: 'rediss://127.0.0.1:6380', redisCaFile: ca })?.ca)).toBe('PEM');
+  });
 });
 
 describe('JSON over HTTP', () => {

@@ -2,14 +2,16 @@
 // while it is down (no offline queue) so that the runner's retry with backoff takes over.
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
-import { ServiceUnavailableError, redactUrl, unreachable } from './errors.js';
+import { ServiceUnavailableError, TLS_CERTIFICATE_CODES, TransportSecurityError, redactUrl, unreachable } from './errors.js';
+import { redisTlsOptions, type RedisSettings } from './redis-tls.js';
 
 export type { Redis };
 
-type RedisConfig = Pick<Config, 'redisUrl'> & Partial<Pick<Config, 'clients'>>;
+type RedisConfig = RedisSettings & Partial<Pick<Config, 'clients'>>;
 
 export function createRedis(config: RedisConfig, options: { name?: string; keyPrefix?: string } = {}): Redis {
   return new Redis(config.redisUrl, {
+    tls: redisTlsOptions(config),
     connectionName: options.name ?? 'cashflow',
     keyPrefix: options.keyPrefix,
     lazyConnect: true,
@@ -27,8 +29,10 @@ export async function connectRedis(
   options: { name?: string; keyPrefix?: string } = {},
 ): Promise<Redis> {
   const redis = createRedis(config, options);
-  let lastError: unknown;
-  redis.on('error', (e) => (lastError = e)); // later: reported through failing commands instead
+  // reported through failing commands instead; the last one kept: the socket's error says why
+  // (a refused TLS handshake reaches connect() only as "Connection is closed.")
+  let lastError: NodeJS.ErrnoException | undefined;
+  redis.on('error', (e: NodeJS.ErrnoException) => (lastError = e));
   try {
     // the first failure ends the attempt (connect() alone waits through the retry strategy)
     await new Promise<void>((resolve, reject) => {
@@ -37,7 +41,15 @@ export async function connectRedis(
     });
   } catch (e) {
     redis.disconnect();
-    // connect() rejects with "Connection is closed."; the socket's error says why
+    const tls = [e as NodeJS.ErrnoException, lastError].find((x) => TLS_CERTIFICATE_CODES.has(x?.code ?? ''));
+    if (tls)
+      throw new TransportSecurityError(
+        'redis',
+        redactUrl(config.redisUrl),
+        'tls',
+        `the server's certificate is not trusted (${tls.code}: ${tls.message}): REDIS_TLS_CA_FILE must hold the CA of its certificate, and the host in REDIS_URL must be a name in it`,
+        { cause: tls },
+      );
     throw unreachable('redis', redactUrl(config.redisUrl), lastError ?? e);
   }
   return redis;

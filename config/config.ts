@@ -67,6 +67,8 @@ export interface Config {
   kafkaConnectUrl: string;
   database: { dialect: DatabaseDialect; url: string; readUrl: string };
   redisUrl: string;
+  /** REDIS_TLS_CA_FILE: the CA (PEM) of a `rediss://` server's certificate, when not a public one. */
+  redisCaFile?: string;
   /** Projection end for contracts without a maturity, as an ISO period after the status date. */
   horizon: string;
   api: {
@@ -188,7 +190,7 @@ export interface CdcConfig {
 /** A section of the configuration (a field of Config) or one field of a section (`api.jobTtlSeconds`). */
 export type ConfigPath =
   | keyof Config
-  | { [K in keyof Config]: Config[K] extends object ? `${K}.${keyof Config[K] & string}` : never }[keyof Config];
+  | { [K in keyof Config]-?: Config[K] extends object ? `${K}.${keyof Config[K] & string}` : never }[keyof Config];
 
 /** Every section: what `loadConfig()` checks when not told which ones the caller uses. */
 export const configSections: readonly (keyof Config)[] = [
@@ -197,6 +199,7 @@ export const configSections: readonly (keyof Config)[] = [
   'kafkaConnectUrl',
   'database',
   'redisUrl',
+  'redisCaFile',
   'horizon',
   'api',
   'stack',
@@ -321,6 +324,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
     redisUrl: field((v) =>
       url(v, 'REDIS_URL', () => `redis://127.0.0.1:${ports.redis}`, ['redis', 'rediss'], { fallbackFrom: 'STACK_REDIS_PORT', file: true }),
     ),
+    redisCaFile: field((v) => text(v, 'REDIS_TLS_CA_FILE')),
     horizon: field((v) => period(v, 'CASHFLOW_HORIZON', 'P30Y')),
     api: () => api,
     stack: () =>

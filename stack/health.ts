@@ -1,4 +1,5 @@
 // Real health checks: each asks the component a question only the real thing answers.
+import { redisTlsOptions } from '../clients/redis-tls.js';
 import type { Config } from '../config/config.js';
 import { redactUrl } from '../config/redact.js';
 import { decodeMetadataResponse, encodeMetadataRequest, isCompleteResponse } from './kafka-protocol.js';
@@ -215,6 +216,8 @@ export async function checkRedis(config: Config): Promise<ComponentHealth> {
       port,
       Buffer.from(auth + resp('PING')),
       (b) => b.toString().split('\r\n').length > lines,
+      3000,
+      redisTlsOptions(config),
     );
     const last = reply.toString().split('\r\n')[lines - 1] ?? '';
     if (last === '+PONG') return { component: 'redis', healthy: true, url, detail: 'PONG', answering: true };

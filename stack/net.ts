@@ -1,5 +1,6 @@
 // Small network probes shared by the health checks.
 import { connect } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
 export class ProbeError extends Error {
   constructor(
@@ -11,18 +12,22 @@ export class ProbeError extends Error {
   }
 }
 
-/** Sends `request` and collects the reply until `isComplete` says it is whole. */
+/**
+ * Sends `request` and collects the reply until `isComplete` says it is whole; with `tls`, over
+ * TLS with those options (the server's certificate checked).
+ */
 export function tcpExchange(
   host: string,
   port: number,
   request: Buffer,
   isComplete: (reply: Buffer) => boolean,
   timeoutMs = 3000,
+  tls?: ConnectionOptions,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let connected = false;
     let reply = Buffer.alloc(0);
-    const socket = connect({ host, port });
+    const socket = tls ? connectTls({ host, port, ...tls }) : connect({ host, port });
     const fail = (message: string) => {
       socket.destroy();
       reject(new ProbeError(message, connected));
@@ -30,8 +35,9 @@ export function tcpExchange(
     socket.setTimeout(timeoutMs, () => fail(connected ? 'no answer' : 'connection timed out'));
     socket.on('connect', () => {
       connected = true;
-      socket.write(request);
+      if (!tls) socket.write(request);
     });
+    socket.on('secureConnect', () => socket.write(request));
     socket.on('data', (d: Buffer) => {
       reply = Buffer.concat([reply, d]);
       if (isComplete(reply)) {

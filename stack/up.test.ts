@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { certificateFiles } from './certificates.js';
+import { stackLayout } from './layout.js';
+import { ensureSecureStack } from './secure.js';
 import { kafkaClusterId, portOf, registryDatabaseOf, stackTargets } from './up.js';
 
 describe('stack up targets', () => {
@@ -18,21 +22,16 @@ describe('stack up targets', () => {
   });
   it("checks a secure stack's broker over SASL_SSL with the stack's own client user and CA", () => {
     const config = loadConfig({ STACK_KAFKA_PORT: '19092' });
-    const secure = {
-      certificates: certificateFiles('/s/secrets'),
-      keystore: '/s/secrets/broker.p12',
-      keystorePassword: 'k',
-      broker: { username: 'cashflow-broker', password: 'b' },
-      client: { username: 'cashflow', password: 'c', passwordFile: '/s/secrets/client.password' },
-      clientEnvFile: '/s/secrets/client.env',
-    };
+    const dir = mkdtempSync(join(tmpdir(), 'cashflow-up-test-'));
+    const secure = ensureSecureStack(stackLayout(join(dir, 's'), '3.0.9'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     expect(stackTargets(config, secure).kafka).toEqual({
       bootstrapServers: '127.0.0.1:19092',
       securityProtocol: 'sasl_ssl',
       saslMechanism: 'SCRAM-SHA-512',
       saslUsername: 'cashflow',
-      saslPassword: 'c',
-      sslCaFile: '/s/secrets/ca.pem',
+      saslPassword: secure.client.password,
+      sslCaFile: join(dir, 's', 'secrets', 'ca.pem'),
     });
     expect(stackTargets(config).kafka.securityProtocol).toBe('plaintext');
   });

@@ -6,22 +6,26 @@
 // processors and the sink into the result tables, and a job goes through the API and the job
 // workers, every Kafka client over SASL_SSL with the settings config/config.ts reads. Clients
 // with a wrong password, without TLS, or without the CA are refused with a typed error.
-// The schema registry (HTTP; its storage is PostgreSQL, it holds no Kafka client), PostgreSQL
-// (our own database) and Redis (our own key prefix) are the shared ones.
+// The processors' and the API's state is in a private Redis listening with TLS only
+// (`rediss://`, REDIS_TLS_CA_FILE; the same CA). The schema registry (HTTP; its storage is
+// PostgreSQL, it holds no Kafka client) and PostgreSQL (our own database) are the shared ones.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '../api/index.js';
 import { bookContract } from '../bench/engine.js';
-import { TransportSecurityError } from '../clients/errors.js';
+import { ServiceUnavailableError, TransportSecurityError } from '../clients/errors.js';
 import { createProducer, librdkafkaConnection, listTopicsOnce } from '../clients/kafka.js';
+import { connectRedis } from '../clients/redis.js';
 import type { KafkaConfig } from '../config/config.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
 import { computeTestBed } from '../engine/testbed.js';
+import { checkRedis } from '../stack/health.js';
 import { testEnv } from './env/index.js';
 import { Cleanup } from './support/cleanup.js';
 import { expectResultsEqualEngine, verifyBook } from './support/expected-results.js';
 import { PrivateConnect } from './support/private-connect.js';
 import { PrivateKafka, stackKafkaLib } from './support/private-kafka.js';
+import { PrivateRedis } from './support/private-redis.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
 
 const lib = stackKafkaLib();
@@ -31,6 +35,7 @@ const book = demo.map((c) => c.row);
 const market = demoMarketData(demo);
 
 let kafka: PrivateKafka;
+let redis: PrivateRedis;
 let connect: PrivateConnect;
 let env: PipelineEnv;
 let api: RunningApi | undefined;
@@ -41,9 +46,12 @@ beforeAll(async () => {
   await testEnv();
   kafka = new PrivateKafka(lib, { secure: true });
   await kafka.start();
+  redis = new PrivateRedis({ persistence: false, tls: kafka.secure!.certificates });
+  await redis.start();
   connect = new PrivateConnect(kafka.clientKafka());
   await connect.start();
-  env = new PipelineEnv('secure', { env: { ...kafka.clientEnv(), KAFKA_CONNECT_URL: connect.url, CASHFLOW_API_KEYS: KEY } });
+  const redisEnv = { REDIS_URL: redis.url, REDIS_TLS_CA_FILE: kafka.secure!.certificates.caCert };
+  env = new PipelineEnv('secure', { env: { ...kafka.clientEnv(), ...redisEnv, KAFKA_CONNECT_URL: connect.url, CASHFLOW_API_KEYS: KEY } });
   await env.setUp();
   await env.startProcessors();
   api = await startApi({ config: env.config, topology: env.topology, redisPrefix: env.redisPrefix, port: 0 });
@@ -60,6 +68,7 @@ afterAll(async () => {
   await attempt('pipeline env', async () => env?.tearDown());
   await attempt('private connect', async () => connect?.remove());
   await attempt('private broker', async () => kafka?.remove());
+  await attempt('private redis', async () => redis?.remove());
   cleanup.done();
 });
 
@@ -124,6 +133,20 @@ describe.skipIf(!lib)('the pipeline over SASL_SSL (SCRAM-SHA-512 over TLS)', () 
       expect((error as Error).message).toMatch(/KAFKA_/);
     });
   }
+
+  it("keeps the processors' state in Redis over TLS, and refuses a client without the CA or without TLS", async () => {
+    expect(env.config.redisUrl).toMatch(/^rediss:/);
+    expect(await checkRedis(env.config)).toMatchObject({ healthy: true, detail: 'PONG' });
+    expect(await redis.keyCount()).toBeGreaterThan(book.length); // contracts' terms, schedules, dependencies
+    const noCa = await connectRedis({ redisUrl: redis.url }, { name: 'secure-test-refused' }).catch((e: unknown) => e);
+    expect(noCa).toBeInstanceOf(TransportSecurityError);
+    expect((noCa as TransportSecurityError).failure).toBe('tls');
+    expect((noCa as Error).message).toMatch(/REDIS_TLS_CA_FILE/);
+    // a plaintext client: the TLS port closes on it, never answers
+    const plain = await connectRedis({ redisUrl: redis.url.replace('rediss:', 'redis:') }, { name: 'secure-test-refused' }).catch((e: unknown) => e);
+    expect(plain).toBeInstanceOf(ServiceUnavailableError);
+    expect((await checkRedis({ ...env.config, redisUrl: redis.url.replace('rediss:', 'redis:') })).healthy).toBe(false);
+  });
 
   it('refuses a producer (what every processor opens first) with a wrong password: TransportSecurityError when connect() gives up', async () => {
     const error = await createProducer({ kafka: { ...kafka.clientKafka(), saslPassword: 'not-the-password' } }, { clientId: 'secure-test-refused' }).catch((e: unknown) => e);

@@ -4,10 +4,11 @@
 // pipeline. With `persistence: false` it keeps nothing on disk (like this machine's Redis), so
 // a restart comes back empty. The shared stack's Redis is never touched.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import type { CertificateFiles } from '../certificates.js';
 import { portOpen } from '../net.js';
 import { logTail } from '../processes.js';
 import { eventually } from './wait.js';
@@ -19,10 +20,11 @@ export class PrivateRedis {
   private child: ChildProcess | undefined;
   port = 0;
 
-  constructor(private readonly options: { persistence?: boolean } = {}) {}
+  /** `tls`: it listens with TLS only (a `rediss://` URL), with this certificate. */
+  constructor(private readonly options: { persistence?: boolean; tls?: CertificateFiles } = {}) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
@@ -31,7 +33,7 @@ export class PrivateRedis {
     try {
       this.child = spawn(
         'redis-server',
-        ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir, '--appendonly', this.options.persistence === false ? 'no' : 'yes', '--save', '', '--daemonize', 'no'],
+        ['--bind', '127.0.0.1', ...this.listenArgs(), '--dir', this.dir, '--appendonly', this.options.persistence === false ? 'no' : 'yes', '--save', '', '--daemonize', 'no'],
         { stdio: ['ignore', out, out] },
       );
     } finally {
@@ -107,8 +109,16 @@ export class PrivateRedis {
 
 
   /** A client that fails at once instead of retrying (the server may be down on purpose). */
+  /** The plaintext port, or (with `tls`) the TLS port alone: clients must speak TLS. */
+  private listenArgs(): string[] {
+    const t = this.options.tls;
+    if (!t) return ['--port', String(this.port)];
+    return ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', t.serverCert, '--tls-key-file', t.serverKey, '--tls-ca-cert-file', t.caCert, '--tls-auth-clients', 'no'];
+  }
+
   private client(): Redis {
-    const c = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const tls = this.options.tls ? { ca: readFileSync(this.options.tls.caCert) } : undefined;
+    const c = new Redis({ host: '127.0.0.1', port: this.port, tls, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     c.on('error', () => {});
     return c;
   }

@@ -15,6 +15,7 @@ import { checkConnect } from '../../stack/health.js';
 import { stackLayout, type StackLayout } from '../../stack/layout.js';
 import { logTail } from '../../stack/processes.js';
 import { stackVersions } from '../../stack/versions.js';
+import { killChild } from './child-process.js';
 import { eventually } from './pipeline-env.js';
 
 export class PrivateConnect {
@@ -59,12 +60,7 @@ export class PrivateConnect {
 
   /** Ends the worker (if running) and removes its folder. */
   async remove(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await killChild(this.child);
     this.child = undefined;
     rmSync(this.dir, { recursive: true, force: true });
   }
