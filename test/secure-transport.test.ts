@@ -16,7 +16,7 @@ import { bookContract } from '../bench/engine.js';
 import { ServiceUnavailableError, TransportSecurityError } from '../clients/errors.js';
 import { createProducer, librdkafkaConnection, listTopicsOnce } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
-import type { KafkaConfig } from '../config/config.js';
+import { overlay, type KafkaConfig } from '../config/config.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
 import { computeTestBed } from '../engine/testbed.js';
 import { checkRedis } from '../stack/health.js';
@@ -145,7 +145,7 @@ describe.skipIf(!lib)('the pipeline over SASL_SSL (SCRAM-SHA-512 over TLS)', () 
     // a plaintext client: the TLS port closes on it, never answers
     const plain = await connectRedis({ redisUrl: redis.url.replace('rediss:', 'redis:') }, { name: 'secure-test-refused' }).catch((e: unknown) => e);
     expect(plain).toBeInstanceOf(ServiceUnavailableError);
-    expect((await checkRedis({ ...env.config, redisUrl: redis.url.replace('rediss:', 'redis:') })).healthy).toBe(false);
+    expect((await checkRedis(overlay(env.config, { redisUrl: redis.url.replace('rediss:', 'redis:') }))).healthy).toBe(false);
   });
 
   it('refuses a producer (what every processor opens first) with a wrong password: TransportSecurityError when connect() gives up', async () => {
