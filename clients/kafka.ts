@@ -175,9 +175,8 @@ export function securityFailure(line: string | undefined): { failure: TransportS
  */
 export function kafkaUnavailable(config: Pick<Config, 'kafka'>, e: unknown, clientLog?: KafkaClientLog): ServiceUnavailableError | TransportSecurityError {
   if (e instanceof ServiceUnavailableError || e instanceof TransportSecurityError) return e;
-  const security = securityFailure(clientLog?.lastFailureLine);
-  if (security)
-    return new TransportSecurityError('kafka', config.kafka.bootstrapServers, security.failure, `${security.hint} (librdkafka: ${clientLog!.lastFailureLine})`, { cause: e });
+  const refused = refusedForSecurity(config, e, clientLog);
+  if (refused) return refused;
   // librdkafka's own error ("Local: Broker transport failure", "Local: Timed out") says less than
   // the connection failure its log named just before
   const detail = ((e as Error).message ?? String(e)).replace(/^Local: /, '').toLowerCase();
@@ -220,6 +219,36 @@ export async function meetKafka(config: KafkaConfigWithClients, deadlineMs: numb
   } finally {
     await admin.disconnect().catch(() => {});
   }
+}
+
+/** TransportSecurityError when the client's log says the broker refused its TLS or login. */
+function refusedForSecurity(config: Pick<Config, 'kafka'>, e: unknown, log?: KafkaClientLog): TransportSecurityError | undefined {
+  const security = securityFailure(log?.lastFailureLine);
+  if (!security) return undefined;
+  return new TransportSecurityError('kafka', config.kafka.bootstrapServers, security.failure, `${security.hint} (librdkafka: ${log!.lastFailureLine})`, { cause: e });
+}
+
+/**
+ * The admin client with a failed operation that the broker's refusal of its TLS or login
+ * explains thrown as TransportSecurityError: its connect() succeeds without a broker, so the
+ * refusal shows only at the first request, as "broker transport failure". Other errors pass
+ * unchanged.
+ */
+function withSecurityErrors(admin: Admin, config: Pick<Config, 'kafka'>, log: KafkaClientLog): Admin {
+  return new Proxy(admin, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args);
+        return result instanceof Promise
+          ? result.catch((e: unknown) => {
+              throw refusedForSecurity(config, e, log) ?? e;
+            })
+          : result;
+      };
+    },
+  });
 }
 
 /** A connected idempotent producer (acks=all). */
@@ -273,7 +302,7 @@ export async function createAdmin(
     await admin.disconnect().catch(() => {});
     throw unavailable(config, e, kafka);
   }
-  return admin;
+  return withSecurityErrors(admin, config, clientLogs.get(kafka)!);
 }
 
 /** Raises a topic's partition count (the KafkaJS-style admin has no createPartitions). */
