@@ -55,6 +55,41 @@ interface PageData {
   stored: StoredResults;
 }
 
+interface Page {
+  selection: ContractSelection;
+  /** The page's last id; null for the last page. */
+  through: string | null;
+  data: PageData;
+}
+
+/** The next page of `all()` after `after`: its ids, then its sources and stored results. */
+async function readPage(reader: VerificationReader, after: string | null, pageSize: number): Promise<Page> {
+  const ids = await reader.verificationIds(after, pageSize);
+  // the last page is open-ended: it also takes rows of ids beyond the last known one
+  const through = ids.length < pageSize ? null : ids[ids.length - 1];
+  const selection = { after, through };
+  return { selection, through, data: await readSelection(reader, selection) };
+}
+
+async function readSelection(reader: VerificationReader, selection: ContractSelection): Promise<PageData> {
+  const [sources, stored] = await Promise.all([reader.sourceContracts(selection), reader.storedResults(selection)]);
+  return { sources, stored };
+}
+
+/**
+ * The reads of `Verification.all()` alone, page after page, nothing computed: the database read
+ * of verify's speed target (bench/verify.ts). Returns the contracts_cashflows rows read.
+ */
+export async function readAll(reader: VerificationReader, pageSize = 2000): Promise<number> {
+  let rows = 0;
+  for (let after: string | null = null; ; ) {
+    const page = await readPage(reader, after, pageSize);
+    rows += page.data.stored.rows.length;
+    if (page.through === null) return rows;
+    after = page.through;
+  }
+}
+
 export class Verification {
   readonly counts = emptyCounts();
   readonly mismatches: Verdict[] = [];
@@ -86,17 +121,12 @@ export class Verification {
     }
   }
 
-  private async readPage(after: string | null, pageSize: number): Promise<{ selection: ContractSelection; through: string | null; data: PageData }> {
-    const ids = await this.reader.verificationIds(after, pageSize);
-    // the last page is open-ended: it also takes rows of ids beyond the last known one
-    const through = ids.length < pageSize ? null : ids[ids.length - 1];
-    const selection = { after, through };
-    return { selection, through, data: await this.read(selection) };
+  private readPage(after: string | null, pageSize: number): Promise<Page> {
+    return readPage(this.reader, after, pageSize);
   }
 
-  private async read(selection: ContractSelection): Promise<PageData> {
-    const [sources, stored] = await Promise.all([this.reader.sourceContracts(selection), this.reader.storedResults(selection)]);
-    return { sources, stored };
+  private read(selection: ContractSelection): Promise<PageData> {
+    return readSelection(this.reader, selection);
   }
 
   /** These contracts, in pages. */

@@ -65,6 +65,39 @@ export function register(program: Command): void {
     });
 
   bench
+    .command('verify')
+    .description('verify --all against its target: the engine alone on the book, the database read alone and verify --all, timed in one process, and verify / (2 × engine + read) (bench/verify.ts)')
+    .option('--contracts <n>', 'contracts in the book', '160000')
+    .option('--rounds <n>', 'timed rounds (engine alone, read alone, verify --all)', '1')
+    .option('--page-size <n>', 'contracts read per page, as verify --page-size', '2000')
+    .option('--keep', 'keep the bench database (cashflow_bench_verify_N) for the next run, which reuses it')
+    .option('--database <name>', 'time this existing database instead (e.g. one bench pipeline --keep left): nothing written')
+    .action(async (opts: { contracts: string; rounds: string; pageSize: string; keep?: boolean; database?: string }) => {
+      const n = (raw: string, name: string) => {
+        const v = Number(raw);
+        if (!Number.isSafeInteger(v) || v < 1) throw new UserFacingError(`--${name} must be a positive integer`, 2);
+        return v;
+      };
+      const { runVerifyBench } = await import('../../bench/verify.js');
+      const r = await runVerifyBench({
+        contracts: n(opts.contracts, 'contracts'),
+        rounds: n(opts.rounds, 'rounds'),
+        pageSize: n(opts.pageSize, 'page-size'),
+        keep: opts.keep === true,
+        database: opts.database,
+        log: (s) => process.stderr.write(s + '\n'),
+      });
+      for (const [k, x] of r.rounds.entries()) {
+        process.stdout.write(
+          `round ${k + 1}: verify --all ${x.verifySeconds} s on ${r.contracts} contracts / ${r.rows} rows (${r.mismatching} wrong); ` +
+            `engine alone ${x.engineAloneSeconds} s, database read alone ${x.readSeconds} s: verify / (2 × engine + read) = ${x.ratio}\n`,
+        );
+      }
+      process.stdout.write(JSON.stringify(r) + '\n');
+      if (r.mismatching > 0) process.exitCode = 1;
+    });
+
+  bench
     .command('api')
     .description('the API on the local stack (own topics, groups, Redis prefix): single-contract requests/s and p50/p99 with autocannon, and a job of N contracts through job-workers vs the engine benchmark (bench/api.ts)')
     .option('--contracts <n>', 'contracts in the job', '160000')

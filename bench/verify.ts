@@ -1,0 +1,223 @@
+// `cashflow bench verify --contracts N`: the three figures the target of `cashflow verify --all`
+// is made of, measured in one process one after another, and their ratio, so the machine's load
+// (shared today) weighs on all of them alike:
+//
+//   engine alone   the book's contracts computed by the engine (terms parsed, schedules
+//                  computed), nothing read or compared: as `bench pipeline --verify` times it
+//   read alone     every read verify --all makes (ids, contracts, observed events, the result
+//                  rows through COPY binary and their decoding, market data), page after page
+//                  as Verification reads them, nothing computed
+//   verify --all   processors/verify-run.ts on the database, as `cashflow verify --all` runs it
+//   ratio          verify / (2 × engine + read): the target is ≤ 1 (issue 13)
+//
+// The database is the one a pipeline run leaves (bench/pipeline.ts with one tick and one edit):
+// the same book and market data in the source tables, and in the result tables what the
+// calculator computes for them (its computeEncoded, as it publishes) written by the sink's own
+// Database.applyResults in batches of the calculator's size, in contract order as `recalc --all`
+// requests them. No Kafka, Debezium or Redis: filling 160,000 contracts takes minutes instead of
+// a pipeline run, and a kept database (--keep) is reused by the next run. `--database` times an
+// existing database instead (e.g. one `bench pipeline --keep` left), read only.
+import type pg from 'pg';
+import { withEncodedEvents } from '../clients/fast-avro.js';
+import type { ContractRow, Database, MarketDataRow } from '../db/database.js';
+import { computeEncoded, fingerprintOf, prepareStored } from '../processors/calculator.js';
+import { seriesOf, storedContractOf } from '../processors/verification.js';
+import type { ContractCashflows } from '../schemas/types.js';
+import type { StoredContract } from '../state/model.js';
+import { benchContract, benchMarketData, engineAloneSeconds, flatObserver, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
+
+export interface VerifyBenchOptions {
+  contracts: number;
+  /** An existing database to time (read only: nothing filled or dropped). */
+  database?: string;
+  /** Keep the bench's own database for the next run (it is reused when it holds the book). */
+  keep: boolean;
+  /** Timed rounds of read alone + verify --all (the engine alone is timed once per round too). */
+  rounds: number;
+  pageSize: number;
+  log: (line: string) => void;
+}
+
+export interface VerifyBenchRound {
+  engineAloneSeconds: number;
+  readSeconds: number;
+  /** CPU seconds of this process (user + system) during the read alone. */
+  readCpuSeconds: number;
+  verifySeconds: number;
+  verifyCpuSeconds: number;
+  /** Verification's own split: time waiting for the database, time computing and comparing. */
+  verifyWaitSeconds: number;
+  verifyComputeSeconds: number;
+  /** verify / (2 × engine alone + read alone). */
+  ratio: number;
+}
+
+export interface VerifyBenchResult {
+  database: string;
+  contracts: number;
+  rows: number;
+  mismatching: number;
+  /** Seconds to fill the database (absent when it was reused or given). */
+  fillSeconds?: number;
+  rounds: VerifyBenchRound[];
+  peakRssMb: number;
+}
+
+/** The book's contracts rows: those of a pipeline run after one edit (`bench pipeline --edits 1`). */
+export function verifyBenchContracts(from: number, to: number, contracts: number): ContractRow[] {
+  const rows: ContractRow[] = [];
+  for (let i = from; i < to; i++) {
+    const c = benchContract(i, Math.min(TICK_CONTRACTS, contracts));
+    // the pipeline bench's first edit: contract 1,000's notional + 1
+    if (i === Math.min(contracts - 1, TICK_CONTRACTS)) c.terms.notionalPrincipal = String(Number(c.terms.notionalPrincipal) + 1);
+    rows.push({ contractId: c.id, contractType: c.type, terms: JSON.stringify(c.terms) });
+  }
+  return rows;
+}
+
+/** The market data of a pipeline run with one tick: the book's flat series, BENCH.TICK and its first tick, the CDC probe. */
+export function verifyBenchMarketData(contracts: number): MarketDataRow[] {
+  return [
+    ...benchMarketData(contracts),
+    { marketObjectCode: TICK_CODE, observedAt: '2019-01-01T00:00:00', value: 0.03 },
+    { marketObjectCode: 'BENCH.PROBE', observedAt: '2000-01-01T00:00:00', value: 0 },
+  ];
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+};
+
+export async function runVerifyBench(o: VerifyBenchOptions): Promise<VerifyBenchResult> {
+  const { loadConfig } = await import('../config/config.js');
+  const { PostgresDatabase, dropDatabase, standaloneClient } = await import('../db/postgres.js');
+  const { Verification, readAll } = await import('../processors/verify-run.js');
+  const { mismatchCount } = await import('../processors/verification.js');
+  const ops = await import('../demo/ops.js');
+
+  const own = o.database === undefined;
+  const dbName = o.database ?? `cashflow_bench_verify_${o.contracts}`;
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cashflow');
+  url.pathname = `/${dbName}`;
+  process.env.DATABASE_DIALECT = 'postgres';
+  process.env.DATABASE_URL = url.toString();
+  const config = loadConfig();
+  const db = new PostgresDatabase(config.database.url, { max: 4 });
+  let sql: pg.Client | undefined;
+  let fillSeconds: number | undefined;
+  try {
+    if (own) await db.migrate({ publication: 'cashflow_bench_verify' });
+    sql = standaloneClient(config.database.url);
+    await sql.connect();
+    if (own) {
+      const held = (await sql.query<{ contracts: string; versions: string }>(
+        'SELECT (SELECT count(*) FROM contracts) AS contracts, (SELECT count(*) FROM cashflow_versions) AS versions',
+      )).rows;
+      if (Number(held[0].contracts) === o.contracts && Number(held[0].versions) === o.contracts) o.log(`database ${dbName}: reused (holds the book)`);
+      else {
+        const t = performance.now();
+        await fillVerifyBench(db, sql, o.contracts, config.horizon, o.log);
+        fillSeconds = round((performance.now() - t) / 1000, 1);
+        o.log(`database ${dbName}: filled in ${fillSeconds} s`);
+      }
+      // the planner's statistics, as a pipeline database has them once autovacuum has run
+      await sql.query('ANALYZE');
+    }
+    const [{ rows: rowCount }] = (await sql.query<{ rows: string }>('SELECT coalesce(sum(event_count), 0) AS rows FROM cashflow_versions')).rows;
+    const rows = Number(rowCount);
+
+    // one untimed read first: the database's pages come from the OS cache in every timed pass
+    o.log('warm-up: read alone');
+    await readAll(db, o.pageSize);
+    const observer = flatObserver(benchMarketData(o.contracts));
+    const rounds: VerifyBenchRound[] = [];
+    let mismatching = 0;
+    for (let k = 0; k < o.rounds; k++) {
+      const engine = engineAloneSeconds(o.contracts, observer);
+      let c0 = process.cpuUsage();
+      let t0 = performance.now();
+      await readAll(db, o.pageSize);
+      const read = (performance.now() - t0) / 1000;
+      const readCpu = cpuSeconds(c0);
+      const bar = await ops.progressBar('verify --all', o.contracts, 'contracts');
+      const v = new Verification(db, { horizon: config.horizon, pageSize: o.pageSize, onPage: (c) => bar.update(c.checked, Math.max(o.contracts, c.checked)) });
+      c0 = process.cpuUsage();
+      t0 = performance.now();
+      await v.all();
+      const verify = (performance.now() - t0) / 1000;
+      const verifyCpu = cpuSeconds(c0);
+      bar.stop();
+      const r = v.report();
+      mismatching = mismatchCount(r.counts);
+      if (r.counts.rows !== rows) throw new Error(`verify --all compared ${r.counts.rows} rows, the database holds ${rows}`);
+      const figures: VerifyBenchRound = {
+        engineAloneSeconds: round(engine),
+        readSeconds: round(read),
+        readCpuSeconds: round(readCpu),
+        verifySeconds: round(verify),
+        verifyCpuSeconds: round(verifyCpu),
+        verifyWaitSeconds: round(r.readSeconds),
+        verifyComputeSeconds: round(r.computeSeconds),
+        ratio: round(verify / (2 * engine + read), 3),
+      };
+      rounds.push(figures);
+      o.log(
+        `round ${k + 1}: engine alone ${figures.engineAloneSeconds} s, read alone ${figures.readSeconds} s (CPU ${figures.readCpuSeconds} s), ` +
+          `verify --all ${figures.verifySeconds} s (CPU ${figures.verifyCpuSeconds} s; waiting ${figures.verifyWaitSeconds} s, computing ${figures.verifyComputeSeconds} s), ` +
+          `${mismatching} wrong: ratio ${figures.ratio}`,
+      );
+    }
+    return { database: dbName, contracts: o.contracts, rows, mismatching, fillSeconds, rounds, peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1) };
+  } finally {
+    ops.stopAllBars();
+    await sql?.end().catch(() => {});
+    await db.close().catch(() => {});
+    if (own && !o.keep) {
+      const server = new URL(config.database.url);
+      server.pathname = '/postgres';
+      await dropDatabase(server.toString(), dbName).catch((e) => o.log(`cleanup database: ${(e as Error).message}`));
+    } else if (own) o.log(`kept: database ${dbName}`);
+  }
+}
+
+/**
+ * Fills an empty bench database: the book's market data and contracts, and for every contract
+ * what the calculator publishes (computeEncoded from the contract as contract-ingest stores the
+ * row) written through the sink's Database.applyResults, 1,000 contracts a batch in id order.
+ */
+async function fillVerifyBench(db: Database, sql: pg.Client, contracts: number, horizon: string, log: (line: string) => void): Promise<void> {
+  const ops = await import('../demo/ops.js');
+  await sql.query('TRUNCATE contracts, observed_events, market_data, contract_cashflows, cashflow_versions');
+  const marketData = verifyBenchMarketData(contracts);
+  await db.upsertMarketData(marketData);
+  const series = seriesOf(marketData);
+  const none = new Map<string, StoredContract>();
+  const bar = await ops.progressBar('filling', contracts, 'contracts');
+  let rows = 0;
+  for (let i = 0; i < contracts; i += 1000) {
+    const batch = verifyBenchContracts(i, Math.min(contracts, i + 1000), contracts);
+    await db.upsertContracts(batch);
+    const results: ContractCashflows[] = batch.map((row) => {
+      const r = computeEncoded(prepareStored(storedContractOf(row)), series, none, horizon);
+      const value: ContractCashflows = {
+        contractId: row.contractId,
+        contractType: r.contractType,
+        version: 1,
+        fingerprint: 'encoded' in r ? r.encoded.fingerprint : (r.fingerprint ?? fingerprintOf(r)),
+        status: r.status,
+        reason: r.reason,
+        computedAt: '2026-01-01T00:00:00',
+        events: 'encoded' in r ? [] : r.events,
+        jobId: null,
+        requestedAtMs: null,
+      };
+      return 'encoded' in r ? withEncodedEvents(value, r.encoded) : value;
+    });
+    rows += (await db.applyResults(results)).rowsWritten;
+    bar.update(Math.min(contracts, i + 1000));
+  }
+  bar.stop();
+  log(`filled: ${contracts} contracts, ${rows} rows`);
+}
