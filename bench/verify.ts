@@ -4,9 +4,10 @@
 //
 //   engine alone   the book's contracts computed by the engine (terms parsed, schedules
 //                  computed), nothing read or compared: as `bench pipeline --verify` times it
-//   read alone     every read verify --all makes (ids, contracts, observed events, the result
-//                  rows through COPY binary and their decoding, market data), page after page
-//                  as Verification reads them, nothing computed
+//   read alone     the reads of verify --all (ids, contracts, observed events, the result rows
+//                  through COPY binary and their decoding), page after page as Verification
+//                  reads them, nothing computed (readAll); the market data, a few series read
+//                  once, is left out
 //   verify --all   processors/verify-run.ts on the database, as `cashflow verify --all` runs it
 //   ratio          verify / (2 × engine + read): the target is ≤ 1 (issue 13)
 //
@@ -17,6 +18,7 @@
 // requests them. No Kafka, Debezium or Redis: filling 160,000 contracts takes minutes instead of
 // a pipeline run, and a kept database (--keep) is reused by the next run. `--database` times an
 // existing database instead (e.g. one `bench pipeline --keep` left), read only.
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { withEncodedEvents } from '../clients/fast-avro.js';
 import type { ContractRow, Database, MarketDataRow } from '../db/database.js';
@@ -50,6 +52,12 @@ export interface VerifyBenchRound {
   verifyComputeSeconds: number;
   /** verify / (2 × engine alone + read alone). */
   ratio: number;
+  engineCpuSeconds: number;
+  /** CPU seconds of the PostgreSQL server processes serving this bench's connections. */
+  readServerCpuSeconds: number;
+  verifyServerCpuSeconds: number;
+  /** The ratio in CPU seconds (this process + its server processes): steadier than the wall clock on a loaded machine. */
+  cpuRatio: number;
 }
 
 export interface VerifyBenchResult {
@@ -84,6 +92,35 @@ export function verifyBenchMarketData(contracts: number): MarketDataRow[] {
   ];
 }
 
+const BENCH_APPLICATION = 'cashflow-bench-verify';
+
+/**
+ * CPU ticks (user + system, /proc: Linux, the server on this machine) of each PostgreSQL
+ * process serving this bench's pool. A connection that ends within a pass loses its share
+ * (the pool keeps busy connections; a pass reads page after page).
+ */
+async function serverCpu(sql: pg.Client): Promise<Map<number, number>> {
+  const pids = (await sql.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [BENCH_APPLICATION])).rows;
+  const ticks = new Map<number, number>();
+  for (const { pid } of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(pid, Number(fields[11]) + Number(fields[12])); // utime, stime (fields 14 and 15 of proc(5))
+    } catch {
+      // a server elsewhere (or gone): not counted
+    }
+  }
+  return ticks;
+}
+
+/** Seconds of server CPU between two serverCpu readings (USER_HZ 100). */
+function serverCpuSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let ticks = 0;
+  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+  return ticks / 100;
+}
+
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);
@@ -104,7 +141,7 @@ export async function runVerifyBench(o: VerifyBenchOptions): Promise<VerifyBench
   process.env.DATABASE_DIALECT = 'postgres';
   process.env.DATABASE_URL = url.toString();
   const config = loadConfig();
-  const db = new PostgresDatabase(config.database.url, { max: 4 });
+  const db = new PostgresDatabase(config.database.url, { max: 4, applicationName: BENCH_APPLICATION });
   let sql: pg.Client | undefined;
   let fillSeconds: number | undefined;
   try {
@@ -135,19 +172,25 @@ export async function runVerifyBench(o: VerifyBenchOptions): Promise<VerifyBench
     const rounds: VerifyBenchRound[] = [];
     let mismatching = 0;
     for (let k = 0; k < o.rounds; k++) {
+      const e0 = process.cpuUsage();
       const engine = engineAloneSeconds(o.contracts, observer);
+      const engineCpu = cpuSeconds(e0);
       let c0 = process.cpuUsage();
+      let s0 = await serverCpu(sql);
       let t0 = performance.now();
       await readAll(db, o.pageSize);
       const read = (performance.now() - t0) / 1000;
       const readCpu = cpuSeconds(c0);
+      const readServerCpu = serverCpuSince(s0, await serverCpu(sql));
       const bar = await ops.progressBar('verify --all', o.contracts, 'contracts');
       const v = new Verification(db, { horizon: config.horizon, pageSize: o.pageSize, onPage: (c) => bar.update(c.checked, Math.max(o.contracts, c.checked)) });
       c0 = process.cpuUsage();
+      s0 = await serverCpu(sql);
       t0 = performance.now();
       await v.all();
       const verify = (performance.now() - t0) / 1000;
       const verifyCpu = cpuSeconds(c0);
+      const verifyServerCpu = serverCpuSince(s0, await serverCpu(sql));
       bar.stop();
       const r = v.report();
       mismatching = mismatchCount(r.counts);
@@ -161,12 +204,17 @@ export async function runVerifyBench(o: VerifyBenchOptions): Promise<VerifyBench
         verifyWaitSeconds: round(r.readSeconds),
         verifyComputeSeconds: round(r.computeSeconds),
         ratio: round(verify / (2 * engine + read), 3),
+        engineCpuSeconds: round(engineCpu),
+        readServerCpuSeconds: round(readServerCpu),
+        verifyServerCpuSeconds: round(verifyServerCpu),
+        cpuRatio: round((verifyCpu + verifyServerCpu) / (2 * engineCpu + readCpu + readServerCpu), 3),
       };
       rounds.push(figures);
       o.log(
         `round ${k + 1}: engine alone ${figures.engineAloneSeconds} s, read alone ${figures.readSeconds} s (CPU ${figures.readCpuSeconds} s), ` +
           `verify --all ${figures.verifySeconds} s (CPU ${figures.verifyCpuSeconds} s; waiting ${figures.verifyWaitSeconds} s, computing ${figures.verifyComputeSeconds} s), ` +
-          `${mismatching} wrong: ratio ${figures.ratio}`,
+          `${mismatching} wrong: ratio ${figures.ratio}; ` +
+          `CPU with the server's (${figures.readServerCpuSeconds} s reading, ${figures.verifyServerCpuSeconds} s verifying): ratio ${figures.cpuRatio}`,
       );
     }
     return { database: dbName, contracts: o.contracts, rows, mismatching, fillSeconds, rounds, peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1) };

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { UserFacingError } from '../command.js';
 
-// `cashflow bench <engine|pipeline|api>`. `bench engine` needs only the engine (no Kafka,
+/** An integer option of at least `min`, or a usage error naming it. */
+function n(raw: string, name: string, min = 1): number {
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < min) throw new UserFacingError(`--${name} must be an integer >= ${min}`, 2);
+  return v;
+}
+
+// `cashflow bench <engine|pipeline|api|verify>`. `bench engine` needs only the engine (no Kafka,
 // database or Redis); `pipeline` and `api` are added by their own modules later.
 export function register(program: Command): void {
   const bench = program.command('bench').description('benchmarks: engine | pipeline | api');
@@ -34,11 +41,6 @@ export function register(program: Command): void {
     .option('--keep', 'keep the database, topics and state afterwards')
     .option('--verify', 'end with verify --all on the book (timed beside the engine alone)')
     .action(async (opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean }) => {
-      const n = (raw: string, name: string, min: number) => {
-        const v = Number(raw);
-        if (!Number.isSafeInteger(v) || v < min) throw new UserFacingError(`--${name} must be an integer >= ${min}`, 2);
-        return v;
-      };
       const { runPipelineBench } = await import('../../bench/pipeline.js');
       const r = await runPipelineBench({
         contracts: n(opts.contracts, 'contracts', 1),
@@ -73,11 +75,6 @@ export function register(program: Command): void {
     .option('--keep', 'keep the bench database (cashflow_bench_verify_N) for the next run, which reuses it')
     .option('--database <name>', 'time this existing database instead (e.g. one bench pipeline --keep left): nothing written')
     .action(async (opts: { contracts: string; rounds: string; pageSize: string; keep?: boolean; database?: string }) => {
-      const n = (raw: string, name: string) => {
-        const v = Number(raw);
-        if (!Number.isSafeInteger(v) || v < 1) throw new UserFacingError(`--${name} must be a positive integer`, 2);
-        return v;
-      };
       const { runVerifyBench } = await import('../../bench/verify.js');
       const r = await runVerifyBench({
         contracts: n(opts.contracts, 'contracts'),
