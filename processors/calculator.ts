@@ -111,10 +111,7 @@ export function prepareStored(contract: StoredContract, asOf: string | null = nu
   const raw = JSON.parse(contract.terms) as Record<string, unknown>;
   if (asOf) raw.statusDate = asOf; // a recalculation "as of" another status date (recalc --as-of)
   try {
-    const prepared = prepareContract(raw as Parameters<typeof prepareContract>[0]);
-    const deps = new Set<string>();
-    prepared.type.dependencies(prepared.terms, deps);
-    return { contract, prepared, deps: [...deps].sort() };
+    return preparedStoredOf(contract, prepareContract(raw as Parameters<typeof prepareContract>[0]));
   } catch (e) {
     if (e instanceof ComputationError || e instanceof InvalidTermsError) {
       // terms the engine refuses now (validated at ingest by an older engine?): wait for new terms
@@ -122,6 +119,13 @@ export function prepareStored(contract: StoredContract, asOf: string | null = nu
     }
     throw e;
   }
+}
+
+/** A stored contract whose terms are already prepared (exactly as prepareStored would prepare them), with its dependency keys. */
+export function preparedStoredOf(contract: StoredContract, prepared: PreparedContract): PreparedStored {
+  const deps = new Set<string>();
+  prepared.type.dependencies(prepared.terms, deps);
+  return { contract, prepared, deps: [...deps].sort() };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { avroRecord, cdcRecord, context } from '../test/support/processor-fixtures.js';
-import { contractIngest, termsOfRow } from './contract-ingest.js';
+import { prepareContract } from '../engine/index.js';
+import { contractIngest, jsonRoundTripKeeps, termsOfRow } from './contract-ingest.js';
 import type { ContractTerms } from '../schemas/types.js';
 
 const pam = {
@@ -123,5 +124,24 @@ describe('contract-ingest', () => {
   it('termsOfRow keeps given contractID and contractType', () => {
     expect(JSON.parse(termsOfRow('K', row('K', { ...pam, contractID: 'other' })).terms).contractID).toBe('other');
     expect(avroRecord('contractTerms', 'k', null).key).toBe('k');
+  });
+
+  it("termsOfRow's validation is what the calculator prepares from the stored terms", () => {
+    const read = termsOfRow('K', row('K', { ...pam, nominalInterestRate: 0.1, notionalPrincipal: 3000 }));
+    expect(read.preparedAsStored).toBe(true);
+    expect(read.prepared).toEqual(prepareContract(JSON.parse(read.terms)));
+  });
+
+  it('jsonRoundTripKeeps: false exactly where JSON.stringify then JSON.parse changes a parsed value', () => {
+    for (const text of ['{"a":1,"b":[2,"x",null,{"c":0.1}]}', '"-0"', '[]', '{}', '1e308']) {
+      const v: unknown = JSON.parse(text);
+      expect(jsonRoundTripKeeps(v)).toBe(true);
+      expect(JSON.parse(JSON.stringify(v))).toEqual(v);
+    }
+    for (const text of ['{"a":-0}', '[1e400]', '{"a":{"b":[-1e999]}}', '-0.0']) {
+      const v: unknown = JSON.parse(text);
+      expect(jsonRoundTripKeeps(v)).toBe(false);
+      expect(JSON.parse(JSON.stringify(v))).not.toEqual(v); // toEqual tells -0 from 0
+    }
   });
 });

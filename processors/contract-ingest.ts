@@ -2,7 +2,7 @@
 // store and on cashflow.contract-terms (version = the source position). Poison (terms that are
 // not JSON, invalid terms, unsupported types: whatever the engine refuses) → dead letter with
 // the engine's message, which names every offending term.
-import { InvalidTermsError, prepareContract, quoteValue } from '../engine/index.js';
+import { InvalidTermsError, prepareContract, quoteValue, type PreparedContract } from '../engine/index.js';
 import type { ContractTerms, ObservedEvent } from '../schemas/types.js';
 import { emptyWrites, liveEvents, observedEventKey, type StoredContract } from '../state/model.js';
 import { isLaterChange, isSameChange, type ChangeEvent, type Row } from './cdc.js';
@@ -27,11 +27,26 @@ function text(row: Row, column: string): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
+/** A contracts row's terms as termsOfRow accepts them. */
+export interface RowTerms {
+  contractType: string;
+  /** The terms as JSON, as the store holds them. */
+  terms: string;
+  /**
+   * The engine's validation of the terms; it is what the calculator prepares from `terms` unless
+   * the JSON round trip changes a value (see jsonRoundTripKeeps), so a reader of the row that
+   * computes at once (verify) need not parse them again.
+   */
+  prepared: PreparedContract;
+  /** Whether `prepared` is exactly what parsing `terms` again would give. */
+  preparedAsStored: boolean;
+}
+
 /**
  * The terms of a contracts row as the engine will read them: JSON object, contractID and
  * contractType filled from the row's columns when absent, validated by the engine.
  */
-export function termsOfRow(contractId: string, row: Row): { contractType: string; terms: string } {
+export function termsOfRow(contractId: string, row: Row): RowTerms {
   const raw = row.terms;
   let parsed: unknown;
   try {
@@ -52,13 +67,30 @@ export function termsOfRow(contractId: string, row: Row): { contractType: string
     );
   }
   if (terms.contractID === undefined) terms.contractID = contractId;
+  let prepared: PreparedContract;
   try {
-    prepareContract(terms as Parameters<typeof prepareContract>[0]);
+    prepared = prepareContract(terms as Parameters<typeof prepareContract>[0]);
   } catch (e) {
     if (e instanceof InvalidTermsError) throw new TermsRejected(`contract ${contractId}: ${e.message}`, 'InvalidTermsError');
     throw new TermsRejected(`contract ${contractId}: ${(e as Error).message}`, (e as Error).name || 'Error');
   }
-  return { contractType: String(terms.contractType), terms: JSON.stringify(terms) };
+  return { contractType: String(terms.contractType), terms: JSON.stringify(terms), prepared, preparedAsStored: typeof raw === 'string' && jsonRoundTripKeeps(terms) };
+}
+
+/**
+ * Whether JSON.stringify then JSON.parse gives back a value parsed from JSON unchanged: only
+ * numbers can change (-0 is written 0; a literal beyond the double range parses to ±Infinity,
+ * which is written null).
+ */
+export function jsonRoundTripKeeps(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (!jsonRoundTripKeeps(v)) return false;
+    return true;
+  }
+  for (const k in value) if (!jsonRoundTripKeeps((value as Record<string, unknown>)[k])) return false;
+  return true;
 }
 
 function blank(contractId: string): StoredContract {

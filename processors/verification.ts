@@ -18,8 +18,8 @@
 import type { CashflowRow, CashflowVersion, ContractRow, MarketDataRow, ObservedEventRow } from '../db/database.js';
 import type { CashflowEvent } from '../schemas/types.js';
 import { observedEventKey, type MarketSeries, type StoredContract, type StoredObservedEvent } from '../state/model.js';
-import { computePrepared, fingerprintOf, prepareStored, type PreparedStored } from './calculator.js';
-import { TermsRejected, termsOfRow } from './contract-ingest.js';
+import { computePrepared, fingerprintOf, preparedStoredOf, prepareStored, type PreparedStored } from './calculator.js';
+import { TermsRejected, termsOfRow, type RowTerms } from './contract-ingest.js';
 
 export type { ObservedEventRow };
 
@@ -110,7 +110,13 @@ export function seriesOf(rows: readonly MarketDataRow[]): Map<string, MarketSeri
  * out here too (a null value is no value, and kept).
  */
 export function storedContractOf(row: ContractRow, events: readonly ObservedEventRow[] = []): StoredContract {
-  const { contractType, terms } = termsOfRow(row.contractId, { terms: row.terms, contract_type: row.contractType });
+  return readContract(row, events).contract;
+}
+
+/** storedContractOf, with the ingest's validation of the terms (termsOfRow's `prepared`). */
+function readContract(row: ContractRow, events: readonly ObservedEventRow[]): { contract: StoredContract; terms: RowTerms } {
+  const rowTerms = termsOfRow(row.contractId, { terms: row.terms, contract_type: row.contractType });
+  const { contractType, terms } = rowTerms;
   const stored: Record<string, StoredObservedEvent> = {};
   for (const e of events) {
     if (e.states !== null) {
@@ -124,7 +130,8 @@ export function storedContractOf(row: ContractRow, events: readonly ObservedEven
     const value = e.value;
     stored[observedEventKey(e.eventType, e.observedAt)] = { eventType: e.eventType, observedAt: e.observedAt, value, states: e.states, version: 0, deleted: false };
   }
-  return { contractId: row.contractId, contractType, terms, termsVersion: 0, deleted: false, updatedAt: null, sourceTsMs: 0, events: stored, version: 0 };
+  const contract = { contractId: row.contractId, contractType, terms, termsVersion: 0, deleted: false, updatedAt: null, sourceTsMs: 0, events: stored, version: 0 };
+  return { contract, terms: rowTerms };
 }
 
 /** A contract of the sources prepared for its expectation (or already decided). */
@@ -140,14 +147,15 @@ export interface PreparedExpectation {
 /** First step: the contract as the pipeline would store it, and what its computation will read. */
 export function prepareExpectation(contractId: string, row: ContractRow | undefined, events: readonly ObservedEventRow[] = []): PreparedExpectation {
   if (!row) return { contractId, deps: [], decided: { contractId, status: 'deleted', reason: null, fingerprint: null, events: [] } };
-  let contract: StoredContract;
+  let read: ReturnType<typeof readContract>;
   try {
-    contract = storedContractOf(row, events);
+    read = readContract(row, events);
   } catch (e) {
     if (e instanceof TermsRejected) return { contractId, deps: [], decided: { contractId, status: 'rejected', reason: e.message, fingerprint: null, events: [] } };
     throw e;
   }
-  const prepared = prepareStored(contract);
+  // the terms parsed once: the ingest's validation is what the calculator would prepare from the stored JSON
+  const prepared = read.terms.preparedAsStored ? preparedStoredOf(read.contract, read.terms.prepared) : prepareStored(read.contract);
   return { contractId, prepared, deps: prepared.deps };
 }
 

@@ -4,7 +4,7 @@
 // processor and the fault tests. Memory is bounded by the page: a page's sources, rows and
 // expectations are dropped before the next is read; only the market data series (a book has
 // few market object codes) are kept for the run.
-import type { ContractSelection, Database, MarketDataRow, SourceContracts, StoredResults } from '../db/database.js';
+import type { CashflowRow, ContractSelection, Database, MarketDataRow, SourceContracts, StoredResults } from '../db/database.js';
 import type { MarketSeries, StoredContract } from '../state/model.js';
 import {
   compareResult,
@@ -156,7 +156,11 @@ export class Verification {
       return r;
     };
     for (const v of stored.versions) resultOf(v.contractId).version = v;
-    for (const row of stored.rows) resultOf(row.contractId).rows.push(row);
+    forEachRun(stored.rows, (id, run) => {
+      const r = resultOf(id);
+      if (r.rows.length === 0) r.rows = run;
+      else for (const row of run) r.rows.push(row); // the contract's rows in more than one run: kept in the reader's order
+    });
     if (!('ids' in selection)) {
       for (const id of contractRows.keys()) ids.add(id);
       for (const id of results.keys()) ids.add(id);
@@ -219,6 +223,20 @@ export class Verification {
       }
     }
     return out;
+  }
+}
+
+/**
+ * The runs of rows of one contract, in order: the readers give a contract's rows together
+ * (ORDER BY contract_id, seq), so one lookup per contract instead of one per row.
+ */
+function forEachRun(rows: readonly CashflowRow[], each: (contractId: string, run: CashflowRow[]) => void): void {
+  let start = 0;
+  for (let i = 1; i <= rows.length; i++) {
+    if (i === rows.length || rows[i].contractId !== rows[start].contractId) {
+      each(rows[start].contractId, rows.slice(start, i));
+      start = i;
+    }
   }
 }
 
