@@ -6,7 +6,7 @@ import { encodeContractCashflows } from '../clients/fast-avro.js';
 import type { ContractCashflows } from '../schemas/types.js';
 import { cashflowEvents, fingerprintOf, fingerprintOfEvents } from './calculator.js';
 import { withEncodedEvents } from '../clients/fast-avro.js';
-import { encodeSchedule } from './encoded-schedule.js';
+import { encodeSchedule, scheduleFingerprint } from './encoded-schedule.js';
 import { engineSchedule, rng } from '../test/support/cashflows-values.js';
 
 const generated = engineSchedule;
@@ -19,12 +19,24 @@ describe('encodeSchedule', () => {
     for (let i = 0; i < 300; i++) {
       const { p, events } = generated(r);
       expect(encodeSchedule(p, events)!.fingerprint, `case ${i}`).toBe(fingerprintOfEvents(p, events));
+      expect(scheduleFingerprint(p, events), `case ${i} without bytes`).toBe(fingerprintOfEvents(p, events));
     }
     for (let i = 0; i < 3 * BENCH_TYPES.length; i++) {
       const p = prepareContract(benchContract(i, BENCH_TYPES.length).terms);
       const events = evaluate(p, { observer });
       expect(encodeSchedule(p, events)!.fingerprint, `contract ${i}`).toBe(fingerprintOfEvents(p, events));
+      expect(scheduleFingerprint(p, events), `contract ${i} without bytes`).toBe(fingerprintOfEvents(p, events));
     }
+  });
+
+  it('encodes the same bytes after a fingerprint without bytes (they share the scratch buffers)', () => {
+    const ps = [0, 1, 2].map((i) => prepareContract(benchContract(i, BENCH_TYPES.length).terms));
+    const alone = ps.map((p) => Buffer.from(encodeSchedule(p, evaluate(p, { observer }))!.bytes));
+    ps.forEach((p, i) => {
+      const events = evaluate(p, { observer });
+      scheduleFingerprint(ps[(i + 1) % ps.length], evaluate(ps[(i + 1) % ps.length], { observer }));
+      expect(Buffer.from(encodeSchedule(p, events)!.bytes)).toEqual(alone[i]);
+    });
   });
 
   it('gives the fingerprints published before it existed (computed by the calculator of 55a9bca)', () => {
@@ -35,6 +47,7 @@ describe('encodeSchedule', () => {
     before.forEach((fingerprint, i) => {
       const p = prepareContract(benchContract(i, 5).terms);
       expect(encodeSchedule(p, evaluate(p, { observer }))!.fingerprint).toBe(fingerprint);
+      expect(scheduleFingerprint(p, evaluate(p, { observer }))).toBe(fingerprint);
     });
     expect(fingerprintOf({ status: 'waiting', reason: 'missing USD', contractType: 'PAM', events: [] })).toBe('a196f40900accf13');
   });

@@ -232,6 +232,30 @@ const COMPUTED = stringOf('computed').words;
  * characters): the caller then takes the reference path.
  */
 export function encodeSchedule(p: PreparedContract, events: readonly ContractEvent[]): EncodedSchedule | undefined {
+  const fingerprint = encode(p, events, true);
+  if (fingerprint === undefined) return undefined;
+  const bytes = slabBytes(encodedLength);
+  bytes.set(out.subarray(0, encodedLength));
+  return { bytes, count: events.length, fingerprint };
+}
+
+/**
+ * fingerprintOfEvents(p, events) from the encoder's pass without the Avro bytes (what verify
+ * needs: it compares the events, not their encoding); undefined where encodeSchedule is.
+ */
+export function scheduleFingerprint(p: PreparedContract, events: readonly ContractEvent[]): string | undefined {
+  return encode(p, events, false);
+}
+
+/** The length of the bytes the last encode(…, true) wrote into `out`. */
+let encodedLength = 0;
+
+/**
+ * The pass of encodeSchedule: the fingerprint, and the Avro bytes into `out` when asked. Without
+ * bytes the dates and strings are not copied; the doubles and null markers still land in the
+ * scratch buffer (cheaper than a test each), never read.
+ */
+function encode(p: PreparedContract, events: readonly ContractEvent[], withBytes: boolean): string | undefined {
   const reported = p.type.reportedStates;
   const nt = reported.includes('notionalPrincipal'), ir = reported.includes('nominalInterestRate'), ac = reported.includes('accruedInterest');
   const xd = reported.includes('exerciseDate'), xa = reported.includes('exerciseAmount');
@@ -274,16 +298,17 @@ export function encodeSchedule(p: PreparedContract, events: readonly ContractEve
     let slot = slotOf(e.time);
     if (dateTime[slot] !== e.time && (slot = dateSlot(e.time)) < 0) return undefined;
     let len = dateLength[slot];
-    for (let w = slot * (DATE_STRIDE / 4), end = w + ((len + 3) >> 2), at = pos; w < end; w++, at += 4) view.setInt32(at, dateWords[w], true);
-    pos += len;
+    if (withBytes) {
+      for (let w = slot * (DATE_STRIDE / 4), end = w + ((len + 3) >> 2), at = pos; w < end; w++, at += 4) view.setInt32(at, dateWords[w], true);
+      pos += len;
+      // eventType; currency: never null here (hashed above, when it changes)
+      for (let k = 0; k < typeAvro.length; k++) buf[pos++] = typeAvro[k];
+      buf[pos++] = 2;
+      for (let k = 0; k < curAvro.length; k++) buf[pos++] = curAvro[k];
+    }
     hash[h++] = dateBits[2 * slot];
     hash[h++] = dateBits[2 * slot + 1];
-    // eventType
-    for (let k = 0; k < typeAvro.length; k++) buf[pos++] = typeAvro[k];
     for (let k = 0; k < typeWords.length; k++) hash[h++] = typeWords[k];
-    // currency: never null here (hashed above, when it changes)
-    buf[pos++] = 2;
-    for (let k = 0; k < curAvro.length; k++) buf[pos++] = curAvro[k];
 
     // payoff, then the states the type reports (the others null): each double written
     // little-endian (as Buffer.writeDoubleLE), its bits hashed as two 32-bit halves (as Hash64.number)
@@ -333,8 +358,7 @@ export function encodeSchedule(p: PreparedContract, events: readonly ContractEve
   }
   if (pos + 1 > out.length) growOut(pos, 1);
   out[pos++] = 0;
-  const bytes = slabBytes(pos);
-  bytes.set(out.subarray(0, pos));
+  encodedLength = pos;
 
   // Hash64.int over every word, written out (one loop, nothing left to inline)
   let a = SEED_A, b = SEED_B;
@@ -351,5 +375,5 @@ export function encodeSchedule(p: PreparedContract, events: readonly ContractEve
     b = (b << 17) | (b >>> 15);
     b = (Math.imul(b, 9) + 0x52dce729) | 0;
   }
-  return { bytes, count: n, fingerprint: digest(a, b) };
+  return digest(a, b);
 }
