@@ -62,7 +62,7 @@ export interface EncodedComputation {
 // Formatted event dates by instant: a book's schedules share few distinct dates (month ends,
 // cycle dates), so most lookups hit. A pure cache, bounded, safe to lose.
 const formattedDates = new Map<number, string>();
-function formatDate(t: number): string {
+export function formatDate(t: number): string {
   let s = formattedDates.get(t);
   if (s === undefined) {
     if (formattedDates.size >= 200_000) formattedDates.clear();
@@ -138,21 +138,35 @@ export function computePrepared(
   referenced: ReadonlyMap<string, StoredContract>,
   horizon: string,
 ): Computation {
-  const events = evaluateStored(p, series, referenced, horizon);
-  return Array.isArray(events) ? computedOf(p, events) : events;
+  const s = computeSchedule(p, series, referenced, horizon);
+  return 'engineEvents' in s ? computationOf(s) : s;
 }
 
-/** The computed outcome of the engine's events: as CashflowEvents, with their fingerprint. */
-function computedOf(p: PreparedStored, events: readonly ContractEvent[]): Computation {
+/** A computed schedule as the engine gives it, with its fingerprint: what computePrepared publishes before the events are shaped. */
+export interface ComputedSchedule {
+  stored: PreparedStored;
+  prepared: PreparedContract;
+  engineEvents: ContractEvent[];
+  fingerprint: string;
+}
+
+/** computePrepared without shaping the events (a reader that compares them in place: verify). */
+export function computeSchedule(
+  p: PreparedStored,
+  series: ReadonlyMap<string, MarketSeries>,
+  referenced: ReadonlyMap<string, StoredContract>,
+  horizon: string,
+): ComputedSchedule | Computation {
+  const events = evaluateStored(p, series, referenced, horizon);
+  if (!Array.isArray(events)) return events;
   const prepared = p.prepared!;
-  return {
-    status: 'computed',
-    reason: null,
-    contractType: p.contract.contractType,
-    events: cashflowEvents(prepared, events),
-    // the encoder's pass without its bytes: the same fingerprint, a fraction of the hashing
-    fingerprint: scheduleFingerprint(prepared, events) ?? fingerprintOfEvents(prepared, events),
-  };
+  // the encoder's pass without its bytes: the same fingerprint, a fraction of the hashing
+  return { stored: p, prepared, engineEvents: events, fingerprint: scheduleFingerprint(prepared, events) ?? fingerprintOfEvents(prepared, events) };
+}
+
+/** The computed outcome of a schedule: its events as CashflowEvents, with its fingerprint. */
+export function computationOf(s: ComputedSchedule): Computation {
+  return { status: 'computed', reason: null, contractType: s.stored.contract.contractType, events: cashflowEvents(s.prepared, s.engineEvents), fingerprint: s.fingerprint };
 }
 
 /**
@@ -170,7 +184,9 @@ export function computeEncoded(
   if (!Array.isArray(events)) return events;
   const prepared = p.prepared!;
   const encoded = encodeSchedule(prepared, events);
-  return encoded ? { status: 'computed', reason: null, contractType: p.contract.contractType, encoded } : computedOf(p, events);
+  return encoded
+    ? { status: 'computed', reason: null, contractType: p.contract.contractType, encoded }
+    : computationOf({ stored: p, prepared, engineEvents: events, fingerprint: fingerprintOfEvents(prepared, events) });
 }
 
 /** The engine's events of a prepared contract, or the outcome when it cannot be computed. */

@@ -18,7 +18,7 @@
 import type { CashflowRow, CashflowVersion, ContractRow, MarketDataRow, ObservedEventRow } from '../db/database.js';
 import type { CashflowEvent } from '../schemas/types.js';
 import { observedEventKey, type MarketSeries, type StoredContract, type StoredObservedEvent } from '../state/model.js';
-import { computePrepared, fingerprintOf, preparedStoredOf, prepareStored, type PreparedStored } from './calculator.js';
+import { computationOf, computePrepared, computeSchedule, fingerprintOf, formatDate, preparedStoredOf, prepareStored, type Computation, type ComputedSchedule, type PreparedStored } from './calculator.js';
 import { TermsRejected, termsOfRow, type RowTerms } from './contract-ingest.js';
 
 export type { ObservedEventRow };
@@ -170,7 +170,10 @@ export function expectedResult(
   horizon: string,
 ): ExpectedResult {
   if (p.decided) return p.decided;
-  const c = computePrepared(p.prepared!, series, referenced, horizon);
+  return expectationOf(p, computePrepared(p.prepared!, series, referenced, horizon));
+}
+
+function expectationOf(p: PreparedExpectation, c: Computation): ExpectedResult {
   // the calculator publishes a deleted/waiting outcome with fingerprintOf (no engine events)
   const fingerprint = c.fingerprint ?? fingerprintOf(c);
   if (c.status === 'deleted') return { contractId: p.contractId, status: 'deleted', reason: null, fingerprint, events: [] };
@@ -278,6 +281,58 @@ export function compareResult(expected: ExpectedResult, stored: StoredResult, ma
   // a whole result of another computation whose content differs: from other inputs
   if (!sameComputation && whole && (rowsDiffer || v.status !== expected.status || v.eventCount !== expected.events.length)) return verdict('stale');
   return verdict('differing');
+}
+
+/**
+ * expectedResult + compareResult, with the usual case, a stored result equal to the computed
+ * schedule, decided on the engine's events in place (no CashflowEvent per event): whatever it
+ * does not find equal goes through compareResult, which alone names differences. Pure.
+ */
+export function checkResult(
+  p: PreparedExpectation,
+  series: ReadonlyMap<string, MarketSeries>,
+  referenced: ReadonlyMap<string, StoredContract>,
+  horizon: string,
+  stored: StoredResult,
+  maxDifferences = 20,
+): Verdict {
+  if (p.decided) return compareResult(p.decided, stored, maxDifferences);
+  const s = computeSchedule(p.prepared!, series, referenced, horizon);
+  if (!('engineEvents' in s)) return compareResult(expectationOf(p, s), stored, maxDifferences);
+  const v = stored.version;
+  if (v !== null && storedAsComputed(s, v, stored.rows)) return { contractId: p.contractId, kind: 'equal', expectedStatus: 'computed', storedVersion: v.version, differences: [] };
+  return compareResult(expectationOf(p, computationOf(s)), stored, maxDifferences);
+}
+
+/**
+ * Exactly compareResult's `equal` for a computed expectation, read off the engine's events as
+ * cashflowEvents (processors/calculator.ts) shapes them: the version row's status, fingerprint
+ * and count; every row's seq, version and fields (states a type does not report are null).
+ */
+function storedAsComputed(s: ComputedSchedule, v: CashflowVersion, rows: readonly CashflowRow[]): boolean {
+  const events = s.engineEvents;
+  const n = events.length;
+  if (v.status !== 'computed' || v.fingerprint !== s.fingerprint || v.eventCount !== n || rows.length !== n) return false;
+  const reported = s.prepared.type.reportedStates;
+  const nt = reported.includes('notionalPrincipal'), ir = reported.includes('nominalInterestRate'), ac = reported.includes('accruedInterest');
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    const e = events[i];
+    if (
+      r.seq !== i ||
+      r.version !== v.version ||
+      r.eventType !== e.type ||
+      !same(r.currency, e.currency) ||
+      r.payoff !== e.payoff ||
+      !same(r.notionalPrincipal, nt ? e.notionalPrincipal : null) ||
+      !same(r.nominalInterestRate, ir ? e.nominalInterestRate : null) ||
+      !same(r.accruedInterest, ac ? e.accruedInterest : null) ||
+      r.eventDate !== formatDate(e.time)
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------------ tallies

@@ -7,10 +7,9 @@
 import type { CashflowRow, ContractSelection, Database, MarketDataRow, SourceContracts, StoredResults } from '../db/database.js';
 import type { MarketSeries, StoredContract } from '../state/model.js';
 import {
-  compareResult,
+  checkResult,
   countVerdict,
   emptyCounts,
-  expectedResult,
   prepareExpectation,
   seriesOf,
   storedContractOf,
@@ -177,9 +176,8 @@ export class Verification {
 
     const verdicts: Verdict[] = [];
     for (const p of prepared) {
-      const expected = expectedResult(p, series, referenced, this.options.horizon);
       const storedResult = results.get(p.contractId) ?? { contractId: p.contractId, version: null, rows: [] };
-      const verdict = compareResult(expected, storedResult, this.options.maxDifferences ?? 20);
+      const verdict = checkResult(p, series, referenced, this.options.horizon, storedResult, this.options.maxDifferences ?? 20);
       countVerdict(this.counts, verdict, storedResult.rows.length);
       if (verdict.kind !== 'equal' && verdict.kind !== 'rejected' && this.mismatches.length < (this.options.maxReported ?? 100)) this.mismatches.push(verdict);
       verdicts.push(verdict);
