@@ -2,11 +2,7 @@
 // comparison of an expectation with stored rows (every field, every verdict kind).
 import { describe, expect, it } from 'vitest';
 import type { CashflowRow, CashflowVersion, ContractRow } from '../db/database.js';
-<<<<<<< HEAD
-import { compareResult, expectedResult, mismatchCount, prepareExpectation, seriesOf, storedContractOf, type ExpectedResult, type StoredResult } from './verification.js';
-=======
-import { checkResult, compareResult, expectedResult, mismatchCount, prepareExpectation, seriesOf, type ExpectedResult, type StoredResult } from './verification.js';
->>>>>>> 896bde8 (verify: the usual case, a stored result equal to the computed schedule, decided on the engine's events in place (checkResult: status, fingerprint, count, then every row's seq, version and fields against the events as cashflowEvents shapes them), so no CashflowEvent is built per event; anything not equal goes through compareResult, which alone names differences (a test: checkResult gives compareResult's verdict for the stored copy and every alteration). calculator: computeSchedule (the engine's events and fingerprint, unshaped) under computePrepared. 20,000 contracts, quiet machine, alternating: verify computing 0.60-0.76 s against 0.65-0.82 s, verify CPU 2.15-2.64 s against 2.33-2.74 s)
+import { checkResult, compareResult, expectedResult, mismatchCount, prepareExpectation, seriesOf, storedContractOf, type ExpectedResult, type StoredResult } from './verification.js';
 
 // 1,000 at 5 % on 30E/360, half-yearly interest: IED -1000, two IP of 25, MD +1000 (RPA),
 // computed by hand from the spec's POF_IED_PAM, POF_IP_PAM (Y(t-1,t) = 0.5), POF_MD_PAM.
