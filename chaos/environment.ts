@@ -7,24 +7,22 @@
 // the run's own database.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createAdmin, type Admin } from '../clients/kafka.js';
 import { createConnectClient, type ConnectClient } from '../clients/connect.js';
-import { repoFile } from '../clients/repo-file.js';
 import { registerSchemas } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { postgresConnector, type SourceConnector } from '../connectors/debezium.js';
 import { dropDatabase, PostgresDatabase, standaloneClient } from '../db/postgres.js';
 import { processorProcesses, startProcessors, stopProcessors, type ProcessorProcess } from '../cli/commands/start.js';
-import { stackLayout, type StackLayout } from '../stack/layout.js';
+import type { StackLayout } from '../stack/layout.js';
 import { portOpen } from '../stack/net.js';
 import { PrivateKafka } from '../stack/private/kafka.js';
 import { postgresBinDir, PrivatePostgres } from '../stack/private/postgres.js';
 import type { PrivateProcess } from '../stack/private/process.js';
 import { PrivateRedis } from '../stack/private/redis.js';
-import { privateConnect, privateRegistry } from '../stack/private/services.js';
-import { stackVersions } from '../stack/versions.js';
+import { privateConnect, privateRegistry, sharedStackLayout } from '../stack/private/services.js';
 import { applyTopics } from '../topology/apply.js';
 import { topologyFromConfig, type ProcessorName, type Topology } from '../topology/topology.js';
 
@@ -69,7 +67,7 @@ export class ChaosEnvironment {
   private readonly registryDatabase: string;
 
   constructor(private readonly log: Log) {
-    this.shared = stackLayout(resolve(repoFile(), loadConfig().stack.dir), stackVersions.apicurio);
+    this.shared = sharedStackLayout();
     for (const [what, path] of [['Kafka jars', this.shared.lib], ['Debezium plugins', this.shared.plugins], ['the registry', this.shared.registryHome]] as const)
       if (!existsSync(path)) throw new ChaosSetupError(`${what} not found at ${path}: run \`cashflow stack up\` once (the chaos run starts its own instances from the stack's artifacts)`);
     const bin = postgresBinDir();
@@ -101,7 +99,7 @@ export class ChaosEnvironment {
     const server = new URL(this.registryServer);
     const [registry, connect] = await Promise.all([
       privateRegistry(join(this.dir, 'registry'), this.shared, { host: server.hostname, port: Number(server.port || 5432), database: this.registryDatabase, user: decodeURIComponent(server.username || 'postgres'), password: decodeURIComponent(server.password) }),
-      privateConnect(join(this.dir, 'connect'), this.shared, Number(this.kafka.bootstrapServers.split(':')[1])),
+      privateConnect(join(this.dir, 'connect'), this.shared, this.kafka.clientKafka()),
     ]);
     this.registry = registry.process;
     this.connectWorker = connect.process;

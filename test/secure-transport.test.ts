@@ -9,6 +9,7 @@
 // The processors' and the API's state is in a private Redis listening with TLS only
 // (`rediss://`, REDIS_TLS_CA_FILE; the same CA). The schema registry (HTTP; its storage is
 // PostgreSQL, it holds no Kafka client) and PostgreSQL (our own database) are the shared ones.
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '../api/index.js';
@@ -23,7 +24,7 @@ import { checkRedis } from '../stack/health.js';
 import { testEnv } from './env/index.js';
 import { Cleanup } from './support/cleanup.js';
 import { expectResultsEqualEngine, verifyBook } from './support/expected-results.js';
-import { PrivateConnect } from './support/private-connect.js';
+import { privateConnect, sharedStackLayout, type PrivateService } from './support/private-connect.js';
 import { PrivateKafka, stackKafkaLib } from './support/private-kafka.js';
 import { PrivateRedis } from './support/private-redis.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
@@ -36,7 +37,7 @@ const market = demoMarketData(demo);
 
 let kafka: PrivateKafka;
 let redis: PrivateRedis;
-let connect: PrivateConnect;
+let connect: PrivateService;
 let env: PipelineEnv;
 let api: RunningApi | undefined;
 let pool: pg.Pool | undefined;
@@ -48,8 +49,9 @@ beforeAll(async () => {
   await kafka.start();
   redis = new PrivateRedis({ persistence: false, tls: kafka.secure!.certificates });
   await redis.start();
-  connect = new PrivateConnect(kafka.clientKafka());
-  await connect.start();
+  // in the broker's folder: removed with it
+  connect = await privateConnect(join(kafka.dir, 'connect'), sharedStackLayout(), kafka.clientKafka());
+  await connect.process.start(240_000);
   const redisEnv = { REDIS_URL: redis.url, REDIS_TLS_CA_FILE: kafka.secure!.certificates.caCert };
   env = new PipelineEnv('secure', { env: { ...kafka.clientEnv(), ...redisEnv, KAFKA_CONNECT_URL: connect.url, CASHFLOW_API_KEYS: KEY } });
   await env.setUp();
@@ -66,7 +68,7 @@ afterAll(async () => {
   await attempt('database pool', async () => pool?.end());
   // the connector, its slot, the database, topics, groups, subjects and Redis keys
   await attempt('pipeline env', async () => env?.tearDown());
-  await attempt('private connect', async () => connect?.remove());
+  await attempt('private connect', async () => connect?.process.stop('SIGKILL'));
   await attempt('private broker', async () => kafka?.remove());
   await attempt('private redis', async () => redis?.remove());
   cleanup.done();

@@ -5,8 +5,7 @@
 // restart seen by the clients. The shared stack's broker is never touched.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { repoFile } from '../../clients/repo-file.js';
+import { join } from 'node:path';
 import { loadConfig, type KafkaConfig, type StackPorts } from '../../config/config.js';
 import { brokerProperties, launchSpec, log4j2Properties, renderProperties } from '../config-files.js';
 import { checkKafka } from '../health.js';
@@ -16,10 +15,11 @@ import { formatKafkaStorage } from '../up.js';
 import { stackVersions } from '../versions.js';
 import { freePort } from '../free-port.js';
 import { PrivateProcess } from './process.js';
+import { sharedStackLayout } from './services.js';
 
 /** The jars of the local stack (`cashflow stack up` fetched them), or undefined when absent. */
 export function stackKafkaLib(): string | undefined {
-  const lib = stackLayout(resolve(repoFile(), loadConfig().stack.dir), stackVersions.apicurio).lib;
+  const lib = sharedStackLayout().lib;
   return existsSync(lib) ? lib : undefined;
 }
 

@@ -7,6 +7,24 @@ import type { LaunchSpec } from '../config-files.js';
 import { logTail } from '../processes.js';
 import { eventually } from './wait.js';
 
+/**
+ * Sends `signal` to `child` if it still runs and waits until it is gone: true, or false when it
+ * outlived `timeoutMs` (it is then SIGKILLed, and gone when this returns).
+ */
+export async function endChild(child: ChildProcess | undefined, signal: 'SIGTERM' | 'SIGKILL', timeoutMs = 60_000): Promise<boolean> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return true;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+  clearTimeout(timer);
+  if (!inTime) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  return inTime;
+}
+
 export class PrivateProcess {
   private child: ChildProcess | undefined;
 
@@ -46,17 +64,9 @@ export class PrivateProcess {
 
   /** Sends `signal` and waits until the process is gone; returns how long it took. */
   async stop(signal: 'SIGTERM' | 'SIGKILL', timeoutMs = 60_000): Promise<number> {
-    const child = this.child;
-    if (!child || !this.running) return 0;
+    if (!this.running) return 0;
     const t0 = Date.now();
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), timeoutMs))]);
-    if (!done) {
-      child.kill('SIGKILL');
-      await exited;
-      throw new Error(`${this.label} did not exit within ${timeoutMs} ms of ${signal}:\n${this.logTail()}`);
-    }
+    if (!(await endChild(this.child, signal, timeoutMs))) throw new Error(`${this.label} did not exit within ${timeoutMs} ms of ${signal}:\n${this.logTail()}`);
     this.child = undefined;
     return Date.now() - t0;
   }

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import type { CertificateFiles } from '../certificates.js';
 import { portOpen } from '../net.js';
 import { logTail } from '../processes.js';
+import { endChild } from './process.js';
 import { eventually } from './wait.js';
 import { freePort } from '../free-port.js';
 
@@ -61,12 +62,7 @@ export class PrivateRedis {
 
   /** Ends the process (if running) and removes its folder. */
   async remove(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await endChild(this.child, 'SIGKILL');
     this.child = undefined;
     rmSync(this.dir, { recursive: true, force: true });
   }
