@@ -22,6 +22,10 @@
 // object, an empty or non-object body, text after it. Pure: no I/O.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { UNSURE, type ChunkCheck } from './chunk-check.js';
+import * as jsonBytes from './json-bytes.js';
+
+// constants of this module's own, for the scans below (api/json-bytes.ts says why)
+const { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isBlank, OPEN_ARRAY, OPEN_OBJECT, QUOTE } = jsonBytes;
 
 /** Chunks stay well under the broker's default 1 MB message size. */
 export const MAX_CHUNK_BYTES = 800_000;
@@ -75,9 +79,6 @@ const enum At {
   End,
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const isBlank = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 // Object.keys lists array-index keys first, in numeric order: the text's order would not be the body's
 const integerLike = (k: string) => {
   const c = k.charCodeAt(0);
@@ -185,8 +186,8 @@ export class BodyCutter {
           }
           const c = p[i];
           if (c === QUOTE) inString = true;
-          else if (c === 123 || c === 91) depth++;
-          else if ((c === 125 || c === 93) && --depth === 0) break;
+          else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+          else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --depth === 0) break;
           i++;
         }
         this.depth = depth;
@@ -215,12 +216,12 @@ export class BodyCutter {
       }
       switch (this.at) {
         case At.Start:
-          if (c !== 123) return this.refuse('not an object');
+          if (c !== OPEN_OBJECT) return this.refuse('not an object');
           this.at = At.FirstKey;
           break;
         case At.FirstKey:
         case At.NextKey:
-          if (c === 125 && this.at === At.FirstKey) return this.refuse('no cases');
+          if (c === CLOSE_OBJECT && this.at === At.FirstKey) return this.refuse('no cases');
           if (c !== QUOTE) return this.refuse('expected a case id');
           this.keyStart = base + i;
           if (this.endInPiece) {
@@ -241,18 +242,18 @@ export class BodyCutter {
           this.at = At.Key;
           break;
         case At.Colon:
-          if (c !== 58) return this.refuse("expected ':'");
+          if (c !== COLON) return this.refuse("expected ':'");
           this.at = At.ValueStart;
           break;
         case At.ValueStart:
           // a case is an object: anything else is the schema's 400
-          if (c !== 123) return this.refuse('a case that is not an object');
+          if (c !== OPEN_OBJECT) return this.refuse('a case that is not an object');
           this.depth = 1;
           this.at = At.Value;
           break;
         case At.AfterValue:
-          if (c === 44) this.at = At.NextKey;
-          else if (c === 125) this.at = At.End;
+          if (c === COMMA) this.at = At.NextKey;
+          else if (c === CLOSE_OBJECT) this.at = At.End;
           else return this.refuse("expected ',' or '}'");
           break;
         case At.End:
@@ -362,8 +363,8 @@ export class BodyCutter {
   /** `{` + the body's bytes from `start` to `end` + `}`, in one buffer (one flat string, no concatenation to flatten). */
   private chunkText(start: number, end: number): Buffer {
     const out = Buffer.allocUnsafe(end - start + 2);
-    out[0] = 123;
-    out[this.copyOut(start, end, out, 1)] = 125;
+    out[0] = OPEN_OBJECT;
+    out[this.copyOut(start, end, out, 1)] = CLOSE_OBJECT;
     return out;
   }
 
@@ -432,9 +433,9 @@ function caseEnd(b: Uint8Array, at: number): number {
     if (c === BACKSLASH) i++;
   }
   while (i < n && isBlank(b[i])) i++;
-  if (i >= n || b[i++] !== 58) return UNSURE;
+  if (i >= n || b[i++] !== COLON) return UNSURE;
   while (i < n && isBlank(b[i])) i++;
-  if (i >= n || b[i] !== 123) return UNSURE;
+  if (i >= n || b[i] !== OPEN_OBJECT) return UNSURE;
   let depth = 0;
   while (i < n) {
     const c = b[i++];
@@ -445,8 +446,8 @@ function caseEnd(b: Uint8Array, at: number): number {
         if (s === QUOTE) break;
         if (s === BACKSLASH) i++;
       }
-    } else if (c === 123 || c === 91) depth++;
-    else if ((c === 125 || c === 93) && --depth === 0) return i;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+    else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --depth === 0) return i;
   }
   return UNSURE;
 }

@@ -14,9 +14,11 @@
 // object, a member of the wrong type. Pure; bytes must be valid UTF-8 (the caller checks).
 // The body cutter runs it case by case (eachCase) on the pieces of a body as they arrive, which
 // also finds where each case ends: each byte is read once (api/body-cutter.ts).
+import * as jsonBytes from './json-bytes.js';
 
-const QUOTE = 34;
-const BACKSLASH = 92;
+// constants of this module's own, for the scans below (api/json-bytes.ts says why)
+const { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isBlank, OPEN_ARRAY, OPEN_OBJECT, QUOTE } = jsonBytes;
+
 export const UNSURE = -1;
 
 /**
@@ -25,15 +27,12 @@ export const UNSURE = -1;
  */
 const byte = (b: Uint8Array, i: number) => (i < b.length ? b[i] : -1);
 
-// most bytes are over 32: one comparison
-const isBlank = (c: number) => c <= 32 && (c === 32 || c === 10 || c === 13 || c === 9);
-
 /** Case members the schema constrains, as bytes, with the first byte their value must have (0: unsure). */
 const CASE_MEMBERS: readonly { key: Uint8Array; bit: number; first: number }[] = [
-  { key: Buffer.from('terms'), bit: 1, first: 123 }, // an object
+  { key: Buffer.from('terms'), bit: 1, first: OPEN_OBJECT },
   { key: Buffer.from('identifier'), bit: 2, first: QUOTE },
   { key: Buffer.from('to'), bit: 4, first: QUOTE },
-  { key: Buffer.from('results'), bit: 8, first: 91 }, // an array
+  { key: Buffer.from('results'), bit: 8, first: OPEN_ARRAY },
   { key: Buffer.from('dataObserved'), bit: 16, first: 0 },
   { key: Buffer.from('eventsObserved'), bit: 32, first: 0 },
 ];
@@ -70,19 +69,19 @@ export const quickCheckCases: ChunkCheck = Object.assign(
     const n = b.length;
     const ids: string[] = [];
     let i = blanks(b, 0);
-    if (byte(b, i) !== 123) return undefined;
+    if (byte(b, i) !== OPEN_OBJECT) return undefined;
     i = blanks(b, i + 1);
-    if (byte(b, i) === 125) return undefined; // no cases: the schema's minProperties
+    if (byte(b, i) === CLOSE_OBJECT) return undefined; // no cases: the schema's minProperties
     for (;;) {
       const end = quickCheckCase(b, i);
       if (end === UNSURE) return undefined;
       ids.push(b.toString('utf8', i + 1, b.indexOf(QUOTE, i + 1)));
       i = blanks(b, end);
-      if (byte(b, i) === 44) {
+      if (byte(b, i) === COMMA) {
         i = blanks(b, i + 1);
         continue;
       }
-      if (byte(b, i) !== 125) return undefined;
+      if (byte(b, i) !== CLOSE_OBJECT) return undefined;
       i = blanks(b, i + 1);
       return i === n ? ids : undefined;
     }
@@ -97,13 +96,13 @@ function quickCheckCase(b: Uint8Array, at: number): number {
   const keyEnd = key(b, at + 1);
   if (keyEnd === UNSURE) return UNSURE;
   let i = blanks(b, keyEnd + 1);
-  if (byte(b, i) !== 58) return UNSURE;
+  if (byte(b, i) !== COLON) return UNSURE;
   i = blanks(b, i + 1);
   // the case: an object with a terms object
-  if (byte(b, i) !== 123) return UNSURE;
+  if (byte(b, i) !== OPEN_OBJECT) return UNSURE;
   i = blanks(b, i + 1);
   let seen = 0;
-  if (byte(b, i) !== 125)
+  if (byte(b, i) !== CLOSE_OBJECT)
     for (;;) {
       if (byte(b, i) !== QUOTE) return UNSURE;
       const memberEnd = key(b, i + 1);
@@ -118,17 +117,17 @@ function quickCheckCase(b: Uint8Array, at: number): number {
         }
       if (first === 0) return UNSURE;
       i = blanks(b, memberEnd + 1);
-      if (byte(b, i) !== 58) return UNSURE;
+      if (byte(b, i) !== COLON) return UNSURE;
       i = blanks(b, i + 1);
       if (first > 0 && byte(b, i) !== first) return UNSURE;
       i = value(b, i, 0);
       if (i === UNSURE) return UNSURE;
       i = blanks(b, i);
-      if (byte(b, i) === 44) {
+      if (byte(b, i) === COMMA) {
         i = blanks(b, i + 1);
         continue;
       }
-      if (byte(b, i) !== 125) return UNSURE;
+      if (byte(b, i) !== CLOSE_OBJECT) return UNSURE;
       break;
     }
   if (!(seen & 1)) return UNSURE; // terms is required
@@ -195,25 +194,25 @@ const MAX_DEPTH = 256;
 function value(b: Uint8Array, i: number, depth: number): number {
   const c = byte(b, i);
   if (c === QUOTE) return string(b, i + 1);
-  if (c === 123 || c === 91) {
+  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
     if (depth >= MAX_DEPTH) return UNSURE;
-    const close = c + 2; // } or ]
+    const close = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
     i = blanks(b, i + 1);
     if (byte(b, i) === close) return i + 1;
     for (;;) {
-      if (c === 123) {
+      if (c === OPEN_OBJECT) {
         if (byte(b, i) !== QUOTE) return UNSURE;
         const keyEnd = key(b, i + 1);
         if (keyEnd === UNSURE) return UNSURE;
         i = blanks(b, keyEnd + 1);
-        if (byte(b, i) !== 58) return UNSURE;
+        if (byte(b, i) !== COLON) return UNSURE;
         i = blanks(b, i + 1);
       }
       // a string (most values) read here: a call less per member
       i = byte(b, i) === QUOTE ? string(b, i + 1) : value(b, i, depth + 1);
       if (i === UNSURE) return UNSURE;
       i = blanks(b, i);
-      if (byte(b, i) === 44) i = blanks(b, i + 1);
+      if (byte(b, i) === COMMA) i = blanks(b, i + 1);
       else if (byte(b, i) === close) return i + 1;
       else return UNSURE;
     }
