@@ -6,6 +6,7 @@ import {
   ADDRESS_VARIABLE,
   ComponentRequestError,
   ServiceUnavailableError,
+  TLS_CERTIFICATE_CODES,
   causeOf,
   failureSummary,
   isRetriable,
@@ -46,6 +47,14 @@ describe('causeOf', () => {
     expect(causeOf(Object.assign(new Error('getaddrinfo ENOTFOUND nohost'), { code: 'ENOTFOUND' }))).toBe(
       'host name not resolved',
     );
+  });
+
+  it('says every TLS certificate code in words about TLS (one table for both)', () => {
+    expect(TLS_CERTIFICATE_CODES.size).toBe(13);
+    for (const code of TLS_CERTIFICATE_CODES)
+      expect(causeOf(Object.assign(new Error('handshake'), { code }))).toMatch(/\bTLS\b/);
+    expect(causeOf(Object.assign(new Error('x'), { code: 'CERT_HAS_EXPIRED' }))).toBe('TLS certificate expired');
+    expect(TLS_CERTIFICATE_CODES.has('ECONNREFUSED')).toBe(false);
   });
 
   it('falls back to the innermost message when no code says more', () => {

@@ -83,14 +83,28 @@ export class TransportSecurityError extends ComponentError {
 
 /**
  * Node's TLS error codes for a peer certificate that cannot be trusted (private CA missing,
- * expired, another name) or a handshake that cannot agree: every driver reports them as `code`.
+ * expired, another name) or a handshake that cannot agree, in words: every driver reports them
+ * as `code`.
  */
-export const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_SSL_WRONG_VERSION_NUMBER',
-  'ERR_SSL_UNSUPPORTED_PROTOCOL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
-]);
+const TLS_CAUSES: Readonly<Record<string, string>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  UNABLE_TO_GET_ISSUER_CERT: 'TLS certificate not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS certificate not trusted',
+  CERT_UNTRUSTED: 'TLS certificate not trusted',
+  CERT_REJECTED: 'TLS certificate not trusted',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  CERT_NOT_YET_VALID: 'TLS certificate not yet valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate for another host',
+  // a TLS client at a plaintext port reads its first bytes as a TLS record of no known version
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (a plaintext port?)',
+  ERR_SSL_UNSUPPORTED_PROTOCOL: 'no TLS version in common',
+  ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'no TLS version in common',
+};
+
+/** The codes of TLS_CAUSES: a certificate or handshake the peer's settings must fix, not a retry. */
+export const TLS_CERTIFICATE_CODES: ReadonlySet<string> = new Set(Object.keys(TLS_CAUSES));
 
 /**
  * Causes in words, by the codes Node (system errors), undici, node-postgres (SQLSTATE), mssql and
@@ -117,11 +131,7 @@ const CAUSES: Readonly<Record<string, string>> = {
   '3D000': 'database does not exist',
   '57P03': 'starting up',
   '53300': 'too many connections',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted',
-  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate for another host',
+  ...TLS_CAUSES,
   // librdkafka's own (rdkafka.h, RD_KAFKA_RESP_ERR__*)
   '-195': 'broker transport failure',
   '-193': 'host name not resolved',
