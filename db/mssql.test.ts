@@ -9,7 +9,7 @@ import { ConnectionError as TdsConnectionError, RequestError as TdsRequestError 
 import { describe, expect, it } from 'vitest';
 import { repoFile } from '../clients/repo-file.js';
 import { assertWritableResults, DatabaseConfigurationError, formatCheck, DatabaseUnavailableError, migrations, tsqlBatches, UnwritableResultError } from './database.js';
-import { assertBulkValues, BULK, BulkValueError, classifyMssqlError, ID_COLLATION, ID_LENGTH, isTransientMssqlError, MSSQL_ERROR_NUMBERS, mssqlChecks, mssqlFailure, TSQL, TSQL_ADMIN, TSQL_CHECK, VERIFY_TSQL, type MssqlFacts } from './mssql.js';
+import { assertBulkValues, BULK, BulkValueError, classifyMssqlError, ID_COLLATION, ID_LENGTH, isTransientMssqlError, MSSQL_ERROR_NUMBERS, mssqlChecks, mssqlFailure, TSQL, TSQL_ADMIN, TSQL_CHECK, type MssqlFacts } from './mssql.js';
 
 /** A server error as mssql's request handler makes it from tedious's ERROR token. */
 function serverError(number: number, message = `server error ${number}`): sql.RequestError {
@@ -143,7 +143,7 @@ const ID_COLUMNS = new Set(['contract_id', 'position_id', 'portfolio_id', 'marke
 const TEXT_TYPES = new Set(['nvarchar', 'varchar', 'nchar', 'char']);
 
 describe('collation of the T-SQL the twin sends', () => {
-  const tempColumns = Object.entries({ ...TSQL, ...VERIFY_TSQL }).flatMap(([name, text]) => (/CREATE TABLE #/.test(text) ? columnsOf(text).map((c) => ({ ...c, statement: name })) : []));
+  const tempColumns = Object.entries(TSQL).flatMap(([name, text]) => (/CREATE TABLE #/.test(text) ? columnsOf(text).map((c) => ({ ...c, statement: name })) : []));
 
   it('finds the #temp tables of every write', () => {
     expect(new Set(tempColumns.map((c) => c.table))).toEqual(
@@ -346,8 +346,8 @@ describe('bulk column definitions', () => {
 
   for (const [key, { table, columns }] of Object.entries(BULK)) {
     it(`${table} (${key}): the bulk load declares exactly the columns of its CREATE TABLE`, () => {
-      const ddlText = [...Object.values(TSQL), ...Object.values(VERIFY_TSQL)].find((t) => t.includes(`CREATE TABLE ${table} (`))!;
-      expect(ddlText, `no CREATE TABLE ${table} in TSQL or VERIFY_TSQL`).toBeDefined();
+      const ddlText = Object.values(TSQL).find((t) => t.includes(`CREATE TABLE ${table} (`))!;
+      expect(ddlText, `no CREATE TABLE ${table} in TSQL`).toBeDefined();
       const ddl = parse(ddlText).flatMap(createdTables).find((t) => (t.table as { table: string }[])[0].table === table)!;
       // what mssql declares for these bulk columns (sql.Table.declare: the same column metadata `insert bulk` sends)
       const t = new sql.Table(table);

@@ -149,16 +149,10 @@ INSERT INTO dbo.market_data (market_object_code, observed_at, value)
 SELECT s.market_object_code, s.observed_at, s.value FROM #cf_market_data AS s
 WHERE NOT EXISTS (SELECT 1 FROM dbo.market_data AS m WITH (UPDLOCK, HOLDLOCK) WHERE m.market_object_code = s.market_object_code AND m.observed_at = s.observed_at);
 DROP TABLE #cf_market_data`,
-} as const;
-
-/**
- * The statements of the verification reads (`cashflow verify`, the verifier), apart from TSQL
- * to keep them in one place. A selection is either the ids in #cf_ids or the range
- * (@after, @through] (`…From` without an upper bound; no start is @after = N'': contract-ingest
- * dead-letters an empty contract_id, so no such contract has a result). No `@x IS NULL OR`:
- * every statement seeks its clustered index.
- */
-export const VERIFY_TSQL = {
+  // ---- the verification reads (`cashflow verify`, the verifier: processors/verification.ts).
+  // A selection is either the ids in #cf_ids or the range (@after, @through] (`…From` without an
+  // upper bound; no start is @after = N'': contract-ingest dead-letters an empty contract_id, so
+  // no such contract has a result). No `@x IS NULL OR`: every statement seeks its clustered index.
   verificationIds: `SELECT TOP (@limit) contract_id FROM (
   SELECT contract_id FROM (SELECT TOP (@limit) contract_id FROM dbo.contracts WHERE contract_id > @after ORDER BY contract_id) AS c
   UNION
@@ -401,7 +395,7 @@ export const BULK = {
     ['terms', sql.NVarChar(sql.MAX), false, (r) => r.terms],
   ] as BulkColumn<ContractRow>[] },
   ids: { table: '#cf_ids', columns: [['contract_id', sql.NVarChar(ID_LENGTH), false, (id) => id]] as BulkColumn<string>[] },
-  // the verification reads' market object codes (VERIFY_TSQL.codesTable)
+  // the verification reads' market object codes (TSQL.codesTable)
   codes: { table: '#cf_codes', columns: [['market_object_code', sql.NVarChar(ID_LENGTH), false, (c) => c]] as BulkColumn<string>[] },
   positions: { table: '#cf_positions', columns: [
     ['position_id', sql.NVarChar(ID_LENGTH), false, (r) => r.positionId],
@@ -751,7 +745,7 @@ export class MssqlDatabase implements Database {
   }
 
   // ---------------------------------------------------------------- verification reads
-  // (`cashflow verify`, the verifier: processors/verification.ts), statements in VERIFY_TSQL.
+  // (`cashflow verify`, the verifier: processors/verification.ts), statements in TSQL (its last section).
   // Without snapshot isolation, storedResults reads its two tables in one transaction at READ
   // COMMITTED: a sink commit between the two statements can show a contract as stale or
   // differing for that read (the verifier re-checks before it reports).
@@ -763,7 +757,7 @@ export class MssqlDatabase implements Database {
         .request()
         .input('limit', sql.Int, limit)
         .input('after', sql.NVarChar(200), after ?? '')
-        .query<{ contract_id: string }>(VERIFY_TSQL.verificationIds);
+        .query<{ contract_id: string }>(TSQL.verificationIds);
       return r.recordset.map((x) => x.contract_id);
     } catch (e) {
       return this.classify(e);
@@ -794,12 +788,12 @@ export class MssqlDatabase implements Database {
 
   async sourceContracts(selection: ContractSelection): Promise<SourceContracts> {
     return this.selectionQueries(selection, async (query) => {
-      const contracts = (await query(VERIFY_TSQL.contractsByIds, VERIFY_TSQL.contractsInRange, VERIFY_TSQL.contractsFrom)).map((c) => ({
+      const contracts = (await query(TSQL.contractsByIds, TSQL.contractsInRange, TSQL.contractsFrom)).map((c) => ({
         contractId: c.contract_id as string,
         contractType: c.contract_type as string,
         terms: c.terms as string,
       }));
-      const observedEvents = (await query(VERIFY_TSQL.observedEventsByIds, VERIFY_TSQL.observedEventsInRange, VERIFY_TSQL.observedEventsFrom)).map((e) => ({
+      const observedEvents = (await query(TSQL.observedEventsByIds, TSQL.observedEventsInRange, TSQL.observedEventsFrom)).map((e) => ({
         contractId: e.contract_id as string,
         eventType: e.event_type as string,
         observedAt: isoSeconds(e.observed_at as Date),
@@ -813,9 +807,9 @@ export class MssqlDatabase implements Database {
   async marketData(codes: readonly string[]): Promise<MarketDataRow[]> {
     if (!codes.length) return [];
     return this.transaction(async (tx) => {
-      await new sql.Request(tx).batch(VERIFY_TSQL.codesTable);
+      await new sql.Request(tx).batch(TSQL.codesTable);
       await bulkInto(tx, BULK.codes, [...new Set(codes)]);
-      const r = await new sql.Request(tx).query(VERIFY_TSQL.marketData);
+      const r = await new sql.Request(tx).query(TSQL.marketData);
       await new sql.Request(tx).batch('DROP TABLE #cf_codes');
       return r.recordset.map((m) => ({ marketObjectCode: m.market_object_code as string, observedAt: isoSeconds(m.observed_at as Date), value: m.value as number }));
     });
@@ -823,7 +817,7 @@ export class MssqlDatabase implements Database {
 
   async storedResults(selection: ContractSelection): Promise<StoredResults> {
     return this.selectionQueries(selection, async (query) => {
-      const versions = (await query(TSQL.cashflowVersions, VERIFY_TSQL.versionsInRange, VERIFY_TSQL.versionsFrom)).map((v) => ({
+      const versions = (await query(TSQL.cashflowVersions, TSQL.versionsInRange, TSQL.versionsFrom)).map((v) => ({
         contractId: v.contract_id as string,
         version: Number(v.version),
         fingerprint: v.fingerprint as string | null,
@@ -832,7 +826,7 @@ export class MssqlDatabase implements Database {
         status: v.status as CashflowVersion['status'],
         reason: v.reason as string | null,
       }));
-      const rows = (await query(VERIFY_TSQL.rowsByIds, VERIFY_TSQL.rowsInRange, VERIFY_TSQL.rowsFrom)).map((r) => cashflowRow(r as unknown as CashflowRecord));
+      const rows = (await query(TSQL.rowsByIds, TSQL.rowsInRange, TSQL.rowsFrom)).map((r) => cashflowRow(r as unknown as CashflowRecord));
       return { versions, rows };
     });
   }
@@ -840,7 +834,7 @@ export class MssqlDatabase implements Database {
   async portfolioContractIds(portfolioId: string): Promise<string[]> {
     const pool = await this.connection();
     try {
-      const r = await pool.request().input('portfolio_id', sql.NVarChar(200), portfolioId).query<{ contract_id: string }>(VERIFY_TSQL.portfolioContractIds);
+      const r = await pool.request().input('portfolio_id', sql.NVarChar(200), portfolioId).query<{ contract_id: string }>(TSQL.portfolioContractIds);
       return r.recordset.map((x) => x.contract_id);
     } catch (e) {
       return this.classify(e);
@@ -850,7 +844,7 @@ export class MssqlDatabase implements Database {
   async sampleContractIds(n: number): Promise<string[]> {
     const pool = await this.connection();
     try {
-      const r = await pool.request().input('n', sql.Int, n).query<{ contract_id: string }>(VERIFY_TSQL.sampleContractIds);
+      const r = await pool.request().input('n', sql.Int, n).query<{ contract_id: string }>(TSQL.sampleContractIds);
       return r.recordset.map((x) => x.contract_id);
     } catch (e) {
       return this.classify(e);
