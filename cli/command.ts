@@ -48,3 +48,10 @@ export const configUses = {
   /** `start` and `demo`: the stack, every platform step, then the processors. */
   platform: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'redisCaFile', 'horizon', 'stack', 'pipeline', 'cdc', 'clients', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
 } satisfies Record<string, ConfigPath[]>;
+
+/** An integer option of at least `min`, or a usage error (exit 2) naming it and what was given. */
+export function integerOption(raw: string, name: string, min = 1): number {
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < min) throw new UserFacingError(`--${name} must be an integer >= ${min}, got "${raw}"`, 2);
+  return v;
+}

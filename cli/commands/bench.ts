@@ -1,12 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
-
-/** An integer option of at least `min`, or a usage error naming it. */
-function n(raw: string, name: string, min = 1): number {
-  const v = Number(raw);
-  if (!Number.isSafeInteger(v) || v < min) throw new UserFacingError(`--${name} must be an integer >= ${min}`, 2);
-  return v;
-}
+import { integerOption, UserFacingError } from '../command.js';
 
 // `cashflow bench <engine|pipeline|api|verify>`. `bench engine` needs only the engine (no Kafka,
 // database or Redis); `pipeline` and `api` are added by their own modules later.
@@ -43,10 +36,10 @@ export function register(program: Command): void {
     .action(async (opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean }) => {
       const { runPipelineBench } = await import('../../bench/pipeline.js');
       const r = await runPipelineBench({
-        contracts: n(opts.contracts, 'contracts', 1),
-        ticks: n(opts.ticks, 'ticks', 1),
-        edits: n(opts.edits, 'edits', 1),
-        calculators: n(opts.calculators, 'calculators', 1),
+        contracts: integerOption(opts.contracts, 'contracts', 1),
+        ticks: integerOption(opts.ticks, 'ticks', 1),
+        edits: integerOption(opts.edits, 'edits', 1),
+        calculators: integerOption(opts.calculators, 'calculators', 1),
         keep: opts.keep === true,
         verify: opts.verify === true,
         log: (s) => process.stderr.write(s + '\n'),
@@ -77,9 +70,9 @@ export function register(program: Command): void {
     .action(async (opts: { contracts: string; rounds: string; pageSize: string; keep?: boolean; database?: string }) => {
       const { runVerifyBench } = await import('../../bench/verify.js');
       const r = await runVerifyBench({
-        contracts: n(opts.contracts, 'contracts'),
-        rounds: n(opts.rounds, 'rounds'),
-        pageSize: n(opts.pageSize, 'page-size'),
+        contracts: integerOption(opts.contracts, 'contracts'),
+        rounds: integerOption(opts.rounds, 'rounds'),
+        pageSize: integerOption(opts.pageSize, 'page-size'),
         keep: opts.keep === true,
         database: opts.database,
         log: (s) => process.stderr.write(s + '\n'),
@@ -104,19 +97,13 @@ export function register(program: Command): void {
     .option('--heavy <n>', 'heavy synchronous requests at once while /healthz is timed (0: not measured)', '4')
     .option('--no-job', 'only the requests and /healthz under heavy requests: no job, no engine benchmark')
     .action(async (opts: { contracts: string; workers: string; seconds: string; connections: string; heavy: string; job: boolean }) => {
-      const n = (raw: string, name: string, min = 1) => {
-        const v = Number(raw);
-        if (!Number.isSafeInteger(v) || v < min)
-          throw new UserFacingError(`--${name} must be a ${min ? 'positive' : 'non-negative'} integer`, 2);
-        return v;
-      };
       const { runApiBench } = await import('../../bench/api.js');
       const r = await runApiBench({
-        contracts: n(opts.contracts, 'contracts'),
-        workers: n(opts.workers, 'workers'),
-        seconds: n(opts.seconds, 'seconds'),
-        connections: n(opts.connections, 'connections'),
-        heavy: n(opts.heavy, 'heavy', 0),
+        contracts: integerOption(opts.contracts, 'contracts'),
+        workers: integerOption(opts.workers, 'workers'),
+        seconds: integerOption(opts.seconds, 'seconds'),
+        connections: integerOption(opts.connections, 'connections'),
+        heavy: integerOption(opts.heavy, 'heavy', 0),
         job: opts.job,
         log: (s) => process.stderr.write(s + '\n'),
       });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../command.js';
+import { integerOption, UserFacingError } from '../command.js';
 
 // `cashflow chaos [--contracts N] [--seed S] …`: the pipeline under a seeded storm of faults in
 // an environment of its own (chaos/run.ts), then `verify --all`, the consumer groups, the
@@ -30,28 +30,23 @@ export function register(program: Command): void {
     .option('--json', 'the outcome as one JSON object on stdout after the table')
     .action(async (opts: ChaosCliOptions) => {
       const { INFRASTRUCTURE_FAULTS } = await import('../../chaos/schedule.js');
-      const int = (raw: string, name: string, min: number) => {
-        const v = Number(raw);
-        if (!Number.isSafeInteger(v) || v < min) throw new UserFacingError(`--${name} must be an integer >= ${min}, got "${raw}"`, 2);
-        return v;
-      };
-      const contracts = int(opts.contracts, 'contracts', 100);
+      const contracts = integerOption(opts.contracts, 'contracts', 100);
       const faults = opts.faults === 'all' ? [...INFRASTRUCTURE_FAULTS] : opts.faults.split(',').map((f) => f.trim()).filter(Boolean);
       const unknown = faults.filter((f) => !(INFRASTRUCTURE_FAULTS as readonly string[]).includes(f));
       if (unknown.length) throw new UserFacingError(`--faults: unknown ${unknown.join(', ')} (known: ${INFRASTRUCTURE_FAULTS.join(', ')}, or all)`, 2);
       const { runChaos } = await import('../../chaos/run.js');
       const { ChaosSetupError } = await import('../../chaos/environment.js');
-      const malformed = opts.malformed === undefined ? Math.max(20, Math.round(contracts / 5)) : int(opts.malformed, 'malformed', 0);
+      const malformed = opts.malformed === undefined ? Math.max(20, Math.round(contracts / 5)) : integerOption(opts.malformed, 'malformed', 0);
       try {
         const r = await runChaos({
           contracts,
-          seed: int(opts.seed, 'seed', 0),
-          kills: int(opts.kills, 'kills', 7),
+          seed: integerOption(opts.seed, 'seed', 0),
+          kills: integerOption(opts.kills, 'kills', 7),
           malformed,
           faults: faults as typeof INFRASTRUCTURE_FAULTS[number][],
-          downSeconds: int(opts.downSeconds, 'down-seconds', 1),
+          downSeconds: integerOption(opts.downSeconds, 'down-seconds', 1),
           gapSeconds: [2, 8],
-          edits: int(opts.edits, 'edits', 0),
+          edits: integerOption(opts.edits, 'edits', 0),
           log: (s) => process.stderr.write(`${s}\n`),
         });
         process.stdout.write(`${r.table}\n`);
