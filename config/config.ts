@@ -385,7 +385,9 @@ export function checkConfig(config: Config, paths: readonly ConfigPath[]): void 
     if (!(e instanceof ConfigError)) throw e;
     for (const i of e.issues) {
       const key = `${i.variable}\0${i.reason}`;
-      if (!seen.has(key)) issues.push(i), seen.add(key);
+      if (seen.has(key)) continue;
+      issues.push(i);
+      seen.add(key);
     }
   };
   for (const path of paths) {

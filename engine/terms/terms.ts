@@ -125,7 +125,6 @@ function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?:
   }
 }
 
-const DEFINITIONS = new Map<string, TermDefinition>(Object.entries(TERM_DEFINITIONS));
 /** Each dictionary term's index (givenIn). */
 const TERM_INDEX = new Map<string, number>(Object.keys(TERM_DEFINITIONS).map((name, i) => [name, i]));
 /** Per term, the parseTermsInto call (generation) that last gave it a value. */
