@@ -1,6 +1,6 @@
 // Starting the API process (`cashflow serve`): the Fastify app of api/server.ts over real
 // dependencies, each connected lazily or in the background so that the API serves synchronous
-// requests with the engine alone (CONTRACTS.md): Redis is used whenever it answers, Kafka is
+// requests with the engine alone (docs/interfaces.md): Redis is used whenever it answers, Kafka is
 // connected on the first job, the read-only database on the first read.
 import { connect as tcpConnect } from 'node:net';
 import type { FastifyInstance } from 'fastify';

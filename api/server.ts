@@ -1,6 +1,6 @@
-// The HTTP API (issue 7) as a Fastify instance: routes, validation, auth, limits, OpenAPI.
+// The HTTP API (docs/api.md) as a Fastify instance: routes, validation, auth, limits, OpenAPI.
 // Everything outside the engine (Redis, Kafka, the read database) is reached through
-// ApiDependencies, created lazily, so the API starts with the engine alone (CONTRACTS.md) and
+// ApiDependencies, created lazily, so the API starts with the engine alone (docs/interfaces.md) and
 // tests inject fakes.
 import { Readable } from 'node:stream';
 import Fastify, {

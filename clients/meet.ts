@@ -3,7 +3,7 @@
 // to Redis and the database), each closing what it opened; its failure is the component's
 // typed error (clients/errors.ts). Commands check once and stop (clients/scope.ts), processes
 // try again with backoff, /readyz reports the outcome. Each client is loaded only when its
-// component is checked (the API starts with the engine alone: CONTRACTS.md).
+// component is checked (the API starts with the engine alone: docs/interfaces.md).
 import { overlay, type Config } from '../config/config.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import { failureSummary, type Component } from './errors.js';

@@ -1,4 +1,4 @@
-// The one typed configuration of every process, read from the environment (CONTRACTS.md,
+// The one typed configuration of every process, read from the environment (docs/interfaces.md,
 // "Environment"). Defaults point at the local stack started by `cashflow stack up`.
 //
 // Every field is read lazily and checked on its first read (config/lazy.ts): a command checks

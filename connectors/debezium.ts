@@ -115,7 +115,7 @@ export function postgresConnector(
       'slot.name': slotName,
       'publication.name': publicationName,
       'publication.autocreate.mode': 'filtered',
-      // The topology and the connector must agree on CDC topic names (CONTRACTS.md): the
+      // The topology and the connector must agree on CDC topic names (docs/interfaces.md): the
       // PostgreSQL connector adds no database part, so the prefix carries it.
       'topic.prefix': `${prefix}cdc.${topology.options.database}`,
       'table.include.list': CAPTURED_TABLES.map((t) => `${schema}.${t}`).join(','),

@@ -47,7 +47,7 @@ import { CAPTURED_TABLES } from './schema.js';
  * database created with another collation every join fails with Msg 468.
  */
 export const ID_COLLATION = 'Latin1_General_100_BIN2';
-/** Length of every id column (CONTRACTS.md: ids nvarchar(200)). */
+/** Length of every id column (docs/interfaces.md: ids nvarchar(200)). */
 export const ID_LENGTH = 200;
 const ID = `nvarchar(${ID_LENGTH}) COLLATE ${ID_COLLATION}`;
 /** Other text in #temp tables: the database's collation, not tempdb's (Msg 468 otherwise). */

@@ -6,7 +6,7 @@
 // id (`{object: {contractIdentifier}, referenceType: "CID"}`) or by market object
 // (`{object: {marketObjectCode}, referenceType: "MOC"}`). A child referenced by id whose terms
 // the resolver does not know is not an error: it has no events, and the parent is computed from
-// its own terms and the observed events (CONTRACTS.md).
+// its own terms and the observed events (docs/interfaces.md, `cashflow actus`).
 import type { RawTerms, ContractTerms } from './terms/terms.js';
 import { boundedText, ComputationError, InvalidTermsError, isEngineError, type TermIssue } from './errors.js';
 import type { ContractEvent } from './events.js';

@@ -1,4 +1,4 @@
-// job-worker: computes the API's jobs (issue 7). A chunk on the jobs topic that carries its
+// job-worker: computes the API's jobs (docs/api.md). A chunk on the jobs topic that carries its
 // cases (JobChunk.cases, test bed JSON) is computed exactly like a synchronous request
 // (api/compute.ts: store market data for codes the body lacks, then the `cashflow actus` code
 // path, engine/testbed.ts computeCase); its events go to Redis under the job in columns

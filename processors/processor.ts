@@ -1,4 +1,4 @@
-// The shape every processor has (STYLE.md "Kafka Streams"): a function from a batch of typed
+// The shape every processor has (docs/architecture.md "Processors"): a function from a batch of typed
 // input records to output records, state writes and dead letters. The shared runner
 // (processors/runner.ts) owns everything else: consuming, decoding, retries, dead-lettering,
 // producing, commits, metrics and shutdown. A new processor is one file exporting a

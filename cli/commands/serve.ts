@@ -1,5 +1,5 @@
 // `cashflow serve`: the HTTP API (api/) on API_PORT until SIGTERM/SIGINT. Starts with the engine
-// alone; Redis, Kafka and the read database are used when reachable (CONTRACTS.md).
+// alone; Redis, Kafka and the read database are used when reachable (docs/interfaces.md).
 import type { Command } from 'commander';
 import { UserFacingError, configUses } from '../command.js';
 

@@ -1,7 +1,7 @@
 // CEG: Credit Enhancement Guarantee (spec section "CEG: Credit Enhancement Guarantee"). The
 // covered contracts are the contractStructure references with role COVE: inline terms, or ids
 // whose terms come from the resolver. A covered contract referenced by id without terms is still
-// computed: it has no states, and a credit event observed for its id still exercises (CONTRACTS.md).
+// computed: it has no states, and a credit event observed for its id still exercises (docs/interfaces.md, `cashflow actus`).
 import type { ContractContext, ContractType } from '../contract-type.js';
 import type { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';

@@ -16,7 +16,7 @@ export interface TestEnv {
   mssql?: { url: string; fromConnect: { host: string; port: number } };
 }
 
-/** Sets the variables of CONTRACTS.md "Environment" for code under test that calls loadConfig(). */
+/** Sets the variables of docs/interfaces.md "Environment" for code under test that calls loadConfig(). */
 export function exportEnv(env: TestEnv): void {
   process.env.KAFKA_BOOTSTRAP_SERVERS = env.kafkaBootstrapServers;
   process.env.SCHEMA_REGISTRY_URL = env.schemaRegistryUrl;
