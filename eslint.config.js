@@ -19,6 +19,7 @@ export default tseslint.config(
   },
   // plain JavaScript entry points run on Node
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  { files: ['**/*.cjs'], languageOptions: { globals: globals.node, sourceType: 'commonjs' } },
   // tests read JSON answers whose shape is the assertion itself
   { files: ['**/*.test.ts', 'test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

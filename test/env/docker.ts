@@ -2,7 +2,7 @@
 // prepared for Debezium), started by testcontainers when a Docker engine is present.
 // Cannot run on machines without Docker; loaded only with CASHFLOW_TEST_ENV=docker.
 import { resolve } from 'node:path';
-import type { TestEnv } from './index.js';
+import type { TestEnv } from './test-env.js';
 
 const root = resolve(import.meta.dirname, '../..');
 export const mssqlSaPassword = process.env.MSSQL_SA_PASSWORD ?? 'Cashflow!Test2022';
