@@ -62,7 +62,7 @@ export const PRODUCER_PROPERTIES: LibrdkafkaProperties = {
 
 export interface ConsumerOptions {
   groupId: string;
-  /** `js.consumer.max.batch.size` (STACK-NOTES: 1000 or more for throughput). */
+  /** `js.consumer.max.batch.size` (1000 or more for throughput: docs/operations.md). */
   maxBatchSize?: number;
   fromBeginning?: boolean;
   extra?: LibrdkafkaProperties;

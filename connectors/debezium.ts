@@ -119,7 +119,7 @@ export function postgresConnector(
       // PostgreSQL connector adds no database part, so the prefix carries it.
       'topic.prefix': `${prefix}cdc.${topology.options.database}`,
       'table.include.list': CAPTURED_TABLES.map((t) => `${schema}.${t}`).join(','),
-      // ~10–100 ms commit-to-topic instead of ~0.5 s with the default 500 (STACK-NOTES)
+      // ~10–100 ms commit-to-topic instead of ~0.5 s with the default 500 (docs/operations.md)
       'poll.interval.ms': '50',
       ...JSON_CONVERTERS,
     },

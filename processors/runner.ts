@@ -1,4 +1,4 @@
-// The one runner every processor runs in (BRIEF "processors/", invariants 3, 5 and 6).
+// The one runner every processor runs in (docs/runner.md; docs/architecture.md, invariants 3, 5 and 6).
 //
 // Per partition batch (eachBatch, `js.consumer.max.batch.size` messages):
 //   decode (Debezium JSON or Avro; undecodable → dead letter)
