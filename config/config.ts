@@ -153,6 +153,12 @@ export interface PipelineConfig {
   redisPrefix: string;
   /** CASHFLOW_METRICS_PORT: /metrics, /healthz, /readyz of `cashflow run` (0 = any free port). */
   metricsPort: number;
+  /**
+   * CASHFLOW_METRICS_HOST: interface of that server (default 127.0.0.1, the local stack's
+   * Prometheus; 0.0.0.0 in a container, where the kubelet's probes and the scraper come from
+   * outside the process's loopback).
+   */
+  metricsHost: string;
   /** CASHFLOW_METRICS_BASE_PORT: first port of the processes `cashflow start` runs. */
   metricsBasePort: number;
   /**
@@ -369,6 +375,7 @@ function pipelineFields(field: FieldOf): PipelineConfig {
     topicPrefix: field((v) => prefix(v, 'CASHFLOW_TOPIC_PREFIX', '')),
     redisPrefix: field((v) => prefix(v, 'CASHFLOW_REDIS_PREFIX', 'cashflow:')),
     metricsPort: field((v) => int(v, 'CASHFLOW_METRICS_PORT', 9464, 0, 65535)),
+    metricsHost: field((v) => text(v, 'CASHFLOW_METRICS_HOST', '127.0.0.1')!),
     metricsBasePort: field((v) => int(v, 'CASHFLOW_METRICS_BASE_PORT', 9400, 1, 65535)),
     processorHeapMb: field((v) => int(v, 'CASHFLOW_PROCESSOR_HEAP_MB', 320, 64, 65536)),
     deadLetterMaxValueBytes: field((v) => int(v, 'CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES', 256 * 1024, 0, 64 * 1024 * 1024)),
