@@ -154,9 +154,9 @@ export interface PipelineConfig {
   /** CASHFLOW_METRICS_PORT: /metrics, /healthz, /readyz of `cashflow run` (0 = any free port). */
   metricsPort: number;
   /**
-   * CASHFLOW_METRICS_HOST: interface of that server (default 127.0.0.1, the local stack's
-   * Prometheus; 0.0.0.0 in a container, where the kubelet's probes and the scraper come from
-   * outside the process's loopback).
+   * CASHFLOW_METRICS_HOST: interface of that server and of `cashflow lag --serve` (default
+   * 127.0.0.1, for the local stack's Prometheus; 0.0.0.0 in a container, where the kubelet's
+   * probes and the scraper come from outside the process's loopback).
    */
   metricsHost: string;
   /** CASHFLOW_METRICS_BASE_PORT: first port of the processes `cashflow start` runs. */

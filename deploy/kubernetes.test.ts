@@ -281,18 +281,19 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
     }
   });
 
-  it('probes our processes on /healthz and /readyz where they listen, scrapes /metrics there, and bounds the heap below the memory limit', () => {
+  it('probes our processes on /healthz and /readyz (the lag exporter /metrics) where they listen, scrapes /metrics there, and bounds the heap below the memory limit', () => {
     const objects = render(overlay);
     for (const w of ours(objects).filter((x) => x.kind === 'Deployment')) {
       const c = containers(w).find((x) => OUR_IMAGE.test(x.image));
       const env = environmentOf(objects, c);
-      const listening = c.args[0] === 'serve' ? env.API_PORT : env.CASHFLOW_METRICS_PORT;
+      const listening = { serve: env.API_PORT, run: env.CASHFLOW_METRICS_PORT, lag: env.CASHFLOW_LAG_EXPORTER_PORT }[c.args[0] as string];
       expect(listening, w.metadata.name).toBeDefined();
       // 127.0.0.1 would refuse the kubelet and the scraper, which come from the pod's address
       expect(c.args[0] === 'serve' ? env.API_HOST : env.CASHFLOW_METRICS_HOST, w.metadata.name).toBe('0.0.0.0');
       const portNumber = (name: string | number) => String(typeof name === 'number' ? name : c.ports.find((p: { name: string }) => p.name === name)?.containerPort);
       expect(c.livenessProbe.httpGet.path, w.metadata.name).toBe('/healthz');
-      expect(c.readinessProbe.httpGet.path, w.metadata.name).toBe('/readyz');
+      // the lag exporter has no /readyz: its /metrics fails while it cannot read the broker
+      expect(c.readinessProbe.httpGet.path, w.metadata.name).toBe(c.args[0] === 'lag' ? '/metrics' : '/readyz');
       expect(portNumber(c.livenessProbe.httpGet.port), w.metadata.name).toBe(listening);
       expect(portNumber(c.readinessProbe.httpGet.port), w.metadata.name).toBe(listening);
       const annotations = w.spec.template.metadata.annotations ?? {};
