@@ -16,11 +16,12 @@ export async function dockerEnv(): Promise<TestEnv> {
       `CASHFLOW_TEST_ENV=docker but no Docker engine answers (${(e as Error).message}); use \`npm test\` for the local stack`,
     );
   }
-  // A fixed project name: every test file (one worker each) shares one set of containers.
+  // A fixed project name: every test file (one worker each) shares one set of containers. Compose
+  // checks every `${VAR:?}` of the file, so the API's key is given though no API is started.
   const env = await new DockerComposeEnvironment(root, 'docker-compose.kafka.yml')
     .withProjectName('cashflow-test')
     .withProfiles('test')
-    .withEnvironment({ MSSQL_SA_PASSWORD: mssqlSaPassword })
+    .withEnvironment({ MSSQL_SA_PASSWORD: mssqlSaPassword, CASHFLOW_API_KEYS: 'cashflow-test-key' })
     .withWaitStrategy('kafka-1', Wait.forHealthCheck())
     .withWaitStrategy('schema-registry-1', Wait.forHealthCheck())
     .withWaitStrategy('connect-1', Wait.forHealthCheck())
