@@ -42,9 +42,9 @@ describe('loadConfig', () => {
   });
 
   it('pipeline settings: defaults, overrides, validation', () => {
-    expect(loadConfig({}).pipeline).toEqual({ topicPrefix: '', redisPrefix: 'cashflow:', metricsPort: 9464, metricsBasePort: 9400, processorHeapMb: 320, deadLetterMaxValueBytes: 262144, verifyRate: 2, verifyGraceSeconds: 30 });
-    const c = loadConfig({ CASHFLOW_TOPIC_PREFIX: 'run7.', CASHFLOW_REDIS_PREFIX: 'r7:', CASHFLOW_METRICS_PORT: '0', CASHFLOW_METRICS_BASE_PORT: '9500', CASHFLOW_VERIFY_RATE: '50', CASHFLOW_VERIFY_GRACE_SECONDS: '0' });
-    expect(c.pipeline).toEqual({ topicPrefix: 'run7.', redisPrefix: 'r7:', metricsPort: 0, metricsBasePort: 9500, processorHeapMb: 320, deadLetterMaxValueBytes: 262144, verifyRate: 50, verifyGraceSeconds: 0 });
+    expect(loadConfig({}).pipeline).toEqual({ topicPrefix: '', redisPrefix: 'cashflow:', metricsPort: 9464, metricsHost: '127.0.0.1', metricsBasePort: 9400, processorHeapMb: 320, deadLetterMaxValueBytes: 262144, verifyRate: 2, verifyGraceSeconds: 30 });
+    const c = loadConfig({ CASHFLOW_TOPIC_PREFIX: 'run7.', CASHFLOW_REDIS_PREFIX: 'r7:', CASHFLOW_METRICS_PORT: '0', CASHFLOW_METRICS_HOST: '0.0.0.0', CASHFLOW_METRICS_BASE_PORT: '9500', CASHFLOW_VERIFY_RATE: '50', CASHFLOW_VERIFY_GRACE_SECONDS: '0' });
+    expect(c.pipeline).toEqual({ topicPrefix: 'run7.', redisPrefix: 'r7:', metricsPort: 0, metricsHost: '0.0.0.0', metricsBasePort: 9500, processorHeapMb: 320, deadLetterMaxValueBytes: 262144, verifyRate: 50, verifyGraceSeconds: 0 });
     expect(() => loadConfig({ CASHFLOW_VERIFY_RATE: '0' })).toThrow(/CASHFLOW_VERIFY_RATE/);
     expect(() => loadConfig({ CASHFLOW_VERIFY_GRACE_SECONDS: '-1' })).toThrow(/CASHFLOW_VERIFY_GRACE_SECONDS/);
     expect(loadConfig({ CASHFLOW_REDIS_PREFIX: '' }).pipeline.redisPrefix).toBe('cashflow:');
