@@ -9,6 +9,7 @@ import { join, posix, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { describeConfig } from '../config/config.js';
+import { scrapeJobs } from '../monitoring/targets.js';
 import { buildTopology, type ProcessorName } from '../topology/topology.js';
 
 const root = resolve(import.meta.dirname, 'kubernetes');
@@ -300,6 +301,10 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
       expect(annotations['prometheus.io/scrape'], w.metadata.name).toBe('true');
       expect(annotations['prometheus.io/port'], w.metadata.name).toBe(listening);
       expect(annotations['prometheus.io/path'], w.metadata.name).toBe('/metrics');
+      // the job the alerts select on, as the local stack's discovery names it
+      const job = { run: 'cashflow-processors', serve: 'cashflow-api', lag: 'cashflow-lag' }[c.args[0] as string];
+      expect(scrapeJobs, w.metadata.name).toContain(job);
+      expect(w.spec.template.metadata.labels['cashflow.io/scrape-job'], w.metadata.name).toBe(job);
       // SIGTERM: the runner (or the API) finishes what it holds within this
       expect(podSpec(w).terminationGracePeriodSeconds, w.metadata.name).toBeGreaterThanOrEqual(30);
       const heap = /--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '');
