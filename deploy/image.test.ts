@@ -9,7 +9,9 @@ import { parseAllDocuments } from 'yaml';
 
 const repo = resolve(import.meta.dirname, '..');
 const dockerfile = readFileSync(resolve(repo, 'Dockerfile'), 'utf8');
-const packageJson = JSON.parse(readFileSync(resolve(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(resolve(repo, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
 
 interface Instruction {
   keyword: string;
@@ -33,7 +35,10 @@ const all = instructions(dockerfile);
 /** ARGs declared before the first FROM, with their defaults: what FROM lines may use. */
 const globalArgs = new Map(
   all
-    .slice(0, all.findIndex((i) => i.keyword === 'FROM'))
+    .slice(
+      0,
+      all.findIndex((i) => i.keyword === 'FROM'),
+    )
     .filter((i) => i.keyword === 'ARG')
     .map((i) => i.args.split('=') as [string, string]),
 );
@@ -46,7 +51,8 @@ for (const i of all) {
   } else stages.at(-1)?.body.push(i);
 }
 const runtime = stages.at(-1)!;
-const last = (stage: (typeof stages)[number], keyword: string) => stage.body.filter((i) => i.keyword === keyword).at(-1);
+const last = (stage: (typeof stages)[number], keyword: string) =>
+  stage.body.filter((i) => i.keyword === keyword).at(-1);
 
 /** .dockerignore patterns (no negations are used), each a path prefix or a glob. */
 const ignored = readFileSync(resolve(repo, '.dockerignore'), 'utf8')
@@ -68,21 +74,31 @@ function isIgnored(path: string): boolean {
 describe('Dockerfile', () => {
   it('builds in one stage and runs from another, both on one base pinned to an exact version', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(s.base, 'base image').toMatch(/^[\w./-]+(:\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64})$/);
-    expect(new Set(stages.map((s) => s.base)).size, 'build and runtime on the same base (native modules)').toBe(1);
+    for (const s of stages)
+      expect(s.base, 'base image').toMatch(/^[\w./-]+(:\d+\.\d+\.\d+[\w.-]*|@sha256:[0-9a-f]{64})$/);
+    expect(
+      new Set(stages.map((s) => s.base)).size,
+      'build and runtime on the same base (native modules)',
+    ).toBe(1);
     const build = stages[0]!;
     expect(build.name).toBeDefined();
     const copyFrom = runtime.body.filter((i) => i.keyword === 'COPY' && i.args.includes('--from='));
     expect(copyFrom.map((i) => /--from=(\S+)/.exec(i.args)![1])).toEqual([build.name]);
     // the build stage installs from the lock, builds with the project's script and drops dev dependencies
-    const runs = build.body.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    const runs = build.body
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     expect(runs).toMatch(/npm ci\b/);
     expect(runs).toContain('npm run build');
     expect(packageJson.scripts.build).toBeDefined();
     expect(runs).toContain('npm prune --omit=dev');
     // every file the build stage copies by name exists
     for (const copy of build.body.filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))) {
-      const sources = copy.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1);
+      const sources = copy.args
+        .split(/\s+/)
+        .filter((a) => !a.startsWith('--'))
+        .slice(0, -1);
       for (const source of sources) expect(existsSync(resolve(repo, source)), source).toBe(true);
     }
   });
@@ -104,21 +120,48 @@ describe('Dockerfile', () => {
     );
     for (const text of manifests)
       for (const doc of parseAllDocuments(text)) {
-        const o = doc.toJS() as { kind: string; spec?: { template?: { spec?: { securityContext?: { runAsUser?: number } } } } };
-        if (o.kind === 'Deployment' || o.kind === 'Job') expect(o.spec?.template?.spec?.securityContext?.runAsUser, o.kind).toBe(uid);
+        const o = doc.toJS() as {
+          kind: string;
+          spec?: { template?: { spec?: { securityContext?: { runAsUser?: number } } } };
+        };
+        if (o.kind === 'Deployment' || o.kind === 'Job')
+          expect(o.spec?.template?.spec?.securityContext?.runAsUser, o.kind).toBe(uid);
       }
   });
 });
 
 describe('.dockerignore', () => {
   it("keeps the host's build output, the local stack and secrets out of the build context", () => {
-    for (const path of ['node_modules', 'node_modules/avsc/index.js', 'dist', '.stack', '.stack/secrets/ca.pem', '.git', '.env', '.env.local', 'certs/server.key', 'ops/ca.pem', 'coverage', 'bench/out', 'demo-out'])
+    for (const path of [
+      'node_modules',
+      'node_modules/avsc/index.js',
+      'dist',
+      '.stack',
+      '.stack/secrets/ca.pem',
+      '.git',
+      '.env',
+      '.env.local',
+      'certs/server.key',
+      'ops/ca.pem',
+      'coverage',
+      'bench/out',
+      'demo-out',
+    ])
       expect(isIgnored(path), path).toBe(true);
   });
 
   it('keeps everything the build compiles', () => {
     const build = JSON.parse(readFileSync(resolve(repo, 'tsconfig.json'), 'utf8')) as { include: string[] };
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/cashflow.js', 'schemas/avro', 'db/sql', ...build.include])
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'bin/cashflow.js',
+      'schemas/avro',
+      'db/sql',
+      ...build.include,
+    ])
       expect(isIgnored(path), path).toBe(false);
   });
 });

@@ -9,6 +9,16 @@ import { join, posix, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { describeConfig } from '../config/config.js';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import type { ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import type { IDeploymentSpec } from 'kubernetes-models/apps/v1/DeploymentSpec';
+import type { IHorizontalPodAutoscalerSpec } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscalerSpec';
+import type { IJobSpec } from 'kubernetes-models/batch/v1/JobSpec';
+import type { IIngressSpec } from 'kubernetes-models/networking.k8s.io/v1/IngressSpec';
+import type { IPodDisruptionBudgetSpec } from 'kubernetes-models/policy/v1/PodDisruptionBudgetSpec';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import type { IServiceSpec } from 'kubernetes-models/v1/ServiceSpec';
 import { scrapeJobs } from '../monitoring/targets.js';
 import { buildTopology, type ProcessorName } from '../topology/topology.js';
 
@@ -23,13 +33,43 @@ const NODE_VARIABLES = new Set(['NODE_OPTIONS']);
 /** The processors KEDA scales on lag, each on its one input topic. */
 const LAG_SCALED: ProcessorName[] = ['calculator', 'sink', 'job-worker'];
 
+/** The spec of each kind these manifests hold, as the schemas they are validated against type it. */
+interface Specs {
+  Deployment: IDeploymentSpec;
+  Job: IJobSpec;
+  Service: IServiceSpec;
+  Ingress: IIngressSpec;
+  HorizontalPodAutoscaler: IHorizontalPodAutoscalerSpec;
+  PodDisruptionBudget: IPodDisruptionBudgetSpec;
+  ScaledObject: IScaledObject['spec'];
+  TriggerAuthentication: ITriggerAuthentication['spec'];
+}
+
 interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- rendered YAML, checked below
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: unknown;
   data?: Record<string, string>;
 }
+/**
+ * The schema's type with every field taken as present: the tests read the fields they check, and
+ * one that is missing fails its test all the same (an assertion, or reading through undefined).
+ */
+type Present<T> = T extends (infer U)[]
+  ? Present<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: Present<NonNullable<T[K]>> }
+    : T;
+/** An object of a kind with a spec, typed (the first test validates every object against its schema). */
+type Of<K extends keyof Specs> = K8sObject & { kind: K; spec: Present<Specs[K]> };
+type Container = Present<IContainer>;
+type Workload = Of<'Deployment'> | Of<'Job'>;
 
 function kubectl(): string {
   try {
@@ -37,7 +77,9 @@ function kubectl(): string {
     return 'kubectl';
   } catch (e) {
     // Never pass silently without it: the renders are what these tests check.
-    throw new Error(`kubectl is needed to render deploy/kubernetes (kubectl kustomize) and could not be run: ${(e as Error).message}`);
+    throw new Error(
+      `kubectl is needed to render deploy/kubernetes (kubectl kustomize) and could not be run: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -45,7 +87,10 @@ const rendered = new Map<Overlay, K8sObject[]>();
 function render(overlay: Overlay): K8sObject[] {
   let objects = rendered.get(overlay);
   if (!objects) {
-    const text = execFileSync(kubectl(), ['kustomize', join(root, 'overlays', overlay)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const text = execFileSync(kubectl(), ['kustomize', join(root, 'overlays', overlay)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     objects = parseAllDocuments(text).map((d) => {
       if (d.errors.length) throw new Error(`overlay ${overlay}: ${d.errors[0]!.message}`);
       return d.toJS() as K8sObject;
@@ -56,7 +101,9 @@ function render(overlay: Overlay): K8sObject[] {
 }
 
 /** The schema classes by apiVersion and kind: an object of any other kind is refused. */
-async function models(): Promise<Map<string, { validate(): void } & (new (o: unknown) => { validate(): void })>> {
+async function models(): Promise<
+  Map<string, { validate(): void } & (new (o: unknown) => { validate(): void })>
+> {
   const [apps, batch, core, autoscaling, networking, policy, keda] = await Promise.all([
     import('kubernetes-models/apps/v1'),
     import('kubernetes-models/batch/v1'),
@@ -82,17 +129,26 @@ async function models(): Promise<Map<string, { validate(): void } & (new (o: unk
   return new Map(Object.entries(table)) as never;
 }
 
-const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
-const named = (objects: K8sObject[], kind: string, name: string) => {
-  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+function ofKind<K extends keyof Specs>(objects: K8sObject[], kind: K): Of<K>[];
+function ofKind(objects: K8sObject[], kind: 'ConfigMap' | 'Secret'): K8sObject[];
+function ofKind(objects: K8sObject[], kind: string): K8sObject[] {
+  return objects.filter((o) => o.kind === kind);
+}
+function named<K extends keyof Specs>(objects: K8sObject[], kind: K, name: string): Of<K> {
+  const found = ofKind(objects, kind).find((o) => o.metadata.name === name);
   if (!found) throw new Error(`no ${kind} ${name}`);
   return found;
-};
+}
 /** Deployments and Jobs: the objects that run pods. */
-const workloads = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'Deployment' || o.kind === 'Job');
-const podSpec = (o: K8sObject) => o.spec.template.spec;
-const containers = (o: K8sObject): any[] => podSpec(o).containers; // eslint-disable-line @typescript-eslint/no-explicit-any
-const ours = (objects: K8sObject[]) => workloads(objects).filter((o) => containers(o).some((c) => OUR_IMAGE.test(c.image)));
+const workloads = (objects: K8sObject[]): Workload[] => [
+  ...ofKind(objects, 'Deployment'),
+  ...ofKind(objects, 'Job'),
+];
+const podSpec = (o: Workload): Present<IPodSpec> => o.spec.template.spec;
+const containers = (o: Workload): Container[] => podSpec(o).containers;
+const ours = (objects: K8sObject[]) =>
+  workloads(objects).filter((o) => containers(o).some((c) => OUR_IMAGE.test(c.image ?? '')));
+const podLabels = (o: Workload): Record<string, string> => o.spec.template.metadata?.labels ?? {};
 
 /** The ConfigMap (the generator may add a hash to its name) every one of our containers reads. */
 function configData(objects: K8sObject[]): Record<string, string> {
@@ -102,7 +158,7 @@ function configData(objects: K8sObject[]): Record<string, string> {
 }
 
 /** A container's environment: its ConfigMap, then its own variables (which win, as in Kubernetes). */
-function environmentOf(objects: K8sObject[], container: any): Record<string, string> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function environmentOf(objects: K8sObject[], container: Container): Record<string, string> {
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
     const map = ofKind(objects, 'ConfigMap').find((m) => m.metadata.name === from.configMapRef?.name);
@@ -115,16 +171,24 @@ function environmentOf(objects: K8sObject[], container: any): Record<string, str
 
 /** The topology the rendered configuration gives (database name and schema of the CDC topics do not matter here). */
 function topologyOf(objects: K8sObject[]) {
-  return buildTopology({ database: 'cashflow', schema: 'dbo', prefix: configData(objects).CASHFLOW_TOPIC_PREFIX ?? '' });
+  return buildTopology({
+    database: 'cashflow',
+    schema: 'dbo',
+    prefix: configData(objects).CASHFLOW_TOPIC_PREFIX ?? '',
+  });
 }
 
 /** Which Secret and key a path under one of the container's secret mounts is. */
-function secretFileOf(o: K8sObject, container: any, path: string): { secret: string; key: string } | undefined { // eslint-disable-line @typescript-eslint/no-explicit-any
+function secretFileOf(
+  o: Workload,
+  container: Container,
+  path: string,
+): { secret: string; key: string } | undefined {
   for (const m of container.volumeMounts ?? []) {
     const dir = `${m.mountPath.replace(/\/$/, '')}/`;
     if (!path.startsWith(dir)) continue;
-    const volume = podSpec(o).volumes?.find((v: { name: string }) => v.name === m.name);
-    if (volume?.secret) return { secret: volume.secret.secretName, key: path.slice(dir.length) };
+    const volume = podSpec(o).volumes?.find((v) => v.name === m.name);
+    if (volume?.secret?.secretName) return { secret: volume.secret.secretName, key: path.slice(dir.length) };
   }
   return undefined;
 }
@@ -138,7 +202,10 @@ function readmeSecretKeys(): Map<string, Set<string>> {
   const section = readme.split(/^## /m).find((s) => s.startsWith('Deploying it'));
   if (!section) throw new Error('README has no "Deploying it" section');
   const keys = new Map<string, Set<string>>();
-  const commands = section.replace(/\\\n\s*/g, ' ').split('\n').filter((l) => /kubectl .*create secret generic/.test(l));
+  const commands = section
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((l) => /kubectl .*create secret generic/.test(l));
   for (const command of commands) {
     const name = /create secret generic (\S+)/.exec(command)![1]!;
     const set = keys.get(name) ?? new Set<string>();
@@ -183,7 +250,9 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
       const model = schemas.get(`${o.apiVersion}/${o.kind}`);
       expect(model, `${o.apiVersion} ${o.kind} ${o.metadata.name}: a kind with no schema here`).toBeDefined();
       expect(() => new model!(o).validate(), `${o.kind} ${o.metadata.name}`).not.toThrow();
-      expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe(o.kind === 'Namespace' ? undefined : 'cashflow');
+      expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe(
+        o.kind === 'Namespace' ? undefined : 'cashflow',
+      );
     }
   });
 
@@ -192,13 +261,17 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
     const topology = topologyOf(objects);
     const running = new Map<string, K8sObject>();
     for (const d of ofKind(objects, 'Deployment'))
-      for (const c of containers(d)) if (OUR_IMAGE.test(c.image) && c.args?.[0] === 'run') {
-        expect(c.args, d.metadata.name).toHaveLength(2);
-        expect(running.has(c.args[1]), `${c.args[1]} runs twice`).toBe(false);
-        running.set(c.args[1], d);
-      }
+      for (const c of containers(d))
+        if (OUR_IMAGE.test(c.image) && c.args?.[0] === 'run') {
+          expect(c.args, d.metadata.name).toHaveLength(2);
+          expect(running.has(c.args[1]), `${c.args[1]} runs twice`).toBe(false);
+          running.set(c.args[1], d);
+        }
     expect([...running.keys()].sort()).toEqual(topology.processors.map((p) => p.name).sort());
-    for (const p of topology.processors) expect(running.get(p.name)!.metadata.annotations?.['cashflow.io/consumer-group'], p.name).toBe(p.consumerGroup);
+    for (const p of topology.processors)
+      expect(running.get(p.name)!.metadata.annotations?.['cashflow.io/consumer-group'], p.name).toBe(
+        p.consumerGroup,
+      );
   });
 
   it('scales calculator, sink and job-worker with KEDA on their group lag, at most one replica per partition', () => {
@@ -235,13 +308,13 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
     const objects = render(overlay);
     const hpa = named(objects, 'HorizontalPodAutoscaler', 'cashflow-api');
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'cashflow-api' });
-    expect(hpa.spec.metrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual(['cpu']);
+    expect(hpa.spec.metrics.map((m) => m.resource.name)).toEqual(['cpu']);
     const api = named(objects, 'Deployment', 'cashflow-api');
     expect(api.spec.replicas).toBeUndefined();
     const service = named(objects, 'Service', 'cashflow-api');
     expect(service.spec.selector).toEqual(api.spec.selector.matchLabels);
-    const port = containers(api)[0].ports.find((p: { name: string }) => p.name === service.spec.ports[0].targetPort);
-    expect(String(port.containerPort)).toBe(environmentOf(objects, containers(api)[0]).API_PORT);
+    const port = containers(api)[0].ports.find((p) => p.name === service.spec.ports[0].targetPort);
+    expect(String(port?.containerPort)).toBe(environmentOf(objects, containers(api)[0]).API_PORT);
     const ingress = named(objects, 'Ingress', 'cashflow-api');
     expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe('cashflow-api');
   });
@@ -250,8 +323,10 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
     const objects = render(overlay);
     const budgets = ofKind(objects, 'PodDisruptionBudget');
     for (const d of ofKind(objects, 'Deployment').filter((x) => x.metadata.name.startsWith('cashflow-'))) {
-      const labels = d.spec.template.metadata.labels as Record<string, string>;
-      const covering = budgets.filter((b) => Object.entries(b.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v));
+      const labels = podLabels(d);
+      const covering = budgets.filter((b) =>
+        Object.entries(b.spec.selector.matchLabels).every(([k, v]) => labels[k] === v),
+      );
       expect(covering, d.metadata.name).toHaveLength(1);
     }
   });
@@ -271,13 +346,15 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
         for (const resource of ['cpu', 'memory']) {
           expect(c.resources?.requests?.[resource], `${what} ${resource} request`).toBeDefined();
           expect(c.resources?.limits?.[resource], `${what} ${resource} limit`).toBeDefined();
-          expect(quantity(c.resources.requests[resource]), `${what} ${resource}`).toBeLessThanOrEqual(quantity(c.resources.limits[resource]));
+          expect(quantity(c.resources.requests[resource]), `${what} ${resource}`).toBeLessThanOrEqual(
+            quantity(c.resources.limits[resource]),
+          );
         }
-        const security = { ...pod.securityContext, ...c.securityContext };
-        expect(security.runAsNonRoot, what).toBe(true);
-        expect(security.runAsUser, what).toBeGreaterThan(0);
-        expect(security.allowPrivilegeEscalation, what).toBe(false);
-        expect(security.capabilities?.drop, what).toContain('ALL');
+        const effective = security(w, c);
+        expect(effective.runAsNonRoot, what).toBe(true);
+        expect(effective.runAsUser, what).toBeGreaterThan(0);
+        expect(effective.allowPrivilegeEscalation, what).toBe(false);
+        expect(effective.capabilities?.drop, what).toContain('ALL');
       }
     }
   });
@@ -285,16 +362,25 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
   it('probes our processes on /healthz and /readyz (the lag exporter /metrics) where they listen, scrapes /metrics there, and bounds the heap below the memory limit', () => {
     const objects = render(overlay);
     for (const w of ours(objects).filter((x) => x.kind === 'Deployment')) {
-      const c = containers(w).find((x) => OUR_IMAGE.test(x.image));
+      const c = ourContainer(w);
       const env = environmentOf(objects, c);
-      const listening = { serve: env.API_PORT, run: env.CASHFLOW_METRICS_PORT, lag: env.CASHFLOW_LAG_EXPORTER_PORT }[c.args[0] as string];
+      const listening = {
+        serve: env.API_PORT,
+        run: env.CASHFLOW_METRICS_PORT,
+        lag: env.CASHFLOW_LAG_EXPORTER_PORT,
+      }[c.args[0] as string];
       expect(listening, w.metadata.name).toBeDefined();
       // 127.0.0.1 would refuse the kubelet and the scraper, which come from the pod's address
-      expect(c.args[0] === 'serve' ? env.API_HOST : env.CASHFLOW_METRICS_HOST, w.metadata.name).toBe('0.0.0.0');
-      const portNumber = (name: string | number) => String(typeof name === 'number' ? name : c.ports.find((p: { name: string }) => p.name === name)?.containerPort);
+      expect(c.args[0] === 'serve' ? env.API_HOST : env.CASHFLOW_METRICS_HOST, w.metadata.name).toBe(
+        '0.0.0.0',
+      );
+      const portNumber = (name: string | number) =>
+        String(typeof name === 'number' ? name : c.ports.find((p) => p.name === name)?.containerPort);
       expect(c.livenessProbe.httpGet.path, w.metadata.name).toBe('/healthz');
       // the lag exporter has no /readyz: its /metrics fails while it cannot read the broker
-      expect(c.readinessProbe.httpGet.path, w.metadata.name).toBe(c.args[0] === 'lag' ? '/metrics' : '/readyz');
+      expect(c.readinessProbe.httpGet.path, w.metadata.name).toBe(
+        c.args[0] === 'lag' ? '/metrics' : '/readyz',
+      );
       expect(portNumber(c.livenessProbe.httpGet.port), w.metadata.name).toBe(listening);
       expect(portNumber(c.readinessProbe.httpGet.port), w.metadata.name).toBe(listening);
       const annotations = w.spec.template.metadata.annotations ?? {};
@@ -302,9 +388,11 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
       expect(annotations['prometheus.io/port'], w.metadata.name).toBe(listening);
       expect(annotations['prometheus.io/path'], w.metadata.name).toBe('/metrics');
       // the job the alerts select on, as the local stack's discovery names it
-      const job = { run: 'cashflow-processors', serve: 'cashflow-api', lag: 'cashflow-lag' }[c.args[0] as string];
+      const job = { run: 'cashflow-processors', serve: 'cashflow-api', lag: 'cashflow-lag' }[
+        c.args[0] as string
+      ];
       expect(scrapeJobs, w.metadata.name).toContain(job);
-      expect(w.spec.template.metadata.labels['cashflow.io/scrape-job'], w.metadata.name).toBe(job);
+      expect(podLabels(w)['cashflow.io/scrape-job'], w.metadata.name).toBe(job);
       // SIGTERM: the runner (or the API) finishes what it holds within this
       expect(podSpec(w).terminationGracePeriodSeconds, w.metadata.name).toBeGreaterThanOrEqual(30);
       const heap = /--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '');
@@ -328,13 +416,22 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
         const resolved: Record<string, string> = {};
         for (const [name, value] of Object.entries(env)) {
           if (!name.endsWith('_FILE')) continue;
-          const [reader, readerContainer] = name.startsWith('CDC_') ? [connect, containers(connect)[0]] : [w, c];
+          const [reader, readerContainer] = name.startsWith('CDC_')
+            ? [connect, containers(connect)[0]]
+            : [w, c];
           const file = secretFileOf(reader, readerContainer, value);
-          expect(file, `${what}: ${name}=${value} is not under a Secret mounted in ${reader.metadata.name}`).toBeDefined();
+          expect(
+            file,
+            `${what}: ${name}=${value} is not under a Secret mounted in ${reader.metadata.name}`,
+          ).toBeDefined();
           expect(keysOf(file!.secret), `${what}: Secret ${file!.secret}`).toBeDefined();
-          expect([...keysOf(file!.secret)!], `${what}: ${name} needs key ${file!.key} in Secret ${file!.secret}`).toContain(file!.key);
+          expect(
+            [...keysOf(file!.secret)!],
+            `${what}: ${name} needs key ${file!.key} in Secret ${file!.secret}`,
+          ).toContain(file!.key);
           const local = localSecrets.find((s) => s.metadata.name === file!.secret)?.data?.[file!.key];
-          const content = local !== undefined ? Buffer.from(local, 'base64').toString('utf8') : STAND_INS[file!.key];
+          const content =
+            local !== undefined ? Buffer.from(local, 'base64').toString('utf8') : STAND_INS[file!.key];
           expect(content, `${what}: a stand-in for ${file!.key}`).toBeDefined();
           const copy = join(scratch, `${overlay}-${posix.basename(value)}`);
           writeFileSync(copy, content!);
@@ -352,7 +449,10 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
         }
         // Nothing is left at a default that points at the local stack.
         for (const r of readings)
-          if (r.origin === 'default') expect(r.value ?? '', `${what}: ${r.variable} left at its local default`).not.toMatch(/127\.0\.0\.1|localhost/);
+          if (r.origin === 'default')
+            expect(r.value ?? '', `${what}: ${r.variable} left at its local default`).not.toMatch(
+              /127\.0\.0\.1|localhost/,
+            );
       }
     }
   });
@@ -386,7 +486,8 @@ describe.each(overlays)('deploy/kubernetes overlay %s', (overlay) => {
 
   it('names images by an explicit version', () => {
     for (const w of workloads(render(overlay)))
-      for (const c of containers(w)) expect(c.image, `${w.metadata.name}/${c.name}`).toMatch(/:(?!latest$)[\w.-]+$/);
+      for (const c of containers(w))
+        expect(c.image, `${w.metadata.name}/${c.name}`).toMatch(/:(?!latest$)[\w.-]+$/);
   });
 });
 
@@ -397,14 +498,23 @@ describe('deploy/kubernetes production overlay', () => {
     const readme = readmeSecretKeys();
     // every Secret a pod mounts or KEDA reads is in the README's commands
     const needed = new Map<string, Set<string>>();
-    const need = (secret: string, key?: string) => needed.set(secret, needed.get(secret) ?? new Set()).get(secret)!.add(key ?? '');
-    for (const w of workloads(objects)) for (const v of podSpec(w).volumes ?? []) if (v.secret) need(v.secret.secretName);
-    for (const t of ofKind(objects, 'TriggerAuthentication')) for (const r of t.spec.secretTargetRef) need(r.name, r.key);
-    const references = JSON.stringify(objects).matchAll(/\$\{file:\/etc\/cashflow\/connect-secrets\/([^:}]+):/g);
+    const need = (secret: string, key?: string) =>
+      needed
+        .set(secret, needed.get(secret) ?? new Set())
+        .get(secret)!
+        .add(key ?? '');
+    for (const w of workloads(objects))
+      for (const v of podSpec(w).volumes ?? []) if (v.secret) need(v.secret.secretName);
+    for (const t of ofKind(objects, 'TriggerAuthentication'))
+      for (const r of t.spec.secretTargetRef) need(r.name, r.key);
+    const references = JSON.stringify(objects).matchAll(
+      /\$\{file:\/etc\/cashflow\/connect-secrets\/([^:}]+):/g,
+    );
     for (const m of references) need('cashflow-connect-secrets', m[1]);
     for (const [secret, keys] of needed) {
       expect(readme.get(secret), `README creates Secret ${secret}`).toBeDefined();
-      for (const key of keys) if (key) expect([...readme.get(secret)!], `${secret} key ${key}`).toContain(key);
+      for (const key of keys)
+        if (key) expect([...readme.get(secret)!], `${secret} key ${key}`).toContain(key);
     }
   });
 });
@@ -417,6 +527,13 @@ function quantity(q: string | number): number {
   return Number(m[1]) * factor;
 }
 
-function security(w: K8sObject, c: { securityContext?: Record<string, unknown> }): Record<string, unknown> {
+/** The pod's security settings with the container's over them, as Kubernetes applies them. */
+function security(w: Workload, c: Container) {
   return { ...podSpec(w).securityContext, ...c.securityContext };
+}
+
+function ourContainer(w: Workload): Container {
+  const c = containers(w).find((x) => OUR_IMAGE.test(x.image));
+  if (!c) throw new Error(`${w.metadata.name} runs no container of ours`);
+  return c;
 }

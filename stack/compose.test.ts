@@ -28,10 +28,14 @@ const env = (name: string) =>
   Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, String(v)]));
 
 /** Compose's `${VAR:?message}` interpolation, with the values a user would export. */
-const exported: Record<string, string> = { MSSQL_SA_PASSWORD: 'Test!Passw0rd', CASHFLOW_API_KEYS: 'key-one,key-two' };
+const exported: Record<string, string> = {
+  MSSQL_SA_PASSWORD: 'Test!Passw0rd',
+  CASHFLOW_API_KEYS: 'key-one,key-two',
+};
 const interpolate = (value: string) =>
   value.replace(/\$\{(\w+)(:\?[^}]*)?\}/g, (_, name: string) => {
-    if (!(name in exported)) throw new Error(`compose interpolates \${${name}}, which this test does not know`);
+    if (!(name in exported))
+      throw new Error(`compose interpolates \${${name}}, which this test does not know`);
     return exported[name]!;
   });
 
@@ -51,7 +55,8 @@ const kafkaInternal = () => {
 
 /** The services that run our image (`cashflow …`), with the environment they share. */
 const ours = () => Object.entries(services).filter(([, s]) => s.image === 'cashflow-pipeline');
-const pipelineEnv = () => Object.fromEntries(Object.entries(env('calculator')).map(([k, v]) => [k, interpolate(v)]));
+const pipelineEnv = () =>
+  Object.fromEntries(Object.entries(env('calculator')).map(([k, v]) => [k, interpolate(v)]));
 
 describe('docker-compose.kafka.yml', () => {
   it('has every part of the production-like topology', () => {
@@ -131,7 +136,11 @@ describe('docker-compose.kafka.yml', () => {
       expect(s.depends_on!['cashflow-init']!.condition, name).toBe('service_completed_successfully');
       expect(s.depends_on!.redis!.condition, name).toBe('service_healthy');
       // each process's own /healthz, on the port it listens on
-      const port = name.startsWith('api-') ? env(name).API_PORT : name === 'lag-exporter' ? '9463' : (env(name).CASHFLOW_METRICS_PORT ?? '9464');
+      const port = name.startsWith('api-')
+        ? env(name).API_PORT
+        : name === 'lag-exporter'
+          ? '9463'
+          : (env(name).CASHFLOW_METRICS_PORT ?? '9464');
       expect(JSON.stringify(s.healthcheck?.test), name).toContain(`127.0.0.1:${port}/healthz`);
     }
     expect(services['kafka-ui']!.depends_on!.connect!.condition).toBe('service_healthy');
@@ -173,7 +182,8 @@ describe('docker-compose.kafka.yml', () => {
       const read = new Set(readings.map((r) => r.variable));
       for (const variable of Object.keys(e)) expect(read.has(variable), `${name}: ${variable}`).toBe(true);
       for (const r of readings)
-        if (r.origin === 'default') expect(r.value ?? '', `${name}: ${r.variable}`).not.toMatch(/127\.0\.0\.1|localhost/);
+        if (r.origin === 'default')
+          expect(r.value ?? '', `${name}: ${r.variable}`).not.toMatch(/127\.0\.0\.1|localhost/);
     }
   });
 
@@ -189,17 +199,29 @@ describe('docker-compose.kafka.yml', () => {
       if (source === './ops/haproxy/haproxy.cfg') continue;
       expect(existsSync(resolve(import.meta.dirname, '..', source!)), source).toBe(true);
     }
-    const prometheus = parse(readFileSync(resolve(import.meta.dirname, '../deploy/compose/prometheus.yml'), 'utf8')) as {
+    const prometheus = parse(
+      readFileSync(resolve(import.meta.dirname, '../deploy/compose/prometheus.yml'), 'utf8'),
+    ) as {
       rule_files: string[];
       scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
     };
     expect(mounts('prometheus').map((m) => m[1])).toEqual(expect.arrayContaining(prometheus.rule_files));
-    const scraped = new Map(prometheus.scrape_configs.flatMap((j) => j.dns_sd_configs.flatMap((d) => d.names.map((n) => [n, { job: j.job_name, port: d.port }] as const))));
+    const scraped = new Map(
+      prometheus.scrape_configs.flatMap((j) =>
+        j.dns_sd_configs.flatMap((d) => d.names.map((n) => [n, { job: j.job_name, port: d.port }] as const)),
+      ),
+    );
     for (const [name, s] of ours().filter(([n]) => n !== 'cashflow-init')) {
       const kind = s.command![0];
       const job = { run: 'cashflow-processors', serve: 'cashflow-api', lag: 'cashflow-lag' }[kind!];
       expect(scraped.get(name)?.job, name).toBe(job);
-      expect(String(scraped.get(name)?.port), name).toBe(kind === 'serve' ? env(name).API_PORT : kind === 'lag' ? '9463' : (env(name).CASHFLOW_METRICS_PORT ?? '9464'));
+      expect(String(scraped.get(name)?.port), name).toBe(
+        kind === 'serve'
+          ? env(name).API_PORT
+          : kind === 'lag'
+            ? '9463'
+            : (env(name).CASHFLOW_METRICS_PORT ?? '9464'),
+      );
       // the metrics server must listen beyond the container's loopback for Prometheus to reach it
       expect(kind === 'serve' ? env(name).API_HOST : env(name).CASHFLOW_METRICS_HOST, name).toBe('0.0.0.0');
     }
