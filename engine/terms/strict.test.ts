@@ -172,6 +172,29 @@ describe("the dictionary's allowed values", () => {
       }
     expect(checked).toBeGreaterThanOrEqual(9 + 2 + 2 + 6);
   });
+  // the dictionary names every enumeration value by acronym and identifier, and writes its own
+  // defaults in either, in any case (endOfMonthConvention "sd", businessDayConvention "nos",
+  // calendar "noCalendar"): each such spelling is that value; anything else is still refused
+  it('enumeration values spelt as the dictionary names them (acronym or identifier, any case) are their acronyms', () => {
+    const parsed = (raw: Record<string, unknown>) => parseTerms({ ...pam, ...raw });
+    expect(parsed({ endOfMonthConvention: 'sd' }).endOfMonthConvention).toBe('SD');
+    expect(parsed({ endOfMonthConvention: 'endOfMonth' }).endOfMonthConvention).toBe('EOM');
+    expect(parsed({ businessDayConvention: 'nos' }).businessDayConvention).toBe('NOS');
+    expect(parsed({ businessDayConvention: 'shiftCalculateModifiedFollowing' }).businessDayConvention).toBe('SCMF');
+    // option 8 is listed with the acronym SCMP by mistake: its identifier is CSMP's
+    expect(parsed({ businessDayConvention: 'calculateShiftModifiedPreceding' }).businessDayConvention).toBe('CSMP');
+    expect(parsed({ calendar: 'noCalendar' }).calendar).toBe('NC');
+    expect(parsed({ calendar: 'MondayToFriday' }).calendar).toBe('MF');
+    expect(parsed({ dayCountConvention: 'actualThreeSixtyFive' }).dayCountConvention).toBe('A365');
+    expect(parsed({ contractRole: 'rpa' }).contractRole).toBe('RPA');
+    expect(parsed({ arrayFixedVariable: 'fixedRate,V' }).arrayFixedVariable).toEqual(['F', 'V']);
+    for (const [term, bad] of [['businessDayConvention', 'NULL'], ['calendar', 'NoHoliday'], ['endOfMonthConvention', 'end of month'], ['dayCountConvention', 'ACT/365']])
+      expect(issuesOf({ ...pam, [term]: bad }), bad).toEqual([{ term, reason: expect.stringMatching(/^unknown value/) }]);
+    // the contract type routes a contract before its terms are parsed: its acronym only
+    expect(() => computeEvents({ ...pam, contractType: 'principalAtMaturity' })).toThrow(InvalidTermsError);
+    // the same contract with either spelling gives the same events
+    expect(computeEvents({ ...pam, businessDayConvention: 'shiftCalculateFollowing', calendar: 'mondayToFriday' })).toEqual(computeEvents({ ...pam, businessDayConvention: 'SCF', calendar: 'MF' }));
+  });
   // dictionary "Cycle": "[ISO8601 Duration]L[s={0,1}]"; spec "Schedule": NPS with S '+' or '-';
   // dictionary "Period" (xDayNotice): "ISO8601 Duration"
   it('cycles as ISO 8601 durations (combined units too) with L0/L1, or in the spec form 1W-, and periods as ISO 8601 durations are accepted', () => {
