@@ -429,17 +429,26 @@ describe('CLM invariants (property)', () => {
         fc.integer({ min: 1, max: 1_000_000 }),
         fc.integer({ min: 0, max: 2000 }).map((bp) => bp / 10_000),
         fc.integer({ min: 1, max: 45 }),
-        fc.oneof(fc.record({ unit: fc.constant('D' as const), n: fc.integer({ min: 0, max: 400 }) }), fc.record({ unit: fc.constant('W' as const), n: fc.integer({ min: 0, max: 60 }) }), fc.record({ unit: fc.constant('M' as const), n: fc.integer({ min: 0, max: 14 }) })),
+        fc.oneof(
+          fc.record({ unit: fc.constant('D' as const), n: fc.integer({ min: 0, max: 400 }) }),
+          fc.record({ unit: fc.constant('W' as const), n: fc.integer({ min: 0, max: 60 }) }),
+          fc.record({ unit: fc.constant('M' as const), n: fc.integer({ min: 0, max: 14 }) }),
+          // a combined ISO 8601 duration (dictionary "Period"): months, then days
+          fc.record({ unit: fc.constant('MD' as const), n: fc.integer({ min: 0, max: 14 }), days: fc.integer({ min: 1, max: 40 }) }),
+        ),
         fc.integer({ min: 0, max: 3000 }),
         fc.boolean(),
         (nt, rate, cycleDays, notice, startOffset, role) => {
           const sd = Date.UTC(2015, 0, 1) + startOffset * DAY;
-          const md = notice.unit === 'M' ? plusMonthsUTC(sd, notice.n) : sd + notice.n * (notice.unit === 'W' ? 7 : 1) * DAY;
+          const md =
+            notice.unit === 'MD' ? plusMonthsUTC(sd, notice.n) + notice.days * DAY
+            : notice.unit === 'M' ? plusMonthsUTC(sd, notice.n)
+            : sd + notice.n * (notice.unit === 'W' ? 7 : 1) * DAY;
           const sign = role ? 1 : -1;
           const ev = computeEvents({
             contractType: 'CLM', contractID: 'p', contractRole: role ? 'RPA' : 'RPL', currency: 'USD', statusDate: iso(sd), initialExchangeDate: iso(sd),
             notionalPrincipal: String(nt), nominalInterestRate: String(rate), dayCountConvention: 'A365', cycleOfInterestPayment: `P${cycleDays}DL1`,
-            xDayNotice: `P${notice.n}${notice.unit}`,
+            xDayNotice: notice.unit === 'MD' ? `P${notice.n}M${notice.days}D` : `P${notice.n}${notice.unit}`,
           });
           // expected by hand: IPCI at IED + k·cycle strictly before Md, compounding Y = days/365
           let n = nt, last = sd;
