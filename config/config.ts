@@ -59,6 +59,8 @@ export interface MonitoringConfig {
   scrapeIntervalSeconds: number;
   /** CASHFLOW_LAG_EXPORTER_PORT: `/metrics` of `cashflow lag --serve` (0: any free port). */
   lagExporterPort: number;
+  /** CASHFLOW_PROCESS_ID: the process label of this process's scrape target (`cashflow start` sets it). */
+  processId?: string;
 }
 
 export interface Config {
@@ -114,6 +116,7 @@ export interface Config {
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogFormat = 'json' | 'pretty';
 
 export interface ClientsConfig {
   /**
@@ -126,6 +129,15 @@ export interface ClientsConfig {
    * processors and the API); the Kafka client's own lines are debug.
    */
   logLevel?: LogLevel;
+  /** CASHFLOW_LOG_FORMAT (or `--log`): json (one object per line, default) or pretty (for people). */
+  logFormat: LogFormat;
+  /** The circuit breakers around the database, Redis, the registry and job callbacks (clients/breaker.ts). */
+  breaker: {
+    /** CASHFLOW_BREAKER_FAILURES: consecutive dependency-down failures that open a breaker (default 5). */
+    failures: number;
+    /** CASHFLOW_BREAKER_HALF_OPEN_MS: how long an open breaker refuses calls before letting one through (default 5000). */
+    halfOpenMs: number;
+  };
 }
 
 export interface RateLimitConfig {
@@ -342,6 +354,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
             enabled: field((v) => oneOf(v, 'CASHFLOW_STACK_MONITORING', ['0', '1'] as const, '0') === '1'),
             scrapeIntervalSeconds: field((v) => int(v, 'CASHFLOW_SCRAPE_INTERVAL_SECONDS', 15, 1, 3600)),
             lagExporterPort: field((v) => int(v, 'CASHFLOW_LAG_EXPORTER_PORT', 9463, 0, 65535)),
+            processId: field((v) => text(v, 'CASHFLOW_PROCESS_ID')),
           }),
       }),
     pipeline: () => pipelineFields(field),
@@ -364,6 +377,11 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
         logLevel: field((v) =>
           text(v, 'CASHFLOW_LOG_LEVEL') === undefined ? undefined : oneOf(v, 'CASHFLOW_LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'warn'),
         ),
+        logFormat: field((v) => oneOf(v, 'CASHFLOW_LOG_FORMAT', ['json', 'pretty'] as const, 'json')),
+        breaker: field((v) => ({
+          failures: int(v, 'CASHFLOW_BREAKER_FAILURES', 5, 1, 1000),
+          halfOpenMs: int(v, 'CASHFLOW_BREAKER_HALF_OPEN_MS', 5000, 10, 600_000),
+        })),
       }),
   });
 }

@@ -68,7 +68,7 @@ export function register(program: Command): void {
       });
       const { registerThisProcess } = await import('../../monitoring/targets.js');
       const unregister = registerThisProcess(
-        config.stack.dir,
+        config.stack,
         'cashflow-lag',
         `${topology.options.prefix}lag-exporter`,
         server.port,

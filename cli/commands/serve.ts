@@ -65,7 +65,7 @@ export function register(program: Command): void {
           `cashflow serve: listening on http://${host}:${api.port} (docs /docs, OpenAPI /openapi.json); SIGTERM or Ctrl-C stops\n`,
         );
         const { registerThisProcess } = await import('../../monitoring/targets.js');
-        const unregister = registerThisProcess(config.stack.dir, 'cashflow-api', `${topology.options.prefix}api`, api.port, host);
+        const unregister = registerThisProcess(config.stack, 'cashflow-api', `${topology.options.prefix}api`, api.port, host);
         await new Promise<void>((resolve) => {
           const stop = () => {
             unregister();
