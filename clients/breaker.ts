@@ -7,7 +7,7 @@
 // the processes stop hammering a service that is down, four partitions per processor at a time.
 // Only a dependency-down error counts as a failure (recognised by class: clients/errors.ts); a
 // refusal (HTTP 4xx, a bad schema) or a poison record says nothing about the dependency.
-import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { ComponentError, type Component } from './errors.js';
 import type { Log } from './log.js';
 
@@ -90,7 +90,7 @@ export class DependencyBreaker {
     try {
       return await this.policy.execute(call);
     } catch (e) {
-      if (e instanceof Error && (e.name === 'BrokenCircuitError' || e.name === 'IsolatedCircuitError'))
+      if (e instanceof BrokenCircuitError || e instanceof IsolatedCircuitError)
         throw new BreakerOpenError(this.name, Math.max(0, this.openedAt + this.settings.halfOpenMs - Date.now()));
       throw e;
     }

@@ -225,4 +225,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CASHFLOW_CONNECT_TIMEOUT_MS: '5s' })).toThrow(/CASHFLOW_CONNECT_TIMEOUT_MS: expected an integer between 100 and 600000/);
     expect(() => loadConfig({ CASHFLOW_LOG_LEVEL: 'loud' })).toThrow(/CASHFLOW_LOG_LEVEL: expected one of error, warn, info, debug/);
   });
+
+  it('log format, circuit breakers and the process id', () => {
+    const defaults = loadConfig({});
+    expect([defaults.clients.logFormat, defaults.clients.breaker, defaults.stack.monitoring.processId]).toEqual(['json', { failures: 5, halfOpenMs: 5000 }, undefined]);
+    const c = loadConfig({ CASHFLOW_LOG_FORMAT: 'pretty', CASHFLOW_BREAKER_FAILURES: '2', CASHFLOW_BREAKER_HALF_OPEN_MS: '250', CASHFLOW_PROCESS_ID: 'calculator-1' });
+    expect([c.clients.logFormat, c.clients.breaker, c.stack.monitoring.processId]).toEqual(['pretty', { failures: 2, halfOpenMs: 250 }, 'calculator-1']);
+    expect(() => loadConfig({ CASHFLOW_LOG_FORMAT: 'xml' })).toThrow(/CASHFLOW_LOG_FORMAT: expected one of json, pretty/);
+    expect(() => loadConfig({ CASHFLOW_BREAKER_FAILURES: '0' })).toThrow(/CASHFLOW_BREAKER_FAILURES: expected an integer between 1 and 1000/);
+  });
 });
