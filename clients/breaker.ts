@@ -115,23 +115,47 @@ export class DependencyBreaker {
   }
 }
 
-/** The breakers of one process, one per dependency, created on first use. */
+const SEVERITY: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** Most breakers kept per name for keyed dependencies (callback receivers); closed ones go first. */
+const MAX_KEYED = 1000;
+
+/**
+ * The breakers of one process, one per dependency, created on first use. A dependency of many
+ * instances (the callbacks' receivers) has one breaker per key (a receiver's origin), so that
+ * one receiver that is down does not stop the callbacks to the others; its state is reported
+ * as the worst of its keys'.
+ */
 export class Breakers {
-  private readonly breakers = new Map<BreakerName, DependencyBreaker>();
+  private readonly breakers = new Map<string, DependencyBreaker>();
 
   constructor(
     private readonly settings: BreakerSettings,
     private readonly options: { log?: Log; onChange?: (name: BreakerName, state: BreakerState) => void } = {},
   ) {}
 
-  of(name: BreakerName): DependencyBreaker {
-    let b = this.breakers.get(name);
-    if (!b) this.breakers.set(name, (b = new DependencyBreaker(name, this.settings, this.options)));
+  /** The breaker of `name` (and `key`, for a keyed dependency); `failureWhen` applies to one created now. */
+  of(name: BreakerName, key?: string, failureWhen?: (e: unknown) => boolean): DependencyBreaker {
+    const id = key === undefined ? name : `${name}\0${key}`;
+    let b = this.breakers.get(id);
+    if (!b) {
+      if (key !== undefined && this.breakers.size >= MAX_KEYED) this.forgetClosed();
+      this.breakers.set(id, (b = new DependencyBreaker(name, this.settings, { ...this.options, failureWhen })));
+    }
     return b;
   }
 
-  /** Each breaker made so far and its state. */
+  private forgetClosed(): void {
+    for (const [id, b] of this.breakers) if (id.includes('\0') && b.state === 'closed') this.breakers.delete(id);
+  }
+
+  /** Each breaker made so far and its state (the worst of a keyed dependency's). */
   states(): Partial<Record<BreakerName, BreakerState>> {
-    return Object.fromEntries([...this.breakers].map(([n, b]) => [n, b.state]));
+    const out: Partial<Record<BreakerName, BreakerState>> = {};
+    for (const b of this.breakers.values()) {
+      const seen = out[b.name];
+      if (seen === undefined || SEVERITY[b.state] > SEVERITY[seen]) out[b.name] = b.state;
+    }
+    return out;
   }
 }

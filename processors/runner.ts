@@ -323,6 +323,7 @@ export class ProcessorRunner {
       horizon: this.services.config.horizon,
       database: this.services.database,
       redis: this.services.redis ? () => this.services.redis! : undefined,
+      breakers: this.services.breakers,
     };
     let t = performance.now();
     const outcome: BatchOutcome = records.length
