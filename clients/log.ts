@@ -57,20 +57,27 @@ function prettyStderr(): DestinationStream {
   return pretty({ destination: 2, sync: true, messageKey: 'message', translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid', colorize: process.stderr.isTTY });
 }
 
-const stderrLogs = new Map<string, Log>();
+const stderrLoggers = new Map<string, Logger>();
 
 /**
- * Lines on stderr at `threshold` and above, as JSON or pretty. Written synchronously: a
- * command's last lines before it exits are not lost, and nothing logs per record at info.
+ * The pino logger of lines on stderr at `threshold` and above, as JSON or pretty: one per
+ * level and format in a process (the API hands it to Fastify for its request lines). Written
+ * synchronously: a command's last lines before it exits are not lost; nothing logs per record
+ * at info.
  */
-export function stderrLogAt(threshold: LogLevel, format: LogFormat = 'json'): Log {
+export function stderrLogger(threshold: LogLevel, format: LogFormat = 'json'): Logger {
   const key = `${threshold}/${format}`;
-  let log = stderrLogs.get(key);
-  if (!log) {
+  let logger = stderrLoggers.get(key);
+  if (!logger) {
     const destination = format === 'pretty' ? prettyStderr() : pino.destination({ fd: 2, sync: true });
-    stderrLogs.set(key, (log = logOf(pinoLogger(threshold, destination))));
+    stderrLoggers.set(key, (logger = pinoLogger(threshold, destination)));
   }
-  return log;
+  return logger;
+}
+
+/** Lines on stderr at `threshold` and above, as JSON or pretty. */
+export function stderrLogAt(threshold: LogLevel, format: LogFormat = 'json'): Log {
+  return logOf(stderrLogger(threshold, format));
 }
 
 /** The process's log as configured (CASHFLOW_LOG_LEVEL, else `fallback`; CASHFLOW_LOG_FORMAT). */

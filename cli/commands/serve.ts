@@ -14,7 +14,7 @@ export function register(program: Command): void {
       '--redis-prefix <prefix>',
       'key prefix of the pipeline state in Redis (env CASHFLOW_REDIS_PREFIX, default cashflow:)',
     )
-    .option('--log', 'log every request (JSON on stdout)')
+    .option('--log', 'log every request (through the process log: stderr, CASHFLOW_LOG_FORMAT)')
     .action(
       async (opts: {
         port?: string;
