@@ -182,7 +182,15 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     waitingCount = () => store.waitingCount();
     const healer = stateHealer(options, { redis, redisPrefix, store, metrics, log, owner: ownerId(names.join('+')) });
     // the runners reach Redis, the database and the registry through their breakers (clients/breaker.ts)
-    const guardedDatabase = () => getDatabase().then((db) => breakers.of('database').guard(db, ['close']));
+    let guarded: Promise<Database> | undefined;
+    const guardedDatabase = () =>
+      (guarded ??= getDatabase().then(
+        (db) => breakers.of('database').guard(db, ['close']),
+        (e: unknown) => {
+          guarded = undefined;
+          throw e;
+        },
+      ));
     const services: RunnerServices = {
       config,
       topology,
