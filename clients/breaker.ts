@@ -2,9 +2,9 @@
 // "Circuit breakers"): after `failures` consecutive calls failed because the dependency is
 // down, the breaker opens and calls fail at once, without reaching it, for `halfOpenMs`; then
 // one call goes through (half-open) and its outcome closes or opens the breaker again. An open
-// breaker's error is a ServiceUnavailableError of the component: retriable, so the runner
-// holds the partition and tries the batch again (never skips it, never dead-letters it), and
-// the processes stop hammering a service that is down, four partitions per processor at a time.
+// breaker's error, BreakerOpenError, is retriable, so the runner holds the partition and tries
+// the batch again (never skips it, never dead-letters it), and the processes stop hammering a
+// service that is down, four partitions per processor at a time.
 // Only a dependency-down error counts as a failure (recognised by class: clients/errors.ts); a
 // refusal (HTTP 4xx, a bad schema) or a poison record says nothing about the dependency.
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
