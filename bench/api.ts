@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Admin, Consumer } from '../clients/kafka.js';
 import type { Cases } from '../api/compute.js';
@@ -489,6 +490,25 @@ function latencies(ms: number[]): LatencyFigures {
   return { samples: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: round(sorted.at(-1) ?? 0) };
 }
 
+/**
+ * The heavy senders (a worker thread's script): `connections` loops each POSTing the bodies in
+ * turn, answers read through, until told to stop; then the count of answers by status.
+ */
+const HEAVY_SENDER = `
+const { parentPort, workerData: { base, headers, bodies, connections } } = require('node:worker_threads');
+let stopping = false;
+parentPort.once('message', () => (stopping = true));
+const statuses = {};
+const send = async (c) => {
+  for (let i = c; !stopping; i++) {
+    const r = await fetch(base + '/v1/cashflows', { method: 'POST', headers, body: bodies[i % bodies.length] });
+    for await (const _ of r.body) {}
+    statuses[r.status] = (statuses[r.status] || 0) + 1;
+  }
+};
+Promise.all(Array.from({ length: connections }, (_, c) => send(c))).then(() => parentPort.postMessage(statuses));
+`;
+
 /** GET /healthz one after another (10 ms apart) until `stop` says so: each answer's time. */
 async function pollHealthz(base: string, stop: () => boolean): Promise<number[]> {
   const times: number[] = [];
@@ -524,20 +544,19 @@ export async function timeHealthzUnderLoad(
     return p99Ms === undefined || maxMs === undefined ? null : { p99Ms, maxMs };
   };
   await eventLoop();
-  let stopping = false;
-  const heavy = async (c: number) => {
-    for (let i = c; !stopping; i++) {
-      const r = await fetch(`${base}/v1/cashflows`, { method: 'POST', headers, body: bodies[i % bodies.length] });
-      await r.arrayBuffer();
-      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-    }
-  };
+  // the heavy requests sent and their answers read on a thread of their own: reading a 16 MB
+  // answer on this one would delay the /healthz answers it times
+  const heavy = new Worker(HEAVY_SENDER, { eval: true, workerData: { base, headers, bodies, connections: o.heavy } });
+  const heavyDone = new Promise<Record<string, number>>((resolve, reject) => {
+    heavy.once('message', resolve);
+    heavy.once('error', reject);
+  });
   const t0 = performance.now();
-  const running = Array.from({ length: o.heavy }, (_, c) => heavy(c));
   const loadedUntil = t0 + o.seconds * 1000;
   const loaded = latencies(await pollHealthz(base, () => performance.now() > loadedUntil));
-  stopping = true;
-  await Promise.all(running);
+  heavy.postMessage('stop');
+  Object.assign(statuses, await heavyDone);
+  await heavy.terminate();
   const eventLoopDelay = await eventLoop();
   const seconds = round((performance.now() - t0) / 1000);
   const figures = { heavy: o.heavy, seconds, statuses, idle, loaded, eventLoopDelay };
@@ -547,6 +566,68 @@ export async function timeHealthzUnderLoad(
     `GET /healthz while ${o.heavy} heavy requests run at once (${Object.entries(statuses).map(([s, n]) => `${n} × ${s}`).join(', ')} in ${seconds} s): ${f(loaded)}; the API's event loop delay meanwhile: ${eventLoopDelay ? `p99 ${eventLoopDelay.p99Ms} ms, max ${eventLoopDelay.maxMs} ms` : 'not in /metrics'}`,
   );
   return figures;
+}
+
+export interface HealthzBenchOptions extends Pick<ApiBenchOptions, 'heavy' | 'seconds' | 'log'> {
+  /** Node options of the API process after --max-old-space-size=512 (e.g. --trace-gc, --cpu-prof). */
+  nodeArgs: string[];
+}
+
+/**
+ * Section 1b alone (`cashflow bench api --healthz`): `cashflow serve` as run in production, on a
+ * 512 MB heap, with neither Kafka nor the database, and nothing else measured: quick enough to
+ * alternate two builds in one session. The API's output (--trace-gc) goes to a log file.
+ */
+export async function runHealthzBench(o: HealthzBenchOptions): Promise<HealthzUnderLoad & { log: string }> {
+  const [{ loadConfig }, { connectRedis }, { clearState }, { repoFile }] = await Promise.all([
+    import('../config/config.js'),
+    import('../clients/redis.js'),
+    import('../state/redis-store.js'),
+    import('../clients/repo-file.js'),
+  ]);
+  const run = randomBytes(4).toString('hex');
+  const redisPrefix = `cashflow-benchhealthz-${run}:`;
+  const key = `bench-${run}`;
+  const logDir = join(repoFile(), '.stack', 'bench-logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = join(logDir, `healthz-${run}-serve.log`);
+  const out = openSync(log, 'a');
+  const port = await freePort();
+  const api = spawn(
+    process.execPath,
+    ['--max-old-space-size=512', ...o.nodeArgs, repoFile('bin', 'cashflow.js'), 'serve', '--port', String(port)],
+    {
+      cwd: repoFile(),
+      env: {
+        ...process.env,
+        CASHFLOW_REDIS_PREFIX: redisPrefix,
+        CASHFLOW_API_KEYS: key,
+        API_RATE_LIMIT_PER_KEY: '0',
+        API_RATE_LIMIT_PER_ADDRESS: '0',
+      },
+      stdio: ['ignore', out, out],
+    },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      if (api.exitCode !== null) throw new Error(`cashflow serve ended (log: ${log})`);
+      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+      if (i > 300) throw new Error(`the API did not start (log: ${log})`);
+      await sleep(100);
+    }
+    const figures = await timeHealthzUnderLoad(base, { 'x-api-key': key, 'content-type': 'application/json' }, o);
+    return { ...figures, log };
+  } finally {
+    if (api.exitCode === null && api.signalCode === null) {
+      // SIGTERM: serve closes and exits, which writes a --cpu-prof profile
+      api.kill('SIGTERM');
+      await Promise.race([new Promise((r) => api.once('exit', r)), sleep(15_000).then(() => api.kill('SIGKILL'))]);
+    }
+    const config = loadConfig();
+    const redis = await connectRedis(config, { name: 'cashflow-bench-healthz' });
+    await clearState(redis, redisPrefix).finally(() => redis.disconnect());
+  }
 }
 
 /** The Redis server's pid when it runs on this machine (its CPU is then readable); else undefined. */

@@ -96,8 +96,20 @@ export function register(program: Command): void {
     .option('--connections <n>', 'concurrent connections of autocannon', '10')
     .option('--heavy <n>', 'heavy synchronous requests at once while /healthz is timed (0: not measured)', '4')
     .option('--no-job', 'only the requests and /healthz under heavy requests: no job, no engine benchmark')
-    .action(async (opts: { contracts: string; workers: string; seconds: string; connections: string; heavy: string; job: boolean }) => {
-      const { runApiBench } = await import('../../bench/api.js');
+    .option('--healthz', 'only /healthz under heavy requests, the API on a 512 MB heap with neither Kafka nor the database')
+    .option('--node-args <args>', 'with --healthz: node options of the API process, space-separated (e.g. "--trace-gc --cpu-prof")', '')
+    .action(async (opts: { contracts: string; workers: string; seconds: string; connections: string; heavy: string; job: boolean; healthz?: boolean; nodeArgs: string }) => {
+      const { runApiBench, runHealthzBench } = await import('../../bench/api.js');
+      if (opts.healthz) {
+        const h = await runHealthzBench({
+          heavy: integerOption(opts.heavy, 'heavy', 1),
+          seconds: integerOption(opts.seconds, 'seconds'),
+          nodeArgs: opts.nodeArgs.split(' ').filter(Boolean),
+          log: (s) => process.stderr.write(s + '\n'),
+        });
+        process.stdout.write(JSON.stringify(h) + '\n');
+        return;
+      }
       const r = await runApiBench({
         contracts: integerOption(opts.contracts, 'contracts'),
         workers: integerOption(opts.workers, 'workers'),
