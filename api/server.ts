@@ -27,6 +27,7 @@ import { ResultsCache } from './cache.js';
 import { BodyJsonError, parseJsonBody } from './body-json.js';
 import { quickCheckCases } from './chunk-check.js';
 import { cacheable, caseCacheKey, completeFromStore, type Cases } from './compute.js';
+import { AnswerPieces } from './answer-pieces.js';
 import { ComputePool, SyncLimitError } from './compute-pool.js';
 import { csvHeader, csvRows } from './csv.js';
 import { JobStore, progressOf, type JobRecord } from './job-store.js';
@@ -343,7 +344,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   app.addHook('onClose', () => pool.close());
 
-  const answer = async (cases: Cases, reply: FastifyReply): Promise<Buffer> => {
+  const answer = async (cases: Cases, reply: FastifyReply): Promise<AnswerPieces> => {
     const v = views();
     const { cases: full, storeUsed, storeError } = await completeFromStore(cases, v?.state);
     const ids = Object.keys(full);
@@ -359,7 +360,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         )
       : undefined;
     // `{"<id>":<result>,…}` as `cashflow actus` prints it (api/compute.ts objectBody), in bytes
-    const parts: Buffer[] = [];
+    const parts = new AnswerPieces();
     const fresh: [string, string][] = [];
     // a Buffer over the bytes (computed on the main thread they come as a plain Uint8Array)
     const bytes =
@@ -393,7 +394,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         'x-store-unavailable',
         'market data missing from the body could not be read from the store',
       );
-    return Buffer.concat(parts);
+    return parts;
   };
 
   const accepted = (submitted: Submitted, reply: FastifyReply) => {
@@ -534,7 +535,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       for (const _ in req.body) n++;
       if (n > limits.syncMaxContracts) return startJob(req, reply);
       const body = await answer(req.body, reply);
-      return reply.type('application/json; charset=utf-8').send(body);
+      // the pieces written in turn as the socket takes them, the results' bytes as the worker
+      // handed them over: a 16 MB answer is neither copied into one buffer nor written at once
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-length', String(body.length))
+        .send(Readable.from(body.pieces(), { objectMode: false }));
     },
   );
 
