@@ -1,10 +1,10 @@
 // One request cannot bring the API down: `cashflow serve` as a child process on a 512 MB heap
 // (--max-old-space-size=512), as run in production, with the requests that once ended it:
-// - 300 copies of a PAM case maturing 9999-12-31 in one POST /v1/cashflows (95,822 events, 16 MB
-//   of JSON each: 4.8 GB answered whole used to end the process out of memory): refused with a
-//   422 naming API_SYNC_MAX_EVENTS, while /healthz answers within 100 ms throughout; the process
-//   lives on and answers the next request;
-// - one copy: answered, byte for byte what `cashflow actus` prints (the engine in this process);
+// - at once: 300 and 40 copies of a PAM case maturing 9999-12-31 in one POST /v1/cashflows each
+//   (95,822 events, 16 MB of JSON a case: 4.8 GB answered whole used to end the process out of
+//   memory), refused with a 422 naming API_SYNC_MAX_EVENTS; one copy, answered byte for byte as
+//   `cashflow actus` prints it (the engine in this process); a body nested 20,000 deep, 400;
+//   /healthz answered throughout; the process lives on and answers the next request;
 // - a request over API_SYNC_TIMEOUT_MS (a second server with a 300 ms limit): 422 naming it;
 // - a body nested 20,000 deep and one with a __proto__ key: 400 saying what is wrong.
 // The servers use Redis under a prefix of their own with the results cache off (nothing to
@@ -74,7 +74,15 @@ const post = (base: string, body: string) =>
     body,
   });
 
-/** Polls /healthz every 20 ms until `done` settles: the times to answer (ms), ascending. */
+/** The answer's status and bytes, read as they arrive (nothing decoded while /healthz is timed). */
+const sent = (base: string, body: string) =>
+  post(base, body).then(async (r) => {
+    const chunks: Uint8Array[] = [];
+    for await (const c of r.body as unknown as AsyncIterable<Uint8Array>) chunks.push(c);
+    return { status: r.status, bytes: Buffer.concat(chunks) };
+  });
+
+/** Polls /healthz every 10 ms until `done` settles: the times to answer (ms), ascending. */
 async function healthzTimes(base: string, done: Promise<unknown>): Promise<number[]> {
   let finished = false;
   void done.finally(() => (finished = true));
@@ -82,10 +90,10 @@ async function healthzTimes(base: string, done: Promise<unknown>): Promise<numbe
   while (!finished) {
     const t = performance.now();
     const r = await fetch(`${base}/healthz`);
-    await r.text();
+    await r.arrayBuffer();
     expect(r.status).toBe(200);
     times.push(performance.now() - t);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 10));
   }
   return times.sort((a, b) => a - b);
 }
@@ -101,33 +109,51 @@ describe('bounded work per request (cashflow serve on a 512 MB heap)', () => {
     api = await serve({ API_SYNC_TIMEOUT_MS: '600000' });
   });
 
-  it('refuses 300 copies of a 9999-maturity case with 422 naming the limit, /healthz answering within 100 ms meanwhile, and lives on', async () => {
-    const answer = post(api.base, JSON.stringify(copies(300))).then(async (r) => ({
-      status: r.status,
-      body: await r.text(),
-    }));
-    const health = await healthzTimes(api.base, answer);
-    const r = await answer;
-    expect(r.status).toBe(422);
+  it("answers the issue's heavy requests at once (300 and 40 copies of a 9999-maturity case 422 naming the limit, one copy's 16 MB, a body nested 20,000 deep 400) with /healthz answered throughout, and lives on", async () => {
+    const one = copies(1);
+    // built before /healthz is timed: serializing them here would delay the polls
+    const bodies = [copies(300), copies(40), one].map((b) => JSON.stringify(b));
+    const deepBody = `{"a":{"terms":${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}}}`;
+    const answers = Promise.all([...bodies, deepBody].map((b) => sent(api.base, b)));
+    const health = await healthzTimes(api.base, answers);
+    const [many, forty, single, deep] = await answers;
+
     // 500,000 / 95,822 events per case: the sixth case passes the limit
-    expect(JSON.parse(r.body).error).toMatch(
-      /^the answer would hold more than 500000 events \(API_SYNC_MAX_EVENTS\): 6 of 300 cases computed gave 574932; the largest, "c0", has 95822 events; /,
-    );
-    // Computing on the main thread, every poll during the request waited for it (seconds). On the
-    // shared two-core test machine /healthz alone, with no request running, has shown single
-    // answers of 300 ms (other processes hold the cores): 90% within 100 ms, every one within 1 s.
-    expect(health.length).toBeGreaterThan(3);
+    for (const [r, n] of [
+      [many, 300],
+      [forty, 40],
+    ] as const) {
+      expect(r.status).toBe(422);
+      expect(JSON.parse(r.bytes.toString()).error).toMatch(
+        new RegExp(
+          `^the answer would hold more than 500000 events \\(API_SYNC_MAX_EVENTS\\): 6 of ${n} cases computed gave 574932; the largest, "c0", has 95822 events; `,
+        ),
+      );
+    }
+    expect(deep.status).toBe(400);
+    // one copy: 16 MB, as `cashflow actus` prints it, and exactly that many bytes announced
+    expect(single.status).toBe(200);
+    const text = single.bytes.toString();
+    expect(text).toBe(`${testBedResultText(one)}\n`);
+    expect(JSON.parse(text).c0).toHaveLength(95_822);
+
+    // Computing on the main thread, every poll during the requests waited for them (seconds,
+    // then "JavaScript heap out of memory"). What is left on the main thread per request is
+    // parsing, validating and writing, a few ms of CPU; a poll's time is then mostly the wait
+    // for a core: on the shared two-core test machine (load average 15-25) /healthz with nothing
+    // running has shown single answers of 95 ms, and under these requests (here, 650-740 polls)
+    // p90 18-29 ms, p99 93-107 ms, max 360 ms. The bounds leave room for that and stay far below
+    // a request's seconds; the figures against the goal of 100 ms are in bench/README.md.
+    expect(health.length).toBeGreaterThan(10);
     expect(health[Math.floor(health.length * 0.9)]).toBeLessThan(100);
     expect(health.at(-1)).toBeLessThan(1000);
     expect(api.child.exitCode).toBeNull();
 
-    // the same process answers the next request: one copy, as `cashflow actus` prints it
-    const one = copies(1);
-    const ok = await post(api.base, JSON.stringify(one));
-    expect(ok.status).toBe(200);
-    const text = await ok.text();
-    expect(text).toBe(`${testBedResultText(one)}\n`);
-    expect(JSON.parse(text).c0).toHaveLength(95_822);
+    // the same process answers the next request
+    const next = await post(api.base, JSON.stringify(one));
+    expect(next.status).toBe(200);
+    expect(Number(next.headers.get('content-length'))).toBe(single.bytes.length);
+    expect(await next.text()).toBe(text);
   });
 
   it('answers a body nested 20,000 deep and one with a __proto__ key 400, saying what is wrong', async () => {
