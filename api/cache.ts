@@ -21,13 +21,21 @@ export class ResultsCache {
     private readonly metrics: ApiMetrics,
   ) {}
 
+  /** False when lookups would all be bypassed (no TTL, or Redis unreachable): no keys needed. */
+  get available(): boolean {
+    return this.ttlSeconds > 0 && this.redis() !== undefined;
+  }
+
+  /** `count` lookups bypassed, as getMany counts them when there is no cache to ask. */
+  bypass(count: number): undefined[] {
+    this.metrics.cacheLookups.inc({ result: 'bypass' }, count);
+    return new Array<undefined>(count).fill(undefined);
+  }
+
   /** Cached results in the order of `hashes` (undefined: miss or no cache). */
   async getMany(hashes: readonly string[]): Promise<(string | undefined)[]> {
     const redis = this.ttlSeconds > 0 ? this.redis() : undefined;
-    if (!redis || hashes.length === 0) {
-      this.metrics.cacheLookups.inc({ result: 'bypass' }, hashes.length);
-      return hashes.map(() => undefined);
-    }
+    if (!redis || hashes.length === 0) return this.bypass(hashes.length);
     try {
       const values = await redis.mget(hashes.map(cacheKey));
       let hits = 0;
@@ -36,8 +44,7 @@ export class ResultsCache {
       if (hashes.length - hits) this.metrics.cacheLookups.inc({ result: 'miss' }, hashes.length - hits);
       return out;
     } catch {
-      this.metrics.cacheLookups.inc({ result: 'bypass' }, hashes.length);
-      return hashes.map(() => undefined);
+      return this.bypass(hashes.length);
     }
   }
 

@@ -15,6 +15,7 @@ import { StateLostError } from '../state/readiness.js';
 import {
   cacheable,
   caseCacheKey,
+  caseCacheKeys,
   caseResultJson,
   canonicalJson,
   completeFromStore,
@@ -142,6 +143,21 @@ describe('compute', () => {
     expect(caseCacheKey({ terms: { a: '2', b: '1' }, to: '2020-01-01' })).not.toBe(a);
     expect(caseCacheKey({ terms: { a: '2', b: '2' }, to: '' })).not.toBe(a);
     expect(canonicalJson({ z: [1, { b: 1, a: null }], a: undefined })).toBe('{"z":[1,{"a":null,"b":1}]}');
+  });
+
+  it('keys many cases in slices, letting the event loop through between them, each key as caseCacheKey gives it', async () => {
+    const cases = Array.from({ length: 250 }, (_, i) => ({ terms: { contractID: `c${i}`, b: '1' }, to: '' }));
+    let turns = 0;
+    const count = () => {
+      turns++;
+      if (turns < 10) setImmediate(count);
+    };
+    setImmediate(count);
+    const keys = await caseCacheKeys(cases);
+    expect(keys).toEqual(cases.map(caseCacheKey));
+    expect(new Set(keys).size).toBe(250);
+    // 250 cases: two turns between the slices of 100
+    expect(turns).toBeGreaterThanOrEqual(2);
   });
 
   it('writes object keys like JSON.stringify, in the order Object.keys gives (integer-like first)', () => {

@@ -26,7 +26,7 @@ import { CallbackAddresses } from './callback-address.js';
 import { ResultsCache } from './cache.js';
 import { BodyJsonError, parseJsonBody } from './body-json.js';
 import { quickCheckCases } from './chunk-check.js';
-import { cacheable, caseCacheKey, completeFromStore, type Cases } from './compute.js';
+import { cacheable, caseCacheKeys, completeFromStore, type Cases } from './compute.js';
 import { AnswerPieces } from './answer-pieces.js';
 import { ComputePool, SyncLimitError } from './compute-pool.js';
 import { csvHeader, csvRows } from './csv.js';
@@ -348,8 +348,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     const v = views();
     const { cases: full, storeUsed, storeError } = await completeFromStore(cases, v?.state);
     const ids = Object.keys(full);
-    const hashes = ids.map((id) => caseCacheKey(full[id]));
-    const cached = await cache.getMany(hashes);
+    // no keys computed when there is no cache to ask (API_CACHE_TTL_SECONDS=0, Redis unreachable)
+    const hashes = cache.available ? await caseCacheKeys(ids.map((id) => full[id])) : undefined;
+    const cached = hashes ? await cache.getMany(hashes) : cache.bypass(ids.length);
     const misses: number[] = [];
     for (let i = 0; i < ids.length; i++) if (cached[i] === undefined) misses.push(i);
     const outcome = misses.length
@@ -377,7 +378,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       m++;
       parts.push(result);
       // large results are not cached: a request of cached ones would read them all back at once
-      if (result.length <= CACHE_MAX_RESULT_BYTES) {
+      if (hashes && result.length <= CACHE_MAX_RESULT_BYTES) {
         const r = result.toString('utf8');
         if (cacheable(r)) fresh.push([hashes[i], r]);
       }
