@@ -115,8 +115,10 @@ export async function completeFromStore(
   cases: Cases,
   store: StateReader | undefined,
 ): Promise<{ cases: Cases; storeUsed: number; storeError?: string }> {
+  // no store to ask: the terms are not parsed for what they depend on
+  if (!store) return { cases, storeUsed: 0 };
   const missing = missingCodes(cases);
-  if (missing.size === 0 || !store) return { cases, storeUsed: 0 };
+  if (missing.size === 0) return { cases, storeUsed: 0 };
   const codes = [...new Set([...missing.values()].flat())];
   let series: Map<string, MarketSeries>;
   try {
