@@ -109,7 +109,7 @@ describe('bounded work per request (cashflow serve on a 512 MB heap)', () => {
     api = await serve({ API_SYNC_TIMEOUT_MS: '600000' });
   });
 
-  it("answers the issue's heavy requests at once (300 and 40 copies of a 9999-maturity case 422 naming the limit, one copy's 16 MB, a body nested 20,000 deep 400) with /healthz answered throughout, and lives on", async () => {
+  it("answers the heavy requests at once (300 and 40 copies of a 9999-maturity case 422 naming the limit, one copy's 16 MB, a body nested 20,000 deep 400) with /healthz answered throughout, and lives on", async () => {
     const one = copies(1);
     // built before /healthz is timed: serializing them here would delay the polls
     const bodies = [copies(300), copies(40), one].map((b) => JSON.stringify(b));
