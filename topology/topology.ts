@@ -20,18 +20,28 @@ export type TopicId =
   | 'cdcObservedEvents'
   | 'contractTerms'
   | 'marketObservations'
+  | 'positions'
   | 'recalcRequests'
   | 'contractCashflows'
   | 'deadLetter'
   | 'jobs'
   | 'jobEvents';
 
-export type ProcessorName = 'contract-ingest' | 'market-ingest' | 'impact' | 'calculator' | 'sink' | 'job-worker' | 'verifier';
+export type ProcessorName =
+  | 'contract-ingest'
+  | 'market-ingest'
+  | 'positions-ingest'
+  | 'impact'
+  | 'calculator'
+  | 'sink'
+  | 'job-worker'
+  | 'verifier';
 
 /** What a message key is, so that partitioning can be reasoned about. */
 export type KeyKind =
   | 'contract-id'
   | 'market-observation' // `<market object code>|<observed at>`
+  | 'position-id'
   | 'job-id'
   | 'job-chunk' // `<job id>|<chunk>`: a big job's chunks spread over every partition
   | 'original' // dead letters keep the key of the message they set aside
@@ -122,7 +132,7 @@ export function buildTopology(options: TopologyOptions): Topology {
     cdc(
       'cdcPositions',
       'positions',
-      'change events of the positions table (no recalculation: the view scales)',
+      'change events of the positions table (no recalculation: the view scales; membership of portfolios)',
     ),
     cdc('cdcMarketData', 'market_data', 'change events of the market_data table'),
     cdc(
@@ -151,6 +161,17 @@ export function buildTopology(options: TopologyOptions): Topology {
       value: { format: 'avro', record: 'MarketObservation' },
       producedBy: ['market-ingest'],
       description: 'every market data observation (the key keeps each one through compaction)',
+    },
+    {
+      id: 'positions',
+      name: `${p}cashflow.positions`,
+      partitions: o.partitions,
+      compacted: true,
+      retentionMs: -1,
+      key: { format: 'string', kind: 'position-id' },
+      value: { format: 'avro', record: 'Position' },
+      producedBy: ['positions-ingest'],
+      description: 'every position (portfolio, contract, quantity): the portfolio membership state is rebuilt from it',
     },
     {
       id: 'recalcRequests',
@@ -182,7 +203,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       retentionMs: 30 * DAY_MS,
       key: { format: 'string', kind: 'original' },
       value: { format: 'avro', record: 'DeadLetter' },
-      producedBy: ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink', 'verifier'],
+      producedBy: ['contract-ingest', 'market-ingest', 'positions-ingest', 'impact', 'calculator', 'sink', 'verifier'],
       description: 'poison input with processor, reason and origin',
     },
     {
@@ -225,6 +246,14 @@ export function buildTopology(options: TopologyOptions): Topology {
       outputs: ['marketObservations', 'deadLetter'],
       consumerGroup: group('market-ingest'),
       state: [],
+    },
+    {
+      name: 'positions-ingest',
+      description: 'Debezium positions rows → portfolio membership (portfolio → contracts with quantities) and positions (poison → dead letter)',
+      inputs: ['cdcPositions'],
+      outputs: ['positions', 'deadLetter'],
+      consumerGroup: group('positions-ingest'),
+      state: ['redis: positions and portfolio membership (writes)'],
     },
     {
       name: 'impact',
