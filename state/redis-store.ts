@@ -195,18 +195,23 @@ export class RedisStateStore implements StateStore {
     checkMarkerKept(now, since);
   }
 
-  async contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
-    const out = new Map<string, StoredContract>();
+  /** The JSON documents (field `d`) of the hashes of `ids`, parsed; absent ids are left out. */
+  private async documents<T>(keyOf: (id: string) => string, ids: readonly string[]): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
     if (ids.length === 0) return out;
     const unique = [...new Set(ids)];
     const p = this.pipe();
-    for (const id of unique) p.hget(keys.contract(id), 'd');
+    for (const id of unique) p.hget(keyOf(id), 'd');
     const docs = await this.exec(p);
     unique.forEach((id, i) => {
       const d = docs[i];
-      if (typeof d === 'string') out.set(id, JSON.parse(d) as StoredContract);
+      if (typeof d === 'string') out.set(id, JSON.parse(d) as T);
     });
     return out;
+  }
+
+  contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
+    return this.documents(keys.contract, ids);
   }
 
   async series(codes: readonly string[]): Promise<Map<string, MarketSeries>> {
@@ -265,18 +270,8 @@ export class RedisStateStore implements StateStore {
     return out;
   }
 
-  async positions(ids: readonly string[]): Promise<Map<string, StoredPosition>> {
-    const out = new Map<string, StoredPosition>();
-    if (ids.length === 0) return out;
-    const unique = [...new Set(ids)];
-    const p = this.pipe();
-    for (const id of unique) p.hget(keys.position(id), 'd');
-    const docs = await this.exec(p);
-    unique.forEach((id, i) => {
-      const d = docs[i];
-      if (typeof d === 'string') out.set(id, JSON.parse(d) as StoredPosition);
-    });
-    return out;
+  positions(ids: readonly string[]): Promise<Map<string, StoredPosition>> {
+    return this.documents(keys.position, ids);
   }
 
   async holdings(portfolioIds: readonly string[]): Promise<Map<string, Holding[]>> {
