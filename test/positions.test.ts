@@ -10,6 +10,7 @@ import { repoFile } from '../clients/repo-file.js';
 import { connectRedis } from '../clients/redis.js';
 import type { Consumer } from '../clients/kafka.js';
 import { openSql } from '../clients/database.js';
+import { loadConfig } from '../config/config.js';
 import { RedisStateStore, clearState } from '../state/redis-store.js';
 import { rebuildState } from '../state/rebuild.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
@@ -120,6 +121,36 @@ describe('positions through the pipeline', () => {
     }
     expect((await env.db.cashflowVersion('K2'))!.version).toBe(before.K2.version);
     await expect(cli(['recalc', '--portfolio', 'PF-NONE'])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/portfolio PF-NONE holds no positions/) });
+  });
+
+  it('POST /v1/portfolios/{id}/recalc requests the portfolio\'s contracts and answers 202 with a job-like status', async () => {
+    const { startApi } = await import('../api/index.js');
+    const { createAdmin } = await import('../clients/kafka.js');
+    const { topicEnds } = await import('../demo/ops.js');
+    const config = loadConfig({ ...process.env, DATABASE_DIALECT: 'postgres', DATABASE_URL: env.config.database.url, CASHFLOW_API_KEYS: 'pos-key' });
+    const api = await startApi({ config, topology: env.topology, redisPrefix: env.redisPrefix, port: 0 });
+    const admin = await createAdmin(env.config);
+    try {
+      const url = (path: string) => `http://127.0.0.1:${api.port}${path}`;
+      const headers = { 'x-api-key': 'pos-key' };
+      await eventually('the API sees Redis', async () => ((await (await fetch(url('/readyz'), { headers })).json()) as { dependencies: { redis: { status: string } } }).dependencies.redis.status === 'ok');
+      const requests = env.topology.topic('recalcRequests').name;
+      const count = async () => [...(await topicEnds(admin, requests)).values()].reduce((a, b) => a + b, 0n);
+      const before = await count();
+      const res = await fetch(url('/v1/portfolios/PF-A/recalc'), { method: 'POST', headers });
+      expect(res.status).toBe(202);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ portfolioId: 'PF-A', status: 'queued', contracts: { done: 0, total: 2 }, topic: requests });
+      expect(Date.parse(String(body.createdAt))).toBeGreaterThan(0);
+      expect(await count()).toBe(before + 2n);
+      const none = await fetch(url('/v1/portfolios/PF-NONE/recalc'), { method: 'POST', headers });
+      expect(none.status).toBe(404);
+      expect(((await none.json()) as { error: string }).error).toBe('portfolio PF-NONE holds no positions');
+      expect((await fetch(url('/v1/portfolios/PF-A/recalc'), { method: 'POST' })).status).toBe(401);
+    } finally {
+      await admin.disconnect();
+      await api.close();
+    }
   });
 
   it('the membership comes back from the compacted positions topic after the state is lost', async () => {
