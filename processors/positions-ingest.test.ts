@@ -101,6 +101,18 @@ describe('positions-ingest', () => {
     expect(out.outputs.map((o) => o.key)).toEqual(['p9']);
   });
 
+  it('a delete whose before image holds the key alone removes the position from the portfolio it was stored in', async () => {
+    const store = new MemoryStateStore();
+    await run(store, [cdcRecord('cdcPositions', 'c', row('p1', 'ALPHA', 'c1', 2), 10)]);
+    const del = await run(store, [cdcRecord('cdcPositions', 'd', { position_id: 'p1' }, 11)]);
+    expect(del.deadLetters).toEqual([]);
+    expect(await holdingsOf(store, 'ALPHA')).toEqual([]);
+    expect(del.outputs.map((o) => o.value)).toMatchObject([{ positionId: 'p1', portfolioId: 'ALPHA', contractId: 'c1', deleted: true, version: 11 }]);
+    // without a position_id even a delete is poison: nothing says which position left
+    const bad = await run(store, [cdcRecord('cdcPositions', 'd', { portfolio_id: 'ALPHA' }, 12)]);
+    expect(bad.deadLetters.map((d) => d.reason)).toEqual(['positions row without position_id']);
+  });
+
   it('a bad quantity on an update keeps the position as it was; the delete of a row with a bad quantity applies', async () => {
     const store = new MemoryStateStore();
     await run(store, [cdcRecord('cdcPositions', 'c', row('p1', 'ALPHA', 'c1', 2), 10)]);

@@ -27,8 +27,9 @@ export interface PositionRow {
   quantity: number;
 }
 
-function idColumn(row: Row, column: string, of: string): string {
+function idColumn(row: Row, column: string, of: string, optional = false): string {
   const v = row[column];
+  if ((v === null || v === undefined) && optional) return '';
   if (v === null || v === undefined || v === '') throw new MalformedPositionError(`positions row${of} without ${column}`);
   if (typeof v !== 'string') throw new MalformedPositionError(`positions row${of} with ${column} ${quoteValue(v)}: not text`);
   if (v.length > ID_LENGTH) throw new MalformedPositionError(`positions row${of} with ${column} ${quoteValue(v)}: longer than the ${ID_LENGTH} characters of an id`);
@@ -37,13 +38,15 @@ function idColumn(row: Row, column: string, of: string): string {
 
 /**
  * A positions row read for the membership, or MalformedPositionError naming the row and what is
- * wrong. A deleted row's quantity is not read: whatever it was, the position leaves its portfolio.
+ * wrong. A deleted row needs its position_id alone ('' for a column its before image lacks: a
+ * table without REPLICA IDENTITY FULL sends the key only) and its quantity is not read: whatever
+ * it was, the position leaves its portfolio.
  */
 export function positionOfRow(row: Row, deleted: boolean): PositionRow {
   const positionId = idColumn(row, 'position_id', '');
   const of = ` ${boundedText(positionId)}`;
-  const portfolioId = idColumn(row, 'portfolio_id', of);
-  const contractId = idColumn(row, 'contract_id', of);
+  const portfolioId = idColumn(row, 'portfolio_id', of, deleted);
+  const contractId = idColumn(row, 'contract_id', of, deleted);
   const quantity = finiteValue(row.quantity);
   if (typeof quantity === 'string') {
     if (!deleted) throw new MalformedPositionError(`positions row${of} ${quantity.replace(/^with value/, 'with quantity')}`);
@@ -88,7 +91,17 @@ export const positionsIngest: ProcessorDefinition = {
         if (isSameChange(change, cur)) reannounce.set(row.positionId, cur);
         continue;
       }
-      changed.set(row.positionId, { ...row, version: change.position, order: change.order, sourceTsMs: change.committedAtMs, deleted: change.op === 'd' });
+      const deleted = change.op === 'd';
+      changed.set(row.positionId, {
+        ...row,
+        // '' only in a delete whose before image lacks them: the marker keeps what was stored
+        portfolioId: row.portfolioId || cur?.portfolioId || '',
+        contractId: row.contractId || cur?.contractId || '',
+        version: change.position,
+        order: change.order,
+        sourceTsMs: change.committedAtMs,
+        deleted,
+      });
     }
     const writes = emptyWrites();
     const outputs: OutputRecord[] = [];
