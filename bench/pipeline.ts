@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import type { MarketDataRow } from '../db/database.js';
+import type { WaitPhase } from '../demo/ops.js';
 import { dependenciesOf, evaluate, prepareContract, TimeSeriesObserver } from '../engine/index.js';
 import { bookContract, BENCH_TYPES } from './engine.js';
 
@@ -403,6 +404,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       const { store, close } = await ops.openStore(config);
       const portfolioRuns = o.portfolioRuns ?? 10;
       const runMs: number[] = [];
+      const splits: string[] = [];
       let held = 0;
       try {
         for (const deadline = Date.now() + 120_000; (held = (await ops.portfolioContracts(store, BENCH_PORTFOLIO)).length) < Math.min(lots, o.contracts); ) {
@@ -420,9 +422,20 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
             const t = performance.now();
             // what `recalc --portfolio P --wait` does, from the request on
             const ids = await ops.portfolioContracts(store, BENCH_PORTFOLIO);
+            const read = performance.now() - t;
             await ops.sendRecalcRequests(requestProducer, requestsTopic, encodeRequest, ids.map((id) => ops.manualRequest(id)));
-            await ops.waitForResults(admin, topology, from, await ops.topicEnds(admin, requestsTopic), { timeoutMs: 120_000, pollMs: 20 });
+            const sent = performance.now() - t;
+            const ends: Partial<Record<WaitPhase, number>> = {};
+            await ops.waitForResults(admin, topology, from, await ops.topicEnds(admin, requestsTopic), {
+              timeoutMs: 120_000,
+              pollMs: 20,
+              phase: async (phase, wait) => {
+                await wait(() => {});
+                ends[phase] = performance.now() - t;
+              },
+            });
             runMs.push(performance.now() - t);
+            splits.push(`membership read ${Math.round(read)}, requests acknowledged ${Math.round(sent)}, calculator committed ${Math.round(ends.computing!)}, sink committed ${Math.round(ends.writing!)} ms`);
             bar.update(k + 1);
           }
           bar.stop();
@@ -434,6 +447,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       }
       const ps = [...runMs].sort((a, b) => a - b);
       portfolio = { lots, contracts: held, samples: ps.length, p50Ms: Math.round(percentile(ps, 50)), p99Ms: Math.round(percentile(ps, 99)), maxMs: Math.round(ps[ps.length - 1] ?? NaN) };
+      splits.forEach((line, k) => o.log(`portfolio run ${k + 1}: ${line}`));
       o.log(`portfolio of ${lots} lots (${held} contracts): request to last row committed ${ps.map((x) => Math.round(x)).join(', ')} ms`);
     }
 
