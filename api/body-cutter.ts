@@ -3,7 +3,7 @@
 // scanned as they arrive, and each chunk is handed out as soon as the case after it shows where
 // it ends.
 //
-// - A body streaming in (issue 7, api/staged-jobs.ts) is cut with `check`: each chunk is checked
+// - A body streaming in (api/staged-jobs.ts) is cut with `check`: each chunk is checked
 //   as the whole body would be, so the first chunks are computing while the rest of a 70 MB body
 //   is still on the wire. The check is the quick check's (api/chunk-check.ts), run on each case
 //   where it lies in the piece that brought it, which also finds where the case ends: each byte

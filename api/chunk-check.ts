@@ -1,4 +1,4 @@
-// A job chunk's text `{"<id>":<case>,…}` checked straight from its bytes (issue 7): the ids of a
+// A job chunk's text `{"<id>":<case>,…}` checked straight from its bytes: the ids of a
 // chunk that Fastify's JSON parser (secure-json-parse: JSON.parse, `__proto__` and `constructor`
 // keys refused) and the body schema (api/schemas.ts casesBodySchema) certainly accept, without
 // building the cases. The API receiving a job body only needs to know that each chunk passes

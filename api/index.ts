@@ -1,6 +1,6 @@
 // Starting the API process (`cashflow serve`): the Fastify app of api/server.ts over real
 // dependencies, each connected lazily or in the background so that the API serves synchronous
-// requests with the engine alone (CONTRACTS.md): Redis is used whenever it answers, Kafka is
+// requests with the engine alone (docs/interfaces.md): Redis is used whenever it answers, Kafka is
 // connected on the first job, the read-only database on the first read.
 import { connect as tcpConnect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -64,7 +64,7 @@ function tcpReachable(hostPort: string, timeoutMs = 1000): Promise<boolean> {
 export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const { config, topology } = o;
   const { createRedis } = await import('../clients/redis.js');
-  const { databaseReadiness, probeDependency } = await import('../clients/meet.js');
+  const { databaseReadiness, dependencyStates, probeDependency } = await import('../clients/meet.js');
   const redis: Redis = createRedis(config, { name: 'cashflow-api', keyPrefix: o.redisPrefix });
   redis.on('error', () => {}); // reported by /readyz and through failing commands
   void redis.connect().catch(() => {}); // keeps retrying in the background (retryStrategy)
@@ -98,22 +98,23 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
 
   // each dependency's state, with a reason that names no URL, host, port or user (clients/errors.ts)
   const readiness = async (): Promise<Record<string, DependencyState>> => {
-    const redisState: DependencyState =
-      redis.status === 'ready'
-        ? await redis.exists(READY_KEY).then(
-            // reachable; without the pipeline's state marker, requests needing store data get 503
-            (n) => (n === 1 ? { status: 'ok' as const } : { status: 'ok' as const, detail: 'pipeline state not ready (being rebuilt): requests needing market data from the store get 503' }),
-            (e: Error) => ({ status: 'unreachable' as const, detail: failureSummary(e) }),
-          )
-        : { status: 'unreachable', detail: `connection ${redis.status}` };
     const broker = config.kafka.bootstrapServers.split(',')[0];
-    const kafkaState: DependencyState = (await tcpReachable(broker))
-      ? { status: 'ok' }
-      : { status: 'unreachable', detail: 'the first bootstrap server does not accept connections' };
-    const dbState = await databaseReadiness(readDatabase);
-    // jobs encode their chunks through the registry (Connect is no dependency of the API)
-    const registryState = await probeDependency(config, 'schema-registry');
-    return { redis: redisState, kafka: kafkaState, 'schema-registry': registryState, database: dbState };
+    const { dependencies } = await dependencyStates({
+      redis: async () =>
+        redis.status === 'ready'
+          ? redis.exists(READY_KEY).then(
+              // reachable; without the pipeline's state marker, requests needing store data get 503
+              (n) => (n === 1 ? { status: 'ok' as const } : { status: 'ok' as const, detail: 'pipeline state not ready (being rebuilt): requests needing market data from the store get 503' }),
+              (e: Error) => ({ status: 'unreachable' as const, detail: failureSummary(e) }),
+            )
+          : { status: 'unreachable', detail: `connection ${redis.status}` },
+      kafka: async () =>
+        (await tcpReachable(broker)) ? { status: 'ok' } : { status: 'unreachable', detail: 'the first bootstrap server does not accept connections' },
+      database: () => databaseReadiness(readDatabase),
+      // jobs encode their chunks through the registry (Connect is no dependency of the API)
+      'schema-registry': () => probeDependency(config, 'schema-registry'),
+    });
+    return dependencies;
   };
 
   const metrics = new ApiMetrics();

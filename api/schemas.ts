@@ -124,6 +124,7 @@ export const readinessSchema = {
         properties: {
           status: { type: 'string', enum: ['ok', 'unreachable', 'not configured'] },
           detail: { type: 'string' },
+          breaker: { type: 'string', enum: ['closed', 'open', 'half-open'] },
         },
       },
     },

@@ -1,9 +1,10 @@
-// The HTTP API (issue 7) as a Fastify instance: routes, validation, auth, limits, OpenAPI.
+// The HTTP API (docs/api.md) as a Fastify instance: routes, validation, auth, limits, OpenAPI.
 // Everything outside the engine (Redis, Kafka, the read database) is reached through
-// ApiDependencies, created lazily, so the API starts with the engine alone (CONTRACTS.md) and
+// ApiDependencies, created lazily, so the API starts with the engine alone (docs/interfaces.md) and
 // tests inject fakes.
 import { Readable } from 'node:stream';
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -39,6 +40,7 @@ import type { ApiMetrics } from './metrics.js';
 import * as S from './schemas.js';
 
 import type { DependencyState } from '../clients/meet.js';
+import { stderrLogger } from '../clients/log.js';
 
 export type { DependencyState };
 
@@ -131,7 +133,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const now = deps.now ?? Date.now;
   const limits = config.api;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    // request lines through the process's one logger (clients/log.ts), on stderr
+    // (a pino Logger is a FastifyBaseLogger; only the instance's type parameter would differ)
+    ...(deps.logger ? { loggerInstance: stderrLogger(config.clients.logLevel ?? 'info', config.clients.logFormat) as FastifyBaseLogger } : { logger: false }),
     bodyLimit: limits.bodyLimitBytes,
     ajv: { customOptions: { allErrors: true, coerceTypes: false } },
     // ids of jobs and contracts never need more; keeps the router strict

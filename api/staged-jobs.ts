@@ -1,4 +1,4 @@
-// A job submitted while its body streams in (issue 7): its chunks are produced to the jobs
+// A job submitted while its body streams in (docs/api.md): its chunks are produced to the jobs
 // topic as they are cut and checked (api/body-cutter.ts), under a job that is *staged* in Redis
 // until the whole body has been read and found valid. Workers compute a staged job's chunks
 // and store their results, but nothing of it is visible: GET answers 404, workers send no

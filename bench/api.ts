@@ -6,7 +6,7 @@
 //   1b. /healthz latency (p50, p99, max) alone and while N heavy synchronous requests run at
 //      once, each connection sending in turn 300 copies of a PAM case maturing 9999-12-31
 //      (refused 422 at the event limit), one copy (a 16 MB answer, read whole) and a body nested
-//      20,000 deep (400): the issue's requests; the goal is /healthz within 100 ms;
+//      20,000 deep (400): the requests that once ended the API; the goal is /healthz within 100 ms;
 //   2. a job of N contracts of the engine benchmark's PAM book through `cashflow run
 //      job-worker` children: contracts/s from submission to completion, against the target
 //      1.2 × the engine benchmark's time for the same book (measured in this process) + the

@@ -1,4 +1,4 @@
-// `cashflow bench engine`: the synthetic book of issue 4 (refined by BENCH.md for ANN/NAM),
+// `cashflow bench engine`: the synthetic book (bench/README.md "cashflow bench engine"),
 // computed once to warm up and once measured, on one thread. The book is built in memory as
 // validated, typed contracts (raw string terms parsed once, as the pipeline keeps them in its
 // state store); the passes compute every contract's full schedule, payoffs and states. Parsing
@@ -31,7 +31,7 @@ function iso(y: number, m: number, d: number): string {
 }
 
 /**
- * The API's heaviest plausible case (issue "survive everything"): a PAM paying interest monthly
+ * The API's heaviest plausible case (docs/api.md, limits): a PAM paying interest monthly
  * from 2015 to 9999-12-31, 95,846 events, 16 MB of JSON answered.
  */
 export function farMaturityCase(i: number): TestBedCase {
@@ -83,7 +83,8 @@ export function bookContract(type: BenchType, i: number): Record<string, string>
     t.rateSpread = '0';
   } else if (type !== 'PAM') {
     t.cycleOfPrincipalRedemption = 'P3ML0';
-    // LAM: anchored at the IED (issue 4); ANN and NAM: IED + one cycle (BENCH.md refinement)
+    // LAM: anchored at the IED; ANN and NAM: IED + one cycle, or the annuity fixed before any
+    // principal is outstanding would be 0 (bench/README.md)
     t.cycleAnchorDateOfPrincipalRedemption = type === 'LAM' ? ied : iso(m + 3 > 12 ? y + 1 : y, ((m + 2) % 12) + 1, 15);
     if (type === 'LAM') t.nextPrincipalRedemptionPayment = String(2500 + Math.floor(i / 100));
   }

@@ -152,8 +152,14 @@ async function main() {
       let chunks = 0;
       let cases = 0;
       for (let at = 0; at < body.length; at += PIECE)
-        for (const c of cutter.push(body.subarray(at, at + PIECE))) (chunks++, (cases += c.ids.length));
-      for (const c of cutter.end() ?? []) (chunks++, (cases += c.ids.length));
+        for (const c of cutter.push(body.subarray(at, at + PIECE))) {
+          chunks++;
+          cases += c.ids.length;
+        }
+      for (const c of cutter.end() ?? []) {
+        chunks++;
+        cases += c.ids.length;
+      }
       if (cutter.irregular !== undefined) throw new Error(`${impl.name}: irregular: ${cutter.irregular}`);
       return `${chunks} chunks, ${cases} cases`;
     }

@@ -9,7 +9,7 @@
 //                  reads them, nothing computed (readAll); the market data, a few series read
 //                  once, is left out
 //   verify --all   processors/verify-run.ts on the database, as `cashflow verify --all` runs it
-//   ratio          verify / (2 × engine + read): the target is ≤ 1 (issue 13)
+//   ratio          verify / (2 × engine + read): the target is ≤ 1 (bench/README.md)
 //
 // The database is the one a pipeline run leaves (bench/pipeline.ts with one tick and one edit):
 // the same book and market data in the source tables, and in the result tables what the

@@ -4,7 +4,7 @@ import type { ConfigPath } from '../config/config.js';
 /**
  * A `cashflow` sub-command. Modules that implement one import Kafka, database and Redis
  * clients only inside their actions (dynamic import), so that `actus`, `bench engine`,
- * `topology` and `--help` never load them (CONTRACTS.md).
+ * `topology` and `--help` never load them (docs/interfaces.md).
  */
 export interface CommandModule {
   register(program: Command): void;

@@ -1,5 +1,5 @@
 // Errors of the thin adapters: each names the component, where it was reached, and whether
-// trying again can help (BRIEF invariant 5: retriable faults block and retry, never skip).
+// trying again can help (docs/architecture.md, invariant 5: retriable faults block and retry, never skip).
 
 export type Component = 'kafka' | 'schema-registry' | 'connect' | 'database' | 'redis';
 

@@ -8,7 +8,7 @@ import { cashflowEvents } from '../processors/calculator.js';
 import { encodeSchedule } from '../processors/encoded-schedule.js';
 import { benchContract } from '../bench/pipeline.js';
 import { BENCH_TYPES } from '../bench/engine.js';
-import { cashflowsValue, engineSchedule, LONGS, NUMBERS, rng, STRINGS } from '../test/support/cashflows-values.js';
+import { cashflowsValue, engineSchedule, LONGS, rng } from '../test/support/cashflows-values.js';
 
 const value = cashflowsValue;
 

@@ -4,7 +4,7 @@ import kafkaJavascript from '@confluentinc/kafka-javascript';
 import type { KafkaJS as KafkaJSTypes } from '@confluentinc/kafka-javascript';
 import type { Config, KafkaConfig } from '../config/config.js';
 import { ComponentError, ServiceUnavailableError, TransportSecurityError, unreachable, type TransportSecurityFailure } from './errors.js';
-import { stderrLogAt, type Log } from './log.js';
+import { configuredLog, type Log } from './log.js';
 
 const { KafkaJS } = kafkaJavascript;
 
@@ -62,7 +62,7 @@ export const PRODUCER_PROPERTIES: LibrdkafkaProperties = {
 
 export interface ConsumerOptions {
   groupId: string;
-  /** `js.consumer.max.batch.size` (STACK-NOTES: 1000 or more for throughput). */
+  /** `js.consumer.max.batch.size` (1000 or more for throughput: docs/operations.md). */
   maxBatchSize?: number;
   fromBeginning?: boolean;
   extra?: LibrdkafkaProperties;
@@ -140,8 +140,7 @@ type KafkaConfigWithClients = Pick<Config, 'kafka'> & Partial<Pick<Config, 'clie
 const clientLogs = new WeakMap<object, KafkaClientLog>();
 
 export function createKafka(config: KafkaConfigWithClients, clientId = 'cashflow', log?: Log): Kafka {
-  const level = config.clients?.logLevel ?? 'warn';
-  const clientLog = new KafkaClientLog(log ?? stderrLogAt(level));
+  const clientLog = new KafkaClientLog(log ?? configuredLog(config.clients ?? {}, 'warn'));
   const kafka = new KafkaJS.Kafka({
     ...librdkafkaConnection(config.kafka, clientId),
     // errors and warnings always (they name the cause of a failure); its info lines at debug only

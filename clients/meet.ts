@@ -3,10 +3,11 @@
 // to Redis and the database), each closing what it opened; its failure is the component's
 // typed error (clients/errors.ts). Commands check once and stop (clients/scope.ts), processes
 // try again with backoff, /readyz reports the outcome. Each client is loaded only when its
-// component is checked (the API starts with the engine alone: CONTRACTS.md).
+// component is checked (the API starts with the engine alone: docs/interfaces.md).
 import { overlay, type Config } from '../config/config.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import { failureSummary, type Component } from './errors.js';
+import type { BreakerName, BreakerState } from './breaker.js';
 import type { Log } from './log.js';
 import type { Database } from '../db/database.js';
 
@@ -39,8 +40,35 @@ export async function meetComponent(
   }
 }
 
-/** One dependency's state, as /readyz reports it. */
-export type DependencyState = { status: 'ok' | 'unreachable' | 'not configured'; detail?: string };
+/**
+ * One dependency's state, as /readyz reports it; `breaker` the state of its circuit breaker
+ * (clients/breaker.ts) in a process that has one.
+ */
+export type DependencyState = { status: 'ok' | 'unreachable' | 'not configured'; detail?: string; breaker?: BreakerState };
+
+/**
+ * /readyz's dependencies, for the processors' processes and the API alike: each component's
+ * own check, run at once, beside its breaker's state. Ready when every check is ok and no
+ * breaker of a component is open (a breaker refuses the calls of a dependency that answers a
+ * probe again until its half-open try succeeds). The callbacks' breaker is reported, not
+ * counted: their receivers are the clients' services, not ours.
+ */
+export async function dependencyStates(
+  checks: Partial<Record<Component, () => Promise<DependencyState>>>,
+  breakers?: { states(): Partial<Record<BreakerName, BreakerState>> },
+): Promise<{ ok: boolean; dependencies: Partial<Record<Component, DependencyState>>; breakers: Partial<Record<BreakerName, BreakerState>> }> {
+  const breakerStates = breakers?.states() ?? {};
+  const dependencies: Partial<Record<Component, DependencyState>> = {};
+  await Promise.all(
+    (Object.keys(checks) as Component[]).map(async (c) => {
+      const state = await checks[c]!();
+      const breaker = breakerStates[c as BreakerName];
+      dependencies[c] = breaker ? { ...state, breaker } : state;
+    }),
+  );
+  const ok = Object.values(dependencies).every((d) => d.status === 'ok' && d.breaker !== 'open');
+  return { ok, dependencies, breakers: breakerStates };
+}
 
 /**
  * Whether `component` answers within `timeoutMs`, as /readyz reports it: when not, the kind of

@@ -1,4 +1,4 @@
-// Redis client factory. Redis is a rebuildable cache (BRIEF "Redis"): commands fail fast
+// Redis client factory. Redis is a rebuildable cache (docs/architecture.md "Redis state"): commands fail fast
 // while it is down (no offline queue) so that the runner's retry with backoff takes over.
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';

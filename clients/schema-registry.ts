@@ -249,7 +249,11 @@ export class AvroCodec {
   }
 }
 
-/** A codec over the configured registry. */
-export function createAvroCodec(config: Pick<Config, 'schemaRegistryUrl'>, topology: Topology): AvroCodec {
-  return new AvroCodec(createSchemaRegistry(config), topology);
+/** A codec over the configured registry; `guard` wraps its client (a circuit breaker: clients/breaker.ts). */
+export function createAvroCodec(
+  config: Pick<Config, 'schemaRegistryUrl'>,
+  topology: Topology,
+  guard: (registry: RegistryLookup) => RegistryLookup = (r) => r,
+): AvroCodec {
+  return new AvroCodec(guard(createSchemaRegistry(config)), topology);
 }

@@ -20,7 +20,7 @@ import {
   type LibrdkafkaProperties,
   type Producer,
 } from './kafka.js';
-import { stderrLogAt, type Log } from './log.js';
+import { configuredLog, type Log } from './log.js';
 import { connectRedis, type Redis } from './redis.js';
 import { createAvroCodec, type AvroCodec } from './schema-registry.js';
 import { meetComponent } from './meet.js';
@@ -34,7 +34,7 @@ export class ClientScope {
     readonly config: Config,
     options: { log?: Log } = {},
   ) {
-    this.log = options.log ?? stderrLogAt(config.clients.logLevel ?? 'warn');
+    this.log = options.log ?? configuredLog(config.clients, 'warn');
   }
 
   get deadlineMs(): number {

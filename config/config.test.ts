@@ -42,9 +42,9 @@ describe('loadConfig', () => {
   });
 
   it('pipeline settings: defaults, overrides, validation', () => {
-    expect(loadConfig({}).pipeline).toEqual({ topicPrefix: '', redisPrefix: 'cashflow:', metricsPort: 9464, metricsBasePort: 9400, processorHeapMb: 320, deadLetterMaxValueBytes: 262144, verifyRate: 2, verifyGraceSeconds: 30 });
-    const c = loadConfig({ CASHFLOW_TOPIC_PREFIX: 'run7.', CASHFLOW_REDIS_PREFIX: 'r7:', CASHFLOW_METRICS_PORT: '0', CASHFLOW_METRICS_BASE_PORT: '9500', CASHFLOW_VERIFY_RATE: '50', CASHFLOW_VERIFY_GRACE_SECONDS: '0' });
-    expect(c.pipeline).toEqual({ topicPrefix: 'run7.', redisPrefix: 'r7:', metricsPort: 0, metricsBasePort: 9500, processorHeapMb: 320, deadLetterMaxValueBytes: 262144, verifyRate: 50, verifyGraceSeconds: 0 });
+    expect(loadConfig({}).pipeline).toEqual({ topicPrefix: '', redisPrefix: 'cashflow:', metricsPort: 9464, metricsHost: '127.0.0.1', metricsBasePort: 9400, processorHeapMb: 320, deadLetterMaxValueBytes: 262144, verifyRate: 2, verifyGraceSeconds: 30 });
+    const c = loadConfig({ CASHFLOW_TOPIC_PREFIX: 'run7.', CASHFLOW_REDIS_PREFIX: 'r7:', CASHFLOW_METRICS_PORT: '0', CASHFLOW_METRICS_HOST: '0.0.0.0', CASHFLOW_METRICS_BASE_PORT: '9500', CASHFLOW_VERIFY_RATE: '50', CASHFLOW_VERIFY_GRACE_SECONDS: '0' });
+    expect(c.pipeline).toEqual({ topicPrefix: 'run7.', redisPrefix: 'r7:', metricsPort: 0, metricsHost: '0.0.0.0', metricsBasePort: 9500, processorHeapMb: 320, deadLetterMaxValueBytes: 262144, verifyRate: 50, verifyGraceSeconds: 0 });
     expect(() => loadConfig({ CASHFLOW_VERIFY_RATE: '0' })).toThrow(/CASHFLOW_VERIFY_RATE/);
     expect(() => loadConfig({ CASHFLOW_VERIFY_GRACE_SECONDS: '-1' })).toThrow(/CASHFLOW_VERIFY_GRACE_SECONDS/);
     expect(loadConfig({ CASHFLOW_REDIS_PREFIX: '' }).pipeline.redisPrefix).toBe('cashflow:');
@@ -224,5 +224,14 @@ describe('loadConfig', () => {
     expect([c.connectTimeoutMs, c.logLevel]).toEqual([1500, 'debug']);
     expect(() => loadConfig({ CASHFLOW_CONNECT_TIMEOUT_MS: '5s' })).toThrow(/CASHFLOW_CONNECT_TIMEOUT_MS: expected an integer between 100 and 600000/);
     expect(() => loadConfig({ CASHFLOW_LOG_LEVEL: 'loud' })).toThrow(/CASHFLOW_LOG_LEVEL: expected one of error, warn, info, debug/);
+  });
+
+  it('log format, circuit breakers and the process id', () => {
+    const defaults = loadConfig({});
+    expect([defaults.clients.logFormat, defaults.clients.breaker, defaults.stack.monitoring.processId]).toEqual(['json', { failures: 5, halfOpenMs: 5000 }, undefined]);
+    const c = loadConfig({ CASHFLOW_LOG_FORMAT: 'pretty', CASHFLOW_BREAKER_FAILURES: '2', CASHFLOW_BREAKER_HALF_OPEN_MS: '250', CASHFLOW_PROCESS_ID: 'calculator-1' });
+    expect([c.clients.logFormat, c.clients.breaker, c.stack.monitoring.processId]).toEqual(['pretty', { failures: 2, halfOpenMs: 250 }, 'calculator-1']);
+    expect(() => loadConfig({ CASHFLOW_LOG_FORMAT: 'xml' })).toThrow(/CASHFLOW_LOG_FORMAT: expected one of json, pretty/);
+    expect(() => loadConfig({ CASHFLOW_BREAKER_FAILURES: '0' })).toThrow(/CASHFLOW_BREAKER_FAILURES: expected an integer between 1 and 1000/);
   });
 });

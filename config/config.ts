@@ -1,4 +1,4 @@
-// The one typed configuration of every process, read from the environment (CONTRACTS.md,
+// The one typed configuration of every process, read from the environment (docs/interfaces.md,
 // "Environment"). Defaults point at the local stack started by `cashflow stack up`.
 //
 // Every field is read lazily and checked on its first read (config/lazy.ts): a command checks
@@ -59,6 +59,8 @@ export interface MonitoringConfig {
   scrapeIntervalSeconds: number;
   /** CASHFLOW_LAG_EXPORTER_PORT: `/metrics` of `cashflow lag --serve` (0: any free port). */
   lagExporterPort: number;
+  /** CASHFLOW_PROCESS_ID: the process label of this process's scrape target (`cashflow start` sets it). */
+  processId?: string;
 }
 
 export interface Config {
@@ -114,6 +116,7 @@ export interface Config {
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogFormat = 'json' | 'pretty';
 
 export interface ClientsConfig {
   /**
@@ -126,6 +129,15 @@ export interface ClientsConfig {
    * processors and the API); the Kafka client's own lines are debug.
    */
   logLevel?: LogLevel;
+  /** CASHFLOW_LOG_FORMAT (or `--log`): json (one object per line, default) or pretty (for people). */
+  logFormat: LogFormat;
+  /** The circuit breakers around the database, Redis, the registry and job callbacks (clients/breaker.ts). */
+  breaker: {
+    /** CASHFLOW_BREAKER_FAILURES: consecutive dependency-down failures that open a breaker (default 5). */
+    failures: number;
+    /** CASHFLOW_BREAKER_HALF_OPEN_MS: how long an open breaker refuses calls before letting one through (default 5000). */
+    halfOpenMs: number;
+  };
 }
 
 export interface RateLimitConfig {
@@ -153,6 +165,12 @@ export interface PipelineConfig {
   redisPrefix: string;
   /** CASHFLOW_METRICS_PORT: /metrics, /healthz, /readyz of `cashflow run` (0 = any free port). */
   metricsPort: number;
+  /**
+   * CASHFLOW_METRICS_HOST: interface of that server and of `cashflow lag --serve` (default
+   * 127.0.0.1, for the local stack's Prometheus; 0.0.0.0 in a container, where the kubelet's
+   * probes and the scraper come from outside the process's loopback).
+   */
+  metricsHost: string;
   /** CASHFLOW_METRICS_BASE_PORT: first port of the processes `cashflow start` runs. */
   metricsBasePort: number;
   /**
@@ -336,6 +354,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
             enabled: field((v) => oneOf(v, 'CASHFLOW_STACK_MONITORING', ['0', '1'] as const, '0') === '1'),
             scrapeIntervalSeconds: field((v) => int(v, 'CASHFLOW_SCRAPE_INTERVAL_SECONDS', 15, 1, 3600)),
             lagExporterPort: field((v) => int(v, 'CASHFLOW_LAG_EXPORTER_PORT', 9463, 0, 65535)),
+            processId: field((v) => text(v, 'CASHFLOW_PROCESS_ID')),
           }),
       }),
     pipeline: () => pipelineFields(field),
@@ -358,6 +377,11 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
         logLevel: field((v) =>
           text(v, 'CASHFLOW_LOG_LEVEL') === undefined ? undefined : oneOf(v, 'CASHFLOW_LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'warn'),
         ),
+        logFormat: field((v) => oneOf(v, 'CASHFLOW_LOG_FORMAT', ['json', 'pretty'] as const, 'json')),
+        breaker: field((v) => ({
+          failures: int(v, 'CASHFLOW_BREAKER_FAILURES', 5, 1, 1000),
+          halfOpenMs: int(v, 'CASHFLOW_BREAKER_HALF_OPEN_MS', 5000, 10, 600_000),
+        })),
       }),
   });
 }
@@ -369,6 +393,7 @@ function pipelineFields(field: FieldOf): PipelineConfig {
     topicPrefix: field((v) => prefix(v, 'CASHFLOW_TOPIC_PREFIX', '')),
     redisPrefix: field((v) => prefix(v, 'CASHFLOW_REDIS_PREFIX', 'cashflow:')),
     metricsPort: field((v) => int(v, 'CASHFLOW_METRICS_PORT', 9464, 0, 65535)),
+    metricsHost: field((v) => text(v, 'CASHFLOW_METRICS_HOST', '127.0.0.1')!),
     metricsBasePort: field((v) => int(v, 'CASHFLOW_METRICS_BASE_PORT', 9400, 1, 65535)),
     processorHeapMb: field((v) => int(v, 'CASHFLOW_PROCESSOR_HEAP_MB', 320, 64, 65536)),
     deadLetterMaxValueBytes: field((v) => int(v, 'CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES', 256 * 1024, 0, 64 * 1024 * 1024)),
@@ -385,7 +410,9 @@ export function checkConfig(config: Config, paths: readonly ConfigPath[]): void 
     if (!(e instanceof ConfigError)) throw e;
     for (const i of e.issues) {
       const key = `${i.variable}\0${i.reason}`;
-      if (!seen.has(key)) issues.push(i), seen.add(key);
+      if (seen.has(key)) continue;
+      issues.push(i);
+      seen.add(key);
     }
   };
   for (const path of paths) {

@@ -115,11 +115,11 @@ export function postgresConnector(
       'slot.name': slotName,
       'publication.name': publicationName,
       'publication.autocreate.mode': 'filtered',
-      // The topology and the connector must agree on CDC topic names (CONTRACTS.md): the
+      // The topology and the connector must agree on CDC topic names (docs/interfaces.md): the
       // PostgreSQL connector adds no database part, so the prefix carries it.
       'topic.prefix': `${prefix}cdc.${topology.options.database}`,
       'table.include.list': CAPTURED_TABLES.map((t) => `${schema}.${t}`).join(','),
-      // ~10–100 ms commit-to-topic instead of ~0.5 s with the default 500 (STACK-NOTES)
+      // ~10–100 ms commit-to-topic instead of ~0.5 s with the default 500 (docs/operations.md)
       'poll.interval.ms': '50',
       ...JSON_CONVERTERS,
     },

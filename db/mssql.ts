@@ -1,7 +1,7 @@
 // SQL Server twin of the Database interface (production). Bulk writes: `mssql` bulk load into
 // #temp staging tables inside one Transaction (temp tables live per connection, so they are
 // created with request.batch() on the transaction's connection), then one set-based replace
-// guarded by the version rule. No MERGE (STACK-NOTES "Writing results fast").
+// guarded by the version rule. No MERGE (docs/operations.md "Writing results and moving records fast").
 import sql from 'mssql';
 import { TLS_CERTIFICATE_CODES } from '../clients/errors.js';
 import {
@@ -186,7 +186,7 @@ WHERE market_object_code IN (SELECT market_object_code FROM #cf_codes) ORDER BY 
 // ---------------------------------------------------------------- error classification
 // One table: what a SQL Server error number or a tedious/mssql error code means for the
 // pipeline. `transient` and `resource` are retried with backoff (the partition blocks, nothing
-// is skipped: BRIEF invariant 5); `configuration` is retried too (a sink must not dead-letter
+// is skipped: docs/architecture.md, invariant 5); `configuration` is retried too (a sink must not dead-letter
 // valid results because its login expired) but says plainly that an operator must act;
 // `permanent` is the statement's own fault (constraint, conversion): the runner isolates and
 // dead-letters the record. Numbers: SQL Server "Database engine events and errors".

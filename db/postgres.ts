@@ -1,6 +1,6 @@
 // PostgreSQL twin of the Database interface (local stack and CI). Bulk writes go through
 // COPY FROM STDIN into session temp tables, then one set-based replace per batch
-// (STACK-NOTES "Writing results fast").
+// (docs/operations.md "Writing results and moving records fast").
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
@@ -1086,7 +1086,7 @@ export class PostgresDatabase implements Database {
 
 /**
  * Drops a replication slot once its connector has let go of it. Deleting a Debezium connector
- * leaves its slot, which keeps WAL forever and blocks DROP DATABASE (STACK-NOTES).
+ * leaves its slot, which keeps WAL forever and blocks DROP DATABASE (docs/operations.md).
  */
 export async function dropReplicationSlot(
   serverUrl: string,

@@ -1,4 +1,4 @@
-// The tables and the view that other systems read and write (issue 6, CONTRACTS.md "Database").
+// The tables and the view that other systems read and write (docs/interfaces.md "Database").
 // Names here are a contract with downstream users: the SQL of both dialects must define exactly
 // these columns (db/schema.test.ts and db/postgres.test.ts check it), nothing less.
 
@@ -25,7 +25,7 @@ const col = (name: string, postgres: string, mssql: string, nullable = false): C
   mssql,
   nullable,
 });
-/** Length of every id column (CONTRACTS.md: ids nvarchar(200)); ingest refuses longer ids on both databases. */
+/** Length of every id column (docs/interfaces.md: ids nvarchar(200)); ingest refuses longer ids on both databases. */
 export const ID_LENGTH = 200;
 const id = (name: string, nullable = false) => col(name, 'text', `nvarchar(${ID_LENGTH})`, nullable);
 const ts = (name: string, nullable = false) =>

@@ -140,7 +140,7 @@ export async function sendRecalcRequests(
   for (let i = 0; i < requests.length; i += chunk) {
     const messages = requests.slice(i, i + chunk).map((r) => ({ key: r.contractId, value: encode(r) }));
     sends.push(producer.send({ topic, messages }));
-    // a few sends in flight (STACK-NOTES: ~115K msg/s with 4 concurrent sends)
+    // a few sends in flight (docs/operations.md)
     if (sends.length >= 4) await Promise.all(sends.splice(0));
   }
   await Promise.all(sends);

@@ -2,7 +2,7 @@
 // cycle detection, child issues named `<child>.<term>`, and dependencies of composites.
 import { describe, it, expect } from 'vitest';
 import { prepareContract, dependenciesOf, ComputationError, InvalidTermsError } from './index.js';
-import { contextOf } from './engine.js';
+import { childEngine, contextOf } from './engine.js';
 import { parseContractStructure, computeChild, resolverOf, validateStructure, structureOf, referencesOf } from './composite.js';
 import type { TermIssue } from './errors.js';
 
@@ -54,7 +54,7 @@ describe('validateStructure', () => {
       { object: pam('leg2'), referenceType: 'CNT', referenceRole: 'XYZ' },
     ] } as typeof p.terms;
     const issues: TermIssue[] = [];
-    validateStructure(terms, issues, { roles: ['FIL', 'SEL'], requiredRoles: ['FIL', 'SEL'] });
+    validateStructure(terms, issues, childEngine, { roles: ['FIL', 'SEL'], requiredRoles: ['FIL', 'SEL'] });
     const names = issues.map((i) => i.term);
     expect(names).toContain('leg1.notionalPrincipal');
     expect(names).toContain('contractStructure[1].referenceRole');

@@ -6,19 +6,14 @@
 // id (`{object: {contractIdentifier}, referenceType: "CID"}`) or by market object
 // (`{object: {marketObjectCode}, referenceType: "MOC"}`). A child referenced by id whose terms
 // the resolver does not know is not an error: it has no events, and the parent is computed from
-// its own terms and the observed events (CONTRACTS.md).
+// its own terms and the observed events (docs/interfaces.md, `cashflow actus`).
 import type { RawTerms, ContractTerms } from './terms/terms.js';
 import { boundedText, ComputationError, InvalidTermsError, isEngineError, type TermIssue } from './errors.js';
 import type { ContractEvent } from './events.js';
-import type { ContractContext } from './contract-type.js';
-import { prepareContract, evaluate, contractTypeOf, type PreparedContract, type StatesAt } from './engine.js';
+import type { ChildEngine, ContractContext, ContractResolver, PreparedContract, StatesAt } from './contract-type.js';
 import { checkTermNames, parseTermsInto } from './terms/terms.js';
 
-/** Where the engine gets the terms of contracts referenced by id (the pipeline: its state store). */
-export interface ContractResolver {
-  /** Raw terms of `contractId`, or undefined when unknown (the child is then computed as absent). */
-  termsOf(contractId: string): RawTerms | undefined;
-}
+export type { ContractResolver } from './contract-type.js';
 
 /** A resolver that knows no contract. */
 export const emptyResolver: ContractResolver = { termsOf: () => undefined };
@@ -143,14 +138,14 @@ function childRaw(raw: RawTerms, overrides: RawTerms | undefined): RawTerms {
 
 const preparedCache = new WeakMap<RawTerms, Map<string, PreparedContract>>();
 
-function prepareCached(raw: RawTerms, overrides: RawTerms | undefined): PreparedContract {
+function prepareCached(engine: ChildEngine, raw: RawTerms, overrides: RawTerms | undefined): PreparedContract {
   // undefined in overrides removes a term: keep it in the key (as null, which parses the same)
   const key = overrides === undefined ? '' : JSON.stringify(overrides, (_k, v: unknown) => (v === undefined ? null : v));
   let m = preparedCache.get(raw);
   if (m === undefined) preparedCache.set(raw, (m = new Map()));
   let p = m.get(key);
   if (p === undefined) {
-    p = prepareContract(childRaw(raw, overrides));
+    p = engine.prepare(childRaw(raw, overrides));
     m.set(key, p);
   }
   return p;
@@ -173,7 +168,7 @@ export interface StructureRules {
  * Validation of a composite's contractStructure for ContractType.validate: the entries, the
  * roles, and every inline child's terms (issues named `<child>.<term>`).
  */
-export function validateStructure(terms: ContractTerms, issues: TermIssue[], rules: StructureRules = {}): void {
+export function validateStructure(terms: ContractTerms, issues: TermIssue[], engine: ChildEngine, rules: StructureRules = {}): void {
   if (terms.contractStructure === undefined) return; // reported by checkRequired when required
   const own: TermIssue[] = [];
   const refs = parseContractStructure(terms.contractStructure, own);
@@ -199,7 +194,7 @@ export function validateStructure(terms: ContractTerms, issues: TermIssue[], rul
       continue;
     }
     try {
-      prepareCached(r.terms, rules.overrides?.(terms, r));
+      prepareCached(engine, r.terms, rules.overrides?.(terms, r));
     } catch (e) {
       if (e instanceof InvalidTermsError) issues.push(...prefixed(r, e.issues));
       else throw e;
@@ -226,7 +221,7 @@ export function computeChild(
   ref: ContractReference,
   overrides?: RawTerms,
   to: number | undefined = ctx.to,
-  /** Also report the child's states at these times (engine.ts StatesAt; left empty when the child is absent). */
+  /** Also report the child's states at these times (left empty when the child is absent). */
   statesAt?: StatesAt,
 ): ChildResult {
   let raw = ref.terms;
@@ -239,13 +234,13 @@ export function computeChild(
   if (chain.length >= MAX_COMPOSITE_DEPTH) throw new ComputationError(`contracts nested deeper than ${MAX_COMPOSITE_DEPTH} levels: ${chain.join(' -> ')}`, ctx.contractId);
   let prepared: PreparedContract;
   try {
-    prepared = prepareCached(raw, overrides);
+    prepared = prepareCached(ctx.engine, raw, overrides);
   } catch (e) {
     if (e instanceof InvalidTermsError) throw new InvalidTermsError(prefixed(ref, e.issues), ctx.contractId);
     throw e;
   }
   try {
-    const events = evaluate(prepared, { to, observer: ctx.observer, resolver: ctx.resolver, referenceChain: chain }, statesAt);
+    const events = ctx.engine.evaluate(prepared, { to, observer: ctx.observer, resolver: ctx.resolver, referenceChain: chain }, statesAt);
     return { ref, prepared, events };
   } catch (e) {
     if (e instanceof InvalidTermsError) throw new InvalidTermsError(prefixed(ref, e.issues), ctx.contractId);
@@ -263,16 +258,16 @@ export function computeChild(
  * ContractType.dependencies of composites: the contract ids referenced (CID and inline
  * children), the market object codes of MOC references, and the dependencies of inline children.
  */
-export function structureDependencies(terms: ContractTerms, out: Set<string>, depth = 0): void {
+export function structureDependencies(terms: ContractTerms, out: Set<string>, engine: ChildEngine, depth = 0): void {
   if (terms.contractStructure === undefined || depth > MAX_COMPOSITE_DEPTH) return;
   for (const r of parseContractStructure(terms.contractStructure, [])) {
     if (r.contractId !== undefined) out.add(r.contractId);
     if (r.marketObjectCode !== undefined) out.add(r.marketObjectCode);
     if (r.terms === undefined) continue;
     const child = parseTermsInto(r.terms, []);
-    const type = child.contractType ? contractTypeOf(child.contractType) : undefined;
-    if (type) type.dependencies(child, out);
-    if (child.contractStructure !== undefined) structureDependencies(child, out, depth + 1);
+    const type = child.contractType ? engine.typeOf(child.contractType) : undefined;
+    if (type) type.dependencies(child, out, engine);
+    if (child.contractStructure !== undefined) structureDependencies(child, out, engine, depth + 1);
     if (!type) for (const k of ['marketObjectCode', 'marketObjectCodeOfRateReset', 'marketObjectCodeOfScalingIndex'] as const) {
       const v = child[k];
       if (typeof v === 'string') out.add(v);

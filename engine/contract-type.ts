@@ -4,12 +4,57 @@
 import type { Instant } from './time/date.js';
 import type { YearFraction } from './time/daycount.js';
 import type { BusinessDayAdjuster } from './time/businessday.js';
-import type { ContractTerms } from './terms/terms.js';
+import type { ContractTerms, RawTerms } from './terms/terms.js';
 import type { TermIssue } from './errors.js';
 import type { RiskFactorObserver } from './observer.js';
 import type { ContractEvent, EventType } from './events.js';
 import type { StateSpace } from './states.js';
-import type { ContractResolver } from './composite.js';
+
+/** Where the engine gets the terms of contracts referenced by id (the pipeline: its state store). */
+export interface ContractResolver {
+  /** Raw terms of `contractId`, or undefined when unknown (the child is then computed as absent). */
+  termsOf(contractId: string): RawTerms | undefined;
+}
+
+export interface ComputeOptions {
+  /** Horizon handed to the schedule (not an output filter). */
+  to?: Instant;
+  observer?: RiskFactorObserver;
+  /** Terms of contracts referenced by id from a contractStructure (composite types). */
+  resolver?: ContractResolver;
+  /** Ids of the composite contracts computing this one (set by engine/composite.ts: cycle detection). */
+  referenceChain?: readonly string[];
+}
+
+/** A validated contract, ready to compute (terms parsed once). */
+export interface PreparedContract {
+  readonly terms: ContractTerms;
+  readonly type: ContractType;
+  readonly order: Readonly<Record<EventType, number>>;
+}
+
+/**
+ * States of a contract at given times (ascending), for composite parents reading their children
+ * (spec "Child Contract Observer"): after every event at or before the time, accrued to it by the
+ * type's AD transition on a copy, so the contract's own evaluation is unchanged.
+ */
+export interface StatesAt {
+  readonly times: readonly Instant[];
+  readonly out: StateSpace[];
+}
+
+/**
+ * The engine as a composite type uses it for its children (spec "Contract Composition"): handed
+ * to the type's functions by engine.ts, so that no contract type imports the engine back.
+ */
+export interface ChildEngine {
+  /** Parses and validates a child's raw terms (InvalidTermsError naming every offending term). */
+  prepare(raw: RawTerms): PreparedContract;
+  /** Computes a prepared child, optionally reporting its states at given times. */
+  evaluate(p: PreparedContract, options: ComputeOptions, statesAt?: StatesAt): ContractEvent[];
+  /** The contract type of a dictionary acronym, undefined when unsupported. */
+  typeOf(code: string): ContractType | undefined;
+}
 
 export interface ContractContext {
   readonly terms: ContractTerms;
@@ -23,6 +68,8 @@ export interface ContractContext {
   readonly observer: RiskFactorObserver;
   /** Terms of contracts referenced by id (composite types; see composite.ts computeChild). */
   readonly resolver?: ContractResolver;
+  /** The engine that computes this contract's children (composite types). */
+  readonly engine: ChildEngine;
   /** Ids of the composite contracts this one is computed for (cycle detection). */
   readonly referenceChain?: readonly string[];
   /** Projection horizon (`to`), undefined = the contract's own end. */
@@ -57,10 +104,10 @@ export interface ContractType {
   readonly contractType: string;
   /** Terms without which the type cannot be computed. */
   readonly requiredTerms: readonly string[];
-  /** Type-specific consistency checks: push one issue per offending term. */
-  validate(terms: ContractTerms, issues: TermIssue[]): void;
-  /** Market object codes (and later contract ids) whose data can change the result. */
-  dependencies(terms: ContractTerms, out: Set<string>): void;
+  /** Type-specific consistency checks: push one issue per offending term (`engine`: for a composite's children). */
+  validate(terms: ContractTerms, issues: TermIssue[], engine: ChildEngine): void;
+  /** Market object codes and contract ids whose data can change the result (`engine`: for a composite's children). */
+  dependencies(terms: ContractTerms, out: Set<string>, engine: ChildEngine): void;
   /** The contract's events in evaluation order (generated in order or sorted with compareEvents). */
   schedule(ctx: ContractContext): ContractEvent[];
   /** States at the status date (spec "State Variables Initialization"). */

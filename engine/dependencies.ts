@@ -2,7 +2,7 @@
 // contract id) whose data can change the result. The pipeline's incremental recalculation
 // relies on it being complete: each contract type contributes through ContractType.dependencies.
 import { parseTermsInto, type ContractTerms, type RawTerms } from './terms/terms.js';
-import { contractTypeOf } from './engine.js';
+import { childEngine } from './engine.js';
 import type { TermIssue } from './errors.js';
 import { structureDependencies } from './composite.js';
 
@@ -14,8 +14,8 @@ export function dependenciesOf(raw: RawTerms): Set<string> {
 /** dependenciesOf for terms already parsed (a prepared contract's: no second parse). */
 export function dependenciesOfTerms(terms: ContractTerms): Set<string> {
   const out = new Set<string>();
-  const type = terms.contractType ? contractTypeOf(terms.contractType) : undefined;
-  if (type) type.dependencies(terms, out);
+  const type = terms.contractType ? childEngine.typeOf(terms.contractType) : undefined;
+  if (type) type.dependencies(terms, out, childEngine);
   else {
     // unknown or invalid type: be conservative, list every code-like term given
     for (const k of ['marketObjectCode', 'marketObjectCodeOfRateReset', 'marketObjectCodeOfScalingIndex'] as const) {
@@ -24,6 +24,6 @@ export function dependenciesOfTerms(terms: ContractTerms): Set<string> {
     }
   }
   // composite types: referenced contract ids, MOC underlyings, the inline children's codes
-  if (terms.contractStructure !== undefined) structureDependencies(terms, out);
+  if (terms.contractStructure !== undefined) structureDependencies(terms, out, childEngine);
   return out;
 }

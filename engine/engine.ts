@@ -10,37 +10,26 @@ import { ComputationError, InvalidTermsError, isEngineError, type TermIssue } fr
 import { emptyObserver, type RiskFactorObserver } from './observer.js';
 import { ContractEvent, DEFAULT_EVENT_ORDER, type EventType } from './events.js';
 import { StateSpace } from './states.js';
-import type { ContractContext, ContractType, PayoffFunction, StateTransitionFunction } from './contract-type.js';
+import type {
+  ChildEngine, ComputeOptions, ContractContext, ContractResolver, ContractType, PayoffFunction, PreparedContract, StatesAt, StateTransitionFunction,
+} from './contract-type.js';
 import { contractTypes } from './contracts/registry.js';
-import type { ContractResolver } from './composite.js';
+
+export type { ComputeOptions, PreparedContract, StatesAt } from './contract-type.js';
 
 /** R(CNTRL) (spec "Contract Role Sign Convention"). */
 export const ROLE_SIGN: Readonly<Record<string, number>> = {
   RPA: 1, RPL: -1, RFL: 1, PFL: -1, RF: 1, PF: -1, BUY: 1, SEL: -1, COL: 1, CNO: 1, UDL: 1, UDLP: 1, UDLM: -1,
 };
 
-export interface ComputeOptions {
-  /** Horizon handed to the schedule (not an output filter). */
-  to?: Instant;
-  observer?: RiskFactorObserver;
-  /** Terms of contracts referenced by id from a contractStructure (composite types). */
-  resolver?: ContractResolver;
-  /** Ids of the composite contracts computing this one (set by engine/composite.ts: cycle detection). */
-  referenceChain?: readonly string[];
-}
-
-/** A validated contract, ready to compute (terms parsed once). */
-export interface PreparedContract {
-  readonly terms: ContractTerms;
-  readonly type: ContractType;
-  readonly order: Readonly<Record<EventType, number>>;
-}
-
 const orderCache = new Map<ContractType, Readonly<Record<EventType, number>>>();
 
 export function contractTypeOf(code: string): ContractType | undefined {
   return Object.prototype.hasOwnProperty.call(contractTypes, code) ? contractTypes[code] : undefined;
 }
+
+/** This engine as composite types see it: how they prepare and compute their children. */
+export const childEngine: ChildEngine = { prepare: prepareContract, evaluate, typeOf: contractTypeOf };
 
 /** Generic date consistency checks every type shares. */
 function checkDates(t: ContractTerms, issues: TermIssue[]): void {
@@ -80,7 +69,7 @@ function prepareUnchecked(raw: RawTerms): PreparedContract {
   }
   checkRequired(terms, type.requiredTerms, issues);
   checkDates(terms, issues);
-  type.validate(terms, issues);
+  type.validate(terms, issues, childEngine);
   if (issues.length) throw new InvalidTermsError(issues, id);
   let order = orderCache.get(type);
   if (!order) {
@@ -102,6 +91,7 @@ class EvaluationContext implements ContractContext {
   readonly businessDay: BusinessDayAdjuster;
   readonly observer: RiskFactorObserver;
   readonly resolver: ContractResolver | undefined;
+  readonly engine: ChildEngine = childEngine;
   readonly referenceChain: readonly string[] | undefined;
   readonly to: Instant | undefined;
   readonly order: Readonly<Record<EventType, number>>;
@@ -153,16 +143,6 @@ class EvaluationContext implements ContractContext {
 /** Builds the computation context of a prepared contract. */
 export function contextOf(p: PreparedContract, options: ComputeOptions = {}): ContractContext {
   return new EvaluationContext(p.terms, p.order, options);
-}
-
-/**
- * States of a contract at given times (ascending), for composite parents reading their children
- * (spec "Child Contract Observer"): after every event at or before the time, accrued to it by the
- * type's AD transition on a copy, so the contract's own evaluation is unchanged.
- */
-export interface StatesAt {
-  readonly times: readonly Instant[];
-  readonly out: StateSpace[];
 }
 
 /** Evaluates a prepared contract: its events with payoffs and post-event states. */

@@ -1,5 +1,5 @@
 // Public API of the ACTUS engine: pure, deterministic, no I/O.
-export { computeEvents, prepareContract, evaluate, contractTypeOf, ROLE_SIGN, type ComputeOptions, type PreparedContract } from './engine.js';
+export { computeEvents, prepareContract, evaluate, contractTypeOf, childEngine, ROLE_SIGN, type ComputeOptions, type PreparedContract } from './engine.js';
 export { dependenciesOf } from './dependencies.js';
 export {
   emptyResolver, resolverOf, parseContractStructure, structureOf, referencesOf, computeChild, validateStructure, structureDependencies,
@@ -12,5 +12,5 @@ export { TimeSeriesObserver, emptyObserver, observerFromTestBed, type RiskFactor
 export { parseTerms, type ContractTerms, type RawTerms } from './terms/terms.js';
 export { parseDateTime, formatDateTime, type Instant } from './time/date.js';
 export { contractTypes } from './contracts/registry.js';
-export type { ContractType, ContractContext, PayoffFunction, StateTransitionFunction } from './contract-type.js';
+export type { ChildEngine, ContractType, ContractContext, PayoffFunction, StateTransitionFunction } from './contract-type.js';
 export { computeTestBedCase, computeTestBed, eventsToJson, caseResultText, eventsJsonText, testBedResultText } from './testbed.js';

@@ -1,5 +1,6 @@
-// A process's /metrics and /healthz on 127.0.0.1, for processes that serve nothing else (the
-// lag exporter). The processors' server (processors/pipeline.ts) also answers /readyz.
+// A process's /metrics and /healthz (on 127.0.0.1 unless CASHFLOW_METRICS_HOST says otherwise),
+// for processes that serve nothing else (the lag exporter). The processors' server
+// (processors/pipeline.ts) also answers /readyz.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';

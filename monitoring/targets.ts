@@ -5,6 +5,7 @@
 // whose `up` is 0, which is what CashflowProcessDown alerts on (ops/prometheus/alerts.yml).
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Config } from '../config/config.js';
 
 /** The scrape jobs, one per kind of process; each reads its own files (stack/prometheus.ts). */
 export const scrapeJobs = ['cashflow-processors', 'cashflow-api', 'cashflow-lag'] as const;
@@ -60,18 +61,18 @@ export function unregisterTarget(dir: string, t: ScrapeTarget): void {
 /**
  * Registers a process serving /metrics on 127.0.0.1:`port` and removes it when the process
  * exits (normally or by a signal the CLI handles). The process label is CASHFLOW_PROCESS_ID
- * when `cashflow start` set it, else `fallback`.
+ * (config.stack.monitoring.processId) when `cashflow start` set it, else `fallback`.
  */
 export function registerThisProcess(
-  stackDir: string,
+  stack: Pick<Config['stack'], 'dir' | 'monitoring'>,
   job: ScrapeJob,
   fallback: string,
   port: number,
   host = '127.0.0.1',
 ): () => void {
-  const remove = registerTarget(targetsDir(stackDir), {
+  const remove = registerTarget(targetsDir(stack.dir), {
     job,
-    process: process.env.CASHFLOW_PROCESS_ID || fallback,
+    process: stack.monitoring.processId || fallback,
     address: `${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`,
   });
   process.once('exit', remove);

@@ -17,6 +17,7 @@ import {
   evaluate,
   InvalidTermsError,
   prepareContract,
+  childEngine,
   type ComputeOptions,
   type PreparedContract,
 } from '../engine/index.js';
@@ -124,7 +125,7 @@ export function prepareStored(contract: StoredContract, asOf: string | null = nu
 /** A stored contract whose terms are already prepared (exactly as prepareStored would prepare them), with its dependency keys. */
 export function preparedStoredOf(contract: StoredContract, prepared: PreparedContract): PreparedStored {
   const deps = new Set<string>();
-  prepared.type.dependencies(prepared.terms, deps);
+  prepared.type.dependencies(prepared.terms, deps, childEngine);
   return { contract, prepared, deps: [...deps].sort() };
 }
 

@@ -1,5 +1,5 @@
 // The offsets a runner has committed, per partition it owns, checked against what the broker
-// stored (BRIEF invariant 3: a partition's committed offset never stays behind its durable
+// stored (docs/architecture.md, invariant 3: a partition's committed offset never stays behind its durable
 // effects).
 //
 // The client's commitOffsets resolves once librdkafka has queued the commit (commitAsync), not

@@ -1,4 +1,4 @@
-// The dead letter of a rejected record (BRIEF invariant 5), bounded in size: one poison record
+// The dead letter of a rejected record (docs/architecture.md, invariant 5), bounded in size: one poison record
 // must not become a message the broker refuses, or the runner would retry its send and block
 // the partition for good. The original value is kept whole up to a limit
 // (CASHFLOW_DEAD_LETTER_MAX_VALUE_BYTES); beyond it, its length and SHA-256 stand in for the

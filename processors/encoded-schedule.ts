@@ -10,7 +10,6 @@
 // The tests compare both with the reference paths on generated and real schedules.
 import { slabBytes } from '../clients/fast-avro.js';
 import { formatDateTime, type ContractEvent, type PreparedContract } from '../engine/index.js';
-import type { CashflowEvent, ContractCashflows } from '../schemas/types.js';
 
 // ------------------------------------------------------------------ the fingerprint's hash
 

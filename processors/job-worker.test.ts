@@ -15,6 +15,7 @@ import { clearState } from '../state/redis-store.js';
 import { pamTerms } from '../test/support/pam-terms.js';
 import { callbackSignature } from '../api/callback-delivery.js';
 import { computeChunk, deliverCallback, jobWorker } from './job-worker.js';
+import { Breakers } from '../clients/breaker.js';
 import type { InputRecord, ProcessorContext } from './processor.js';
 
 const job: JobRecord = {
@@ -89,6 +90,21 @@ describe('job-worker callbacks', () => {
       expect(r.calls).toHaveLength(outcome.attempts);
       await r.close();
     }
+  });
+  it("stops posting to a receiver whose circuit breaker opened, and still posts to the others", async () => {
+    const breakers = new Breakers({ failures: 2, halfOpenMs: 60_000 });
+    const down = await scriptedReceiver([503]);
+    const up = await scriptedReceiver([204]);
+    const logged: string[] = [];
+    const log = (_level: string, message: string) => void logged.push(message);
+    expect(await deliverCallback(down.job, event, { callbacks: callbackConfig, initialDelayMs: 1, attempts: 3, breakers, log })).toEqual({ delivered: false, attempts: 3 });
+    expect(down.calls).toHaveLength(2); // the breaker opened after two 503s: the last attempt sent nothing
+    expect(logged).toEqual(['callback not sent: the receiver failed repeatedly and its circuit breaker is open']);
+    expect(breakers.states()).toEqual({ callbacks: 'open' });
+    expect(await deliverCallback(up.job, event, { callbacks: callbackConfig, initialDelayMs: 1, breakers })).toEqual({ delivered: true, attempts: 1 });
+    expect(up.calls).toHaveLength(1);
+    await down.close();
+    await up.close();
   });
   it('sends nothing to a refused address, nor without a secret', async () => {
     const r = await scriptedReceiver([204]);

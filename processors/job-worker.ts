@@ -1,4 +1,4 @@
-// job-worker: computes the API's jobs (issue 7). A chunk on the jobs topic that carries its
+// job-worker: computes the API's jobs (docs/api.md). A chunk on the jobs topic that carries its
 // cases (JobChunk.cases, test bed JSON) is computed exactly like a synchronous request
 // (api/compute.ts: store market data for codes the body lacks, then the `cashflow actus` code
 // path, engine/testbed.ts computeCase); its events go to Redis under the job in columns
@@ -25,10 +25,13 @@ import type { JobEvent } from '../schemas/types.js';
 import type { BatchOutcome, OutputRecord, ProcessorContext, ProcessorDefinition } from './processor.js';
 import { avroValue } from './processor.js';
 import { stderrLogAt, type Log } from '../clients/log.js';
+import { BreakerOpenError, type Breakers } from '../clients/breaker.js';
 import { emptyWrites, type MarketSeries } from '../state/model.js';
 
 const CALLBACK_ATTEMPTS = 5;
 const CALLBACK_TIMEOUT_MS = 5_000;
+/** Longest wait between attempts for an open breaker: every attempt fits the callback's claim (120 s). */
+const MAX_CALLBACK_WAIT_MS = 15_000;
 
 // packers kept between chunks (finish() empties one, its columns stay allocated), one per chunk
 // being packed (two partitions are processed at once, and a chunk may await the store midway)
@@ -119,6 +122,8 @@ export async function deliverCallback(
     initialDelayMs?: number;
     callbacks?: CallbackConfig;
     log?: Log;
+    /** The process's breakers: the callbacks' receivers get one each (clients/breaker.ts). */
+    breakers?: Breakers;
   } = {},
 ): Promise<{ delivered: boolean; attempts: number }> {
   const attempts = options.attempts ?? CALLBACK_ATTEMPTS;
@@ -143,24 +148,47 @@ export async function deliverCallback(
     error: job.error,
     resultUrl: `/v1/jobs/${job.jobId}/result`,
   });
+  // one breaker per receiver (its origin): a receiver that is down is not waited for on every
+  // job's attempts, one timeout each while the job-worker's partition waits, and others are not held
+  const breaker = options.breakers?.of('callbacks', new URL(job.callbackUrl!).origin, (e) => !(e instanceof CallbackRefusedError));
+  const send = async () => {
+    const answer = await postCallback(job.callbackUrl!, body, post);
+    if (answer >= 500 || answer === 408 || answer === 429) throw new ReceiverBusyError(answer);
+    return answer;
+  };
   let delay = options.initialDelayMs ?? 250;
+  let wait = delay;
   for (let n = 1; n <= attempts; n++) {
+    wait = delay;
     try {
-      const answer = await postCallback(job.callbackUrl!, body, post);
+      const answer = await (breaker ? breaker.execute(send) : send());
       if (answer >= 200 && answer < 300) return { delivered: true, attempts: n };
       // 3xx (redirects are not followed) and 4xx other than 408/429: retrying will not change it
-      if (answer < 500 && answer !== 408 && answer !== 429) return { delivered: false, attempts: n };
+      return { delivered: false, attempts: n };
     } catch (e) {
       if (e instanceof CallbackRefusedError) {
         log('warn', `callback not sent: ${e.message}`, { jobId: job.jobId });
         return { delivered: false, attempts: n };
       }
-      // network error or timeout: retry
+      if (e instanceof BreakerOpenError) {
+        // nothing sent: the receiver failed repeatedly a moment ago; try when the breaker lets one through
+        wait = Math.min(Math.max(delay, e.halfOpenInMs), MAX_CALLBACK_WAIT_MS);
+        if (n === attempts) log('warn', 'callback not sent: the receiver failed repeatedly and its circuit breaker is open', { jobId: job.jobId, attempts });
+      }
+      // a 5xx, 408 or 429, a network error or a timeout: retry
     }
-    if (n < attempts) await new Promise((r) => setTimeout(r, delay));
+    if (n < attempts) await new Promise((r) => setTimeout(r, wait));
     delay *= 4;
   }
   return { delivered: false, attempts };
+}
+
+/** A receiver's answer that asks to be tried again (5xx, 408, 429): a failure for its breaker. */
+class ReceiverBusyError extends Error {
+  constructor(readonly status: number) {
+    super(`callback receiver answered ${status}`);
+    this.name = 'ReceiverBusyError';
+  }
 }
 
 /** The job's callback, unless it has none, it was delivered or given up, or another worker is delivering it. */
@@ -169,11 +197,12 @@ async function callback(
   job: JobRecord,
   type: 'completed' | 'failed',
   nowMs: number,
+  breakers?: Breakers,
 ): Promise<void> {
   if (!job.callbackUrl || job.callbackStatus === 'delivered' || job.callbackStatus === 'failed') return;
   // longer than every attempt with its timeout and backoff
   if (!(await jobs.claimCallback(job.jobId, nowMs, 120_000))) return;
-  const { delivered, attempts } = await deliverCallback(job, type);
+  const { delivered, attempts } = await deliverCallback(job, type, { breakers });
   await jobs.recordCallback(job.jobId, delivered ? 'delivered' : 'failed', attempts);
 }
 
@@ -224,7 +253,7 @@ export const jobWorker: ProcessorDefinition = {
           const reason = `chunk ${chunk!.chunk}: unreadable cases (${(e as Error).message})`;
           await jobs.fail(chunk!.jobId, reason, ctx.now());
           const failed = await jobs.get(chunk!.jobId);
-          if (failed) await callback(jobs, failed, 'failed', ctx.now());
+          if (failed) await callback(jobs, failed, 'failed', ctx.now(), ctx.breakers);
           outputs.push(event('failed', job.contractsDone, job.contractsTotal, reason));
           continue;
         }
@@ -243,7 +272,7 @@ export const jobWorker: ProcessorDefinition = {
       // a staged job (its body still streaming in, api/staged-jobs.ts) shows nothing until committed
       if (after.status === 'staged') continue;
       const complete = after.chunksDone >= after.chunks;
-      if (complete) await callback(jobs, after, 'completed', ctx.now());
+      if (complete) await callback(jobs, after, 'completed', ctx.now(), ctx.breakers);
       outputs.push(
         event(
           complete ? 'completed' : 'progress',

@@ -1,6 +1,7 @@
 // prom-client metrics of the processors of one process (one registry per process, labelled
 // by processor, so `cashflow run` with several processors serves them on one /metrics).
 import client from 'prom-client';
+import { BREAKER_NAMES, BREAKER_STATES, type BreakerName, type BreakerState } from '../clients/breaker.js';
 
 export class PipelineMetrics {
   readonly registry = new client.Registry();
@@ -18,6 +19,10 @@ export class PipelineMetrics {
   readonly stateRebuilds: client.Counter<'outcome'>;
   readonly stateRebuildSeconds: client.Histogram;
   readonly stateReady: client.Gauge;
+  readonly breakerState: client.Gauge<'breaker' | 'state'>;
+  readonly breakerOpens: client.Counter<'breaker'>;
+  /** The breakers' states, read at each scrape (the process's Breakers, once made). */
+  breakerStates: () => Partial<Record<BreakerName, BreakerState>> = () => ({});
 
   constructor(waitingCount?: () => Promise<number>) {
     const registers = [this.registry];
@@ -77,6 +82,24 @@ export class PipelineMetrics {
       help: '1 while the Redis state marker is there (state complete), 0 while it is missing and batches wait for the rebuild',
       registers,
     });
+    const states = () => this.breakerStates();
+    this.breakerState = new client.Gauge({
+      name: 'cashflow_circuit_breaker_state',
+      help: 'state of each circuit breaker (database, redis, schema-registry, callbacks): 1 for its current state (closed, open, half-open), 0 for the others; open: calls refused, batches held and retried',
+      labelNames: ['breaker', 'state'],
+      registers,
+      collect() {
+        const now = states();
+        for (const breaker of BREAKER_NAMES) for (const state of BREAKER_STATES) this.set({ breaker, state }, (now[breaker] ?? 'closed') === state ? 1 : 0);
+      },
+    });
+    this.breakerOpens = new client.Counter({
+      name: 'cashflow_circuit_breaker_opens_total',
+      help: 'times each circuit breaker opened: after consecutive dependency-down failures, or again after a failed half-open try',
+      labelNames: ['breaker'],
+      registers,
+    });
+    for (const breaker of BREAKER_NAMES) this.breakerOpens.inc({ breaker }, 0);
     this.waitingContracts = new client.Gauge({
       name: 'cashflow_waiting_contracts',
       help: 'contracts whose last result is waiting for data',
@@ -91,6 +114,13 @@ export class PipelineMetrics {
       },
     });
   }
+}
+
+/** What the process's breakers report to the metrics as each changes state (their states are read at each scrape). */
+export function breakerChanges(m: PipelineMetrics): (name: BreakerName, state: BreakerState) => void {
+  return (name, state) => {
+    if (state === 'open') m.breakerOpens.inc({ breaker: name });
+  };
 }
 
 /** The healer's view of the metrics (state/healing.ts HealMetrics). */

@@ -14,13 +14,14 @@ import type { ProcessorName, Topology } from '../topology/topology.js';
 import type { StateStore } from '../state/model.js';
 import { DEFAULT_KEY_PREFIX, RedisStateStore } from '../state/redis-store.js';
 import { checkEvictionPolicy, ownerId, RedisHealPort, StateHealer } from '../state/healing.js';
-import { healMetrics, PipelineMetrics } from './metrics.js';
+import { breakerChanges, healMetrics, PipelineMetrics } from './metrics.js';
+import { Breakers } from '../clients/breaker.js';
 import { definitionOf, PROCESSOR_NAMES } from './registry.js';
 import type { BackgroundServices, BackgroundTask } from './processor.js';
 import { DEFAULT_BACKOFF, ProcessorRunner, type BackoffOptions, type Log, type RunnerServices } from './runner.js';
 import type { Component } from '../clients/errors.js';
 import { failureSummary, redactUrl } from '../clients/errors.js';
-import { stderrLogAt } from '../clients/log.js';
+import { configuredLog } from '../clients/log.js';
 import type { DependencyState } from '../clients/meet.js';
 
 export interface StartOptions {
@@ -55,6 +56,8 @@ export interface RunningPipeline {
   readonly store: StateStore;
   /** Heals lost Redis state for the runners of this process (state/healing.ts). */
   readonly healer: StateHealer;
+  /** The circuit breakers of the process's dependencies (clients/breaker.ts). */
+  readonly breakers: Breakers;
   /** True while every runner is consuming. */
   ready(): boolean;
   /** Finishes the batches in hand, commits, disconnects everything. Idempotent. */
@@ -72,8 +75,8 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
   const { config, topology } = options;
   const names = [...new Set(options.processors && options.processors.length ? options.processors : PROCESSOR_NAMES)];
   for (const n of names) if (!PROCESSOR_NAMES.includes(n)) throw new Error(`unknown processor "${n}" (one of ${PROCESSOR_NAMES.join(', ')})`);
-  const log = options.log ?? stderrLogAt(config.clients?.logLevel ?? 'info');
-  const [{ createProducer, createConsumer }, { connectRedis }, { createAvroCodec }, { meetWithBackoff, probeDependency, databaseReadiness }] = await Promise.all([
+  const log = options.log ?? configuredLog(config.clients, 'info');
+  const [{ createProducer, createConsumer }, { connectRedis }, { createAvroCodec }, { meetWithBackoff, probeDependency, databaseReadiness, dependencyStates }] = await Promise.all([
     import('../clients/kafka.js'),
     import('../clients/redis.js'),
     import('../clients/schema-registry.js'),
@@ -96,22 +99,21 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
   try {
     const metrics = new PipelineMetrics(() => waitingCount());
     const ready = () => runners.length > 0 && runners.every((r) => r.isRunning);
+    const breakers = new Breakers(config.clients.breaker, { log, onChange: breakerChanges(metrics) });
+    metrics.breakerStates = () => breakers.states();
     const readiness = async (): Promise<{ ok: boolean; body: Record<string, unknown> }> => {
-      const dependencies: Partial<Record<Component, DependencyState>> = {};
-      await Promise.all(
-        components.map(async (c) => {
-          dependencies[c] = await dependencyState(c);
-        }),
-      );
+      const checks = Object.fromEntries(components.map((c) => [c, () => dependencyState(c)]));
+      const { ok: dependenciesOk, dependencies, breakers: breakerStates } = await dependencyStates(checks, breakers);
       const processors = Object.fromEntries(names.map((n) => [n, runners.find((r) => r.name === n)?.isRunning ? 'running' : live ? 'stopped' : 'starting']));
       const healing = live?.healer.healing ?? false;
-      const ok = ready() && !healing && Object.values(dependencies).every((d) => d.status === 'ok');
+      const ok = ready() && !healing && dependenciesOk;
       const detail = Object.fromEntries((live?.backgrounds ?? []).map((b) => [b.name, b.task.health()]));
       return {
         ok,
-        body: { status: ok ? 'ready' : 'not ready', redis: dependencies.redis?.status === 'ok' ? 'ok' : 'unreachable', state: healing ? 'rebuilding' : live ? 'ready' : 'starting', processors, dependencies, ...detail },
+        body: { status: ok ? 'ready' : 'not ready', redis: dependencies.redis?.status === 'ok' ? 'ok' : 'unreachable', state: healing ? 'rebuilding' : live ? 'ready' : 'starting', processors, dependencies, breakers: breakerStates, ...detail },
       };
     };
+    // the dependencies themselves, not through their breakers: /readyz shows whether they answer
     const dependencyState = async (c: Component): Promise<DependencyState> => {
       if (!live) return starting.get(c) ?? probeDependency(config, c);
       if (c === 'kafka') return ready() ? { status: 'ok' } : { status: 'unreachable', detail: 'processors not consuming (see the log)' };
@@ -179,15 +181,26 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     };
     waitingCount = () => store.waitingCount();
     const healer = stateHealer(options, { redis, redisPrefix, store, metrics, log, owner: ownerId(names.join('+')) });
+    // the runners reach Redis, the database and the registry through their breakers (clients/breaker.ts)
+    let guarded: Promise<Database> | undefined;
+    const guardedDatabase = () =>
+      (guarded ??= getDatabase().then(
+        (db) => breakers.of('database').guard(db, ['close']),
+        (e: unknown) => {
+          guarded = undefined;
+          throw e;
+        },
+      ));
     const services: RunnerServices = {
       config,
       topology,
       producer,
-      codec: createAvroCodec(config, topology),
-      store: checkedStore,
+      codec: createAvroCodec(config, topology, (registry) => breakers.of('schema-registry').guard(registry)),
+      store: breakers.of('redis').guard(checkedStore),
       healer,
       metrics,
-      database: getDatabase,
+      breakers,
+      database: guardedDatabase,
       redis,
       log,
       now: options.now ?? Date.now,
@@ -234,6 +247,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       metrics,
       store,
       healer,
+      breakers,
       ready,
       stopped,
       stop() {

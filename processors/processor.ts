@@ -1,10 +1,11 @@
-// The shape every processor has (STYLE.md "Kafka Streams"): a function from a batch of typed
+// The shape every processor has (docs/architecture.md "Processors"): a function from a batch of typed
 // input records to output records, state writes and dead letters. The shared runner
 // (processors/runner.ts) owns everything else: consuming, decoding, retries, dead-lettering,
 // producing, commits, metrics and shutdown. A new processor is one file exporting a
 // ProcessorDefinition plus one entry in topology/ and in processors/registry.ts.
 import type { AvroTopicId, TopicValues } from '../clients/schema-registry.js';
 import type { Database } from '../db/database.js';
+import type { Breakers } from '../clients/breaker.js';
 import type { Redis } from '../clients/redis.js';
 import type { StateReader, StateWrites } from '../state/model.js';
 import type { ProcessorName, TopicId } from '../topology/topology.js';
@@ -65,6 +66,8 @@ export interface ProcessorContext {
   database(): Promise<Database>;
   /** The process's Redis client (the state's key prefix), for processors with state of their own (job-worker). */
   redis?: () => Redis;
+  /** The process's circuit breakers (clients/breaker.ts), for calls a processor makes itself (job callbacks). */
+  breakers?: Breakers;
 }
 
 export interface ProcessorDefinition {

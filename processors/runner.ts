@@ -1,4 +1,4 @@
-// The one runner every processor runs in (BRIEF "processors/", invariants 3, 5 and 6).
+// The one runner every processor runs in (docs/runner.md; docs/architecture.md, invariants 3, 5 and 6).
 //
 // Per partition batch (eachBatch, `js.consumer.max.batch.size` messages):
 //   decode (Debezium JSON or Avro; undecodable → dead letter)
@@ -32,6 +32,7 @@ import type { BatchOutcome, InputRecord, OutputRecord, ProcessorContext, Process
 import { CommitLedger, partitionKey } from './commit-ledger.js';
 
 import type { Log } from '../clients/log.js';
+import { BreakerOpenError, type Breakers } from '../clients/breaker.js';
 import { backoffDelayMs, type BackoffOptions } from '../clients/backoff.js';
 
 export type { Log } from '../clients/log.js';
@@ -54,6 +55,8 @@ export interface RunnerServices {
   log: Log;
   now(): number;
   backoff: BackoffOptions;
+  /** The process's circuit breakers (clients/breaker.ts): the store, database and codec above call through them. */
+  breakers?: Breakers;
   /**
    * Heals lost Redis state (state/healing.ts StateHealer): a batch that meets StateLostError
    * waits for it and is then retried. Without one, StateLostError is retried with backoff.
@@ -71,6 +74,12 @@ export interface RunnerOptions {
 
 /** The Kafka side of a runner: a consumer factory, so tests can count and the CLI can configure. */
 export type ConsumerFactory = (groupId: string, options: { maxBatchSize: number; clientId: string }) => Promise<Consumer>;
+
+/** One batch in hand: whether it is still ours, and the fields each of its log lines carries. */
+interface BatchScope {
+  alive(): boolean;
+  fields: { processor: ProcessorName; topic: string; partition: number };
+}
 
 class Stopped extends Error {
   constructor() {
@@ -200,13 +209,16 @@ export class ProcessorRunner {
     const labels = { processor: this.name, topic: spec.id };
     metrics.recordsIn.inc(labels, batch.messages.length);
 
-    const alive = () => !this.stopping && payload.isRunning() && !payload.isStale();
+    const scope: BatchScope = {
+      alive: () => !this.stopping && payload.isRunning() && !payload.isStale(),
+      fields: { processor: this.name, topic: batch.topic, partition: batch.partition },
+    };
     const records: InputRecord[] = [];
     const undecodable: Rejection[] = [];
     for (const m of batch.messages) {
       const message = m as { key: Buffer | null; value: Buffer | null; offset: string; timestamp: string };
       try {
-        records.push(await this.retrying(alive, () => decodeRecord(topology, this.services.codec, spec.id, batch.partition, message), false));
+        records.push(await this.retrying(scope, () => decodeRecord(topology, this.services.codec, spec.id, batch.partition, message), false));
       } catch (e) {
         if (e instanceof Stopped) return; // not resolved: redelivered to whoever owns the partition next
         undecodable.push({
@@ -230,10 +242,10 @@ export class ProcessorRunner {
     const lastOffset = batch.messages[batch.messages.length - 1].offset;
     this.phase('decode', started);
     try {
-      await this.processAll(records, undecodable, alive);
+      await this.processAll(records, undecodable, scope);
       const committing = performance.now();
       const offset = nextOffset(lastOffset);
-      await this.retrying(alive, async () => {
+      await this.retrying(scope, async () => {
         // noted before the call: a re-commit of an older offset by confirmCommits is skipped from here on
         this.commits.note(batch.topic, batch.partition, offset, Date.now());
         await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
@@ -284,22 +296,23 @@ export class ProcessorRunner {
   }
 
   /** The batch as a whole; on a non-retriable failure, record by record. */
-  private async processAll(records: InputRecord[], undecodable: Rejection[], alive: () => boolean): Promise<void> {
+  private async processAll(records: InputRecord[], undecodable: Rejection[], scope: BatchScope): Promise<void> {
     try {
-      await this.retrying(alive, () => this.processAndApply(records, undecodable), false);
+      await this.retrying(scope, () => this.processAndApply(records, undecodable), false);
       return;
     } catch (e) {
       if (e instanceof Stopped) throw e;
       if (records.length <= 1 && undecodable.length === 0) {
         const r = records[0];
-        this.services.log('warn', 'poison input', { processor: this.name, topic: r?.topicName, offset: r?.offset, error: errorMessage(e) });
-        await this.retrying(alive, () => this.processAndApply([], r ? [{ record: r, reason: errorMessage(e), errorType: errorType(e) }] : []));
+        // topics are keyed by contract id (CONTRACTS.md "Topics"; market observations aside)
+        this.services.log('warn', 'poison input', { ...scope.fields, offset: r?.offset, contractId: r?.key ?? undefined, error: errorMessage(e) });
+        await this.retrying(scope, () => this.processAndApply([], r ? [{ record: r, reason: errorMessage(e), errorType: errorType(e) }] : []));
         return;
       }
-      this.services.log('warn', 'batch failed, retrying record by record', { processor: this.name, records: records.length, error: errorMessage(e) });
+      this.services.log('warn', 'batch failed, retrying record by record', { ...scope.fields, offset: records[0]?.offset, records: records.length, error: errorMessage(e) });
     }
-    if (undecodable.length) await this.retrying(alive, () => this.processAndApply([], undecodable));
-    for (const r of records) await this.processAll([r], [], alive);
+    if (undecodable.length) await this.retrying(scope, () => this.processAndApply([], undecodable));
+    for (const r of records) await this.processAll([r], [], scope);
   }
 
   /** process → effects. Errors of process() keep their class; errors of the effects are retriable unless poison. */
@@ -310,6 +323,7 @@ export class ProcessorRunner {
       horizon: this.services.config.horizon,
       database: this.services.database,
       redis: this.services.redis ? () => this.services.redis! : undefined,
+      breakers: this.services.breakers,
     };
     let t = performance.now();
     const outcome: BatchOutcome = records.length
@@ -358,17 +372,17 @@ export class ProcessorRunner {
    * caller backs off and tries again, which asks for a heal again). Throws Stopped when the
    * runner stops meanwhile.
    */
-  private async awaitHealedState(alive: () => boolean, e: StateLostError): Promise<boolean> {
+  private async awaitHealedState(scope: BatchScope, e: StateLostError): Promise<boolean> {
     const healer = this.services.healer;
     if (!healer) return false;
-    this.services.log('warn', 'state lost: batch held until the state is rebuilt', { processor: this.name, error: e.message });
+    this.services.log('warn', 'state lost: batch held until the state is rebuilt', { ...scope.fields, error: e.message });
     let outcome: boolean | undefined;
     const healing = healer.heal().then(
       () => (outcome = true),
       () => (outcome = false),
     );
     while (outcome === undefined) {
-      if (!alive()) throw new Stopped();
+      if (!scope.alive()) throw new Stopped();
       await Promise.race([healing, sleep(200)]);
     }
     return outcome;
@@ -436,24 +450,28 @@ export class ProcessorRunner {
   /**
    * Runs `step` until it succeeds. Retriable errors wait with exponential backoff (the
    * partition is blocked meanwhile); other errors are retried too when `retryAll`, else thrown.
-   * Throws Stopped as soon as the runner stops or the partition is taken away.
+   * An open circuit breaker (clients/breaker.ts) is retriable: the batch waits at least until
+   * the breaker lets a call through again. Throws Stopped as soon as the runner stops or the
+   * partition is taken away.
    */
-  private async retrying<T>(alive: () => boolean, step: () => Promise<T>, retryAll = true): Promise<T> {
+  private async retrying<T>(scope: BatchScope, step: () => Promise<T>, retryAll = true): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      if (!alive()) throw new Stopped();
+      if (!scope.alive()) throw new Stopped();
       try {
         return await step();
       } catch (e) {
         if (e instanceof Stopped) throw e;
-        if (e instanceof StateLostError && (await this.awaitHealedState(alive, e))) continue;
+        if (e instanceof StateLostError && (await this.awaitHealedState(scope, e))) continue;
         if (!retryAll && !isRetriable(e)) throw e;
+        const open = e instanceof BreakerOpenError;
         this.services.metrics.retries.inc({ processor: this.name });
-        this.services.metrics.dependencyErrors.inc({ processor: this.name, component: e instanceof ComponentError ? e.component : 'other' });
-        const delay = backoffDelayMs(this.services.backoff, attempt);
-        this.services.log('warn', 'retrying after a retriable fault', { processor: this.name, attempt: attempt + 1, delayMs: Math.round(delay), error: errorMessage(e) });
+        this.services.metrics.dependencyErrors.inc({ processor: this.name, component: open ? e.breaker : e instanceof ComponentError ? e.component : 'other' });
+        const delay = Math.max(backoffDelayMs(this.services.backoff, attempt), open ? e.halfOpenInMs : 0);
+        // the breaker said so once, at warn, when it opened: each held batch's wait is detail
+        this.services.log(open ? 'debug' : 'warn', 'retrying after a retriable fault', { ...scope.fields, attempt: attempt + 1, delayMs: Math.round(delay), error: errorMessage(e) });
         const until = Date.now() + delay;
         while (Date.now() < until) {
-          if (!alive()) throw new Stopped();
+          if (!scope.alive()) throw new Stopped();
           await sleep(Math.min(200, until - Date.now()));
         }
       }

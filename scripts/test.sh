@@ -8,9 +8,12 @@ set +e
 # the whole tree, tests included, must typecheck (vitest itself does not check types)
 npm run --silent typecheck
 typecheck=$?
+npm run --silent lint
+lint=$?
 npx --no-install vitest run --reporter=default --reporter=json --outputFile=.test-results.json "$@"
 rc=$?
 set -e
 node scripts/test-summary.mjs .test-results.json || true
 if [ $typecheck -ne 0 ]; then echo "typecheck failed (npm run typecheck)" >&2; [ $rc -ne 0 ] || rc=$typecheck; fi
+if [ $lint -ne 0 ]; then echo "lint failed (npm run lint)" >&2; [ $rc -ne 0 ] || rc=$lint; fi
 exit $rc

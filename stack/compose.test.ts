@@ -1,16 +1,18 @@
 // docker-compose.kafka.yml cannot run here (no Docker engine): this proves its shape and wiring.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../config/config.js';
+import { describeConfig, loadConfig } from '../config/config.js';
 import { connectorSettingsFromEnv, sourceConnector } from '../connectors/debezium.js';
-import { topologyFromConfig } from '../topology/topology.js';
+import { CONTRACT_PARTITIONS, topologyFromConfig } from '../topology/topology.js';
 
 interface Service {
   image?: string;
   build?: unknown;
   command?: string | string[];
+  entrypoint?: string | string[];
+  volumes?: string[];
   ports?: string[];
   profiles?: string[];
   environment?: Record<string, string | number>;
@@ -19,13 +21,23 @@ interface Service {
 }
 
 const file = readFileSync(resolve(import.meta.dirname, '../docker-compose.kafka.yml'), 'utf8');
-const compose = parse(file) as { services: Record<string, Service> };
+// merge keys (`<<: *processor`): the processors and API instances share one definition each
+const compose = parse(file, { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
 const env = (name: string) =>
   Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, String(v)]));
 
-/** Compose's `${VAR:?message}` interpolation, with the value a user would export. */
-const interpolate = (value: string) => value.replace(/\$\{MSSQL_SA_PASSWORD(:\?[^}]*)?\}/g, 'Test!Passw0rd');
+/** Compose's `${VAR:?message}` interpolation, with the values a user would export. */
+const exported: Record<string, string> = {
+  MSSQL_SA_PASSWORD: 'Test!Passw0rd',
+  CASHFLOW_API_KEYS: 'key-one,key-two',
+};
+const interpolate = (value: string) =>
+  value.replace(/\$\{(\w+)(:\?[^}]*)?\}/g, (_, name: string) => {
+    if (!(name in exported))
+      throw new Error(`compose interpolates \${${name}}, which this test does not know`);
+    return exported[name]!;
+  });
 
 /** host:port of another service, checked against the port that service listens on. */
 function expectService(hostPort: string, service: string, port: number) {
@@ -41,8 +53,13 @@ const kafkaInternal = () => {
   return internal.split('://')[1]!;
 };
 
+/** The services that run our image (`cashflow …`), with the environment they share. */
+const ours = () => Object.entries(services).filter(([, s]) => s.image === 'cashflow-pipeline');
+const pipelineEnv = () =>
+  Object.fromEntries(Object.entries(env('calculator')).map(([k, v]) => [k, interpolate(v)]));
+
 describe('docker-compose.kafka.yml', () => {
-  it('has every part of the stack, the UI and the pipeline', () => {
+  it('has every part of the production-like topology', () => {
     for (const s of [
       'kafka',
       'schema-registry',
@@ -51,10 +68,16 @@ describe('docker-compose.kafka.yml', () => {
       'redis',
       'kafka-ui',
       'cashflow-init',
-      'processors',
+      'api-1',
+      'api-2',
+      'haproxy',
+      'prometheus',
+      'zipkin',
+      'lag-exporter',
     ]) {
       expect(services[s], s).toBeDefined();
     }
+    expect(services.zipkin!.image).toBe('openzipkin/zipkin:3.5');
     expect(services['schema-registry']!.image).toMatch(/^confluentinc\/cp-schema-registry:/);
     expect(services.connect!.image).toMatch(/^quay\.io\/debezium\/connect:3\.6/);
     expect(services.sqlserver!.image).toMatch(/mssql\/server:2022/);
@@ -103,31 +126,115 @@ describe('docker-compose.kafka.yml', () => {
   });
 
   it('gives every long-running part a health check and starts things in order', () => {
-    for (const s of ['kafka', 'schema-registry', 'connect', 'sqlserver', 'redis', 'postgres']) {
+    for (const s of ['kafka', 'schema-registry', 'connect', 'sqlserver', 'redis', 'postgres', 'prometheus']) {
       expect(services[s]!.healthcheck, s).toBeDefined();
     }
     const init = services['cashflow-init']!.depends_on!;
     for (const s of ['kafka', 'schema-registry', 'connect', 'sqlserver'])
       expect(init[s]?.condition, s).toBe('service_healthy');
-    expect(services.processors!.depends_on!['cashflow-init']!.condition).toBe(
-      'service_completed_successfully',
-    );
-    expect(services.processors!.depends_on!.redis!.condition).toBe('service_healthy');
+    for (const [name, s] of ours().filter(([n]) => n !== 'cashflow-init')) {
+      expect(s.depends_on!['cashflow-init']!.condition, name).toBe('service_completed_successfully');
+      expect(s.depends_on!.redis!.condition, name).toBe('service_healthy');
+      // each process's own /healthz, on the port it listens on
+      const port = name.startsWith('api-')
+        ? env(name).API_PORT
+        : name === 'lag-exporter'
+          ? '9463'
+          : (env(name).CASHFLOW_METRICS_PORT ?? '9464');
+      expect(JSON.stringify(s.healthcheck?.test), name).toContain(`127.0.0.1:${port}/healthz`);
+    }
     expect(services['kafka-ui']!.depends_on!.connect!.condition).toBe('service_healthy');
+    expect(services.haproxy!.depends_on!['api-1']!.condition).toBe('service_healthy');
+    expect(services.haproxy!.depends_on!['api-2']!.condition).toBe('service_healthy');
   });
 
-  it('runs the processors and the set-up commands from the repository image', () => {
+  it('runs every processor of the topology in a container of its own, and the set-up commands, from the repository image', () => {
     expect(services['cashflow-init']!.build).toBe('.');
-    expect(services.processors!.command).toEqual(['npx', '--no-install', 'cashflow', 'run']);
     const initCommand = JSON.stringify(services['cashflow-init']!.command);
-    for (const step of ['db migrate', 'topics apply', 'schemas apply', 'connectors apply'])
-      expect(initCommand).toContain(`cashflow ${step}`);
-    // Set-up and processors see the same broker, registry, Connect and database.
-    expect(env('processors')).toEqual(env('cashflow-init'));
+    let at = -1;
+    for (const step of ['db migrate', 'topics apply', 'schemas apply', 'connectors apply']) {
+      const next = initCommand.indexOf(`cashflow.js ${step}`);
+      expect(next, step).toBeGreaterThan(at);
+      at = next;
+    }
+    const topology = topologyFromConfig(loadConfig(pipelineEnv()), {}, {});
+    const running = ours()
+      .filter(([, s]) => Array.isArray(s.command) && s.command[0] === 'run')
+      .map(([name, s]) => {
+        expect(s.command, name).toEqual(['run', name]);
+        return name;
+      });
+    expect(running.sort()).toEqual(topology.processors.map((p) => p.name).sort());
+    // Set-up, processors and API see the same broker, registry, Connect and database.
+    for (const [name] of ours()) {
+      const { CASHFLOW_API_KEYS, ...shared } = env(name);
+      expect(shared, name).toEqual(env('cashflow-init'));
+      // the API keys only where the API runs
+      expect(CASHFLOW_API_KEYS === undefined, name).toBe(services[name]!.command?.[0] !== 'serve');
+    }
+  });
+
+  it('sets only variables the configuration reads, none left at a default that points at the host', () => {
+    for (const [name] of ours()) {
+      const e = Object.fromEntries(Object.entries(env(name)).map(([k, v]) => [k, interpolate(v)]));
+      const { readings, issues } = describeConfig(e);
+      expect(issues, name).toEqual([]);
+      const read = new Set(readings.map((r) => r.variable));
+      for (const variable of Object.keys(e)) expect(read.has(variable), `${name}: ${variable}`).toBe(true);
+      for (const r of readings)
+        if (r.origin === 'default')
+          expect(r.value ?? '', `${name}: ${r.variable}`).not.toMatch(/127\.0\.0\.1|localhost/);
+    }
+  });
+
+  it('serves two API instances behind HAProxy, and scrapes every process of ours with the alert rules loaded', () => {
+    for (const api of ['api-1', 'api-2']) {
+      expect(services[api]!.command).toEqual(['serve']);
+      expect(env(api).API_HOST).toBe('0.0.0.0');
+      expect(env(api).CASHFLOW_API_KEYS).toMatch(/^\$\{CASHFLOW_API_KEYS:\?/);
+    }
+    const mounts = (name: string) => (services[name]!.volumes ?? []).map((v) => v.split(':'));
+    for (const [source] of [...mounts('haproxy'), ...mounts('prometheus')]) {
+      // the load balancer's file comes with its own change (ops/haproxy/)
+      if (source === './ops/haproxy/haproxy.cfg') continue;
+      expect(existsSync(resolve(import.meta.dirname, '..', source!)), source).toBe(true);
+    }
+    const prometheus = parse(
+      readFileSync(resolve(import.meta.dirname, '../deploy/compose/prometheus.yml'), 'utf8'),
+    ) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
+    };
+    expect(mounts('prometheus').map((m) => m[1])).toEqual(expect.arrayContaining(prometheus.rule_files));
+    const scraped = new Map(
+      prometheus.scrape_configs.flatMap((j) =>
+        j.dns_sd_configs.flatMap((d) => d.names.map((n) => [n, { job: j.job_name, port: d.port }] as const)),
+      ),
+    );
+    for (const [name, s] of ours().filter(([n]) => n !== 'cashflow-init')) {
+      const kind = s.command![0];
+      const job = { run: 'cashflow-processors', serve: 'cashflow-api', lag: 'cashflow-lag' }[kind!];
+      expect(scraped.get(name)?.job, name).toBe(job);
+      expect(String(scraped.get(name)?.port), name).toBe(
+        kind === 'serve'
+          ? env(name).API_PORT
+          : kind === 'lag'
+            ? '9463'
+            : (env(name).CASHFLOW_METRICS_PORT ?? '9464'),
+      );
+      // the metrics server must listen beyond the container's loopback for Prometheus to reach it
+      expect(kind === 'serve' ? env(name).API_HOST : env(name).CASHFLOW_METRICS_HOST, name).toBe('0.0.0.0');
+    }
+  });
+
+  it('scales a processor no further than its topics have partitions (the documented --scale)', () => {
+    expect(file).toMatch(/--scale calculator=\d+/);
+    const n = Number(/--scale calculator=(\d+)/.exec(file)![1]);
+    expect(n).toBeLessThanOrEqual(CONTRACT_PARTITIONS);
   });
 
   it('points the pipeline at the services, as its typed configuration reads them', () => {
-    const e = Object.fromEntries(Object.entries(env('processors')).map(([k, v]) => [k, interpolate(v)]));
+    const e = pipelineEnv();
     const config = loadConfig(e);
     expectService(config.kafka.bootstrapServers, 'kafka', 29092);
     expect(config.kafka.bootstrapServers).toBe(kafkaInternal());
@@ -141,7 +248,7 @@ describe('docker-compose.kafka.yml', () => {
   });
 
   it('reaches every topic of the topology: CDC topics named after the SQL Server database and schema', () => {
-    const e = Object.fromEntries(Object.entries(env('processors')).map(([k, v]) => [k, interpolate(v)]));
+    const e = pipelineEnv();
     const topology = topologyFromConfig(loadConfig(e), {}, {});
     const cdc = topology.topics.filter((t) => t.producedBy.includes('debezium'));
     expect(cdc.length).toBeGreaterThan(0);
@@ -154,7 +261,7 @@ describe('docker-compose.kafka.yml', () => {
   });
 
   it('reaches SQL Server from the Debezium connector the project defines, writing exactly the CDC topics', () => {
-    const e = Object.fromEntries(Object.entries(env('processors')).map(([k, v]) => [k, interpolate(v)]));
+    const e = pipelineEnv();
     const config = loadConfig(e);
     const topology = topologyFromConfig(config, {}, {});
     const connector = sourceConnector(config, topology, connectorSettingsFromEnv(e));

@@ -18,7 +18,7 @@ export function renderProperties(p: Properties): string {
 }
 
 /**
- * Single-node KRaft broker with combined roles (STACK-NOTES.md, "Broker in KRaft mode"). With
+ * Single-node KRaft broker with combined roles (docs/operations.md). With
  * `secure`, the one client listener is SASL_SSL (SCRAM-SHA-512 over TLS) and the broker talks to
  * itself over it as well; the controller listener stays PLAINTEXT on 127.0.0.1: KRaft keeps the
  * SCRAM credentials in the metadata log that the controller serves, so the controller cannot
@@ -73,7 +73,7 @@ function secureBrokerProperties(secure: SecureStack): Properties {
 }
 
 /**
- * Connect in distributed mode; CDC topics are JSON (STACK-NOTES.md, "Debezium change events").
+ * Connect in distributed mode; CDC topics are JSON (docs/operations.md).
  * `kafka`: how the worker reaches a secured broker; the worker's own clients and those it makes
  * for its connectors' tasks (producer., consumer., admin.) each take the settings.
  */

@@ -1,4 +1,4 @@
-// `cashflow stack status` output (CONTRACTS.md): one line per component,
+// `cashflow stack status` output (docs/interfaces.md): one line per component,
 // `<component> <healthy|unhealthy> <url> <detail>`, the detail one word; hints start with `#`.
 import type { Config } from '../config/config.js';
 import type { ComponentHealth } from './health.js';

@@ -296,7 +296,7 @@ export async function stackUp(config: Config, log: Log, options: UpOptions = {})
   };
 }
 
-/** All our subjects are BACKWARD compatible (BRIEF.md); set as the registry's global level. */
+/** All our subjects are BACKWARD compatible (docs/operations.md); set as the registry's global level. */
 async function ensureGlobalCompatibility(registryUrl: string): Promise<void> {
   const res = await fetch(`${registryUrl}/config`, {
     method: 'PUT',

@@ -1,5 +1,5 @@
 // The versions the local stack runs. One Kafka version for every Kafka artifact; the registry is
-// the newest Apicurio release that runs on Java 17 (3.3.x needs Java 21: STACK-NOTES.md).
+// the newest Apicurio release that runs on Java 17 (3.3.x needs Java 21: docs/operations.md).
 export const stackVersions: StackVersions = {
   kafka: '4.3.1',
   log4j: '2.24.3',

@@ -1,4 +1,4 @@
-// What the pipeline keeps in Redis (BRIEF "Redis"): a rebuildable cache of the compacted
+// What the pipeline keeps in Redis (docs/architecture.md "Redis state"): a rebuildable cache of the compacted
 // topics, never the only copy. Plain data and the store interfaces; the Redis adapter is
 // state/redis-store.ts, an in-memory twin for unit tests is state/memory-store.ts.
 import type { CashflowStatus } from '../schemas/types.js';

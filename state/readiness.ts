@@ -1,4 +1,4 @@
-// Is the Redis state complete? Redis is a cache of the compacted topics (BRIEF "Redis"); on
+// Is the Redis state complete? Redis is a cache of the compacted topics (docs/architecture.md "Redis state"); on
 // this kind of machine it keeps nothing on disk, so a restart or a FLUSHALL empties it, and a
 // processor reading the empty store would take every contract for absent: results would stop
 // being updated and nothing would say so. The store therefore carries a marker, `state:ready`,

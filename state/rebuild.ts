@@ -1,4 +1,4 @@
-// Rebuilds the Redis state from the compacted topics (BRIEF "Redis": a rebuildable cache):
+// Rebuilds the Redis state from the compacted topics (docs/architecture.md "Redis state": a rebuildable cache):
 //   cashflow.contract-terms        → contracts (terms, observed events) and the dependency index
 //   cashflow.market-observations   → market data series
 //   cashflow.contract-cashflows    → last published fingerprint and version per contract

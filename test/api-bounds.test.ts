@@ -1,5 +1,5 @@
 // One request cannot bring the API down: `cashflow serve` as a child process on a 512 MB heap
-// (--max-old-space-size=512), as run in production, with the requests of the issue:
+// (--max-old-space-size=512), as run in production, with the requests that once ended it:
 // - 300 copies of a PAM case maturing 9999-12-31 in one POST /v1/cashflows (95,822 events, 16 MB
 //   of JSON each: 4.8 GB answered whole used to end the process out of memory): refused with a
 //   422 naming API_SYNC_MAX_EVENTS, while /healthz answers within 100 ms throughout; the process
@@ -21,7 +21,7 @@ const run = randomBytes(4).toString('hex');
 const KEY = `bounds-${run}`;
 const children: ChildProcess[] = [];
 
-/** The issue's case: PAM, monthly interest from 2015 to 9999-12-31. */
+/** The heaviest plausible case: PAM, monthly interest from 2015 to 9999-12-31. */
 const farCase = farMaturityCase;
 const copies = (n: number) => {
   const body: Record<string, TestBedCase> = {};

@@ -1,4 +1,4 @@
-// Issue 7 on the real local stack: `cashflow serve` (in this process) with job-worker child
+// The API on the real local stack: `cashflow serve` (in this process) with job-worker child
 // processes (`cashflow run job-worker`) in their consumer group.
 // - a synchronous request equals a direct engine computation, with market data the body lacks
 //   taken from the pipeline's store; a repeated request is a cache hit;

@@ -1,4 +1,4 @@
-// BRIEF invariants 2, 3, 5 and 6 on a broker restart: the whole pipeline (contract-ingest,
+// Invariants 2, 3, 5 and 6 (docs/architecture.md) on a broker restart: the whole pipeline (contract-ingest,
 // market-ingest, impact, calculator, sink, in this process) runs against a private single-node
 // KRaft broker (test/support/private-kafka.ts: the stack's jars and config functions, other
 // ports, a temp folder; the shared broker is never restarted). Without Connect on that broker,

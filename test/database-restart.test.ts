@@ -1,4 +1,4 @@
-// BRIEF invariants 2, 3, 5 and 6 on a database restart: the result tables live on a PostgreSQL
+// Invariants 2, 3, 5 and 6 (docs/architecture.md) on a database restart: the result tables live on a PostgreSQL
 // server of this test's own (test/support/private-postgres.ts: the machine's initdb and pg_ctl,
 // a temp folder, a free port; the shared server is never restarted). The whole pipeline
 // (contract-ingest, market-ingest, impact, calculator, sink, in this process) runs on the shared

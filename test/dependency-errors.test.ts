@@ -1,5 +1,5 @@
 // One dependency down at a time (Kafka, the schema registry, Connect, the database, Redis),
-// pointed at a port nothing listens on, on the real local stack otherwise (issue 20, items 1-2):
+// pointed at a port nothing listens on, on the real local stack otherwise (docs/troubleshooting.md):
 // - every command that uses it ends (exit 1) with a message naming the component, its address
 //   and the next step (`cashflow stack status`, the variable to check); "within its deadline"
 //   is the command returning at all before the generous timeout of execFile: before this,

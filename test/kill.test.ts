@@ -1,4 +1,4 @@
-// Issue 6, done-when 5, for each process that holds a result on its way: two processes of one
+// For each process that holds a result on its way: two processes of one
 // processor (`cashflow run <processor>`, child processes) in one consumer group split the
 // partitions; SIGKILL of one of them mid-run loses nothing and duplicates nothing in the result
 // tables. Every contract's rows equal a direct engine computation, seq runs 0..n-1 once per

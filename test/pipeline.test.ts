@@ -1,4 +1,4 @@
-// The pipeline end to end on the real local stack (issue 6, "Done when" 1–4 and 6): rows
+// The pipeline end to end on the real local stack (docs/architecture.md): rows
 // committed to the source tables flow through Debezium, the five processors and Redis into
 // the result tables with nothing else done. Results are compared with a direct engine
 // computation of the same terms and market data. Everything created is removed at the end.

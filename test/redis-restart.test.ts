@@ -1,4 +1,4 @@
-// BRIEF invariants 5 and 6 on a Redis restart: the processors' Redis (a private redis-server
+// Invariants 5 and 6 (docs/architecture.md) on a Redis restart: the processors' Redis (a private redis-server
 // with its append-only file on, never the shared stack's) is shut down while a book of a few
 // thousand contracts is being computed, stays down a few seconds and comes back on the same
 // port and folder. The processors retry with backoff meanwhile (blocking their partitions),

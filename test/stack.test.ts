@@ -1,6 +1,6 @@
 // Proves each part of the stack is real: the broker carries messages, the registry's Confluent
 // API stores Avro schemas, Connect runs Debezium and a committed row arrives as a change event,
-// Redis answers. Every name is unique per run and removed at the end (STACK-NOTES.md, CI).
+// Redis answers. Every name is unique per run and removed at the end (docs/operations.md).
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv, uniqueName, type TestEnv } from './env/index.js';
@@ -92,7 +92,7 @@ describe('the schema registry (Confluent API)', () => {
     const { SchemaRegistry, SchemaType } = await import('@kafkajs/confluent-schema-registry');
     const registry = new SchemaRegistry({ host: env.schemaRegistryUrl });
     // register() insists that GET /config/<subject> equals BACKWARD; Apicurio answers NONE for a
-    // subject without its own level (STACK-NOTES.md), so set it first.
+    // subject without its own level (docs/operations.md), so set it first.
     const put = await fetch(`${env.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },

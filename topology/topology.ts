@@ -1,4 +1,4 @@
-// The one declaration of the pipeline's topics and processors (BRIEF.md "topology/"). Pure
+// The one declaration of the pipeline's topics and processors (docs/architecture.md). Pure
 // data: topic creation (`cashflow topics apply`), schema registration, the `cashflow topology`
 // picture and the processors' runner all read it. No Kafka, database or Redis import here.
 import type { Config } from '../config/config.js';
@@ -83,7 +83,7 @@ export interface ProcessorSpec {
 }
 
 export interface TopologyOptions {
-  /** Database name in CDC topic names: `cdc.<database>.<schema>.<table>` (CONTRACTS.md). */
+  /** Database name in CDC topic names: `cdc.<database>.<schema>.<table>` (docs/interfaces.md). */
   database: string;
   /** `public` on PostgreSQL, `dbo` on SQL Server. */
   schema: string;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserFacingError } from '../command.js';
 
 // `cashflow actus FILE`: computes every case of an ACTUS test bed file; stdout carries exactly
-// one JSON object (CONTRACTS.md). Loads only the engine: no Kafka, database or Redis.
+// one JSON object (docs/interfaces.md). Loads only the engine: no Kafka, database or Redis.
 export function register(program: Command): void {
   program
     .command('actus')

@@ -8,7 +8,7 @@ export function register(program: Command): void {
 
   bench
     .command('engine')
-    .description('compute the synthetic book of issue 4 (warm-up + measured pass) and print figures')
+    .description('compute the synthetic book (warm-up + measured pass) and print figures')
     .option('--type <type>', 'PAM | ANN | LAM | NAM | SWPPV', 'PAM')
     .option('--contracts <n>', 'number of contracts', '160000')
     .action(async (opts: { type: string; contracts: string }) => {

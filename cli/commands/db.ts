@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { configUses } from '../command.js';
 
 // `cashflow db migrate`: creates the database when missing (PostgreSQL), applies the schema
 // of db/sql/<dialect>/, and enables CDC (publication / sp_cdc_enable_*). Idempotent.

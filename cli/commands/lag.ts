@@ -25,7 +25,7 @@ export function register(program: Command): void {
         import('../../monitoring/lag-exporter.js'),
         import('../../clients/errors.js'),
       ]);
-      const config = loadConfig(process.env, ['kafka', ...configUses.topology, ...(opts.serve ? (['stack.monitoring'] as const) : [])]);
+      const config = loadConfig(process.env, ['kafka', ...configUses.topology, ...(opts.serve ? (['stack.monitoring', 'pipeline.metricsHost'] as const) : [])]);
       const port = opts.port === undefined ? config.stack.monitoring.lagExporterPort : Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UserFacingError(`--port: expected a port (0–65535), got "${opts.port}"`, 2);
@@ -60,7 +60,7 @@ export function register(program: Command): void {
         return;
       }
       const { serveMetrics } = await import('../../monitoring/metrics-server.js');
-      const server = await serveMetrics(exporter.metrics.registry, port).catch(async (e) => {
+      const server = await serveMetrics(exporter.metrics.registry, port, config.pipeline.metricsHost).catch(async (e) => {
         await exporter.close();
         if ((e as { code?: string }).code === 'EADDRINUSE')
           throw new UserFacingError(`port ${port} is in use (CASHFLOW_LAG_EXPORTER_PORT or --port moves it)`);
@@ -68,10 +68,11 @@ export function register(program: Command): void {
       });
       const { registerThisProcess } = await import('../../monitoring/targets.js');
       const unregister = registerThisProcess(
-        config.stack.dir,
+        config.stack,
         'cashflow-lag',
         `${topology.options.prefix}lag-exporter`,
         server.port,
+        config.pipeline.metricsHost,
       );
       process.stderr.write(
         `cashflow lag: exporting on http://127.0.0.1:${server.port}/metrics; SIGTERM or Ctrl-C stops\n`,

@@ -44,6 +44,7 @@ export function register(program: Command): void {
           processors: names as (typeof PROCESSOR_NAMES)[number][],
           redisPrefix: opts.redisPrefix ?? config.pipeline.redisPrefix,
           metricsPort,
+          metricsHost: config.pipeline.metricsHost,
           maxBatchSize: batchSize,
           handleSignals: true,
         });
@@ -57,7 +58,7 @@ export function register(program: Command): void {
       );
       // Prometheus finds it through the stack's service discovery folder (README "Operating it")
       const { registerThisProcess } = await import('../../monitoring/targets.js');
-      const unregister = pipeline.port === undefined ? () => {} : registerThisProcess(config.stack.dir, 'cashflow-processors', `${topology.options.prefix}${pipeline.processors.join('+')}`, pipeline.port);
+      const unregister = pipeline.port === undefined ? () => {} : registerThisProcess(config.stack, 'cashflow-processors', `${topology.options.prefix}${pipeline.processors.join('+')}`, pipeline.port, config.pipeline.metricsHost);
       await pipeline.stopped;
       unregister();
     });

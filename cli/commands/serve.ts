@@ -1,5 +1,5 @@
 // `cashflow serve`: the HTTP API (api/) on API_PORT until SIGTERM/SIGINT. Starts with the engine
-// alone; Redis, Kafka and the read database are used when reachable (CONTRACTS.md).
+// alone; Redis, Kafka and the read database are used when reachable (docs/interfaces.md).
 import type { Command } from 'commander';
 import { UserFacingError, configUses } from '../command.js';
 
@@ -14,7 +14,7 @@ export function register(program: Command): void {
       '--redis-prefix <prefix>',
       'key prefix of the pipeline state in Redis (env CASHFLOW_REDIS_PREFIX, default cashflow:)',
     )
-    .option('--log', 'log every request (JSON on stdout)')
+    .option('--log', 'log every request (through the process log: stderr, CASHFLOW_LOG_FORMAT)')
     .action(
       async (opts: {
         port?: string;
@@ -65,7 +65,7 @@ export function register(program: Command): void {
           `cashflow serve: listening on http://${host}:${api.port} (docs /docs, OpenAPI /openapi.json); SIGTERM or Ctrl-C stops\n`,
         );
         const { registerThisProcess } = await import('../../monitoring/targets.js');
-        const unregister = registerThisProcess(config.stack.dir, 'cashflow-api', `${topology.options.prefix}api`, api.port, host);
+        const unregister = registerThisProcess(config.stack, 'cashflow-api', `${topology.options.prefix}api`, api.port, host);
         await new Promise<void>((resolve) => {
           const stop = () => {
             unregister();

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { configUses } from '../command.js';
 
 // `cashflow stop`: stops the processor processes that `cashflow start` ran (SIGTERM, so each
 // finishes its batch and commits; SIGKILL only after the grace period). The stack keeps

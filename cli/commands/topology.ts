@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UserFacingError, configUses } from '../command.js';
 
 // `cashflow topology`: prints the topics and processors of topology/ as text or Mermaid.
-// Reads the declaration only: no Kafka, database or Redis client is loaded (CONTRACTS.md).
+// Reads the declaration only: no Kafka, database or Redis client is loaded (docs/interfaces.md).
 export function register(program: Command): void {
   program
     .command('topology')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError, configUses } from '../command.js';
+import { UserFacingError } from '../command.js';
 
 // `cashflow verify [--all | --sample N | --contract ID… | --portfolio P] [--json]`: recomputes
 // the chosen contracts from the source tables (contracts, observed_events, market_data; never

@@ -295,6 +295,74 @@ describe('ANN payment re-fixing (PRF, RR, RRF) when the rate reset cycle differs
   });
 });
 
+
+// Spec "Schedule" (S = '-' short, '+' long last stub, written as the spec writes them), ANN
+// functions (STF_RR_ANN: Prnxt = A(t, Md, Nt, Ipac, Ipnr) at every reset) and "Business Day
+// Shift Convention"; every date below is written out by hand, the payments come from this file's
+// solver (not annuity.ts).
+describe('ANN audit: quarterly stubs at the end, resets on another cycle, resets inside the last stub, preceding shifts from month ends', () => {
+  const R = (pts: [string, number][]): TimeSeriesObserver => new TimeSeriesObserver({ R: pts.map(([t, value]) => ({ time: d(t), value })) });
+  // R + RRSP 1%: 4% before 1 June 2013, 6% from then on
+  const market = R([['2013-01-01', 0.03], ['2013-06-01', 0.05]]);
+  // IED 1 Jan 2013, PR quarterly from IED + 1Q = 1 April, Md 15 Feb 2014, 45 days after the cycle
+  // date of 1 Jan 2014; resets monthly on the 15th from 15 May: 15 May 2013 ... 15 Jan 2014 (the
+  // 15 Feb reset would be Md itself: S(s, c, T) with B = F leaves T out). The PRF of PRANX − 1
+  // day, 31 March, carries the interest since the IED: 89 days
+  const terms = {
+    marketObjectCodeOfRateReset: 'R', rateSpread: '0.01', maturityDate: '2014-02-15T00:00:00',
+    cycleOfRateReset: '1M-', cycleAnchorDateOfRateReset: '2013-05-15T00:00:00',
+  };
+  const resetDays = ['2013-05-15', '2013-06-15', '2013-07-15', '2013-08-15', '2013-09-15', '2013-10-15', '2013-11-15', '2013-12-15', '2014-01-15'];
+  const resets = resetDays.map((t) => ({ at: d(t), rate: t === '2013-05-15' ? 0.04 : 0.06 }));
+  const accrued = 10000 * 0.08 * 89 / 365;
+  const prf = (ev: readonly ContractEvent[]): string[] => ev.filter((e) => e.type === 'PRF').map((e) => day(e.time));
+
+  it("short last stub (1Q-): 1 Jan 2014 stays a PR date, Md 45 days later; a fixing with every monthly reset", () => {
+    const ev = ann({ ...terms, cycleOfPrincipalRedemption: '1Q-' }, market);
+    expect(prf(ev)).toEqual(['2013-03-31', ...resetDays]);
+    const pr = ['2013-04-01', '2013-07-01', '2013-10-01', '2014-01-01', '2014-02-15'].map(d);
+    expectPayments(ev, reference(d('2013-03-31'), pr, 10000, accrued, 0.08, resets).payments);
+  });
+  it('long last stub (1Q+): 1 Jan 2014 merges into a 137-day last period, inside which the January reset re-fixes the payment to all that is left', () => {
+    const ev = ann({ ...terms, cycleOfPrincipalRedemption: '1Q+' }, market);
+    const pr = ['2013-04-01', '2013-07-01', '2013-10-01', '2014-02-15'].map(d);
+    const { payments, fixings } = reference(d('2013-03-31'), pr, 10000, accrued, 0.08, resets);
+    expectPayments(ev, payments);
+    // the resets of 15 Oct ... 15 Jan fall inside the last period: each fixes the one payment left,
+    // Nt + Ipac + Nt·6%·Y(t, Md), and Md pays exactly that
+    const left = payments[2].notional, last = left * (1 + 0.06 * 137 / 365);
+    close(fixings.at(-1)!, last);
+    const md = ev.at(-1)!, ip = ev.find((e) => e.type === 'IP' && e.time === md.time)!;
+    close(md.payoff + ip.payoff, last);
+  });
+  it('the same contract with the L1/L0 forms of the dictionary gives the same events', () => {
+    const strip = (ev: readonly ContractEvent[]) => ev.map((e) => [e.type, e.time, e.payoff, e.notionalPrincipal]);
+    expect(strip(ann({ ...terms, cycleOfPrincipalRedemption: 'P3ML1', cycleOfRateReset: 'P1ML1' }, market))).toEqual(strip(ann({ ...terms, cycleOfPrincipalRedemption: '1Q-' }, market)));
+    expect(strip(ann({ ...terms, cycleOfPrincipalRedemption: 'P3ML0', cycleOfRateReset: 'P1ML1' }, market))).toEqual(strip(ann({ ...terms, cycleOfPrincipalRedemption: '1Q+' }, market)));
+  });
+
+  // IED Thursday 31 Jan 2013, PRANX = IED + 1M = 28 Feb (clamped), a month end: EOM puts every PR
+  // date on its month end, to Md Tuesday 31 Dec. Monday-to-Friday: 31 Mar and 30 Jun are Sundays,
+  // 31 Aug and 30 Nov Saturdays, each moved back to the Friday before (29 Mar, 28 Jun, 30 Aug,
+  // 29 Nov). The PRF on 27 Feb carries 27 days of interest.
+  const monthEnds = ['2013-02-28', '2013-03-31', '2013-04-30', '2013-05-31', '2013-06-30', '2013-07-31', '2013-08-31', '2013-09-30', '2013-10-31', '2013-11-30', '2013-12-31'];
+  const preceding = ['2013-02-28', '2013-03-29', '2013-04-30', '2013-05-31', '2013-06-28', '2013-07-31', '2013-08-30', '2013-09-30', '2013-10-31', '2013-11-29', '2013-12-31'];
+  const eom = { initialExchangeDate: '2013-01-31T00:00:00', maturityDate: '2013-12-31T00:00:00', cycleOfPrincipalRedemption: '1M-', endOfMonthConvention: 'EOM', calendar: 'MF' };
+  it('SCP from month ends: paid and calculated on the Friday before a weekend month end', () => {
+    const ev = ann({ ...eom, businessDayConvention: 'SCP' });
+    expect(prf(ev)).toEqual(['2013-02-27']);
+    expectPayments(ev, reference(d('2013-02-27'), preceding.map(d), 10000, 10000 * 0.08 * 27 / 365, 0.08).payments);
+  });
+  it('CSP from month ends: calculated on the month ends, paid on the Friday before', () => {
+    const ev = ann({ ...eom, businessDayConvention: 'CSP' });
+    expectPayments(ev, reference(d('2013-02-27'), monthEnds.map(d), 10000, 10000 * 0.08 * 27 / 365, 0.08).payments, preceding);
+  });
+  it('SD from the same anchor keeps the 28th (the anchor day), so Md is a short stub of 3 days after 28 Dec', () => {
+    const ev = ann({ ...eom, endOfMonthConvention: 'SD', businessDayConvention: 'NOS', calendar: 'NC' });
+    expectPayments(ev, reference(d('2013-02-27'), [...monthly('2013-02-28', 11), d('2013-12-31')], 10000, 10000 * 0.08 * 27 / 365, 0.08).payments);
+  });
+});
+
 // ---- properties ----
 
 const iso = (t: number): string => new Date(t).toISOString().slice(0, 19);
@@ -313,7 +381,7 @@ const relClose = (a: number, b: number): boolean => Math.abs(a - b) <= Math.max(
 
 const schedules = fc.record({
   ied: fc.integer({ min: 0, max: 365 }),
-  cycle: fc.constantFrom('P1ML0', 'P1ML1', 'P2ML1', 'P3ML0', 'P3ML1', 'P6ML1', 'P1YL0', 'P7DL1', 'P2WL0', 'P10DL1', 'P15DL0'),
+  cycle: fc.constantFrom('P1ML0', 'P1ML1', 'P2ML1', 'P3ML0', 'P3ML1', 'P6ML1', 'P1YL0', 'P7DL1', 'P2WL0', 'P10DL1', 'P15DL0', '1Q-', '1Q+', '1W-', 'P1M15DL1', 'P1Y6ML0'),
   anchorOffset: fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
   span: fc.integer({ min: 1, max: 3000 }),
   eom: fc.constantFrom('SD', 'EOM'),

@@ -4,7 +4,7 @@ import { bookContract } from '../../bench/engine.js';
 import { annuityAmount, firstPaidAfter } from './annuity.js';
 
 describe('annuity amount', () => {
-  it('the 100,000 / 5% / 10-year quarterly annuity pays 3,192.36 per quarter, as the closed form says (BENCH.md)', () => {
+  it('the 100,000 / 5% / 10-year quarterly annuity pays 3,192.36 per quarter, as the closed form says (bench/README.md)', () => {
     const ev = computeEvents(bookContract('ANN', 0));
     const t = ev.filter((e) => e.type === 'PR')[1].time;
     const total = ev.filter((e) => e.time === t && (e.type === 'PR' || e.type === 'IP')).reduce((a, e) => a + e.payoff, 0);

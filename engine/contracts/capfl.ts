@@ -2,7 +2,7 @@
 // contractStructure) is computed twice as RPA, once without and once with the cap/floor
 // (RRLC = lifeCap, RRLF = lifeFloor); every pair of congruent IP events becomes one IP event
 // paying R·|x − y|, the difference the cap or floor makes.
-import type { ContractContext, ContractType } from '../contract-type.js';
+import type { ChildEngine, ContractContext, ContractType } from '../contract-type.js';
 import { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms, RawTerms } from '../terms/terms.js';
@@ -67,8 +67,8 @@ export function STF_IP_CAPFL(ev: ContractEvent, s: StateSpace): void {
 
 // ---- validation ----
 
-function validateCAPFL(t: ContractTerms, issues: TermIssue[]): void {
-  validateStructure(t, issues, { roles: ['UDL'], requiredRoles: ['UDL'], overrides: (p) => capped(p) });
+function validateCAPFL(t: ContractTerms, issues: TermIssue[], engine: ChildEngine): void {
+  validateStructure(t, issues, engine, { roles: ['UDL'], requiredRoles: ['UDL'], overrides: (p) => capped(p) });
   if (t.lifeCap === undefined && t.lifeFloor === undefined) issues.push({ term: 'lifeCap', reason: 'a cap-floor needs lifeCap or lifeFloor' });
   if (t.purchaseDate !== undefined && t.priceAtPurchaseDate === undefined)
     issues.push({ term: 'priceAtPurchaseDate', reason: 'required when purchaseDate is given' });

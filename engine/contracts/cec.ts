@@ -1,7 +1,7 @@
 // CEC: Credit Enhancement Collateral (spec section "CEC: Credit Enhancement Collateral"). Covered
 // contracts (role COVE) as for CEG; the collateral is the covering contracts (role COVI), valued
 // at the market price of their market object code.
-import type { ContractContext, ContractType } from '../contract-type.js';
+import type { ChildEngine, ContractContext, ContractType } from '../contract-type.js';
 import type { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
@@ -74,8 +74,8 @@ export function STF_STD_CEC(ev: ContractEvent, s: StateSpace): void {
 
 // ---- validation ----
 
-function validateCEC(t: ContractTerms, issues: TermIssue[]): void {
-  validateCreditEnhancement(t, issues, [COVERED, COVERING]);
+function validateCEC(t: ContractTerms, issues: TermIssue[], engine: ChildEngine): void {
+  validateCreditEnhancement(t, issues, engine, [COVERED, COVERING]);
 }
 
 export const CEC: ContractType = {

@@ -1,8 +1,8 @@
 // CEG: Credit Enhancement Guarantee (spec section "CEG: Credit Enhancement Guarantee"). The
 // covered contracts are the contractStructure references with role COVE: inline terms, or ids
 // whose terms come from the resolver. A covered contract referenced by id without terms is still
-// computed: it has no states, and a credit event observed for its id still exercises (CONTRACTS.md).
-import type { ContractContext, ContractType } from '../contract-type.js';
+// computed: it has no states, and a credit event observed for its id still exercises (docs/interfaces.md, `cashflow actus`).
+import type { ChildEngine, ContractContext, ContractType } from '../contract-type.js';
 import type { ContractEvent } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
@@ -256,9 +256,9 @@ export const STF_MD_CEG = STF_STD_CEG;
 // ---- validation and dependencies (shared with CEC) ----
 
 /** Covered (and for CEC covering) references, purchase/termination prices, fees. */
-export function validateCreditEnhancement(t: ContractTerms, issues: TermIssue[], roles: readonly string[]): void {
+export function validateCreditEnhancement(t: ContractTerms, issues: TermIssue[], engine: ChildEngine, roles: readonly string[]): void {
   // the collateral is only valued at its market object code: its terms need not be a computable contract
-  validateStructure(t, issues, { roles, readOnlyRoles: [COVERING] });
+  validateStructure(t, issues, engine, { roles, readOnlyRoles: [COVERING] });
   if (t.contractStructure !== undefined) {
     for (const role of roles)
       if (referencesOf(t, role).length === 0) issues.push({ term: 'contractStructure', reason: `no reference with role ${role}` });
@@ -280,8 +280,8 @@ export function validateCreditEnhancement(t: ContractTerms, issues: TermIssue[],
  * The referenced contract ids, their market object codes where the result reads them (market
  * value exposure, collateral values), and the dependencies of inline children.
  */
-export function dependenciesCreditEnhancement(t: ContractTerms, out: Set<string>): void {
-  structureDependencies(t, out);
+export function dependenciesCreditEnhancement(t: ContractTerms, out: Set<string>, engine: ChildEngine): void {
+  structureDependencies(t, out, engine);
   const mv = t.guaranteedExposure === 'MV';
   for (const ref of referencesOf(t, [COVERED, COVERING])) {
     if (ref.referenceRole === COVERED && !mv) continue;
@@ -290,8 +290,8 @@ export function dependenciesCreditEnhancement(t: ContractTerms, out: Set<string>
   }
 }
 
-function validateCEG(t: ContractTerms, issues: TermIssue[]): void {
-  validateCreditEnhancement(t, issues, [COVERED]);
+function validateCEG(t: ContractTerms, issues: TermIssue[], engine: ChildEngine): void {
+  validateCreditEnhancement(t, issues, engine, [COVERED]);
 }
 
 export const CEG: ContractType = {

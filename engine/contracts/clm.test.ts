@@ -331,6 +331,46 @@ describe('CLM notice and capitalisation cycle together (spec CLM schedule IPCI =
   });
 });
 
+
+// The notice and the capitalisation cycle written in the forms the dictionary and the spec allow
+// beyond the test beds: xDayNotice a combined ISO 8601 duration (dictionary "Period"), the IPCI
+// cycle in the spec's NPS form with its stub (spec "Schedule": '-' short, '+' long)
+describe('CLM audit: a combined notice (P1M15D) and a cycle of weeks in the spec form (2W-, 2W+)', () => {
+  // t0 Wednesday 5 Aug 2015, IED 20 Jul; no MD, no call: Md = t0 + P1M15D = 5 Sep + 15 days =
+  // 20 Sep (java.time Period: months, then days). IPCI from IED + 2W = 3 Aug every 14 days:
+  // 3 Aug (before t0: gone), 17 Aug, 31 Aug, 14 Sep; 28 Sep is past Md
+  const terms = {
+    ...base, statusDate: '2015-08-05T00:00:00', initialExchangeDate: '2015-07-20T00:00:00', xDayNotice: 'P1M15D', cycleOfInterestPayment: '2W-',
+  };
+  it('short stub (2W-): every cycle date before Md capitalises, IP pays the 6 days from 14 Sep', () => {
+    const ev = computeEvents(terms);
+    expect(listed(ev)).toEqual(['2015-08-17 IPCI', '2015-08-31 IPCI', '2015-09-14 IPCI', '2015-09-20 IP', '2015-09-20 MD']);
+    const n = compounded(1000, '2015-08-05', ['2015-08-17', '2015-08-31', '2015-09-14']);
+    expect(ev[2].notionalPrincipal).toBeCloseTo(n, 10);
+    expect(ev[3].payoff).toBeCloseTo(n * PER_DAY * 6, 10);
+    expect(ev[4].payoff).toBeCloseTo(n, 10);
+  });
+  it('long stub (2W+): 14 Sep merges into a 20-day last period (28 Sep would not be Md)', () => {
+    const ev = computeEvents({ ...terms, cycleOfInterestPayment: '2W+' });
+    expect(listed(ev)).toEqual(['2015-08-17 IPCI', '2015-08-31 IPCI', '2015-09-20 IP', '2015-09-20 MD']);
+    const n = compounded(1000, '2015-08-05', ['2015-08-17', '2015-08-31']);
+    expect(ev[2].payoff).toBeCloseTo(n * PER_DAY * 20, 10);
+    expect(ev[3].payoff).toBeCloseTo(n, 10);
+  });
+  it('a notice ending on the cycle (P1M9D: Md 14 Sep): no IPCI at Md itself, whatever the stub (t_{n-1} + c = T)', () => {
+    for (const cycle of ['2W-', '2W+', 'P2WL0', 'P14DL1']) {
+      const ev = computeEvents({ ...terms, xDayNotice: 'P1M9D', cycleOfInterestPayment: cycle });
+      expect(listed(ev), cycle).toEqual(['2015-08-17 IPCI', '2015-08-31 IPCI', '2015-09-14 IP', '2015-09-14 MD']);
+    }
+  });
+  it('a call settles a combined notice later: XD 10 Sep, IP and STD on 10 Oct + 15 days = 25 Oct', () => {
+    const ev = computeEvents(terms, { observer: called('2015-09-10T00:00:00') });
+    expect(listed(ev)).toEqual(['2015-08-17 IPCI', '2015-08-31 IPCI', '2015-09-10 XD', '2015-10-25 IP', '2015-10-25 STD']);
+    const n = compounded(1000, '2015-08-05', ['2015-08-17', '2015-08-31']);
+    expect(ev[3].payoff).toBeCloseTo(n * PER_DAY * 10, 10);
+  });
+});
+
 describe('CLM rate resets (RR, RRF same as PAM, to Md without it)', () => {
   const market = (events: { contractId: string; type: 'XD'; time: number; value: number }[] = []) =>
     new TimeSeriesObserver({ IDX: [{ time: at('2020-01-01'), value: 0.063 }] }, events);
@@ -389,17 +429,26 @@ describe('CLM invariants (property)', () => {
         fc.integer({ min: 1, max: 1_000_000 }),
         fc.integer({ min: 0, max: 2000 }).map((bp) => bp / 10_000),
         fc.integer({ min: 1, max: 45 }),
-        fc.oneof(fc.record({ unit: fc.constant('D' as const), n: fc.integer({ min: 0, max: 400 }) }), fc.record({ unit: fc.constant('W' as const), n: fc.integer({ min: 0, max: 60 }) }), fc.record({ unit: fc.constant('M' as const), n: fc.integer({ min: 0, max: 14 }) })),
+        fc.oneof(
+          fc.record({ unit: fc.constant('D' as const), n: fc.integer({ min: 0, max: 400 }) }),
+          fc.record({ unit: fc.constant('W' as const), n: fc.integer({ min: 0, max: 60 }) }),
+          fc.record({ unit: fc.constant('M' as const), n: fc.integer({ min: 0, max: 14 }) }),
+          // a combined ISO 8601 duration (dictionary "Period"): months, then days
+          fc.record({ unit: fc.constant('MD' as const), n: fc.integer({ min: 0, max: 14 }), days: fc.integer({ min: 1, max: 40 }) }),
+        ),
         fc.integer({ min: 0, max: 3000 }),
         fc.boolean(),
         (nt, rate, cycleDays, notice, startOffset, role) => {
           const sd = Date.UTC(2015, 0, 1) + startOffset * DAY;
-          const md = notice.unit === 'M' ? plusMonthsUTC(sd, notice.n) : sd + notice.n * (notice.unit === 'W' ? 7 : 1) * DAY;
+          const md =
+            notice.unit === 'MD' ? plusMonthsUTC(sd, notice.n) + notice.days * DAY
+            : notice.unit === 'M' ? plusMonthsUTC(sd, notice.n)
+            : sd + notice.n * (notice.unit === 'W' ? 7 : 1) * DAY;
           const sign = role ? 1 : -1;
           const ev = computeEvents({
             contractType: 'CLM', contractID: 'p', contractRole: role ? 'RPA' : 'RPL', currency: 'USD', statusDate: iso(sd), initialExchangeDate: iso(sd),
             notionalPrincipal: String(nt), nominalInterestRate: String(rate), dayCountConvention: 'A365', cycleOfInterestPayment: `P${cycleDays}DL1`,
-            xDayNotice: `P${notice.n}${notice.unit}`,
+            xDayNotice: notice.unit === 'MD' ? `P${notice.n}M${notice.days}D` : `P${notice.n}${notice.unit}`,
           });
           // expected by hand: IPCI at IED + k·cycle strictly before Md, compounding Y = days/365
           let n = nt, last = sd;

@@ -9,7 +9,7 @@ describe('NAM', () => {
     const ip = ev.find((e) => e.type === 'IP' && e.time === pr.time)!;
     expect(pr.payoff + ip.payoff).toBeCloseTo(3000, 9);
   });
-  it('without a payment, derives it as the annuity amount (book of BENCH.md: 83 events)', () => {
+  it('without a payment, derives it as the annuity amount (the bench book: 83 events)', () => {
     expect(computeEvents(bookContract('NAM', 0))).toHaveLength(83);
   });
 });

@@ -1,6 +1,6 @@
 // OPTNS: Option (spec section "OPTNS: Option"). The underlying is the contractStructure reference
 // with role UDL: a market object (MOC) or a contract whose marketObjectCode gives the price S_t.
-import type { ContractContext, ContractType } from '../contract-type.js';
+import type { ChildEngine, ContractContext, ContractType } from '../contract-type.js';
 import { ContractEvent, type EventType } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms } from '../terms/terms.js';
@@ -51,8 +51,8 @@ export function underlyingPrice(ctx: ContractContext, t: Instant): number {
 }
 
 /** Market object codes of the underlying and the referenced contract ids (for dependencies). */
-export function dependenciesOfUnderlying(t: ContractTerms, out: Set<string>): void {
-  structureDependencies(t, out);
+export function dependenciesOfUnderlying(t: ContractTerms, out: Set<string>, engine: ChildEngine): void {
+  structureDependencies(t, out, engine);
   for (const ref of referencesOf(t, UNDERLYING_ROLES)) {
     const code = ref.terms?.marketObjectCode;
     if (typeof code === 'string' && code.trim() !== '') out.add(code.trim());
@@ -61,9 +61,9 @@ export function dependenciesOfUnderlying(t: ContractTerms, out: Set<string>): vo
 }
 
 /** Checks shared by OPTNS and FUTUR: one underlying, purchase/termination prices. */
-export function validateDerivative(t: ContractTerms, issues: TermIssue[]): void {
+export function validateDerivative(t: ContractTerms, issues: TermIssue[], engine: ChildEngine): void {
   // the underlying is only priced at its market object code: its terms need not be a computable contract
-  validateStructure(t, issues, { roles: UNDERLYING_ROLES, readOnlyRoles: UNDERLYING_ROLES });
+  validateStructure(t, issues, engine, { roles: UNDERLYING_ROLES, readOnlyRoles: UNDERLYING_ROLES });
   if (t.contractStructure !== undefined) {
     const n = referencesOf(t, UNDERLYING_ROLES).length;
     if (n !== 1) issues.push({ term: 'contractStructure', reason: n === 0 ? 'no underlying (role UDL)' : `${n} underlyings (want one)` });
@@ -166,8 +166,8 @@ export function STF_STD_OPTNS(ev: ContractEvent, s: StateSpace): void {
 
 // ---- validation ----
 
-function validateOPTNS(t: ContractTerms, issues: TermIssue[]): void {
-  validateDerivative(t, issues);
+function validateOPTNS(t: ContractTerms, issues: TermIssue[], engine: ChildEngine): void {
+  validateDerivative(t, issues, engine);
   if (t.optionType === 'CP' && t.optionStrike2 === undefined) issues.push({ term: 'optionStrike2', reason: 'required for optionType CP' });
 }
 

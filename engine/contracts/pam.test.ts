@@ -13,7 +13,7 @@ const pam = {
 };
 
 describe('PAM', () => {
-  it('a 10-year quarterly PAM anchored at the IED has 43 events: IED, IP 0 at the IED, 40 IP, MD (BENCH.md)', () => {
+  it('a 10-year quarterly PAM anchored at the IED has 43 events: IED, IP 0 at the IED, 40 IP, MD (bench/README.md)', () => {
     const ev = computeEvents(pam);
     expect(ev).toHaveLength(43);
     expect(ev.slice(0, 2).map((e) => [e.type, e.payoff])).toEqual([['IED', -100000], ['IP', 0]]);

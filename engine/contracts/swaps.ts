@@ -6,7 +6,7 @@
 // congruent pair).
 // Same-day events follow this type's order (PR, IP, RR, PRF: the test beds), the first leg's
 // event first where the legs tie.
-import type { ContractContext, ContractType } from '../contract-type.js';
+import type { ChildEngine, ContractContext, ContractType } from '../contract-type.js';
 import { ContractEvent, DEFAULT_EVENT_ORDER, type EventType } from '../events.js';
 import type { StateSpace } from '../states.js';
 import type { ContractTerms, RawTerms } from '../terms/terms.js';
@@ -136,8 +136,8 @@ export function childTransitions(own: Partial<Record<EventType, (ev: ContractEve
 
 // ---- validation ----
 
-function validateSWAPS(t: ContractTerms, issues: TermIssue[]): void {
-  validateStructure(t, issues, { roles: ['FIL', 'SEL'], requiredRoles: ['FIL', 'SEL'], overrides: legOverrides });
+function validateSWAPS(t: ContractTerms, issues: TermIssue[], engine: ChildEngine): void {
+  validateStructure(t, issues, engine, { roles: ['FIL', 'SEL'], requiredRoles: ['FIL', 'SEL'], overrides: legOverrides });
   if (t.contractRole !== undefined && !['RFL', 'PFL', 'RPA', 'RPL'].includes(t.contractRole))
     issues.push({ term: 'contractRole', reason: `a swap is RFL or PFL (RPA or RPL as a leg), not ${t.contractRole}` });
   if (t.purchaseDate !== undefined && t.priceAtPurchaseDate === undefined)

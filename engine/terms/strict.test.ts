@@ -155,6 +155,56 @@ describe("the dictionary's allowed values", () => {
     expect(parseIssues({ statusDate: '0000-01-01T00:00:00' })).toHaveLength(1);
     expect(parseIssues({ statusDate: '0000-01-01T00:00:00' })).toHaveLength(1);
   });
+  // every acronym the dictionary allows for the schedule conventions, read from the dictionary
+  // itself, is accepted by ANN and CLM terms (a legal but rare value must not be refused)
+  it("every dictionary acronym of businessDayConvention, calendar, endOfMonthConvention and dayCountConvention is accepted (ANN, CLM)", () => {
+    const file = join(import.meta.dirname, '..', '..', '..', 'shared', 'actus', 'dictionary', 'actus-dictionary-terms.json');
+    if (!existsSync(file)) return;
+    const terms = (JSON.parse(readFileSync(file, 'utf8')) as { terms: Record<string, { allowedValues: { acronym: string }[] }> }).terms;
+    const ann = { ...pam, contractType: 'ANN', cycleOfPrincipalRedemption: 'P1ML1' };
+    const clm = { contractType: 'CLM', contractID: 'c', contractRole: 'RPA', currency: 'USD', statusDate: '2015-01-01T00:00:00', initialExchangeDate: '2015-01-15T00:00:00', notionalPrincipal: '1000', nominalInterestRate: '0.05', dayCountConvention: 'A365', xDayNotice: 'P1M' };
+    let checked = 0;
+    for (const name of ['businessDayConvention', 'calendar', 'endOfMonthConvention', 'dayCountConvention'])
+      for (const { acronym } of terms[name].allowedValues) {
+        expect(issuesOf({ ...ann, [name]: acronym }), `${name} ${acronym}`).toEqual([]);
+        expect(issuesOf({ ...clm, [name]: acronym }), `${name} ${acronym}`).toEqual([]);
+        checked++;
+      }
+    expect(checked).toBeGreaterThanOrEqual(9 + 2 + 2 + 6);
+  });
+  // the dictionary names every enumeration value by acronym and identifier, and writes its own
+  // defaults in either, in any case (endOfMonthConvention "sd", businessDayConvention "nos",
+  // calendar "noCalendar"): each such spelling is that value; anything else is still refused
+  it('enumeration values spelt as the dictionary names them (acronym or identifier, any case) are their acronyms', () => {
+    const parsed = (raw: Record<string, unknown>) => parseTerms({ ...pam, ...raw });
+    expect(parsed({ endOfMonthConvention: 'sd' }).endOfMonthConvention).toBe('SD');
+    expect(parsed({ endOfMonthConvention: 'endOfMonth' }).endOfMonthConvention).toBe('EOM');
+    expect(parsed({ businessDayConvention: 'nos' }).businessDayConvention).toBe('NOS');
+    expect(parsed({ businessDayConvention: 'shiftCalculateModifiedFollowing' }).businessDayConvention).toBe('SCMF');
+    // option 8 is listed with the acronym SCMP by mistake: its identifier is CSMP's
+    expect(parsed({ businessDayConvention: 'calculateShiftModifiedPreceding' }).businessDayConvention).toBe('CSMP');
+    expect(parsed({ calendar: 'noCalendar' }).calendar).toBe('NC');
+    expect(parsed({ calendar: 'MondayToFriday' }).calendar).toBe('MF');
+    expect(parsed({ dayCountConvention: 'actualThreeSixtyFive' }).dayCountConvention).toBe('A365');
+    expect(parsed({ contractRole: 'rpa' }).contractRole).toBe('RPA');
+    expect(parsed({ arrayFixedVariable: 'fixedRate,V' }).arrayFixedVariable).toEqual(['F', 'V']);
+    for (const [term, bad] of [['businessDayConvention', 'NULL'], ['calendar', 'NoHoliday'], ['endOfMonthConvention', 'end of month'], ['dayCountConvention', 'ACT/365']])
+      expect(issuesOf({ ...pam, [term]: bad }), bad).toEqual([{ term, reason: expect.stringMatching(/^unknown value/) }]);
+    // the contract type routes a contract before its terms are parsed: its acronym only
+    expect(() => computeEvents({ ...pam, contractType: 'principalAtMaturity' })).toThrow(InvalidTermsError);
+    // the same contract with either spelling gives the same events
+    expect(computeEvents({ ...pam, businessDayConvention: 'shiftCalculateFollowing', calendar: 'mondayToFriday' })).toEqual(computeEvents({ ...pam, businessDayConvention: 'SCF', calendar: 'MF' }));
+  });
+  // dictionary "Cycle": "[ISO8601 Duration]L[s={0,1}]"; spec "Schedule": NPS with S '+' or '-';
+  // dictionary "Period" (xDayNotice): "ISO8601 Duration"
+  it('cycles as ISO 8601 durations (combined units too) with L0/L1, or in the spec form 1W-, and periods as ISO 8601 durations are accepted', () => {
+    for (const c of ['P1ML0', 'P1ML1', 'P1WL1', 'P10DL0', 'P1QL1', 'P1HL0', 'P1YL1', 'P1Y6ML1', 'P1M15DL0', 'P2W3DL1', '1M-', '1Q+', '1W-', '10D+']) {
+      expect(issuesOf({ ...pam, contractType: 'ANN', cycleOfPrincipalRedemption: c, cycleOfInterestPayment: c }), c).toEqual([]);
+      expect(issuesOf({ ...pam, contractType: 'CLM', maturityDate: undefined, xDayNotice: 'P1M', cycleOfInterestPayment: c, cycleAnchorDateOfInterestPayment: undefined }), c).toEqual([]);
+    }
+    for (const p of ['P0D', 'P31D', 'P3W', 'P1M', 'P1Y2M', 'P1M15D']) expect(issuesOf({ ...pam, contractType: 'CLM', maturityDate: undefined, xDayNotice: p }), p).toEqual([]);
+    for (const bad of ['P1M', '1M', 'P0ML1', 'monthly', 'P1ML2']) expect(issuesOf({ ...pam, cycleOfInterestPayment: bad }).map((i) => i.term), bad).toEqual(['cycleOfInterestPayment']);
+  });
   it('a negative notional of an RPA contract is refused, not paid out with the wrong sign', () => {
     // spec POF_IED_PAM = X^CNTRL_t · (−1) · (NT + PDIED): with NT < 0 the lender would receive at IED
     expect(() => computeEvents({ ...pam, notionalPrincipal: '-1000' })).toThrow(/notionalPrincipal: must not be negative/);

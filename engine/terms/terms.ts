@@ -23,6 +23,18 @@ export type RawTerms = Readonly<Record<string, unknown>>;
 /** Enumeration values the test beds spell out in full (arrayFixedVariable FIX / VAR for F / V: lax17). */
 const ENUM_SPELLINGS: Record<string, string> = { FIX: 'F', VAR: 'V' };
 
+/**
+ * The acronym of an enumeration value written as the dictionary also names it: its acronym or its
+ * identifier in any case (the dictionary writes its own defaults so: endOfMonthConvention 'sd',
+ * businessDayConvention 'nos', calendar 'noCalendar'); undefined for anything else.
+ */
+function dictionarySpelling(def: TermDefinition, s: string): string | undefined {
+  const spellings = def.spellings;
+  if (spellings === undefined) return undefined;
+  const key = s.toLowerCase();
+  return Object.prototype.hasOwnProperty.call(spellings, key) ? spellings[key] : undefined;
+}
+
 /** A text (Varchar) term's value: a string or a number, trimmed; undefined for anything else. */
 function textOf(v: unknown): string | undefined {
   return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v).trim() : undefined;
@@ -82,7 +94,7 @@ function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?:
     const items = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : [v];
     const out: unknown[] = [];
     for (const it of items) {
-      const r = parseValue({ kind: base as TermDefinition['kind'], values: def.values }, it);
+      const r = parseValue({ kind: base as TermDefinition['kind'], values: def.values, spellings: def.spellings }, it);
       if (r.error) return r;
       out.push(r.value);
     }
@@ -110,6 +122,7 @@ function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?:
     case 'Enum': {
       let s = typeof v === 'string' ? v.trim() : String(v);
       if (def.values && !def.values.includes(s) && Object.prototype.hasOwnProperty.call(ENUM_SPELLINGS, s) && def.values.includes(ENUM_SPELLINGS[s])) s = ENUM_SPELLINGS[s];
+      if (def.values && !def.values.includes(s)) s = dictionarySpelling(def, s) ?? s;
       return def.values && def.values.includes(s)
         ? { value: s }
         : { error: `unknown value ${quoteValue(v)} (allowed: ${(def.values ?? []).join(', ')})` };
@@ -125,7 +138,6 @@ function parseValue(def: TermDefinition, v: unknown): { value?: unknown; error?:
   }
 }
 
-const DEFINITIONS = new Map<string, TermDefinition>(Object.entries(TERM_DEFINITIONS));
 /** Each dictionary term's index (givenIn). */
 const TERM_INDEX = new Map<string, number>(Object.keys(TERM_DEFINITIONS).map((name, i) => [name, i]));
 /** Per term, the parseTermsInto call (generation) that last gave it a value. */
@@ -246,6 +258,8 @@ function fastParser(def: TermDefinition): (v: unknown) => unknown {
         if (long !== undefined && Object.prototype.hasOwnProperty.call(long, str.trim())) return long[str.trim()];
         const t = str.trim();
         if (values.has(t)) return t;
+        const named = dictionarySpelling(def, t);
+        if (named !== undefined) return named;
         lastReason = `unknown value ${quoteValue(v)} (allowed: ${[...values].join(', ')})`;
         return INVALID;
       };

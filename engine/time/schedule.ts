@@ -3,7 +3,7 @@
 // in ascending order into a plain number array; k-th date = anchor + k·cycle (not iterated, so
 // that 31 Jan → 28 Feb → 31 Mar as in java.time).
 import { civil, civilOut, daysFromCivil, daysInMonth, dayNumber, MS_PER_DAY, type Instant } from './date.js';
-import { addCycles, type Cycle } from './cycle.js';
+import { addCycles, isMonthly, type Cycle } from './cycle.js';
 import { eomApplies, shiftEndOfMonth, type EndOfMonthConvention } from './eom.js';
 
 /**
@@ -59,7 +59,7 @@ export function schedule(
   const applies = eomApplies(eom, anchor, cycle);
   const first = out.length;
   let t = anchor;
-  if (cycle.months !== 0) {
+  if (isMonthly(cycle)) {
     // fast path: split the anchor once; date k = (y, m + k·months, min(d, month length))
     const tod = anchor - dayNumber(anchor) * MS_PER_DAY;
     civil(anchor);

@@ -46,7 +46,7 @@ export class PrivateProcess {
   }
 
   /** Starts the process and waits until the health check passes (a process that exits meanwhile fails at once). */
-  async start(timeoutMs = 180_000): Promise<void> {
+  async start(timeoutMs = 180_000, checkEveryMs = 250): Promise<void> {
     const spec = this.spec();
     const out = openSync(this.logFile, 'a');
     try {
@@ -59,7 +59,14 @@ export class PrivateProcess {
     await eventually(this.label, async () => {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.label} exited (${child.exitCode ?? child.signalCode}):\n${this.logTail()}`);
       return this.healthy();
-    }, timeoutMs, 250);
+    }, timeoutMs, checkEveryMs);
+  }
+
+  /** Resolves once the process has ended by itself (at once when it is not running). */
+  async exited(): Promise<void> {
+    const child = this.child;
+    if (child !== undefined && this.running) await new Promise((r) => child.once('exit', r));
+    this.child = undefined;
   }
 
   /** Sends `signal` and waits until the process is gone; returns how long it took. */

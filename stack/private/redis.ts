@@ -3,22 +3,30 @@
 // command again) keeps every key: what a Redis restart in production looks like to the
 // pipeline. With `persistence: false` it keeps nothing on disk (like this machine's Redis), so
 // a restart comes back empty. The shared stack's Redis is never touched.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { CertificateFiles } from '../certificates.js';
 import { portOpen } from '../net.js';
-import { logTail } from '../processes.js';
-import { endChild } from './process.js';
-import { eventually } from './wait.js';
+import { PrivateProcess } from './process.js';
 import { freePort } from '../free-port.js';
 
 export class PrivateRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'cashflow-test-redis-'));
   readonly logFile = join(this.dir, 'redis.log');
-  private child: ChildProcess | undefined;
+  private readonly process = new PrivateProcess(
+    'the private redis-server',
+    this.logFile,
+    () => ({
+      command: 'redis-server',
+      args: ['--bind', '127.0.0.1', ...this.listenArgs(), '--dir', this.dir, '--appendonly', this.options.persistence === false ? 'no' : 'yes', '--save', '', '--daemonize', 'no'],
+      cwd: this.dir,
+      env: {},
+      marker: 'redis-server',
+    }),
+    () => this.ping(),
+  );
   port = 0;
 
   /** `tls`: it listens with TLS only (a `rediss://` URL), with this certificate. */
@@ -30,40 +38,23 @@ export class PrivateRedis {
 
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    const out = openSync(this.logFile, 'a');
-    try {
-      this.child = spawn(
-        'redis-server',
-        ['--bind', '127.0.0.1', ...this.listenArgs(), '--dir', this.dir, '--appendonly', this.options.persistence === false ? 'no' : 'yes', '--save', '', '--daemonize', 'no'],
-        { stdio: ['ignore', out, out] },
-      );
-    } finally {
-      closeSync(out);
-    }
-    const child = this.child;
-    await eventually(`redis-server on port ${this.port}`, async () => {
-      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}):\n${this.logTail()}`);
-      return this.ping();
-    }, 30_000, 50);
+    await this.process.start(30_000, 50);
   }
 
   /** SHUTDOWN (Redis writes its append-only file and exits); resolves once the process is gone. */
   async shutdown(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
+    if (!this.process.running) return;
+    const exited = this.process.exited();
     const c = this.client();
     await c.connect();
     await c.call('SHUTDOWN').catch(() => undefined); // the connection closes without a reply
     c.disconnect();
     await exited;
-    this.child = undefined;
   }
 
   /** Ends the process (if running) and removes its folder. */
   async remove(): Promise<void> {
-    await endChild(this.child, 'SIGKILL');
-    this.child = undefined;
+    await this.process.stop('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -100,11 +91,9 @@ export class PrivateRedis {
   }
 
   logTail(): string {
-    return logTail(this.logFile, 15);
+    return this.process.logTail(15);
   }
 
-
-  /** A client that fails at once instead of retrying (the server may be down on purpose). */
   /** The plaintext port, or (with `tls`) the TLS port alone: clients must speak TLS. */
   private listenArgs(): string[] {
     const t = this.options.tls;
@@ -112,6 +101,7 @@ export class PrivateRedis {
     return ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', t.serverCert, '--tls-key-file', t.serverKey, '--tls-ca-cert-file', t.caCert, '--tls-auth-clients', 'no'];
   }
 
+  /** A client that fails at once instead of retrying (the server may be down on purpose). */
   private client(): Redis {
     const tls = this.options.tls ? { ca: readFileSync(this.options.tls.caCert) } : undefined;
     const c = new Redis({ host: '127.0.0.1', port: this.port, tls, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -2,7 +2,7 @@
 // prepared for Debezium), started by testcontainers when a Docker engine is present.
 // Cannot run on machines without Docker; loaded only with CASHFLOW_TEST_ENV=docker.
 import { resolve } from 'node:path';
-import type { TestEnv } from './index.js';
+import type { TestEnv } from './test-env.js';
 
 const root = resolve(import.meta.dirname, '../..');
 export const mssqlSaPassword = process.env.MSSQL_SA_PASSWORD ?? 'Cashflow!Test2022';
@@ -16,11 +16,12 @@ export async function dockerEnv(): Promise<TestEnv> {
       `CASHFLOW_TEST_ENV=docker but no Docker engine answers (${(e as Error).message}); use \`npm test\` for the local stack`,
     );
   }
-  // A fixed project name: every test file (one worker each) shares one set of containers.
+  // A fixed project name: every test file (one worker each) shares one set of containers. Compose
+  // checks every `${VAR:?}` of the file, so the API's key is given though no API is started.
   const env = await new DockerComposeEnvironment(root, 'docker-compose.kafka.yml')
     .withProjectName('cashflow-test')
     .withProfiles('test')
-    .withEnvironment({ MSSQL_SA_PASSWORD: mssqlSaPassword })
+    .withEnvironment({ MSSQL_SA_PASSWORD: mssqlSaPassword, CASHFLOW_API_KEYS: 'cashflow-test-key' })
     .withWaitStrategy('kafka-1', Wait.forHealthCheck())
     .withWaitStrategy('schema-registry-1', Wait.forHealthCheck())
     .withWaitStrategy('connect-1', Wait.forHealthCheck())

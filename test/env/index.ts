@@ -2,21 +2,10 @@
 // CASHFLOW_TEST_ENV=docker (`npm run test:docker`), containers started by testcontainers.
 // Both export the same variables (config/config.ts reads them), so tests never branch on it.
 
-export interface TestEnv {
-  name: 'local' | 'docker';
-  kafkaBootstrapServers: string;
-  schemaRegistryUrl: string;
-  kafkaConnectUrl: string;
-  /** PostgreSQL as the tests reach it. */
-  postgresUrl: string;
-  /** PostgreSQL as Kafka Connect reaches it (a container name under Docker). */
-  postgresFromConnect: { host: string; port: number };
-  redisUrl: string;
-  /** SQL Server, under Docker only, as the tests and as Connect reach it. */
-  mssql?: { url: string; fromConnect: { host: string; port: number } };
-}
+export type { TestEnv } from './test-env.js';
+import type { TestEnv } from './test-env.js';
 
-/** Sets the variables of CONTRACTS.md "Environment" for code under test that calls loadConfig(). */
+/** Sets the variables of docs/interfaces.md "Environment" for code under test that calls loadConfig(). */
 export function exportEnv(env: TestEnv): void {
   process.env.KAFKA_BOOTSTRAP_SERVERS = env.kafkaBootstrapServers;
   process.env.SCHEMA_REGISTRY_URL = env.schemaRegistryUrl;

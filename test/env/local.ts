@@ -2,7 +2,7 @@
 import { loadConfig } from '../../config/config.js';
 import { checkComponent, postgresUrl } from '../../stack/health.js';
 import { components } from '../../stack/layout.js';
-import type { TestEnv } from './index.js';
+import type { TestEnv } from './test-env.js';
 
 export async function localEnv(): Promise<TestEnv> {
   const config = loadConfig();

@@ -1,6 +1,5 @@
 // Change events of the contracts and market_data tables as Debezium's PostgreSQL connector puts
-// them on the CDC topics through the stack's JsonConverter (schemas off: STACK-NOTES.md,
-// "Debezium change events"): key = the primary key columns, value = the envelope with `op`,
+// them on the CDC topics through the stack's JsonConverter (schemas off: docs/operations.md): key = the primary key columns, value = the envelope with `op`,
 // `before`, `after` and `source` (`lsn`, `ts_ms`, `table`). For a test whose broker has no
 // Connect (a private broker): the ingest processors read these exactly as they read Connect's.
 import type { Admin, Producer } from '../../clients/kafka.js';

@@ -1,6 +1,6 @@
 // One fault test, many faults: feed a book's contract changes, take a part of the platform down
 // once a tenth of the book's results are in the database, keep it down a few seconds, bring it
-// back, and demand the end state of BRIEF invariants 2, 3, 5 and 6: every contract computed,
+// back, and demand the end state of invariants 2, 3, 5 and 6 (docs/architecture.md): every contract computed,
 // every group committed to its inputs' ends, nothing dead-lettered (nor any batch taken apart
 // as if it held poison), the processors running and ready, and the result tables equal to a
 // direct engine computation (each seq once).

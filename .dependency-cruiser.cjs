@@ -1,0 +1,28 @@
+// Which module may import which (`npm run lint` runs it after ESLint): docs/architecture.md
+// "Folders". Static, dynamic and type-only imports all count.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A module never reaches itself through its imports.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'engine-is-pure',
+      severity: 'error',
+      comment: 'The engine imports only itself and Node built-ins: everything else imports the engine.',
+      from: { path: '^engine/', pathNot: '\\.test\\.ts$' },
+      to: { pathNot: ['^engine/'], dependencyTypesNot: ['core'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules|\\.stack|coverage)/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] },
+  },
+};
