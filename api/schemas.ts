@@ -144,6 +144,22 @@ export const jobAcceptedSchema = {
   },
 } as const;
 
+export const portfolioRecalcSchema = {
+  type: 'object',
+  required: ['portfolioId', 'status', 'contracts', 'createdAt'],
+  properties: {
+    portfolioId: { type: 'string' },
+    status: { type: 'string', enum: ['queued'], description: 'the recalc requests are on the pipeline' },
+    contracts: {
+      type: 'object',
+      properties: { done: { type: 'integer' }, total: { type: 'integer' } },
+      description: 'the distinct contracts the portfolio holds, each requested once',
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    topic: { type: 'string', description: 'where the requests went (recalc-requests)' },
+  },
+} as const;
+
 export const jobStatusSchema = {
   type: 'object',
   properties: {

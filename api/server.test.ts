@@ -715,6 +715,7 @@ describe('API', () => {
       '/v1/contracts/{id}/cashflows',
       '/v1/portfolios/{id}/cashflows',
       '/v1/portfolios/{id}/ladder',
+      '/v1/portfolios/{id}/recalc',
       '/healthz',
       '/readyz',
       '/metrics',

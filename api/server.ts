@@ -782,6 +782,40 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       cashflows: await (await db()).portfolioCashflows(req.params.id, req.query),
     }),
   );
+  app.post<{ Params: { id: string } }>(
+    '/v1/portfolios/:id/recalc',
+    {
+      schema: {
+        summary: 'recompute the contracts held in a portfolio through the pipeline',
+        description:
+          "The portfolio's contracts, from the membership that positions-ingest keeps of the positions table, are each requested once on the recalc-requests topic (as `cashflow recalc --portfolio`); answered 202 once the requests are acknowledged, 404 for a portfolio without positions. The results land in the result tables (GET /v1/portfolios/{id}/cashflows).",
+        tags: ['jobs'],
+        params: S.idParams,
+        response: { 202: S.portfolioRecalcSchema, 404: S.errorSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const v = views();
+      if (!v) throw new HttpError(503, 'the portfolio membership is in Redis, which is unreachable (REDIS_URL): try again shortly');
+      const ops = await import('../demo/ops.js');
+      let ids: string[];
+      try {
+        ids = await ops.portfolioContracts(v.state, req.params.id);
+      } catch (e) {
+        if (!(e instanceof StateLostError)) throw e;
+        return reply
+          .code(503)
+          .header('retry-after', String(STATE_REBUILD_RETRY_AFTER_SECONDS))
+          .send({ error: `${e.message}: the portfolio membership is in the pipeline's state, which the processors are rebuilding; try again shortly` });
+      }
+      if (ids.length === 0) throw new HttpError(404, `portfolio ${req.params.id} holds no positions`);
+      const kafka = await deps.kafka();
+      const topic = topology.topic('recalcRequests').name;
+      const createdAt = new Date(now()).toISOString();
+      await ops.sendRecalcRequests(kafka.producer, topic, await kafka.codec.encoder('recalcRequests'), ids.map((id) => ops.manualRequest(id)));
+      return reply.code(202).send({ portfolioId: req.params.id, status: 'queued', contracts: { done: 0, total: ids.length }, createdAt, topic });
+    },
+  );
   app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; bucket: LadderBucket } }>(
     '/v1/portfolios/:id/ladder',
     {

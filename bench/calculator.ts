@@ -10,7 +10,7 @@ import { calculator } from '../processors/calculator.js';
 import { encodeContractCashflows } from '../clients/fast-avro.js';
 import { dependenciesOf } from '../engine/index.js';
 import type { ContractCashflows, RecalcRequest } from '../schemas/types.js';
-import type { MarketSeries, PublishedResult, StateReader, StoredContract } from '../state/model.js';
+import type { Holding, MarketSeries, PublishedResult, StateReader, StoredContract, StoredPosition } from '../state/model.js';
 import type { InputRecord, ProcessorContext } from '../processors/processor.js';
 import { benchContract, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
 import { gcTime } from './harness.js';
@@ -54,6 +54,12 @@ class BookState implements StateReader {
   }
   async published(): Promise<Map<string, PublishedResult>> {
     await roundTrip();
+    return new Map();
+  }
+  async positions(): Promise<Map<string, StoredPosition>> {
+    return new Map();
+  }
+  async holdings(): Promise<Map<string, Holding[]>> {
     return new Map();
   }
 }

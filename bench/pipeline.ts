@@ -14,10 +14,15 @@
 //   tick        a new BENCH.TICK observation (changes all 1,000 schedules) → the last of the
 //               1,000 new versions committed; repeated: p50/p99
 //   edit        one contract's terms updated → its new version committed; repeated: p50/p99
+//   portfolio   (--portfolio LOTS) LOTS positions of one portfolio over the book, ingested by
+//               positions-ingest; `recalc --portfolio --wait` (its code path: membership read,
+//               requests, calculator then sink committed past them) from the request to the
+//               last row committed; 10 runs: p50/p99
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import type { MarketDataRow } from '../db/database.js';
+import type { WaitPhase } from '../demo/ops.js';
 import { dependenciesOf, evaluate, prepareContract, TimeSeriesObserver } from '../engine/index.js';
 import { bookContract, BENCH_TYPES } from './engine.js';
 
@@ -27,6 +32,10 @@ export interface PipelineBenchOptions {
   edits: number;
   calculators: number;
   keep: boolean;
+  /** Lots of the portfolio recalculated at the end (0: no portfolio step). */
+  portfolio?: number;
+  /** Runs of the portfolio recalculation. */
+  portfolioRuns?: number;
   /** End with `cashflow verify --all` on the book, timed beside the engine alone. */
   verify?: boolean;
   log: (line: string) => void;
@@ -40,11 +49,13 @@ export interface PipelineBenchResult {
   pipelineVsBulk: number;
   tick: { contracts: number; samples: number; p50Ms: number; p99Ms: number; maxMs: number; stagesMs: Record<string, [first: number, last: number]> };
   edit: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  portfolio?: { lots: number; contracts: number; samples: number; p50Ms: number; p99Ms: number; maxMs: number };
   peakRssMb: Record<string, number>;
   verify?: { seconds: number; readSeconds: number; computeSeconds: number; engineAloneSeconds: number; contracts: number; rows: number; mismatching: number; peakRssMb: number };
 }
 
 export const TICK_CODE = 'BENCH.TICK';
+export const BENCH_PORTFOLIO = 'BENCH-PORTFOLIO';
 export const TICK_CONTRACTS = 1000;
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -193,7 +204,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     }
     write.stop();
 
-    await startProcessors(config, { only: ['contract-ingest', 'market-ingest', 'impact'], basePort });
+    await startProcessors(config, { only: ['contract-ingest', 'market-ingest', 'impact', 'positions-ingest'], basePort });
     const ingest = await ops.progressBar('ingest + impact', o.contracts, 'contracts');
     const termsTopic = topology.topic('contractTerms').name;
     const impactGroup = topology.processor('impact').consumerGroup;
@@ -381,6 +392,65 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     await sampleRss();
     rss.bench = round(process.resourceUsage().maxRSS / 1024);
 
+    // ------------------------------------------------------------------ one portfolio at once
+    let portfolio: PipelineBenchResult['portfolio'];
+    if (o.portfolio) {
+      const lots = o.portfolio;
+      // lots spread over the whole book (every type, tick contracts and not), a contract held
+      // twice when there are more lots than contracts
+      const stride = Math.max(1, Math.floor(o.contracts / lots));
+      const positions = Array.from({ length: lots }, (_, i) => ({ positionId: `bench-lot-${String(i).padStart(7, '0')}`, portfolioId: BENCH_PORTFOLIO, contractId: benchContract((i * stride) % o.contracts).id, quantity: 1 + (i % 7) }));
+      await db.upsertPositions(positions);
+      const { store, close } = await ops.openStore(config);
+      const portfolioRuns = o.portfolioRuns ?? 10;
+      const runMs: number[] = [];
+      const splits: string[] = [];
+      let held = 0;
+      try {
+        for (const deadline = Date.now() + 120_000; (held = (await ops.portfolioContracts(store, BENCH_PORTFOLIO)).length) < Math.min(lots, o.contracts); ) {
+          if (Date.now() > deadline) throw new Error(`portfolio: ${held} of ${lots} lots in the membership state after 120 s`);
+          checkInterrupted();
+          await sleep(200);
+        }
+        const encodeRequest = await createAvroCodec(config, topology).encoder('recalcRequests');
+        const requestProducer = await createProducer(config, { clientId: 'cashflow-bench-portfolio' });
+        try {
+          const bar = await ops.progressBar('portfolio recalcs', portfolioRuns, 'runs');
+          for (let k = 0; k < portfolioRuns; k++) {
+            await ops.waitForQuiet(admin, topology);
+            const from = await ops.topicEnds(admin, requestsTopic);
+            const t = performance.now();
+            // what `recalc --portfolio P --wait` does, from the request on
+            const ids = await ops.portfolioContracts(store, BENCH_PORTFOLIO);
+            const read = performance.now() - t;
+            await ops.sendRecalcRequests(requestProducer, requestsTopic, encodeRequest, ids.map((id) => ops.manualRequest(id)));
+            const sent = performance.now() - t;
+            const ends: Partial<Record<WaitPhase, number>> = {};
+            await ops.waitForResults(admin, topology, from, await ops.topicEnds(admin, requestsTopic), {
+              timeoutMs: 120_000,
+              pollMs: 20,
+              phase: async (phase, wait) => {
+                await wait(() => {});
+                ends[phase] = performance.now() - t;
+              },
+            });
+            runMs.push(performance.now() - t);
+            splits.push(`membership read ${Math.round(read)}, requests acknowledged ${Math.round(sent)}, calculator committed ${Math.round(ends.computing!)}, sink committed ${Math.round(ends.writing!)} ms`);
+            bar.update(k + 1);
+          }
+          bar.stop();
+        } finally {
+          await requestProducer.disconnect();
+        }
+      } finally {
+        await close();
+      }
+      const ps = [...runMs].sort((a, b) => a - b);
+      portfolio = { lots, contracts: held, samples: ps.length, p50Ms: Math.round(percentile(ps, 50)), p99Ms: Math.round(percentile(ps, 99)), maxMs: Math.round(ps[ps.length - 1] ?? NaN) };
+      splits.forEach((line, k) => o.log(`portfolio run ${k + 1}: ${line}`));
+      o.log(`portfolio of ${lots} lots (${held} contracts): request to last row committed ${ps.map((x) => Math.round(x)).join(', ')} ms`);
+    }
+
     // ------------------------------------------------------------------ verify --all
     let verify: PipelineBenchResult['verify'];
     if (o.verify) {
@@ -434,6 +504,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
         ),
       },
       edit: { samples: es.length, p50Ms: Math.round(percentile(es, 50)), p99Ms: Math.round(percentile(es, 99)), maxMs: Math.round(es[es.length - 1] ?? NaN) },
+      portfolio,
       peakRssMb: rss,
       verify,
     };

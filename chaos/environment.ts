@@ -15,7 +15,7 @@ import { registerSchemas } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { postgresConnector, type SourceConnector } from '../connectors/debezium.js';
 import { dropDatabase, PostgresDatabase, standaloneClient } from '../db/postgres.js';
-import { processorProcesses, startProcessors, stopProcessors, type ProcessorProcess } from '../cli/commands/start.js';
+import { PROCESSORS, processorProcesses, startProcessors, stopProcessors, type ProcessorProcess } from '../cli/commands/start.js';
 import type { StackLayout } from '../stack/layout.js';
 import { portOpen } from '../stack/net.js';
 import { PrivateKafka } from '../stack/private/kafka.js';
@@ -35,7 +35,7 @@ export class ChaosSetupError extends Error {
 
 export type Log = (line: string) => void;
 
-/** Seven consecutive ports nobody listens on, for the processors' /metrics (one per process). */
+/** Consecutive ports nobody listens on, for the processors' /metrics (one per process). */
 async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 30_000);
@@ -75,7 +75,8 @@ export class ChaosEnvironment {
     this.postgres = new PrivatePostgres(bin, { logical: true });
     this.kafka = new PrivateKafka(this.shared.lib);
     this.redis = new PrivateRedis({ persistence: false });
-    const server = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    // the machine's PostgreSQL, as the configuration names it (config/config.ts: DATABASE_URL)
+    const server = new URL(loadConfig(process.env, ['database']).database.url);
     server.pathname = '/postgres';
     this.registryServer = server.toString();
     this.registryDatabase = `cashflow_chaos_${this.run}_registry`;
@@ -104,7 +105,7 @@ export class ChaosEnvironment {
     this.registry = registry.process;
     this.connectWorker = connect.process;
     await Promise.all([this.registry.start(), this.connectWorker.start()]);
-    this.basePort = await freePortRange(7);
+    this.basePort = await freePortRange(PROCESSORS.length);
     const stackDir = join(this.dir, 'stack');
     mkdirSync(stackDir, { recursive: true });
     this.env = {

@@ -8,14 +8,24 @@ import type { MalformedRow } from './schedule.js';
 const written: MalformedRow[] = [
   { table: 'contracts', id: 'contracts/bad-1', contractId: 'bad-1', contractType: 'PAM', terms: '{', reason: /are not JSON/ },
   { table: 'market_data', id: 'market_data/X|2031-01-01T00:00:01', marketObjectCode: 'X', observedAt: '2031-01-01T00:00:01', value: 'NaN', reason: /not a finite number/ },
-  { table: 'positions', id: 'positions/p-1', positionId: 'p-1', portfolioId: 'B', contractId: 'none', quantity: 'NaN', reason: /^$/ },
+  { table: 'positions', id: 'positions/p-1', positionId: 'p-1', portfolioId: 'B', contractId: 'none', quantity: 'NaN', reason: /with quantity NaN: not a finite number/ },
 ];
 const letter = (row: string, reason: string) => ({ row, reason, processor: 'contract-ingest' });
 
 describe('checkDeadLetters', () => {
-  it('every expected row found once with its reason: clean; positions are not expected', () => {
+  it('every expected row found once with its reason: clean; positions are expected like the other tables', () => {
+    const c = checkDeadLetters(written, [
+      letter('contracts/bad-1', 'terms of contract bad-1 are not JSON: …'),
+      letter('market_data/X|2031-01-01T00:00:01', 'market_data row X|… with value NaN: not a finite number'),
+      { row: 'positions/p-1', reason: 'positions row p-1 with quantity NaN: not a finite number', processor: 'positions-ingest' },
+    ]);
+    expect(c).toEqual({ expected: 3, found: 3, missing: [], wrongReason: [], unexpected: [], repeated: 0 });
+  });
+
+  it('a malformed positions row without its dead letter is missing', () => {
     const c = checkDeadLetters(written, [letter('contracts/bad-1', 'terms of contract bad-1 are not JSON: …'), letter('market_data/X|2031-01-01T00:00:01', 'market_data row X|… with value NaN: not a finite number')]);
-    expect(c).toEqual({ expected: 2, found: 2, missing: [], wrongReason: [], unexpected: [], repeated: 0 });
+    expect(c.missing).toEqual(['positions/p-1']);
+    expect(c.found).toBe(2);
   });
 
   it('names a missing row, a wrong reason, a valid row dead-lettered and repeats', () => {
@@ -25,7 +35,7 @@ describe('checkDeadLetters', () => {
       letter('contracts/bench-0000001', 'poison input'),
     ]);
     expect(c.found).toBe(0);
-    expect(c.missing).toEqual(['market_data/X|2031-01-01T00:00:01']);
+    expect(c.missing).toEqual(['market_data/X|2031-01-01T00:00:01', 'positions/p-1']);
     expect(c.wrongReason).toEqual([{ row: 'contracts/bad-1', reason: 'something else' }]);
     expect(c.unexpected.map((d) => d.row)).toEqual(['contracts/bench-0000001']);
     expect(c.repeated).toBe(1);

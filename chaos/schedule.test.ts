@@ -2,6 +2,9 @@
 // fault once, malformed rows spread over the four source tables with unique identities.
 import { describe, expect, it } from 'vitest';
 import { benchContract } from '../bench/pipeline.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { cdcRecord, context } from '../test/support/processor-fixtures.js';
+import { positionsIngest } from '../processors/positions-ingest.js';
 import { DEAD_LETTERED_TABLES, faultPlan, INFRASTRUCTURE_FAULTS, KILLED_KINDS, malformedRows, type MalformedRow } from './schedule.js';
 import { termsOfRow } from '../processors/contract-ingest.js';
 
@@ -27,7 +30,7 @@ describe('faultPlan', () => {
   });
 
   it('refuses fewer kills than processor kinds', () => {
-    expect(() => faultPlan({ ...options, kills: 6 })).toThrow(/at least 7/);
+    expect(() => faultPlan({ ...options, kills: 7 })).toThrow(/at least 8/);
   });
 });
 
@@ -39,7 +42,7 @@ describe('malformedRows', () => {
     for (const r of rows) byTable.set(r.table, (byTable.get(r.table) ?? 0) + 1);
     expect(Object.fromEntries(byTable)).toEqual({ contracts: 100, market_data: 100, observed_events: 100, positions: 100 });
     expect(new Set(rows.map((r) => r.id)).size).toBe(400);
-    expect([...DEAD_LETTERED_TABLES].sort()).toEqual(['contracts', 'market_data', 'observed_events']);
+    expect([...DEAD_LETTERED_TABLES].sort()).toEqual(['contracts', 'market_data', 'observed_events', 'positions']);
   });
 
   it('every malformed contracts row is refused by contract-ingest with the reason the run expects', () => {
@@ -63,5 +66,18 @@ describe('malformedRows', () => {
       if (r.table === 'observed_events') expect(r.value === 'NaN' || r.states === '{"notionalPrincipal":').toBe(true);
       if (r.table === 'market_data' || r.table === 'observed_events') expect(r.observedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
     }
+  });
+
+  it('every malformed positions row is refused by positions-ingest with the reason the run expects', async () => {
+    const positions = rows.filter((r): r is Extract<MalformedRow, { table: 'positions' }> => r.table === 'positions');
+    expect(positions.length).toBe(100);
+    // the quantity as Debezium's JSON converter writes a double that is NaN or infinite: a string
+    const out = await positionsIngest.process(
+      positions.map((r, i) => cdcRecord('cdcPositions', 'c', { position_id: r.positionId, portfolio_id: r.portfolioId, contract_id: r.contractId, quantity: r.quantity }, i + 1)),
+      context(new MemoryStateStore()),
+    );
+    expect(out.deadLetters).toHaveLength(positions.length);
+    out.deadLetters.forEach((d, i) => expect(d.reason).toMatch(positions[i].reason));
+    expect(new Set(positions.map((r) => r.quantity))).toEqual(new Set(['NaN', 'Infinity']));
   });
 });

@@ -8,7 +8,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { ProcessorName } from '../topology/topology.js';
 
 /** Every processor kind the chaos run kills at least once (topology/topology.ts). */
-export const KILLED_KINDS: readonly ProcessorName[] = ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink', 'job-worker', 'verifier'];
+export const KILLED_KINDS: readonly ProcessorName[] = ['contract-ingest', 'market-ingest', 'positions-ingest', 'impact', 'calculator', 'sink', 'job-worker', 'verifier'];
 
 export type Fault =
   | { kind: 'processor-kill'; processor: ProcessorName }
@@ -127,11 +127,10 @@ export type MalformedRow =
   | { table: 'positions'; id: string; positionId: string; portfolioId: string; contractId: string; quantity: 'NaN' | 'Infinity'; reason: RegExp };
 
 /**
- * Tables whose rows the pipeline reads: a malformed row there must become a dead letter. The
- * positions table has no reader (position_cashflows is a view that scales the contract's
- * rows): its invalid rows are written among the valid ones and must leave no trace anywhere.
+ * Tables whose rows the pipeline reads: a malformed row there must become a dead letter. Every
+ * source table is read (positions by positions-ingest, for the portfolio membership).
  */
-export const DEAD_LETTERED_TABLES: ReadonlySet<SourceTable> = new Set(['contracts', 'market_data', 'observed_events']);
+export const DEAD_LETTERED_TABLES: ReadonlySet<SourceTable> = new Set(['contracts', 'market_data', 'observed_events', 'positions']);
 
 /** The identity of a source row, as the dead letters are matched to it: `<table>/<primary key>`. */
 export function rowIdentity(table: string, key: readonly (string | number)[]): string {
@@ -207,7 +206,7 @@ export function malformedRows(o: MalformedRowsOptions): MalformedRow[] {
       case 'positions': {
         const positionId = `chaos-bad-position-${n}`;
         const quantity = draw.pick(['NaN', 'Infinity'] as const);
-        out.push({ table, id: rowIdentity(table, [positionId]), positionId, portfolioId: 'CHAOS-BAD', contractId: `chaos-no-such-contract-${n}`, quantity, reason: /^$/ });
+        out.push({ table, id: rowIdentity(table, [positionId]), positionId, portfolioId: 'CHAOS-BAD', contractId: `chaos-no-such-contract-${n}`, quantity, reason: /with quantity (NaN|Infinity): not a finite number/ });
         break;
       }
     }

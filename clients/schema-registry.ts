@@ -12,6 +12,7 @@ import type {
   JobChunk,
   JobEvent,
   MarketObservation,
+  Position,
   RecalcRequest,
   RecordName,
 } from '../schemas/types.js';
@@ -22,6 +23,7 @@ import { requestJson } from './http.js';
 export interface TopicValues {
   contractTerms: ContractTerms;
   marketObservations: MarketObservation;
+  positions: Position;
   recalcRequests: RecalcRequest;
   contractCashflows: ContractCashflows;
   deadLetter: DeadLetter;
@@ -33,6 +35,7 @@ export type AvroTopicId = keyof TopicValues & TopicId;
 export const AVRO_TOPICS: readonly AvroTopicId[] = [
   'contractTerms',
   'marketObservations',
+  'positions',
   'recalcRequests',
   'contractCashflows',
   'deadLetter',

@@ -36,7 +36,7 @@ import {
   type SourceContracts,
   type StoredResults,
 } from './database.js';
-import { CAPTURED_TABLES } from './schema.js';
+import { CAPTURED_TABLES, ID_LENGTH } from './schema.js';
 
 /**
  * The collation of every id column (contract, position, portfolio, market object code, event
@@ -47,8 +47,7 @@ import { CAPTURED_TABLES } from './schema.js';
  * database created with another collation every join fails with Msg 468.
  */
 export const ID_COLLATION = 'Latin1_General_100_BIN2';
-/** Length of every id column (docs/interfaces.md: ids nvarchar(200)). */
-export const ID_LENGTH = 200;
+export { ID_LENGTH };
 const ID = `nvarchar(${ID_LENGTH}) COLLATE ${ID_COLLATION}`;
 /** Other text in #temp tables: the database's collation, not tempdb's (Msg 468 otherwise). */
 const TEXT = (type: string) => `${type} COLLATE DATABASE_DEFAULT`;

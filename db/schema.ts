@@ -25,7 +25,9 @@ const col = (name: string, postgres: string, mssql: string, nullable = false): C
   mssql,
   nullable,
 });
-const id = (name: string, nullable = false) => col(name, 'text', 'nvarchar(200)', nullable);
+/** Length of every id column (docs/interfaces.md: ids nvarchar(200)); ingest refuses longer ids on both databases. */
+export const ID_LENGTH = 200;
+const id = (name: string, nullable = false) => col(name, 'text', `nvarchar(${ID_LENGTH})`, nullable);
 const ts = (name: string, nullable = false) =>
   col(name, 'timestamp without time zone', 'datetime2', nullable);
 const dbl = (name: string, nullable = false) => col(name, 'double precision', 'float', nullable);

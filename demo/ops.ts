@@ -5,6 +5,7 @@ import { loadPipelineConfig, type Config } from '../config/config.js';
 import { openSql, withSql } from '../clients/database.js';
 import type { Admin, Producer } from '../clients/kafka.js';
 import type { RecalcRequest } from '../schemas/types.js';
+import { heldContracts, type StateReader } from '../state/model.js';
 import type { Topology } from '../topology/topology.js';
 
 // ------------------------------------------------------------------ progress on stderr
@@ -208,6 +209,38 @@ export async function waitForGroup(
     if (Date.now() > deadline) throw new WaitTimeoutError(`${groupId} on ${topic}`, options.timeoutMs ?? 30 * 60_000);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
   }
+}
+
+export type WaitPhase = 'computing' | 'writing';
+
+/**
+ * Waits until the requests between `from` and `to` on recalc-requests are computed and their
+ * rows committed: the calculator's group past `to`, then the sink's group past the results the
+ * calculator had produced by then (each runner commits only once its effects are durable, and
+ * an unchanged schedule produces no result, so offsets, not cashflow_versions, tell). `phase`
+ * wraps each wait (a progress bar); `pollMs` is how often the offsets are read.
+ */
+export async function waitForResults(
+  admin: Admin,
+  topology: Topology,
+  from: PartitionOffsets,
+  to: PartitionOffsets,
+  options: { timeoutMs: number; pollMs?: number; phase?: (phase: WaitPhase, wait: (onProgress: (done: number, total: number) => void) => Promise<void>) => Promise<void> },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  const left = () => Math.max(1, deadline - Date.now());
+  const phase = options.phase ?? ((_, wait) => wait(() => {}));
+  const requests = topology.topic('recalcRequests').name;
+  await phase('computing', (onProgress) => waitForGroup(admin, topology.processor('calculator').consumerGroup, requests, to, { from, onProgress, timeoutMs: left(), pollMs: options.pollMs }));
+  const results = topology.topic('contractCashflows').name;
+  const sinkGroup = topology.processor('sink').consumerGroup;
+  const [sinkFrom, sinkTo] = await Promise.all([committedOffsets(admin, sinkGroup, results), topicEnds(admin, results)]);
+  await phase('writing', (onProgress) => waitForGroup(admin, sinkGroup, results, sinkTo, { from: sinkFrom, onProgress, timeoutMs: left(), pollMs: options.pollMs }));
+}
+
+/** The contracts held in a portfolio, by the membership state positions-ingest keeps (sorted). */
+export async function portfolioContracts(state: StateReader, portfolioId: string): Promise<string[]> {
+  return heldContracts((await state.holdings([portfolioId])).get(portfolioId) ?? []).sort();
 }
 
 /** True when every processor's group has committed up to the current end of each of its inputs. */

@@ -38,13 +38,14 @@ const tick = (value: number, version: number, observedAt = '2013-01-15T00:00:00'
   contracts: [],
   links: [],
   published: [],
+  positions: [],
   market: [{ marketObjectCode: 'USD', observedAt, value, version, deleted: false }],
 });
 
 describe('calculator', () => {
   it('waits for missing market data, then computes what the engine computes, versioned by the highest input position', async () => {
     const store = new MemoryStateStore();
-    await store.apply({ contracts: [contract('F', floating, 100)], market: [], links: [], published: [] });
+    await store.apply({ contracts: [contract('F', floating, 100)], market: [], links: [], published: [], positions: [] });
     const first = await calc(store, ['F']);
     expect(first.results[0]).toMatchObject({ status: 'waiting', version: 100, events: [], requestedAtMs: 123 });
     expect(first.results[0].reason).toMatch(/USD/);
@@ -84,7 +85,7 @@ describe('calculator', () => {
     expect(a.version).toBe(300);
     // terms at position 200 drop the USD dependency (fixed rate): inputs max 200 < 300
     const fixedTerms = { ...floating, cycleOfRateReset: undefined, cycleAnchorDateOfRateReset: undefined, marketObjectCodeOfRateReset: undefined };
-    await store.apply({ contracts: [contract('F', fixedTerms, 200)], market: [], links: [], published: [] });
+    await store.apply({ contracts: [contract('F', fixedTerms, 200)], market: [], links: [], published: [], positions: [] });
     const b = (await calc(store, ['F'])).results[0];
     expect(b.status).toBe('computed');
     expect(b.version).toBe(301);
@@ -92,7 +93,7 @@ describe('calculator', () => {
 
   it('publishes deleted contracts with status deleted and no events; ignores unknown contracts', async () => {
     const store = new MemoryStateStore();
-    await store.apply({ contracts: [contract('F', floating, 100, true)], market: [], links: [], published: [] });
+    await store.apply({ contracts: [contract('F', floating, 100, true)], market: [], links: [], published: [], positions: [] });
     const { results } = await calc(store, ['F', 'UNKNOWN']);
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ contractId: 'F', status: 'deleted', events: [], version: 100 });

@@ -4,6 +4,8 @@
 // code reads timestamps from `timestamp` (PostgreSQL) and `datetime2` (SQL Server) columns
 // whatever `time.precision.mode` the connector runs with.
 
+import { quoteValue } from '../engine/errors.js';
+
 export type ChangeOp = 'c' | 'u' | 'd' | 'r';
 export type Row = Record<string, unknown>;
 
@@ -202,4 +204,23 @@ export function positionOf(source: Record<string, unknown>): number {
   if (typeof lsn === 'number' && Number.isFinite(lsn) && lsn >= 0) return lsn;
   if (typeof lsn === 'string' && /^\d+$/.test(lsn)) return Number(lsn);
   throw new CdcDecodeError(`no commit position (lsn) in source ${JSON.stringify(source)}`);
+}
+
+/**
+ * A double column's value as a finite number, or the words of why not (`with value NaN: not a
+ * finite number`, `without a value`, `with non-numeric value "…"`). PostgreSQL's double
+ * precision holds 'NaN', 'Infinity' and '-Infinity'; Debezium's JSON converter (Jackson) writes
+ * them as the strings "NaN", "Infinity", "-Infinity" (values are left as they come here).
+ * Stored, a market_data value would reach a rate reset as NaN, or be skipped by the reader and
+ * another observation used in its place; a positions quantity would scale the portfolio's cash
+ * flows to NaN: either way a wrong answer and no one told.
+ */
+export function finiteValue(v: unknown): number | string {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : `with value ${String(v)}: not a finite number`;
+  if (typeof v === 'string') {
+    const n = v.trim() === '' ? NaN : Number(v);
+    if (Number.isFinite(n)) return n;
+    return /^[+-]?(NaN|Infinity)$/.test(v.trim()) ? `with value ${v.trim()}: not a finite number` : `with non-numeric value ${quoteValue(v)}`;
+  }
+  return v === null || v === undefined ? 'without a value' : `with non-numeric value ${quoteValue(v)}`;
 }

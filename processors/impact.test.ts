@@ -53,7 +53,7 @@ describe('impact', () => {
 
   it('a terms change also requests the contracts that reference the changed contract', async () => {
     const store = new MemoryStateStore();
-    await store.apply({ contracts: [], market: [], links: [{ contractId: 'PARENT', dependencies: ['CHILD'], removed: [] }], published: [] });
+    await store.apply({ contracts: [], market: [], links: [{ contractId: 'PARENT', dependencies: ['CHILD'], removed: [] }], published: [], positions: [] });
     const reqs = await run(store, [terms('CHILD', undefined, 9)]);
     expect(reqs.map((r) => [r.contractId, r.cause])).toEqual([['CHILD', 'terms'], ['PARENT', 'dependency']]);
   });

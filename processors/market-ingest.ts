@@ -2,6 +2,7 @@
 // cashflow.market-observations, keyed `<code>|<observed at>` so compaction keeps every
 // observation. A delete is published as `deleted` (and kept in the series as a marker).
 import { boundedText, quoteValue } from '../engine/errors.js';
+import { finiteValue } from './cdc.js';
 import type { MarketObservation } from '../schemas/types.js';
 import { emptyWrites, timeMsOf, type MarketChange } from '../state/model.js';
 import type { BatchOutcome, OutputRecord, ProcessorDefinition, Rejection } from './processor.js';
@@ -11,23 +12,6 @@ export class MalformedObservationError extends Error {
     super(message);
     this.name = 'MalformedObservationError';
   }
-}
-
-/**
- * A market_data value as the engine can use it (a finite number), or why not. PostgreSQL's
- * double precision holds 'NaN', 'Infinity' and '-Infinity'; Debezium's JSON converter (Jackson)
- * writes them as the strings "NaN", "Infinity", "-Infinity" (processors/cdc.ts leaves values as
- * they come). Stored, such a value would reach a rate reset as NaN, or be skipped by the reader
- * and another observation used in its place: either way a wrong schedule and no one told.
- */
-export function observationValue(v: unknown): number | string {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : `with value ${String(v)}: not a finite number`;
-  if (typeof v === 'string') {
-    const n = v.trim() === '' ? NaN : Number(v);
-    if (Number.isFinite(n)) return n;
-    return /^[+-]?(NaN|Infinity)$/.test(v.trim()) ? `with value ${v.trim()}: not a finite number` : `with non-numeric value ${quoteValue(v)}`;
-  }
-  return v === null || v === undefined ? 'without a value' : `with non-numeric value ${quoteValue(v)}`;
 }
 
 export function observationKey(code: string, observedAt: string): string {
@@ -47,7 +31,7 @@ export const marketIngest: ProcessorDefinition = {
       const row = change.op === 'd' ? change.before : change.after;
       const code = row?.market_object_code;
       const observedAt = row?.observed_at;
-      const value = observationValue(row?.value);
+      const value = finiteValue(row?.value);
       let reason: string | undefined;
       if (typeof code !== 'string' || code === '') reason = 'market_data row without market_object_code';
       else if (typeof observedAt !== 'string' || !Number.isFinite(Date.parse(`${observedAt}Z`))) reason = `market_data row ${boundedText(code)} with unreadable observed_at ${quoteValue(observedAt)}`;

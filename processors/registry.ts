@@ -6,6 +6,7 @@ import type { ProcessorDefinition } from './processor.js';
 const loaders: Record<ProcessorName, () => Promise<ProcessorDefinition>> = {
   'contract-ingest': async () => (await import('./contract-ingest.js')).contractIngest,
   'market-ingest': async () => (await import('./market-ingest.js')).marketIngest,
+  'positions-ingest': async () => (await import('./positions-ingest.js')).positionsIngest,
   impact: async () => (await import('./impact.js')).impact,
   calculator: async () => (await import('./calculator.js')).calculator,
   sink: async () => (await import('./sink.js')).sink,

@@ -22,7 +22,7 @@ import type { AvroCodec, AvroTopicId, TopicValues } from '../clients/schema-regi
 import type { Database } from '../db/database.js';
 import type { Redis } from '../clients/redis.js';
 import type { StateStore } from '../state/model.js';
-import { hasWrites } from '../state/model.js';
+import { emptyWrites, hasWrites } from '../state/model.js';
 import { StateLostError } from '../state/readiness.js';
 import type { ProcessorName, TopicId, Topology } from '../topology/topology.js';
 import { decodeChangeEvent } from './cdc.js';
@@ -328,7 +328,7 @@ export class ProcessorRunner {
     let t = performance.now();
     const outcome: BatchOutcome = records.length
       ? await this.definition.process(records, ctx)
-      : { outputs: [], writes: { contracts: [], market: [], links: [], published: [] }, deadLetters: [] };
+      : { outputs: [], writes: emptyWrites(), deadLetters: [] };
     t = this.phase('process', t);
     const deadLetters = [...rejected, ...outcome.deadLetters];
     try {

@@ -89,7 +89,7 @@ export interface Verdict {
 /**
  * The series of market_data rows (any order), as the store holds them: by code, in time order.
  * A row whose value is not a finite number (double precision holds NaN and ±Infinity) never
- * reaches the store: market-ingest dead-letters it (observationValue), so it is left out here.
+ * reaches the store: market-ingest dead-letters it (processors/cdc.ts finiteValue), so it is left out here.
  */
 export function seriesOf(rows: readonly MarketDataRow[]): Map<string, MarketSeries> {
   const out = new Map<string, MarketSeries>();

@@ -8,6 +8,7 @@ import type { RecordName, RecordTypes } from './types.js';
 export const AVRO_FILES: Readonly<Record<RecordName, string>> = {
   ContractTerms: 'contract-terms.avsc',
   MarketObservation: 'market-observation.avsc',
+  Position: 'position.avsc',
   RecalcRequest: 'recalc-request.avsc',
   ContractCashflows: 'contract-cashflows.avsc',
   DeadLetter: 'dead-letter.avsc',

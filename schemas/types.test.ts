@@ -9,6 +9,7 @@ import type {
   JobEvent,
   MarketObservation,
   ObservedEvent,
+  Position,
   RecalcRequest,
   RecordName,
   RecordTypes,
@@ -53,6 +54,15 @@ const samples: { [N in RecordName]: RecordTypes[N] } = {
     sourceTsMs: 1,
     deleted: false,
   } satisfies MarketObservation,
+  Position: {
+    positionId: 'p1',
+    portfolioId: 'P-ALPHA',
+    contractId: 'c1',
+    quantity: 2.5,
+    version: 11,
+    sourceTsMs: 1,
+    deleted: false,
+  } satisfies Position,
   RecalcRequest: {
     contractId: 'c1',
     cause: 'market',

@@ -33,6 +33,17 @@ export interface MarketObservation {
   deleted: boolean;
 }
 
+/** cashflow.positions, key = position id: a portfolio's holding of a contract. */
+export interface Position {
+  positionId: string;
+  portfolioId: string;
+  contractId: string;
+  quantity: number;
+  version: number;
+  sourceTsMs: number;
+  deleted: boolean;
+}
+
 export type RecalcCause = 'terms' | 'market' | 'observed_event' | 'manual' | 'job' | 'dependency';
 
 /** cashflow.recalc-requests, key = contract id. */
@@ -122,6 +133,7 @@ export interface JobEvent {
 export interface RecordTypes {
   ContractTerms: ContractTerms;
   MarketObservation: MarketObservation;
+  Position: Position;
   RecalcRequest: RecalcRequest;
   ContractCashflows: ContractCashflows;
   DeadLetter: DeadLetter;

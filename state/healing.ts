@@ -30,6 +30,8 @@ export interface RebuildSummary {
   contracts: number;
   observations: number;
   results: number;
+  /** Positions read (absent from a rebuild that does not report them, as in tests). */
+  positions?: number;
   clearedKeys: number;
   durationMs: number;
 }

@@ -3,11 +3,13 @@
 import { parseSeriesMember } from './redis-store.js';
 import {
   timeMsOf,
+  type Holding,
   type MarketSeries,
   type PublishedResult,
   type StateStore,
   type StateWrites,
   type StoredContract,
+  type StoredPosition,
 } from './model.js';
 
 export class MemoryStateStore implements StateStore {
@@ -18,6 +20,9 @@ export class MemoryStateStore implements StateStore {
   readonly reverse = new Map<string, Set<string>>();
   readonly publishedResults = new Map<string, PublishedResult>();
   readonly waiting = new Set<string>();
+  readonly positionDocs = new Map<string, StoredPosition>();
+  /** portfolio id → position id → holding (as the portfolio hashes in Redis). */
+  readonly portfolios = new Map<string, Map<string, Holding>>();
 
   async contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
     const out = new Map<string, StoredContract>();
@@ -56,6 +61,19 @@ export class MemoryStateStore implements StateStore {
     return out;
   }
 
+  async positions(ids: readonly string[]): Promise<Map<string, StoredPosition>> {
+    const out = new Map<string, StoredPosition>();
+    for (const id of ids) {
+      const p = this.positionDocs.get(id);
+      if (p) out.set(id, { ...p });
+    }
+    return out;
+  }
+
+  async holdings(portfolioIds: readonly string[]): Promise<Map<string, Holding[]>> {
+    return new Map(portfolioIds.map((id) => [id, [...(this.portfolios.get(id)?.values() ?? [])].map((h) => ({ ...h }))]));
+  }
+
   async waitingCount(): Promise<number> {
     return this.waiting.size;
   }
@@ -81,6 +99,16 @@ export class MemoryStateStore implements StateStore {
         set.add(l.contractId);
       }
       this.reverse.set(l.contractId, new Set(l.dependencies));
+    }
+    for (const { position: x, previousPortfolioId } of w.positions) {
+      const cur = this.positionDocs.get(x.positionId);
+      if (cur && cur.version > x.version) continue; // equal: arrival order (redis-store SET_POSITION)
+      if (previousPortfolioId !== null && previousPortfolioId !== x.portfolioId) this.portfolios.get(previousPortfolioId)?.delete(x.positionId);
+      let members = this.portfolios.get(x.portfolioId);
+      if (!members) this.portfolios.set(x.portfolioId, (members = new Map()));
+      if (x.deleted) members.delete(x.positionId);
+      else members.set(x.positionId, { positionId: x.positionId, contractId: x.contractId, quantity: x.quantity });
+      this.positionDocs.set(x.positionId, { ...x });
     }
     for (const r of w.published) {
       this.publishedResults.set(r.contractId, { fingerprint: r.fingerprint, version: r.version, status: r.status });

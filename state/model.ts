@@ -67,6 +67,44 @@ export interface MarketChange {
   deleted: boolean;
 }
 
+/**
+ * A position (a row of the positions table) as the pipeline knows it. A deleted one is kept as
+ * a marker, so that a replayed older insert cannot bring it back.
+ */
+export interface StoredPosition {
+  positionId: string;
+  portfolioId: string;
+  contractId: string;
+  quantity: number;
+  /** Source position of the change that wrote it. */
+  version: number;
+  /** Its exact order key (processors/cdc.ts SourceOrder); absent in state rebuilt from topics. */
+  order?: string;
+  sourceTsMs: number;
+  deleted: boolean;
+}
+
+/**
+ * A position's write: the new record, and the portfolio it was in before (null when it was in
+ * none), from which it is removed when it moved or was deleted.
+ */
+export interface PositionWrite {
+  position: StoredPosition;
+  previousPortfolioId: string | null;
+}
+
+/** One holding of a portfolio: a live position. */
+export interface Holding {
+  positionId: string;
+  contractId: string;
+  quantity: number;
+}
+
+/** The distinct contracts of some holdings, in first-seen order. */
+export function heldContracts(holdings: readonly Holding[]): string[] {
+  return [...new Set(holdings.map((h) => h.contractId))];
+}
+
 /** What the calculator last published for a contract (invariant 4). */
 export interface PublishedResult {
   fingerprint: string | null;
@@ -93,14 +131,15 @@ export interface StateWrites {
   market: MarketChange[];
   links: DependencyLinks[];
   published: (PublishedResult & { contractId: string })[];
+  positions: PositionWrite[];
 }
 
 export function emptyWrites(): StateWrites {
-  return { contracts: [], market: [], links: [], published: [] };
+  return { contracts: [], market: [], links: [], published: [], positions: [] };
 }
 
 export function hasWrites(w: StateWrites): boolean {
-  return w.contracts.length + w.market.length + w.links.length + w.published.length > 0;
+  return w.contracts.length + w.market.length + w.links.length + w.published.length + w.positions.length > 0;
 }
 
 /** Reads of the state; every call is one round trip for the whole list. */
@@ -112,6 +151,9 @@ export interface StateReader {
   /** Reverse index: contract → the keys it depends on. */
   dependenciesOfContracts(ids: readonly string[]): Promise<Map<string, string[]>>;
   published(ids: readonly string[]): Promise<Map<string, PublishedResult>>;
+  positions(ids: readonly string[]): Promise<Map<string, StoredPosition>>;
+  /** Portfolio membership: portfolio id → its live positions (an unknown portfolio: none). */
+  holdings(portfolioIds: readonly string[]): Promise<Map<string, Holding[]>>;
 }
 
 export interface StateStore extends StateReader {

@@ -2,6 +2,7 @@
 //   cashflow.contract-terms        → contracts (terms, observed events) and the dependency index
 //   cashflow.market-observations   → market data series
 //   cashflow.contract-cashflows    → last published fingerprint and version per contract
+//   cashflow.positions             → positions and the portfolio membership
 // Reads every partition from the beginning up to the end offsets seen at the start, with a
 // throw-away consumer group (deleted at the end). Writes are version-guarded, so a rebuild next
 // to running processors never moves state backwards; `clear` empties the prefix first (after a
@@ -12,7 +13,7 @@ import type { Config } from '../config/config.js';
 import { connectRedis } from '../clients/redis.js';
 import type { AvroCodec } from '../clients/schema-registry.js';
 import { ClientScope } from '../clients/scope.js';
-import type { ContractCashflows, ContractTerms, MarketObservation } from '../schemas/types.js';
+import type { ContractCashflows, ContractTerms, MarketObservation, Position } from '../schemas/types.js';
 import type { TopicId, Topology } from '../topology/topology.js';
 import { dependencyKeys } from './observer.js';
 import { emptyWrites, observedEventKey, type StateStore, type StateWrites, type StoredContract } from './model.js';
@@ -41,12 +42,13 @@ export interface RebuildOutcome {
   contracts: number;
   observations: number;
   results: number;
+  positions: number;
   records: number;
   clearedKeys: number;
   durationMs: number;
 }
 
-const REBUILD_TOPICS: readonly TopicId[] = ['contractTerms', 'marketObservations', 'contractCashflows'];
+const REBUILD_TOPICS: readonly TopicId[] = ['contractTerms', 'marketObservations', 'contractCashflows', 'positions'];
 
 /** The stored form of a contract-terms message. */
 export function contractFromMessage(t: ContractTerms): StoredContract {
@@ -73,6 +75,7 @@ export async function rebuildWrites(
   terms: readonly ContractTerms[],
   observations: readonly MarketObservation[],
   results: readonly ContractCashflows[],
+  positions: readonly Position[] = [],
 ): Promise<StateWrites> {
   const w = emptyWrites();
   const latest = new Map<string, ContractTerms>();
@@ -94,6 +97,12 @@ export async function rebuildWrites(
   }
   for (const r of results) {
     w.published.push({ contractId: r.contractId, fingerprint: r.fingerprint, version: r.version, status: r.status });
+  }
+  const latestPositions = new Map<string, Position>();
+  for (const p of positions) latestPositions.set(p.positionId, p);
+  const stored = await store.positions([...latestPositions.keys()]);
+  for (const p of latestPositions.values()) {
+    w.positions.push({ position: { ...p }, previousPortfolioId: stored.get(p.positionId)?.portfolioId ?? null });
   }
   return w;
 }
@@ -147,6 +156,7 @@ async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promi
   let contracts = 0;
   let observations = 0;
   let results = 0;
+  let positions = 0;
   if (pending() > 0) {
     const codec: AvroCodec = await clients.codec(topology);
     const consumer = await clients.consumer({ groupId, fromBeginning: true, maxBatchSize: options.maxBatchSize ?? 5000, clientId: 'cashflow-state-rebuild' });
@@ -166,6 +176,7 @@ async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promi
             const terms: ContractTerms[] = [];
             const obs: MarketObservation[] = [];
             const res: ContractCashflows[] = [];
+            const held: Position[] = [];
             const target = targets.get(batch.topic)!.get(batch.partition);
             for (const m of batch.messages) {
               if (target !== undefined && BigInt(m.offset) > target) break;
@@ -173,9 +184,11 @@ async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promi
               if (!m.value || m.value.length === 0) continue;
               if (id === 'contractTerms') terms.push(await codec.decode('contractTerms', m.value));
               else if (id === 'marketObservations') obs.push(await codec.decode('marketObservations', m.value));
+              else if (id === 'positions') held.push(await codec.decode('positions', m.value));
               else res.push(await codec.decode('contractCashflows', m.value));
             }
-            await store.apply(await rebuildWrites(store, terms, obs, res));
+            await store.apply(await rebuildWrites(store, terms, obs, res, held));
+            positions += held.length;
             contracts += terms.length;
             observations += obs.length;
             results += res.length;
@@ -202,5 +215,5 @@ async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promi
       await admin.deleteGroups([groupId]).catch(() => {});
     }
   }
-  return { contracts, observations, results, records, clearedKeys, durationMs: Date.now() - started };
+  return { contracts, observations, results, positions, records, clearedKeys, durationMs: Date.now() - started };
 }

@@ -10,6 +10,9 @@
 //                              are removed when terms change)
 //   published:<id>       hash  f = fingerprint, v = version, s = status of the last published result
 //   waiting              set   contracts whose last published status is `waiting`
+//   position:<id>        hash  v = version, d = StoredPosition as JSON (deleted ones kept as markers)
+//   portfolio:<id>       hash  field = position id, value `<quantity>|<contract id>`: the
+//                              portfolio's live positions (membership, `recalc --portfolio`)
 //   state:ready          string the state is complete (state/readiness.ts): written at the end of
 //                              a rebuild; a store made with `checkReady` reads it last in every
 //                              round trip and throws StateLostError without it
@@ -24,12 +27,14 @@ import type { CashflowStatus } from '../schemas/types.js';
 import { checkMarkerKept, READY_KEY, REBUILD_LOCK_KEY, splitReadyCheck } from './readiness.js';
 import {
   timeMsOf,
+  type Holding,
   type MarketSeries,
   type PublishedResult,
   type SeriesPoint,
   type StateStore,
   type StateWrites,
   type StoredContract,
+  type StoredPosition,
 } from './model.js';
 
 export const DEFAULT_KEY_PREFIX = 'cashflow:';
@@ -40,6 +45,8 @@ export const keys = {
   dependents: (key: string) => `dependents:${key}`,
   dependencies: (id: string) => `dependencies:${id}`,
   published: (id: string) => `published:${id}`,
+  position: (id: string) => `position:${id}`,
+  portfolio: (id: string) => `portfolio:${id}`,
   waiting: 'waiting',
   ready: READY_KEY,
   rebuildLock: REBUILD_LOCK_KEY,
@@ -78,9 +85,24 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 
+/**
+ * Writes a position and its membership unless the stored position is newer (equal versions
+ * apply: arrival order, as SET_OBSERVATION says). KEYS: the position, its portfolio now, the
+ * portfolio it was in (the same key when it did not move). ARGV: version, document, position
+ * id, membership value ('' when deleted: removed from its portfolio).
+ */
+const SET_POSITION = `
+local cur = redis.call('HGET', KEYS[1], 'v')
+if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
+if KEYS[3] ~= KEYS[2] then redis.call('HDEL', KEYS[3], ARGV[3]) end
+if ARGV[4] == '' then redis.call('HDEL', KEYS[2], ARGV[3]) else redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+return 1`;
+
 interface StoreCommands {
   cashflowSetContract(key: string, version: string, doc: string): Promise<number>;
   cashflowSetObservation(key: string, timeMs: string, version: string, member: string): Promise<number>;
+  cashflowSetPosition(key: string, portfolioKey: string, previousPortfolioKey: string, version: string, doc: string, positionId: string, member: string): Promise<number>;
 }
 
 type Pipe = ReturnType<Redis['pipeline']> & StoreCommands;
@@ -100,6 +122,16 @@ async function run(pipe: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
   });
 }
 
+
+/** A portfolio hash's value for a live position: `<quantity>|<contract id>` (a quantity has no `|`). */
+export function holdingMember(contractId: string, quantity: number): string {
+  return `${quantity}|${contractId}`;
+}
+
+export function parseHoldingMember(positionId: string, member: string): Holding {
+  const bar = member.indexOf('|');
+  return { positionId, contractId: member.slice(bar + 1), quantity: Number(member.slice(0, bar)) };
+}
 
 function seriesMember(observedAt: string, version: number, value: number | null): string {
   return `${observedAt}|${version}|${value === null ? '' : String(value)}`;
@@ -126,6 +158,9 @@ export class RedisStateStore implements StateStore {
     if (!(redis as unknown as Partial<StoreCommands>).cashflowSetContract) {
       redis.defineCommand('cashflowSetContract', { numberOfKeys: 1, lua: SET_CONTRACT });
       redis.defineCommand('cashflowSetObservation', { numberOfKeys: 1, lua: SET_OBSERVATION });
+    }
+    if (!(redis as unknown as Partial<StoreCommands>).cashflowSetPosition) {
+      redis.defineCommand('cashflowSetPosition', { numberOfKeys: 3, lua: SET_POSITION });
     }
   }
 
@@ -160,18 +195,23 @@ export class RedisStateStore implements StateStore {
     checkMarkerKept(now, since);
   }
 
-  async contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
-    const out = new Map<string, StoredContract>();
+  /** The JSON documents (field `d`) of the hashes of `ids`, parsed; absent ids are left out. */
+  private async documents<T>(keyOf: (id: string) => string, ids: readonly string[]): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
     if (ids.length === 0) return out;
     const unique = [...new Set(ids)];
     const p = this.pipe();
-    for (const id of unique) p.hget(keys.contract(id), 'd');
+    for (const id of unique) p.hget(keyOf(id), 'd');
     const docs = await this.exec(p);
     unique.forEach((id, i) => {
       const d = docs[i];
-      if (typeof d === 'string') out.set(id, JSON.parse(d) as StoredContract);
+      if (typeof d === 'string') out.set(id, JSON.parse(d) as T);
     });
     return out;
+  }
+
+  contracts(ids: readonly string[]): Promise<Map<string, StoredContract>> {
+    return this.documents(keys.contract, ids);
   }
 
   async series(codes: readonly string[]): Promise<Map<string, MarketSeries>> {
@@ -230,6 +270,24 @@ export class RedisStateStore implements StateStore {
     return out;
   }
 
+  positions(ids: readonly string[]): Promise<Map<string, StoredPosition>> {
+    return this.documents(keys.position, ids);
+  }
+
+  async holdings(portfolioIds: readonly string[]): Promise<Map<string, Holding[]>> {
+    const out = new Map<string, Holding[]>();
+    if (portfolioIds.length === 0) return out;
+    const unique = [...new Set(portfolioIds)];
+    const p = this.pipe();
+    for (const id of unique) p.hgetall(keys.portfolio(id));
+    const replies = await this.exec(p);
+    unique.forEach((id, i) => {
+      const fields = (replies[i] ?? {}) as Record<string, string>;
+      out.set(id, Object.entries(fields).map(([positionId, member]) => parseHoldingMember(positionId, member)));
+    });
+    return out;
+  }
+
   async waitingCount(): Promise<number> {
     try {
       return await this.redis.scard(keys.waiting);
@@ -260,6 +318,19 @@ export class RedisStateStore implements StateStore {
       for (const k of l.dependencies) p.sadd(keys.dependents(k), l.contractId);
       p.del(keys.dependencies(l.contractId));
       if (l.dependencies.length) p.sadd(keys.dependencies(l.contractId), ...l.dependencies);
+      n++;
+    }
+    for (const { position: x, previousPortfolioId } of w.positions) {
+      const portfolio = keys.portfolio(x.portfolioId);
+      p.cashflowSetPosition(
+        keys.position(x.positionId),
+        portfolio,
+        previousPortfolioId === null ? portfolio : keys.portfolio(previousPortfolioId),
+        String(x.version),
+        JSON.stringify(x),
+        x.positionId,
+        x.deleted ? '' : holdingMember(x.contractId, x.quantity),
+      );
       n++;
     }
     for (const r of w.published) {

@@ -32,11 +32,13 @@ describe('topology', () => {
   });
 
   it('compacts every topic that state rebuild reads, and keys market observations by code and time', () => {
-    for (const id of ['contractTerms', 'marketObservations', 'contractCashflows'] as const) {
+    for (const id of ['contractTerms', 'marketObservations', 'contractCashflows', 'positions'] as const) {
       expect(topology.topic(id).compacted, id).toBe(true);
     }
     expect(topology.topic('marketObservations').key.kind).toBe('market-observation');
     expect(topology.topic('deadLetter').key.kind).toBe('original');
+    expect(topology.topic('positions').key.kind).toBe('position-id');
+    expect(topology.processor('positions-ingest').inputs).toEqual(['cdcPositions']);
   });
 
   it('connects only declared topics, with Avro values that exist in schemas/avro/', () => {

@@ -20,18 +20,28 @@ export type TopicId =
   | 'cdcObservedEvents'
   | 'contractTerms'
   | 'marketObservations'
+  | 'positions'
   | 'recalcRequests'
   | 'contractCashflows'
   | 'deadLetter'
   | 'jobs'
   | 'jobEvents';
 
-export type ProcessorName = 'contract-ingest' | 'market-ingest' | 'impact' | 'calculator' | 'sink' | 'job-worker' | 'verifier';
+export type ProcessorName =
+  | 'contract-ingest'
+  | 'market-ingest'
+  | 'positions-ingest'
+  | 'impact'
+  | 'calculator'
+  | 'sink'
+  | 'job-worker'
+  | 'verifier';
 
 /** What a message key is, so that partitioning can be reasoned about. */
 export type KeyKind =
   | 'contract-id'
   | 'market-observation' // `<market object code>|<observed at>`
+  | 'position-id'
   | 'job-id'
   | 'job-chunk' // `<job id>|<chunk>`: a big job's chunks spread over every partition
   | 'original' // dead letters keep the key of the message they set aside
@@ -117,12 +127,24 @@ export function buildTopology(options: TopologyOptions): Topology {
     producedBy: ['debezium'],
     description,
   });
+  /** One of our own compacted topics (kept forever: `cashflow state rebuild` reads them). */
+  const compacted = (id: TopicId, what: string, key: KeyKind, record: RecordName, producedBy: ProcessorName, description: string): TopicSpec => ({
+    id,
+    name: `${p}cashflow.${what}`,
+    partitions: o.partitions,
+    compacted: true,
+    retentionMs: -1,
+    key: { format: 'string', kind: key },
+    value: { format: 'avro', record },
+    producedBy: [producedBy],
+    description,
+  });
   const topics: TopicSpec[] = [
     cdc('cdcContracts', 'contracts', 'change events of the contracts table'),
     cdc(
       'cdcPositions',
       'positions',
-      'change events of the positions table (no recalculation: the view scales)',
+      'change events of the positions table (no recalculation: the view scales; membership of portfolios)',
     ),
     cdc('cdcMarketData', 'market_data', 'change events of the market_data table'),
     cdc(
@@ -130,28 +152,23 @@ export function buildTopology(options: TopologyOptions): Topology {
       'observed_events',
       'change events of observed_events (credit events, exercise decisions)',
     ),
-    {
-      id: 'contractTerms',
-      name: `${p}cashflow.contract-terms`,
-      partitions: o.partitions,
-      compacted: true,
-      retentionMs: -1,
-      key: { format: 'string', kind: 'contract-id' },
-      value: { format: 'avro', record: 'ContractTerms' },
-      producedBy: ['contract-ingest'],
-      description: 'current terms and observed events per contract',
-    },
-    {
-      id: 'marketObservations',
-      name: `${p}cashflow.market-observations`,
-      partitions: o.partitions,
-      compacted: true,
-      retentionMs: -1,
-      key: { format: 'string', kind: 'market-observation' },
-      value: { format: 'avro', record: 'MarketObservation' },
-      producedBy: ['market-ingest'],
-      description: 'every market data observation (the key keeps each one through compaction)',
-    },
+    compacted('contractTerms', 'contract-terms', 'contract-id', 'ContractTerms', 'contract-ingest', 'current terms and observed events per contract'),
+    compacted(
+      'marketObservations',
+      'market-observations',
+      'market-observation',
+      'MarketObservation',
+      'market-ingest',
+      'every market data observation (the key keeps each one through compaction)',
+    ),
+    compacted(
+      'positions',
+      'positions',
+      'position-id',
+      'Position',
+      'positions-ingest',
+      'every position (portfolio, contract, quantity): the portfolio membership state is rebuilt from it',
+    ),
     {
       id: 'recalcRequests',
       name: `${p}cashflow.recalc-requests`,
@@ -163,17 +180,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       producedBy: ['impact', 'cli', 'api'],
       description: 'contracts to recompute',
     },
-    {
-      id: 'contractCashflows',
-      name: `${p}cashflow.contract-cashflows`,
-      partitions: o.partitions,
-      compacted: true,
-      retentionMs: -1,
-      key: { format: 'string', kind: 'contract-id' },
-      value: { format: 'avro', record: 'ContractCashflows' },
-      producedBy: ['calculator'],
-      description: 'the whole schedule of one contract at one version',
-    },
+    compacted('contractCashflows', 'contract-cashflows', 'contract-id', 'ContractCashflows', 'calculator', 'the whole schedule of one contract at one version'),
     {
       id: 'deadLetter',
       name: `${p}cashflow.dead-letter`,
@@ -182,7 +189,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       retentionMs: 30 * DAY_MS,
       key: { format: 'string', kind: 'original' },
       value: { format: 'avro', record: 'DeadLetter' },
-      producedBy: ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink', 'verifier'],
+      producedBy: ['contract-ingest', 'market-ingest', 'positions-ingest', 'impact', 'calculator', 'sink', 'verifier'],
       description: 'poison input with processor, reason and origin',
     },
     {
@@ -225,6 +232,14 @@ export function buildTopology(options: TopologyOptions): Topology {
       outputs: ['marketObservations', 'deadLetter'],
       consumerGroup: group('market-ingest'),
       state: [],
+    },
+    {
+      name: 'positions-ingest',
+      description: 'Debezium positions rows → portfolio membership (portfolio → contracts with quantities) and positions (poison → dead letter)',
+      inputs: ['cdcPositions'],
+      outputs: ['positions', 'deadLetter'],
+      consumerGroup: group('positions-ingest'),
+      state: ['redis: positions and portfolio membership (writes)'],
     },
     {
       name: 'impact',

@@ -33,7 +33,9 @@ export function register(program: Command): void {
     .option('--calculators <n>', 'calculator processes', '1')
     .option('--keep', 'keep the database, topics and state afterwards')
     .option('--verify', 'end with verify --all on the book (timed beside the engine alone)')
-    .action(async (opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean }) => {
+    .option('--portfolio <lots>', 'end with recalc --portfolio --wait of a portfolio of this many lots over the book, timed (p50/p99)')
+    .option('--portfolio-runs <n>', 'runs of the portfolio recalculation', '10')
+    .action(async (opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean; portfolio?: string; portfolioRuns: string }) => {
       const { runPipelineBench } = await import('../../bench/pipeline.js');
       const r = await runPipelineBench({
         contracts: integerOption(opts.contracts, 'contracts', 1),
@@ -42,6 +44,8 @@ export function register(program: Command): void {
         calculators: integerOption(opts.calculators, 'calculators', 1),
         keep: opts.keep === true,
         verify: opts.verify === true,
+        portfolio: opts.portfolio === undefined ? 0 : integerOption(opts.portfolio, 'portfolio', 1),
+        portfolioRuns: integerOption(opts.portfolioRuns, 'portfolio-runs', 1),
         log: (s) => process.stderr.write(s + '\n'),
       });
       const rss = Object.entries(r.peakRssMb).map(([k, v]) => `${k} ${v} MB`).join(', ');
@@ -51,6 +55,9 @@ export function register(program: Command): void {
           `market tick touching ${r.tick.contracts} contracts, commit to last row committed: p50 ${r.tick.p50Ms} ms, p99 ${r.tick.p99Ms} ms (${r.tick.samples} ticks)\n` +
           `tick stages, median ms from the commit to the first..last message: ${Object.entries(r.tick.stagesMs).map(([s, [a, b]]) => `${s} ${a}..${b}`).join(', ')}\n` +
           `single contract edit, commit to commit: p50 ${r.edit.p50Ms} ms, p99 ${r.edit.p99Ms} ms (${r.edit.samples} edits)\n` +
+          (r.portfolio
+            ? `portfolio of ${r.portfolio.lots} lots (${r.portfolio.contracts} contracts), recalc --portfolio request to last row committed: p50 ${r.portfolio.p50Ms} ms, p99 ${r.portfolio.p99Ms} ms (${r.portfolio.samples} runs)\n`
+            : '') +
           `peak RSS: ${rss}\n` +
           (r.verify
             ? `verify --all: ${r.verify.contracts} contracts, ${r.verify.rows} rows, ${r.verify.mismatching} wrong, in ${r.verify.seconds} s (database read ${r.verify.readSeconds} s, expectation and comparison ${r.verify.computeSeconds} s; engine alone on the book ${r.verify.engineAloneSeconds} s; peak RSS ${r.verify.peakRssMb} MB)\n`

@@ -22,14 +22,14 @@ export function register(program: Command): void {
     .description('the pipeline under seeded faults in an environment of its own: verify --all, consumer groups, dead letters; one table (chaos/run.ts)')
     .option('--contracts <n>', 'contracts in the book', '50000')
     .option('--seed <n>', 'seed of the fault schedule and the malformed rows', '1')
-    .option('--kills <n>', 'processor SIGKILLs (at least one of each of the 7 kinds)', '12')
+    .option('--kills <n>', 'processor SIGKILLs (at least one of each of the 8 kinds)', '12')
     .option('--malformed <n>', 'malformed rows over contracts, market_data, observed_events, positions (default: 10,000 at 50,000 contracts, scaled with --contracts)')
     .option('--faults <list>', 'infrastructure faults, comma-separated (all by default)', 'all')
     .option('--down-seconds <n>', 'how long the registry and the sink database stay down', '30')
     .option('--edits <n>', 'contract edits in the stream (market ticks: one per 10 edits)', '200')
     .option('--json', 'the outcome as one JSON object on stdout after the table')
     .action(async (opts: ChaosCliOptions) => {
-      const { INFRASTRUCTURE_FAULTS } = await import('../../chaos/schedule.js');
+      const { INFRASTRUCTURE_FAULTS, KILLED_KINDS } = await import('../../chaos/schedule.js');
       const contracts = integerOption(opts.contracts, 'contracts', 100);
       const faults = opts.faults === 'all' ? [...INFRASTRUCTURE_FAULTS] : opts.faults.split(',').map((f) => f.trim()).filter(Boolean);
       const unknown = faults.filter((f) => !(INFRASTRUCTURE_FAULTS as readonly string[]).includes(f));
@@ -41,7 +41,7 @@ export function register(program: Command): void {
         const r = await runChaos({
           contracts,
           seed: integerOption(opts.seed, 'seed', 0),
-          kills: integerOption(opts.kills, 'kills', 7),
+          kills: integerOption(opts.kills, 'kills', KILLED_KINDS.length),
           malformed,
           faults: faults as typeof INFRASTRUCTURE_FAULTS[number][],
           downSeconds: integerOption(opts.downSeconds, 'down-seconds', 1),

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { UserFacingError, configUses } from '../command.js';
 
-// `cashflow recalc --all | --contract ID… | --market CODE [--as-of DATE] [--wait]`: puts
-// RecalcRequests (cause manual) on the recalc-requests topic. --all pages the contract ids out
-// of the contracts table; --market asks the state store's dependency index. A progress bar with
+// `cashflow recalc --all | --contract ID… | --market CODE | --portfolio P [--as-of DATE] [--wait]`:
+// puts RecalcRequests (cause manual) on the recalc-requests topic. --all pages the contract ids
+// out of the contracts table; --market asks the state store's dependency index; --portfolio its
+// portfolio membership (positions-ingest keeps it from the positions table). A progress bar with
 // rate and ETA runs on stderr; with --wait it goes on until the calculator and the sink have
 // committed past the requests (the runner commits only after effects are durable), so the
 // database reflects them when the command returns.
@@ -12,6 +13,7 @@ interface RecalcOptions {
   all?: boolean;
   contract?: string[];
   market?: string;
+  portfolio?: string;
   asOf?: string;
   wait?: boolean;
   timeout: string;
@@ -20,16 +22,17 @@ interface RecalcOptions {
 export function register(program: Command): void {
   program
     .command('recalc')
-    .description('request recalculation: --all | --contract ID… | --market CODE')
+    .description('request recalculation: --all | --contract ID… | --market CODE | --portfolio P')
     .option('--all', 'every contract in the contracts table')
     .option('--contract <id...>', 'these contracts')
     .option('--market <code>', 'the contracts that depend on this market object code (dependency index)')
+    .option('--portfolio <id>', 'the contracts held in this portfolio (its positions, as positions-ingest keeps them)')
     .option('--as-of <date>', 'status date override, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS')
     .option('--wait', 'wait until the results are committed to the database')
     .option('--timeout <seconds>', 'with --wait: give up after this long', '1800')
     .action(async (opts: RecalcOptions) => {
-      const chosen = [opts.all, opts.contract, opts.market].filter((x) => x !== undefined && x !== false).length;
-      if (chosen !== 1) throw new UserFacingError('give exactly one of --all, --contract ID…, --market CODE', 2);
+      const chosen = [opts.all, opts.contract, opts.market, opts.portfolio].filter((x) => x !== undefined && x !== false).length;
+      if (chosen !== 1) throw new UserFacingError('give exactly one of --all, --contract ID…, --market CODE, --portfolio P', 2);
       const ops = await import('../../demo/ops.js');
       let asOf: string | null = null;
       if (opts.asOf !== undefined) {
@@ -76,7 +79,9 @@ export function register(program: Command): void {
             bar.stop();
           }
         } else {
-          const ids = opts.contract ?? (await dependentsOf(opts.market!));
+          const ids = opts.contract ?? (opts.portfolio !== undefined ? await heldBy(opts.portfolio) : await dependentsOf(opts.market!));
+          if (ids.length === 0 && opts.portfolio !== undefined)
+            throw new UserFacingError(`portfolio ${opts.portfolio} holds no positions (portfolio membership state): nothing requested`);
           if (ids.length === 0) {
             process.stdout.write(`no contract depends on ${opts.market} (dependency index): nothing requested\n`);
             return;
@@ -96,18 +101,12 @@ export function register(program: Command): void {
         if (!opts.wait) return;
 
         const to = await ops.topicEnds(admin, topic);
-        const deadline = started + timeoutMs;
-        const left = () => Math.max(1, deadline - Date.now());
-        await waitWithBar(ops, 'computing', 'requests', (onProgress) =>
-          ops.waitForGroup(admin, topology.processor('calculator').consumerGroup, topic, to, { from, onProgress, timeoutMs: left() }),
-        );
-        const resultsTopic = topology.topic('contractCashflows').name;
-        const sinkGroup = topology.processor('sink').consumerGroup;
-        const sinkFrom = await ops.committedOffsets(admin, sinkGroup, resultsTopic);
-        const sinkTo = await ops.topicEnds(admin, resultsTopic);
-        await waitWithBar(ops, 'writing', 'results', (onProgress) =>
-          ops.waitForGroup(admin, sinkGroup, resultsTopic, sinkTo, { from: sinkFrom, onProgress, timeoutMs: left() }),
-        );
+        await ops.waitForResults(admin, topology, from, to, {
+          timeoutMs: Math.max(1, started + timeoutMs - Date.now()),
+          // a few contracts are done within a second: offsets read often enough to see it
+          pollMs: opts.all ? 250 : 50,
+          phase: (phase, wait) => waitWithBar(ops, phase, phase === 'computing' ? 'requests' : 'results', wait),
+        });
         const present = await versionsPresent(config, opts.all ? null : requested);
         const seconds = (Date.now() - started) / 1000;
         process.stdout.write(
@@ -120,6 +119,13 @@ export function register(program: Command): void {
       } finally {
         ops.stopAllBars();
         await clients.close();
+      }
+
+      async function heldBy(portfolioId: string): Promise<string[]> {
+        const { RedisStateStore } = await import('../../state/redis-store.js');
+        // checkReady: a state being rebuilt answers StateLostError, not an empty portfolio
+        const store = new RedisStateStore(await clients.redis({ name: 'cashflow-cli', keyPrefix: ops.redisPrefix() }), { checkReady: true });
+        return ops.portfolioContracts(store, portfolioId);
       }
 
       async function dependentsOf(code: string): Promise<string[]> {

@@ -16,7 +16,7 @@ function port(raw: string | undefined, what: string): number | undefined {
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run processors in this process (all when none is named): contract-ingest, market-ingest, impact, calculator, sink, job-worker, verifier')
+    .description('run processors in this process (all when none is named): contract-ingest, market-ingest, positions-ingest, impact, calculator, sink, job-worker, verifier')
     .argument('[processors...]', 'processor names')
     .option('--metrics-port <port>', `port of /metrics, /healthz, /readyz (env CASHFLOW_METRICS_PORT, default ${DEFAULT_METRICS_PORT}; 0 = any free port)`)
     .option('--batch-size <n>', "max messages per batch (js.consumer.max.batch.size; default: the processor's own, 1000 or less)")

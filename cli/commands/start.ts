@@ -10,7 +10,8 @@ import { UserFacingError, configUses } from '../command.js';
 // processor that already runs is left alone, so a second start is a no-op. `cashflow stop`
 // stops exactly these processes (stack/processes.ts recognises them by pid file + command line).
 
-export const PROCESSORS: readonly ProcessorName[] = ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink', 'job-worker', 'verifier'];
+// positions-ingest comes last so that the processes before it keep their metrics ports.
+export const PROCESSORS: readonly ProcessorName[] = ['contract-ingest', 'market-ingest', 'impact', 'calculator', 'sink', 'job-worker', 'verifier', 'positions-ingest'];
 
 /** First port of the processors' /metrics, /healthz, /readyz (one port per process, in PROCESSORS order). */
 export const DEFAULT_METRICS_BASE_PORT = 9400;

@@ -51,7 +51,7 @@ export function register(program: Command): void {
           bar?.stop();
           process.stdout.write(
             `state rebuilt in ${(r.durationMs / 1000).toFixed(1)} s from ${r.records} records: ${r.contracts} contract terms, ${r.observations} market observations, ` +
-              `${r.results} published results${opts.clear ? ` (${r.clearedKeys} keys cleared first)` : ''}\n`,
+              `${r.results} published results, ${r.positions ?? 0} positions${opts.clear ? ` (${r.clearedKeys} keys cleared first)` : ''}\n`,
           );
         } finally {
           await opening?.catch(() => {});
