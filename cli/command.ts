@@ -42,11 +42,11 @@ export const configUses = {
   /** Reading and writing the pipeline's topics, store and tables. */
   pipelineClients: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'redisCaFile', 'pipeline', 'clients'],
   /** The processors of `cashflow run` (the job-worker reads its job and callback settings). */
-  processors: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'redisCaFile', 'horizon', 'pipeline', 'clients', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
+  processors: ['kafka', 'schemaRegistryUrl', 'database', 'redisUrl', 'redisCaFile', 'horizon', 'pipeline', 'clients', 'tracing', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
   /** What `cashflow stack` starts and checks. */
   stack: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'redisCaFile', 'stack'],
   /** `start` and `demo`: the stack, every platform step, then the processors. */
-  platform: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'redisCaFile', 'horizon', 'stack', 'pipeline', 'cdc', 'clients', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
+  platform: ['kafka', 'schemaRegistryUrl', 'kafkaConnectUrl', 'database', 'redisUrl', 'redisCaFile', 'horizon', 'stack', 'pipeline', 'cdc', 'clients', 'tracing', 'api.jobChunkMaxEvents', 'api.jobTtlSeconds', 'api.callbacks'],
 } satisfies Record<string, ConfigPath[]>;
 
 /** An integer option of at least `min`, or a usage error (exit 2) naming it and what was given. */

@@ -16,6 +16,7 @@ import {
   optionalUrl,
   period,
   prefix,
+  quoted,
   secret,
   text,
   url,
@@ -49,6 +50,8 @@ export interface StackPorts {
   redis: number;
   /** STACK_PROMETHEUS_PORT: Prometheus, when the stack runs it (`stack up --monitoring`). */
   prometheus: number;
+  /** STACK_ZIPKIN_PORT: Zipkin, when the stack runs it (`stack up --tracing`). */
+  zipkin: number;
 }
 
 /** Prometheus run by the stack on request (README "Operating it"). */
@@ -61,6 +64,33 @@ export interface MonitoringConfig {
   lagExporterPort: number;
   /** CASHFLOW_PROCESS_ID: the process label of this process's scrape target (`cashflow start` sets it). */
   processId?: string;
+  /** CASHFLOW_STACK_TRACING=1: `stack up` also starts Zipkin (as `stack up --tracing`). */
+  tracing: boolean;
+}
+
+export type TraceExporter = 'none' | 'zipkin' | 'console';
+export type TraceSampler = (typeof traceSamplers)[number];
+
+/**
+ * Tracing (tracing/, docs/monitoring.md "Tracing"). The names are the OpenTelemetry SDK's own
+ * (its environment variable specification); the SDK reads the rest (OTEL_BSP_*,
+ * OTEL_RESOURCE_ATTRIBUTES) itself.
+ */
+export interface TracingConfig {
+  /**
+   * OTEL_TRACES_EXPORTER: zipkin, console or none. Default: zipkin when
+   * OTEL_EXPORTER_ZIPKIN_ENDPOINT is set, else none (no spans are made at all);
+   * OTEL_SDK_DISABLED=true is none whatever else is set.
+   */
+  exporter: TraceExporter;
+  /** OTEL_EXPORTER_ZIPKIN_ENDPOINT: default the stack's Zipkin (STACK_ZIPKIN_PORT). */
+  zipkinEndpoint: string;
+  /** OTEL_TRACES_SAMPLER: default parentbased_traceidratio (docs/monitoring.md says why). */
+  sampler: TraceSampler;
+  /** OTEL_TRACES_SAMPLER_ARG: the ratio of the ratio samplers, 0 to 1 (default 0.1). */
+  samplerRatio: number;
+  /** OTEL_SERVICE_NAME: overrides the name each process gives itself (cashflow-<processors>, cashflow-api). */
+  serviceName?: string;
 }
 
 export interface Config {
@@ -111,6 +141,8 @@ export interface Config {
   pipeline: PipelineConfig;
   /** Debezium source connector settings (README "Database, topics and connectors"). */
   cdc: CdcConfig;
+  /** Tracing with OpenTelemetry (OTEL_* variables). */
+  tracing: TracingConfig;
   /** How every process meets its dependencies (clients/). */
   clients: ClientsConfig;
 }
@@ -224,7 +256,18 @@ export const configSections: readonly (keyof Config)[] = [
   'pipeline',
   'cdc',
   'clients',
+  'tracing',
 ];
+
+/** The samplers of the SDK's environment variable specification. */
+export const traceSamplers = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 
 const securityProtocols = ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const;
 const saslMechanisms = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER', 'GSSAPI'];
@@ -252,6 +295,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
     connect: port('STACK_CONNECT_PORT', 8083),
     redis: port('STACK_REDIS_PORT', 6379),
     prometheus: port('STACK_PROMETHEUS_PORT', 9090),
+    zipkin: port('STACK_ZIPKIN_PORT', 9411),
   });
   const dialect = field((v) => oneOf(v, 'DATABASE_DIALECT', ['postgres', 'mssql'] as const, 'postgres'));
   const databaseUrl = field((v) => {
@@ -355,6 +399,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
             scrapeIntervalSeconds: field((v) => int(v, 'CASHFLOW_SCRAPE_INTERVAL_SECONDS', 15, 1, 3600)),
             lagExporterPort: field((v) => int(v, 'CASHFLOW_LAG_EXPORTER_PORT', 9463, 0, 65535)),
             processId: field((v) => text(v, 'CASHFLOW_PROCESS_ID')),
+            tracing: field((v) => oneOf(v, 'CASHFLOW_STACK_TRACING', ['0', '1'] as const, '0') === '1'),
           }),
       }),
     pipeline: () => pipelineFields(field),
@@ -371,6 +416,7 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
         databasePassword: field((v) => secret(v, 'CDC_DATABASE_PASSWORD')),
         kafkaCaFile: field((v) => text(v, 'CDC_KAFKA_SSL_CA_FILE')),
       }),
+    tracing: () => tracingFields(field, () => ports.zipkin),
     clients: () =>
       lazyFields<ClientsConfig>({
         connectTimeoutMs: field((v) => int(v, 'CASHFLOW_CONNECT_TIMEOUT_MS', 5000, 100, 600_000)),
@@ -387,6 +433,39 @@ function buildConfig(env: Env, readings?: Map<string, Reading>): Config {
 }
 
 type FieldOf = <T>(read: (v: Variables) => T) => () => T;
+
+function tracingFields(field: FieldOf, zipkinPort: () => number): TracingConfig {
+  const zipkinEndpoint = field((v) =>
+    url(v, 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', () => `http://127.0.0.1:${zipkinPort()}/api/v2/spans`, ['http', 'https'], {
+      fallbackFrom: 'STACK_ZIPKIN_PORT',
+    }),
+  );
+  return lazyFields<TracingConfig>({
+    exporter: field((v) => {
+      if (oneOf(v, 'OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true') return 'none';
+      const endpointSet = text(v, 'OTEL_EXPORTER_ZIPKIN_ENDPOINT') !== undefined;
+      const raw = text(v, 'OTEL_TRACES_EXPORTER');
+      // the SDK's default is otlp, which this project does not ship: name what it does ship
+      if (raw?.toLowerCase() === 'otlp') {
+        v.problem('OTEL_TRACES_EXPORTER', 'otlp is not bundled: use zipkin (OTEL_EXPORTER_ZIPKIN_ENDPOINT), console or none');
+        return 'none';
+      }
+      return oneOf(v, 'OTEL_TRACES_EXPORTER', ['none', 'zipkin', 'console'] as const, endpointSet ? 'zipkin' : 'none');
+    }),
+    zipkinEndpoint,
+    sampler: field((v) => oneOf(v, 'OTEL_TRACES_SAMPLER', traceSamplers, 'parentbased_traceidratio')),
+    samplerRatio: field((v) => {
+      const raw = v.read('OTEL_TRACES_SAMPLER_ARG', { fallback: '0.1' })!;
+      const ratio = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+        v.problem('OTEL_TRACES_SAMPLER_ARG', `expected a ratio between 0 and 1, got ${quoted(raw)}`);
+        return 0.1;
+      }
+      return ratio;
+    }),
+    serviceName: field((v) => text(v, 'OTEL_SERVICE_NAME')),
+  });
+}
 
 function pipelineFields(field: FieldOf): PipelineConfig {
   return lazyFields<PipelineConfig>({
@@ -441,6 +520,11 @@ export function loadConfig(env: Env = process.env, uses: readonly ConfigPath[] =
 /** `config` with Prometheus in the stack (`stack up --monitoring`, `start --monitoring`). */
 export function withMonitoring(config: Config): Config {
   return overlay(config, { stack: overlay(config.stack, { monitoring: { ...config.stack.monitoring, enabled: true } }) });
+}
+
+/** `config` with Zipkin in the stack (`stack up --tracing`). */
+export function withTracing(config: Config): Config {
+  return overlay(config, { stack: overlay(config.stack, { monitoring: { ...config.stack.monitoring, tracing: true } }) });
 }
 
 /** The pipeline's settings alone (also for callers that only need a prefix). */

@@ -9,13 +9,19 @@
 // Each submitter gets the outcome of the transaction that carried its results and commits its
 // offsets only after it: a failed transaction fails every batch in it, and each retries
 // (idempotent: the version rule).
+import type { SpanContext } from '@opentelemetry/api';
 import type { ApplyOutcome } from '../db/database.js';
 import type { ContractCashflows } from '../schemas/types.js';
+import { activeTracer } from '../tracing/tracer.js';
+import { activeSpanContext } from '../tracing/pipeline-spans.js';
 
-type Apply = (batch: readonly ContractCashflows[]) => Promise<ApplyOutcome>;
+/** Writes one group; `traces`: the trace context of each batch in it (tracing on only). */
+type Apply = (batch: readonly ContractCashflows[], traces: readonly (SpanContext | undefined)[]) => Promise<ApplyOutcome>;
 
 interface Waiting {
   results: readonly ContractCashflows[];
+  /** The submitting batch's span context, when tracing is on. */
+  trace?: SpanContext;
   resolve(applied: string[]): void;
   reject(e: unknown): void;
 }
@@ -38,7 +44,7 @@ export class GroupWriter {
   submit(results: readonly ContractCashflows[]): Promise<string[]> {
     if (results.length === 0) return Promise.resolve([]);
     return new Promise<string[]>((resolve, reject) => {
-      this.waiting.push({ results, resolve, reject });
+      this.waiting.push({ results, resolve, reject, trace: activeTracer() && activeSpanContext() });
       if (this.writing < this.parallel) void this.drain();
     });
   }
@@ -55,7 +61,10 @@ export class GroupWriter {
           size += w.results.length;
         }
         try {
-          const outcome = await this.apply(group.length === 1 ? group[0].results : group.flatMap((w) => w.results));
+          const outcome = await this.apply(
+            group.length === 1 ? group[0].results : group.flatMap((w) => w.results),
+            group.map((w) => w.trace),
+          );
           const applied = new Set(outcome.applied);
           for (const w of group) w.resolve(w.results.filter((r) => applied.has(r.contractId)).map((r) => r.contractId));
         } catch (e) {

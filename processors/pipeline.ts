@@ -83,13 +83,16 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     import('../clients/meet.js'),
   ]);
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const { holdTracing } = await import('../tracing/tracer.js');
+  // released last (cleanups run in reverse): the spans of the final batches are exported
+  const releaseTracing = await holdTracing(config.tracing, names.length === 1 ? `cashflow-${names[0]}` : 'cashflow-pipeline');
   const components = dependenciesOf(topology, names);
   // until Kafka and Redis are met (the process waits for them), /readyz reports what meeting them last said
   const starting = new Map<Component, DependencyState>((['kafka', 'redis'] as const).map((c) => [c, { status: 'unreachable', detail: 'being reached' }]));
   let live: { redis: Redis; healer: StateHealer; backgrounds: { name: ProcessorName; task: BackgroundTask }[]; database: () => Promise<Database> } | undefined;
   let waitingCount = async () => 0; // the store's, once Redis is met
 
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [releaseTracing];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c().catch((e) => log('warn', 'cleanup failed', { error: (e as Error).message }));
     cleanups.length = 0;

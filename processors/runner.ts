@@ -31,6 +31,10 @@ import type { PipelineMetrics } from './metrics.js';
 import type { BatchOutcome, InputRecord, OutputRecord, ProcessorContext, ProcessorDefinition, Rejection } from './processor.js';
 import { CommitLedger, partitionKey } from './commit-ledger.js';
 
+import { context, trace, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { activeTracer } from '../tracing/tracer.js';
+import { injectSpanContext, spanContextOfHeaders } from '../tracing/kafka-headers.js';
+import { dbSystemName, failSpan, sourceChangeContext, startBatchSpan, startSendSpan } from '../tracing/pipeline-spans.js';
 import type { Log } from '../clients/log.js';
 import { BreakerOpenError, type Breakers } from '../clients/breaker.js';
 import { backoffDelayMs, type BackoffOptions } from '../clients/backoff.js';
@@ -80,6 +84,9 @@ interface BatchScope {
   alive(): boolean;
   fields: { processor: ProcessorName; topic: string; partition: number };
 }
+
+/** A consumed message as eachBatch hands it over. */
+type KafkaMessage = { key: Buffer | null; value: Buffer | null; offset: string; timestamp: string; headers?: KafkaJS.IHeaders };
 
 class Stopped extends Error {
   constructor() {
@@ -216,7 +223,7 @@ export class ProcessorRunner {
     const records: InputRecord[] = [];
     const undecodable: Rejection[] = [];
     for (const m of batch.messages) {
-      const message = m as { key: Buffer | null; value: Buffer | null; offset: string; timestamp: string };
+      const message = m as KafkaMessage;
       try {
         records.push(await this.retrying(scope, () => decodeRecord(topology, this.services.codec, spec.id, batch.partition, message), false));
       } catch (e) {
@@ -241,24 +248,73 @@ export class ProcessorRunner {
     }
     const lastOffset = batch.messages[batch.messages.length - 1].offset;
     this.phase('decode', started);
+    const tracer = activeTracer();
+    // tracing off: no header is read and no span made
+    const span = tracer && this.batchSpan(tracer, batch.topic, batch.partition, batch.messages as KafkaMessage[], records, started);
     try {
-      await this.processAll(records, undecodable, scope);
-      const committing = performance.now();
-      const offset = nextOffset(lastOffset);
-      await this.retrying(scope, async () => {
-        // noted before the call: a re-commit of an older offset by confirmCommits is skipped from here on
-        this.commits.note(batch.topic, batch.partition, offset, Date.now());
-        await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
-      });
-      this.phase('commit', committing);
+      const work = async () => {
+        await this.processAll(records, undecodable, scope);
+        const committing = performance.now();
+        const offset = nextOffset(lastOffset);
+        await this.retrying(scope, async () => {
+          // noted before the call: a re-commit of an older offset by confirmCommits is skipped from here on
+          this.commits.note(batch.topic, batch.partition, offset, Date.now());
+          await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+        });
+        this.phase('commit', committing);
+      };
+      // the batch's work runs in its span's context: its send, the sink's transaction and the
+      // log lines written meanwhile see the batch's trace (trace.getActiveSpan())
+      await (span ? context.with(trace.setSpan(context.active(), span), work) : work());
       payload.resolveOffset(lastOffset);
       metrics.recordsCommitted.inc(labels, batch.messages.length);
     } catch (e) {
       if (e instanceof Stopped) return;
+      if (span) failSpan(span, e);
       throw e;
     } finally {
+      span?.end();
       metrics.batchSeconds.observe({ processor: this.name }, (performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * The batch's span (tracing/pipeline-spans.ts): its records' contexts are those their headers
+   * carry; a CDC record carries none (Debezium sends none), so its own source span is made first.
+   */
+  private batchSpan(tracer: Tracer, topicName: string, partition: number, messages: KafkaMessage[], records: InputRecord[], started: number): Span {
+    const { topology, config } = this.services;
+    const contexts: (SpanContext | undefined)[] = [];
+    const cdc = topology.topicNamed(topicName)?.value.format === 'debezium-json';
+    if (cdc) {
+      const dbSystem = dbSystemName(config.database.dialect);
+      for (const r of records)
+        if (r.change)
+          contexts.push(
+            sourceChangeContext(tracer, {
+              topicName,
+              partition,
+              offset: r.offset,
+              key: r.key,
+              committedAtMs: r.change.committedAtMs,
+              timestampMs: r.timestampMs,
+              table: r.change.table,
+              dbSystem,
+            }),
+          );
+    } else for (const m of messages) contexts.push(spanContextOfHeaders(m.headers));
+    return startBatchSpan(
+      tracer,
+      {
+        processor: this.name,
+        consumerGroup: topology.processor(this.name).consumerGroup,
+        topicName,
+        partition,
+        messageCount: messages.length,
+        startTime: started,
+      },
+      contexts,
+    );
   }
 
   /**
@@ -442,9 +498,24 @@ export class ProcessorRunner {
         push('deadLetter', { key: m.key, value: enc(m.value), headers: m.headers });
       }
     }
-    await this.services.producer.sendBatch({
-      topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic: topology.topic(topic).name, messages })),
-    });
+    const topicMessages = [...byTopic.entries()].map(([topic, messages]) => ({ topic: topology.topic(topic).name, messages }));
+    const tracer = activeTracer();
+    if (!tracer) {
+      await this.services.producer.sendBatch({ topicMessages });
+      return;
+    }
+    // every message carries the send's context: the next stage's batch is its child or links to it
+    const span = startSendSpan(tracer, topicMessages.map((t) => t.topic), outputs.length + deadLetters.length);
+    const traceHeaders = injectSpanContext({}, span.spanContext());
+    for (const t of topicMessages) for (const m of t.messages) m.headers = m.headers ? { ...m.headers, ...traceHeaders } : traceHeaders;
+    try {
+      await this.services.producer.sendBatch({ topicMessages });
+    } catch (e) {
+      failSpan(span, e);
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   /**

@@ -4,7 +4,10 @@
 // processors/group-writer.ts). The database applies a result only if its version is newer than
 // the stored one, so replays and duplicates change nothing. Offsets are committed after the
 // transaction.
+import type { SpanContext } from '@opentelemetry/api';
 import type { Database } from '../db/database.js';
+import { activeTracer } from '../tracing/tracer.js';
+import { dbSystemName, inDatabaseSpan } from '../tracing/pipeline-spans.js';
 import type { ContractCashflows } from '../schemas/types.js';
 import { emptyWrites } from '../state/model.js';
 import { GroupWriter } from './group-writer.js';
@@ -14,8 +17,16 @@ import { avroValue } from './processor.js';
 const writers = new WeakMap<Database, GroupWriter>();
 function writerFor(db: Database): GroupWriter {
   let w = writers.get(db);
-  if (!w) writers.set(db, (w = new GroupWriter((batch) => db.applyResults(batch))));
+  if (!w) writers.set(db, (w = new GroupWriter((batch, traces) => applyTraced(db, batch, traces))));
   return w;
+}
+
+/** The transaction in a span of its own when tracing is on: the end of a source commit's trace. */
+function applyTraced(db: Database, batch: readonly ContractCashflows[], traces: readonly (SpanContext | undefined)[]) {
+  const tracer = activeTracer();
+  if (!tracer) return db.applyResults(batch);
+  const write = { system: dbSystemName(db.dialect), namespace: db.name, operation: 'COMMIT', collection: 'contract_cashflows', batchSize: batch.length };
+  return inDatabaseSpan(tracer, write, traces, () => db.applyResults(batch));
 }
 
 export const sink: ProcessorDefinition = {

@@ -1,0 +1,182 @@
+// The spans of the pipeline's stages (docs/monitoring.md "Tracing"), named and described as the
+// OpenTelemetry semantic conventions for messaging and databases say: `process <topic>` for a
+// consumed batch, `send <topic>` for what a batch produces, `<operation> <table>` for the
+// sink's transaction. The runner and the sink call these only when activeTracer() is defined.
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { placeBatch } from './batch-context.js';
+import {
+  ATTR_CASHFLOW_LINKS_DROPPED,
+  ATTR_CASHFLOW_PROCESSOR,
+  ATTR_CASHFLOW_SOURCE_COMMIT_MS,
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_OPERATION_BATCH_SIZE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_MESSAGE_KEY,
+  ATTR_MESSAGING_KAFKA_OFFSET,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  MESSAGING_SYSTEM_KAFKA,
+} from './conventions.js';
+
+export interface ConsumedBatch {
+  processor: string;
+  consumerGroup: string;
+  topicName: string;
+  partition: number;
+  messageCount: number;
+  /** performance.timeOrigin-relative start (performance.now()) or epoch ms. */
+  startTime: number;
+}
+
+/**
+ * The span of one consumed batch: child of one record's context, linked to the others'
+ * (tracing/batch-context.ts). Ended by the caller (endSpan).
+ */
+export function startBatchSpan(tracer: Tracer, batch: ConsumedBatch, contexts: Iterable<SpanContext | undefined>): Span {
+  const placed = placeBatch(contexts);
+  const attributes: Attributes = {
+    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+    [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+    [ATTR_MESSAGING_OPERATION_NAME]: 'process',
+    [ATTR_MESSAGING_DESTINATION_NAME]: batch.topicName,
+    [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(batch.partition),
+    [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: batch.consumerGroup,
+    [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messageCount,
+    [ATTR_CASHFLOW_PROCESSOR]: batch.processor,
+  };
+  if (placed.droppedLinks > 0) attributes[ATTR_CASHFLOW_LINKS_DROPPED] = placed.droppedLinks;
+  const parent = placed.parent ? trace.setSpanContext(ROOT_CONTEXT, placed.parent) : ROOT_CONTEXT;
+  return tracer.startSpan(
+    `process ${batch.topicName}`,
+    { kind: SpanKind.CONSUMER, startTime: batch.startTime, links: placed.links, attributes, root: !placed.parent },
+    parent,
+  );
+}
+
+/** A CDC record as the runner decoded it. */
+export interface SourceChange {
+  topicName: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** Debezium's source.ts_ms: when the source transaction committed. */
+  committedAtMs: number;
+  /** The broker's timestamp of the record (when Debezium's producer sent it). */
+  timestampMs: number;
+  /** The source table (Debezium's source.table). */
+  table: string;
+  dbSystem: string;
+}
+
+/**
+ * The span of one change on its way from the source database to Kafka: the trace's root, from
+ * the commit (source.ts_ms) to the record's broker timestamp, made by us on Debezium's behalf
+ * since Debezium sends no trace context. Returns its context (the record's parent).
+ */
+export function sourceChangeContext(tracer: Tracer, change: SourceChange): SpanContext {
+  const start = change.committedAtMs > 0 ? change.committedAtMs : change.timestampMs;
+  const span = tracer.startSpan(
+    `send ${change.topicName}`,
+    {
+      kind: SpanKind.PRODUCER,
+      root: true,
+      startTime: start,
+      attributes: {
+        [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+        [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+        [ATTR_MESSAGING_OPERATION_NAME]: 'send',
+        [ATTR_MESSAGING_DESTINATION_NAME]: change.topicName,
+        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(change.partition),
+        [ATTR_MESSAGING_KAFKA_OFFSET]: Number(change.offset),
+        ...(change.key === null ? {} : { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: change.key }),
+        [ATTR_DB_SYSTEM_NAME]: change.dbSystem,
+        [ATTR_DB_COLLECTION_NAME]: change.table,
+        [ATTR_CASHFLOW_SOURCE_COMMIT_MS]: change.committedAtMs,
+      },
+    },
+    ROOT_CONTEXT,
+  );
+  span.end(Math.max(start, change.timestampMs));
+  return span.spanContext();
+}
+
+/** The span of one send of a batch's outputs, child of the active (batch) span. */
+export function startSendSpan(tracer: Tracer, topicNames: readonly string[], messageCount: number): Span {
+  const one = topicNames.length === 1 ? topicNames[0] : undefined;
+  return tracer.startSpan(one ? `send ${one}` : 'send', {
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
+      [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+      [ATTR_MESSAGING_OPERATION_NAME]: 'send',
+      [ATTR_MESSAGING_DESTINATION_NAME]: one ?? topicNames.join(','),
+      [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: messageCount,
+    },
+  });
+}
+
+export interface DatabaseWrite {
+  /** `db.system.name`: postgresql or microsoft.sql_server. */
+  system: string;
+  namespace: string;
+  operation: string;
+  collection: string;
+  batchSize: number;
+}
+
+/**
+ * Runs `work` (a transaction) in a client span: child of the first sampled context among
+ * `contexts` (the batches whose rows it carries: processors/group-writer.ts), linked to the others.
+ */
+export async function inDatabaseSpan<T>(tracer: Tracer, write: DatabaseWrite, contexts: Iterable<SpanContext | undefined>, work: () => Promise<T>): Promise<T> {
+  const placed = placeBatch(contexts);
+  const span = tracer.startSpan(
+    `${write.operation} ${write.collection}`,
+    {
+      kind: SpanKind.CLIENT,
+      links: placed.links,
+      root: !placed.parent,
+      attributes: {
+        [ATTR_DB_SYSTEM_NAME]: write.system,
+        [ATTR_DB_NAMESPACE]: write.namespace,
+        [ATTR_DB_OPERATION_NAME]: write.operation,
+        [ATTR_DB_COLLECTION_NAME]: write.collection,
+        [ATTR_DB_OPERATION_BATCH_SIZE]: write.batchSize,
+      },
+    },
+    placed.parent ? trace.setSpanContext(ROOT_CONTEXT, placed.parent) : ROOT_CONTEXT,
+  );
+  try {
+    return await context.with(trace.setSpan(context.active(), span), work);
+  } catch (e) {
+    failSpan(span, e);
+    throw e;
+  } finally {
+    span.end();
+  }
+}
+
+/** Marks `span` failed with the error's class (`error.type`) and message. */
+export function failSpan(span: Span, e: unknown): void {
+  const type = e instanceof Error ? e.name || e.constructor.name : typeof e;
+  span.setAttribute(ATTR_ERROR_TYPE, type);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
+}
+
+/** The span context active here (the batch's, inside the runner), if any. */
+export function activeSpanContext(): SpanContext | undefined {
+  return trace.getSpanContext(context.active());
+}
+
+/** `db.system.name` of our dialects. */
+export function dbSystemName(dialect: 'postgres' | 'mssql'): string {
+  return dialect === 'postgres' ? 'postgresql' : 'microsoft.sql_server';
+}
