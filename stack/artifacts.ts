@@ -65,7 +65,8 @@ export function pomStamp(pom: string): string {
 
 export class ArtifactError extends Error {}
 
-function run(cmd: string, args: string[], cwd: string): Promise<void> {
+/** Runs a tool to its end; a failure is an ArtifactError with the tail of its output. */
+export function run(cmd: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -5,6 +5,7 @@ import type { KafkaConfig, StackPorts } from '../config/config.js';
 import { jaasConfig, javaClientSecurity, prefixed } from '../config/kafka-java-properties.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { ProcessComponent, StackLayout } from './layout.js';
+import { zipkinArgs, zipkinJarName, zipkinMarker } from './zipkin.js';
 import { prometheusArgs, prometheusMarker, type PrometheusSettings } from './prometheus.js';
 import { SCRAM_MECHANISM, type SecureStack } from './secure.js';
 
@@ -229,6 +230,14 @@ export function launchSpec(
         marker: prometheusMarker(settings.configFile),
       };
     }
+    case 'zipkin':
+      return {
+        command: 'java',
+        args: zipkinArgs(join(layout.zipkinHome, zipkinJarName()), ports.zipkin),
+        cwd: layout.root,
+        env: {},
+        marker: zipkinMarker,
+      };
     case 'redis':
       return {
         command: 'redis-server',

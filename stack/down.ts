@@ -8,7 +8,7 @@ import { ownedPid, removePidFile, stopProcess } from './processes.js';
 import { registryDatabaseOf } from './up.js';
 import { stackVersions } from './versions.js';
 
-const stopOrder: ProcessComponent[] = ['prometheus', 'connect', 'schema-registry', 'kafka', 'redis'];
+const stopOrder: ProcessComponent[] = ['zipkin', 'prometheus', 'connect', 'schema-registry', 'kafka', 'redis'];
 
 /** The pid of a component this stack started and that still runs; undefined otherwise. */
 export function stackPid(config: Config, c: ProcessComponent): number | undefined {

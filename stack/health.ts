@@ -238,6 +238,16 @@ export function checkPrometheus(config: Config): Promise<ComponentHealth> {
   });
 }
 
+/** Zipkin answers /health with status UP once its storage is ready. */
+export function checkZipkin(config: Config): Promise<ComponentHealth> {
+  return httpCheck('zipkin', `http://127.0.0.1:${config.stack.ports.zipkin}`, '/health', (body) => {
+    const b = body as { status?: string; zipkin?: { status?: string } };
+    return b?.status === 'UP'
+      ? { healthy: true, detail: `storage=${b.zipkin?.status ?? '?'}` }
+      : { healthy: false, detail: `GET /health answered status ${b?.status ?? '?'}` };
+  });
+}
+
 export function checkComponent(component: ComponentName, config: Config): Promise<ComponentHealth> {
   switch (component) {
     case 'kafka':
@@ -252,5 +262,7 @@ export function checkComponent(component: ComponentName, config: Config): Promis
       return checkRedis(config);
     case 'prometheus':
       return checkPrometheus(config);
+    case 'zipkin':
+      return checkZipkin(config);
   }
 }

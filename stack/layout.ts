@@ -5,20 +5,25 @@ import { targetsDir } from '../monitoring/targets.js';
 export const components = ['kafka', 'schema-registry', 'connect', 'postgres', 'redis'] as const;
 /** Started and reported only on request (`stack up --monitoring`, CASHFLOW_STACK_MONITORING=1). */
 export const monitoringComponents = ['prometheus'] as const;
-export type ComponentName = (typeof components)[number] | (typeof monitoringComponents)[number];
+/** Started and reported only on request (`stack up --tracing`, CASHFLOW_STACK_TRACING=1). */
+export const tracingComponents = ['zipkin'] as const;
+export type ComponentName = (typeof components)[number] | (typeof monitoringComponents)[number] | (typeof tracingComponents)[number];
 
 /** The components that `stack up` may start as processes of its own (PostgreSQL is only configured). */
 export const processComponents = ['kafka', 'schema-registry', 'connect', 'redis'] as const;
-export type ProcessComponent = (typeof processComponents)[number] | (typeof monitoringComponents)[number];
+export type ProcessComponent =
+  | (typeof processComponents)[number]
+  | (typeof monitoringComponents)[number]
+  | (typeof tracingComponents)[number];
 
 /** The process components this configuration runs. */
-export function wantedProcessComponents(monitoring: boolean): ProcessComponent[] {
-  return monitoring ? [...processComponents, ...monitoringComponents] : [...processComponents];
+export function wantedProcessComponents(monitoring: boolean, tracing = false): ProcessComponent[] {
+  return [...processComponents, ...(monitoring ? monitoringComponents : []), ...(tracing ? tracingComponents : [])];
 }
 
 /** The components `stack status` reports for this configuration. */
-export function reportedComponents(monitoring: boolean): ComponentName[] {
-  return monitoring ? [...components, ...monitoringComponents] : [...components];
+export function reportedComponents(monitoring: boolean, tracing = false): ComponentName[] {
+  return [...components, ...(monitoring ? monitoringComponents : []), ...(tracing ? tracingComponents : [])];
 }
 
 export interface StackLayout {
@@ -34,6 +39,8 @@ export interface StackLayout {
   kafkaData: string;
   redisData: string;
   prometheusData: string;
+  /** Zipkin's server jar (`stack up --tracing`). */
+  zipkinHome: string;
   /** Prometheus's file-based service discovery: one file per process serving /metrics. */
   prometheusTargets: string;
   /** The secure stack's CA, certificates, key store and passwords (stack/secure.ts). */
@@ -59,6 +66,7 @@ export function stackLayout(dir: string, registryVersion: string): StackLayout {
     kafkaData: join(root, 'data', 'kafka'),
     redisData: join(root, 'data', 'redis'),
     prometheusData: join(root, 'data', 'prometheus'),
+    zipkinHome: join(root, 'zipkin'),
     prometheusTargets: targetsDir(root),
     secrets: join(root, 'secrets'),
     run,

@@ -5,7 +5,7 @@ import { stackVersions } from './versions.js';
 
 export function logPaths(dir: string): { component: ProcessComponent; path: string; exists: boolean }[] {
   const layout = stackLayout(dir, stackVersions.apicurio);
-  return wantedProcessComponents(true).map((c) => ({
+  return wantedProcessComponents(true, true).map((c) => ({
     component: c,
     path: layout.logFile(c),
     exists: existsSync(layout.logFile(c)),
@@ -13,5 +13,5 @@ export function logPaths(dir: string): { component: ProcessComponent; path: stri
 }
 
 export function isProcessComponent(name: string): name is ProcessComponent {
-  return (wantedProcessComponents(true) as string[]).includes(name);
+  return (wantedProcessComponents(true, true) as string[]).includes(name);
 }

@@ -27,6 +27,7 @@ export const needsKafka: Record<ProcessComponent, boolean> = {
   connect: true,
   redis: false,
   prometheus: false,
+  zipkin: false,
 };
 
 /** The environment variable that moves a component to another port. */
@@ -36,6 +37,7 @@ export const portVariable: Record<ProcessComponent, string> = {
   connect: 'STACK_CONNECT_PORT',
   redis: 'STACK_REDIS_PORT',
   prometheus: 'STACK_PROMETHEUS_PORT',
+  zipkin: 'STACK_ZIPKIN_PORT',
 };
 
 export function conflictMessage(health: ComponentHealth, port: number): string {

@@ -27,8 +27,8 @@ describe('the stack with monitoring', () => {
   );
 
   it('is asked for by CASHFLOW_STACK_MONITORING=1 and adds Prometheus to what up starts and status reports', () => {
-    expect(loadConfig({}).stack.monitoring).toEqual({ enabled: false, scrapeIntervalSeconds: 15, lagExporterPort: 9463 });
-    expect(config.stack.monitoring).toEqual({ enabled: true, scrapeIntervalSeconds: 5, lagExporterPort: 9463 });
+    expect(loadConfig({}).stack.monitoring).toEqual({ enabled: false, scrapeIntervalSeconds: 15, lagExporterPort: 9463, tracing: false });
+    expect(config.stack.monitoring).toEqual({ enabled: true, scrapeIntervalSeconds: 5, lagExporterPort: 9463, tracing: false });
     expect(() => loadConfig({ CASHFLOW_STACK_MONITORING: 'yes' })).toThrow(/CASHFLOW_STACK_MONITORING/);
     expect(wantedProcessComponents(false)).not.toContain('prometheus');
     expect(wantedProcessComponents(true)).toContain('prometheus');

@@ -26,6 +26,7 @@ const variables: Record<ComponentName, { client: string; stack?: string }> = {
   redis: { client: 'REDIS_URL', stack: 'STACK_REDIS_PORT' },
   // only the stack runs it: nothing but its port points at it
   prometheus: { client: 'STACK_PROMETHEUS_PORT', stack: 'STACK_PROMETHEUS_PORT' },
+  zipkin: { client: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', stack: 'STACK_ZIPKIN_PORT' },
 };
 
 const loopback = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -50,6 +51,8 @@ export function pointsAtStack(component: ComponentName, config: Config): boolean
       return at(config.kafkaConnectUrl, ports.connect);
     case 'redis':
       return at(config.redisUrl, ports.redis);
+    case 'zipkin':
+      return at(config.tracing.zipkinEndpoint, ports.zipkin);
     case 'postgres':
     case 'prometheus':
       return true;
@@ -86,7 +89,7 @@ export function statusHints(all: ComponentHealth[], config: Config): string[] {
       hints.push(`${h.component}: answers at ${h.url} but is not ready (${h.detail}): wait, or read \`cashflow stack logs ${h.component}\``);
     }
   }
-  const up = config.stack.monitoring.enabled ? 'cashflow stack up --monitoring' : 'cashflow stack up';
+  const up = ['cashflow stack up', ...(config.stack.monitoring.enabled ? ['--monitoring'] : []), ...(config.stack.monitoring.tracing ? ['--tracing'] : [])].join(' ');
   if (startable.length > 0) hints.unshift(`start with: ${up} (${startable.join(', ')}); logs: cashflow stack logs`);
   return hints;
 }

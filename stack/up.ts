@@ -31,6 +31,7 @@ import {
   type SecureStack,
 } from './secure.js';
 import { stackVersions } from './versions.js';
+import { ensureZipkinJar, zipkinJarName } from './zipkin.js';
 
 export type Log = (line: string) => void;
 
@@ -58,6 +59,7 @@ export function portOf(component: ProcessComponent, ports: StackPorts): number {
     connect: ports.connect,
     redis: ports.redis,
     prometheus: ports.prometheus,
+    zipkin: ports.zipkin,
   }[component];
 }
 
@@ -79,6 +81,7 @@ const startTimeoutMs: Record<ProcessComponent, number> = {
   connect: 240_000,
   redis: 30_000,
   prometheus: 60_000,
+  zipkin: 120_000,
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -179,7 +182,8 @@ export async function stackUp(config: Config, log: Log, options: UpOptions = {})
   if (secure && !options.secure) log(`stack: secure stack (SASL_SSL, secrets in ${layout.secrets})`);
   const targets = stackTargets(config, secure);
   const pgUrl = postgresUrl(config);
-  const processComponents = wantedProcessComponents(config.stack.monitoring.enabled);
+  const tracing = config.stack.monitoring.tracing;
+  const processComponents = wantedProcessComponents(config.stack.monitoring.enabled, tracing);
   const spec = (c: ProcessComponent) =>
     launchSpec(c, ports, layout, { version: stackVersions.apicurio, database: registryDatabaseOf(pgUrl) }, config.stack.monitoring);
   const owned = (c: ProcessComponent) => ownedPid(layout.pidFile(c), spec(c).marker);
@@ -218,7 +222,11 @@ export async function stackUp(config: Config, log: Log, options: UpOptions = {})
       'prometheus',
       'the prometheus binary is not on PATH: install Debian\'s package (apt-get install --no-install-recommends prometheus; scripts/setup.sh does), or start the stack without --monitoring / CASHFLOW_STACK_MONITORING',
     );
-  if (toStart.some((c) => c !== 'redis' && c !== 'prometheus')) downloaded = await ensureArtifacts(layout, stackVersions, log);
+  if (toStart.some((c) => c !== 'redis' && c !== 'prometheus' && c !== 'zipkin')) downloaded = await ensureArtifacts(layout, stackVersions, log);
+  if (toStart.includes('zipkin') && !existsSync(join(layout.zipkinHome, zipkinJarName()))) {
+    await ensureZipkinJar(layout.zipkinHome, log);
+    downloaded = true;
+  }
   await preparePostgres(pgUrl, log);
   if (toStart.length > 0) {
     writeConfigFiles(layout, config, secure);
@@ -283,7 +291,7 @@ export async function stackUp(config: Config, log: Log, options: UpOptions = {})
   // `up --secure` has just written their variables), with the stack's own client user.
   const asConfigured = secure && config.kafka.securityProtocol === 'plaintext' ? overlay(config, { kafka: targets.kafka }) : config;
   const health = await Promise.all(
-    reportedComponents(config.stack.monitoring.enabled).map((c) => checkComponent(c, asConfigured)),
+    reportedComponents(config.stack.monitoring.enabled, tracing).map((c) => checkComponent(c, asConfigured)),
   );
   const external = processComponents.filter((c) => actions.get(c) === 'external');
   return {

@@ -11,6 +11,14 @@ async function loadStackConfig(uses: ConfigPath[] = configUses.stack) {
   return loadConfig(process.env, uses);
 }
 
+/** The stack's configuration with what the options add (Prometheus, Zipkin). */
+async function stackConfigWith(opts: { monitoring?: boolean; tracing?: boolean }) {
+  const loaded = await loadStackConfig(opts.tracing ? [...configUses.stack, 'tracing'] : configUses.stack);
+  const { withMonitoring, withTracing } = await import('../../config/config.js');
+  const monitored = opts.monitoring ? withMonitoring(loaded) : loaded;
+  return opts.tracing ? withTracing(monitored) : monitored;
+}
+
 /** Stack problems are the user's to fix: message only, no stack trace. */
 async function userFacing<T>(work: () => Promise<T>): Promise<T> {
   const { StackError } = await import('../../stack/errors.js');
@@ -40,13 +48,15 @@ export function register(program: Command): void {
       'also start Prometheus (STACK_PROMETHEUS_PORT, default 9090), scraping every process the CLI starts, with the alert rules of ops/prometheus (env CASHFLOW_STACK_MONITORING=1)',
     )
     .option(
+      '--tracing',
+      'also start Zipkin (STACK_ZIPKIN_PORT, default 9411), the trace backend OTEL_TRACES_EXPORTER=zipkin exports to (env CASHFLOW_STACK_TRACING=1)',
+    )
+    .option(
       '--secure',
       "the broker's client listener speaks SASL_SSL (SCRAM-SHA-512 over TLS; CA, certificate and users made in <stack dir>/secrets); the folder stays secure",
     )
-    .action(async (opts: { monitoring?: boolean; secure?: boolean }) => {
-      const loaded = await loadStackConfig();
-      const { withMonitoring } = await import('../../config/config.js');
-      const config = opts.monitoring ? withMonitoring(loaded) : loaded;
+    .action(async (opts: { monitoring?: boolean; tracing?: boolean; secure?: boolean }) => {
+      const config = await stackConfigWith(opts);
       const { stackUp } = await import('../../stack/up.js');
       const { formatStatus, statusHints } = await import('../../stack/status.js');
       const r = await userFacing(() => stackUp(config, say, { secure: opts.secure }));
@@ -61,6 +71,11 @@ export function register(program: Command): void {
               `stack healthy in ${r.seconds.toFixed(1)} s${r.downloaded ? ' (including downloads)' : ''}`,
               ...(config.stack.monitoring.enabled
                 ? [`prometheus: http://127.0.0.1:${config.stack.ports.prometheus} (alerts: /alerts, targets: /targets)`]
+                : []),
+              ...(config.stack.monitoring.tracing
+                ? [
+                    `zipkin: http://127.0.0.1:${config.stack.ports.zipkin} (processes export to it with OTEL_TRACES_EXPORTER=zipkin; one trace drawn: cashflow trace <traceId> --out trace.svg)`,
+                  ]
                 : []),
               'logs: cashflow stack logs [component]; stop: cashflow stack down',
             ]
@@ -100,17 +115,16 @@ export function register(program: Command): void {
       'one line per component: <component> <healthy|unhealthy> <url> <detail>; exit 0 iff all healthy',
     )
     .option('--monitoring', 'also report Prometheus (env CASHFLOW_STACK_MONITORING=1)')
-    .action(async (opts: { monitoring?: boolean }) => {
-      const loaded = await loadStackConfig();
-      const { withMonitoring } = await import('../../config/config.js');
-      const config = opts.monitoring ? withMonitoring(loaded) : loaded;
+    .option('--tracing', 'also report Zipkin (env CASHFLOW_STACK_TRACING=1)')
+    .action(async (opts: { monitoring?: boolean; tracing?: boolean }) => {
+      const config = await stackConfigWith(opts);
       const { checkComponent } = await import('../../stack/health.js');
       const { formatStatus, statusHints } = await import('../../stack/status.js');
       const { reportedComponents, stackLayout } = await import('../../stack/layout.js');
       const { clientEnvFile, isSecureStack } = await import('../../stack/secure.js');
       const { stackVersions } = await import('../../stack/versions.js');
       const health = await Promise.all(
-        reportedComponents(config.stack.monitoring.enabled).map((c) => checkComponent(c, config)),
+        reportedComponents(config.stack.monitoring.enabled, config.stack.monitoring.tracing).map((c) => checkComponent(c, config)),
       );
       const layout = stackLayout(config.stack.dir, stackVersions.apicurio);
       const unconfigured = isSecureStack(layout) && config.kafka.securityProtocol === 'plaintext';
@@ -127,7 +141,7 @@ export function register(program: Command): void {
   stack
     .command('logs')
     .description("the log file of each process, or the tail of one component's log")
-    .argument('[component]', 'kafka, schema-registry, connect, redis or prometheus')
+    .argument('[component]', 'kafka, schema-registry, connect, redis, prometheus or zipkin')
     .option('-f, --follow', 'keep printing as the log grows')
     .option('-n, --lines <n>', 'lines to print', '100')
     .action(async (component: string | undefined, opts: { follow?: boolean; lines: string }) => {
