@@ -2,7 +2,7 @@
 // OpenTelemetry semantic conventions for messaging and databases say: `process <topic>` for a
 // consumed batch, `send <topic>` for what a batch produces, `<operation> <table>` for the
 // sink's transaction. The runner and the sink call these only when activeTracer() is defined.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type HrTime, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { placeBatch } from './batch-context.js';
 import {
   ATTR_CASHFLOW_LINKS_DROPPED,
@@ -32,7 +32,7 @@ export interface ConsumedBatch {
   topicName: string;
   partition: number;
   messageCount: number;
-  /** performance.timeOrigin-relative start (performance.now()) or epoch ms. */
+  /** When the batch started, as performance.now() gave it. */
   startTime: number;
 }
 
@@ -56,7 +56,7 @@ export function startBatchSpan(tracer: Tracer, batch: ConsumedBatch, contexts: I
   const parent = placed.parent ? trace.setSpanContext(ROOT_CONTEXT, placed.parent) : ROOT_CONTEXT;
   return tracer.startSpan(
     `process ${batch.topicName}`,
-    { kind: SpanKind.CONSUMER, startTime: batch.startTime, links: placed.links, attributes, root: !placed.parent },
+    { kind: SpanKind.CONSUMER, startTime: hrTimeOfPerformance(batch.startTime), links: placed.links, attributes, root: !placed.parent },
     parent,
   );
 }
@@ -96,7 +96,7 @@ export function sourceChangeContext(tracer: Tracer, change: SourceChange): SpanC
         [ATTR_MESSAGING_DESTINATION_NAME]: change.topicName,
         [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(change.partition),
         [ATTR_MESSAGING_KAFKA_OFFSET]: Number(change.offset),
-        ...(change.key === null ? {} : { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: change.key }),
+        ...(change.key === null ? {} : { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: sourceKeyOf(change.key) }),
         [ATTR_DB_SYSTEM_NAME]: change.dbSystem,
         [ATTR_DB_COLLECTION_NAME]: change.table,
         [ATTR_CASHFLOW_SOURCE_COMMIT_MS]: change.committedAtMs,
@@ -106,6 +106,31 @@ export function sourceChangeContext(tracer: Tracer, change: SourceChange): SpanC
   );
   span.end(Math.max(start, change.timestampMs));
   return span.spanContext();
+}
+
+/**
+ * A performance.now() reading as whole epoch microseconds: Zipkin refuses a fractional
+ * timestamp, and the SDK keeps the fraction of a number it is given.
+ */
+export function hrTimeOfPerformance(t: number): HrTime {
+  const us = Math.round((performance.timeOrigin + t) * 1000);
+  return [Math.floor(us / 1e6), (us % 1e6) * 1000];
+}
+
+/**
+ * The row's key in words: Debezium's JSON key with its schema (`{"schema":…,"payload":
+ * {"contract_id":"C1"}}`) becomes `C1`, so that `cashflow trace --contract C1` finds the
+ * change's trace by this tag. A key of another form is kept as it is.
+ */
+export function sourceKeyOf(key: string): string {
+  try {
+    const doc = JSON.parse(key) as unknown;
+    const payload = doc && typeof doc === 'object' && 'payload' in doc ? (doc as { payload: unknown }).payload : doc;
+    if (payload && typeof payload === 'object') return Object.values(payload).map(String).join('|');
+    return String(payload);
+  } catch {
+    return key;
+  }
 }
 
 /** The span of one send of a batch's outputs, child of the active (batch) span. */
