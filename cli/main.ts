@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   reset: () => import('./commands/reset.js'),
   lag: () => import('./commands/lag.js'),
   chaos: () => import('./commands/chaos.js'),
+  trace: () => import('./commands/trace.js'),
 };
 
 /**
