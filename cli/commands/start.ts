@@ -280,15 +280,22 @@ export function register(program: Command): void {
     .description('bring the stack up, apply migrations, topics, schemas, connectors, and start every processor in the background')
     .option('--calculators <n>', 'calculator processes (one consumer group shares the partitions)', '1')
     .option('--monitoring', 'also Prometheus in the stack and the lag exporter beside the processors (env CASHFLOW_STACK_MONITORING=1)')
-    .action(async (opts: { calculators: string; monitoring?: boolean }) => {
+    .option('--tracing', 'also Zipkin in the stack, and the processors export their traces to it (OTEL_TRACES_EXPORTER=zipkin; env CASHFLOW_STACK_TRACING=1)')
+    .action(async (opts: { calculators: string; monitoring?: boolean; tracing?: boolean }) => {
       const calculators = Number(opts.calculators);
       if (!Number.isInteger(calculators) || calculators < 1 || calculators > 12) throw new UserFacingError('--calculators must be 1..12', 2);
-      const { loadConfig, withMonitoring } = await import('../../config/config.js');
+      const { loadConfig, withMonitoring, withTracing } = await import('../../config/config.js');
       const loaded = loadConfig(process.env, configUses.platform);
-      const config = opts.monitoring ? withMonitoring(loaded) : loaded;
+      const monitored = opts.monitoring ? withMonitoring(loaded) : loaded;
+      const config = opts.tracing ? withTracing(monitored) : monitored;
       const say: Say = (line) => process.stderr.write(`${line}\n`);
       await preparePlatform(config, say);
-      const r = await startProcessors(config, { calculators });
+      // with Zipkin in the stack, the processors export to it unless told otherwise (OTEL_TRACES_EXPORTER)
+      const tracingEnv: Record<string, string> =
+        config.stack.monitoring.tracing && config.tracing.exporter === 'none' && !process.env.OTEL_TRACES_EXPORTER && !process.env.OTEL_SDK_DISABLED
+          ? { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: config.tracing.zipkinEndpoint }
+          : {};
+      const r = await startProcessors(config, { calculators, extraEnv: tracingEnv });
       const all = [...r.alreadyRunning, ...r.started];
       // lag is exported only for a Prometheus to scrape (README "Operating it")
       const lag = config.stack.monitoring.enabled ? await startLagExporter(config) : undefined;
@@ -301,6 +308,7 @@ export function register(program: Command): void {
         process.stdout.write(`${p.name.padEnd(16)} log ${p.logFile}  metrics http://127.0.0.1:${p.metricsPort}/metrics  health http://127.0.0.1:${p.metricsPort}/healthz /readyz\n`);
       if (lag) process.stdout.write(`${'lag-exporter'.padEnd(16)} log ${lag.logFile}  metrics http://127.0.0.1:${lag.metricsPort}/metrics\n`);
       if (config.stack.monitoring.enabled) process.stdout.write(`prometheus       http://127.0.0.1:${config.stack.ports.prometheus}\n`);
+      if (config.stack.monitoring.tracing) process.stdout.write(`zipkin           http://127.0.0.1:${config.stack.ports.zipkin}  (one trace as SVG: cashflow trace <traceId>)\n`);
       process.stdout.write('stop with: cashflow stop\n');
     });
 }
