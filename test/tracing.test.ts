@@ -14,6 +14,7 @@ import { freePort } from '../stack/free-port.js';
 import { PrivateProcess } from '../stack/private/process.js';
 import { ensureZipkinJar, zipkinArgs } from '../stack/zipkin.js';
 import { findTraces, type ZipkinSpan } from '../tracing/zipkin-api.js';
+import { pamTerms } from './support/pam-terms.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cashflow-tracing-'));
@@ -21,27 +22,16 @@ let zipkin: PrivateProcess | undefined;
 let zipkinUrl = '';
 let env: PipelineEnv;
 
-const floating = (id: string, code: string) => ({
-  contractType: 'PAM',
-  contractID: id,
-  statusDate: '2012-12-30T00:00:00',
-  contractDealDate: '2012-12-28T00:00:00',
-  currency: 'USD',
-  notionalPrincipal: '3000',
-  initialExchangeDate: '2013-01-01T00:00:00',
-  maturityDate: '2014-01-01T00:00:00',
-  nominalInterestRate: '0.1',
-  cycleAnchorDateOfInterestPayment: '2013-01-01T00:00:00',
-  cycleOfInterestPayment: 'P1ML0',
-  dayCountConvention: '30E360',
-  endOfMonthConvention: 'SD',
-  contractRole: 'RPA',
-  cycleAnchorDateOfRateReset: '2013-02-01T00:00:00',
-  cycleOfRateReset: 'P3ML1',
-  rateSpread: '0.02',
-  rateMultiplier: '1.0',
-  marketObjectCodeOfRateReset: code,
-});
+/** A PAM whose rate resets on `code` (so it waits for it, then is computed from it). */
+const floating = (id: string, code: string) =>
+  pamTerms({
+    contractID: id,
+    cycleAnchorDateOfRateReset: '2015-04-15T00:00:00',
+    cycleOfRateReset: 'P3ML1',
+    rateSpread: '0.02',
+    rateMultiplier: '1.0',
+    marketObjectCodeOfRateReset: code,
+  });
 
 beforeAll(async () => {
   const stackConfig = loadConfig(process.env, ['stack', 'tracing']);
@@ -87,7 +77,7 @@ describe('tracing into Zipkin', () => {
     });
 
     const before = Date.now();
-    await env.db.upsertMarketData([{ marketObjectCode: code, observedAt: '2013-02-01T00:00:00', value: 0.01 }]);
+    await env.db.upsertMarketData([{ marketObjectCode: code, observedAt: '2015-04-01T00:00:00', value: 0.01 }]);
     const after = Date.now();
     await eventually('T1 and T2 computed', async () => (await env.db.cashflowVersions(['T1', 'T2'])).every((x) => x.status === 'computed'), 120_000);
 

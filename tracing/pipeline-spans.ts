@@ -4,27 +4,7 @@
 // sink's transaction. The runner and the sink call these only when activeTracer() is defined.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type HrTime, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { placeBatch } from './batch-context.js';
-import {
-  ATTR_CASHFLOW_LINKS_DROPPED,
-  ATTR_CASHFLOW_PROCESSOR,
-  ATTR_CASHFLOW_SOURCE_COMMIT_MS,
-  ATTR_DB_COLLECTION_NAME,
-  ATTR_DB_NAMESPACE,
-  ATTR_DB_OPERATION_BATCH_SIZE,
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_SYSTEM_NAME,
-  ATTR_ERROR_TYPE,
-  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
-  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
-  ATTR_MESSAGING_DESTINATION_NAME,
-  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_KAFKA_MESSAGE_KEY,
-  ATTR_MESSAGING_KAFKA_OFFSET,
-  ATTR_MESSAGING_OPERATION_NAME,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  ATTR_MESSAGING_SYSTEM,
-  MESSAGING_SYSTEM_KAFKA,
-} from './conventions.js';
+import * as semconv from './conventions.js';
 
 export interface ConsumedBatch {
   processor: string;
@@ -43,16 +23,16 @@ export interface ConsumedBatch {
 export function startBatchSpan(tracer: Tracer, batch: ConsumedBatch, contexts: Iterable<SpanContext | undefined>): Span {
   const placed = placeBatch(contexts);
   const attributes: Attributes = {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
-    [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
-    [ATTR_MESSAGING_OPERATION_NAME]: 'process',
-    [ATTR_MESSAGING_DESTINATION_NAME]: batch.topicName,
-    [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(batch.partition),
-    [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: batch.consumerGroup,
-    [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messageCount,
-    [ATTR_CASHFLOW_PROCESSOR]: batch.processor,
+    [semconv.ATTR_MESSAGING_SYSTEM]: semconv.MESSAGING_SYSTEM_KAFKA,
+    [semconv.ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+    [semconv.ATTR_MESSAGING_OPERATION_NAME]: 'process',
+    [semconv.ATTR_MESSAGING_DESTINATION_NAME]: batch.topicName,
+    [semconv.ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(batch.partition),
+    [semconv.ATTR_MESSAGING_CONSUMER_GROUP_NAME]: batch.consumerGroup,
+    [semconv.ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messageCount,
+    [semconv.ATTR_CASHFLOW_PROCESSOR]: batch.processor,
   };
-  if (placed.droppedLinks > 0) attributes[ATTR_CASHFLOW_LINKS_DROPPED] = placed.droppedLinks;
+  if (placed.droppedLinks > 0) attributes[semconv.ATTR_CASHFLOW_LINKS_DROPPED] = placed.droppedLinks;
   const parent = placed.parent ? trace.setSpanContext(ROOT_CONTEXT, placed.parent) : ROOT_CONTEXT;
   return tracer.startSpan(
     `process ${batch.topicName}`,
@@ -90,16 +70,16 @@ export function sourceChangeContext(tracer: Tracer, change: SourceChange): SpanC
       root: true,
       startTime: start,
       attributes: {
-        [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
-        [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
-        [ATTR_MESSAGING_OPERATION_NAME]: 'send',
-        [ATTR_MESSAGING_DESTINATION_NAME]: change.topicName,
-        [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(change.partition),
-        [ATTR_MESSAGING_KAFKA_OFFSET]: Number(change.offset),
-        ...(change.key === null ? {} : { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: sourceKeyOf(change.key) }),
-        [ATTR_DB_SYSTEM_NAME]: change.dbSystem,
-        [ATTR_DB_COLLECTION_NAME]: change.table,
-        [ATTR_CASHFLOW_SOURCE_COMMIT_MS]: change.committedAtMs,
+        [semconv.ATTR_MESSAGING_SYSTEM]: semconv.MESSAGING_SYSTEM_KAFKA,
+        [semconv.ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+        [semconv.ATTR_MESSAGING_OPERATION_NAME]: 'send',
+        [semconv.ATTR_MESSAGING_DESTINATION_NAME]: change.topicName,
+        [semconv.ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(change.partition),
+        [semconv.ATTR_MESSAGING_KAFKA_OFFSET]: Number(change.offset),
+        ...(change.key === null ? {} : { [semconv.ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: sourceKeyOf(change.key) }),
+        [semconv.ATTR_DB_SYSTEM_NAME]: change.dbSystem,
+        [semconv.ATTR_DB_COLLECTION_NAME]: change.table,
+        [semconv.ATTR_CASHFLOW_SOURCE_COMMIT_MS]: change.committedAtMs,
       },
     },
     ROOT_CONTEXT,
@@ -139,11 +119,11 @@ export function startSendSpan(tracer: Tracer, topicNames: readonly string[], mes
   return tracer.startSpan(one ? `send ${one}` : 'send', {
     kind: SpanKind.PRODUCER,
     attributes: {
-      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_KAFKA,
-      [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
-      [ATTR_MESSAGING_OPERATION_NAME]: 'send',
-      [ATTR_MESSAGING_DESTINATION_NAME]: one ?? topicNames.join(','),
-      [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: messageCount,
+      [semconv.ATTR_MESSAGING_SYSTEM]: semconv.MESSAGING_SYSTEM_KAFKA,
+      [semconv.ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+      [semconv.ATTR_MESSAGING_OPERATION_NAME]: 'send',
+      [semconv.ATTR_MESSAGING_DESTINATION_NAME]: one ?? topicNames.join(','),
+      [semconv.ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: messageCount,
     },
   });
 }
@@ -170,11 +150,11 @@ export async function inDatabaseSpan<T>(tracer: Tracer, write: DatabaseWrite, co
       links: placed.links,
       root: !placed.parent,
       attributes: {
-        [ATTR_DB_SYSTEM_NAME]: write.system,
-        [ATTR_DB_NAMESPACE]: write.namespace,
-        [ATTR_DB_OPERATION_NAME]: write.operation,
-        [ATTR_DB_COLLECTION_NAME]: write.collection,
-        [ATTR_DB_OPERATION_BATCH_SIZE]: write.batchSize,
+        [semconv.ATTR_DB_SYSTEM_NAME]: write.system,
+        [semconv.ATTR_DB_NAMESPACE]: write.namespace,
+        [semconv.ATTR_DB_OPERATION_NAME]: write.operation,
+        [semconv.ATTR_DB_COLLECTION_NAME]: write.collection,
+        [semconv.ATTR_DB_OPERATION_BATCH_SIZE]: write.batchSize,
       },
     },
     placed.parent ? trace.setSpanContext(ROOT_CONTEXT, placed.parent) : ROOT_CONTEXT,
@@ -192,7 +172,7 @@ export async function inDatabaseSpan<T>(tracer: Tracer, write: DatabaseWrite, co
 /** Marks `span` failed with the error's class (`error.type`) and message. */
 export function failSpan(span: Span, e: unknown): void {
   const type = e instanceof Error ? e.name || e.constructor.name : typeof e;
-  span.setAttribute(ATTR_ERROR_TYPE, type);
+  span.setAttribute(semconv.ATTR_ERROR_TYPE, type);
   span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) });
 }
 
