@@ -118,6 +118,8 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   };
 
   const metrics = new ApiMetrics();
+  const { holdTracing } = await import('../tracing/tracer.js');
+  const releaseTracing = await holdTracing(config.tracing, 'cashflow-api');
   const app = await buildApi({
     config,
     topology,
@@ -141,6 +143,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
         if (kafka) await (await kafka.catch(() => undefined))?.producer.disconnect().catch(() => undefined);
         if (database) await (await database.catch(() => undefined))?.close().catch(() => undefined);
         redis.disconnect();
+        await releaseTracing();
       })();
       return closing;
     },

@@ -2,6 +2,8 @@
 // chunk i on partition i mod the topic's partitions, jobChunkMessage: every job-worker of the
 // consumer group takes an equal share); the job's status lives in Redis (api/job-store.ts). Kafka
 // is connected on the first job, so the API starts without it.
+import { activeTracer } from '../tracing/tracer.js';
+import { activeTraceHeaders } from '../tracing/kafka-headers.js';
 import { randomBytes } from 'node:crypto';
 import { failureSummary } from '../clients/errors.js';
 import type { Producer } from '../clients/kafka.js';
@@ -169,8 +171,10 @@ export async function sendPipelined(
   const IN_FLIGHT_BYTES = 32_000_000;
   const inFlight: { acked: Promise<unknown>; bytes: number }[] = [];
   let inFlightBytes = 0;
+  // the request's trace (tracing on): each chunk carries it to the job-workers
+  const headers = activeTracer() && activeTraceHeaders();
   for (const m of messages) {
-    const acked = producer.send({ topic, messages: [m] });
+    const acked = producer.send({ topic, messages: [headers ? { ...m, headers } : m] });
     acked.catch(() => undefined); // awaited below; a later failure is not an unhandled rejection meanwhile
     inFlight.push({ acked, bytes: m.value.length });
     inFlightBytes += m.value.length;

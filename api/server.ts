@@ -2,6 +2,10 @@
 // Everything outside the engine (Redis, Kafka, the read database) is reached through
 // ApiDependencies, created lazily, so the API starts with the engine alone (docs/interfaces.md) and
 // tests inject fakes.
+import { context, trace, type Span } from '@opentelemetry/api';
+import { activeTracer } from '../tracing/tracer.js';
+import { spanContextOfHeaders } from '../tracing/kafka-headers.js';
+import { endRequestSpan, startRequestSpan } from '../tracing/pipeline-spans.js';
 import { Readable } from 'node:stream';
 import Fastify, {
   type FastifyBaseLogger,
@@ -228,6 +232,21 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     metrics.rejected.inc({ reason: 'rate limited' });
     return reply.code(429).header('retry-after', String(refused.retryAfterSeconds)).send({ error: refused.message });
   };
+  const tracer = activeTracer();
+  if (tracer) {
+    // a callback hook that calls done() inside the span's context: the later hooks, the
+    // handler and what it produces (a job's chunks carry its traceparent) run in the request's trace
+    const spans = new WeakMap<FastifyRequest, Span>();
+    app.addHook('onRequest', (req, _reply, done) => {
+      const span = startRequestSpan(tracer, req.method, req.url.split('?')[0]!, spanContextOfHeaders(req.headers as Record<string, string>));
+      spans.set(req, span);
+      context.with(trace.setSpan(context.active(), span), done);
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      const span = spans.get(req);
+      if (span) endRequestSpan(span, req.method, req.routeOptions.url, reply.statusCode);
+    });
+  }
   app.addHook('onRequest', async (req, reply) => {
     (req as FastifyRequest & { startedAt: number }).startedAt = performance.now();
     if (req.routeOptions.config?.operations) return;

@@ -36,6 +36,8 @@ export interface PipelineBenchOptions {
   portfolio?: number;
   /** Runs of the portfolio recalculation. */
   portfolioRuns?: number;
+  /** First metrics port of the bench's processes (default 9500, after `cashflow start`'s). */
+  basePort?: number;
   /** End with `cashflow verify --all` on the book, timed beside the engine alone. */
   verify?: boolean;
   log: (line: string) => void;
@@ -169,7 +171,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const checkInterrupted = () => {
     if (interrupted) throw new Error(`interrupted by ${interrupted}: cleaning up`);
   };
-  const basePort = 9500;
+  const basePort = o.basePort ?? 9500;
   const rss: Record<string, number> = {};
   const processes = async () => processorProcesses(config, { calculators: o.calculators, basePort });
   const sampleRss = async () => {

@@ -4,6 +4,7 @@
 // impact, the calculator and the sink down to the transaction that commits the rows, each
 // stage's span a child of the previous stage's send. The shared stack's Zipkin is used when it
 // runs (`stack up --tracing`); otherwise the test starts its own on a free port.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { checkZipkin } from '../stack/health.js';
 import { freePort } from '../stack/free-port.js';
 import { PrivateProcess } from '../stack/private/process.js';
 import { ensureZipkinJar, zipkinArgs } from '../stack/zipkin.js';
-import { findTraces, type ZipkinSpan } from '../tracing/zipkin-api.js';
+import { fetchTrace, findTraces, type ZipkinSpan } from '../tracing/zipkin-api.js';
+import { startApi } from '../api/index.js';
 import { pamTerms } from './support/pam-terms.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
 
@@ -146,6 +148,22 @@ describe('tracing into Zipkin', () => {
       expect(tag(c, 'db.operation.name')).toBe('COMMIT');
       expect(tag(byId.get(c.parentId!)!, 'cashflow.processor')).toBe('sink');
       expect(c.timestamp! + c.duration!).toBeGreaterThan(root.timestamp!);
+    }
+  });
+
+  it('an API request is a server span, child of the traceparent the client sent', async () => {
+    const api = await startApi({ config: env.config, topology: env.topology, redisPrefix: env.redisPrefix, port: 0 });
+    try {
+      const traceId = randomBytes(16).toString('hex');
+      const parentId = randomBytes(8).toString('hex');
+      const res = await fetch(`http://127.0.0.1:${api.port}/healthz`, { headers: { traceparent: `00-${traceId}-${parentId}-01` } });
+      expect(res.status).toBe(200);
+      const spans = await eventually('the request span in Zipkin', async () => (await fetchTrace(zipkinUrl, traceId).catch(() => undefined))?.filter((s) => s.kind === 'SERVER'), 30_000, 300);
+      expect(spans).toHaveLength(1);
+      expect(spans[0]).toMatchObject({ name: 'get /healthz', parentId, localEndpoint: { serviceName: env.config.tracing.serviceName } });
+      expect(spans[0]!.tags).toMatchObject({ 'http.request.method': 'GET', 'http.route': '/healthz', 'http.response.status_code': '200' });
+    } finally {
+      await api.close();
     }
   });
 });

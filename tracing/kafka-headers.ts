@@ -1,7 +1,7 @@
 // W3C trace context in Kafka record headers (W3C Trace Context; the OpenTelemetry messaging
 // conventions: the context of the span that sent a message travels with it). Pure: the same
 // propagator the SDK registers, over the record's header map.
-import { ROOT_CONTEXT, trace, type Context, type SpanContext, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, trace, type Context, type SpanContext, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 
@@ -40,4 +40,13 @@ export function injectSpanContext(headers: KafkaJS.IHeaders, spanContext: SpanCo
 /** The context to run under for a span context received from elsewhere. */
 export function remoteContext(spanContext: SpanContext): Context {
   return trace.setSpanContext(ROOT_CONTEXT, spanContext);
+}
+
+/**
+ * The trace headers of the context active here, for a record produced outside the runner (the
+ * API's job chunks); undefined when there is none, so that nothing is added.
+ */
+export function activeTraceHeaders(): KafkaJS.IHeaders | undefined {
+  const spanContext = trace.getSpanContext(context.active());
+  return spanContext ? injectSpanContext({}, spanContext) : undefined;
 }

@@ -185,3 +185,27 @@ export function activeSpanContext(): SpanContext | undefined {
 export function dbSystemName(dialect: 'postgres' | 'mssql'): string {
   return dialect === 'postgres' ? 'postgresql' : 'microsoft.sql_server';
 }
+
+/** The span of one HTTP request the API serves (kind SERVER), child of a `traceparent` the client sent. */
+export function startRequestSpan(tracer: Tracer, method: string, path: string, parent: SpanContext | undefined): Span {
+  return tracer.startSpan(
+    method,
+    {
+      kind: SpanKind.SERVER,
+      root: !parent,
+      attributes: { [semconv.ATTR_HTTP_REQUEST_METHOD]: method, [semconv.ATTR_URL_PATH]: path },
+    },
+    parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT,
+  );
+}
+
+/** Names the request span by its route once known and ends it with the response status. */
+export function endRequestSpan(span: Span, method: string, route: string | undefined, status: number): void {
+  if (route) {
+    span.updateName(`${method} ${route}`);
+    span.setAttribute(semconv.ATTR_HTTP_ROUTE, route);
+  }
+  span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}

@@ -35,7 +35,8 @@ export function register(program: Command): void {
     .option('--verify', 'end with verify --all on the book (timed beside the engine alone)')
     .option('--portfolio <lots>', 'end with recalc --portfolio --wait of a portfolio of this many lots over the book, timed (p50/p99)')
     .option('--portfolio-runs <n>', 'runs of the portfolio recalculation', '10')
-    .action(async (opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean; portfolio?: string; portfolioRuns: string }) => {
+    .option('--base-port <n>', "first metrics port of the bench's processes (another bench on the machine holds 9500…)", '9500')
+    .action(async (opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean; portfolio?: string; portfolioRuns: string; basePort: string }) => {
       const { runPipelineBench } = await import('../../bench/pipeline.js');
       const r = await runPipelineBench({
         contracts: integerOption(opts.contracts, 'contracts', 1),
@@ -46,6 +47,7 @@ export function register(program: Command): void {
         verify: opts.verify === true,
         portfolio: opts.portfolio === undefined ? 0 : integerOption(opts.portfolio, 'portfolio', 1),
         portfolioRuns: integerOption(opts.portfolioRuns, 'portfolio-runs', 1),
+        basePort: integerOption(opts.basePort, 'base-port', 1024),
         log: (s) => process.stderr.write(s + '\n'),
       });
       const rss = Object.entries(r.peakRssMb).map(([k, v]) => `${k} ${v} MB`).join(', ');
