@@ -443,14 +443,16 @@ function tracingFields(field: FieldOf, zipkinPort: () => number): TracingConfig 
   return lazyFields<TracingConfig>({
     exporter: field((v) => {
       if (oneOf(v, 'OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true') return 'none';
+      zipkinEndpoint(); // first, so that `cashflow config` records the endpoint with its default
+      // recorded above with its default: this read only asks whether it was set
       const endpointSet = text(v, 'OTEL_EXPORTER_ZIPKIN_ENDPOINT') !== undefined;
-      const raw = text(v, 'OTEL_TRACES_EXPORTER');
+      const fallback = endpointSet ? 'zipkin' : 'none';
       // the SDK's default is otlp, which this project does not ship: name what it does ship
-      if (raw?.toLowerCase() === 'otlp') {
+      if (v.read('OTEL_TRACES_EXPORTER', { fallback })!.toLowerCase() === 'otlp') {
         v.problem('OTEL_TRACES_EXPORTER', 'otlp is not bundled: use zipkin (OTEL_EXPORTER_ZIPKIN_ENDPOINT), console or none');
         return 'none';
       }
-      return oneOf(v, 'OTEL_TRACES_EXPORTER', ['none', 'zipkin', 'console'] as const, endpointSet ? 'zipkin' : 'none');
+      return oneOf(v, 'OTEL_TRACES_EXPORTER', ['none', 'zipkin', 'console'] as const, fallback);
     }),
     zipkinEndpoint,
     sampler: field((v) => oneOf(v, 'OTEL_TRACES_SAMPLER', traceSamplers, 'parentbased_traceidratio')),

@@ -37,3 +37,13 @@ describe('tracing configuration (OTEL_*)', () => {
     expect(of({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' })).toMatch(/^ParentBased\{root=AlwaysOnSampler,/);
   });
 });
+
+describe('cashflow config lists the tracing variables', () => {
+  it('with their defaults', async () => {
+    const { describeConfig } = await import('../config/config.js');
+    const by = new Map(describeConfig({ STACK_ZIPKIN_PORT: '19411' }).readings.map((r) => [r.variable, r]));
+    expect(by.get('OTEL_EXPORTER_ZIPKIN_ENDPOINT')).toMatchObject({ value: 'http://127.0.0.1:19411/api/v2/spans', origin: 'default', defaultFrom: 'STACK_ZIPKIN_PORT' });
+    expect(by.get('OTEL_TRACES_EXPORTER')).toMatchObject({ value: 'none', origin: 'default' });
+    expect(by.get('OTEL_TRACES_SAMPLER')).toMatchObject({ value: 'parentbased_traceidratio', origin: 'default' });
+  });
+});
