@@ -33,7 +33,7 @@ import { CommitLedger, partitionKey } from './commit-ledger.js';
 
 import { context, trace, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { activeTracer } from '../tracing/tracer.js';
-import { injectSpanContext, spanContextOfHeaders } from '../tracing/kafka-headers.js';
+import { injectSpanContext, spanContextsOfHeaders } from '../tracing/kafka-headers.js';
 import { dbSystemName, failSpan, sourceChangeContext, startBatchSpan, startSendSpan } from '../tracing/pipeline-spans.js';
 import type { Log } from '../clients/log.js';
 import { BreakerOpenError, type Breakers } from '../clients/breaker.js';
@@ -302,7 +302,7 @@ export class ProcessorRunner {
               dbSystem,
             }),
           );
-    } else for (const m of messages) contexts.push(spanContextOfHeaders(m.headers));
+    } else contexts.push(...spanContextsOfHeaders(messages.map((m) => m.headers)));
     return startBatchSpan(
       tracer,
       {

@@ -29,8 +29,11 @@ export function placeBatch(contexts: Iterable<SpanContext | undefined>, maxLinks
   const seen = new Set<string>();
   const links: Link[] = [];
   let droppedLinks = 0;
+  let previous: SpanContext | undefined;
   for (const c of contexts) {
-    if (!c) continue;
+    // a run of one context (a fan-out's records, read once: spanContextsOfHeaders) is seen once
+    if (!c || c === previous) continue;
+    previous = c;
     if (!isSampled(c)) {
       firstUnsampled ??= c;
       continue;

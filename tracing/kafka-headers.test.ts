@@ -1,6 +1,6 @@
 import { TraceFlags, type SpanContext } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { injectSpanContext, spanContextOfHeaders, TRACE_HEADERS } from './kafka-headers.js';
+import { injectSpanContext, spanContextOfHeaders, spanContextsOfHeaders, TRACE_HEADERS } from './kafka-headers.js';
 
 const sampled: SpanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
 
@@ -28,5 +28,14 @@ describe('W3C trace context in Kafka headers', () => {
   it('takes the first value of a repeated header', () => {
     const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     expect(spanContextOfHeaders({ traceparent: [Buffer.from(tp), 'other'] })?.spanId).toBe('b7ad6b7169203331');
+  });
+});
+
+describe('the contexts of a batch', () => {
+  it('equal to reading each record alone, a run of one traceparent parsed once', () => {
+    const a = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const b = '00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-00';
+    const batch = [{ traceparent: Buffer.from(a) }, { traceparent: Buffer.from(a) }, undefined, {}, { traceparent: b }, { traceparent: Buffer.from(a) }, { traceparent: 'bad' }];
+    expect(spanContextsOfHeaders(batch)).toEqual(batch.map((h) => spanContextOfHeaders(h)));
   });
 });

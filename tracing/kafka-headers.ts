@@ -31,6 +31,24 @@ export function spanContextOfHeaders(headers: KafkaJS.IHeaders | undefined): Spa
   return trace.getSpanContext(propagator.extract(ROOT_CONTEXT, headers, headerGetter));
 }
 
+/**
+ * The span contexts of a batch's records: a run of records with the same traceparent (the
+ * requests of one fan-out, sent by one span) is parsed once.
+ */
+export function spanContextsOfHeaders(batch: readonly (KafkaJS.IHeaders | undefined)[]): (SpanContext | undefined)[] {
+  let lastRaw: unknown;
+  let last: SpanContext | undefined;
+  return batch.map((headers) => {
+    const raw = headers?.traceparent;
+    if (raw === undefined) return undefined;
+    if (raw !== lastRaw && !(Buffer.isBuffer(raw) && Buffer.isBuffer(lastRaw) && raw.equals(lastRaw))) {
+      lastRaw = raw;
+      last = spanContextOfHeaders(headers);
+    }
+    return last;
+  });
+}
+
 /** Writes `spanContext` into `headers` (kept: every other header). Returns `headers`. */
 export function injectSpanContext(headers: KafkaJS.IHeaders, spanContext: SpanContext): KafkaJS.IHeaders {
   propagator.inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), headers, headerSetter);
