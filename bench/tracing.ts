@@ -21,7 +21,11 @@ import { startBatchSpan, startSendSpan } from '../tracing/pipeline-spans.js';
 const RECORDS = 1000;
 
 function headersOf(sampled: boolean): KafkaJS.IHeaders[] {
-  const upstream: SpanContext = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE };
+  const upstream: SpanContext = {
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+  };
   const tp = Buffer.from(injectSpanContext({}, upstream).traceparent as string);
   return Array.from({ length: RECORDS }, () => ({ traceparent: tp }));
 }
@@ -31,7 +35,18 @@ async function tracedBatch(headers: KafkaJS.IHeaders[], outputs: KafkaJS.Message
   const tracer = activeTracer();
   if (!tracer) return;
   const contexts = spanContextsOfHeaders(headers);
-  const span = startBatchSpan(tracer, { processor: 'calculator', consumerGroup: 'g', topicName: 'cashflow.recalc-requests', partition: 0, messageCount: RECORDS, startTime: performance.now() }, contexts);
+  const span = startBatchSpan(
+    tracer,
+    {
+      processor: 'calculator',
+      consumerGroup: 'g',
+      topicName: 'cashflow.recalc-requests',
+      partition: 0,
+      messageCount: RECORDS,
+      startTime: performance.now(),
+    },
+    contexts,
+  );
   await context.with(trace.setSpan(context.active(), span), async () => {
     const send = startSendSpan(tracer, ['cashflow.contract-cashflows'], outputs.length);
     const traceHeaders = injectSpanContext({}, send.spanContext());
@@ -43,7 +58,10 @@ async function tracedBatch(headers: KafkaJS.IHeaders[], outputs: KafkaJS.Message
 
 async function cpuMicrosPerBatch(batches: number, sampled: boolean): Promise<number> {
   const headers = headersOf(sampled);
-  const outputs: KafkaJS.Message[] = Array.from({ length: RECORDS }, () => ({ key: 'k', value: Buffer.alloc(0) }));
+  const outputs: KafkaJS.Message[] = Array.from({ length: RECORDS }, () => ({
+    key: 'k',
+    value: Buffer.alloc(0),
+  }));
   for (let i = 0; i < 100; i++) await tracedBatch(headers, outputs); // warm-up
   const t0 = process.cpuUsage();
   for (let i = 0; i < batches; i++) await tracedBatch(headers, outputs);
@@ -53,7 +71,10 @@ async function cpuMicrosPerBatch(batches: number, sampled: boolean): Promise<num
 
 export async function runTracingBench(batches: number): Promise<Record<string, number>> {
   const off = await cpuMicrosPerBatch(batches, true);
-  const config = loadConfig({ ...process.env, OTEL_TRACES_EXPORTER: process.env.OTEL_TRACES_EXPORTER ?? 'zipkin' }, ['tracing']);
+  const config = loadConfig(
+    { ...process.env, OTEL_TRACES_EXPORTER: process.env.OTEL_TRACES_EXPORTER ?? 'zipkin' },
+    ['tracing'],
+  );
   const release = await holdTracing(config.tracing, 'cashflow-bench-tracing');
   try {
     const unsampled = await cpuMicrosPerBatch(batches, false);
@@ -67,5 +88,7 @@ export async function runTracingBench(batches: number): Promise<Record<string, n
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const batches = Number(process.argv[2] ?? 2000);
   const r = await runTracingBench(batches);
-  process.stdout.write(`tracing per batch of ${RECORDS} records, CPU µs: off ${r.off}, upstream unsampled ${r.unsampled}, upstream sampled ${r.sampled} (${batches} batches each)\n${JSON.stringify(r)}\n`);
+  process.stdout.write(
+    `tracing per batch of ${RECORDS} records, CPU µs: off ${r.off}, upstream unsampled ${r.unsampled}, upstream sampled ${r.sampled} (${batches} batches each)\n${JSON.stringify(r)}\n`,
+  );
 }

@@ -28,7 +28,11 @@ export function zipkinArgs(jar: string, port: number): string[] {
 }
 
 /** Copies the server's jar into `dir` with `mvn` (cached in ~/.m2) unless it is there. Returns its path. */
-export async function ensureZipkinJar(dir: string, log: (line: string) => void, version = zipkinVersion): Promise<string> {
+export async function ensureZipkinJar(
+  dir: string,
+  log: (line: string) => void,
+  version = zipkinVersion,
+): Promise<string> {
   const jar = join(dir, zipkinJarName(version));
   if (existsSync(jar)) return jar;
   mkdirSync(dir, { recursive: true });

@@ -37,13 +37,19 @@ const floating = (id: string, code: string) =>
 
 beforeAll(async () => {
   const stackConfig = loadConfig(process.env, ['stack', 'tracing']);
-  if ((await checkZipkin(stackConfig)).healthy) zipkinUrl = `http://127.0.0.1:${stackConfig.stack.ports.zipkin}`;
+  if ((await checkZipkin(stackConfig)).healthy)
+    zipkinUrl = `http://127.0.0.1:${stackConfig.stack.ports.zipkin}`;
   else {
     const port = await freePort();
-    const jar = await ensureZipkinJar(join(stackConfig.stack.dir, 'zipkin'), (l) => process.stderr.write(`${l}\n`));
+    const jar = await ensureZipkinJar(join(stackConfig.stack.dir, 'zipkin'), (l) =>
+      process.stderr.write(`${l}\n`),
+    );
     zipkinUrl = `http://127.0.0.1:${port}`;
-    zipkin = new PrivateProcess(`the private Zipkin on ${zipkinUrl}`, join(dir, 'zipkin.log'), () => ({ command: 'java', args: zipkinArgs(jar, port), cwd: dir, env: {}, marker: '' }), async () =>
-      (await fetch(`${zipkinUrl}/health`).catch(() => undefined))?.ok === true,
+    zipkin = new PrivateProcess(
+      `the private Zipkin on ${zipkinUrl}`,
+      join(dir, 'zipkin.log'),
+      () => ({ command: 'java', args: zipkinArgs(jar, port), cwd: dir, env: {}, marker: '' }),
+      async () => (await fetch(`${zipkinUrl}/health`).catch(() => undefined))?.ok === true,
     );
     await zipkin.start(180_000);
   }
@@ -70,27 +76,43 @@ afterAll(async () => {
 const tag = (s: ZipkinSpan, key: string) => s.tags?.[key];
 
 describe('tracing into Zipkin', () => {
-  it('one market tick is one trace from its source commit through every stage to the sink\'s commit', async () => {
+  it("one market tick is one trace from its source commit through every stage to the sink's commit", async () => {
     const code = 'TRC_SWP';
-    await env.db.upsertContracts(['T1', 'T2'].map((id) => ({ contractId: id, contractType: 'PAM', terms: JSON.stringify(floating(id, code)) })));
+    await env.db.upsertContracts(
+      ['T1', 'T2'].map((id) => ({
+        contractId: id,
+        contractType: 'PAM',
+        terms: JSON.stringify(floating(id, code)),
+      })),
+    );
     await eventually('T1 and T2 waiting for their market data', async () => {
       const v = await env.db.cashflowVersions(['T1', 'T2']);
       return v.length === 2 && v.every((x) => x.status === 'waiting');
     });
 
     const before = Date.now();
-    await env.db.upsertMarketData([{ marketObjectCode: code, observedAt: '2015-04-01T00:00:00', value: 0.01 }]);
+    await env.db.upsertMarketData([
+      { marketObjectCode: code, observedAt: '2015-04-01T00:00:00', value: 0.01 },
+    ]);
     const after = Date.now();
-    await eventually('T1 and T2 computed', async () => (await env.db.cashflowVersions(['T1', 'T2'])).every((x) => x.status === 'computed'), 120_000);
+    await eventually(
+      'T1 and T2 computed',
+      async () => (await env.db.cashflowVersions(['T1', 'T2'])).every((x) => x.status === 'computed'),
+      120_000,
+    );
 
     const t = env.topology;
     const cdcTopic = t.topic('cdcMarketData').name;
     const serviceName = env.config.tracing.serviceName!;
     // the trace is complete once its commit span is in Zipkin (spans arrive batch by batch)
     const trace = await eventually(
-      'the tick\'s trace with its commit span in Zipkin',
+      "the tick's trace with its commit span in Zipkin",
       async () => {
-        const traces = await findTraces(zipkinUrl, { serviceName, spanName: `send ${cdcTopic}`, lookbackMs: 600_000 });
+        const traces = await findTraces(zipkinUrl, {
+          serviceName,
+          spanName: `send ${cdcTopic}`,
+          lookbackMs: 600_000,
+        });
         const found = traces.filter((tr) => tr.some((s) => s.name === `send ${cdcTopic}` && !s.parentId));
         if (found.length !== 1) return undefined;
         const spans = found[0]!;
@@ -129,7 +151,9 @@ describe('tracing into Zipkin', () => {
       ['sink', t.topic('contractCashflows').name],
     ];
     for (const [processor, topic] of stages) {
-      const batches = trace.filter((s) => s.name === `process ${topic}` && tag(s, 'cashflow.processor') === processor);
+      const batches = trace.filter(
+        (s) => s.name === `process ${topic}` && tag(s, 'cashflow.processor') === processor,
+      );
       expect(batches.length, `${processor}'s batch spans`).toBeGreaterThanOrEqual(1);
       for (const b of batches) {
         expect(b.kind).toBe('CONSUMER');
@@ -152,16 +176,37 @@ describe('tracing into Zipkin', () => {
   });
 
   it('an API request is a server span, child of the traceparent the client sent', async () => {
-    const api = await startApi({ config: env.config, topology: env.topology, redisPrefix: env.redisPrefix, port: 0 });
+    const api = await startApi({
+      config: env.config,
+      topology: env.topology,
+      redisPrefix: env.redisPrefix,
+      port: 0,
+    });
     try {
       const traceId = randomBytes(16).toString('hex');
       const parentId = randomBytes(8).toString('hex');
-      const res = await fetch(`http://127.0.0.1:${api.port}/healthz`, { headers: { traceparent: `00-${traceId}-${parentId}-01` } });
+      const res = await fetch(`http://127.0.0.1:${api.port}/healthz`, {
+        headers: { traceparent: `00-${traceId}-${parentId}-01` },
+      });
       expect(res.status).toBe(200);
-      const spans = await eventually('the request span in Zipkin', async () => (await fetchTrace(zipkinUrl, traceId).catch(() => undefined))?.filter((s) => s.kind === 'SERVER'), 30_000, 300);
+      const spans = await eventually(
+        'the request span in Zipkin',
+        async () =>
+          (await fetchTrace(zipkinUrl, traceId).catch(() => undefined))?.filter((s) => s.kind === 'SERVER'),
+        30_000,
+        300,
+      );
       expect(spans).toHaveLength(1);
-      expect(spans[0]).toMatchObject({ name: 'get /healthz', parentId, localEndpoint: { serviceName: env.config.tracing.serviceName } });
-      expect(spans[0]!.tags).toMatchObject({ 'http.request.method': 'GET', 'http.route': '/healthz', 'http.response.status_code': '200' });
+      expect(spans[0]).toMatchObject({
+        name: 'get /healthz',
+        parentId,
+        localEndpoint: { serviceName: env.config.tracing.serviceName },
+      });
+      expect(spans[0]!.tags).toMatchObject({
+        'http.request.method': 'GET',
+        'http.route': '/healthz',
+        'http.response.status_code': '200',
+      });
     } finally {
       await api.close();
     }

@@ -35,7 +35,11 @@ describe('placeBatch: where a batch span belongs', () => {
 
   it('only unsampled records: the batch follows the first one (parent-based sampling drops it too)', () => {
     const first = ctx(9, 9, false);
-    expect(placeBatch([undefined, first, ctx(8, 8, false)])).toEqual({ parent: first, links: [], droppedLinks: 0 });
+    expect(placeBatch([undefined, first, ctx(8, 8, false)])).toEqual({
+      parent: first,
+      links: [],
+      droppedLinks: 0,
+    });
   });
 
   it('no context at all: a new trace', () => {
@@ -43,7 +47,10 @@ describe('placeBatch: where a batch span belongs', () => {
   });
 
   it('links are bounded; the rest are counted', () => {
-    const placed = placeBatch(Array.from({ length: 10 }, (_, i) => ctx(i + 1, i + 1)), 4);
+    const placed = placeBatch(
+      Array.from({ length: 10 }, (_, i) => ctx(i + 1, i + 1)),
+      4,
+    );
     expect(placed.links).toHaveLength(4);
     expect(placed.droppedLinks).toBe(5);
   });

@@ -23,7 +23,10 @@ export interface BatchPlacement {
 
 const isSampled = (c: SpanContext) => (c.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 
-export function placeBatch(contexts: Iterable<SpanContext | undefined>, maxLinks = MAX_BATCH_LINKS): BatchPlacement {
+export function placeBatch(
+  contexts: Iterable<SpanContext | undefined>,
+  maxLinks = MAX_BATCH_LINKS,
+): BatchPlacement {
   let parent: SpanContext | undefined;
   let firstUnsampled: SpanContext | undefined;
   const seen = new Set<string>();

@@ -1,7 +1,15 @@
 // W3C trace context in Kafka record headers (W3C Trace Context; the OpenTelemetry messaging
 // conventions: the context of the span that sent a message travels with it). Pure: the same
 // propagator the SDK registers, over the record's header map.
-import { ROOT_CONTEXT, context, trace, type Context, type SpanContext, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  context,
+  trace,
+  type Context,
+  type SpanContext,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 
@@ -35,7 +43,9 @@ export function spanContextOfHeaders(headers: KafkaJS.IHeaders | undefined): Spa
  * The span contexts of a batch's records: a run of records with the same traceparent (the
  * requests of one fan-out, sent by one span) is parsed once.
  */
-export function spanContextsOfHeaders(batch: readonly (KafkaJS.IHeaders | undefined)[]): (SpanContext | undefined)[] {
+export function spanContextsOfHeaders(
+  batch: readonly (KafkaJS.IHeaders | undefined)[],
+): (SpanContext | undefined)[] {
   let lastRaw: unknown;
   let last: SpanContext | undefined;
   return batch.map((headers) => {

@@ -2,7 +2,18 @@
 // OpenTelemetry semantic conventions for messaging and databases say: `process <topic>` for a
 // consumed batch, `send <topic>` for what a batch produces, `<operation> <table>` for the
 // sink's transaction. The runner and the sink call these only when activeTracer() is defined.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type HrTime, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Attributes,
+  type HrTime,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import { placeBatch } from './batch-context.js';
 import * as semconv from './conventions.js';
 
@@ -20,7 +31,11 @@ export interface ConsumedBatch {
  * The span of one consumed batch: child of one record's context, linked to the others'
  * (tracing/batch-context.ts). Ended by the caller (endSpan).
  */
-export function startBatchSpan(tracer: Tracer, batch: ConsumedBatch, contexts: Iterable<SpanContext | undefined>): Span {
+export function startBatchSpan(
+  tracer: Tracer,
+  batch: ConsumedBatch,
+  contexts: Iterable<SpanContext | undefined>,
+): Span {
   const placed = placeBatch(contexts);
   const attributes: Attributes = {
     [semconv.ATTR_MESSAGING_SYSTEM]: semconv.MESSAGING_SYSTEM_KAFKA,
@@ -36,7 +51,13 @@ export function startBatchSpan(tracer: Tracer, batch: ConsumedBatch, contexts: I
   const parent = placed.parent ? trace.setSpanContext(ROOT_CONTEXT, placed.parent) : ROOT_CONTEXT;
   return tracer.startSpan(
     `process ${batch.topicName}`,
-    { kind: SpanKind.CONSUMER, startTime: hrTimeOfPerformance(batch.startTime), links: placed.links, attributes, root: !placed.parent },
+    {
+      kind: SpanKind.CONSUMER,
+      startTime: hrTimeOfPerformance(batch.startTime),
+      links: placed.links,
+      attributes,
+      root: !placed.parent,
+    },
     parent,
   );
 }
@@ -76,7 +97,9 @@ export function sourceChangeContext(tracer: Tracer, change: SourceChange): SpanC
         [semconv.ATTR_MESSAGING_DESTINATION_NAME]: change.topicName,
         [semconv.ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(change.partition),
         [semconv.ATTR_MESSAGING_KAFKA_OFFSET]: Number(change.offset),
-        ...(change.key === null ? {} : { [semconv.ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: sourceKeyOf(change.key) }),
+        ...(change.key === null
+          ? {}
+          : { [semconv.ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: sourceKeyOf(change.key) }),
         [semconv.ATTR_DB_SYSTEM_NAME]: change.dbSystem,
         [semconv.ATTR_DB_COLLECTION_NAME]: change.table,
         [semconv.ATTR_CASHFLOW_SOURCE_COMMIT_MS]: change.committedAtMs,
@@ -105,7 +128,8 @@ export function hrTimeOfPerformance(t: number): HrTime {
 export function sourceKeyOf(key: string): string {
   try {
     const doc = JSON.parse(key) as unknown;
-    const payload = doc && typeof doc === 'object' && 'payload' in doc ? (doc as { payload: unknown }).payload : doc;
+    const payload =
+      doc && typeof doc === 'object' && 'payload' in doc ? (doc as { payload: unknown }).payload : doc;
     if (payload && typeof payload === 'object') return Object.values(payload).map(String).join('|');
     return String(payload);
   } catch {
@@ -141,7 +165,12 @@ export interface DatabaseWrite {
  * Runs `work` (a transaction) in a client span: child of the first sampled context among
  * `contexts` (the batches whose rows it carries: processors/group-writer.ts), linked to the others.
  */
-export async function inDatabaseSpan<T>(tracer: Tracer, write: DatabaseWrite, contexts: Iterable<SpanContext | undefined>, work: () => Promise<T>): Promise<T> {
+export async function inDatabaseSpan<T>(
+  tracer: Tracer,
+  write: DatabaseWrite,
+  contexts: Iterable<SpanContext | undefined>,
+  work: () => Promise<T>,
+): Promise<T> {
   const placed = placeBatch(contexts);
   const span = tracer.startSpan(
     `${write.operation} ${write.collection}`,
@@ -187,7 +216,12 @@ export function dbSystemName(dialect: 'postgres' | 'mssql'): string {
 }
 
 /** The span of one HTTP request the API serves (kind SERVER), child of a `traceparent` the client sent. */
-export function startRequestSpan(tracer: Tracer, method: string, path: string, parent: SpanContext | undefined): Span {
+export function startRequestSpan(
+  tracer: Tracer,
+  method: string,
+  path: string,
+  parent: SpanContext | undefined,
+): Span {
   return tracer.startSpan(
     method,
     {

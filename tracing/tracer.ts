@@ -26,7 +26,10 @@ export function activeTracer(): Tracer | undefined {
  * Returns the release: the last holder's flushes what is buffered and stops the SDK, so that
  * several pipelines of one process (tests, the demo) share it.
  */
-export async function holdTracing(config: TracingConfig | undefined, serviceName: string): Promise<() => Promise<void>> {
+export async function holdTracing(
+  config: TracingConfig | undefined,
+  serviceName: string,
+): Promise<() => Promise<void>> {
   if (!config || config.exporter === 'none') return async () => {};
   holders++;
   starting ??= load(config, config.serviceName ?? serviceName).then((s) => (started = s));
@@ -55,7 +58,12 @@ export async function holdTracing(config: TracingConfig | undefined, serviceName
 }
 
 async function load(config: TracingConfig, serviceName: string): Promise<Started> {
-  const [{ NodeTracerProvider }, base, { resourceFromAttributes, detectResources, envDetector }, { ATTR_SERVICE_NAME }] = await Promise.all([
+  const [
+    { NodeTracerProvider },
+    base,
+    { resourceFromAttributes, detectResources, envDetector },
+    { ATTR_SERVICE_NAME },
+  ] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/resources'),
@@ -63,11 +71,16 @@ async function load(config: TracingConfig, serviceName: string): Promise<Started
   ]);
   const exporter =
     config.exporter === 'zipkin'
-      ? new (await import('@opentelemetry/exporter-zipkin')).ZipkinExporter({ url: config.zipkinEndpoint, serviceName })
+      ? new (await import('@opentelemetry/exporter-zipkin')).ZipkinExporter({
+          url: config.zipkinEndpoint,
+          serviceName,
+        })
       : new base.ConsoleSpanExporter();
   const provider = new NodeTracerProvider({
     // OTEL_RESOURCE_ATTRIBUTES (envDetector) add to the name; OTEL_SERVICE_NAME was applied above
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }).merge(detectResources({ detectors: [envDetector] })),
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }).merge(
+      detectResources({ detectors: [envDetector] }),
+    ),
     sampler: samplerOf(config, base),
     spanProcessors: [new base.BatchSpanProcessor(exporter)],
   });
@@ -75,12 +88,19 @@ async function load(config: TracingConfig, serviceName: string): Promise<Started
   return { tracer: provider.getTracer('cashflow'), shutdown: () => provider.shutdown() };
 }
 
-type Samplers = Pick<typeof import('@opentelemetry/sdk-trace-base'), 'AlwaysOnSampler' | 'AlwaysOffSampler' | 'TraceIdRatioBasedSampler' | 'ParentBasedSampler'>;
+type Samplers = Pick<
+  typeof import('@opentelemetry/sdk-trace-base'),
+  'AlwaysOnSampler' | 'AlwaysOffSampler' | 'TraceIdRatioBasedSampler' | 'ParentBasedSampler'
+>;
 
 /** The sampler OTEL_TRACES_SAMPLER names (the SDK's own values), with our default. */
 export function samplerOf(config: Pick<TracingConfig, 'sampler' | 'samplerRatio'>, s: Samplers) {
   const root = (name: string) =>
-    name === 'always_on' ? new s.AlwaysOnSampler() : name === 'always_off' ? new s.AlwaysOffSampler() : new s.TraceIdRatioBasedSampler(config.samplerRatio);
+    name === 'always_on'
+      ? new s.AlwaysOnSampler()
+      : name === 'always_off'
+        ? new s.AlwaysOffSampler()
+        : new s.TraceIdRatioBasedSampler(config.samplerRatio);
   if (!config.sampler.startsWith('parentbased_')) return root(config.sampler);
   return new s.ParentBasedSampler({ root: root(config.sampler.slice('parentbased_'.length)) });
 }

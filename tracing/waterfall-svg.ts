@@ -16,7 +16,11 @@ const kindColour: Record<string, string> = {
   SERVER: '#b279a2',
 };
 
-const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (s: string) =>
+  s.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 
 /** The spans in drawing order with their depth: depth-first from the roots, children by start. */
 export function waterfallRows(spans: readonly ZipkinSpan[]): { span: ZipkinSpan; depth: number }[] {
@@ -39,7 +43,12 @@ export function waterfallRows(spans: readonly ZipkinSpan[]): { span: ZipkinSpan;
   return rows;
 }
 
-const ms = (us: number) => (us >= 10_000_000 ? `${(us / 1e6).toFixed(1)} s` : us >= 10_000 ? `${Math.round(us / 1000)} ms` : `${(us / 1000).toFixed(1)} ms`);
+const ms = (us: number) =>
+  us >= 10_000_000
+    ? `${(us / 1e6).toFixed(1)} s`
+    : us >= 10_000
+      ? `${Math.round(us / 1000)} ms`
+      : `${(us / 1000).toFixed(1)} ms`;
 
 export function traceSvg(spans: readonly ZipkinSpan[]): string {
   if (spans.length === 0) throw new Error('a trace without spans cannot be drawn');
@@ -58,7 +67,9 @@ export function traceSvg(spans: readonly ZipkinSpan[]): string {
   for (let i = 0; i <= 4; i++) {
     const at = LABEL_WIDTH + (BAR_WIDTH * i) / 4;
     out.push(`<line x1="${at}" y1="${TOP - 12}" x2="${at}" y2="${height - PAD}" stroke="#dddddd"/>`);
-    out.push(`<text x="${at}" y="${TOP - 16}" text-anchor="${i === 0 ? 'start' : i === 4 ? 'end' : 'middle'}" fill="#555555">${ms((total * i) / 4)}</text>`);
+    out.push(
+      `<text x="${at}" y="${TOP - 16}" text-anchor="${i === 0 ? 'start' : i === 4 ? 'end' : 'middle'}" fill="#555555">${ms((total * i) / 4)}</text>`,
+    );
   }
   rows.forEach(({ span, depth }, i) => {
     const y = TOP + i * ROW;
@@ -70,9 +81,21 @@ export function traceSvg(spans: readonly ZipkinSpan[]): string {
     const from = x(span.timestamp ?? start);
     const barWidth = Math.max(2, x((span.timestamp ?? start) + (span.duration ?? 0)) - from);
     const colour = kindColour[span.kind ?? ''] ?? '#9d9d9d';
-    out.push(`<g><title>${escapeXml(`${label}\n${ms(span.duration ?? 0)} from ${ms((span.timestamp ?? start) - start)}\n${Object.entries(span.tags ?? {}).map(([k, v]) => `${k}=${v}`).join('\n')}`)}</title>`);
-    out.push(`<text x="${PAD + depth * 14}" y="${y + 15}">${escapeXml(label.length > 64 - depth * 2 ? `${label.slice(0, 62 - depth * 2)}…` : label)}</text>`);
-    out.push(`<rect x="${from.toFixed(1)}" y="${y + 4}" width="${barWidth.toFixed(1)}" height="${ROW - 8}" rx="2" fill="${colour}"/>`);
+    out.push(
+      `<g><title>${escapeXml(
+        `${label}\n${ms(span.duration ?? 0)} from ${ms((span.timestamp ?? start) - start)}\n${Object.entries(
+          span.tags ?? {},
+        )
+          .map(([k, v]) => `${k}=${v}`)
+          .join('\n')}`,
+      )}</title>`,
+    );
+    out.push(
+      `<text x="${PAD + depth * 14}" y="${y + 15}">${escapeXml(label.length > 64 - depth * 2 ? `${label.slice(0, 62 - depth * 2)}…` : label)}</text>`,
+    );
+    out.push(
+      `<rect x="${from.toFixed(1)}" y="${y + 4}" width="${barWidth.toFixed(1)}" height="${ROW - 8}" rx="2" fill="${colour}"/>`,
+    );
     const text = ms(span.duration ?? 0);
     const inside = barWidth > 60;
     out.push(
