@@ -16,6 +16,7 @@ import pg from 'pg';
 import { repoFile } from '../clients/repo-file.js';
 import { connectRedis } from '../clients/redis.js';
 import { loadConfig } from '../config/config.js';
+import { PROCESSORS } from '../cli/commands/start.js';
 
 export interface RunnableBlock {
   /** 1-based line of the opening fence. */
@@ -112,7 +113,8 @@ describe('README', () => {
   });
 
   it('runs every runnable block in order: each succeeds and prints what the README says', async () => {
-    const metricsBase = await freePorts(8);
+    // one metrics port per processor `cashflow start` runs, then the API's
+    const metricsBase = await freePorts(PROCESSORS.length + 1);
     env = {
       ...process.env,
       DATABASE_URL: Object.assign(new URL(server), { pathname: `/cashflow_readme_${run}` }).toString(),
@@ -122,7 +124,7 @@ describe('README', () => {
       CDC_SLOT_NAME: `cashflow_readme_${run}`,
       CDC_PUBLICATION_NAME: `cashflow_readme_${run}`,
       CASHFLOW_METRICS_BASE_PORT: String(metricsBase),
-      API_PORT: String(metricsBase + 7),
+      API_PORT: String(metricsBase + PROCESSORS.length),
     };
     delete env.DATABASE_READ_URL;
     const marker = (i: number) => `@@readme-block-${i}@@`;
