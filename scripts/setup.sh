@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 # librdkafka is built from source (CKJS_LINKING=dynamic): it links against these.
 pkgs=(zlib1g-dev libssl-dev libzstd-dev libcurl4-openssl-dev libsasl2-dev liblz4-dev)
 # Prometheus and promtool: `stack up --monitoring` runs it, the alert rule tests run promtool.
-# Without recommends: the stack starts its own Prometheus, no node exporter is wanted.
-lean=(prometheus)
+# HAProxy: `cashflow serve --instances N` puts it in front of the API processes (the package's
+# own service has no frontend in its default configuration: it holds no port).
+# Without recommends: the stack starts its own Prometheus and HAProxy, no node exporter is wanted.
+lean=(prometheus haproxy)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 missing_lean=()

@@ -2,8 +2,13 @@
 // file, and recognised by a marker in their command line so that a reused pid is never ours.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LaunchSpec } from './config-files.js';
+
+/** Whether a directory of PATH holds `command`, for a clear error before a start that would fail. */
+export function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
+}
 
 export function isAlive(pid: number): boolean {
   try {

@@ -21,7 +21,7 @@ import { checkComponent, postgresUrl, type ComponentHealth } from './health.js';
 import { reportedComponents, stackLayout, wantedProcessComponents, type ProcessComponent, type StackLayout } from './layout.js';
 import { conflictMessage, decide, needsKafka, type Action } from './plan.js';
 import { preparePostgres, registryDatabase } from './postgres.js';
-import { logTail, ownedPid, recordedPort, startDetached } from './processes.js';
+import { logTail, onPath, ownedPid, recordedPort, startDetached } from './processes.js';
 import {
   clientVariables,
   ensureSecureStack,
@@ -103,11 +103,6 @@ function writeConfigFiles(layout: StackLayout, config: Config, secure: SecureSta
   writeFileSync(secure.clientEnvFile, renderProperties(clientVariables(secure, ports)), { mode: 0o600 });
   // files written by an earlier plain `up` keep their mode otherwise
   for (const f of ['server.properties', 'connect.properties']) chmodSync(join(layout.conf, f), 0o600);
-}
-
-/** The directories of PATH that hold `command`, for a clear error before a start that would fail. */
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
 }
 
 /**

@@ -1,7 +1,7 @@
 // `cashflow serve`: the HTTP API (api/) on API_PORT until SIGTERM/SIGINT. Starts with the engine
 // alone; Redis, Kafka and the read database are used when reachable (docs/interfaces.md).
 import type { Command } from 'commander';
-import { UserFacingError, configUses } from '../command.js';
+import { UserFacingError, configUses, integerOption } from '../command.js';
 
 export function register(program: Command): void {
   program
@@ -15,6 +15,10 @@ export function register(program: Command): void {
       'key prefix of the pipeline state in Redis (env CASHFLOW_REDIS_PREFIX, default cashflow:)',
     )
     .option('--log', 'log every request (through the process log: stderr, CASHFLOW_LOG_FORMAT)')
+    .option(
+      '--instances <n>',
+      'run N API processes on loopback ports behind HAProxy on the API port (health checks on /readyz; a dead instance is started again)',
+    )
     .action(
       async (opts: {
         port?: string;
@@ -22,6 +26,7 @@ export function register(program: Command): void {
         topicPrefix?: string;
         redisPrefix?: string;
         log?: boolean;
+        instances?: string;
       }) => {
         const [{ loadConfig }, { topologyFromConfig }, { startApi }] = await Promise.all([
           import('../../config/config.js'),
@@ -36,6 +41,15 @@ export function register(program: Command): void {
             throw new UserFacingError(`--port: expected a port (0–65535), got "${opts.port}"`, 2);
         }
         const host = opts.host ?? config.api.host;
+        if (opts.instances !== undefined) {
+          const passed = [
+            ...(opts.topicPrefix !== undefined ? ['--topic-prefix', opts.topicPrefix] : []),
+            ...(opts.redisPrefix !== undefined ? ['--redis-prefix', opts.redisPrefix] : []),
+            ...(opts.log ? ['--log'] : []),
+          ];
+          await serveBalanced(integerOption(opts.instances, 'instances'), host, port ?? config.api.port, config.stack.dir, passed);
+          return;
+        }
         const topology = topologyFromConfig(
           config,
           opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {},
@@ -78,4 +92,42 @@ export function register(program: Command): void {
         });
       },
     );
+}
+
+/** `--instances N`: the balancer and its instances until SIGTERM/SIGINT (stack/balancer.ts). */
+async function serveBalanced(instances: number, host: string, requestedPort: number, stackDir: string, passed: string[]): Promise<void> {
+  const [{ startBalancer }, { freePort }] = await Promise.all([
+    import('../../stack/balancer.js'),
+    import('../../stack/free-port.js'),
+  ]);
+  const log = (line: string) => process.stderr.write(`cashflow serve: ${line}\n`);
+  // HAProxy's bind cannot report the port it was given: pick the free one here
+  const port = requestedPort === 0 ? await freePort() : requestedPort;
+  let balancer;
+  try {
+    balancer = await startBalancer({
+      instances,
+      host,
+      port,
+      stackDir,
+      instanceCommand: (p) => ({
+        command: process.execPath,
+        args: [process.argv[1]!, 'serve', '--port', String(p), '--host', '127.0.0.1', ...passed],
+      }),
+      log,
+    });
+  } catch (e) {
+    throw new UserFacingError(`cashflow serve: ${(e as Error).message}`);
+  }
+  log(
+    `balancing ${instances} instances on http://${host}:${port} (HAProxy, ${balancer.configFile}); SIGTERM or Ctrl-C stops`,
+  );
+  const stop = () => void balancer.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const { haproxy } = await balancer.ended;
+  process.off('SIGTERM', stop);
+  process.off('SIGINT', stop);
+  if (haproxy !== 0 && haproxy !== 'SIGTERM')
+    throw new UserFacingError(`HAProxy ended (${haproxy ?? 'could not start'}): the instances were stopped`);
 }
