@@ -201,6 +201,11 @@ describe('API', () => {
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toMatch(/cashflow_api_request_seconds/);
     expect((await app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
+    // the topics' contract, without a key (topology/asyncapi.test.ts checks the document)
+    const asyncApi = await app.inject({ method: 'GET', url: '/asyncapi.json' });
+    expect(asyncApi.statusCode).toBe(200);
+    expect(asyncApi.json().asyncapi).toBe('3.0.0');
+    expect(asyncApi.json().channels.contractCashflows.address).toMatch(/cashflow\.contract-cashflows$/);
     const docs = await app.inject({ method: 'GET', url: '/docs/' });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toMatch(/swagger/i);

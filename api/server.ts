@@ -23,6 +23,7 @@ import { StateLostError } from '../state/readiness.js';
 /** Retry-After of a request that needs the pipeline's state while it is being rebuilt. */
 const STATE_REBUILD_RETRY_AFTER_SECONDS = 5;
 import type { StateReader } from '../state/model.js';
+import { asyncApiDocument } from '../topology/asyncapi.js';
 import type { Topology } from '../topology/topology.js';
 import { createAuthenticator, presentedKey } from './auth.js';
 import { createRateLimiter, type RateRefusal } from './rate-limits.js';
@@ -39,6 +40,7 @@ import { writeResultsCsv, writeResultsJson } from './packed-results.js';
 import { JsonBytes } from '../engine/json-bytes.js';
 import { boundedText } from '../engine/errors.js';
 import { failureSummary, isRetriable } from '../clients/errors.js';
+import { packageVersion } from '../clients/repo-file.js';
 import { CaseTooLargeError, submitJob, TooManyJobsError, type KafkaSide, type Submitted } from './jobs.js';
 import { StagedJob } from './staged-jobs.js';
 import type { ApiMetrics } from './metrics.js';
@@ -904,6 +906,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     },
   );
   app.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, async () => app.swagger());
+  // the topics' contract for downstream consumers (topology/asyncapi.ts, docs/consumers.md)
+  let asyncApi: Record<string, unknown> | undefined;
+  app.get('/asyncapi.json', { config: PUBLIC, schema: { hide: true } }, async () => {
+    asyncApi ??= asyncApiDocument(topology, { version: packageVersion() });
+    return asyncApi;
+  });
 
   return app;
 }
