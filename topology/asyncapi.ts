@@ -50,8 +50,14 @@ function message(t: TopicSpec): Json {
     title: `${t.value.table} change`,
     summary: t.description,
     contentType: 'application/json',
-    description: `A Debezium change event of table \`${t.value.table}\` (JSON, no embedded schema): \`op\` c/u/d/r, \`before\`, \`after\`, \`source\`; a null value (tombstone) follows each delete.`,
-    payload: { type: 'object', properties: { op: { type: 'string', enum: ['c', 'u', 'd', 'r'] }, before: {}, after: {}, source: { type: 'object' } } },
+    description: `A Debezium change event of table \`${t.value.table}\`: Kafka Connect's JsonConverter with schemas, \`{"schema", "payload"}\`, the payload holding \`op\` (c/u/d/r), \`before\`, \`after\` and \`source\`; a null value (tombstone) follows each delete. The key is likewise \`{"schema", "payload"}\` of the primary key.`,
+    payload: {
+      type: 'object',
+      properties: {
+        schema: { type: 'object' },
+        payload: { type: 'object', properties: { op: { type: 'string', enum: ['c', 'u', 'd', 'r'] }, before: {}, after: {}, source: { type: 'object' } } },
+      },
+    },
     bindings: { kafka: { key, bindingVersion: KAFKA_BINDING } },
   };
 }
