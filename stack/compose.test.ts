@@ -122,6 +122,9 @@ describe('docker-compose.kafka.yml', () => {
     expect(ui.KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS).toBe(kafkaInternal());
     expect(ui.KAFKA_CLUSTERS_0_SCHEMAREGISTRY).toBe('http://schema-registry:8081');
     expect(ui.KAFKA_CLUSTERS_0_KAFKACONNECT_0_ADDRESS).toBe('http://connect:8083');
+    // our Avro topics shown decoded: string keys, values through the registry
+    expect(ui.KAFKA_CLUSTERS_0_DEFAULTKEYSERDE).toBe('String');
+    expect(ui.KAFKA_CLUSTERS_0_DEFAULTVALUESERDE).toBe('SchemaRegistry');
     expect(env('schema-registry').SCHEMA_REGISTRY_LISTENERS).toBe('http://0.0.0.0:8081');
   });
 
