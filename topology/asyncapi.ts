@@ -17,6 +17,7 @@ const KEY_DESCRIPTIONS: Record<KeyKind, string> = {
   'contract-id': 'the contract id (UTF-8 string): one contract, one partition, in order',
   'market-observation': '`<market object code>|<observed at>` (UTF-8 string): compaction keeps every observation',
   'job-id': 'the job id (UTF-8 string)',
+  'position-id': 'the position id (UTF-8 string): compaction keeps each position\'s latest state',
   'job-chunk': '`<job id>|<chunk>` (UTF-8 string): a job\'s chunks spread over every partition',
   original: 'the key of the message set aside, unchanged',
   'debezium-primary-key': "the source row's primary key as Debezium JSON",
