@@ -106,6 +106,7 @@ describe('platform on the local stack', () => {
       'JobChunk',
       'JobEvent',
       'MarketObservation',
+      'Position',
       'RecalcRequest',
     ]);
     for (const s of subjects) {
