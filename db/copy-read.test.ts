@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CopyFormatError, decodeCashflowCopy, isoOfPgTimestamp, literalSelectionWhere } from './postgres.js';
+import { NULL_ACCRUED, NULL_NOTIONAL, NULL_RATE } from './cashflow-columns.js';
+import { CopyFormatError, decodeCashflowCopy, literalSelectionWhere, secondOfPgTimestamp } from './postgres.js';
 
 // COPY binary bytes written by hand from PostgreSQL's documented format (COPY, "Binary Format"):
 // signature, int32 flags, int32 header extension length; per tuple int16 field count, then per
@@ -71,7 +72,7 @@ describe('COPY binary read of contract_cashflows', () => {
     const rows: Row[] = awkward.map((x, i) => row({ id: i < 3 ? 'ä-€' : 'c-2', seq: i, payoff: x, np: i % 2 ? null : x / 3, ipnr: i % 3 ? x : null, ipac: -x, currency: i % 2 ? null : 'EUR', type: i % 2 ? 'PR' : 'IP', version: 2n ** 52n + 3n }));
     rows.push(row({ id: 'c-3', us: -1n, version: -5n })); // one µs before 2000: 1999-12-31T23:59:59.999999
     rows.push(row({ id: 'c-3', seq: 1, us: US_9999_12_31_235959, version: 2n ** 40n * 1000n + 7n }));
-    const got = decodeCashflowCopy(copyBytes(rows, Buffer.from('ext')))!;
+    const got = decodeCashflowCopy(copyBytes(rows, Buffer.from('ext')))!.toRows();
     expect(got.length).toBe(8);
     for (let i = 0; i < awkward.length; i++) {
       const x = awkward[i];
@@ -95,11 +96,36 @@ describe('COPY binary read of contract_cashflows', () => {
     expect(decodeCashflowCopy(copyBytes([row({ us: 2n ** 63n - 1n })]))).toBeUndefined();
     expect(decodeCashflowCopy(copyBytes([row({ us: -(2n ** 63n) })]))).toBeUndefined();
     expect(decodeCashflowCopy(copyBytes([row({ us: US_9999_12_31_235959 + 1n })]))).toBeUndefined();
-    expect(isoOfPgTimestamp(0, 0)).toBe('2000-01-01T00:00:00');
+    expect(secondOfPgTimestamp(0, 0)).toBe(946_684_800); // 2000-01-01T00:00:00Z, 10,957 days after 1970
   });
 
   it('an empty result is no rows', () => {
-    expect(decodeCashflowCopy(copyBytes([]))).toEqual([]);
+    const none = decodeCashflowCopy(copyBytes([]))!;
+    expect([none.length, none.runIds]).toEqual([0, []]);
+  });
+
+  it('holds the rows as columns: a run per contract, texts as codes, null bits, dates as seconds since 1970', () => {
+    const got = decodeCashflowCopy(
+      copyBytes([
+        row({ id: 'a', seq: 0, type: 'IED', currency: 'USD', np: 5, ipnr: null, ipac: 0.5 }),
+        row({ id: 'a', seq: 1, type: 'IP', currency: null, np: null, ipnr: 0.25, ipac: null }),
+        row({ id: 'b', seq: 0, us: 0n, type: 'IP', currency: 'USD', np: null, ipnr: null, ipac: null }),
+      ]),
+    )!;
+    expect(got.length).toBe(3);
+    expect(got.runIds).toEqual(['a', 'b']);
+    expect([got.runStarts, got.runEnd(0), got.runEnd(1)]).toEqual([[0, 2], 2, 3]);
+    // codes into texts, 0 = NULL currency; a repeated text keeps its code
+    expect([...got.eventType.subarray(0, 3)].map((c) => got.texts[c])).toEqual(['IED', 'IP', 'IP']);
+    expect([...got.currency.subarray(0, 3)].map((c) => got.texts[c])).toEqual(['USD', null, 'USD']);
+    expect(got.eventType[1]).toBe(got.eventType[2]);
+    expect([...got.nulls.subarray(0, 3)]).toEqual([NULL_RATE, NULL_NOTIONAL | NULL_ACCRUED, NULL_NOTIONAL | NULL_RATE | NULL_ACCRUED]);
+    expect([got.notionalPrincipal[0], got.accruedInterest[0], got.nominalInterestRate[1]]).toEqual([5, 0.5, 0.25]);
+    // 2027-01-01T23:59:59Z: 20,819 days after 1970 (1970–2026: 57 years, 14 leap days), 86,399 s into the day
+    expect(got.second[0]).toBe(20_819 * 86_400 + 86_399);
+    expect(got.second[2]).toBe(946_684_800);
+    expect([...got.seq.subarray(0, 3)]).toEqual([0, 1, 0]);
+    expect(got.version[0]).toBe(1);
   });
 
   it('refuses bytes that are not these columns, with the reason', () => {

@@ -6,6 +6,7 @@ import { ComponentError, ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
 import { encodedEventsOf, eventCountOf } from '../clients/fast-avro.js';
+import type { CashflowColumns } from './cashflow-columns.js';
 
 /** A result for one contract, as carried by cashflow.contract-cashflows. */
 export type ContractResult = Pick<
@@ -125,7 +126,8 @@ export interface SourceContracts {
 /** Result rows of a selection, read in one snapshot: version rows, and cash flow rows by contract and seq. */
 export interface StoredResults {
   versions: CashflowVersion[];
-  rows: CashflowRow[];
+  /** As columns, no object per row: a page holds ~170,000 (db/cashflow-columns.ts). */
+  rows: CashflowColumns;
 }
 
 export interface Database {

@@ -37,6 +37,7 @@ import {
   type StoredResults,
 } from './database.js';
 import { CAPTURED_TABLES, ID_LENGTH } from './schema.js';
+import { CashflowColumns } from './cashflow-columns.js';
 
 /**
  * The collation of every id column (contract, position, portfolio, market object code, event
@@ -825,7 +826,7 @@ export class MssqlDatabase implements Database {
         status: v.status as CashflowVersion['status'],
         reason: v.reason as string | null,
       }));
-      const rows = (await query(TSQL.rowsByIds, TSQL.rowsInRange, TSQL.rowsFrom)).map((r) => cashflowRow(r as unknown as CashflowRecord));
+      const rows = CashflowColumns.of((await query(TSQL.rowsByIds, TSQL.rowsInRange, TSQL.rowsFrom)).map((r) => cashflowRow(r as unknown as CashflowRecord)));
       return { versions, rows };
     });
   }

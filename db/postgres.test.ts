@@ -136,9 +136,9 @@ describe('PostgresDatabase.storedResults through COPY binary', () => {
         [id, 0.1 * (k + 1)],
       );
     }
-    const got = await db.storedResults({ ids: [...ids, `cb-q'uote' OR true --`] });
-    expect(got.rows.map((r) => r.contractId).sort()).toEqual([...ids].sort()); // the injection attempt is one id, found nowhere
-    const byId = new Map(got.rows.map((r) => [r.contractId, r]));
+    const got = (await db.storedResults({ ids: [...ids, `cb-q'uote' OR true --`] })).rows.toRows();
+    expect(got.map((r) => r.contractId).sort()).toEqual([...ids].sort()); // the injection attempt is one id, found nowhere
+    const byId = new Map(got.map((r) => [r.contractId, r]));
     for (const [k, id] of ids.entries()) {
       // fractions of a second are cut as the text read cuts them; bigint 2^53+1 becomes the double 2^53 as Number('…993') does
       expect(byId.get(id)).toEqual({ contractId: id, seq: 0, eventDate: '2030-06-15T12:34:56', eventType: 'IP', currency: null, payoff: 0.1 * (k + 1), notionalPrincipal: null, nominalInterestRate: null, accruedInterest: null, version: 9007199254740992 });
@@ -148,7 +148,7 @@ describe('PostgresDatabase.storedResults through COPY binary', () => {
   it('a page holding a timestamp whose text form differs (infinity) is read as text, as before', async () => {
     await raw.query(`INSERT INTO contract_cashflows (contract_id, seq, event_date, event_type, currency, payoff, version) VALUES ('cb-inf', 0, 'infinity', 'MD', 'USD', 2, 1), ('cb-inf', 1, '2031-01-01', 'MD', 'USD', 3, 1)`);
     const got = await db.storedResults({ ids: ['cb-inf'] });
-    expect(got.rows.map((r) => [r.seq, r.eventDate, r.payoff])).toEqual([
+    expect(got.rows.toRows().map((r) => [r.seq, r.eventDate, r.payoff])).toEqual([
       [0, 'infinity', 2],
       [1, '2031-01-01T00:00:00', 3],
     ]);

@@ -39,6 +39,7 @@ import {
   type StoredResults,
 } from './database.js';
 import { CAPTURED_TABLES } from './schema.js';
+import { CashflowColumns, isPlainSecond, NULL_ACCRUED, NULL_NOTIONAL, NULL_RATE } from './cashflow-columns.js';
 import { GrowableBuffer } from '../clients/growable-buffer.js';
 import { causeOf, nextStep } from '../clients/errors.js';
 import { encodedEventsOf, eventCountOf, type EncodedEvents } from '../clients/fast-avro.js';
@@ -501,37 +502,33 @@ export class CopyFormatError extends Error {
 
 const CASHFLOW_FIELDS = 10;
 const TWO_32 = 2 ** 32;
-const isoBySecond = new Map<number, string>();
+const PG_EPOCH_SECOND = PG_EPOCH_MS / 1000;
+/** The fewest bytes a row takes: field count, ten lengths, seq, date, payoff and version (ids and texts may be empty). */
+const MIN_ROW_BYTES = 2 + 10 * 4 + 4 + 8 + 8 + 8;
 
 /**
- * `YYYY-MM-DDTHH:MM:SS` of a binary timestamp (µs since 2000-01-01, as int64 hi/lo), exactly what
- * isoSeconds makes of its text (fractions cut, not rounded), or undefined where the text differs
- * in form (infinity, BC years, years past 9999): the caller then reads the text.
+ * The second since 1970 (UTC) of a binary timestamp (µs since 2000-01-01, as int64 hi/lo),
+ * fractions cut as isoSeconds cuts its text, or undefined where the text has another form
+ * (infinity, BC years, years past 9999): the caller then reads the text.
  */
-export function isoOfPgTimestamp(hi: number, lo: number): string | undefined {
+export function secondOfPgTimestamp(hi: number, lo: number): number | undefined {
   // µs past 2^53 (years beyond 2000 ± 285) are not exact as one double: split 2^32 = 4294·10^6 + 967296
-  const rest = hi * 967_296 + lo;
-  const second = hi * 4294 + Math.floor(rest / 1e6);
-  let iso = isoBySecond.get(second);
-  if (iso !== undefined) return iso;
-  const date = new Date(second * 1000 + PG_EPOCH_MS);
-  const year = date.getUTCFullYear();
-  if (Number.isNaN(year) || year < 1 || year > 9999) return undefined;
-  iso = date.toISOString().slice(0, 19);
-  if (isoBySecond.size >= 100_000) isoBySecond.clear();
-  isoBySecond.set(second, iso);
-  return iso;
+  const second = hi * 4294 + Math.floor((hi * 967_296 + lo) / 1e6) + PG_EPOCH_SECOND;
+  return isPlainSecond(second) ? second : undefined;
 }
 
-/** Short strings that repeat (event types, currencies) decoded once: [bytes, string] pairs. */
-class TextCache {
-  private readonly entries: [Buffer, string][] = [];
-  constructor(private readonly max = 64) {}
-  get(buf: Buffer, p: number, length: number): string {
-    for (const [bytes, s] of this.entries) if (bytes.length === length && sameBytes(buf, p, bytes, 0, length)) return s;
-    const s = buf.toString('utf8', p, p + length);
-    if (this.entries.length < this.max) this.entries.push([Buffer.from(buf.subarray(p, p + length)), s]);
-    return s;
+/** Short texts that repeat (event types, currencies) looked up by their bytes: [bytes, code] pairs. */
+class TextCodes {
+  private readonly entries: [Buffer, number][] = [];
+  constructor(
+    private readonly columns: CashflowColumns,
+    private readonly max = 64,
+  ) {}
+  code(buf: Buffer, p: number, length: number): number {
+    for (const [bytes, code] of this.entries) if (bytes.length === length && sameBytes(buf, p, bytes, 0, length)) return code;
+    const code = this.columns.textCode(buf.toString('utf8', p, p + length));
+    if (this.entries.length < this.max) this.entries.push([Buffer.from(buf.subarray(p, p + length)), code]);
+    return code;
   }
 }
 
@@ -543,17 +540,17 @@ function sameBytes(a: Uint8Array, pa: number, b: Uint8Array, pb: number, length:
 /**
  * The rows of `COPY (SELECT contract_id, seq, event_date, event_type, currency, payoff,
  * notional_principal, nominal_interest_rate, accrued_interest, version …) TO STDOUT (FORMAT
- * binary)`, as the text read gives them; undefined when a timestamp has a form only the text
- * gives (see isoOfPgTimestamp). Consecutive rows of one contract share its id string.
+ * binary)` as columns (db/cashflow-columns.ts), with the values the text read gives; undefined
+ * when a timestamp has a form only the text gives (see secondOfPgTimestamp).
  */
-export function decodeCashflowCopy(buf: Buffer): CashflowRow[] | undefined {
+export function decodeCashflowCopy(buf: Buffer): CashflowColumns | undefined {
   if (buf.length < PGCOPY_HEADER.length || !sameBytes(buf, 0, PGCOPY_HEADER, 0, 11)) throw new CopyFormatError('no PGCOPY signature');
   let p = 15 + 4 + buf.readInt32BE(15); // signature, flags, header extension
-  const rows: CashflowRow[] = [];
-  const texts = new TextCache();
+  const out = new CashflowColumns(Math.max(1, Math.ceil((buf.length - p) / MIN_ROW_BYTES)));
+  const { seq, second, eventType, currency, payoff, notionalPrincipal, nominalInterestRate, accruedInterest, nulls, version } = out;
+  const texts = new TextCodes(out);
   let idStart = -1;
   let idLength = -1;
-  let id = '';
   const need = (n: number) => {
     if (p + n > buf.length) throw new CopyFormatError(`truncated at byte ${p} of ${buf.length}`);
   };
@@ -566,48 +563,57 @@ export function decodeCashflowCopy(buf: Buffer): CashflowRow[] | undefined {
     need(n);
     return n;
   };
-  const float8 = (nullable: boolean, column: string): number | null => {
-    if (length(8, nullable, column) === -1) return null;
-    const v = buf.readDoubleBE(p);
+  /** A nullable double into `column` at row i; its null bit otherwise. */
+  const float8 = (into: Float64Array, i: number, nullBit: number, name: string): number => {
+    if (length(8, true, name) === -1) return nullBit;
+    into[i] = buf.readDoubleBE(p);
     p += 8;
-    return v;
+    return 0;
   };
-  for (;;) {
+  let i = 0;
+  for (; ; i++) {
     need(2);
     const fields = buf.readInt16BE(p);
     p += 2;
     if (fields === -1) break;
     if (fields !== CASHFLOW_FIELDS) throw new CopyFormatError(`a row of ${fields} fields, expected ${CASHFLOW_FIELDS}`);
     const n = length(-1, false, 'contract_id');
-    if (n !== idLength || !sameBytes(buf, p, buf, idStart, n)) id = buf.toString('utf8', p, p + n);
+    if (n !== idLength || !sameBytes(buf, p, buf, idStart, n)) {
+      out.length = i;
+      out.startRun(buf.toString('utf8', p, p + n));
+    }
     idStart = p;
     idLength = n;
     p += n;
     length(4, false, 'seq');
-    const seq = buf.readInt32BE(p);
+    seq[i] = buf.readInt32BE(p);
     p += 4;
     length(8, false, 'event_date');
-    const eventDate = isoOfPgTimestamp(buf.readInt32BE(p), buf.readUInt32BE(p + 4));
-    if (eventDate === undefined) return undefined;
+    const s = secondOfPgTimestamp(buf.readInt32BE(p), buf.readUInt32BE(p + 4));
+    if (s === undefined) return undefined;
+    second[i] = s;
     p += 8;
     const t = length(-1, false, 'event_type');
-    const eventType = texts.get(buf, p, t);
+    eventType[i] = texts.code(buf, p, t);
     p += t;
     const c = length(-1, true, 'currency');
-    const currency = c === -1 ? null : texts.get(buf, p, c);
+    currency[i] = c === -1 ? 0 : texts.code(buf, p, c);
     if (c > 0) p += c;
-    const payoff = float8(false, 'payoff') as number;
-    const notionalPrincipal = float8(true, 'notional_principal');
-    const nominalInterestRate = float8(true, 'nominal_interest_rate');
-    const accruedInterest = float8(true, 'accrued_interest');
+    length(8, false, 'payoff');
+    payoff[i] = buf.readDoubleBE(p);
+    p += 8;
+    nulls[i] =
+      float8(notionalPrincipal, i, NULL_NOTIONAL, 'notional_principal') |
+      float8(nominalInterestRate, i, NULL_RATE, 'nominal_interest_rate') |
+      float8(accruedInterest, i, NULL_ACCRUED, 'accrued_interest');
     length(8, false, 'version');
     // hi·2^32 is exact and the sum rounds once: the same double as Number() of the text
-    const version = buf.readInt32BE(p) * TWO_32 + buf.readUInt32BE(p + 4);
+    version[i] = buf.readInt32BE(p) * TWO_32 + buf.readUInt32BE(p + 4);
     p += 8;
-    rows.push({ contractId: id, seq, eventDate, eventType, currency, payoff, notionalPrincipal, nominalInterestRate, accruedInterest, version });
   }
   if (p !== buf.length) throw new CopyFormatError(`${buf.length - p} bytes after the trailer`);
-  return rows;
+  out.length = i;
+  return out;
 }
 
 async function copyInto<T>(
@@ -1025,7 +1031,7 @@ export class PostgresDatabase implements Database {
                  ORDER BY contract_id, seq) TO STDOUT (FORMAT binary)`,
         ),
       );
-      const rows = copied ?? (await textCashflowRows(client, where, params));
+      const rows = copied ?? CashflowColumns.of(await textCashflowRows(client, where, params));
       await client.query('COMMIT');
       return { versions, rows };
     } catch (e) {

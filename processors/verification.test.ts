@@ -208,10 +208,15 @@ describe('checkResult (the equal case decided on the engine events in place)', (
       ...(
         [
           ['eventDate', '2020-07-01T00:00:01'],
+          ['eventDate', 'infinity'],
+          ['eventDate', '2020-06-31T00:00:00'],
+          ['eventDate', '2020-07-01T00:00:00.5'],
+          ['eventType', ''],
           ['eventType', 'PR'],
           ['currency', 'USD'],
           ['currency', null],
           ['payoff', 25.000000000000004],
+          ['payoff', NaN],
           ['notionalPrincipal', 999],
           ['notionalPrincipal', null],
           ['nominalInterestRate', 0.0500001],

@@ -12,13 +12,14 @@
 // Numbers are compared exactly (===). Both databases round-trip a double unchanged: the sink
 // writes PostgreSQL `double precision` in binary COPY (the 8 bytes) and storedResults reads
 // them back the same way (COPY … TO STDOUT (FORMAT binary), decodeCashflowCopy in
-// db/postgres.ts); SQL Server `float` (float(53)) travels as the 8-byte IEEE value over TDS
+// db/postgres.ts, into columns: db/cashflow-columns.ts); SQL Server `float` (float(53)) travels as the 8-byte IEEE value over TDS
 // both ways. db/postgres.test.ts checks the round trip of awkward
 // values through applyResults and storedResults. -0 and 0 count as equal (the same amount).
+import { CashflowColumns, NULL_ACCRUED, NULL_NOTIONAL, NULL_RATE } from '../db/cashflow-columns.js';
 import type { CashflowRow, CashflowVersion, ContractRow, MarketDataRow, ObservedEventRow } from '../db/database.js';
 import type { CashflowEvent } from '../schemas/types.js';
 import { observedEventKey, type MarketSeries, type StoredContract, type StoredObservedEvent } from '../state/model.js';
-import { computationOf, computePrepared, computeSchedule, fingerprintOf, formatDate, preparedStoredOf, prepareStored, type Computation, type ComputedSchedule, type PreparedStored } from './calculator.js';
+import { computationOf, computePrepared, computeSchedule, fingerprintOf, preparedStoredOf, prepareStored, type Computation, type ComputedSchedule, type PreparedStored } from './calculator.js';
 import { TermsRejected, termsOfRow, type RowTerms } from './contract-ingest.js';
 
 export type { ObservedEventRow };
@@ -284,50 +285,89 @@ export function compareResult(expected: ExpectedResult, stored: StoredResult, ma
 }
 
 /**
+ * A contract's stored result with its rows as a stretch of a page's columns (rows [start, end)
+ * of `columns`, one run of the contract's rows): how verify reads a page, no object per row.
+ */
+export interface StoredRun {
+  contractId: string;
+  version: CashflowVersion | null;
+  columns: CashflowColumns;
+  start: number;
+  end: number;
+}
+
+/** A stored result as StoredResult (its rows as objects), for compareResult. */
+export function storedResultOf(stored: StoredResult | StoredRun): StoredResult {
+  if (!('columns' in stored)) return stored;
+  return { contractId: stored.contractId, version: stored.version, rows: stored.columns.rowsOf(stored.start, stored.end, stored.contractId) };
+}
+
+/** A stored result as StoredRun (its rows as columns). */
+export function storedRunOf(stored: StoredResult | StoredRun): StoredRun {
+  if ('columns' in stored) return stored;
+  return { contractId: stored.contractId, version: stored.version, columns: CashflowColumns.of(stored.rows), start: 0, end: stored.rows.length };
+}
+
+/**
  * expectedResult + compareResult, with the usual case, a stored result equal to the computed
- * schedule, decided on the engine's events in place (no CashflowEvent per event): whatever it
- * does not find equal goes through compareResult, which alone names differences. Pure.
+ * schedule, decided on the engine's events and the stored columns in place (no CashflowEvent
+ * per event, no object per stored row): whatever it does not find equal goes through
+ * compareResult, which alone names differences. Pure.
  */
 export function checkResult(
   p: PreparedExpectation,
   series: ReadonlyMap<string, MarketSeries>,
   referenced: ReadonlyMap<string, StoredContract>,
   horizon: string,
-  stored: StoredResult,
+  stored: StoredResult | StoredRun,
   maxDifferences = 20,
 ): Verdict {
-  if (p.decided) return compareResult(p.decided, stored, maxDifferences);
+  if (p.decided) return compareResult(p.decided, storedResultOf(stored), maxDifferences);
   const s = computeSchedule(p.prepared!, series, referenced, horizon);
-  if (!('engineEvents' in s)) return compareResult(expectationOf(p, s), stored, maxDifferences);
+  if (!('engineEvents' in s)) return compareResult(expectationOf(p, s), storedResultOf(stored), maxDifferences);
   const v = stored.version;
-  if (v !== null && storedAsComputed(s, v, stored.rows)) return { contractId: p.contractId, kind: 'equal', expectedStatus: 'computed', storedVersion: v.version, differences: [] };
-  return compareResult(expectationOf(p, computationOf(s)), stored, maxDifferences);
+  if (v !== null && storedAsComputed(s, v, storedRunOf(stored))) {
+    return { contractId: p.contractId, kind: 'equal', expectedStatus: 'computed', storedVersion: v.version, differences: [] };
+  }
+  return compareResult(expectationOf(p, computationOf(s)), storedResultOf(stored), maxDifferences);
+}
+
+/** `same` of a stored nullable double (NULL when its bit is set in `nulls`) and an expected value. */
+function sameNullable(nulls: number, bit: number, stored: number, expected: number | null | undefined): boolean {
+  return nulls & bit ? (expected ?? null) === null : stored === expected;
 }
 
 /**
  * Exactly compareResult's `equal` for a computed expectation, read off the engine's events as
- * cashflowEvents (processors/calculator.ts) shapes them: the version row's status, fingerprint
- * and count; every row's seq, version and fields (states a type does not report are null).
+ * cashflowEvents (processors/calculator.ts) shapes them and off the stored columns: the version
+ * row's status, fingerprint and count; every row's seq, version and fields (states a type does
+ * not report are null). The event date is compared as its second: a stored date's second is
+ * set only where its text is the plain `YYYY-MM-DDTHH:MM:SS` of years 1 to 9999
+ * (db/cashflow-columns.ts), where formatDate(t) is that text exactly when ⌊t / 1000⌋ is that
+ * second; any other stored date (NaN) is left to compareResult.
  */
-function storedAsComputed(s: ComputedSchedule, v: CashflowVersion, rows: readonly CashflowRow[]): boolean {
+function storedAsComputed(s: ComputedSchedule, v: CashflowVersion, run: StoredRun): boolean {
   const events = s.engineEvents;
   const n = events.length;
-  if (v.status !== 'computed' || v.fingerprint !== s.fingerprint || v.eventCount !== n || rows.length !== n) return false;
+  const { columns: c, start } = run;
+  if (v.status !== 'computed' || v.fingerprint !== s.fingerprint || v.eventCount !== n || run.end - start !== n) return false;
   const reported = s.prepared.type.reportedStates;
   const nt = reported.includes('notionalPrincipal'), ir = reported.includes('nominalInterestRate'), ac = reported.includes('accruedInterest');
+  const { seq, second, eventType, currency, payoff, notionalPrincipal, nominalInterestRate, accruedInterest, nulls, version, texts } = c;
   for (let i = 0; i < n; i++) {
-    const r = rows[i];
+    const r = start + i;
     const e = events[i];
+    const isNull = nulls[r];
     if (
-      r.seq !== i ||
-      r.version !== v.version ||
-      r.eventType !== e.type ||
-      !same(r.currency, e.currency) ||
-      r.payoff !== e.payoff ||
-      !same(r.notionalPrincipal, nt ? e.notionalPrincipal : null) ||
-      !same(r.nominalInterestRate, ir ? e.nominalInterestRate : null) ||
-      !same(r.accruedInterest, ac ? e.accruedInterest : null) ||
-      r.eventDate !== formatDate(e.time)
+      seq[r] !== i ||
+      version[r] !== v.version ||
+      texts[eventType[r]] !== e.type ||
+      !same(texts[currency[r]], e.currency) ||
+      payoff[r] !== e.payoff ||
+      !sameNullable(isNull, NULL_NOTIONAL, notionalPrincipal[r], nt ? e.notionalPrincipal : null) ||
+      !sameNullable(isNull, NULL_RATE, nominalInterestRate[r], ir ? e.nominalInterestRate : null) ||
+      !sameNullable(isNull, NULL_ACCRUED, accruedInterest[r], ac ? e.accruedInterest : null) ||
+      second[r] !== Math.floor(e.time / 1000)
     ) {
       return false;
     }

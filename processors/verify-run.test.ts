@@ -1,6 +1,7 @@
 // Verification.check on an in-memory reader: the page's stored rows grouped by contract, in the
 // order the readers give them (one run per contract), and a contract's rows in two runs too.
 import { describe, expect, it } from 'vitest';
+import { CashflowColumns } from '../db/cashflow-columns.js';
 import type { CashflowRow, CashflowVersion, ContractRow } from '../db/database.js';
 import { expectedResult, prepareExpectation } from './verification.js';
 import { Verification, type VerificationReader } from './verify-run.js';
@@ -38,7 +39,7 @@ function readerOf(rows: CashflowRow[], versions: CashflowVersion[]): Verificatio
     verificationIds: async () => contracts.map((c) => c.contractId),
     sourceContracts: async () => ({ contracts, observedEvents: [] }),
     marketData: async () => [],
-    storedResults: async () => ({ versions, rows }),
+    storedResults: async () => ({ versions, rows: CashflowColumns.of(rows) }),
   };
 }
 

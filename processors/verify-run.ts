@@ -14,11 +14,15 @@ import {
   seriesOf,
   storedContractOf,
   type ObservedEventRow,
-  type StoredResult,
+  type StoredRun,
   type Verdict,
   type VerifyCounts,
 } from './verification.js';
 import { TermsRejected } from './contract-ingest.js';
+import { CashflowColumns } from '../db/cashflow-columns.js';
+
+/** The rows of a contract without any. */
+const NO_ROWS = new CashflowColumns(0);
 
 /** The reads a verification needs: the Database has them; the fault tests put in-memory sources in front. */
 export type VerificationReader = Pick<Database, 'verificationIds' | 'sourceContracts' | 'marketData' | 'storedResults'>;
@@ -148,18 +152,25 @@ export class Verification {
     const ids = new Set<string>('ids' in selection ? selection.ids : []);
     const contractRows = new Map(sources.contracts.map((c) => [c.contractId, c]));
     const eventsOf = groupBy(sources.observedEvents, (e: ObservedEventRow) => e.contractId);
-    const results = new Map<string, StoredResult>();
+    const results = new Map<string, StoredRun>();
     const resultOf = (id: string) => {
       let r = results.get(id);
-      if (!r) results.set(id, (r = { contractId: id, version: null, rows: [] }));
+      if (!r) results.set(id, (r = { contractId: id, version: null, columns: NO_ROWS, start: 0, end: 0 }));
       return r;
     };
     for (const v of stored.versions) resultOf(v.contractId).version = v;
-    forEachRun(stored.rows, (id, run) => {
-      const r = resultOf(id);
-      if (r.rows.length === 0) r.rows = run;
-      else for (const row of run) r.rows.push(row); // the contract's rows in more than one run: kept in the reader's order
-    });
+    const rows = stored.rows;
+    const scattered = new Set<StoredRun>();
+    for (let k = 0; k < rows.runIds.length; k++) {
+      const r = resultOf(rows.runIds[k]);
+      if (r.columns === NO_ROWS) Object.assign(r, { columns: rows, start: rows.runStarts[k], end: rows.runEnd(k) });
+      else scattered.add(r); // the contract's rows in more than one run: gathered below in the reader's order
+    }
+    for (const r of scattered) {
+      const gathered: CashflowRow[] = [];
+      for (let k = 0; k < rows.runIds.length; k++) if (rows.runIds[k] === r.contractId) gathered.push(...rows.rowsOf(rows.runStarts[k], rows.runEnd(k), r.contractId));
+      Object.assign(r, { columns: CashflowColumns.of(gathered), start: 0, end: gathered.length });
+    }
     if (!('ids' in selection)) {
       for (const id of contractRows.keys()) ids.add(id);
       for (const id of results.keys()) ids.add(id);
@@ -176,9 +187,9 @@ export class Verification {
 
     const verdicts: Verdict[] = [];
     for (const p of prepared) {
-      const storedResult = results.get(p.contractId) ?? { contractId: p.contractId, version: null, rows: [] };
+      const storedResult = results.get(p.contractId) ?? { contractId: p.contractId, version: null, columns: NO_ROWS, start: 0, end: 0 };
       const verdict = checkResult(p, series, referenced, this.options.horizon, storedResult, this.options.maxDifferences ?? 20);
-      countVerdict(this.counts, verdict, storedResult.rows.length);
+      countVerdict(this.counts, verdict, storedResult.end - storedResult.start);
       if (verdict.kind !== 'equal' && verdict.kind !== 'rejected' && this.mismatches.length < (this.options.maxReported ?? 100)) this.mismatches.push(verdict);
       verdicts.push(verdict);
     }
@@ -221,20 +232,6 @@ export class Verification {
       }
     }
     return out;
-  }
-}
-
-/**
- * The runs of rows of one contract, in order: the readers give a contract's rows together
- * (ORDER BY contract_id, seq), so one lookup per contract instead of one per row.
- */
-function forEachRun(rows: readonly CashflowRow[], each: (contractId: string, run: CashflowRow[]) => void): void {
-  let start = 0;
-  for (let i = 1; i <= rows.length; i++) {
-    if (i === rows.length || rows[i].contractId !== rows[start].contractId) {
-      each(rows[start].contractId, rows.slice(start, i));
-      start = i;
-    }
   }
 }
 

@@ -249,8 +249,10 @@ export function describeDatabaseBehaviour(
         ['vf-a', 40, 'fp-40', 1, 'computed'],
         ['vf-b', 41, 'fp-41', 8, 'computed'],
       ]);
-      const b = got.rows.filter((r) => r.contractId === 'vf-b');
-      expect(got.rows[0].contractId).toBe('vf-a');
+      const rows = got.rows.toRows();
+      expect(got.rows.runIds).toEqual(['vf-a', 'vf-b']);
+      const b = rows.filter((r) => r.contractId === 'vf-b');
+      expect(rows[0].contractId).toBe('vf-a');
       expect(b.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       for (let i = 0; i < awkward.length; i++) {
         const x = awkward[i];
@@ -285,7 +287,7 @@ export function describeDatabaseBehaviour(
       const range = await db().storedResults({ after: all[d], through: null });
       const ranged = await db().sourceContracts({ after: all[d - 1], through: all[d] });
       expect(ranged.contracts).toEqual([{ contractId: 'vf-d', contractType: 'PAM', terms: '{"b":2}' }]);
-      expect(range.rows.some((r) => r.contractId === 'vf-e' && r.payoff === 5)).toBe(true);
+      expect(range.rows.toRows().some((r) => r.contractId === 'vf-e' && r.payoff === 5)).toBe(true);
     });
 
     it('reads source contracts with their observed events, market data by code and a portfolio\'s contracts', async () => {
