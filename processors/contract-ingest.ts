@@ -31,7 +31,7 @@ function text(row: Row, column: string): string | undefined {
 export interface RowTerms {
   contractType: string;
   /** The terms as JSON, as the store holds them. */
-  terms: string;
+  readonly terms: string;
   /**
    * The engine's validation of the terms; it is what the calculator prepares from `terms` unless
    * the JSON round trip changes a value (see jsonRoundTripKeeps), so a reader of the row that
@@ -57,7 +57,8 @@ export function termsOfRow(contractId: string, row: Row): RowTerms {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TermsRejected(`terms of contract ${contractId} are not a JSON object`, 'MalformedTermsError');
   }
-  const terms = { ...(parsed as Record<string, unknown>) };
+  // filled in below: parsed from the row's text it is ours; an object the row holds is copied first
+  const terms = typeof raw === 'string' ? (parsed as Record<string, unknown>) : { ...(parsed as Record<string, unknown>) };
   const columnType = text(row, 'contract_type');
   if (terms.contractType === undefined && columnType) terms.contractType = columnType;
   if (columnType && typeof terms.contractType === 'string' && terms.contractType !== columnType) {
@@ -74,7 +75,21 @@ export function termsOfRow(contractId: string, row: Row): RowTerms {
     if (e instanceof InvalidTermsError) throw new TermsRejected(`contract ${contractId}: ${e.message}`, 'InvalidTermsError');
     throw new TermsRejected(`contract ${contractId}: ${(e as Error).message}`, (e as Error).name || 'Error');
   }
-  return { contractType: String(terms.contractType), terms: JSON.stringify(terms), prepared, preparedAsStored: typeof raw === 'string' && jsonRoundTripKeeps(terms) };
+  return new ParsedTerms(String(terms.contractType), terms, prepared, typeof raw === 'string' && jsonRoundTripKeeps(terms));
+}
+
+/** RowTerms whose JSON text is made when first read: a reader that computes from `prepared` (verify) never reads it. */
+class ParsedTerms implements RowTerms {
+  private json: string | undefined;
+  constructor(
+    readonly contractType: string,
+    private readonly object: Record<string, unknown>,
+    readonly prepared: PreparedContract,
+    readonly preparedAsStored: boolean,
+  ) {}
+  get terms(): string {
+    return (this.json ??= JSON.stringify(this.object));
+  }
 }
 
 /**

@@ -117,7 +117,7 @@ export function storedContractOf(row: ContractRow, events: readonly ObservedEven
 /** storedContractOf, with the ingest's validation of the terms (termsOfRow's `prepared`). */
 function readContract(row: ContractRow, events: readonly ObservedEventRow[]): { contract: StoredContract; terms: RowTerms } {
   const rowTerms = termsOfRow(row.contractId, { terms: row.terms, contract_type: row.contractType });
-  const { contractType, terms } = rowTerms;
+  const { contractType } = rowTerms;
   const stored: Record<string, StoredObservedEvent> = {};
   for (const e of events) {
     if (e.states !== null) {
@@ -131,8 +131,34 @@ function readContract(row: ContractRow, events: readonly ObservedEventRow[]): { 
     const value = e.value;
     stored[observedEventKey(e.eventType, e.observedAt)] = { eventType: e.eventType, observedAt: e.observedAt, value, states: e.states, version: 0, deleted: false };
   }
-  const contract = { contractId: row.contractId, contractType, terms, termsVersion: 0, deleted: false, updatedAt: null, sourceTsMs: 0, events: stored, version: 0 };
+  const contract = new ContractOfRow(row.contractId, contractType, rowTerms, stored);
   return { contract, terms: rowTerms };
+}
+
+/**
+ * A contracts row as contract-ingest stores it, its terms' JSON text made only when read: the
+ * expectation computes from the ingest's validation (`prepared`) and reads it only when that
+ * cannot be reused (prepareStored).
+ */
+class ContractOfRow implements StoredContract {
+  readonly termsVersion = 0;
+  readonly deleted = false;
+  readonly updatedAt = null;
+  readonly sourceTsMs = 0;
+  readonly version = 0;
+  private text: string | undefined;
+  constructor(
+    readonly contractId: string,
+    readonly contractType: string,
+    private readonly rowTerms: RowTerms,
+    readonly events: Record<string, StoredObservedEvent>,
+  ) {}
+  get terms(): string {
+    return (this.text ??= this.rowTerms.terms);
+  }
+  set terms(text: string) {
+    this.text = text;
+  }
 }
 
 /** A contract of the sources prepared for its expectation (or already decided). */
