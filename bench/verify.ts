@@ -4,10 +4,11 @@
 //
 //   engine alone   the book's contracts computed by the engine (terms parsed, schedules
 //                  computed), nothing read or compared: as `bench pipeline --verify` times it
-//   read alone     the reads of verify --all (ids, contracts, observed events, the result rows
-//                  through COPY binary and their decoding), page after page as Verification
-//                  reads them, nothing computed (readAll); the market data, a few series read
-//                  once, is left out
+//   read alone     the reads of verify --all (ids, contracts, observed events, the result rows:
+//                  the same COPY binary query read to its end and decoded into the same
+//                  columns, db/cashflow-columns.ts), page after page as Verification reads
+//                  them, nothing computed or compared (readAll); the market data, a few series
+//                  read once, is left out
 //   verify --all   processors/verify-run.ts on the database, as `cashflow verify --all` runs it
 //   ratio          verify / (2 × engine + read): the target is ≤ 1 (bench/README.md)
 //

@@ -80,8 +80,9 @@ async function readSelection(reader: VerificationReader, selection: ContractSele
 }
 
 /**
- * The reads of `Verification.all()` alone, page after page, nothing computed: the database read
- * of verify's speed target (bench/verify.ts). Returns the contracts_cashflows rows read.
+ * The reads of `Verification.all()` alone, page after page, nothing computed or compared (the
+ * result rows decoded into the same columns): the database read of verify's speed target
+ * (bench/verify.ts). Returns the contracts_cashflows rows read.
  */
 export async function readAll(reader: VerificationReader, pageSize = 2000): Promise<number> {
   let rows = 0;
