@@ -4,7 +4,19 @@
 // fills the columns straight from the COPY binary bytes (db/postgres.ts), the SQL Server reader
 // and the text fallback from rows (CashflowColumns.of); processors/verification.ts compares the
 // engine's events with them in place.
-import type { CashflowRow } from './database.js';
+/** A row of contract_cashflows (dates `YYYY-MM-DDTHH:MM:SS`). */
+export interface CashflowRow {
+  contractId: string;
+  seq: number;
+  eventDate: string;
+  eventType: string;
+  currency: string | null;
+  payoff: number;
+  notionalPrincipal: number | null;
+  nominalInterestRate: number | null;
+  accruedInterest: number | null;
+  version: number;
+}
 
 /** Bits of `nulls`: which nullable doubles of a row are NULL. */
 export const NULL_NOTIONAL = 1;

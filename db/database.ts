@@ -6,7 +6,9 @@ import { ComponentError, ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
 import { encodedEventsOf, eventCountOf } from '../clients/fast-avro.js';
-import type { CashflowColumns } from './cashflow-columns.js';
+import type { CashflowColumns, CashflowRow } from './cashflow-columns.js';
+
+export type { CashflowRow } from './cashflow-columns.js';
 
 /** A result for one contract, as carried by cashflow.contract-cashflows. */
 export type ContractResult = Pick<
@@ -36,19 +38,6 @@ export interface MigrateOutcome {
   warnings: string[];
 }
 
-/** A row of contract_cashflows (dates `YYYY-MM-DDTHH:MM:SS`). */
-export interface CashflowRow {
-  contractId: string;
-  seq: number;
-  eventDate: string;
-  eventType: string;
-  currency: string | null;
-  payoff: number;
-  notionalPrincipal: number | null;
-  nominalInterestRate: number | null;
-  accruedInterest: number | null;
-  version: number;
-}
 
 /** A row of position_cashflows: contract cash flows scaled by the position's quantity. */
 export interface PositionCashflowRow extends CashflowRow {

@@ -4,6 +4,7 @@
 import { loadPipelineConfig, type Config } from '../config/config.js';
 import { openSql, withSql } from '../clients/database.js';
 import type { Admin, Producer } from '../clients/kafka.js';
+import { backoffDelayMs } from '../clients/backoff.js';
 import type { RecalcRequest } from '../schemas/types.js';
 import { heldContracts, type StateReader } from '../state/model.js';
 import type { Topology } from '../topology/topology.js';
@@ -153,14 +154,35 @@ export type PartitionOffsets = Map<number, bigint>;
 /** The end (high watermark) of every partition of a topic. */
 export async function topicEnds(admin: Admin, topic: string): Promise<PartitionOffsets> {
   const out: PartitionOffsets = new Map();
-  for (const o of await admin.fetchTopicOffsets(topic)) out.set(o.partition, BigInt(o.high));
+  for (const o of await whileCoordinatorMoves(() => admin.fetchTopicOffsets(topic))) out.set(o.partition, BigInt(o.high));
   return out;
+}
+
+/**
+ * Kafka's protocol errors that say a group coordinator is still loading its offsets or has moved
+ * (COORDINATOR_LOAD_IN_PROGRESS 14, COORDINATOR_NOT_AVAILABLE 15, NOT_COORDINATOR 16): a broker
+ * that has just restarted answers so for a few seconds; asking again is the documented remedy.
+ */
+const COORDINATOR_MOVING = new Set([14, 15, 16]);
+
+/** `read`, asked again (with backoff, for up to a minute) while the coordinator is moving. */
+export async function whileCoordinatorMoves<T>(read: () => Promise<T>, deadlineMs = 60_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code !== 'number' || !COORDINATOR_MOVING.has(code) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, backoffDelayMs({ initialMs: 100, maxMs: 2000 }, attempt)));
+    }
+  }
 }
 
 /** A group's committed offsets on a topic (partitions it never committed: -1). */
 export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<PartitionOffsets> {
   const out: PartitionOffsets = new Map();
-  const r = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const r = await whileCoordinatorMoves(() => admin.fetchOffsets({ groupId, topics: [topic] }));
   for (const t of r) for (const p of t.partitions) out.set(p.partition, BigInt(p.offset));
   return out;
 }
