@@ -4,7 +4,7 @@
 // functions of the settings, plus the one download, so that a test starts a private one the
 // same way.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ArtifactError, run } from './artifacts.js';
 
 export const zipkinVersion = '3.5.1';
@@ -33,6 +33,8 @@ export async function ensureZipkinJar(
   log: (line: string) => void,
   version = zipkinVersion,
 ): Promise<string> {
+  // absolute: mvn runs in `dir`, where a relative outputDirectory would name a folder below it
+  dir = resolve(dir);
   const jar = join(dir, zipkinJarName(version));
   if (existsSync(jar)) return jar;
   mkdirSync(dir, { recursive: true });
