@@ -17,6 +17,13 @@ module.exports = {
       from: { path: '^engine/', pathNot: '\\.test\\.ts$' },
       to: { pathNot: ['^engine/'], dependencyTypesNot: ['core'] },
     },
+    {
+      name: 'cli-on-top',
+      severity: 'error',
+      comment: 'The command line is on top: nothing below it imports it (what commands run lives in platform/ and the other folders).',
+      from: { pathNot: ['^cli/', '^bin/', '\\.test\\.ts$', '^test/'] },
+      to: { path: '^cli/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -143,7 +143,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const { postgresConnector } = await import('../connectors/debezium.js');
   const { PostgresDatabase, dropDatabase, dropReplicationSlot } = await import('../db/postgres.js');
   const ops = await import('../demo/ops.js');
-  const { startProcessors, stopProcessors, processorProcesses } = await import('../cli/commands/start.js');
+  const { startProcessors, stopProcessors, processorProcesses } = await import('../platform/processes.js');
   const { ownedPid } = await import('../stack/processes.js');
   const { eventsToJson } = await import('../engine/index.js');
 

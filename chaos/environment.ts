@@ -15,7 +15,7 @@ import { registerSchemas } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { postgresConnector, type SourceConnector } from '../connectors/debezium.js';
 import { dropDatabase, PostgresDatabase, standaloneClient } from '../db/postgres.js';
-import { PROCESSORS, processorProcesses, startProcessors, stopProcessors, type ProcessorProcess } from '../cli/commands/start.js';
+import { PROCESSORS, processorProcesses, startProcessors, stopProcessors, type ProcessorProcess } from '../platform/processes.js';
 import type { StackLayout } from '../stack/layout.js';
 import { portOpen } from '../stack/net.js';
 import { PrivateKafka } from '../stack/private/kafka.js';

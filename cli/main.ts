@@ -58,15 +58,16 @@ export async function main(args: string[]): Promise<number | undefined> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    const [{ UserFacingError, CONFIGURATION_EXIT_CODE, configurationMessage }, { ConfigError }] = await Promise.all([
+    const [{ UserFacingError, CONFIGURATION_EXIT_CODE, configurationMessage }, { ConfigError }, { PlatformError }] = await Promise.all([
       import('./command.js'),
       import('../config/variables.js'),
+      import('../platform/errors.js'),
     ]);
     if (e instanceof ConfigError) {
       process.stderr.write(configurationMessage(e.issues));
       return CONFIGURATION_EXIT_CODE;
     }
-    if (e instanceof UserFacingError) {
+    if (e instanceof UserFacingError || e instanceof PlatformError) {
       process.stderr.write(`cashflow: ${e.message}\n`);
       return e.exitCode;
     }

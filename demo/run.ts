@@ -36,7 +36,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runDemo(config: Config, options: DemoOptions): Promise<DemoSummary> {
   const t0 = Date.now();
-  const { preparePlatform, startProcessors, stopProcessors } = await import('../cli/commands/start.js');
+  const { preparePlatform, startProcessors, stopProcessors } = await import('../platform/processes.js');
   const { topologyFromConfig } = await import('../topology/topology.js');
   const { createAdmin } = await import('../clients/kafka.js');
   const { createDatabase } = await import('../clients/database.js');

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { repoFile } from '../clients/repo-file.js';
 import { connectRedis } from '../clients/redis.js';
 import { loadConfig } from '../config/config.js';
-import { PROCESSORS } from '../cli/commands/start.js';
+import { PROCESSORS } from '../platform/processes.js';
 
 export interface RunnableBlock {
   /** 1-based line of the opening fence. */

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { UserFacingError, configUses } from '../command.js';
-import type { Say } from './start.js';
+import type { Say } from '../../platform/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,7 +40,7 @@ export async function resetPlatform(config: Config, say: Say): Promise<void> {
     say(`${label.padEnd(18)} ${detail} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   };
   const targets = new Map((await resetTargets(config)).map((t) => [t.kind, t.names]));
-  const { stopProcessors } = await import('./start.js');
+  const { stopProcessors } = await import('../../platform/processes.js');
   await step('processors', async () => {
     const r = await stopProcessors(config);
     return r.stopped.length ? `stopped ${r.stopped.join(', ')}` : 'none running';

@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .option('--grace <seconds>', 'wait this long for a graceful shutdown before SIGKILL', '30')
     .action(async (opts: { grace: string }) => {
       const { loadConfig } = await import('../../config/config.js');
-      const { stopProcessors } = await import('./start.js');
+      const { stopProcessors } = await import('../../platform/processes.js');
       const r = await stopProcessors(loadConfig(process.env, ['stack', 'pipeline']), Math.max(0, Number(opts.grace) || 0) * 1000);
       if (r.stopped.length + r.killed.length === 0) process.stdout.write('processors: none running\n');
       if (r.stopped.length) process.stdout.write(`processors: stopped ${r.stopped.join(', ')}\n`);
