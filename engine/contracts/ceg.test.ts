@@ -2,13 +2,13 @@
 // reference cycles, validation naming the child, dependencies.
 import { describe, it, expect } from 'vitest';
 import { computeEvents } from '../engine.js';
-import { InvalidTermsError, ComputationError } from '../errors.js';
+import { ComputationError } from '../errors.js';
 import { dependenciesOf } from '../dependencies.js';
 import { resolverOf } from '../composite.js';
 import { TimeSeriesObserver, type ObservedEvent } from '../observer.js';
-import { formatDateTime, parseDateTime } from '../time/date.js';
+import { formatDateTime } from '../time/date.js';
+import { at, termIssues } from './test-support.js';
 
-const at = (s: string): number => parseDateTime(s)!;
 const loan: Record<string, unknown> = {
   contractType: 'PAM', contractID: 'loan', statusDate: '2020-01-01T00:00:00', contractDealDate: '2020-01-01T00:00:00', currency: 'USD',
   notionalPrincipal: '1000000', initialExchangeDate: '2020-01-02T00:00:00', maturityDate: '2021-01-01T00:00:00', nominalInterestRate: '0.0365',
@@ -22,15 +22,7 @@ const base: Record<string, unknown> = {
 const defaulted = (time: string, performance = 'DF'): ObservedEvent => ({ contractId: 'loan', type: 'CE', time: at(time), value: 0, states: { contractPerformance: performance } });
 const summary = (ev: ReturnType<typeof computeEvents>): string[] => ev.map((e) => `${formatDateTime(e.time).slice(0, 10)} ${e.type} ${e.payoff} ${e.notionalPrincipal}`);
 
-function issuesOf(raw: Record<string, unknown>): string[] {
-  try {
-    computeEvents(raw);
-  } catch (e) {
-    if (e instanceof InvalidTermsError) return e.issues.map((i) => i.term);
-    throw e;
-  }
-  return [];
-}
+const issuesOf = (raw: Record<string, unknown>): string[] => termIssues(raw);
 
 describe('CEG', () => {
   it('takes a covered contract referenced by id from the resolver: maturity, notional and accrued interest', () => {

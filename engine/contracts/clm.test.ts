@@ -6,11 +6,12 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { computeEvents } from '../engine.js';
-import { ComputationError, InvalidTermsError } from '../errors.js';
+import { ComputationError } from '../errors.js';
 import { dependenciesOf } from '../dependencies.js';
 import { TimeSeriesObserver } from '../observer.js';
 import type { ContractEvent } from '../events.js';
 import { formatDateTime, parseDateTime } from '../time/date.js';
+import { termIssues } from './test-support.js';
 
 const at = (s: string): number => parseDateTime(s.length === 10 ? `${s}T00:00:00` : s)!;
 const day = (t: number): string => formatDateTime(t).slice(0, 10);
@@ -34,15 +35,7 @@ function without(terms: Record<string, unknown>, ...names: string[]): Record<str
 }
 const called = (time: string, id = 'clm') => new TimeSeriesObserver({}, [{ contractId: id, type: 'XD', time: at(time), value: 0 }]);
 
-function issuesOf(raw: Record<string, unknown>): string[] {
-  try {
-    computeEvents(raw);
-  } catch (e) {
-    if (e instanceof InvalidTermsError) return e.issues.map((i) => i.term);
-    throw e;
-  }
-  return [];
-}
+const issuesOf = (raw: Record<string, unknown>): string[] => termIssues(raw);
 
 /** Nt after capitalising at each of `dates` from `from` (STF_IPCI_PAM: Nt += Ipac + Y(Sd,t)·Ipnr·Nt). */
 function compounded(nt: number, from: string, dates: readonly string[], perDay = PER_DAY): number {

@@ -1,9 +1,9 @@
 // LAX beyond the test beds: array term validation, derived maturity, FIX/VAR spellings, dependencies.
 import { describe, it, expect } from 'vitest';
 import { computeEvents } from '../engine.js';
-import { InvalidTermsError } from '../errors.js';
 import { dependenciesOf } from '../dependencies.js';
 import { formatDateTime } from '../time/date.js';
+import { termIssues } from './test-support.js';
 
 const base: Record<string, unknown> = {
   contractType: 'LAX', contractID: 'lax', contractRole: 'RPA', currency: 'USD', statusDate: '2020-01-01T00:00:00',
@@ -13,15 +13,7 @@ const base: Record<string, unknown> = {
   arrayNextPrincipalRedemptionPayment: [10, 40], arrayIncreaseDecrease: ['INC', 'DEC'],
 };
 
-function issuesOf(raw: Record<string, unknown>): string[] {
-  try {
-    computeEvents(raw);
-  } catch (e) {
-    if (e instanceof InvalidTermsError) return e.issues.map((i) => i.term);
-    throw e;
-  }
-  return [];
-}
+const issuesOf = (raw: Record<string, unknown>): string[] => termIssues(raw);
 
 describe('LAX', () => {
   it('derives the maturity where drawings and redemptions bring the notional to zero', () => {

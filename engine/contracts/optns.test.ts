@@ -2,13 +2,13 @@
 // reference, validation and dependencies.
 import { describe, it, expect } from 'vitest';
 import { computeEvents } from '../engine.js';
-import { InvalidTermsError } from '../errors.js';
 import { dependenciesOf } from '../dependencies.js';
 import { resolverOf } from '../composite.js';
 import { TimeSeriesObserver, type ObservedEvent } from '../observer.js';
-import { formatDateTime, parseDateTime } from '../time/date.js';
+import { formatDateTime } from '../time/date.js';
+import { at, termIssues, eventLines } from './test-support.js';
+import type { ContractEvent } from '../events.js';
 
-const at = (s: string): number => parseDateTime(s)!;
 const base: Record<string, unknown> = {
   contractType: 'OPTNS', contractID: 'opt', contractRole: 'BUY', currency: 'USD', statusDate: '2020-01-01T00:00:00',
   contractDealDate: '2020-01-01T00:00:00', purchaseDate: '2020-01-02T00:00:00', priceAtPurchaseDate: '5', maturityDate: '2020-09-30T00:00:00',
@@ -17,17 +17,9 @@ const base: Record<string, unknown> = {
 };
 const prices = (events: ObservedEvent[] = []): TimeSeriesObserver =>
   new TimeSeriesObserver({ IDX: [{ time: at('2020-01-01T00:00:00'), value: 90 }, { time: at('2020-06-15T00:00:00'), value: 130 }, { time: at('2020-09-30T00:00:00'), value: 110 }] }, events);
-const summary = (ev: ReturnType<typeof computeEvents>): string[] => ev.map((e) => `${formatDateTime(e.time).slice(0, 10)} ${e.type} ${e.payoff}`);
+const summary = (ev: readonly ContractEvent[]): string[] => eventLines(ev);
 
-function issuesOf(raw: Record<string, unknown>): string[] {
-  try {
-    computeEvents(raw, { observer: prices() });
-  } catch (e) {
-    if (e instanceof InvalidTermsError) return e.issues.map((i) => i.term);
-    throw e;
-  }
-  return [];
-}
+const issuesOf = (raw: Record<string, unknown>): string[] => termIssues(raw, { observer: prices() });
 
 describe('OPTNS', () => {
   it('settles a European call at maturity on the underlying price', () => {

@@ -2,27 +2,19 @@
 // quantities, observed analysis dates, validation, dependencies.
 import { describe, it, expect } from 'vitest';
 import { computeEvents } from '../engine.js';
-import { InvalidTermsError } from '../errors.js';
 import { dependenciesOf } from '../dependencies.js';
 import { TimeSeriesObserver } from '../observer.js';
-import { formatDateTime, parseDateTime } from '../time/date.js';
+import { formatDateTime } from '../time/date.js';
+import { at, termIssues, eventLines } from './test-support.js';
+import type { ContractEvent } from '../events.js';
 
-const at = (s: string): number => parseDateTime(s)!;
-const summary = (ev: ReturnType<typeof computeEvents>): string[] => ev.map((e) => `${formatDateTime(e.time).slice(0, 10)} ${e.type} ${e.payoff}`);
+const summary = (ev: readonly ContractEvent[]): string[] => eventLines(ev);
 const stock: Record<string, unknown> = {
   contractType: 'STK', contractID: 'S1', contractRole: 'RPA', currency: 'USD', statusDate: '2020-01-01T00:00:00', notionalPrincipal: '100',
   purchaseDate: '2020-01-02T00:00:00', priceAtPurchaseDate: '1000', cycleAnchorDateOfDividend: '2020-06-30T00:00:00', cycleOfDividend: 'P6ML1',
 };
 
-function issuesOf(raw: Record<string, unknown>): string[] {
-  try {
-    computeEvents(raw);
-  } catch (e) {
-    if (e instanceof InvalidTermsError) return e.issues.map((i) => i.term);
-    throw e;
-  }
-  return [];
-}
+const issuesOf = (raw: Record<string, unknown>): string[] => termIssues(raw);
 
 describe('STK', () => {
   it('pays a fixed first dividend, then the observed ones under the code CID-DV', () => {

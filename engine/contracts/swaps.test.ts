@@ -2,10 +2,11 @@
 // for PFL, reference cycles, validation naming the leg, dependencies.
 import { describe, it, expect } from 'vitest';
 import { computeEvents } from '../engine.js';
-import { InvalidTermsError, ComputationError } from '../errors.js';
+import { ComputationError } from '../errors.js';
 import { dependenciesOf } from '../dependencies.js';
 import { resolverOf } from '../composite.js';
-import { formatDateTime } from '../time/date.js';
+import { termIssues, eventLines } from './test-support.js';
+import type { ContractEvent } from '../events.js';
 
 const leg = (id: string, notional: string, cycle: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   contractType: 'PAM', contractID: id, contractDealDate: '2012-12-28T00:00:00', initialExchangeDate: '2013-01-01T00:00:00', currency: 'USD',
@@ -18,17 +19,9 @@ const swap = (legs: unknown[], extra: Record<string, unknown> = {}): Record<stri
 });
 const inline = (terms: Record<string, unknown>, role: string) => ({ object: terms, referenceType: 'CNT', referenceRole: role });
 const byId = (id: string, role: string) => ({ object: { contractIdentifier: id }, referenceType: 'CID', referenceRole: role });
-const summary = (ev: ReturnType<typeof computeEvents>): string[] => ev.map((e) => `${formatDateTime(e.time).slice(0, 10)} ${e.type} ${Math.round(e.payoff * 100) / 100}`);
+const summary = (ev: readonly ContractEvent[]): string[] => eventLines(ev, 100);
 
-function issuesOf(raw: Record<string, unknown>): string[] {
-  try {
-    computeEvents(raw);
-  } catch (e) {
-    if (e instanceof InvalidTermsError) return e.issues.map((i) => i.term);
-    throw e;
-  }
-  return [];
-}
+const issuesOf = (raw: Record<string, unknown>): string[] => termIssues(raw);
 
 describe('SWAPS', () => {
   it('receives the first leg and pays the second for RFL, the reverse for PFL', () => {

@@ -1,24 +1,14 @@
 // SWPPV beyond the test beds: net vs gross interest, a swap already running at the status date, typed errors.
 import { describe, it, expect } from 'vitest';
 import { computeEvents } from '../engine.js';
-import { InvalidTermsError, ComputationError } from '../errors.js';
+import { ComputationError } from '../errors.js';
 import { dependenciesOf } from '../dependencies.js';
-import { TimeSeriesObserver } from '../observer.js';
-import { formatDateTime, parseDateTime } from '../time/date.js';
+import { flat, termIssues, eventLines } from './test-support.js';
+import type { ContractEvent } from '../events.js';
 
-const at = (s: string): number => parseDateTime(s)!;
-const flat = (code: string, value: number) => new TimeSeriesObserver({ [code]: [{ time: at('2010-01-01T00:00:00'), value }] });
-const summary = (ev: ReturnType<typeof computeEvents>): string[] => ev.map((e) => `${formatDateTime(e.time).slice(0, 10)} ${e.type} ${Math.round(e.payoff * 1e4) / 1e4}`);
+const summary = (ev: readonly ContractEvent[]): string[] => eventLines(ev, 1e4);
 
-function issuesOf(raw: Record<string, unknown>): string[] {
-  try {
-    computeEvents(raw, { observer: flat('LIBOR', 0.03) });
-  } catch (e) {
-    if (e instanceof InvalidTermsError) return e.issues.map((i) => i.term);
-    throw e;
-  }
-  return [];
-}
+const issuesOf = (raw: Record<string, unknown>): string[] => termIssues(raw, { observer: flat('LIBOR', 0.03) });
 
 const swppv: Record<string, unknown> = {
   contractType: 'SWPPV', contractID: 's', contractRole: 'RF', currency: 'USD', statusDate: '2014-12-30T00:00:00', contractDealDate: '2014-12-28T00:00:00',
