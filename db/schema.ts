@@ -35,6 +35,19 @@ const dbl = (name: string, nullable = false) => col(name, 'double precision', 'f
 const str = (name: string, mssqlLength: number, nullable = false) =>
   col(name, 'text', `nvarchar(${mssqlLength < 0 ? 'max' : mssqlLength})`, nullable);
 
+/** A result row's columns after its ids: the event, its amounts and the result's version (a table's and the view's). */
+const eventColumns = (): ColumnSpec[] => [
+      col('seq', 'integer', 'int'),
+      ts('event_date'),
+      str('event_type', 20),
+      str('currency', 20, true),
+      dbl('payoff'),
+      dbl('notional_principal', true),
+      dbl('nominal_interest_rate', true),
+      dbl('accrued_interest', true),
+      col('version', 'bigint', 'bigint'),
+];
+
 export const RELATIONS: readonly RelationSpec[] = [
   {
     name: 'contracts',
@@ -78,15 +91,7 @@ export const RELATIONS: readonly RelationSpec[] = [
     kind: 'table',
     columns: [
       id('contract_id'),
-      col('seq', 'integer', 'int'),
-      ts('event_date'),
-      str('event_type', 20),
-      str('currency', 20, true),
-      dbl('payoff'),
-      dbl('notional_principal', true),
-      dbl('nominal_interest_rate', true),
-      dbl('accrued_interest', true),
-      col('version', 'bigint', 'bigint'),
+      ...eventColumns(),
     ],
   },
   {
@@ -111,16 +116,8 @@ export const RELATIONS: readonly RelationSpec[] = [
       id('portfolio_id'),
       id('contract_id'),
       dbl('quantity'),
-      col('seq', 'integer', 'int'),
-      ts('event_date'),
-      str('event_type', 20),
-      str('currency', 20, true),
       // Amounts scaled by the position's quantity; the rate is not an amount and is not scaled.
-      dbl('payoff'),
-      dbl('notional_principal', true),
-      dbl('nominal_interest_rate', true),
-      dbl('accrued_interest', true),
-      col('version', 'bigint', 'bigint'),
+      ...eventColumns(),
     ],
   },
 ];
