@@ -4,17 +4,15 @@
 // fills the columns straight from the COPY binary bytes (db/postgres.ts), the SQL Server reader
 // and the text fallback from rows (CashflowColumns.of); processors/verification.ts compares the
 // engine's events with them in place.
-/** A row of contract_cashflows (dates `YYYY-MM-DDTHH:MM:SS`). */
-export interface CashflowRow {
+import type { CashflowEvent } from '../schemas/types.js';
+
+/**
+ * A row of contract_cashflows (dates `YYYY-MM-DDTHH:MM:SS`): a published event without the
+ * option fields the table does not store, at its place in the schedule and its version.
+ */
+export interface CashflowRow extends Omit<CashflowEvent, 'exerciseDate' | 'exerciseAmount'> {
   contractId: string;
   seq: number;
-  eventDate: string;
-  eventType: string;
-  currency: string | null;
-  payoff: number;
-  notionalPrincipal: number | null;
-  nominalInterestRate: number | null;
-  accruedInterest: number | null;
   version: number;
 }
 
