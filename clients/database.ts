@@ -9,7 +9,7 @@ export async function createDatabase(
 ): Promise<Database> {
   const url = options.url ?? (options.read ? config.database.readUrl : config.database.url);
   if (config.database.dialect === 'mssql') {
-    const { MssqlDatabase } = await import('../db/mssql.js');
+    const { MssqlDatabase } = await import('../db/mssql/index.js');
     return new MssqlDatabase(url);
   }
   const { PostgresDatabase } = await import('../db/postgres.js');

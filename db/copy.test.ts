@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stagedRows, type ContractResult } from './database.js';
+import type { ContractResult } from './database.js';
+import { stagedRows } from '../wire/mssql-rows.js';
 import { cashflowCopyChunks, copyLines } from './postgres.js';
 
 const text = (chunks: Iterable<Buffer | string>) => [...chunks].map((c) => c.toString()).join('');

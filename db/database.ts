@@ -1,5 +1,5 @@
 // The one database interface of the pipeline. Two twins implement it: db/postgres.ts (local
-// and CI) and db/mssql.ts (production). Everything that is not dialect SQL lives here.
+// and CI) and db/mssql/ (production). Everything that is not dialect SQL lives here.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { DatabaseDialect } from '../config/config.js';
 import { ComponentError, ServiceUnavailableError } from '../clients/errors.js';
@@ -289,23 +289,6 @@ export function stagedVersion(r: ContractResult): StagedVersion {
     reason: r.reason,
     computedAt: r.computedAt || null,
   };
-}
-
-/** The contract_cashflows rows of a result; only `computed` results have any. */
-export function stagedRows(r: ContractResult): CashflowRow[] {
-  if (r.status !== 'computed') return [];
-  return r.events.map((e, seq) => ({
-    contractId: r.contractId,
-    seq,
-    eventDate: e.eventDate,
-    eventType: e.eventType,
-    currency: e.currency,
-    payoff: e.payoff,
-    notionalPrincipal: e.notionalPrincipal,
-    nominalInterestRate: e.nominalInterestRate,
-    accruedInterest: e.accruedInterest,
-    version: r.version,
-  }));
 }
 
 export const LADDER_BUCKETS: readonly LadderBucket[] = ['month', 'quarter'];

@@ -1,7 +1,7 @@
 import nodeSqlParser from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { migrations, tsqlBatches } from './database.js';
-import { TSQL } from './mssql.js';
+import { TSQL } from './mssql/index.js';
 import { RELATIONS } from './schema.js';
 
 const parser = new nodeSqlParser.Parser();
@@ -54,7 +54,7 @@ describe('SQL Server schema (T-SQL parsed by node-sql-parser, TransactSQL dialec
   }
 
   for (const [name, text] of Object.entries(TSQL)) {
-    it(`db/mssql.ts statement ${name} parses`, () => {
+    it(`db/mssql/tsql.ts statement ${name} parses`, () => {
       expect(() => statements(text)).not.toThrow();
     });
   }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseConfigurationError, UnwritableResultError } from '../db/database.js';
-import { BulkValueError, ID_COLLATION, MssqlDatabase, mssqlConfig } from '../db/mssql.js';
+import { BulkValueError, ID_COLLATION, MssqlDatabase, mssqlConfig } from '../db/mssql/index.js';
 import { RELATIONS } from '../db/schema.js';
 import { describeDatabaseBehaviour } from './database-behaviour.js';
 import { testEnv } from './env/index.js';

@@ -1,0 +1,81 @@
+// What the SQL Server twin writes. The sink's results: bulk load into #temp staging tables
+// inside one transaction, then one set-based replace guarded by the version rule (TSQL.accept).
+// The source-table writers (demo, tests, benchmarks): bulk load, then update-or-insert.
+import sql from 'mssql';
+import { stagedRows } from '../../wire/mssql-rows.js';
+import {
+  assertWritableResults,
+  latestPerContract,
+  stagedVersion,
+  type ApplyOutcome,
+  type ContractResult,
+  type ContractRow,
+  type MarketDataRow,
+  type PositionRow,
+} from '../database.js';
+import { ID_LENGTH } from '../schema.js';
+import { uniqueContracts, uniqueMarketData, uniquePositions } from '../upsert-rows.js';
+import { BULK, bulkInto } from './bulk.js';
+import type { MssqlConnection } from './connection.js';
+import { TSQL } from './tsql.js';
+
+/** Database.applyResults on SQL Server. */
+export async function applyResults(db: MssqlConnection, batch: readonly ContractResult[]): Promise<ApplyOutcome> {
+  if (batch.length === 0) return { applied: [], skipped: 0, rowsWritten: 0 };
+  assertWritableResults(batch, { maxIdLength: ID_LENGTH, decodeEvents: true });
+  const latest = latestPerContract(batch);
+  const versions = latest.map(stagedVersion);
+  const rows = latest.flatMap(stagedRows);
+  return db.transaction(async (tx) => {
+    await new sql.Request(tx).batch(TSQL.staging);
+    await bulkInto(tx, BULK.stageVersions, versions);
+    await bulkInto(tx, BULK.stageRows, rows);
+    await new sql.Request(tx).batch(TSQL.accept);
+    const replaced = await new sql.Request(tx).batch(TSQL.replaceRows);
+    await new sql.Request(tx).batch(TSQL.dropStaging);
+    const applied = (replaced.recordset as { contract_id: string }[]).map((r) => r.contract_id);
+    const accepted = new Set(applied);
+    const rowsWritten = rows.reduce((n, r) => n + (accepted.has(r.contractId) ? 1 : 0), 0);
+    return { applied, skipped: batch.length - applied.length, rowsWritten };
+  });
+}
+
+export async function upsertContracts(db: MssqlConnection, rows: readonly ContractRow[]): Promise<void> {
+  const unique = uniqueContracts(rows);
+  if (!unique.length) return;
+  await db.transaction(async (tx) => {
+    await new sql.Request(tx).batch(TSQL.stageContracts);
+    await bulkInto(tx, BULK.contracts, unique);
+    await new sql.Request(tx).batch(TSQL.upsertContracts);
+  });
+}
+
+export async function deleteContracts(db: MssqlConnection, contractIds: readonly string[]): Promise<void> {
+  if (!contractIds.length) return;
+  await db.transaction(async (tx) => {
+    await new sql.Request(tx).batch(TSQL.idsTable);
+    await bulkInto(tx, BULK.ids, [...new Set(contractIds)]);
+    await new sql.Request(tx).batch(TSQL.deleteContracts);
+    await new sql.Request(tx).batch('DROP TABLE #cf_ids');
+  });
+}
+
+export async function upsertPositions(db: MssqlConnection, rows: readonly PositionRow[]): Promise<void> {
+  const unique = uniquePositions(rows);
+  if (!unique.length) return;
+  await db.transaction(async (tx) => {
+    await new sql.Request(tx).batch(TSQL.stagePositions);
+    await bulkInto(tx, BULK.positions, unique);
+    await new sql.Request(tx).batch(TSQL.upsertPositions);
+  });
+}
+
+export async function upsertMarketData(db: MssqlConnection, rows: readonly MarketDataRow[]): Promise<void> {
+  const unique = uniqueMarketData(rows);
+  if (!unique.length) return;
+  await db.transaction(async (tx) => {
+    await new sql.Request(tx).batch(TSQL.stageMarketData);
+    await bulkInto(tx, BULK.marketData, unique);
+    await new sql.Request(tx).batch(TSQL.upsertMarketData);
+  });
+}
