@@ -188,6 +188,16 @@ export function formatCheck(c: DatabaseCheck): string {
   return `${c.name} ${c.status} ${c.detail}${c.status === 'ok' ? '' : ` — ${c.command}`}`;
 }
 
+/**
+ * The `schema` check of both twins: every migration of db/sql/<dialect> applied (`applied`
+ * undefined: no migrations table yet). `command` reads the applied ones.
+ */
+export function schemaCheck(expected: readonly string[], applied: readonly string[] | undefined, command: string): DatabaseCheck {
+  const missing = applied === undefined ? expected : expected.filter((m) => !applied.includes(m));
+  if (missing.length) return { name: 'schema', status: 'fail', detail: `migrations not applied: ${missing.join(', ')}`, command: 'cashflow db migrate' };
+  return { name: 'schema', status: 'ok', detail: `migrations applied: ${expected.join(', ')}`, command };
+}
+
 /** A transient failure (connection refused, deadlock, failover): retry with backoff. */
 export class DatabaseUnavailableError extends ServiceUnavailableError {
   constructor(target: string, hint: string, options?: { cause?: unknown }) {

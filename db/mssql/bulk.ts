@@ -15,6 +15,12 @@ export type BulkColumn<T> = [
   value: (row: T) => unknown,
 ];
 
+/** A #temp table and its bulk columns. */
+export interface Bulk<T> {
+  table: string;
+  columns: readonly BulkColumn<T>[];
+}
+
 /**
  * The bulk columns of each #temp table, in the DDL's order (TSQL, tsql.ts): name, type, nullable,
  * value. db/mssql/tsql.test.ts checks each against its CREATE TABLE (names, types, lengths,
@@ -64,11 +70,7 @@ export const BULK = {
 } as const;
 
 /** Bulk-loads rows into an existing #temp table, in chunks (bulk has no request timeout). */
-export async function bulkInto<T>(
-  tx: sql.Transaction,
-  { table, columns }: { table: string; columns: readonly BulkColumn<T>[] },
-  rows: readonly T[],
-): Promise<void> {
+export async function bulkInto<T>(tx: sql.Transaction, { table, columns }: Bulk<T>, rows: readonly T[]): Promise<void> {
   assertBulkValues(table, columns, rows);
   for (let start = 0; start < rows.length; start += BULK_CHUNK) {
     const t = new sql.Table(table);

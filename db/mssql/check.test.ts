@@ -30,6 +30,11 @@ describe('mssqlChecks (cashflow db check on SQL Server, from the facts a server 
     expect(formatCheck(checks[0])).toBe('connection ok SQL Server 16.0.4135.4 (Developer Edition (64-bit)) as cashflow_app');
   });
 
+  it('a migration not applied, or no migrations table: schema fails with the command that applies them', () => {
+    expect(byName({ ...healthy, applied: undefined }).schema).toMatchObject({ status: 'fail', detail: 'migrations not applied: 001_init', command: 'cashflow db migrate' });
+    expect(byName({ ...healthy, applied: [], expectedMigrations: ['001_init', '002_next'] }).schema.detail).toBe('migrations not applied: 001_init, 002_next');
+  });
+
   it('Agent stopped, capture job stopped, RCSI and snapshot isolation off, max text repl size default: each fails with its command', () => {
     const c = byName({
       ...healthy,

@@ -2,7 +2,7 @@
 // checklist"), read as facts by queries that each may be refused for lack of rights (then
 // `undefined`: "cannot tell"), judged by a pure function.
 import sql from 'mssql';
-import { migrations, type CheckStatus, type DatabaseCheck } from '../database.js';
+import { migrations, schemaCheck, type CheckStatus, type DatabaseCheck } from '../database.js';
 import { CAPTURED_TABLES } from '../schema.js';
 import type { MssqlConnection } from './connection.js';
 import { classifyMssqlError } from './errors.js';
@@ -68,9 +68,7 @@ export function mssqlChecks(f: MssqlFacts): DatabaseCheck[] {
   else if (o.compatibility < 130) add('compatibility', 'fail', `compatibility level ${o.compatibility}: OPENJSON needs 130 (SQL Server 2016) or later`, `ALTER DATABASE [${db}] SET COMPATIBILITY_LEVEL = 130`);
   else add('compatibility', 'ok', `compatibility level ${o.compatibility}`, optionsCommand);
 
-  const missing = f.applied === undefined ? f.expectedMigrations : f.expectedMigrations.filter((m) => !f.applied!.includes(m));
-  if (missing.length) add('schema', 'fail', `migrations not applied: ${missing.join(', ')}`, 'cashflow db migrate');
-  else add('schema', 'ok', `migrations applied: ${f.expectedMigrations.join(', ')}`, 'SELECT id FROM dbo.cashflow_schema_migrations');
+  out.push(schemaCheck(f.expectedMigrations, f.applied, 'SELECT id FROM dbo.cashflow_schema_migrations'));
 
   if (f.missingPermissions === undefined) unknown('permissions', 'HAS_PERMS_BY_NAME refused', "SELECT HAS_PERMS_BY_NAME('dbo.contract_cashflows', 'OBJECT', 'INSERT')");
   else if (f.missingPermissions.length) add('permissions', 'fail', `${f.server.login} lacks ${f.missingPermissions.join(', ')}`, `ALTER ROLE db_datareader ADD MEMBER [<user>]; ALTER ROLE db_datawriter ADD MEMBER [<user>]`);

@@ -15,7 +15,7 @@ import {
 } from '../database.js';
 import { ID_LENGTH } from '../schema.js';
 import { uniqueContracts, uniqueMarketData, uniquePositions } from '../upsert-rows.js';
-import { BULK, bulkInto } from './bulk.js';
+import { BULK, bulkInto, type Bulk } from './bulk.js';
 import type { MssqlConnection } from './connection.js';
 import { TSQL } from './tsql.js';
 
@@ -40,42 +40,31 @@ export async function applyResults(db: MssqlConnection, batch: readonly Contract
   });
 }
 
-export async function upsertContracts(db: MssqlConnection, rows: readonly ContractRow[]): Promise<void> {
-  const unique = uniqueContracts(rows);
-  if (!unique.length) return;
+/**
+ * Stages `rows` in a #temp table (`stage` creates it, `bulk` loads it), then runs `statements`
+ * over it, in one transaction; nothing when there are no rows.
+ */
+async function viaStaging<T>(db: MssqlConnection, rows: readonly T[], stage: string, bulk: Bulk<T>, ...statements: string[]): Promise<void> {
+  if (!rows.length) return;
   await db.transaction(async (tx) => {
-    await new sql.Request(tx).batch(TSQL.stageContracts);
-    await bulkInto(tx, BULK.contracts, unique);
-    await new sql.Request(tx).batch(TSQL.upsertContracts);
+    await new sql.Request(tx).batch(stage);
+    await bulkInto(tx, bulk, rows);
+    for (const statement of statements) await new sql.Request(tx).batch(statement);
   });
+}
+
+export async function upsertContracts(db: MssqlConnection, rows: readonly ContractRow[]): Promise<void> {
+  await viaStaging(db, uniqueContracts(rows), TSQL.stageContracts, BULK.contracts, TSQL.upsertContracts);
 }
 
 export async function deleteContracts(db: MssqlConnection, contractIds: readonly string[]): Promise<void> {
-  if (!contractIds.length) return;
-  await db.transaction(async (tx) => {
-    await new sql.Request(tx).batch(TSQL.idsTable);
-    await bulkInto(tx, BULK.ids, [...new Set(contractIds)]);
-    await new sql.Request(tx).batch(TSQL.deleteContracts);
-    await new sql.Request(tx).batch('DROP TABLE #cf_ids');
-  });
+  await viaStaging(db, [...new Set(contractIds)], TSQL.idsTable, BULK.ids, TSQL.deleteContracts, 'DROP TABLE #cf_ids');
 }
 
 export async function upsertPositions(db: MssqlConnection, rows: readonly PositionRow[]): Promise<void> {
-  const unique = uniquePositions(rows);
-  if (!unique.length) return;
-  await db.transaction(async (tx) => {
-    await new sql.Request(tx).batch(TSQL.stagePositions);
-    await bulkInto(tx, BULK.positions, unique);
-    await new sql.Request(tx).batch(TSQL.upsertPositions);
-  });
+  await viaStaging(db, uniquePositions(rows), TSQL.stagePositions, BULK.positions, TSQL.upsertPositions);
 }
 
 export async function upsertMarketData(db: MssqlConnection, rows: readonly MarketDataRow[]): Promise<void> {
-  const unique = uniqueMarketData(rows);
-  if (!unique.length) return;
-  await db.transaction(async (tx) => {
-    await new sql.Request(tx).batch(TSQL.stageMarketData);
-    await bulkInto(tx, BULK.marketData, unique);
-    await new sql.Request(tx).batch(TSQL.upsertMarketData);
-  });
+  await viaStaging(db, uniqueMarketData(rows), TSQL.stageMarketData, BULK.marketData, TSQL.upsertMarketData);
 }

@@ -3,7 +3,7 @@
 -- one by one and records the file in dbo.cashflow_schema_migrations. Idempotent anyway.
 -- CDC: sys.sp_cdc_enable_db needs sysadmin, and SQL Server Agent must run for capture.
 -- Ids are binary-collated (Latin1_General_100_BIN2): 'abc' and 'ABC' are two contracts, as in
--- PostgreSQL and in the pipeline; db/mssql.ts ID_COLLATION uses the same in its #temp tables.
+-- PostgreSQL and in the pipeline; db/mssql/tsql.ts ID_COLLATION uses the same in its #temp tables.
 
 IF OBJECT_ID(N'dbo.contracts', N'U') IS NULL
 CREATE TABLE dbo.contracts (
