@@ -24,6 +24,7 @@ import { BULK, bulkInto } from './bulk.js';
 import { utc, type MssqlConnection } from './connection.js';
 import { TSQL } from './tsql.js';
 
+/** A contract_cashflows row as the driver returns it (datetime2 as a Date, bigint as a string). */
 interface CashflowRecord {
   contract_id: string;
   seq: number;

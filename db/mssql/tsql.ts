@@ -1,8 +1,8 @@
-// The T-SQL the SQL Server twin sends to read and write its tables: the id collation, the
-// #temp staging tables and the set-based statements over them. No MERGE (docs/operations.md
-// "Writing results and moving records fast"). db/mssql/tsql.test.ts and db/schema.test.ts parse each one.
+// The T-SQL the SQL Server twin sends to its tables: the migrations table, the #temp staging
+// tables and the set-based statements over them (reads and writes), and the id collation they
+// share with the tables. No MERGE (docs/operations.md "Writing results and moving records
+// fast"). The statements on the server itself are migrate.ts TSQL_ADMIN and check.ts TSQL_CHECK.
 import { ID_LENGTH } from '../schema.js';
-
 
 /**
  * The collation of every id column (contract, position, portfolio, market object code, event
@@ -18,7 +18,7 @@ const ID = `nvarchar(${ID_LENGTH}) COLLATE ${ID_COLLATION}`;
 /** Other text in #temp tables: the database's collation, not tempdb's (Msg 468 otherwise). */
 const TEXT = (type: string) => `${type} COLLATE DATABASE_DEFAULT`;
 
-/** Every T-SQL statement of the reads and writes (db/schema.test.ts parses each one). */
+/** The statements (db/schema.test.ts parses each one, db/mssql/tsql.test.ts checks collations and locking hints). */
 export const TSQL = {
   migrationsTable: `IF OBJECT_ID(N'dbo.cashflow_schema_migrations', N'U') IS NULL
 CREATE TABLE dbo.cashflow_schema_migrations (
