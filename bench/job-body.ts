@@ -1,6 +1,6 @@
 // The API's CPU for a job body, in process: the benchmark's body of 160,000 PAM contracts (70 MB,
 // bench/api.ts's) fed in 64 KB pieces through BodyCutter with the quick check, Fastify's JSON
-// parser and the route's validator, as api/server.ts wires them for POST /v1/jobs; and the
+// parser and the route's validator, as api/routes/jobs.ts wires them for POST /v1/jobs; and the
 // whole-body paths (a job's chunks cut from a text already parsed, or from parsed cases).
 // CPU ms (process.cpuUsage, user + system) of each run, then min and median. No Kafka, no Redis.
 //
@@ -50,7 +50,7 @@ export function bookBody(n: number, idPrefix: string): string {
 
 /**
  * Fastify's JSON parser (throwing what it refuses) and the body validator of a route with
- * casesBodySchema, as api/server.ts has them for a job's body (also the tests' whole-body path).
+ * casesBodySchema, as api/routes/jobs.ts has them for a job's body (also the tests' whole-body path).
  */
 export async function routeParserAndValidator() {
   const app = Fastify({ ajv: { customOptions: { allErrors: true, coerceTypes: false } } });
