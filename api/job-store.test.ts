@@ -2,7 +2,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readChunk } from './job-store.js';
-import { deflatePacked, packResults } from './packed-results.js';
+import { deflatePacked, packResults } from '../wire/packed-results.js';
 
 describe('job store chunks', () => {
   it('reads packed columns, and the JSON text an earlier version stored', () => {

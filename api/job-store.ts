@@ -7,7 +7,7 @@
 //   job:<id>:done       set    chunk numbers whose results are stored (makes a redelivered
 //                              chunk a no-op: at-least-once delivery, exactly-once counting)
 //   job:<id>:results    hash   chunk number → the chunk's computed events in columns
-//                              (api/packed-results.ts), deflated; rendered to JSON or CSV when
+//                              (wire/packed-results.ts), deflated; rendered to JSON or CSV when
 //                              the result is fetched. A value that inflates to text instead is
 //                              the `"<case id>":<result>,…` JSON a worker of an earlier version
 //                              stored (still served).
@@ -20,7 +20,7 @@
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { deflatePacked, isPacked, unpackResults, type PackedResults } from './packed-results.js';
+import { deflatePacked, isPacked, unpackResults, type PackedResults } from '../wire/packed-results.js';
 
 const inflate = promisify(inflateRaw);
 

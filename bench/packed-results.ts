@@ -1,4 +1,4 @@
-// A job chunk's results stored and read, in process (api/packed-results.ts, as the job-worker
+// A job chunk's results stored and read, in process (wire/packed-results.ts, as the job-worker
 // and GET /v1/jobs/:id/result use it): 1,000 contracts of the benchmark book (bench/engine.ts
 // bookContract) computed once, then for each run: pack (ResultsPacker.add of every case, then
 // finish), deflate (what api/job-store.ts completeChunk stores), read (inflate, unpack and render
@@ -9,7 +9,7 @@
 //   node dist/bench/packed-results.js [--type PAM --type ANN …] [--contracts 1000] [--runs 30]
 //        [--impl name=dir ...]
 //
-// --impl loads packed-results.js from a directory (default: this build's dist/api) and, given
+// --impl loads packed-results.js from a directory (default: this build's dist/wire; an older build's dist/api) and, given
 // more than once, runs the implementations interleaved (A/B/B/A…) so that both see the same
 // machine; a build without deflatePacked is stored as it was then (deflateRawSync, level 1).
 // The rendered JSON is checked equal across implementations.
@@ -21,7 +21,7 @@ import { computeCase, type ComputedCase } from '../engine/testbed.js';
 import { BENCH_TYPES, bookContract, type BenchType } from './engine.js';
 import { argValues } from './harness.js';
 
-type PackedResultsModule = typeof import('../api/packed-results.js');
+type PackedResultsModule = typeof import('../wire/packed-results.js');
 
 interface Impl {
   name: string;
@@ -94,7 +94,7 @@ async function main() {
   const runs = Number(argValues('runs')[0] ?? 30);
   const specs = argValues('impl');
   const impls = await Promise.all(
-    (specs.length ? specs : [`this=${new URL('../api/', import.meta.url).pathname}`]).map(loadImpl),
+    (specs.length ? specs : [`this=${new URL('../wire/', import.meta.url).pathname}`]).map(loadImpl),
   );
   /** Runs of each implementation, interleaved (A B B A …), after WARM_UP runs not counted. */
   const interleaved = (run: (impl: Impl) => void, clear: () => void) => {

@@ -2,7 +2,7 @@
 // cases (JobChunk.cases, test bed JSON) is computed exactly like a synchronous request
 // (api/compute.ts: store market data for codes the body lacks, then the `cashflow actus` code
 // path, engine/testbed.ts computeCase); its events go to Redis under the job in columns
-// (api/packed-results.ts, api/job-store.ts; rendered to the same JSON when the result is
+// (wire/packed-results.ts, api/job-store.ts; rendered to the same JSON when the result is
 // fetched), counted once per chunk even when Kafka redelivers it, and a progress or completed
 // event goes to job-events (none while the job is staged: its body is still streaming into the
 // API, which may yet refuse it, api/staged-jobs.ts; its chunks are computed meanwhile). Chunks
@@ -17,7 +17,7 @@ import { loadConfig, type CallbackConfig } from '../config/config.js';
 import { CallbackAddresses } from '../api/callback-address.js';
 import { CallbackRefusedError, postCallback } from '../api/callback-delivery.js';
 import { missingCodesOf, withStoreData, type Cases } from '../api/compute.js';
-import { ResultsPacker } from '../api/packed-results.js';
+import { ResultsPacker } from '../wire/packed-results.js';
 import { evaluateCase, prepareCase, type ComputedCase, type PreparedCase } from '../engine/testbed.js';
 import { JobStore, type JobRecord } from '../api/job-store.js';
 import type { ApiJobChunk } from '../api/jobs.js';
@@ -50,7 +50,7 @@ function jobStore(ctx: ProcessorContext): JobStore {
 }
 
 /**
- * A chunk's cases computed and packed (api/packed-results.ts), in the chunk's order, with the
+ * A chunk's cases computed and packed (wire/packed-results.ts), in the chunk's order, with the
  * market data their bodies lack read from the store (`series`; a fault there is retriable: it
  * propagates). Each case's terms are parsed once, for its dependencies and to compute it. A case
  * that needs nothing from the store is computed and packed at once (its parsed terms and events

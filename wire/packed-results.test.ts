@@ -1,8 +1,7 @@
 // Packed job results: packing a chunk's computed cases, storing and rendering them gives exactly
 // the text of caseResultJson / `cashflow actus` (and the CSV of that JSON), for every contract
 // type of the visible test beds, errors, unicode, wide symbol tables, unaligned buffers and
-// generated events (any doubles, instants, states); a chunk stored by the previous version
-// (CFR1) still renders as it did.
+// generated events (any doubles, instants, states).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -20,7 +19,7 @@ import {
   type TestBedCase,
 } from '../engine/testbed.js';
 import { MS_PER_DAY } from '../engine/time/date.js';
-import { caseResultJson, objectBody, type Cases } from './compute.js';
+import { caseResultJson, objectBody, type Cases } from '../api/compute.js';
 import { csvRows } from './csv.js';
 import {
   deflatePacked,
@@ -171,19 +170,11 @@ describe('packed job results', () => {
     expect(() => unpackResults(new Uint8Array(64))).toThrow(/CFR2/);
   });
 
-  it('render a chunk stored by the previous version (CFR1) as it rendered then', () => {
-    // written by CFR1's packer and deflated whole (api/job-store.ts then), with its JSON: 24
-    // cases (errors, unicode, an empty schedule, the smallest case of each visible test bed)
-    const fixture = JSON.parse(
-      readFileSync(join(import.meta.dirname, 'packed-results.cfr1-chunk.json'), 'utf8'),
-    ) as {
-      stored: string;
-      json: string;
-    };
-    const p = read(Buffer.from(fixture.stored, 'base64'));
-    expect(p.ids).toHaveLength(24);
-    expect(json(p)).toBe(fixture.json);
-    expect(csv(p)).toBe(csvOfJson(fixture.json));
+  it('refuses a chunk of 0.3.0 (CFR1) by name: its job has expired', () => {
+    const cfr1 = new Uint8Array(64);
+    new DataView(cfr1.buffer).setUint32(0, 0x31524643, true);
+    expect(isPacked(cfr1)).toBe(true);
+    expect(() => unpackResults(cfr1)).toThrow(/CFR1/);
   });
 
   it('store any events exactly: doubles (NaN, ±Infinity, -0, repeats), instants (whole days or not), states, symbols', () => {
