@@ -7,9 +7,10 @@
 //   node dist/bench/calculator.js [contracts=20000] [passes=3]
 import { pathToFileURL } from 'node:url';
 import { calculator } from '../processors/calculator.js';
-import { encodeContractCashflows } from '../clients/fast-avro.js';
+import { encodeContractCashflows } from '../wire/avro-cashflows.js';
 import { dependenciesOf } from '../engine/index.js';
-import type { ContractCashflows, RecalcRequest } from '../schemas/types.js';
+import type { RecalcRequest } from '../schemas/types.js';
+import type { Schedule } from '../wire/schedule.js';
 import type { Holding, MarketSeries, PublishedResult, StateReader, StoredContract, StoredPosition } from '../state/model.js';
 import type { InputRecord, ProcessorContext } from '../processors/processor.js';
 import { benchContract, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
@@ -117,7 +118,7 @@ export async function runCalculatorBench(contracts: number, log: (s: string) => 
         const out = await calculator.process(records, ctx);
         const produced: Buffer[] = [];
         for (const o of out.outputs) {
-          const v = o.value as ContractCashflows;
+          const v = o.value as Schedule;
           const buf = encodeContractCashflows(1, v);
           if (!buf) throw new Error(`the fast encoder refused ${v.contractId}`);
           produced.push(buf);

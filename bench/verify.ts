@@ -21,11 +21,10 @@
 // existing database instead (e.g. one `bench pipeline --keep` left), read only.
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { withEncodedEvents } from '../clients/fast-avro.js';
 import type { ContractRow, Database, MarketDataRow } from '../db/database.js';
-import { computeEncoded, fingerprintOf, prepareStored } from '../processors/calculator.js';
+import { computeEncoded, prepareStored } from '../processors/calculator.js';
 import { seriesOf, storedContractOf } from '../processors/verification.js';
-import type { ContractCashflows } from '../schemas/types.js';
+import type { Schedule } from '../wire/schedule.js';
 import type { StoredContract } from '../state/model.js';
 import { benchContract, benchMarketData, engineAloneSeconds, flatObserver, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
 
@@ -248,21 +247,20 @@ async function fillVerifyBench(db: Database, sql: pg.Client, contracts: number, 
   for (let i = 0; i < contracts; i += 1000) {
     const batch = verifyBenchContracts(i, Math.min(contracts, i + 1000), contracts);
     await db.upsertContracts(batch);
-    const results: ContractCashflows[] = batch.map((row) => {
+    const results: Schedule[] = batch.map((row) => {
       const r = computeEncoded(prepareStored(storedContractOf(row)), series, none, horizon);
-      const value: ContractCashflows = {
+      return {
         contractId: row.contractId,
         contractType: r.contractType,
         version: 1,
-        fingerprint: 'encoded' in r ? r.encoded.fingerprint : (r.fingerprint ?? fingerprintOf(r)),
+        fingerprint: 'encoded' in r ? r.encoded.fingerprint : r.fingerprint,
         status: r.status,
         reason: r.reason,
         computedAt: '2026-01-01T00:00:00',
-        events: 'encoded' in r ? [] : r.events,
+        events: 'encoded' in r ? { bytes: r.encoded.bytes, count: r.encoded.count } : r.events,
         jobId: null,
         requestedAtMs: null,
       };
-      return 'encoded' in r ? withEncodedEvents(value, r.encoded) : value;
     });
     rows += (await db.applyResults(results)).rowsWritten;
     bar.update(Math.min(contracts, i + 1000));

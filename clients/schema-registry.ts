@@ -4,9 +4,9 @@
 import avro from 'avsc';
 import type { Config } from '../config/config.js';
 import { avroSchema, avroType } from '../schemas/avro.js';
-import { encodeContractCashflows, scanContractCashflows } from './fast-avro.js';
+import { encodeContractCashflows, scanContractCashflows } from '../wire/avro-cashflows.js';
+import { decodedSchedule, type Schedule } from '../wire/schedule.js';
 import type {
-  ContractCashflows,
   ContractTerms,
   DeadLetter,
   JobChunk,
@@ -25,7 +25,8 @@ export interface TopicValues {
   marketObservations: MarketObservation;
   positions: Position;
   recalcRequests: RecalcRequest;
-  contractCashflows: ContractCashflows;
+  /** The events left encoded by the decoder, encoded straight from the engine by the calculator (wire/schedule.ts). */
+  contractCashflows: Schedule;
   deadLetter: DeadLetter;
   jobs: JobChunk;
   jobEvents: JobEvent;
@@ -194,8 +195,9 @@ export class AvroCodec {
     const fast = this.record(topic) === 'ContractCashflows';
     return (value) => {
       if (fast) {
-        const encoded = encodeContractCashflows(id, value as ContractCashflows);
+        const encoded = encodeContractCashflows(id, value as Schedule);
         if (encoded) return encoded;
+        value = decodedSchedule(value as Schedule) as TopicValues[T]; // avsc writes objects
       }
       let body: Buffer;
       try {

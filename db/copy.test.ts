@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContractResult } from './database.js';
 import { stagedRows } from '../wire/mssql-rows.js';
 import { cashflowCopyChunks, copyLines } from './postgres.js';
+import { decodedEvents } from '../wire/schedule.js';
 
 const text = (chunks: Iterable<Buffer | string>) => [...chunks].map((c) => c.toString()).join('');
 
@@ -85,8 +86,8 @@ describe('COPY binary of contract_cashflows (machine PostgreSQL, temp tables onl
       );
       expect(diff.rows).toEqual([]);
       // a date the binary path does not parse itself leaves the batch to the text format
-      expect(cashflowCopyBinary([{ ...results[1], events: [{ ...results[1].events[1], eventDate: '2026-02-30T00:00:00' }] }])).toBeUndefined();
-      expect(cashflowCopyBinary([{ ...results[1], events: [{ ...results[1].events[1], eventDate: '2026-01-01 00:00:00' }] }])).toBeUndefined();
+      expect(cashflowCopyBinary([{ ...results[1], events: [{ ...decodedEvents(results[1])[1], eventDate: '2026-02-30T00:00:00' }] }])).toBeUndefined();
+      expect(cashflowCopyBinary([{ ...results[1], events: [{ ...decodedEvents(results[1])[1], eventDate: '2026-01-01 00:00:00' }] }])).toBeUndefined();
     } finally {
       await client.end();
     }
@@ -96,18 +97,18 @@ describe('COPY binary of contract_cashflows (machine PostgreSQL, temp tables onl
 describe('COPY binary of events still in Avro (the sink reads them so)', () => {
   it('writes the bytes the decoded events give, byte for byte', async () => {
     const { cashflowCopyBinary } = await import('./postgres.js');
-    const { encodeContractCashflows } = await import('../clients/fast-avro.js');
-    const { encodedEventsOf, scanContractCashflows } = await import('../clients/fast-avro.js');
+    const { encodeContractCashflows, scanContractCashflows } = await import('../wire/avro-cashflows.js');
+    const { decodedSchedule, isEncoded } = await import('../wire/schedule.js');
     const { cashflowsValue, rng } = await import('../test/support/cashflows-values.js');
     const r = rng(21);
     const dates = ['1999-12-31T23:59:59', '2000-01-01T00:00:00', '2026-02-28T12:30:45', '9999-12-31T23:59:59', '1970-01-01T00:00:00'];
     const values = Array.from({ length: 200 }, () => cashflowsValue(r, dates));
     const scanned = values.map((v) => scanContractCashflows(encodeContractCashflows(3, v)!));
-    const stillEncoded = scanned.filter((v) => encodedEventsOf(v) !== undefined && v.status === 'computed').length;
+    const stillEncoded = scanned.filter((v) => isEncoded(v.events) && v.status === 'computed').length;
     expect(stillEncoded).toBeGreaterThan(30);
     const fromBytes = cashflowCopyBinary(scanned);
-    expect(scanned.filter((v) => encodedEventsOf(v) !== undefined && v.status === 'computed').length).toBe(stillEncoded); // not decoded on the way
-    const decoded = values.map((v) => scanContractCashflows(encodeContractCashflows(3, v)!)).map((v) => ({ ...v, events: [...v.events] }));
+    expect(scanned.filter((v) => isEncoded(v.events) && v.status === 'computed').length).toBe(stillEncoded); // not decoded on the way
+    const decoded = values.map((v) => decodedSchedule(scanContractCashflows(encodeContractCashflows(3, v)!)));
     const fromObjects = cashflowCopyBinary(decoded);
     expect(fromBytes).toBeDefined();
     expect(fromBytes!.equals(fromObjects!)).toBe(true);
@@ -116,14 +117,14 @@ describe('COPY binary of events still in Avro (the sink reads them so)', () => {
     const many = values.filter((v) => v.status === 'computed' && v.events.length >= 2).slice(0, 20);
     expect(many.length).toBeGreaterThan(5);
     const blocks = many.map((v) => scanContractCashflows(inTwoBlocks(v)));
-    expect(blocks.every((v) => encodedEventsOf(v) !== undefined)).toBe(true);
-    expect(cashflowCopyBinary(blocks)!.equals(cashflowCopyBinary(blocks.map((v) => ({ ...v, events: [...v.events] })))!)).toBe(true);
+    expect(blocks.every((v) => isEncoded(v.events))).toBe(true);
+    expect(cashflowCopyBinary(blocks)!.equals(cashflowCopyBinary(blocks.map(decodedSchedule))!)).toBe(true);
     // a date the binary path does not parse itself leaves the batch to the text format, as for objects
     for (const eventDate of ['2026-02-30T00:00:00', '2026-01-01 00:00:00', '2026-01-01T00:00:0x', '0099-01-01T00:00:00']) {
       const v = { ...values.find((x) => x.status === 'computed' && x.events.length > 0)! };
       v.events = v.events.map((e, i) => (i === v.events.length - 1 ? { ...e, eventDate } : e));
       const s = scanContractCashflows(encodeContractCashflows(3, v)!);
-      expect(encodedEventsOf(s)).toBeDefined();
+      expect(isEncoded(s.events)).toBe(true);
       expect(cashflowCopyBinary([s]), eventDate).toBeUndefined();
     }
   });

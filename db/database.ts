@@ -4,15 +4,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { DatabaseDialect } from '../config/config.js';
 import { ComponentError, ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
-import type { CashflowStatus, ContractCashflows } from '../schemas/types.js';
-import { encodedEventsOf, eventCountOf } from '../clients/fast-avro.js';
+import type { CashflowStatus } from '../schemas/types.js';
+import { decodedEvents, eventCount, isEncoded, type Schedule } from '../wire/schedule.js';
 import type { CashflowColumns, CashflowRow } from './cashflow-columns.js';
 
 export type { CashflowRow } from './cashflow-columns.js';
 
-/** A result for one contract, as carried by cashflow.contract-cashflows. */
+/** A result for one contract, as carried by cashflow.contract-cashflows (its events possibly still encoded). */
 export type ContractResult = Pick<
-  ContractCashflows,
+  Schedule,
   'contractId' | 'version' | 'fingerprint' | 'status' | 'reason' | 'computedAt' | 'events'
 >;
 
@@ -266,8 +266,8 @@ export function assertWritableResults(
       throw new UnwritableResultError(r.contractId, `contract id of ${r.contractId.length} characters, the column holds ${limits.maxIdLength}`);
     }
     if (!Number.isSafeInteger(r.version) || r.version < 0) throw new UnwritableResultError(r.contractId, `version ${r.version} is not a non-negative safe integer`);
-    if (r.status !== 'computed' || (!limits.decodeEvents && encodedEventsOf(r))) continue;
-    r.events.forEach((e, seq) => {
+    if (r.status !== 'computed' || (!limits.decodeEvents && isEncoded(r.events))) continue;
+    decodedEvents(r).forEach((e, seq) => {
       for (const k of AMOUNTS) {
         const v = e[k];
         if (v !== null && v !== undefined && !Number.isFinite(v)) {
@@ -294,7 +294,7 @@ export function stagedVersion(r: ContractResult): StagedVersion {
     contractId: r.contractId,
     version: r.version,
     fingerprint: r.fingerprint,
-    eventCount: r.status === 'computed' ? eventCountOf(r) : 0,
+    eventCount: r.status === 'computed' ? eventCount(r) : 0,
     status: r.status,
     reason: r.reason,
     computedAt: r.computedAt || null,

@@ -42,7 +42,7 @@ import { CAPTURED_TABLES } from './schema.js';
 import { CashflowColumns, isPlainSecond, NULL_ACCRUED, NULL_NOTIONAL, NULL_RATE } from './cashflow-columns.js';
 import { GrowableBuffer } from '../clients/growable-buffer.js';
 import { causeOf, nextStep } from '../clients/errors.js';
-import { encodedEventsOf, eventCountOf, type EncodedEvents } from '../clients/fast-avro.js';
+import { decodedEvents, eventCount, isEncoded, type EncodedEvents } from '../wire/schedule.js';
 
 export const DEFAULT_PUBLICATION = 'cashflow_cdc';
 
@@ -215,7 +215,7 @@ export function* cashflowCopyChunks(results: readonly ContractResult[]): Generat
     if (r.status !== 'computed') continue;
     const id = copyText(r.contractId);
     const version = `\t${copyNumber(r.version)}\n`;
-    const events = r.events;
+    const events = decodedEvents(r); // the text format is the fallback of the binary one, which copies encoded events as they are
     for (let seq = 0; seq < events.length; seq++) {
       const e = events[seq];
       chunk +=
@@ -321,7 +321,7 @@ class BinaryRows extends GrowableBuffer {
     this.pos += 12;
   }
   /**
-   * The rows of events still in Avro (clients/fast-avro.ts scanContractCashflows, which checked them) straight from their bytes:
+   * The rows of events still in Avro (wire/avro-cashflows.ts scanContractCashflows, which checked them) straight from their bytes:
    * strings copied as they are, doubles turned big-endian, dates read from their digits; the
    * same bytes cashflowCopyBinary writes for the decoded events. False when a date is not a
    * plain `YYYY-MM-DDTHH:MM:SS` (the caller falls back to the text format). One loop without
@@ -445,7 +445,7 @@ function lengthPrefixed(v: string): Buffer {
  */
 export function cashflowCopyBinary(results: readonly ContractResult[]): Buffer | undefined {
   let rows = 0;
-  for (const r of results) if (r.status === 'computed') rows += eventCountOf(r);
+  for (const r of results) if (r.status === 'computed') rows += eventCount(r);
   const w = new BinaryRows(PGCOPY_HEADER.length + 2 + rows * 110);
   w.bytes(PGCOPY_HEADER);
   const types = new Map<string, Buffer>();
@@ -458,12 +458,11 @@ export function cashflowCopyBinary(results: readonly ContractResult[]): Buffer |
     if (r.status !== 'computed') continue;
     const id = lengthPrefixed(r.contractId);
     const version = int8Field(r.version);
-    const encoded = encodedEventsOf(r);
-    if (encoded) {
-      if (!w.transcode(encoded, id, version)) return undefined;
+    const events = r.events;
+    if (isEncoded(events)) {
+      if (!w.transcode(events, id, version)) return undefined;
       continue;
     }
-    const events = r.events;
     for (let seq = 0; seq < events.length; seq++) {
       const e = events[seq];
       const date = pgTimestampField(e.eventDate);
@@ -878,7 +877,7 @@ export class PostgresDatabase implements Database {
       const take = new Set(applied);
       const taken = latest.filter((r) => take.has(r.contractId));
       let rowsWritten = 0;
-      for (const r of taken) if (r.status === 'computed') rowsWritten += eventCountOf(r);
+      for (const r of taken) if (r.status === 'computed') rowsWritten += eventCount(r);
       if (rowsWritten > 0) {
         const binary = cashflowCopyBinary(taken);
         const stream = client.query(copyFrom(`COPY contract_cashflows (${CASHFLOW_COPY_COLUMNS}) FROM STDIN${binary ? ' (FORMAT binary)' : ''}`));

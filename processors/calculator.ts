@@ -12,7 +12,6 @@
 //                 reason; the dependency index recomputes it when the data arrives.
 import {
   ComputationError,
-  formatDateTime,
   type ContractEvent,
   evaluate,
   InvalidTermsError,
@@ -22,12 +21,14 @@ import {
   type PreparedContract,
 } from '../engine/index.js';
 import { addCycles, parsePeriod } from '../engine/time/cycle.js';
-import type { CashflowEvent, CashflowStatus, ContractCashflows, RecalcRequest } from '../schemas/types.js';
+import type { CashflowEvent, CashflowStatus, RecalcRequest } from '../schemas/types.js';
 import { emptyWrites, type MarketSeries, type StoredContract } from '../state/model.js';
 import { dependencyKeys, observerFor } from '../state/observer.js';
 import { isoLocal } from './cdc.js';
-import { withEncodedEvents } from '../clients/fast-avro.js';
-import { encodeSchedule, Hash64, scheduleFingerprint, type EncodedSchedule } from './encoded-schedule.js';
+import { cashflowEvents } from '../wire/cashflow-events.js';
+import { fingerprintOfEvents, fingerprintOfOutcome } from '../wire/fingerprint.js';
+import type { Schedule } from '../wire/schedule.js';
+import { encodeSchedule, scheduleFingerprint, type EncodedSchedule } from '../wire/schedule-encoder.js';
 import type { BatchOutcome, OutputRecord, ProcessorDefinition } from './processor.js';
 import { avroValue } from './processor.js';
 
@@ -44,8 +45,8 @@ export interface Computation {
   reason: string | null;
   contractType: string | null;
   events: CashflowEvent[];
-  /** Set by computePrepared from the engine's events (cheaper than hashing the formatted ones). */
-  fingerprint?: string;
+  /** wire/fingerprint.ts: of the engine's events when computed, of status and reason otherwise. */
+  fingerprint: string;
 }
 
 /** A computed schedule as the calculator publishes it: encoded straight from the engine's events. */
@@ -56,43 +57,9 @@ export interface EncodedComputation {
   encoded: EncodedSchedule;
 }
 
-/**
- * The engine's events in the shape of cashflow.contract-cashflows: what eventsToJson gives
- * (states a type does not report → null), built directly without the intermediate objects.
- */
-// Formatted event dates by instant: a book's schedules share few distinct dates (month ends,
-// cycle dates), so most lookups hit. A pure cache, bounded, safe to lose.
-const formattedDates = new Map<number, string>();
-export function formatDate(t: number): string {
-  let s = formattedDates.get(t);
-  if (s === undefined) {
-    if (formattedDates.size >= 200_000) formattedDates.clear();
-    formattedDates.set(t, (s = formatDateTime(t)));
-  }
-  return s;
-}
-
-export function cashflowEvents(p: PreparedContract, events: readonly ContractEvent[]): CashflowEvent[] {
-  const reported = p.type.reportedStates;
-  const nt = reported.includes('notionalPrincipal'), ir = reported.includes('nominalInterestRate'), ac = reported.includes('accruedInterest');
-  const xd = reported.includes('exerciseDate'), xa = reported.includes('exerciseAmount');
-  const out: CashflowEvent[] = new Array(events.length);
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    const exercised = Number.isFinite(e.exerciseDate);
-    out[i] = {
-      eventDate: formatDate(e.time),
-      eventType: e.type,
-      currency: e.currency,
-      payoff: e.payoff,
-      notionalPrincipal: nt ? e.notionalPrincipal : null,
-      nominalInterestRate: ir ? e.nominalInterestRate : null,
-      accruedInterest: ac ? e.accruedInterest : null,
-      exerciseDate: xd && exercised ? formatDate(e.exerciseDate) : null,
-      exerciseAmount: xa && exercised ? e.exerciseAmount : null,
-    };
-  }
-  return out;
+/** A result without events (deleted, or waiting with the engine's reason), with its fingerprint. */
+function outcomeOf(status: 'deleted' | 'waiting', reason: string | null, contractType: string | null): Computation {
+  return { status, reason, contractType, events: [], fingerprint: fingerprintOfOutcome(status, reason) };
 }
 
 /** A stored contract parsed and validated once per calculation, with its dependency keys. */
@@ -107,7 +74,7 @@ export interface PreparedStored {
 
 export function prepareStored(contract: StoredContract, asOf: string | null = null): PreparedStored {
   if (contract.deleted || contract.terms === '') {
-    return { contract, deps: [], outcome: { status: 'deleted', reason: null, contractType: contract.contractType || null, events: [] } };
+    return { contract, deps: [], outcome: outcomeOf('deleted', null, contract.contractType || null) };
   }
   const raw = JSON.parse(contract.terms) as Record<string, unknown>;
   if (asOf) raw.statusDate = asOf; // a recalculation "as of" another status date (recalc --as-of)
@@ -116,7 +83,7 @@ export function prepareStored(contract: StoredContract, asOf: string | null = nu
   } catch (e) {
     if (e instanceof ComputationError || e instanceof InvalidTermsError) {
       // terms the engine refuses now (validated at ingest by an older engine?): wait for new terms
-      return { contract, deps: dependencyKeys(contract.terms, false), outcome: { status: 'waiting', reason: e.message, contractType: contract.contractType, events: [] } };
+      return { contract, deps: dependencyKeys(contract.terms, false), outcome: outcomeOf('waiting', e.message, contract.contractType) };
     }
     throw e;
   }
@@ -172,7 +139,7 @@ export function computationOf(s: ComputedSchedule): Computation {
 
 /**
  * computePrepared with a computed schedule encoded straight from the engine's events (the same
- * bytes and fingerprint: processors/encoded-schedule.ts), the reference path for what the
+ * bytes and fingerprint: wire/schedule-encoder.ts), the reference path for what the
  * encoder leaves to it.
  */
 export function computeEncoded(
@@ -211,7 +178,7 @@ function evaluateStored(
     return evaluate(prepared, options);
   } catch (e) {
     if (e instanceof ComputationError || e instanceof InvalidTermsError) {
-      return { status: 'waiting', reason: e.message, contractType: contract.contractType, events: [] };
+      return outcomeOf('waiting', e.message, contract.contractType);
     }
     throw e;
   }
@@ -226,60 +193,6 @@ export function computeContract(
   asOf: string | null = null,
 ): Computation {
   return computePrepared(prepareStored(contract, asOf), series, referenced, horizon);
-}
-
-/**
- * The fingerprint of a computed schedule from the engine's events: every published field, dates
- * as their instants, numbers by their exact bits (cashflowEvents derives the published events
- * from exactly these fields).
- */
-export function fingerprintOfEvents(p: PreparedContract, events: readonly ContractEvent[]): string {
-  const reported = p.type.reportedStates;
-  const nt = reported.includes('notionalPrincipal'), ir = reported.includes('nominalInterestRate'), ac = reported.includes('accruedInterest');
-  const xd = reported.includes('exerciseDate'), xa = reported.includes('exerciseAmount');
-  const h = new Hash64();
-  h.string('computed');
-  h.int(events.length);
-  let currency: string | undefined;
-  for (const e of events) {
-    if (e.currency !== currency) {
-      currency = e.currency;
-      h.string(currency);
-    }
-    h.number(e.time);
-    h.string(e.type);
-    h.number(e.payoff);
-    h.number(nt ? e.notionalPrincipal : null);
-    h.number(ir ? e.nominalInterestRate : null);
-    h.number(ac ? e.accruedInterest : null);
-    const exercised = Number.isFinite(e.exerciseDate);
-    h.number(xd && exercised ? e.exerciseDate : null);
-    h.number(xa && exercised ? e.exerciseAmount : null);
-  }
-  return h.digest();
-}
-
-/**
- * Fingerprint of status, reason and every field of every event (numbers by their exact bits).
- * Not cryptographic: it only has to tell a contract's new schedule from its previous one.
- * (Hashing the JSON text cost more than the engine's computation of the contract.)
- */
-export function fingerprintOf(c: Computation): string {
-  const h = new Hash64();
-  h.string(c.status);
-  h.string(c.reason ?? '');
-  for (const e of c.events) {
-    h.string(e.eventDate);
-    h.string(e.eventType);
-    h.string(e.currency ?? '');
-    h.number(e.payoff);
-    h.number(e.notionalPrincipal);
-    h.number(e.nominalInterestRate);
-    h.number(e.accruedInterest);
-    h.string(e.exerciseDate ?? '');
-    h.number(e.exerciseAmount);
-  }
-  return h.digest();
 }
 
 /** Highest source position among the inputs of a contract's computation. */
@@ -342,12 +255,11 @@ export const calculator: ProcessorDefinition = {
       if (!p) continue; // a request for a contract the pipeline has never seen
       const { contract, deps } = p;
       const result = computeEncoded(p, series, referenced, ctx.horizon);
-      const encoded = 'encoded' in result ? result.encoded : undefined;
-      const fingerprint = 'encoded' in result ? result.encoded.fingerprint : (result.fingerprint ?? fingerprintOf(result));
+      const fingerprint = 'encoded' in result ? result.encoded.fingerprint : result.fingerprint;
       if (last && last.fingerprint === fingerprint) continue; // same schedule: nothing to publish
       let version = inputVersion(contract, deps, series, referenced);
       if (last && version <= last.version) version = last.version + 1;
-      const value: ContractCashflows = {
+      const value: Schedule = {
         contractId: id,
         contractType: result.contractType,
         version,
@@ -355,11 +267,10 @@ export const calculator: ProcessorDefinition = {
         status: result.status,
         reason: result.reason,
         computedAt,
-        events: 'encoded' in result ? [] : result.events, // encoded: replaced by withEncodedEvents
+        events: 'encoded' in result ? { bytes: result.encoded.bytes, count: result.encoded.count } : result.events,
         jobId: req.jobId,
         requestedAtMs: req.requestedAtMs || null,
       };
-      if (encoded) withEncodedEvents(value, encoded);
       if (result.status === 'waiting') waiting++;
       outputs.push({ topic: 'contractCashflows', key: id, value });
       writes.published.push({ contractId: id, fingerprint, version, status: result.status });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplyOutcome } from '../db/database.js';
-import type { ContractCashflows } from '../schemas/types.js';
+import type { Schedule } from '../wire/schedule.js';
 import { GroupWriter } from './group-writer.js';
 
-const result = (contractId: string, version = 1): ContractCashflows => ({
+const result = (contractId: string, version = 1): Schedule => ({
   contractId,
   contractType: 'PAM',
   version,
@@ -20,7 +20,7 @@ const result = (contractId: string, version = 1): ContractCashflows => ({
 function gatedApply(skip: (id: string) => boolean = () => false) {
   const calls: string[][] = [];
   const gates: ((o?: Error) => void)[] = [];
-  const apply = (batch: readonly ContractCashflows[]) => {
+  const apply = (batch: readonly Schedule[]) => {
     calls.push(batch.map((r) => r.contractId));
     return new Promise<ApplyOutcome>((resolve, reject) => {
       gates.push((e) => (e ? reject(e) : resolve({ applied: batch.map((r) => r.contractId).filter((id) => !skip(id)), skipped: 0, rowsWritten: 0 })));

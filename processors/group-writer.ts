@@ -11,15 +11,15 @@
 // (idempotent: the version rule).
 import type { SpanContext } from '@opentelemetry/api';
 import type { ApplyOutcome } from '../db/database.js';
-import type { ContractCashflows } from '../schemas/types.js';
+import type { Schedule } from '../wire/schedule.js';
 import { activeTracer } from '../tracing/tracer.js';
 import { activeSpanContext } from '../tracing/pipeline-spans.js';
 
 /** Writes one group; `traces`: the trace context of each batch in it (tracing on only). */
-type Apply = (batch: readonly ContractCashflows[], traces: readonly (SpanContext | undefined)[]) => Promise<ApplyOutcome>;
+type Apply = (batch: readonly Schedule[], traces: readonly (SpanContext | undefined)[]) => Promise<ApplyOutcome>;
 
 interface Waiting {
-  results: readonly ContractCashflows[];
+  results: readonly Schedule[];
   /** The submitting batch's span context, when tracing is on. */
   trace?: SpanContext;
   resolve(applied: string[]): void;
@@ -41,7 +41,7 @@ export class GroupWriter {
   ) {}
 
   /** Resolves with the contracts of `results` whose rows were replaced, once their transaction committed. */
-  submit(results: readonly ContractCashflows[]): Promise<string[]> {
+  submit(results: readonly Schedule[]): Promise<string[]> {
     if (results.length === 0) return Promise.resolve([]);
     return new Promise<string[]>((resolve, reject) => {
       this.waiting.push({ results, resolve, reject, trace: activeTracer() && activeSpanContext() });

@@ -8,7 +8,7 @@ import type { SpanContext } from '@opentelemetry/api';
 import type { Database } from '../db/database.js';
 import { activeTracer } from '../tracing/tracer.js';
 import { dbSystemName, inDatabaseSpan } from '../tracing/pipeline-spans.js';
-import type { ContractCashflows } from '../schemas/types.js';
+import type { Schedule } from '../wire/schedule.js';
 import { emptyWrites } from '../state/model.js';
 import { GroupWriter } from './group-writer.js';
 import type { BatchOutcome, ProcessorDefinition } from './processor.js';
@@ -22,7 +22,7 @@ function writerFor(db: Database): GroupWriter {
 }
 
 /** The transaction in a span of its own when tracing is on: the end of a source commit's trace. */
-function applyTraced(db: Database, batch: readonly ContractCashflows[], traces: readonly (SpanContext | undefined)[]) {
+function applyTraced(db: Database, batch: readonly Schedule[], traces: readonly (SpanContext | undefined)[]) {
   const tracer = activeTracer();
   if (!tracer) return db.applyResults(batch);
   const write = { system: dbSystemName(db.dialect), namespace: db.name, operation: 'COMMIT', collection: 'contract_cashflows', batchSize: batch.length };
@@ -38,7 +38,8 @@ export const sink: ProcessorDefinition = {
   maxBatchSize: 250,
   stateOrder: 'after-outputs',
   async process(records, ctx): Promise<BatchOutcome> {
-    const results: ContractCashflows[] = [];
+    // the events stay as the decoder left them (encoded): the PostgreSQL twin copies their bytes into COPY
+    const results: Schedule[] = [];
     for (const r of records) {
       const v = avroValue(r, 'contractCashflows');
       if (v) results.push(v);

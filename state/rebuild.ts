@@ -13,7 +13,8 @@ import type { Config } from '../config/config.js';
 import { connectRedis } from '../clients/redis.js';
 import type { AvroCodec } from '../clients/schema-registry.js';
 import { ClientScope } from '../clients/scope.js';
-import type { ContractCashflows, ContractTerms, MarketObservation, Position } from '../schemas/types.js';
+import type { ContractTerms, MarketObservation, Position } from '../schemas/types.js';
+import type { Schedule } from '../wire/schedule.js';
 import type { TopicId, Topology } from '../topology/topology.js';
 import { dependencyKeys } from './observer.js';
 import { emptyWrites, observedEventKey, type StateStore, type StateWrites, type StoredContract } from './model.js';
@@ -74,7 +75,7 @@ export async function rebuildWrites(
   store: StateStore,
   terms: readonly ContractTerms[],
   observations: readonly MarketObservation[],
-  results: readonly ContractCashflows[],
+  results: readonly Pick<Schedule, 'contractId' | 'fingerprint' | 'version' | 'status'>[],
   positions: readonly Position[] = [],
 ): Promise<StateWrites> {
   const w = emptyWrites();
@@ -175,7 +176,7 @@ async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promi
             const id = names.get(batch.topic)!;
             const terms: ContractTerms[] = [];
             const obs: MarketObservation[] = [];
-            const res: ContractCashflows[] = [];
+            const res: Schedule[] = [];
             const held: Position[] = [];
             const target = targets.get(batch.topic)!.get(batch.partition);
             for (const m of batch.messages) {

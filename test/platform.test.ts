@@ -16,6 +16,7 @@ import { applyTopics } from '../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { testEnv } from './env/index.js';
 import { Cleanup } from './support/cleanup.js';
+import { decodedSchedule } from '../wire/schedule.js';
 
 const run = randomBytes(4).toString('hex');
 const dbName = `cashflow_it_${run}`;
@@ -147,7 +148,7 @@ describe('platform on the local stack', () => {
     const wire = await codec.encode('contractCashflows', value);
     expect(wire.readUInt8(0)).toBe(0);
     expect(wire.readUInt32BE(1)).toBe(subjects.find((s) => s.record === 'ContractCashflows')!.id);
-    expect(await codec.decode('contractCashflows', wire)).toEqual(value);
+    expect(decodedSchedule(await codec.decode('contractCashflows', wire))).toEqual(value); // the decoder leaves the events encoded
   });
 
   it('streams an inserted contract row to its CDC topic through the Debezium connector', async () => {

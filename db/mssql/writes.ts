@@ -3,6 +3,7 @@
 // The source-table writers (demo, tests, benchmarks): bulk load, then update-or-insert.
 import sql from 'mssql';
 import { stagedRows } from '../../wire/mssql-rows.js';
+import { decodedSchedule } from '../../wire/schedule.js';
 import {
   assertWritableResults,
   latestPerContract,
@@ -20,8 +21,9 @@ import type { MssqlConnection } from './connection.js';
 import { TSQL } from './tsql.js';
 
 /** Database.applyResults on SQL Server. */
-export async function applyResults(db: MssqlConnection, batch: readonly ContractResult[]): Promise<ApplyOutcome> {
-  if (batch.length === 0) return { applied: [], skipped: 0, rowsWritten: 0 };
+export async function applyResults(db: MssqlConnection, results: readonly ContractResult[]): Promise<ApplyOutcome> {
+  if (results.length === 0) return { applied: [], skipped: 0, rowsWritten: 0 };
+  const batch = results.map(decodedSchedule); // bulk takes objects: events still encoded are decoded once here
   assertWritableResults(batch, { maxIdLength: ID_LENGTH, decodeEvents: true });
   const latest = latestPerContract(batch);
   const versions = latest.map(stagedVersion);

@@ -1,7 +1,7 @@
 // Generated ContractCashflows values of many shapes (strings of every UTF-8 width, the double
 // and long extremes, nulls, empty and long schedules) from a seeded PRNG: the same cases each run.
 import avro from 'avsc';
-import { encodeContractCashflows } from '../../clients/fast-avro.js';
+import { encodeContractCashflows } from '../../wire/avro-cashflows.js';
 import { avroSchema } from '../../schemas/avro.js';
 import type { CashflowEvent, ContractCashflows } from '../../schemas/types.js';
 import { ContractEvent, type EventType, type PreparedContract } from '../../engine/index.js';

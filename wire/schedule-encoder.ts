@@ -1,92 +1,24 @@
 // A computed schedule straight from the engine's events to the Avro encoding of
-// ContractCashflows.events, with its fingerprint in the same pass. Formatting every event's
+// ContractCashflows.events, with its fingerprint's word stream (wire/fingerprint.ts) in the same pass. Formatting every event's
 // date, building a CashflowEvent per event, hashing them and then encoding them char by char
 // cost the calculator about twice the engine's own time (and most of its garbage): a book
 // shares few distinct dates, event types and currencies, so their encoded bytes and hash
 // inputs are computed once and copied.
-//   bytes       exactly what clients/fast-avro.ts (and avsc) write for cashflowEvents(p, events)
-//   fingerprint exactly fingerprintOfEvents(p, events) (processors/calculator.ts): a changed
+//   bytes       exactly what wire/avro-cashflows.ts (and avsc) write for cashflowEvents(p, events)
+//   fingerprint exactly fingerprintOfEvents(p, events) (wire/fingerprint.ts): a changed
 //               fingerprint would republish every contract once
 // The tests compare both with the reference paths on generated and real schedules.
-import { slabBytes } from '../clients/fast-avro.js';
 import { formatDateTime, type ContractEvent, type PreparedContract } from '../engine/index.js';
-
-// ------------------------------------------------------------------ the fingerprint's hash
-
-// Hash64.int(k) in two halves: premix(k) depends on k alone (so cached inputs keep it), the
-// lanes' steps fold it into the state.
-function premix(k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  return Math.imul(k, 0x1b873593);
-}
-function laneB(ka: number): number {
-  return Math.imul(ka ^ (ka >>> 16), 0x85ebca6b);
-}
-function stepA(a: number, ka: number): number {
-  a ^= ka;
-  a = (a << 13) | (a >>> 19);
-  return (Math.imul(a, 5) + 0xe6546b64) | 0;
-}
-function stepB(b: number, kb: number): number {
-  b ^= kb;
-  b = (b << 17) | (b >>> 15);
-  return (Math.imul(b, 9) + 0x52dce729) | 0;
-}
-const SEED_A = 0x9747b28c;
-const SEED_B = 0x85ebca6b;
-
-function digest(a: number, b: number): string {
-  const fin = (h: number) => {
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
-  };
-  return fin(a ^ b).toString(16).padStart(8, '0') + fin(b + Math.imul(a, 31)).toString(16).padStart(8, '0');
-}
+import { slabBytes } from './avro-writer.js';
+import { hashWords, NULL_BITS, stringWords } from './fingerprint.js';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
-
-/** Two 32-bit lanes of a MurmurHash3-style mix: 64 bits, ample to tell one schedule from the next. */
-export class Hash64 {
-  private a = SEED_A;
-  private b = SEED_B;
-  int(k: number): void {
-    const ka = premix(k);
-    this.a = stepA(this.a, ka);
-    this.b = stepB(this.b, laneB(ka));
-  }
-  /** Two UTF-16 units per step, then the length (so that "ab","c" ≠ "a","bc"). */
-  string(s: string): void {
-    const n = s.length;
-    let i = 0;
-    for (; i + 1 < n; i += 2) this.int(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-    if (i < n) this.int(s.charCodeAt(i));
-    this.int(n);
-  }
-  number(x: number | null): void {
-    if (x === null) {
-      this.int(NULL_BITS);
-      return;
-    }
-    f64[0] = x;
-    this.int(u32[0]);
-    this.int(u32[1]);
-  }
-  digest(): string {
-    return digest(this.a, this.b);
-  }
-}
-
-/** What Hash64.number(null) hashes. */
-const NULL_BITS = 0x7ff80001;
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('the schedule encoder assumes a little-endian machine');
 
 // ------------------------------------------------------------------ cached strings and dates
 
-/** A string's Avro encoding (zigzag length, UTF-8) and the 32-bit inputs Hash64.string hashes. */
+/** A string's Avro encoding (zigzag length, UTF-8) and its fingerprint words. */
 interface CachedString {
   avro: Uint8Array;
   words: Int32Array;
@@ -97,11 +29,7 @@ function cachedString(s: string): CachedString {
   const avro = new Uint8Array(zigzagLength(utf8.length) + utf8.length);
   avro.set(utf8, writeLong(avro, 0, utf8.length));
   const words: number[] = [];
-  const n = s.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) words.push(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-  if (i < n) words.push(s.charCodeAt(i));
-  words.push(n);
+  stringWords(s, words);
   return { avro, words: Int32Array.from(words) };
 }
 
@@ -162,7 +90,7 @@ const DATE_STRIDE = 32;
 const dateTime = new Float64Array(DATE_SLOTS).fill(NaN);
 const dateLength = new Uint8Array(DATE_SLOTS);
 const dateBytes = new Uint8Array(DATE_SLOTS * DATE_STRIDE);
-/** dateBytes as 32-bit words (little-endian, as fast-avro assumes). */
+/** dateBytes as 32-bit words (little-endian, checked above). */
 const dateWords = new Int32Array(dateBytes.buffer);
 const dateBits = new Int32Array(DATE_SLOTS * 2);
 
@@ -203,7 +131,7 @@ export interface EncodedSchedule {
 }
 
 // Scratch buffers shared by every schedule: the Avro bytes (copied out at their exact size) and
-// the 32-bit words the fingerprint hashes, in Hash64's order, folded in one loop at the end.
+// the 32-bit words the fingerprint hashes (wire/fingerprint.ts), hashed by hashWords at the end.
 let out = new Uint8Array(1 << 16);
 let outView = new DataView(out.buffer);
 let words = new Int32Array(1 << 14);
@@ -359,20 +287,5 @@ function encode(p: PreparedContract, events: readonly ContractEvent[], withBytes
   out[pos++] = 0;
   encodedLength = pos;
 
-  // Hash64.int over every word, written out (one loop, nothing left to inline)
-  let a = SEED_A, b = SEED_B;
-  const hash = words;
-  for (let j = 0; j < h; j++) {
-    let k = hash[j];
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    a ^= k;
-    a = (a << 13) | (a >>> 19);
-    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-    b ^= Math.imul(k ^ (k >>> 16), 0x85ebca6b);
-    b = (b << 17) | (b >>> 15);
-    b = (Math.imul(b, 9) + 0x52dce729) | 0;
-  }
-  return digest(a, b);
+  return hashWords(words, h);
 }

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
 import { avroSchema, avroType } from '../schemas/avro.js';
 import type { ContractCashflows } from '../schemas/types.js';
-import { decodeContractCashflows, encodeContractCashflows, withEncodedEvents } from './fast-avro.js';
+import { decodeContractCashflows, encodeContractCashflows } from './avro-cashflows.js';
 import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver, type PreparedContract } from '../engine/index.js';
-import { cashflowEvents } from '../processors/calculator.js';
-import { encodeSchedule } from '../processors/encoded-schedule.js';
+import { cashflowEvents } from './cashflow-events.js';
+import { encodeSchedule } from './schedule-encoder.js';
 import { benchContract } from '../bench/pipeline.js';
 import { BENCH_TYPES } from '../bench/engine.js';
 import { cashflowsValue, engineSchedule, LONGS, rng } from '../test/support/cashflows-values.js';
@@ -76,13 +76,13 @@ describe('ContractCashflows fast codec', () => {
     expect(() => decodeContractCashflows(Buffer.concat([buf, Buffer.from([0])]))).toThrow();
   });
 
-  describe('with events encoded straight from the engine (processors/encoded-schedule.ts)', () => {
+  describe('with events encoded straight from the engine (wire/schedule-encoder.ts)', () => {
     const engineEvents = engineSchedule;
 
     function expectSameAsAvsc(p: PreparedContract, events: ContractEvent[], v: ContractCashflows, label: string) {
       const encoded = encodeSchedule(p, events);
       expect(encoded, label).toBeDefined();
-      const fast = encodeContractCashflows(77, withEncodedEvents({ ...v, events: null as never }, encoded!))!;
+      const fast = encodeContractCashflows(77, { ...v, events: encoded! })!;
       const reference = { ...v, events: cashflowEvents(p, events) };
       expect(fast.subarray(5).equals(type.toBuffer(reference)), label).toBe(true);
       expect(fast.equals(encodeContractCashflows(77, reference)!), label).toBe(true);
@@ -102,7 +102,7 @@ describe('ContractCashflows fast codec', () => {
       const kept = Array.from({ length: 600 }, (_, i) => {
         const v = { ...value(rng(i)), status: 'computed' as const };
         const encoded = encodeSchedule(p, events)!;
-        return { v, message: encodeContractCashflows(5, withEncodedEvents({ ...v, events: null as never }, encoded))!, bytes: encoded.bytes };
+        return { v, message: encodeContractCashflows(5, { ...v, events: encoded })!, bytes: encoded.bytes };
       });
       expect(kept.reduce((n, k) => n + k.message.length + k.bytes.length, 0)).toBeGreaterThan(3 << 20);
       const reference = cashflowEvents(p, events);

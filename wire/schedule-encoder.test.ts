@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ContractEvent, evaluate, prepareContract, TimeSeriesObserver } from '../engine/index.js';
 import { benchContract } from '../bench/pipeline.js';
 import { BENCH_TYPES } from '../bench/engine.js';
-import { encodeContractCashflows } from '../clients/fast-avro.js';
+import { encodeContractCashflows, scanContractCashflows } from './avro-cashflows.js';
 import type { ContractCashflows } from '../schemas/types.js';
-import { cashflowEvents, fingerprintOf, fingerprintOfEvents } from './calculator.js';
-import { withEncodedEvents } from '../clients/fast-avro.js';
-import { encodeSchedule, scheduleFingerprint } from './encoded-schedule.js';
+import { cashflowEvents } from './cashflow-events.js';
+import { fingerprintOfCashflowEvents, fingerprintOfEvents, fingerprintOfOutcome } from './fingerprint.js';
+import { decodedEvents, decodedSchedule } from './schedule.js';
+import { encodeSchedule, scheduleFingerprint } from './schedule-encoder.js';
 import { engineSchedule, rng } from '../test/support/cashflows-values.js';
 
 const generated = engineSchedule;
@@ -49,7 +50,7 @@ describe('encodeSchedule', () => {
       expect(encodeSchedule(p, evaluate(p, { observer }))!.fingerprint).toBe(fingerprint);
       expect(scheduleFingerprint(p, evaluate(p, { observer }))).toBe(fingerprint);
     });
-    expect(fingerprintOf({ status: 'waiting', reason: 'missing USD', contractType: 'PAM', events: [] })).toBe('a196f40900accf13');
+    expect(fingerprintOfOutcome('waiting', 'missing USD')).toBe('a196f40900accf13');
   });
 
   it('tells schedules apart that differ in one field, one date, or the order of two events', () => {
@@ -67,15 +68,35 @@ describe('encodeSchedule', () => {
     for (const changed of [a, b, c]) expect(encodeSchedule(p, changed)!.fingerprint).not.toBe(base);
   });
 
-  it('a value carrying the encoded events reads as the reference events, and encodes as they do', () => {
+  it('a schedule carrying the encoded events decodes to the reference events, and encodes as they do', () => {
     const p = prepareContract(benchContract(2, 0).terms);
     const events = evaluate(p, { observer });
     const fields: ContractCashflows = { contractId: 'c', contractType: 'ANN', version: 7, fingerprint: 'f', status: 'computed', reason: null, computedAt: '2026-01-01T00:00:00', events: [], jobId: null, requestedAtMs: 1 };
-    const v = withEncodedEvents({ ...fields }, encodeSchedule(p, events)!);
-    expect(Object.keys(v)).toEqual(Object.keys(fields));
-    expect(v).toEqual({ ...fields, events: cashflowEvents(p, events) });
-    expect(JSON.parse(JSON.stringify(v)).events).toHaveLength(events.length);
+    const v = { ...fields, events: encodeSchedule(p, events)! };
+    const decoded = decodedSchedule(v);
+    expect(Object.keys(decoded)).toEqual(Object.keys(fields));
+    expect(decoded).toEqual({ ...fields, events: cashflowEvents(p, events) });
     expect(encodeContractCashflows(3, v)!.equals(encodeContractCashflows(3, { ...fields, events: cashflowEvents(p, events) })!)).toBe(true);
+  });
+
+  it('gives the same fingerprint on the encoded path and on the decoded path (the published events, read back)', () => {
+    const fields: ContractCashflows = { contractId: 'c', contractType: null, version: 1, fingerprint: null, status: 'computed', reason: null, computedAt: '', events: [], jobId: null, requestedAtMs: null };
+    const check = (p: Parameters<typeof encodeSchedule>[0], events: ContractEvent[], label: string) => {
+      const encoded = encodeSchedule(p, events)!;
+      const read = scanContractCashflows(encodeContractCashflows(1, { ...fields, events: encoded })!);
+      expect(fingerprintOfCashflowEvents(decodedEvents(read)), label).toBe(encoded.fingerprint);
+      expect(fingerprintOfCashflowEvents(cashflowEvents(p, events)), label).toBe(encoded.fingerprint);
+    };
+    const r = rng(17);
+    for (let i = 0; i < 300; i++) {
+      const { p, events } = generated(r);
+      check(p, events, `case ${i}`);
+    }
+    for (let i = 0; i < 3 * BENCH_TYPES.length; i++) {
+      const p = prepareContract(benchContract(i, BENCH_TYPES.length).terms);
+      check(p, evaluate(p, { observer }), `contract ${i}`);
+    }
+    expect(fingerprintOfCashflowEvents([{ ...cashflowEvents(prepareContract(benchContract(0, 0).terms), [new ContractEvent(0, 'IP', 0, 0, 0, 'USD')])[0], eventDate: 'not a date' }])).toBeUndefined();
   });
 
   it('leaves to the reference path what it does not handle; writes any date as the reference does', () => {
@@ -85,7 +106,7 @@ describe('encodeSchedule', () => {
     // dates outside years 0–9999 (longer texts) as the reference writes them
     const far = [1e17, -1e15, 3e14, Date.UTC(2020, 0, 1) + 1].map((t) => new ContractEvent(t, 'IP', 0, 0, 0, 'USD'));
     const fields: ContractCashflows = { contractId: 'c', contractType: null, version: 1, fingerprint: null, status: 'computed', reason: null, computedAt: '', events: [], jobId: null, requestedAtMs: null };
-    expect(encodeContractCashflows(1, withEncodedEvents({ ...fields }, encodeSchedule(p, far)!))).toEqual(encodeContractCashflows(1, { ...fields, events: cashflowEvents(p, far) }));
+    expect(encodeContractCashflows(1, { ...fields, events: encodeSchedule(p, far)! })).toEqual(encodeContractCashflows(1, { ...fields, events: cashflowEvents(p, far) }));
     expect(encodeSchedule(p, [])).toEqual({ bytes: Buffer.from([0]), count: 0, fingerprint: fingerprintOfEvents(p, []) });
   });
 });
