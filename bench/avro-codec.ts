@@ -5,7 +5,7 @@
 //   node dist/bench/avro-codec.js
 import { pathToFileURL } from 'node:url';
 import avro from 'avsc';
-import { cashflowCopyBinary } from '../db/postgres.js';
+import { cashflowCopyBinary } from '../wire/copy-binary.js';
 import { evaluate, prepareContract, TimeSeriesObserver } from '../engine/index.js';
 import { avroSchema, avroType } from '../schemas/avro.js';
 import type { ContractCashflows } from '../schemas/types.js';

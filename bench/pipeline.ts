@@ -141,7 +141,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const { registerSchemas, createAvroCodec } = await import('../clients/schema-registry.js');
   const { createConnectClient } = await import('../clients/connect.js');
   const { postgresConnector } = await import('../connectors/debezium.js');
-  const { PostgresDatabase, dropDatabase, dropReplicationSlot } = await import('../db/postgres.js');
+  const { PostgresDatabase, dropDatabase, dropReplicationSlot } = await import('../db/postgres/index.js');
   const ops = await import('../demo/ops.js');
   const { startProcessors, stopProcessors, processorProcesses } = await import('../platform/processes.js');
   const { ownedPid } = await import('../stack/processes.js');

@@ -129,7 +129,7 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
 
 export async function runVerifyBench(o: VerifyBenchOptions): Promise<VerifyBenchResult> {
   const { loadConfig } = await import('../config/config.js');
-  const { PostgresDatabase, dropDatabase, standaloneClient } = await import('../db/postgres.js');
+  const { PostgresDatabase, dropDatabase, standaloneClient } = await import('../db/postgres/index.js');
   const { Verification, readAll } = await import('../processors/verify-run.js');
   const { mismatchCount } = await import('../processors/verification.js');
   const ops = await import('../demo/ops.js');

@@ -14,7 +14,7 @@ import { createConnectClient, type ConnectClient } from '../clients/connect.js';
 import { registerSchemas } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { postgresConnector, type SourceConnector } from '../connectors/debezium.js';
-import { dropDatabase, PostgresDatabase, standaloneClient } from '../db/postgres.js';
+import { dropDatabase, PostgresDatabase, standaloneClient } from '../db/postgres/index.js';
 import { PROCESSORS, processorProcesses, startProcessors, stopProcessors, type ProcessorProcess } from '../platform/processes.js';
 import type { StackLayout } from '../stack/layout.js';
 import { portOpen } from '../stack/net.js';

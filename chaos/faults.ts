@@ -3,7 +3,7 @@
 // Connect worker started again, a failed connector task restarted through Connect's REST API.
 import { ownedPid, isAlive } from '../stack/processes.js';
 import { eventually } from '../stack/private/wait.js';
-import { standaloneClient } from '../db/postgres.js';
+import { standaloneClient } from '../db/postgres/index.js';
 import type { ChaosEnvironment, Log } from './environment.js';
 import type { Fault } from './schedule.js';
 

@@ -12,7 +12,7 @@ export async function createDatabase(
     const { MssqlDatabase } = await import('../db/mssql/index.js');
     return new MssqlDatabase(url);
   }
-  const { PostgresDatabase } = await import('../db/postgres.js');
+  const { PostgresDatabase } = await import('../db/postgres/index.js');
   return new PostgresDatabase(url);
 }
 
@@ -55,7 +55,7 @@ export async function openSql(config: Pick<Config, 'database'> & Partial<Pick<Co
       close: () => pool.close(),
     };
   }
-  const pg = await import('../db/postgres.js');
+  const pg = await import('../db/postgres/index.js');
   const client = pg.standaloneClient(config.database.url, { connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();

@@ -1,7 +1,7 @@
 // contract_cashflows rows as columns: one typed array per field and no object per row. A
 // verification page holds ~170,000 rows; as objects they cost most of `verify --all`'s decoding
 // and garbage collection (bench/README.md, `cashflow bench verify`). The PostgreSQL reader
-// fills the columns straight from the COPY binary bytes (db/postgres.ts), the SQL Server reader
+// fills the columns straight from the COPY binary bytes (db/postgres/copy-read.ts), the SQL Server reader
 // and the text fallback from rows (CashflowColumns.of); processors/verification.ts compares the
 // engine's events with them in place.
 import type { CashflowEvent } from '../schemas/types.js';

@@ -1,4 +1,4 @@
-// The one database interface of the pipeline. Two twins implement it: db/postgres.ts (local
+// The one database interface of the pipeline. Two twins implement it: db/postgres/ (local
 // and CI) and db/mssql/ (production). Everything that is not dialect SQL lives here.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { DatabaseDialect } from '../config/config.js';

@@ -12,7 +12,7 @@
 // Numbers are compared exactly (===). Both databases round-trip a double unchanged: the sink
 // writes PostgreSQL `double precision` in binary COPY (the 8 bytes) and storedResults reads
 // them back the same way (COPY … TO STDOUT (FORMAT binary), decodeCashflowCopy in
-// db/postgres.ts, into columns: db/cashflow-columns.ts); SQL Server `float` (float(53)) travels as the 8-byte IEEE value over TDS
+// db/postgres/copy-read.ts, into columns: db/cashflow-columns.ts); SQL Server `float` (float(53)) travels as the 8-byte IEEE value over TDS
 // both ways. db/postgres.test.ts checks the round trip of awkward
 // values through applyResults and storedResults. -0 and 0 count as equal (the same amount).
 import { CashflowColumns, NULL_ACCRUED, NULL_NOTIONAL, NULL_RATE } from '../db/cashflow-columns.js';

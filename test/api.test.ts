@@ -28,7 +28,7 @@ import { connectRedis, type Redis } from '../clients/redis.js';
 import { repoFile } from '../clients/repo-file.js';
 import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { dropDatabase, PostgresDatabase } from '../db/postgres.js';
+import { dropDatabase, PostgresDatabase } from '../db/postgres/index.js';
 import { bookContract } from '../bench/engine.js';
 import {
   computeEvents,

@@ -19,7 +19,7 @@ import { createAdmin, createProducer, type Admin, type Producer } from '../clien
 import { connectRedis } from '../clients/redis.js';
 import { registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { dropDatabase, PostgresDatabase } from '../db/postgres.js';
+import { dropDatabase, PostgresDatabase } from '../db/postgres/index.js';
 import { startProcessors, type RunningPipeline } from '../processors/pipeline.js';
 import { clearState } from '../state/redis-store.js';
 import { applyTopics } from '../topology/apply.js';

@@ -10,7 +10,7 @@ import { createAdmin, createConsumer, type Admin, type Consumer } from '../clien
 import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { postgresConnector, type SourceConnector } from '../connectors/debezium.js';
-import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../db/postgres.js';
+import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../db/postgres/index.js';
 import type { ContractCashflows } from '../schemas/types.js';
 import { applyTopics } from '../topology/apply.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';

@@ -1,7 +1,7 @@
 // PostgreSQL over TLS (README "Secure stack"): a private server (the machine's initdb; test/
 // support/private-postgres.ts) with ssl=on, a certificate of a CA made by stack/certificates.ts,
 // and TCP connections over TLS only; beside it one without TLS. The pipeline's database client
-// (db/postgres.ts, DATABASE_URL as node-postgres reads it) works with `sslmode` and
+// (db/postgres/, DATABASE_URL as node-postgres reads it) works with `sslmode` and
 // `sslrootcert` in the URL, and each mismatch fails at once with DatabaseConfigurationError
 // saying what to change. The machine's shared server is never touched.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseConfigurationError } from '../db/database.js';
-import { PostgresDatabase } from '../db/postgres.js';
+import { PostgresDatabase } from '../db/postgres/index.js';
 import { ensureCertificates } from '../stack/certificates.js';
 import { Cleanup } from './support/cleanup.js';
 import { postgresBinDir, PrivatePostgres } from './support/private-postgres.js';

@@ -61,7 +61,7 @@ export async function resetPlatform(config: Config, say: Say): Promise<void> {
     await requestJson('connect', 'DELETE', connectorUrl, undefined, { accept: [404] });
     return `${connectorName}: offsets and connector deleted`;
   });
-  const { dropReplicationSlot, dropDatabase } = await import('../../db/postgres.js');
+  const { dropReplicationSlot, dropDatabase } = await import('../../db/postgres/index.js');
   for (const slot of targets.get('replication slot')!)
     await step('replication slot', async () => ((await dropReplicationSlot(config.database.url, slot)) ? `${slot} dropped` : `${slot}: none`));
   const database = targets.get('database')![0]!;

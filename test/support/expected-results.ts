@@ -9,7 +9,7 @@ import type { Pool } from 'pg';
 import { expect } from 'vitest';
 import { loadConfig } from '../../config/config.js';
 import type { ContractRow, ContractSelection, MarketDataRow, SourceContracts } from '../../db/database.js';
-import { PostgresDatabase } from '../../db/postgres.js';
+import { PostgresDatabase } from '../../db/postgres/index.js';
 import { mismatchCount } from '../../processors/verification.js';
 import { describeMismatches, Verification, type VerificationReader, type VerifyReport } from '../../processors/verify-run.js';
 

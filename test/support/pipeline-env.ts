@@ -11,7 +11,7 @@ import { connectRedis, type Redis } from '../../clients/redis.js';
 import { registerSchemas, type RegisteredSubject } from '../../clients/schema-registry.js';
 import { loadConfig, type Config } from '../../config/config.js';
 import { postgresConnector, type SourceConnector } from '../../connectors/debezium.js';
-import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../../db/postgres.js';
+import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../../db/postgres/index.js';
 import { startProcessors, type RunningPipeline, type StartOptions } from '../../processors/pipeline.js';
 import { clearState } from '../../state/redis-store.js';
 import { applyTopics } from '../../topology/apply.js';

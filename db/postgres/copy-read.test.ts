@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { NULL_ACCRUED, NULL_NOTIONAL, NULL_RATE } from './cashflow-columns.js';
-import { CopyFormatError, decodeCashflowCopy, literalSelectionWhere, secondOfPgTimestamp } from './postgres.js';
+import { NULL_ACCRUED, NULL_NOTIONAL, NULL_RATE } from '../cashflow-columns.js';
+import { CopyFormatError, decodeCashflowCopy, secondOfPgTimestamp } from './copy-read.js';
+import { literalSelectionWhere } from './verification-reads.js';
 
 // COPY binary bytes written by hand from PostgreSQL's documented format (COPY, "Binary Format"):
 // signature, int32 flags, int32 header extension length; per tuple int16 field count, then per

@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeDatabaseBehaviour } from '../test/database-behaviour.js';
-import { isTransientPgError, PostgresDatabase, standaloneClient } from './postgres.js';
-import { RELATIONS } from './schema.js';
+import { describeDatabaseBehaviour } from '../../test/database-behaviour.js';
+import { isTransientPgError, PostgresDatabase, standaloneClient } from './index.js';
+import { RELATIONS } from '../schema.js';
 
 const server = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const dbName = `cashflow_test_${randomBytes(4).toString('hex')}`;

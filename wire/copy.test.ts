@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ContractResult } from './database.js';
-import { stagedRows } from '../wire/mssql-rows.js';
-import { cashflowCopyChunks, copyLines } from './postgres.js';
-import { decodedEvents } from '../wire/schedule.js';
+import type { ContractResult } from '../db/database.js';
+import { stagedRows } from './mssql-rows.js';
+import { cashflowCopyChunks, copyLines } from './copy-text.js';
+import { decodedEvents } from './schedule.js';
 
 const text = (chunks: Iterable<Buffer | string>) => [...chunks].map((c) => c.toString()).join('');
 
@@ -47,7 +47,7 @@ describe('COPY binary of contract_cashflows (machine PostgreSQL, temp tables onl
     const { from: copyFrom } = await import('pg-copy-streams');
     const { pipeline } = await import('node:stream/promises');
     const { Readable } = await import('node:stream');
-    const { cashflowCopyBinary } = await import('./postgres.js');
+    const { cashflowCopyBinary } = await import('./copy-binary.js');
     const client = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
     await client.connect();
     try {
@@ -96,9 +96,9 @@ describe('COPY binary of contract_cashflows (machine PostgreSQL, temp tables onl
 
 describe('COPY binary of events still in Avro (the sink reads them so)', () => {
   it('writes the bytes the decoded events give, byte for byte', async () => {
-    const { cashflowCopyBinary } = await import('./postgres.js');
-    const { encodeContractCashflows, scanContractCashflows } = await import('../wire/avro-cashflows.js');
-    const { decodedSchedule, isEncoded } = await import('../wire/schedule.js');
+    const { cashflowCopyBinary } = await import('./copy-binary.js');
+    const { encodeContractCashflows, scanContractCashflows } = await import('./avro-cashflows.js');
+    const { decodedSchedule, isEncoded } = await import('./schedule.js');
     const { cashflowsValue, rng } = await import('../test/support/cashflows-values.js');
     const r = rng(21);
     const dates = ['1999-12-31T23:59:59', '2000-01-01T00:00:00', '2026-02-28T12:30:45', '9999-12-31T23:59:59', '1970-01-01T00:00:00'];
