@@ -1,6 +1,6 @@
 // The tables and the view that other systems read and write (docs/interfaces.md "Database").
 // Names here are a contract with downstream users: the SQL of both dialects must define exactly
-// these columns (db/schema.test.ts and db/postgres.test.ts check it), nothing less.
+// these columns (db/schema.test.ts and db/postgres/postgres.test.ts check it), nothing less.
 
 export interface ColumnSpec {
   name: string;

@@ -1,5 +1,5 @@
 // The behaviour every Database twin must show, run against a fresh, migrated database of each
-// dialect: db/postgres.test.ts (always) and test/mssql.test.ts (where SQL Server runs).
+// dialect: db/postgres/postgres.test.ts (always) and test/mssql.test.ts (where SQL Server runs).
 import { describe, expect, it } from 'vitest';
 import { UnwritableResultError, type ContractResult, type Database } from '../db/database.js';
 import type { CashflowEvent } from '../schemas/types.js';

@@ -9,12 +9,12 @@
 //   1. fast shutdown (sessions get 57P01) while the book's first results are written;
 //   2. immediate shutdown (a crash: sessions just lose their socket, then crash recovery) while
 //      every contract's terms change.
-// Found by it (db/postgres/errors.ts isTransientPgError, survivingLostConnection): node-postgres emits a
-// lost connection as 'error' on the checked-out client, which ends a process that does not
-// listen (vitest reported 6 such unhandled errors in one run), and reports it to the query
-// without a SQLSTATE, which the runner took for poison: the sink's batches were taken apart
-// record by record, and only the luck of meeting ECONNREFUSED next kept results from the dead
-// letter topic.
+// Found by it (db/postgres/errors.ts isTransientPgError, db/postgres/connection.ts
+// survivingLostConnection): node-postgres emits a lost connection as 'error' on the checked-out
+// client, which ends a process that does not listen (vitest reported 6 such unhandled errors in
+// one run), and reports it to the query without a SQLSTATE, which the runner took for poison:
+// the sink's batches were taken apart record by record, and only the luck of meeting
+// ECONNREFUSED next kept results from the dead letter topic.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createProducer, type Admin, type Producer } from '../clients/kafka.js';
