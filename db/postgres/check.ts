@@ -1,6 +1,6 @@
 // `cashflow db check` on PostgreSQL: what Debezium's PostgreSQL connector needs (README
 // "Database, topics and connectors"): facts read in one go, judged by a pure function.
-import { migrations, type CheckOptions, type CheckStatus, type DatabaseCheck } from '../database.js';
+import { migrations, schemaCheck, type CheckOptions, type CheckStatus, type DatabaseCheck } from '../database.js';
 import { CAPTURED_TABLES } from '../schema.js';
 import type { PostgresPool } from './connection.js';
 import { DEFAULT_PUBLICATION } from './migrate.js';
@@ -94,8 +94,6 @@ export function postgresChecks(f: PostgresFacts): DatabaseCheck[] {
     else add('slot', 'ok', `slot ${f.slot} active${retained}`, slotCommand);
   }
 
-  const missing = f.expectedMigrations.filter((m) => !f.applied.includes(m));
-  if (missing.length) add('schema', 'fail', `migrations not applied: ${missing.join(', ')}`, 'cashflow db migrate');
-  else add('schema', 'ok', `migrations applied: ${f.expectedMigrations.join(', ')}`, 'SELECT id FROM cashflow_schema_migrations');
+  out.push(schemaCheck(f.expectedMigrations, f.applied, 'SELECT id FROM cashflow_schema_migrations'));
   return out;
 }

@@ -1,15 +1,12 @@
 // Writes of the source tables (contracts, positions, market_data): what the demo, the chaos run and
-// the tests load, which the source connector then captures. One upsert statement per batch.
+// the tests load, which the source connector then captures. One upsert statement per batch,
+// one row per key (db/upsert-rows.ts).
 import type { ContractRow, MarketDataRow, PositionRow } from '../database.js';
+import { uniqueContracts, uniqueMarketData, uniquePositions } from '../upsert-rows.js';
 import type { PostgresPool } from './connection.js';
 
-/** The last row per key wins: one upsert statement may not touch a row twice. */
-function lastBy<T>(rows: readonly T[], key: (r: T) => string): T[] {
-  return [...new Map(rows.map((r) => [key(r), r])).values()];
-}
-
 export async function upsertContracts(db: PostgresPool, rows: readonly ContractRow[]): Promise<void> {
-  const unique = lastBy(rows, (r) => r.contractId);
+  const unique = uniqueContracts(rows);
   if (!unique.length) return;
   await db.query(
     `INSERT INTO contracts (contract_id, contract_type, terms, updated_at)
@@ -26,7 +23,7 @@ export async function deleteContracts(db: PostgresPool, contractIds: readonly st
 }
 
 export async function upsertPositions(db: PostgresPool, rows: readonly PositionRow[]): Promise<void> {
-  const unique = lastBy(rows, (r) => r.positionId);
+  const unique = uniquePositions(rows);
   if (!unique.length) return;
   await db.query(
     `INSERT INTO positions (position_id, portfolio_id, contract_id, quantity)
@@ -43,7 +40,7 @@ export async function upsertPositions(db: PostgresPool, rows: readonly PositionR
 }
 
 export async function upsertMarketData(db: PostgresPool, rows: readonly MarketDataRow[]): Promise<void> {
-  const unique = lastBy(rows, (r) => `${r.marketObjectCode}|${r.observedAt}`);
+  const unique = uniqueMarketData(rows);
   if (!unique.length) return;
   await db.query(
     `INSERT INTO market_data (market_object_code, observed_at, value)
