@@ -19,7 +19,7 @@ import { CashflowColumns, NULL_ACCRUED, NULL_NOTIONAL, NULL_RATE } from '../db/c
 import type { CashflowRow, CashflowVersion, ContractRow, MarketDataRow, ObservedEventRow } from '../db/database.js';
 import type { CashflowEvent } from '../schemas/types.js';
 import { observedEventKey, type MarketSeries, type StoredContract, type StoredObservedEvent } from '../state/model.js';
-import { computationOf, computePrepared, computeSchedule, fingerprintOf, preparedStoredOf, prepareStored, type Computation, type ComputedSchedule, type PreparedStored } from './calculator.js';
+import { computationOf, computePrepared, computeSchedule, preparedStoredOf, prepareStored, type Computation, type ComputedSchedule, type PreparedStored } from './calculator.js';
 import { TermsRejected, termsOfRow, type RowTerms } from './contract-ingest.js';
 
 export type { ObservedEventRow };
@@ -201,8 +201,7 @@ export function expectedResult(
 }
 
 function expectationOf(p: PreparedExpectation, c: Computation): ExpectedResult {
-  // the calculator publishes a deleted/waiting outcome with fingerprintOf (no engine events)
-  const fingerprint = c.fingerprint ?? fingerprintOf(c);
+  const fingerprint = c.fingerprint;
   if (c.status === 'deleted') return { contractId: p.contractId, status: 'deleted', reason: null, fingerprint, events: [] };
   return { contractId: p.contractId, status: c.status, reason: c.reason, fingerprint, events: c.status === 'computed' ? c.events : [] };
 }
@@ -365,7 +364,7 @@ function sameNullable(nulls: number, bit: number, stored: number, expected: numb
 
 /**
  * Exactly compareResult's `equal` for a computed expectation, read off the engine's events as
- * cashflowEvents (processors/calculator.ts) shapes them and off the stored columns: the version
+ * cashflowEvents (wire/cashflow-events.ts) shapes them and off the stored columns: the version
  * row's status, fingerprint and count; every row's seq, version and fields (states a type does
  * not report are null). The event date is compared as its second: a stored date's second is
  * set only where its text is the plain `YYYY-MM-DDTHH:MM:SS` of years 1 to 9999

@@ -2,7 +2,7 @@
 // written straight from the Avro bytes of a schedule's events, which the sink received and never
 // decoded (docs/operations.md "Writing results and moving records fast").
 import type { EncodedEvents } from './schedule.js';
-import type { GrowableBuffer } from '../clients/growable-buffer.js';
+import type { GrowableBuffer } from './growable-buffer.js';
 import { timestampFieldAt } from './copy-binary-fields.js';
 
 /**

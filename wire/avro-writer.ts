@@ -2,7 +2,7 @@
 // unions) and the slabs encoded messages are cut from. avsc's compiled ContractCashflows type
 // writes the bench book's schedules about three times slower (bench/README.md "wire/"), so the
 // pipeline's largest and most frequent record is written by hand (wire/avro-cashflows.ts).
-import { GrowableBuffer } from '../clients/growable-buffer.js';
+import { GrowableBuffer } from './growable-buffer.js';
 
 /** A value the writer does not recognise as valid: the caller lets avsc name the offending fields. */
 export class InvalidAvroValue extends Error {}

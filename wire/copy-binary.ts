@@ -3,7 +3,7 @@
 // (docs/operations.md "Writing results and moving records fast"). Events still in Avro are
 // transcoded from their bytes (wire/avro-to-copy.ts); the text format (wire/copy-text.ts) is the
 // fallback for dates this format does not take.
-import { GrowableBuffer } from '../clients/growable-buffer.js';
+import { GrowableBuffer } from './growable-buffer.js';
 import { eventCount, isEncoded, type Schedule } from './schedule.js';
 import { transcodeAvroEvents } from './avro-to-copy.js';
 import { int8Field, lengthPrefixed, PGCOPY_HEADER, pgTimestampField } from './copy-binary-fields.js';
