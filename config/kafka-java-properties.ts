@@ -2,7 +2,7 @@
 // this project configures (the Connect worker and its tasks' producers, consumers and admin
 // clients; Debezium's schema-history clients). The Node clients get the same settings as
 // librdkafka properties (clients/kafka.ts librdkafkaConnection).
-import type { KafkaConfig } from './config.js';
+import type { KafkaConfig } from './kafka.js';
 
 export type JavaClientProperties = Record<string, string>;
 

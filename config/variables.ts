@@ -105,6 +105,23 @@ export class Variables {
   }
 }
 
+/** A field of the configuration: a function reading its variables, checked when first called. */
+export type FieldOf = <T>(read: (v: Variables) => T) => () => T;
+
+/**
+ * The field maker of one configuration: each field's variables go through one `Variables` pass
+ * (recorded in `readings`), and the field throws one ConfigError naming its wrong variables.
+ */
+export function fieldMaker(env: Env, readings?: Map<string, Reading>): FieldOf {
+  return <T>(read: (v: Variables) => T) =>
+    (): T => {
+      const v = new Variables(env, readings);
+      const value = read(v);
+      if (v.issues.length > 0) throw ConfigError.of(v.issues);
+      return value;
+    };
+}
+
 /** At most 40 characters of a refused value, credentials masked, quoted. */
 export function quoted(value: string, secret = false): string {
   const shown = shownValue(value, secret);
