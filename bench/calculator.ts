@@ -1,4 +1,4 @@
-// The calculator's CPU per contract, in process: the bench book (bench/pipeline.ts
+// The calculator's CPU per contract, in process: the bench book (bench/pipeline-book.ts
 // benchContract) through calculator.process and the ContractCashflows encoder, batch by batch
 // as the runner hands them over, with the state read from memory (the documents as JSON text,
 // as Redis returns them), 12 partitions' batches in hand at once as in the runner (each batch's
@@ -13,7 +13,7 @@ import type { RecalcRequest } from '../schemas/types.js';
 import type { Schedule } from '../wire/schedule.js';
 import type { Holding, MarketSeries, PublishedResult, StateReader, StoredContract, StoredPosition } from '../state/model.js';
 import type { InputRecord, ProcessorContext } from '../processors/processor.js';
-import { benchContract, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
+import { benchContract, TICK_CODE, TICK_CONTRACTS } from './pipeline-book.js';
 import { gcTime } from './harness.js';
 
 const BATCH = 250;

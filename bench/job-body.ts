@@ -23,12 +23,15 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
+import type * as BodyCutterModule from '../api/body-cutter.js';
+import type * as ChunkCheckModule from '../api/chunk-check.js';
 import type { JobStore } from '../api/job-store.js';
+import type * as JobsModule from '../api/jobs.js';
 import type { KafkaSide } from '../api/jobs.js';
 import { casesBodySchema } from '../api/schemas.js';
 import { avroType } from '../schemas/avro.js';
 import type { Topology } from '../topology/topology.js';
-import { bookContract } from './engine.js';
+import { bookBody } from '../demo/synthetic-book.js';
 import { argValues } from './harness.js';
 
 const PIECE = 64 * 1024;
@@ -36,16 +39,9 @@ const CHUNK_SIZE = 1000;
 
 interface Impl {
   name: string;
-  cutter: typeof import('../api/body-cutter.js');
-  check: typeof import('../api/chunk-check.js');
-  jobs: typeof import('../api/jobs.js');
-}
-
-export function bookBody(n: number, idPrefix: string): string {
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++)
-    parts.push(`"${idPrefix}${i}":${JSON.stringify({ terms: bookContract('PAM', i) })}`);
-  return `{${parts.join(',')}}`;
+  cutter: typeof BodyCutterModule;
+  check: typeof ChunkCheckModule;
+  jobs: typeof JobsModule;
 }
 
 /**
@@ -76,6 +72,7 @@ export async function routeParserAndValidator() {
 
 async function loadImpl(spec: string): Promise<Impl> {
   const [name, dir] = spec.includes('=') ? spec.split('=', 2) : [spec, spec];
+  // a build's modules from its directory, not this build's: two builds compared in one process
   const at = (f: string) => import(pathToFileURL(resolve(dir, f)).href);
   return {
     name,

@@ -1,4 +1,4 @@
-// The job-worker's CPU per chunk, in process: the API's chunks of the PAM book (bench/engine.ts
+// The job-worker's CPU per chunk, in process: the API's chunks of the PAM book (demo/synthetic-book.ts
 // bookContract, cut by api/jobs.ts splitRawChunks as the API cuts a job's body) as Avro JobChunk
 // messages, decoded as the runner decodes them and handed to jobWorker.process one chunk per
 // batch, two partitions at once (partitionConcurrency), against the real Redis under a key
@@ -21,7 +21,7 @@ import { JobStore } from '../api/job-store.js';
 import { jobWorker } from '../processors/job-worker.js';
 import type { InputRecord, ProcessorContext } from '../processors/processor.js';
 import type { StateReader } from '../state/model.js';
-import { bookContract } from './engine.js';
+import { bookContract } from '../demo/synthetic-book.js';
 import { gcTime } from './harness.js';
 
 const CHUNK_SIZE = 1000;

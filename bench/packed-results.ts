@@ -1,5 +1,5 @@
 // A job chunk's results stored and read, in process (wire/packed-results.ts, as the job-worker
-// and GET /v1/jobs/:id/result use it): 1,000 contracts of the benchmark book (bench/engine.ts
+// and GET /v1/jobs/:id/result use it): 1,000 contracts of the benchmark book (demo/synthetic-book.ts
 // bookContract) computed once, then for each run: pack (ResultsPacker.add of every case, then
 // finish), deflate (what api/job-store.ts completeChunk stores), read (inflate, unpack and render
 // the JSON). CPU ms (process.cpuUsage, user + system) of each, min and median, and the sizes.
@@ -16,12 +16,13 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type * as PackedResults from '../wire/packed-results.js';
 import { JsonBytes } from '../engine/json-bytes.js';
 import { computeCase, type ComputedCase } from '../engine/testbed.js';
-import { BENCH_TYPES, bookContract, type BenchType } from './engine.js';
+import { BENCH_TYPES, bookContract, type BenchType } from '../demo/synthetic-book.js';
 import { argValues } from './harness.js';
 
-type PackedResultsModule = typeof import('../wire/packed-results.js');
+type PackedResultsModule = typeof PackedResults;
 
 interface Impl {
   name: string;
@@ -32,6 +33,7 @@ interface Impl {
 
 async function loadImpl(spec: string): Promise<Impl> {
   const [name, dir] = spec.includes('=') ? spec.split('=', 2) : [spec, spec];
+  // a build's module from its directory, not this build's: two builds compared in one process
   const module = (await import(pathToFileURL(resolve(dir, 'packed-results.js')).href)) as PackedResultsModule;
   const deflate = module.deflatePacked ?? ((packed: Uint8Array) => deflateRawSync(packed, { level: 1 }));
   return { name, module, packer: new module.ResultsPacker(), deflate };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhases, formatSpans, phaseDelta, phaseTotals, stageSpans } from './stage-tap.js';
+import { componentOf, formatPhases, formatSpans, phaseDelta, phaseTotals, stageSpans } from './stage-tap.js';
 
 describe('stageSpans', () => {
   it('takes the first and last message of each stage inside the window, relative to its start', () => {
@@ -37,8 +37,7 @@ cashflow_batch_phase_seconds_count{processor="sink",phase="commit"} 4
 });
 
 describe('componentOf', () => {
-  it('names processors, PostgreSQL (walsender apart), the stack JVMs and Redis', async () => {
-    const { componentOf } = await import('./stage-tap.js');
+  it('names processors, PostgreSQL (walsender apart), the stack JVMs and Redis', () => {
     expect(componentOf(['node', '/w/bin/cashflow.js', 'run', 'sink'])).toBe('sink');
     expect(componentOf(['cashflow-processor:bench1a2b3c_calculator-2'])).toBe('calculator');
     expect(componentOf(['postgres: 15/main: postgres db 127.0.0.1(5) idle'])).toBe('postgres');

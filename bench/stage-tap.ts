@@ -4,6 +4,7 @@
 // processors. Kafka's CreateTime is the producer's clock, the same host clock as the bench's.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Consumer } from '../clients/kafka.js';
+import { cpuTicksOf } from './process-stats.js';
 
 /** The topics a market tick passes through, in order, with the label printed for each. */
 export const TICK_STAGES = [
@@ -174,10 +175,10 @@ export function cpuByComponent(): Map<string, number> {
   const tick = 100; // USER_HZ on Linux
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
+    const ticks = cpuTicksOf(Number(pid));
+    if (ticks === undefined) continue; // the process ended meanwhile
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / tick;
+      const seconds = ticks / tick;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       out.set(componentOf(cmd), (out.get(componentOf(cmd)) ?? 0) + seconds);
     } catch {
@@ -185,6 +186,18 @@ export function cpuByComponent(): Map<string, number> {
     }
   }
   return out;
+}
+
+/** CPU seconds per unit by component between two cpuByComponent readings, largest first. */
+export function cpuDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, units: number): [string, number][] {
+  return [...after]
+    .map(([c, s]): [string, number] => [c, (s - (before.get(c) ?? 0)) / units])
+    .filter(([, s]) => s >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+export function formatCpu(cpu: readonly [string, number][]): string {
+  return cpu.map(([c, s]) => `${c} ${s.toFixed(2)} s`).join(', ');
 }
 
 /** "calculator", "sink", …, "postgres", "postgres-walsender", "kafka", "connect", "redis", or "other". */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchContract, benchMarketData, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
+import { benchContract, benchMarketData, TICK_CODE, TICK_CONTRACTS } from './pipeline-book.js';
 import { verifyBenchContracts, verifyBenchMarketData } from './verify.js';
 
 describe('bench verify: the sources a pipeline run (one tick, one edit) leaves', () => {

@@ -19,14 +19,18 @@
 // requests them. No Kafka, Debezium or Redis: filling 160,000 contracts takes minutes instead of
 // a pipeline run, and a kept database (--keep) is reused by the next run. `--database` times an
 // existing database instead (e.g. one `bench pipeline --keep` left), read only.
-import { readFileSync } from 'node:fs';
 import type pg from 'pg';
+import { loadConfig } from '../config/config.js';
 import type { ContractRow, Database, MarketDataRow } from '../db/database.js';
+import { dropDatabase, PostgresDatabase, standaloneClient } from '../db/postgres/index.js';
+import * as ops from '../demo/ops.js';
 import { computeEncoded, prepareStored } from '../processors/calculator.js';
-import { seriesOf, storedContractOf } from '../processors/verification.js';
-import type { Schedule } from '../wire/schedule.js';
+import { mismatchCount, seriesOf, storedContractOf } from '../processors/verification.js';
+import { readAll, Verification } from '../processors/verify-run.js';
 import type { StoredContract } from '../state/model.js';
-import { benchContract, benchMarketData, engineAloneSeconds, flatObserver, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
+import type { Schedule } from '../wire/schedule.js';
+import { benchContract, benchMarketData, engineAloneSeconds, flatObserver, TICK_CODE, TICK_CONTRACTS } from './pipeline-book.js';
+import { cpuTicksOf } from './process-stats.js';
 
 export interface VerifyBenchOptions {
   contracts: number;
@@ -103,13 +107,8 @@ async function serverCpu(sql: pg.Client): Promise<Map<number, number>> {
   const pids = (await sql.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [BENCH_APPLICATION])).rows;
   const ticks = new Map<number, number>();
   for (const { pid } of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks.set(pid, Number(fields[11]) + Number(fields[12])); // utime, stime (fields 14 and 15 of proc(5))
-    } catch {
-      // a server elsewhere (or gone): not counted
-    }
+    const t = cpuTicksOf(pid);
+    if (t !== undefined) ticks.set(pid, t); // a server elsewhere (or gone): not counted
   }
   return ticks;
 }
@@ -128,12 +127,6 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
 };
 
 export async function runVerifyBench(o: VerifyBenchOptions): Promise<VerifyBenchResult> {
-  const { loadConfig } = await import('../config/config.js');
-  const { PostgresDatabase, dropDatabase, standaloneClient } = await import('../db/postgres/index.js');
-  const { Verification, readAll } = await import('../processors/verify-run.js');
-  const { mismatchCount } = await import('../processors/verification.js');
-  const ops = await import('../demo/ops.js');
-
   const own = o.database === undefined;
   const dbName = o.database ?? `cashflow_bench_verify_${o.contracts}`;
   const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cashflow');
@@ -236,7 +229,6 @@ export async function runVerifyBench(o: VerifyBenchOptions): Promise<VerifyBench
  * row) written through the sink's Database.applyResults, 1,000 contracts a batch in id order.
  */
 async function fillVerifyBench(db: Database, sql: pg.Client, contracts: number, horizon: string, log: (line: string) => void): Promise<void> {
-  const ops = await import('../demo/ops.js');
   await sql.query('TRUNCATE contracts, observed_events, market_data, contract_cashflows, cashflow_versions');
   const marketData = verifyBenchMarketData(contracts);
   await db.upsertMarketData(marketData);

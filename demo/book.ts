@@ -3,7 +3,7 @@
 // term builder below), a share of them with annual rate resets on one of two market object
 // codes, the market data they need, and positions in a few portfolios. Deterministic: the same
 // size gives the same rows, so a second demo run finds nothing to change in the book.
-import { bookContract, type BenchType } from '../bench/engine.js';
+import { bookContract, type BenchType } from './synthetic-book.js';
 import { contractTypes, dependenciesOf, prepareContract } from '../engine/index.js';
 import type { ContractRow, MarketDataRow, PositionRow } from '../db/database.js';
 

@@ -1,12 +1,15 @@
 // Operational helpers shared by `cashflow recalc`, `state rebuild`, `demo`, `bench pipeline`
 // and the end-to-end tests: progress bars on stderr, paging contract ids out of the database,
 // producing recalc requests, and waiting for consumer groups to catch up with offsets.
+import cliProgress from 'cli-progress';
 import { loadPipelineConfig, type Config } from '../config/config.js';
 import { openSql, withSql } from '../clients/database.js';
 import type { Admin, Producer } from '../clients/kafka.js';
 import { backoffDelayMs } from '../clients/backoff.js';
+import { connectRedis } from '../clients/redis.js';
 import type { RecalcRequest } from '../schemas/types.js';
-import { heldContracts, type StateReader } from '../state/model.js';
+import { heldContracts, type StateReader, type StateStore } from '../state/model.js';
+import { RedisStateStore } from '../state/redis-store.js';
 import type { Topology } from '../topology/topology.js';
 
 // ------------------------------------------------------------------ progress on stderr
@@ -28,7 +31,6 @@ export function stopAllBars(): void {
  * line every few seconds instead (logs stay readable).
  */
 export async function progressBar(label: string, total: number, unit = 'items'): Promise<Progress> {
-  const { default: cliProgress } = await import('cli-progress');
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {
@@ -108,9 +110,7 @@ export function redisPrefix(env?: Record<string, string | undefined>): string {
 }
 
 /** The state store the processors of this environment use (its Redis key prefix). */
-export async function openStore(config: Pick<Config, 'redisUrl'>): Promise<{ store: import('../state/model.js').StateStore; close(): Promise<void> }> {
-  const { connectRedis } = await import('../clients/redis.js');
-  const { RedisStateStore } = await import('../state/redis-store.js');
+export async function openStore(config: Pick<Config, 'redisUrl'>): Promise<{ store: StateStore; close(): Promise<void> }> {
   const redis = await connectRedis(config, { name: 'cashflow-cli', keyPrefix: redisPrefix() });
   return { store: new RedisStateStore(redis), close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
 }

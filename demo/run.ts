@@ -8,7 +8,11 @@
 //   5. the cash flow ladder of one portfolio by month: a text table and an SVG file
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createDatabase } from '../clients/database.js';
+import { createAdmin } from '../clients/kafka.js';
 import type { Config } from '../config/config.js';
+import { preparePlatform, startProcessors, stopProcessors } from '../platform/processes.js';
+import { topologyFromConfig } from '../topology/topology.js';
 import { DEMO_PREFIX, PORTFOLIOS, RATE_CODES, demoContracts, demoMarketData, demoPositions, demoTypes } from './book.js';
 import { ladderSvg, ladderTable, monthTotals, monthWindow } from './ladder.js';
 import { openSql, openStore, pipelineQuiet, progressBar, stopAllBars, waitForQuiet } from './ops.js';
@@ -36,10 +40,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runDemo(config: Config, options: DemoOptions): Promise<DemoSummary> {
   const t0 = Date.now();
-  const { preparePlatform, startProcessors, stopProcessors } = await import('../platform/processes.js');
-  const { topologyFromConfig } = await import('../topology/topology.js');
-  const { createAdmin } = await import('../clients/kafka.js');
-  const { createDatabase } = await import('../clients/database.js');
   const topology = topologyFromConfig(config);
 
   say('== 1. platform: stack, database, topics, schemas, connector, processors');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dependenciesOf, prepareContract } from '../engine/index.js';
-import { benchContract, percentile, TICK_CODE, TICK_CONTRACTS } from './pipeline.js';
+import { benchContract, percentile, TICK_CODE, TICK_CONTRACTS } from './pipeline-book.js';
 
-describe('bench pipeline', () => {
+describe('bench pipeline book', () => {
   it('takes nearest-rank percentiles', () => {
     const xs = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(percentile(xs, 50)).toBe(50);
