@@ -5,10 +5,10 @@
 // breaker's error, BreakerOpenError, is retriable, so the runner holds the partition and tries
 // the batch again (never skips it, never dead-letters it), and the processes stop hammering a
 // service that is down, four partitions per processor at a time.
-// Only a dependency-down error counts as a failure (recognised by class: clients/errors.ts); a
+// Only a dependency-down error (ComponentDownError, clients/errors.ts) counts as a failure; a
 // refusal (HTTP 4xx, a bad schema) or a poison record says nothing about the dependency.
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import { ComponentError, type Component } from './errors.js';
+import { ComponentDownError, RetriableError, type Component } from './errors.js';
 import type { Log } from './log.js';
 
 /** What a breaker wraps: a component, or the job callbacks' receivers (processors/job-worker.ts). */
@@ -29,25 +29,23 @@ export interface BreakerSettings {
 
 /**
  * A call refused by an open breaker: nothing was sent; the dependency was failing a moment ago.
- * Retriable (isRetriable), recognised by class; not a ComponentError, since the callbacks'
- * receivers are no component of ours.
+ * A RetriableError naming the breaker's dependency; not a ComponentDownError, so that a breaker
+ * never counts another's refusal as its own dependency down.
  */
-export class BreakerOpenError extends Error {
-  readonly retriable = true;
-
+export class BreakerOpenError extends RetriableError {
   constructor(
     readonly breaker: BreakerName,
     /** Milliseconds until the breaker lets a call through again (0: now). */
     readonly halfOpenInMs: number,
   ) {
-    super(`${breaker}: circuit breaker open (it failed repeatedly), next try in ${Math.ceil(halfOpenInMs / 1000)} s`);
+    super(breaker, undefined, `${breaker}: circuit breaker open (it failed repeatedly), next try in ${Math.ceil(halfOpenInMs / 1000)} s`);
     this.name = 'BreakerOpenError';
   }
 }
 
-/** Whether `e` says that the dependency is down (a retriable error of a component), not that it refused. */
+/** Whether `e` says that the dependency is down (ComponentDownError), not that it refused. */
 export function isDependencyDown(e: unknown): boolean {
-  return e instanceof ComponentError && e.retriable;
+  return e instanceof ComponentDownError;
 }
 
 /** One dependency's breaker. */

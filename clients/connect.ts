@@ -1,6 +1,6 @@
 // Kafka Connect REST: the few calls `cashflow connectors apply` and the tests need.
 import type { Config } from '../config/config.js';
-import { ComponentError } from './errors.js';
+import { ComponentDownError, ComponentError } from './errors.js';
 import { requestJson } from './http.js';
 
 export type ConnectorState = 'RUNNING' | 'PAUSED' | 'FAILED' | 'UNASSIGNED' | 'RESTARTING' | 'STOPPED';
@@ -80,7 +80,6 @@ export class ConnectClient {
           'connect',
           this.url,
           `connector ${name} failed: ${(failed.trace ?? '').split('\n')[0]}`,
-          false,
         );
       }
       if (
@@ -93,11 +92,10 @@ export class ConnectClient {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new ComponentError(
+    throw new ComponentDownError(
       'connect',
       this.url,
       `connector ${name} not running after ${timeoutMs} ms (${JSON.stringify(last)})`,
-      true,
     );
   }
 }

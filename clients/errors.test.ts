@@ -4,7 +4,11 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   ADDRESS_VARIABLE,
+  ComponentDownError,
   ComponentRequestError,
+  PoisonRecordError,
+  RetriableError,
+  componentOf,
   ServiceUnavailableError,
   TLS_CERTIFICATE_CODES,
   causeOf,
@@ -167,5 +171,33 @@ describe('failureSummary', () => {
     );
     // a code that is not a plain token is not shown
     expect(failureSummary(withCode('x', 'postgres://u:pw@h/d'))).toBe('failed');
+  });
+});
+
+describe('the two classes the runner recognises', () => {
+  it('RetriableError names the component and keeps its cause and message; isRetriable is by class', () => {
+    const cause = new TypeError('socket hang up');
+    const e = new RetriableError('kafka', cause);
+    expect(e).toMatchObject({ component: 'kafka', cause, message: 'socket hang up', retriable: true });
+    expect(isRetriable(e)).toBe(true);
+    // a property alone no longer makes an error retriable
+    expect(isRetriable(Object.assign(new Error('x'), { retriable: true }))).toBe(false);
+  });
+
+  it('the component errors: down is retriable and names the component, a refusal is not', () => {
+    const down = unreachable('redis', 'r:6379', Object.assign(new Error('x'), { code: 'ECONNREFUSED' }));
+    expect(down).toBeInstanceOf(ComponentDownError);
+    expect(down).toBeInstanceOf(RetriableError);
+    expect(componentOf(down)).toBe('redis');
+    const refused = new ComponentRequestError('schema-registry', 'r', 409, 'incompatible');
+    expect(refused).not.toBeInstanceOf(RetriableError);
+    expect(componentOf(refused)).toBe('schema-registry');
+    expect(componentOf(new RetriableError('kafka', new Error('x')))).toBeUndefined();
+  });
+
+  it('PoisonRecordError: its errorType is its class name unless given', () => {
+    expect(new PoisonRecordError('bad row')).toMatchObject({ message: 'bad row', errorType: 'PoisonRecordError', retriable: false });
+    expect(new PoisonRecordError('bad row', { errorType: 'MalformedRowError' }).errorType).toBe('MalformedRowError');
+    expect(isRetriable(new PoisonRecordError('bad row'))).toBe(false);
   });
 });

@@ -1,14 +1,83 @@
-// Errors of the thin adapters: each names the component, where it was reached, and whether
-// trying again can help (docs/architecture.md, invariant 5: retriable faults block and retry, never skip).
+// Errors of the thin adapters, by class: each says whether trying again can help
+// (docs/architecture.md, invariant 5: retriable faults block and retry, never skip; poison goes
+// aside). The runner recognises two: RetriableError (the partition waits and the batch is tried
+// again) and PoisonRecordError (the record is dead-lettered with the reason). Where a library
+// tells a failure only by a code (a Kafka error code, a pg SQLSTATE, a tedious number), its
+// adapter turns it into one of these classes once; nothing else reads codes or messages.
 
 export type Component = 'kafka' | 'schema-registry' | 'connect' | 'database' | 'redis';
 
+/** What a retriable fault names as failed: one of our components, or the job callbacks' receivers. */
+export type FailedComponent = Component | 'callbacks';
+
+/** An error's message, or the thing itself in words. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** An error's class as a dead letter's `errorType` names it. */
+export function errorTypeOf(e: unknown): string {
+  return e instanceof Error ? e.name || e.constructor.name : typeof e;
+}
+
+/**
+ * Trying again can help: the runner holds the partition and retries with backoff, never skips
+ * the record nor dead-letters it. `component` is what failed; a failure no adapter classified
+ * is wrapped as `new RetriableError(component, cause)`, its message the cause's.
+ */
+export class RetriableError extends Error {
+  readonly retriable = true;
+
+  constructor(
+    readonly component: FailedComponent,
+    cause?: unknown,
+    message: string = errorMessage(cause),
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'RetriableError';
+  }
+}
+
+/**
+ * This record can never be processed: no retry and no later data can fix it (invalid input, a
+ * value its schema refuses, a message too large for the broker). The runner dead-letters it
+ * with the message as the reason and `errorType` as its type (the class name unless given).
+ */
+export class PoisonRecordError extends Error {
+  readonly retriable = false;
+  private readonly explicitType?: string;
+
+  constructor(message: string, options?: { cause?: unknown; errorType?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PoisonRecordError';
+    this.explicitType = options?.errorType;
+  }
+
+  get errorType(): string {
+    return this.explicitType ?? this.name;
+  }
+}
+
+/**
+ * The broker, or the client's message.max.bytes, refused a send because a message is too large
+ * (librdkafka's MSG_SIZE_TOO_LARGE or RECORD_LIST_TOO_LARGE, classified by clients/kafka.ts): no
+ * retry makes it fit. Its dead letter keeps the type of the client's own error.
+ */
+export class MessageTooLargeError extends PoisonRecordError {
+  constructor(cause: unknown) {
+    super(errorMessage(cause), { cause, errorType: errorTypeOf(cause) });
+    this.name = 'MessageTooLargeError';
+  }
+}
+
+/** The component at `target` answered and refused (bad config, incompatible schema): retrying won't help. */
 export class ComponentError extends Error {
+  readonly retriable = false;
+
   constructor(
     readonly component: Component,
     readonly target: string,
     message: string,
-    readonly retriable: boolean,
     options?: { cause?: unknown },
   ) {
     super(`${component} (${target}): ${message}`, options);
@@ -16,8 +85,26 @@ export class ComponentError extends Error {
   }
 }
 
+/**
+ * The component at `target` fails our calls for now (cannot be reached, fails over, refuses us
+ * until an operator acts): retry with backoff. A circuit breaker counts it (clients/breaker.ts).
+ */
+export class ComponentDownError extends RetriableError {
+  declare readonly component: Component;
+
+  constructor(
+    component: Component,
+    readonly target: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(component, options?.cause, `${component} (${target}): ${message}`);
+    this.name = 'ComponentDownError';
+  }
+}
+
 /** The component cannot be reached or is failing over: retry with backoff. */
-export class ServiceUnavailableError extends ComponentError {
+export class ServiceUnavailableError extends ComponentDownError {
   /** Why, in a few words that name no address (`connection refused`), when known. */
   readonly reason?: string;
 
@@ -27,7 +114,7 @@ export class ServiceUnavailableError extends ComponentError {
     readonly hint: string,
     options?: { cause?: unknown; reason?: string },
   ) {
-    super(component, target, `unavailable: ${hint}`, true, options);
+    super(component, target, `unavailable: ${hint}`, options);
     this.name = 'ServiceUnavailableError';
     this.reason = options?.reason;
   }
@@ -42,9 +129,14 @@ export class ComponentRequestError extends ComponentError {
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(component, target, `HTTP ${status}: ${detail}`, false, options);
+    super(component, target, `HTTP ${status}: ${detail}`, options);
     this.name = 'ComponentRequestError';
   }
+}
+
+/** The component an error names as having failed or refused, as its adapter classified it. */
+export function componentOf(e: unknown): Component | undefined {
+  return e instanceof ComponentError || e instanceof ComponentDownError ? e.component : undefined;
 }
 
 /** The variable that tells each component's address: the one to check when it cannot be reached. */
@@ -76,7 +168,7 @@ export class TransportSecurityError extends ComponentError {
     readonly hint: string,
     options?: { cause?: unknown },
   ) {
-    super(component, target, `${failure} refused: ${hint}`, false, options);
+    super(component, target, `${failure} refused: ${hint}`, options);
     this.name = 'TransportSecurityError';
   }
 }
@@ -199,8 +291,9 @@ export function unreachable(
   );
 }
 
-export function isRetriable(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { retriable?: unknown }).retriable === true;
+/** Whether trying again can help: a RetriableError (by class, whatever it carries). */
+export function isRetriable(e: unknown): e is RetriableError {
+  return e instanceof RetriableError;
 }
 
 /** Hides a password in a URL before it goes into a message. */
@@ -220,7 +313,7 @@ export function redactUrl(url: string): string {
  * was reached (its URL, host, port, user or database name). The whole error is for the log.
  */
 export function failureSummary(e: unknown, component?: Component): string {
-  const c = component ?? (e instanceof ComponentError ? e.component : undefined);
+  const c = component ?? componentOf(e);
   const cause = readCause(e);
   const kind =
     (e instanceof ServiceUnavailableError ? e.reason : undefined) ??

@@ -3,7 +3,7 @@
 import kafkaJavascript from '@confluentinc/kafka-javascript';
 import type { KafkaJS as KafkaJSTypes } from '@confluentinc/kafka-javascript';
 import type { Config, KafkaConfig } from '../config/config.js';
-import { ComponentError, ServiceUnavailableError, TransportSecurityError, unreachable, type TransportSecurityFailure } from './errors.js';
+import { ComponentError, MessageTooLargeError, ServiceUnavailableError, TransportSecurityError, unreachable, type TransportSecurityFailure } from './errors.js';
 import { configuredLog, type Log } from './log.js';
 
 const { KafkaJS } = kafkaJavascript;
@@ -36,7 +36,6 @@ export function librdkafkaConnection(k: KafkaConfig, clientId: string): Librdkaf
         'kafka',
         k.bootstrapServers,
         `KAFKA_SECURITY_PROTOCOL=${k.securityProtocol} needs ${missing.join(', ')}`,
-        false,
       );
     }
     props['sasl.mechanisms'] = (k.saslMechanism ?? 'PLAIN').toUpperCase();
@@ -250,7 +249,49 @@ function withSecurityErrors(admin: Admin, config: Pick<Config, 'kafka'>, log: Ka
   });
 }
 
-/** A connected idempotent producer (acks=all). */
+/** librdkafka's codes for a message the broker or the client's message.max.bytes refuses as too large. */
+const TOO_LARGE_CODES: ReadonlySet<unknown> = new Set([
+  kafkaJavascript.CODES.ERRORS.ERR_MSG_SIZE_TOO_LARGE,
+  kafkaJavascript.CODES.ERRORS.ERR_RECORD_LIST_TOO_LARGE,
+]);
+
+/**
+ * A failed send as the typed error where its code says what it is: too large is
+ * MessageTooLargeError (poison: no retry makes it fit); others pass unchanged (the runner
+ * retries them).
+ */
+export function kafkaSendError(e: unknown): unknown {
+  return TOO_LARGE_CODES.has((e as { code?: unknown } | null)?.code) ? new MessageTooLargeError(e) : e;
+}
+
+/**
+ * The producer with its sends' failures classified (kafkaSendError). Every method runs on the
+ * producer itself: its class keeps its state in private fields, which a proxy cannot reach.
+ */
+function withSendErrors(producer: Producer): Producer {
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(producer, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      let f = bound.get(property);
+      if (!f) {
+        const method = value as (...args: unknown[]) => unknown;
+        f =
+          property === 'send' || property === 'sendBatch'
+            ? (...args: unknown[]) =>
+                (method.apply(target, args) as Promise<unknown>).catch((e: unknown) => {
+                  throw kafkaSendError(e);
+                })
+            : method.bind(target);
+        bound.set(property, f);
+      }
+      return f;
+    },
+  });
+}
+
+/** A connected idempotent producer (acks=all); a message too large fails as MessageTooLargeError. */
 export async function createProducer(
   config: KafkaConfigWithClients,
   options: { clientId?: string; extra?: LibrdkafkaProperties; log?: Log } = {},
@@ -266,7 +307,7 @@ export async function createProducer(
     await producer.disconnect().catch(() => {});
     throw unavailable(config, e, kafka);
   }
-  return producer;
+  return withSendErrors(producer);
 }
 
 /** A connected consumer without auto-commit. */

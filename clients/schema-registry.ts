@@ -18,6 +18,7 @@ import type {
 } from '../schemas/types.js';
 import type { TopicId, Topology } from '../topology/topology.js';
 import { requestJson } from './http.js';
+import { PoisonRecordError } from './errors.js';
 
 /** Value type of each of our Avro topics (checked against the topology in the tests). */
 export interface TopicValues {
@@ -136,8 +137,8 @@ export interface RegistryLookup {
   getSchema(id: number): Promise<unknown>;
 }
 
-export class AvroEncodeError extends Error {
-  readonly retriable = false;
+/** A value its topic's schema refuses: poison, whatever the registry says later. */
+export class AvroEncodeError extends PoisonRecordError {
   constructor(
     readonly topic: string,
     readonly paths: string[],
@@ -147,8 +148,8 @@ export class AvroEncodeError extends Error {
   }
 }
 
-export class AvroDecodeError extends Error {
-  readonly retriable = false;
+/** A message that is not a value of its topic's schema: poison. */
+export class AvroDecodeError extends PoisonRecordError {
   constructor(
     readonly topic: string,
     reason: string,

@@ -2,7 +2,7 @@
 // and CI) and db/mssql/ (production). Everything that is not dialect SQL lives here.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { DatabaseDialect } from '../config/config.js';
-import { ComponentError, ServiceUnavailableError } from '../clients/errors.js';
+import { ComponentDownError, ServiceUnavailableError } from '../clients/errors.js';
 import { repoFile } from '../clients/repo-file.js';
 import type { CashflowStatus } from '../schemas/types.js';
 import { decodedEvents, eventCount, isEncoded, type Schedule } from '../wire/schedule.js';
@@ -211,9 +211,9 @@ export class DatabaseUnavailableError extends ServiceUnavailableError {
  * missing rights). Retriable, so that no valid result is dead-lettered meanwhile (invariant 5),
  * but named for what it is, not "is the database reachable?".
  */
-export class DatabaseConfigurationError extends ComponentError {
+export class DatabaseConfigurationError extends ComponentDownError {
   constructor(target: string, readonly hint: string, options?: { cause?: unknown }) {
-    super('database', target, `configuration: ${hint}`, true, options);
+    super('database', target, `configuration: ${hint}`, options);
     this.name = 'DatabaseConfigurationError';
   }
 }

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { DeadLetter } from '../schemas/types.js';
-import type { Rejection } from './processor.js';
+import { errorMessage, errorTypeOf, PoisonRecordError } from '../clients/errors.js';
+import type { InputRecord, Rejection } from './processor.js';
 
 /** Characters of a dead letter's reason (value and header) kept; the rest is summarised. */
 export const DEAD_LETTER_REASON_MAX = 500;
@@ -88,9 +89,10 @@ export function deadLetterMessage(
   return { key, value, headers };
 }
 
-/** A send the broker (or the client's message.max.bytes) refused because a message is too large. */
-export function isMessageTooLarge(e: unknown): boolean {
-  const text =
-    e instanceof Error ? `${e.name} ${e.message} ${String((e as { code?: unknown }).code ?? '')}` : String(e);
-  return /size too large|MSG_SIZE_TOO_LARGE|RecordTooLarge|message too large/i.test(text);
+/**
+ * The rejection of a record that failed with `e` (undecodable, or poison alone in its batch):
+ * the error's message as the reason, its class as the type (a PoisonRecordError's own).
+ */
+export function rejectionOf(record: InputRecord, e: unknown): Rejection {
+  return { record, reason: errorMessage(e), errorType: e instanceof PoisonRecordError ? e.errorType : errorTypeOf(e) };
 }

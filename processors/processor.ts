@@ -113,11 +113,8 @@ export interface BackgroundTask {
   health(): Record<string, unknown>;
 }
 
-/** An error that marks the input as poison (dead letter), whatever its class. */
-export class PoisonInputError extends Error {
-  readonly retriable = false;
-  constructor(message: string, readonly errorType = 'PoisonInputError') {
-    super(message);
-    this.name = 'PoisonInputError';
-  }
-}
+/**
+ * What a processor (or its effects) throws for a record that can never be processed: the runner
+ * dead-letters the record with the message as the reason (clients/errors.ts).
+ */
+export { PoisonRecordError } from '../clients/errors.js';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import { ServiceUnavailableError } from '../clients/errors.js';
+import { MessageTooLargeError, ServiceUnavailableError } from '../clients/errors.js';
 import type { Consumer, Producer } from '../clients/kafka.js';
 import type { AvroCodec } from '../clients/schema-registry.js';
 import { loadConfig } from '../config/config.js';
@@ -40,10 +40,11 @@ function harness(
     sendBatch: async (b: KafkaJS.ProducerBatch) => {
       sends++;
       if (produceFailures-- > 0) throw new Error('broker: all brokers down');
-      // as librdkafka refuses a message over message.max.bytes (not retriable)
+      // as librdkafka refuses a message over message.max.bytes (code 10), classified by the
+      // producer of clients/kafka.ts
       const limit = failures.maxMessageBytes;
       if (limit !== undefined && b.topicMessages!.some((t) => t.messages.some((m) => (m.value as Buffer).length > limit)))
-        throw Object.assign(new Error('Broker: Message size too large'), { code: 'ERR_MSG_SIZE_TOO_LARGE' });
+        throw new MessageTooLargeError(Object.assign(new Error('Broker: Message size too large'), { code: 10 }));
       for (const t of b.topicMessages ?? [])
         for (const m of t.messages) sent.push({ topic: t.topic, key: String(m.key), headers: m.headers as Record<string, unknown>, value: m.value as Buffer });
       log.push(`produce ${b.topicMessages!.map((t) => `${t.topic}×${t.messages.length}`).join(',')}`);
@@ -142,6 +143,31 @@ describe('ProcessorRunner', () => {
     expect(await h.batch([req('a')])).toBe('10');
     expect(h.log).toEqual(['produce t.cashflow.contract-cashflows×1', 'state', 'commit t.cashflow.recalc-requests/3@11']);
     expect((await h.services.metrics.retries.get()).values[0].value).toBe(3);
+    // a send failure no adapter named is counted as `other`, as it always was
+    const byComponent = (await h.services.metrics.dependencyErrors.get()).values.map((v) => [v.labels.component, v.value]);
+    expect(byComponent).toEqual([['other', 3]]);
+  });
+
+  it('retries only the effects of a batch whose process() succeeded: process() runs once', async () => {
+    const def = passThrough('after-outputs');
+    const process = def.process;
+    let calls = 0;
+    def.process = async (r, c) => (calls++, process(r, c));
+    const h = harness(def, { produce: 3 });
+    await h.runner.start();
+    expect(await h.batch([req('a'), req('b')])).toBe('11');
+    expect(calls).toBe(1);
+    expect(h.sent.map((s) => s.key)).toEqual(['a', 'b']);
+  });
+
+  it('dead-letters a record whose output the broker refuses as too large, with the client error\'s type', async () => {
+    const h = harness(passThrough('after-outputs'), { maxMessageBytes: 1_000 });
+    await h.runner.start();
+    const big = JSON.stringify({ contractId: 'big', pad: 'p'.repeat(2_000) });
+    expect(await h.batch([req('a'), big])).toBe('11');
+    const dl = h.sent.filter((s) => s.topic === 't.cashflow.dead-letter');
+    expect(dl.map((d) => [d.key, d.headers!.reason, d.headers!['error.type']])).toEqual([['k1', 'Broker: Message size too large', 'Error']]);
+    expect(h.sent.filter((s) => s.topic === 't.cashflow.contract-cashflows').map((s) => s.key)).toEqual(['a']);
   });
 
   it('sets poison aside record by record: dead letters with headers, the rest processed, then the commit', async () => {

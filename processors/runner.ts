@@ -1,47 +1,48 @@
 // The one runner every processor runs in (docs/runner.md; docs/architecture.md, invariants 3, 5 and 6).
 //
 // Per partition batch (eachBatch, `js.consumer.max.batch.size` messages):
-//   decode (Debezium JSON or Avro; undecodable → dead letter)
+//   decode (Debezium JSON or Avro; undecodable → dead letter: processors/runner-records.ts)
 //   → processor.process(records, ctx)
 //   → effects: state writes (before or after outputs, as the processor says), outputs and dead
-//     letters produced by the idempotent producer (acks=all) and awaited
+//     letters produced by the idempotent producer (acks=all) and awaited (processors/runner-send.ts)
 //   → commit offset last + 1 (and, off the batch path, read back every round: a commit librdkafka
-//     dropped, or an older one stored after it, is made again: processors/commit-ledger.ts).
-// Retriable faults (broker, Redis, database unavailable) retry the whole batch with exponential
-// backoff, blocking the partition, never skipping; every step is idempotent, so a retry or a
-// crash at any point repeats work but loses and duplicates nothing that matters (the sink's
-// version rule and the calculator's fingerprint absorb repeats). A batch that fails for a
-// non-retriable reason is retried record by record, and the records that still fail are dead
-// letters: poison never blocks the records around it.
+//     dropped, or an older one stored after it, is made again: processors/runner-commits.ts).
+// Retriable faults (RetriableError: broker, Redis, database unavailable) retry the whole batch
+// with exponential backoff, blocking the partition, never skipping (processors/runner-retry.ts);
+// every step is idempotent, so a retry or a crash at any point repeats work but loses and
+// duplicates nothing that matters (the sink's version rule and the calculator's fingerprint
+// absorb repeats). A batch that fails for another reason (a PoisonRecordError, or an error of
+// process() that is not retriable) is retried record by record, and the records that still fail
+// are dead letters: poison never blocks the records around it.
 import { randomBytes } from 'node:crypto';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import { context, trace } from '@opentelemetry/api';
 import type { Config } from '../config/config.js';
+import type { Breakers } from '../clients/breaker.js';
+import type { BackoffOptions } from '../clients/backoff.js';
+import { errorMessage, type FailedComponent } from '../clients/errors.js';
 import type { Consumer, Producer } from '../clients/kafka.js';
-import { ComponentError, isRetriable } from '../clients/errors.js';
-import type { AvroCodec, AvroTopicId, TopicValues } from '../clients/schema-registry.js';
-import type { Database } from '../db/database.js';
+import type { Log } from '../clients/log.js';
 import type { Redis } from '../clients/redis.js';
+import type { AvroCodec } from '../clients/schema-registry.js';
+import type { Database } from '../db/database.js';
 import type { StateStore } from '../state/model.js';
 import { emptyWrites, hasWrites } from '../state/model.js';
-import { StateLostError } from '../state/readiness.js';
-import type { ProcessorName, TopicId, Topology } from '../topology/topology.js';
-import { decodeChangeEvent } from './cdc.js';
-import { deadLetterMessage, isMessageTooLarge } from './dead-letter.js';
-import type { PipelineMetrics } from './metrics.js';
-import type { BatchOutcome, InputRecord, OutputRecord, ProcessorContext, ProcessorDefinition, Rejection } from './processor.js';
-import { CommitLedger, partitionKey } from './commit-ledger.js';
-
-import { context, trace, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import type { ProcessorName, Topology } from '../topology/topology.js';
+import { failSpan } from '../tracing/pipeline-spans.js';
 import { activeTracer } from '../tracing/tracer.js';
-import { injectSpanContext, spanContextsOfHeaders } from '../tracing/kafka-headers.js';
-import { dbSystemName, failSpan, sourceChangeContext, startBatchSpan, startSendSpan } from '../tracing/pipeline-spans.js';
-import type { Log } from '../clients/log.js';
-import { BreakerOpenError, type Breakers } from '../clients/breaker.js';
-import { backoffDelayMs, type BackoffOptions } from '../clients/backoff.js';
+import { rejectionOf } from './dead-letter.js';
+import type { PipelineMetrics } from './metrics.js';
+import type { BatchOutcome, InputRecord, ProcessorContext, ProcessorDefinition, Rejection } from './processor.js';
+import { CommitConfirmer } from './runner-commits.js';
+import { decodeRecord, nextOffset, rawRecord, type KafkaMessage } from './runner-records.js';
+import { effectError, Retrier, Stopped, type BatchScope } from './runner-retry.js';
+import { BatchSender } from './runner-send.js';
+import { batchSpan } from './runner-trace.js';
 
 export type { Log } from '../clients/log.js';
-
 export type { BackoffOptions } from '../clients/backoff.js';
+export { decodeRecord, nextOffset } from './runner-records.js';
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 10_000 };
 
@@ -79,65 +80,8 @@ export interface RunnerOptions {
 /** The Kafka side of a runner: a consumer factory, so tests can count and the CLI can configure. */
 export type ConsumerFactory = (groupId: string, options: { maxBatchSize: number; clientId: string }) => Promise<Consumer>;
 
-/** One batch in hand: whether it is still ours, and the fields each of its log lines carries. */
-interface BatchScope {
-  alive(): boolean;
-  fields: { processor: ProcessorName; topic: string; partition: number };
-}
-
-/** A consumed message as eachBatch hands it over. */
-type KafkaMessage = { key: Buffer | null; value: Buffer | null; offset: string; timestamp: string; headers?: KafkaJS.IHeaders };
-
-class Stopped extends Error {
-  constructor() {
-    super('runner stopping');
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** How often commits handed to librdkafka are checked against what the broker stored. */
-const CONFIRM_COMMITS_EVERY_MS = 2_000;
-const CONFIRM_COMMITS_TIMEOUT_MS = 10_000;
-
-/** Decodes one message of `topic`; throws (poison) when it cannot be decoded. */
-export async function decodeRecord(
-  topology: Topology,
-  codec: AvroCodec,
-  topic: TopicId,
-  partition: number,
-  message: { key: Buffer | null; value: Buffer | null; offset: string; timestamp: string },
-): Promise<InputRecord> {
-  const spec = topology.topic(topic);
-  const record: InputRecord = {
-    topic,
-    topicName: spec.name,
-    partition,
-    offset: message.offset,
-    key: message.key ? message.key.toString('utf8') : null,
-    rawKey: message.key,
-    rawValue: message.value,
-    timestampMs: Number(message.timestamp),
-    change: null,
-    value: null,
-  };
-  if (spec.value.format === 'debezium-json') record.change = decodeChangeEvent(message.value);
-  else if (message.value && message.value.length > 0) record.value = await codec.decode(topic as AvroTopicId, message.value);
-  return record;
-}
-
-/** The next offset to consume after `offset` (offsets exceed 2^53 only in theory: use BigInt). */
-export function nextOffset(offset: string): string {
-  return (BigInt(offset) + 1n).toString();
-}
-
-export function errorType(e: unknown): string {
-  return e instanceof Error ? e.name || e.constructor.name : typeof e;
-}
-
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+/** The outcome of a batch with no records to process (its rejections only). */
+const NOTHING: BatchOutcome = { outputs: [], writes: emptyWrites(), deadLetters: [] };
 
 /** Runs one processor: one consumer in the processor's group over its input topics. */
 export class ProcessorRunner {
@@ -145,10 +89,9 @@ export class ProcessorRunner {
   private stopping = false;
   private running = false;
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** The last commit per owned partition, read back every round. */
-  private readonly commits = new CommitLedger(CONFIRM_COMMITS_EVERY_MS);
-  private confirmTimer: NodeJS.Timeout | undefined;
-  private confirming = false;
+  private readonly commits: CommitConfirmer;
+  private readonly retry: Retrier;
+  private readonly sender: BatchSender;
   readonly clientId: string;
 
   constructor(
@@ -158,6 +101,9 @@ export class ProcessorRunner {
     private readonly options: RunnerOptions = {},
   ) {
     this.clientId = options.clientId ?? `${definition.name}-${randomBytes(3).toString('hex')}`;
+    this.commits = new CommitConfirmer(definition.name, services);
+    this.retry = new Retrier(definition.name, services);
+    this.sender = new BatchSender(definition.name, services);
   }
 
   get name(): ProcessorName {
@@ -186,8 +132,7 @@ export class ProcessorRunner {
       },
     });
     this.running = true;
-    this.confirmTimer = setInterval(() => void this.confirmCommits(), CONFIRM_COMMITS_EVERY_MS);
-    this.confirmTimer.unref();
+    this.commits.start(this.consumer);
     this.services.log('info', 'processor started', { processor: this.name, group: spec.consumerGroup, inputs: spec.inputs });
   }
 
@@ -195,7 +140,7 @@ export class ProcessorRunner {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    clearInterval(this.confirmTimer);
+    this.commits.stop();
     await Promise.allSettled([...this.inFlight]);
     try {
       await this.consumer?.disconnect();
@@ -225,42 +170,30 @@ export class ProcessorRunner {
     for (const m of batch.messages) {
       const message = m as KafkaMessage;
       try {
-        records.push(await this.retrying(scope, () => decodeRecord(topology, this.services.codec, spec.id, batch.partition, message), false));
+        records.push(await this.retry.retrying(scope, () => decodeRecord(topology, this.services.codec, spec.id, batch.partition, message), false));
       } catch (e) {
         if (e instanceof Stopped) return; // not resolved: redelivered to whoever owns the partition next
-        undecodable.push({
-          record: {
-            topic: spec.id,
-            topicName: spec.name,
-            partition: batch.partition,
-            offset: message.offset,
-            key: message.key?.toString('utf8') ?? null,
-            rawKey: message.key,
-            rawValue: message.value,
-            timestampMs: Number(message.timestamp),
-            change: null,
-            value: null,
-          },
-          reason: errorMessage(e),
-          errorType: errorType(e),
-        });
+        undecodable.push(rejectionOf(rawRecord(topology, spec.id, batch.partition, message), e));
       }
     }
     const lastOffset = batch.messages[batch.messages.length - 1].offset;
     this.phase('decode', started);
     const tracer = activeTracer();
     // tracing off: no header is read and no span made
-    const span = tracer && this.batchSpan(tracer, batch.topic, batch.partition, batch.messages as KafkaMessage[], records, started);
+    const span =
+      tracer &&
+      batchSpan(
+        tracer,
+        { processor: this.name, topology, dialect: this.services.config.database.dialect, topicName: batch.topic, partition: batch.partition, started },
+        batch.messages as KafkaMessage[],
+        records,
+      );
     try {
       const work = async () => {
         await this.processAll(records, undecodable, scope);
         const committing = performance.now();
         const offset = nextOffset(lastOffset);
-        await this.retrying(scope, async () => {
-          // noted before the call: a re-commit of an older offset by confirmCommits is skipped from here on
-          this.commits.note(batch.topic, batch.partition, offset, Date.now());
-          await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
-        });
+        await this.retry.retrying(scope, () => this.commits.commit(this.consumer!, batch.topic, batch.partition, offset));
         this.phase('commit', committing);
       };
       // the batch's work runs in its span's context: its send, the sink's transaction and the
@@ -278,101 +211,39 @@ export class ProcessorRunner {
     }
   }
 
-  /**
-   * The batch's span (tracing/pipeline-spans.ts): its records' contexts are those their headers
-   * carry; a CDC record carries none (Debezium sends none), so its own source span is made first.
-   */
-  private batchSpan(tracer: Tracer, topicName: string, partition: number, messages: KafkaMessage[], records: InputRecord[], started: number): Span {
-    const { topology, config } = this.services;
-    const contexts: (SpanContext | undefined)[] = [];
-    const cdc = topology.topicNamed(topicName)?.value.format === 'debezium-json';
-    if (cdc) {
-      const dbSystem = dbSystemName(config.database.dialect);
-      for (const r of records)
-        if (r.change)
-          contexts.push(
-            sourceChangeContext(tracer, {
-              topicName,
-              partition,
-              offset: r.offset,
-              key: r.key,
-              committedAtMs: r.change.committedAtMs,
-              timestampMs: r.timestampMs,
-              table: r.change.table,
-              dbSystem,
-            }),
-          );
-    } else contexts.push(...spanContextsOfHeaders(messages.map((m) => m.headers)));
-    return startBatchSpan(
-      tracer,
-      {
-        processor: this.name,
-        consumerGroup: topology.processor(this.name).consumerGroup,
-        topicName,
-        partition,
-        messageCount: messages.length,
-        startTime: started,
-      },
-      contexts,
-    );
-  }
-
-  /**
-   * Reads back the offsets the broker stored for every partition this consumer committed and
-   * still owns (one request, off the batch path) and makes again each commit the broker lacks
-   * (processors/commit-ledger.ts says why librdkafka loses or reorders commits around a
-   * coordinator outage). A re-commit racing a newer commit of the same partition can store the
-   * older offset for a moment; the next round finds the newer one missing and makes it again.
-   */
-  private async confirmCommits(): Promise<void> {
-    if (this.confirming || this.stopping || this.commits.size === 0 || !this.consumer) return;
-    this.confirming = true;
-    const consumer = this.consumer;
-    try {
-      const checked = this.commits.toCheck();
-      const stored = await consumer.committed(
-        checked.map((c) => ({ topic: c.topic, partition: c.partition })),
-        CONFIRM_COMMITS_TIMEOUT_MS,
-      );
-      const storedOffset = new Map(stored.map((s) => [partitionKey(s.topic, s.partition), BigInt(s.offset)]));
-      const owned = new Set(consumer.assignment().map((tp) => partitionKey(tp.topic, tp.partition)));
-      const again = this.commits.review(checked, storedOffset, owned, Date.now());
-      if (again.length === 0 || this.stopping) return;
-      this.services.metrics.retries.inc({ processor: this.name }, again.length);
-      this.services.log('warn', 'offset commits not stored by the broker: committing again', {
-        processor: this.name,
-        commits: again.map((c) => `${c.topic}[${c.partition}]@${c.offset}`),
-      });
-      await consumer.commitOffsets(again.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
-    } catch (e) {
-      this.services.log('warn', 'reading back offset commits failed (tried again shortly)', { processor: this.name, error: errorMessage(e) });
-    } finally {
-      this.confirming = false;
-    }
-  }
-
-  /** The batch as a whole; on a non-retriable failure, record by record. */
+  /** The batch as a whole; on a failure that is not retriable, record by record. */
   private async processAll(records: InputRecord[], undecodable: Rejection[], scope: BatchScope): Promise<void> {
     try {
-      await this.retrying(scope, () => this.processAndApply(records, undecodable), false);
+      // A processor is a pure function over its batch: a retry after its effects failed reuses
+      // its outcome rather than computing the same one again.
+      let outcome: BatchOutcome | undefined;
+      await this.retry.retrying(
+        scope,
+        async () => {
+          outcome ??= await this.process(records);
+          await this.apply(outcome, undecodable);
+        },
+        false,
+      );
       return;
     } catch (e) {
       if (e instanceof Stopped) throw e;
       if (records.length <= 1 && undecodable.length === 0) {
         const r = records[0];
-        // topics are keyed by contract id (CONTRACTS.md "Topics"; market observations aside)
+        // topics are keyed by contract id (docs/architecture.md "Data flow"; market observations aside)
         this.services.log('warn', 'poison input', { ...scope.fields, offset: r?.offset, contractId: r?.key ?? undefined, error: errorMessage(e) });
-        await this.retrying(scope, () => this.processAndApply([], r ? [{ record: r, reason: errorMessage(e), errorType: errorType(e) }] : []));
+        await this.retry.retrying(scope, () => this.apply(NOTHING, r ? [rejectionOf(r, e)] : []));
         return;
       }
       this.services.log('warn', 'batch failed, retrying record by record', { ...scope.fields, offset: records[0]?.offset, records: records.length, error: errorMessage(e) });
     }
-    if (undecodable.length) await this.retrying(scope, () => this.processAndApply([], undecodable));
+    if (undecodable.length) await this.retry.retrying(scope, () => this.apply(NOTHING, undecodable));
     for (const r of records) await this.processAll([r], [], scope);
   }
 
-  /** process → effects. Errors of process() keep their class; errors of the effects are retriable unless poison. */
-  private async processAndApply(records: InputRecord[], rejected: Rejection[]): Promise<void> {
+  /** The processor's outcome of `records`; its errors keep their class. */
+  private async process(records: InputRecord[]): Promise<BatchOutcome> {
+    if (records.length === 0) return NOTHING;
     const ctx: ProcessorContext = {
       state: this.services.store,
       now: this.services.now,
@@ -381,27 +252,38 @@ export class ProcessorRunner {
       redis: this.services.redis ? () => this.services.redis! : undefined,
       breakers: this.services.breakers,
     };
+    const t = performance.now();
+    const outcome = await this.definition.process(records, ctx);
+    this.phase('process', t);
+    return outcome;
+  }
+
+  /**
+   * The outcome's effects, then its metrics. A failure of an effect is retriable, named for
+   * the effect (Redis for the state, Kafka for the send), unless it is poison (effectError).
+   */
+  private async apply(outcome: BatchOutcome, rejected: Rejection[]): Promise<void> {
+    const deadLetters = rejected.length ? [...rejected, ...outcome.deadLetters] : outcome.deadLetters;
+    const { store } = this.services;
+    const effect = async <T>(component: FailedComponent, step: () => Promise<T>): Promise<T> => {
+      try {
+        return await step();
+      } catch (e) {
+        throw effectError(component, e);
+      }
+    };
     let t = performance.now();
-    const outcome: BatchOutcome = records.length
-      ? await this.definition.process(records, ctx)
-      : { outputs: [], writes: emptyWrites(), deadLetters: [] };
-    t = this.phase('process', t);
-    const deadLetters = [...rejected, ...outcome.deadLetters];
-    try {
-      let marker: string | void = undefined;
-      if (this.definition.stateOrder === 'before-outputs' && hasWrites(outcome.writes)) {
-        marker = await this.services.store.apply(outcome.writes);
-        t = this.phase('state', t);
-      }
-      await this.produce(outcome.outputs, deadLetters);
-      t = this.phase('produce', t);
-      await this.confirmStateKept(outcome, marker);
-      if (this.definition.stateOrder === 'after-outputs' && hasWrites(outcome.writes)) {
-        await this.services.store.apply(outcome.writes);
-        this.phase('state', t);
-      }
-    } catch (e) {
-      throw effectError(e);
+    let marker: string | void = undefined;
+    if (this.definition.stateOrder === 'before-outputs' && hasWrites(outcome.writes)) {
+      marker = await effect('redis', () => store.apply(outcome.writes));
+      t = this.phase('state', t);
+    }
+    await effect('kafka', () => this.sender.produce(outcome.outputs, deadLetters));
+    t = this.phase('produce', t);
+    await effect('redis', () => this.confirmStateKept(outcome, marker));
+    if (this.definition.stateOrder === 'after-outputs' && hasWrites(outcome.writes)) {
+      await effect('redis', () => store.apply(outcome.writes));
+      this.phase('state', t);
     }
     const m = this.services.metrics;
     for (const o of outcome.outputs) m.recordsOut.inc({ processor: this.name, topic: o.topic });
@@ -422,143 +304,10 @@ export class ProcessorRunner {
     await this.services.store.confirmReady?.(marker || undefined);
   }
 
-  /**
-   * The batch met lost state: wait for the process's healer (which rebuilds, or waits for the
-   * process rebuilding). True once healed (retry at once); false when the heal failed (the
-   * caller backs off and tries again, which asks for a heal again). Throws Stopped when the
-   * runner stops meanwhile.
-   */
-  private async awaitHealedState(scope: BatchScope, e: StateLostError): Promise<boolean> {
-    const healer = this.services.healer;
-    if (!healer) return false;
-    this.services.log('warn', 'state lost: batch held until the state is rebuilt', { ...scope.fields, error: e.message });
-    let outcome: boolean | undefined;
-    const healing = healer.heal().then(
-      () => (outcome = true),
-      () => (outcome = false),
-    );
-    while (outcome === undefined) {
-      if (!scope.alive()) throw new Stopped();
-      await Promise.race([healing, sleep(200)]);
-    }
-    return outcome;
-  }
-
   /** Observes the time since `since` as `phase` of a batch; returns now. */
   private phase(phase: 'decode' | 'process' | 'state' | 'produce' | 'commit', since: number): number {
     const now = performance.now();
     this.services.metrics.phaseSeconds.observe({ processor: this.name, phase }, (now - since) / 1000);
     return now;
   }
-
-  /**
-   * Outputs and dead letters in one send. Dead letters are bounded (processors/dead-letter.ts);
-   * when the broker still refuses the send as too large and dead letters are in it, it is made
-   * once more with them in their minimal form (no original value), so that a dead letter never
-   * blocks its partition; if that is refused too, the outputs are too large (poison, thrown).
-   */
-  private async produce(outputs: OutputRecord[], deadLetters: Rejection[]): Promise<void> {
-    if (outputs.length === 0 && deadLetters.length === 0) return;
-    try {
-      await this.send(outputs, deadLetters, false);
-    } catch (e) {
-      if (deadLetters.length === 0 || !isMessageTooLarge(e)) throw e;
-      this.services.log('warn', 'dead letters refused as too large: sent without their original values', {
-        processor: this.name,
-        deadLetters: deadLetters.length,
-        error: errorMessage(e),
-      });
-      await this.send(outputs, deadLetters, true);
-    }
-  }
-
-  private async send(outputs: OutputRecord[], deadLetters: Rejection[], minimal: boolean): Promise<void> {
-    const { codec, topology } = this.services;
-    const byTopic = new Map<AvroTopicId, KafkaJS.Message[]>();
-    const push = (topic: AvroTopicId, m: KafkaJS.Message) => {
-      let list = byTopic.get(topic);
-      if (!list) byTopic.set(topic, (list = []));
-      list.push(m);
-    };
-    const encoders = new Map<AvroTopicId, (v: never) => Buffer>();
-    const encoderOf = async <T extends AvroTopicId>(topic: T): Promise<(v: TopicValues[T]) => Buffer> => {
-      let enc = encoders.get(topic);
-      if (!enc) encoders.set(topic, (enc = (await codec.encoder(topic)) as (v: never) => Buffer));
-      return enc as unknown as (v: TopicValues[T]) => Buffer;
-    };
-    for (const o of outputs) {
-      const enc = await encoderOf(o.topic);
-      push(o.topic, { key: o.key, value: (enc as (v: unknown) => Buffer)(o.value) });
-    }
-    if (deadLetters.length) {
-      const enc = await encoderOf('deadLetter');
-      const limits = { maxValueBytes: this.services.config.pipeline.deadLetterMaxValueBytes, minimal };
-      for (const d of deadLetters) {
-        const m = deadLetterMessage(this.name, d, this.services.now(), limits);
-        push('deadLetter', { key: m.key, value: enc(m.value), headers: m.headers });
-      }
-    }
-    const topicMessages = [...byTopic.entries()].map(([topic, messages]) => ({ topic: topology.topic(topic).name, messages }));
-    const tracer = activeTracer();
-    if (!tracer) {
-      await this.services.producer.sendBatch({ topicMessages });
-      return;
-    }
-    // every message carries the send's context: the next stage's batch is its child or links to it
-    const span = startSendSpan(tracer, topicMessages.map((t) => t.topic), outputs.length + deadLetters.length);
-    const traceHeaders = injectSpanContext({}, span.spanContext());
-    for (const t of topicMessages) for (const m of t.messages) m.headers = m.headers ? { ...m.headers, ...traceHeaders } : traceHeaders;
-    try {
-      await this.services.producer.sendBatch({ topicMessages });
-    } catch (e) {
-      failSpan(span, e);
-      throw e;
-    } finally {
-      span.end();
-    }
-  }
-
-  /**
-   * Runs `step` until it succeeds. Retriable errors wait with exponential backoff (the
-   * partition is blocked meanwhile); other errors are retried too when `retryAll`, else thrown.
-   * An open circuit breaker (clients/breaker.ts) is retriable: the batch waits at least until
-   * the breaker lets a call through again. Throws Stopped as soon as the runner stops or the
-   * partition is taken away.
-   */
-  private async retrying<T>(scope: BatchScope, step: () => Promise<T>, retryAll = true): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      if (!scope.alive()) throw new Stopped();
-      try {
-        return await step();
-      } catch (e) {
-        if (e instanceof Stopped) throw e;
-        if (e instanceof StateLostError && (await this.awaitHealedState(scope, e))) continue;
-        if (!retryAll && !isRetriable(e)) throw e;
-        const open = e instanceof BreakerOpenError;
-        this.services.metrics.retries.inc({ processor: this.name });
-        this.services.metrics.dependencyErrors.inc({ processor: this.name, component: open ? e.breaker : e instanceof ComponentError ? e.component : 'other' });
-        const delay = Math.max(backoffDelayMs(this.services.backoff, attempt), open ? e.halfOpenInMs : 0);
-        // the breaker said so once, at warn, when it opened: each held batch's wait is detail
-        this.services.log(open ? 'debug' : 'warn', 'retrying after a retriable fault', { ...scope.fields, attempt: attempt + 1, delayMs: Math.round(delay), error: errorMessage(e) });
-        const until = Date.now() + delay;
-        while (Date.now() < until) {
-          if (!scope.alive()) throw new Stopped();
-          await sleep(Math.min(200, until - Date.now()));
-        }
-      }
-    }
-  }
-}
-
-/**
- * Poison errors keep their class; every other failure of an effect (broker, Redis, database)
- * is retriable. An output too large for the broker (a schedule of tens of thousands of
- * events) is poison: no retry can make it fit.
- */
-function effectError(e: unknown): unknown {
-  if (isRetriable(e)) return e;
-  const name = errorType(e);
-  if (name === 'AvroEncodeError' || name === 'PoisonInputError') return e;
-  if (isMessageTooLarge(e)) return e;
-  return Object.assign(e instanceof Error ? e : new Error(String(e)), { retriable: true });
 }

@@ -12,6 +12,7 @@
 // the marker's own eviction. What it cannot see: some other keys evicted while the marker
 // stays. The pipeline therefore requires `maxmemory-policy noeviction` (or no `maxmemory`),
 // checked at start (evictionRisk) where CONFIG GET is allowed.
+import { RetriableError } from '../clients/errors.js';
 
 /** The marker's key (under the store's prefix). */
 export const READY_KEY = 'state:ready';
@@ -23,10 +24,9 @@ export const REBUILD_LOCK_KEY = 'state:rebuild-lock';
  * persistence, or being rebuilt). Retriable: the batch is retried once the state is healed,
  * never skipped nor dead-lettered.
  */
-export class StateLostError extends Error {
-  readonly retriable = true;
+export class StateLostError extends RetriableError {
   constructor(readonly detail = 'the Redis state marker is missing: Redis lost its data or the state is being rebuilt') {
-    super(`state not ready: ${detail}`);
+    super('redis', undefined, `state not ready: ${detail}`);
     this.name = 'StateLostError';
   }
 }
