@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ConfigPath } from '../config/config.js';
+import { UserFacingError } from '../platform/errors.js';
 
 /**
  * A `cashflow` sub-command. Modules that implement one import Kafka, database and Redis
@@ -10,16 +11,8 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-/** An error whose message is meant for the person at the terminal: no stack trace. */
-export class UserFacingError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'UserFacingError';
-  }
-}
+/** An error whose message is meant for the person at the terminal (platform/errors.ts). */
+export { UserFacingError } from '../platform/errors.js';
 
 /** The exit code of every command stopped by its configuration (a usage error also exits 2). */
 export const CONFIGURATION_EXIT_CODE = 2;

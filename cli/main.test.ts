@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { takeLogFormat } from './main.js';
 
 describe('--log json|pretty', () => {
@@ -14,5 +14,24 @@ describe('--log json|pretty', () => {
     const env: NodeJS.ProcessEnv = {};
     expect(takeLogFormat(['serve', '--log', '--port', '0'], env)).toEqual(['serve', '--log', '--port', '0']);
     expect(env.CASHFLOW_LOG_FORMAT).toBeUndefined();
+  });
+});
+
+describe('an error for the person at the terminal', () => {
+  it('is one class, UserFacingError: the platform\'s errors are of it, printed alone with their exit code', async () => {
+    const { PlatformError } = await import('../platform/errors.js');
+    const { UserFacingError } = await import('./command.js');
+    const e = new PlatformError('stack not healthy: kafka (down)', 3);
+    expect(e).toBeInstanceOf(UserFacingError);
+    expect(e).toMatchObject({ message: 'stack not healthy: kafka (down)', exitCode: 3 });
+    const written: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (written.push(String(s)), true));
+    try {
+      const { main } = await import('./main.js');
+      expect(await main(['topology', '--format', 'nope'])).toBe(2);
+    } finally {
+      write.mockRestore();
+    }
+    expect(written).toEqual(['cashflow: --format must be text or mermaid, got "nope"\n']);
   });
 });

@@ -58,16 +58,15 @@ export async function main(args: string[]): Promise<number | undefined> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    const [{ UserFacingError, CONFIGURATION_EXIT_CODE, configurationMessage }, { ConfigError }, { PlatformError }] = await Promise.all([
+    const [{ UserFacingError, CONFIGURATION_EXIT_CODE, configurationMessage }, { ConfigError }] = await Promise.all([
       import('./command.js'),
       import('../config/variables.js'),
-      import('../platform/errors.js'),
     ]);
     if (e instanceof ConfigError) {
       process.stderr.write(configurationMessage(e.issues));
       return CONFIGURATION_EXIT_CODE;
     }
-    if (e instanceof UserFacingError || e instanceof PlatformError) {
+    if (e instanceof UserFacingError) {
       process.stderr.write(`cashflow: ${e.message}\n`);
       return e.exitCode;
     }

@@ -14,7 +14,7 @@
 // it was first seen stored; a partition whose stored offset is behind ours (and ours is older
 // than a round, so not merely in flight) is committed again. Re-committing is always safe:
 // only offsets of finished batches are noted, and only while the partition is ours.
-// Pure bookkeeping: the runner does the I/O (processors/runner.ts confirmCommits).
+// Pure bookkeeping: the runner does the I/O (processors/runner-commits.ts).
 
 export interface PartitionCommit {
   readonly topic: string;
