@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { ComponentError, MessageTooLargeError, PoisonRecordError, TransportSecurityError } from './errors.js';
+import { ComponentError, MessageTooLargeError, PoisonRecordError, RetriableError, TransportSecurityError } from './errors.js';
 import { consumerProperties, librdkafkaConnection, PRODUCER_PROPERTIES, securityFailure } from './kafka.js';
 
 describe('Kafka client settings', () => {
@@ -133,5 +133,13 @@ describe('a failed send, by its librdkafka code', () => {
     const down = Object.assign(new Error('Local: All broker connections are down'), { code: -187 });
     expect(kafkaSendError(down)).toBe(down);
     expect(kafkaSendError('x')).toBe('x');
+    // the client's own retriable flag, read once here
+    const { default: kafkaJavascript } = await import('@confluentinc/kafka-javascript');
+    const timedOut = new kafkaJavascript.KafkaJS.KafkaJSError('Local: Message timed out', { retriable: true, code: -192 });
+    const e = kafkaSendError(timedOut);
+    expect(e).toBeInstanceOf(RetriableError);
+    expect(e).toMatchObject({ component: 'kafka', cause: timedOut, message: 'Local: Message timed out' });
+    const fatal = new kafkaJavascript.KafkaJS.KafkaJSError('Broker: Topic authorization failed', { code: 29 });
+    expect(kafkaSendError(fatal)).toBe(fatal);
   });
 });

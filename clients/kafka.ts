@@ -3,7 +3,7 @@
 import kafkaJavascript from '@confluentinc/kafka-javascript';
 import type { KafkaJS as KafkaJSTypes } from '@confluentinc/kafka-javascript';
 import type { Config, KafkaConfig } from '../config/config.js';
-import { ComponentError, MessageTooLargeError, ServiceUnavailableError, TransportSecurityError, unreachable, type TransportSecurityFailure } from './errors.js';
+import { ComponentError, MessageTooLargeError, RetriableError, ServiceUnavailableError, TransportSecurityError, unreachable, type TransportSecurityFailure } from './errors.js';
 import { configuredLog, type Log } from './log.js';
 
 const { KafkaJS } = kafkaJavascript;
@@ -256,12 +256,15 @@ const TOO_LARGE_CODES: ReadonlySet<unknown> = new Set([
 ]);
 
 /**
- * A failed send as the typed error where its code says what it is: too large is
- * MessageTooLargeError (poison: no retry makes it fit); others pass unchanged (the runner
- * retries them).
+ * A failed send as the typed error where the client says what it is: too large (by its code) is
+ * MessageTooLargeError, poison: no retry makes it fit; one the client marks retriable (a
+ * KafkaJSError's own flag: a timeout, a broker away) is a RetriableError of kafka; others pass
+ * unchanged.
  */
 export function kafkaSendError(e: unknown): unknown {
-  return TOO_LARGE_CODES.has((e as { code?: unknown } | null)?.code) ? new MessageTooLargeError(e) : e;
+  if (TOO_LARGE_CODES.has((e as { code?: unknown } | null)?.code)) return new MessageTooLargeError(e);
+  if (e instanceof KafkaJS.KafkaJSError && e.retriable) return new RetriableError('kafka', e);
+  return e;
 }
 
 /**
