@@ -17,27 +17,23 @@
 import { randomBytes } from 'node:crypto';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { context, trace } from '@opentelemetry/api';
-import type { Config } from '../config/config.js';
 import type { Breakers } from '../clients/breaker.js';
 import type { BackoffOptions } from '../clients/backoff.js';
 import { errorMessage, type FailedComponent } from '../clients/errors.js';
-import type { Consumer, Producer } from '../clients/kafka.js';
-import type { Log } from '../clients/log.js';
+import type { Consumer } from '../clients/kafka.js';
 import type { Redis } from '../clients/redis.js';
-import type { AvroCodec } from '../clients/schema-registry.js';
 import type { Database } from '../db/database.js';
 import type { StateStore } from '../state/model.js';
 import { emptyWrites, hasWrites } from '../state/model.js';
-import type { ProcessorName, Topology } from '../topology/topology.js';
+import type { ProcessorName } from '../topology/topology.js';
 import { failSpan } from '../tracing/pipeline-spans.js';
 import { activeTracer } from '../tracing/tracer.js';
 import { rejectionOf } from './dead-letter.js';
-import type { PipelineMetrics } from './metrics.js';
 import type { BatchOutcome, InputRecord, ProcessorContext, ProcessorDefinition, Rejection } from './processor.js';
 import { CommitConfirmer } from './runner-commits.js';
 import { decodeRecord, nextOffset, rawRecord, type KafkaMessage } from './runner-records.js';
-import { effectError, Retrier, Stopped, type BatchScope } from './runner-retry.js';
-import { BatchSender } from './runner-send.js';
+import { effectError, Retrier, Stopped, type BatchScope, type RetryServices } from './runner-retry.js';
+import { BatchSender, type SendServices } from './runner-send.js';
 import { batchSpan } from './runner-trace.js';
 
 export type { Log } from '../clients/log.js';
@@ -46,27 +42,17 @@ export { decodeRecord, nextOffset } from './runner-records.js';
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 10_000 };
 
-/** What one runner needs; shared by the runners of one process. */
-export interface RunnerServices {
-  config: Config;
-  topology: Topology;
-  producer: Producer;
-  codec: AvroCodec;
+/**
+ * What one runner needs; shared by the runners of one process. Its retry loop's (the metrics,
+ * the log, the backoff, the healer of lost state) and its send's (the producer, the codec).
+ */
+export interface RunnerServices extends RetryServices, SendServices {
   store: StateStore;
-  metrics: PipelineMetrics;
   database(): Promise<Database>;
   /** The Redis client under the store (job-worker keeps job results with it). */
   redis?: Redis;
-  log: Log;
-  now(): number;
-  backoff: BackoffOptions;
   /** The process's circuit breakers (clients/breaker.ts): the store, database and codec above call through them. */
   breakers?: Breakers;
-  /**
-   * Heals lost Redis state (state/healing.ts StateHealer): a batch that meets StateLostError
-   * waits for it and is then retried. Without one, StateLostError is retried with backoff.
-   */
-  healer?: { heal(): Promise<void> };
 }
 
 export interface RunnerOptions {
