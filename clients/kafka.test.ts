@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { ComponentError, MessageTooLargeError, PoisonRecordError, RetriableError, TransportSecurityError } from './errors.js';
+import { ComponentError, TransportSecurityError } from './errors.js';
 import { consumerProperties, librdkafkaConnection, PRODUCER_PROPERTIES, securityFailure } from './kafka.js';
 
 describe('Kafka client settings', () => {
@@ -117,29 +117,5 @@ describe('why a connection failed, from librdkafka\'s log', () => {
   it('leaves a broker that is not there to the retriable error', () => {
     expect(securityFailure(`${at}Connect to ipv4#127.0.0.1:36621 failed: Connection refused (after 0ms in state CONNECT)`)).toBeUndefined();
     expect(securityFailure(undefined)).toBeUndefined();
-  });
-});
-
-describe('a failed send, by its librdkafka code', () => {
-  it('too large (MSG_SIZE_TOO_LARGE 10, RECORD_LIST_TOO_LARGE 18) is poison keeping the message and the client error\'s type; others pass unchanged', async () => {
-    const { kafkaSendError } = await import('./kafka.js');
-    // as the producer rejects a message over message.max.bytes: a LibrdKafkaError named Error
-    for (const code of [10, 18]) {
-      const e = kafkaSendError(Object.assign(new Error('Broker: Message size too large'), { code }));
-      expect(e).toBeInstanceOf(MessageTooLargeError);
-      expect(e).toBeInstanceOf(PoisonRecordError);
-      expect(e).toMatchObject({ message: 'Broker: Message size too large', errorType: 'Error' });
-    }
-    const down = Object.assign(new Error('Local: All broker connections are down'), { code: -187 });
-    expect(kafkaSendError(down)).toBe(down);
-    expect(kafkaSendError('x')).toBe('x');
-    // the client's own retriable flag, read once here
-    const { default: kafkaJavascript } = await import('@confluentinc/kafka-javascript');
-    const timedOut = new kafkaJavascript.KafkaJS.KafkaJSError('Local: Message timed out', { retriable: true, code: -192 });
-    const e = kafkaSendError(timedOut);
-    expect(e).toBeInstanceOf(RetriableError);
-    expect(e).toMatchObject({ component: 'kafka', cause: timedOut, message: 'Local: Message timed out' });
-    const fatal = new kafkaJavascript.KafkaJS.KafkaJSError('Broker: Topic authorization failed', { code: 29 });
-    expect(kafkaSendError(fatal)).toBe(fatal);
   });
 });
