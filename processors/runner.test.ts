@@ -291,8 +291,43 @@ describe('ProcessorRunner on lost Redis state (state/readiness.ts, state/healing
     expect(h.log.filter((l) => l.startsWith('commit'))).toEqual(['commit t.cashflow.recalc-requests/3@11']);
   });
 
+  it('after the outputs are out, a failed state write is retried with the same outcome: what the state records is what was published', async () => {
+    // The calculator's version is "last published + 1" when its inputs carry no newer position,
+    // read from the state: if a retry computed again (inputs may have moved meanwhile) and sent a
+    // second schedule under the first one's version, the sink (which replaces only for a newer
+    // version) would keep the first, and the state would record the second.
+    let computed = 0;
+    const def: ProcessorDefinition = {
+      name: 'calculator',
+      stateOrder: 'after-outputs',
+      async process() {
+        const fingerprint = `f${++computed}`;
+        const writes = emptyWrites();
+        writes.published.push({ contractId: 'a', fingerprint, version: 1, status: 'computed' });
+        return { outputs: [{ topic: 'contractCashflows', key: 'a', value: { contractId: 'a', fingerprint } as never }], writes, deadLetters: [] };
+      },
+    };
+    const h = harness(def);
+    let stateFailures = 2;
+    const apply = h.store.apply.bind(h.store);
+    h.store.apply = async (w) => {
+      if (stateFailures-- > 0) throw new ServiceUnavailableError('redis', 'state store', 'connection reset');
+      return apply(w);
+    };
+    await h.runner.start();
+    await h.batch([req('a')]);
+    expect(computed).toBe(1);
+    const sent = h.sent.filter((s) => s.topic === 't.cashflow.contract-cashflows').map((s) => (JSON.parse(s.value.toString()) as { fingerprint: string }).fingerprint);
+    expect([...new Set(sent)]).toEqual(['f1']); // the one schedule (sent again on each retry: the same message)
+    expect((await h.store.published(['a'])).get('a')?.fingerprint).toBe('f1');
+  });
+
   it('does a before-outputs batch again when the marker is gone after its outputs (a flush between its state write and its outputs)', async () => {
-    const h = harness(passThrough('before-outputs'));
+    const def = passThrough('before-outputs');
+    const process = def.process;
+    let computed = 0;
+    def.process = (r, c) => (computed++, process(r, c));
+    const h = harness(def);
     let checks = 0;
     const apply = h.store.apply.bind(h.store);
     Object.assign(h.store, {
@@ -308,6 +343,7 @@ describe('ProcessorRunner on lost Redis state (state/readiness.ts, state/healing
     await h.runner.start();
     await h.batch([req('a')]);
     expect(heals).toBe(1);
+    expect(computed).toBe(2); // what it read before the loss is gone: computed again after the heal
     expect(h.log).toEqual([
       'state',
       'produce t.cashflow.contract-cashflows×1',

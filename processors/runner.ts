@@ -25,6 +25,7 @@ import type { Redis } from '../clients/redis.js';
 import type { Database } from '../db/database.js';
 import type { StateStore } from '../state/model.js';
 import { emptyWrites, hasWrites } from '../state/model.js';
+import { StateLostError } from '../state/readiness.js';
 import type { ProcessorName } from '../topology/topology.js';
 import { failSpan } from '../tracing/pipeline-spans.js';
 import { activeTracer } from '../tracing/tracer.js';
@@ -200,14 +201,23 @@ export class ProcessorRunner {
   /** The batch as a whole; on a failure that is not retriable, record by record. */
   private async processAll(records: InputRecord[], undecodable: Rejection[], scope: BatchScope): Promise<void> {
     try {
-      // A processor is a pure function over its batch: a retry after its effects failed reuses
-      // its outcome rather than computing the same one again.
+      // A processor is a pure function over its batch and its state: a retry after its effects
+      // failed applies the outcome it computed, whose outputs may be out already (an
+      // after-outputs processor's state must then record what was sent: the calculator's next
+      // version is "last published + 1", and the sink keeps the first of two schedules under one
+      // version). Only lost state makes it compute again: what it read is gone, and the heal
+      // brings back what its outputs announced (docs/runner.md "Faults").
       let outcome: BatchOutcome | undefined;
       await this.retry.retrying(
         scope,
         async () => {
           outcome ??= await this.process(records);
-          await this.apply(outcome, undecodable);
+          try {
+            await this.apply(outcome, undecodable);
+          } catch (e) {
+            if (e instanceof StateLostError) outcome = undefined;
+            throw e;
+          }
         },
         false,
       );
