@@ -1,5 +1,32 @@
 // Which module may import which (`npm run lint` runs it after ESLint): docs/architecture.md
 // "Folders". Static, dynamic and type-only imports all count.
+
+/**
+ * The layers, lowest first. A folder imports its own layer and the layers below, never one
+ * above (tests may reach higher, e.g. to run a command).
+ */
+const LAYERS = [
+  ['engine'], // the ACTUS engine, pure
+  ['config', 'schemas', 'topology'], // data: the configuration, the Avro schemas, the graph
+  ['wire'], // encodings of a schedule
+  ['clients'], // Kafka, the registry, Connect, Redis, HTTP
+  ['db', 'state', 'connectors', 'dependencies'], // adapters: the database twins, the state store, Debezium, meeting dependencies
+  ['processors', 'jobs', 'api', 'monitoring', 'tracing'], // what runs
+  ['platform', 'stack', 'chaos', 'bench', 'demo'], // bringing it up and down, exercising it
+  ['cli'], // the command line, on top
+];
+
+const folders = (layers) => `^(${layers.flat().join('|')})/`;
+const notTests = ['\\.test\\.ts$', '^test/'];
+
+const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `layer-${layer.join('-')}`,
+  severity: 'error',
+  comment: `${layer.join(', ')} import only their own layer and those below (docs/architecture.md "Folders").`,
+  from: { path: folders([layer]), pathNot: notTests },
+  to: { path: folders(LAYERS.slice(i + 1)) },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -18,10 +45,18 @@ module.exports = {
       to: { pathNot: ['^engine/'], dependencyTypesNot: ['core'] },
     },
     {
+      name: 'engine-through-its-index',
+      severity: 'error',
+      comment: "Outside engine/, code imports the engine only through engine/index.ts, the engine's public surface.",
+      from: { pathNot: '^engine/' },
+      to: { path: '^engine/', pathNot: '^engine/index\\.ts$' },
+    },
+    ...layerRules,
+    {
       name: 'cli-on-top',
       severity: 'error',
       comment: 'The command line is on top: nothing below it imports it (what commands run lives in platform/ and the other folders).',
-      from: { pathNot: ['^cli/', '^bin/', '\\.test\\.ts$', '^test/'] },
+      from: { pathNot: ['^cli/', '^bin/', ...notTests] },
       to: { path: '^cli/' },
     },
   ],

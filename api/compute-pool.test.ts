@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TestBedCase } from '../engine/testbed.js';
+import type { TestBedCase } from '../engine/index.js';
 import { ComputePool, SyncLimitError } from './compute-pool.js';
 
 // what the case's terms ask: allocate until the heap is exhausted, spin forever, or answer "ok"

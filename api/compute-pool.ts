@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { TestBedCase } from '../engine/testbed.js';
+import type { TestBedCase } from '../engine/index.js';
 import type { ComputeTask } from './compute-worker.js';
 import {
   computeCases,

@@ -3,7 +3,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import type { TestBedCase } from '../engine/testbed.js';
+import type { TestBedCase } from '../engine/index.js';
 import { computeCases, type SyncBudget } from './sync-compute.js';
 
 export interface ComputeTask {

@@ -1,14 +1,7 @@
 // The shared case computation: store fill-in (body wins), cache keys, and the output equal to
 // `cashflow actus` (computeTestBed) for the same cases.
 import { describe, expect, it } from 'vitest';
-import {
-  computeTestBed,
-  errorJsonText,
-  evaluateCase,
-  eventsJsonText,
-  prepareCase,
-  type TestBedCase,
-} from '../engine/testbed.js';
+import { computeTestBed, errorJsonText, evaluateCase, eventsJsonText, prepareCase, type TestBedCase } from '../engine/index.js';
 import { emptyWrites } from '../state/model.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { StateLostError } from '../state/readiness.js';

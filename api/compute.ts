@@ -3,8 +3,7 @@
 // pipeline's store. Shared by the synchronous endpoint and the job worker, so a job's result and
 // a sync answer for the same cases are the same bytes. Pure except for the store read.
 import { createHash } from 'node:crypto';
-import { dependenciesOf, dependenciesOfTerms } from '../engine/dependencies.js';
-import { caseResultText, type CaseResult, type PreparedCase, type TestBedCase } from '../engine/testbed.js';
+import { dependenciesOf, dependenciesOfTerms, caseResultText, type CaseResult, type PreparedCase, type TestBedCase } from '../engine/index.js';
 import type { MarketSeries, StateReader } from '../state/model.js';
 import { StateLostError } from '../state/readiness.js';
 

@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import type { DependencyState } from '../clients/meet.js';
+import type { DependencyState } from '../dependencies/meet.js';
 import type { StateReader } from '../state/model.js';
 import { RedisStateStore } from '../state/redis-store.js';
 import type { Topology } from '../topology/topology.js';

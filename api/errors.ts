@@ -5,7 +5,7 @@
 // validation errors by their documented `validation` property.
 import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { failureSummary, isRetriable } from '../clients/errors.js';
-import { boundedText } from '../engine/errors.js';
+import { boundedText } from '../engine/index.js';
 import { StateLostError } from '../state/readiness.js';
 import { BodyJsonError } from './body-json.js';
 import { SyncLimitError } from './compute-pool.js';

@@ -6,8 +6,13 @@ import { connect as tcpConnect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import type { Redis } from '../clients/redis.js';
+import { createDatabase } from '../db/open.js';
+import { createProducer } from '../clients/kafka.js';
+import { createRedis, type Redis } from '../clients/redis.js';
+import { createAvroCodec } from '../clients/schema-registry.js';
+import { databaseReadiness, dependencyStates, probeDependency } from '../dependencies/meet.js';
 import type { Topology } from '../topology/topology.js';
+import { holdTracing } from '../tracing/tracer.js';
 import type { KafkaSide } from './jobs.js';
 import { ApiMetrics } from './metrics.js';
 import { buildApi, type DependencyState } from './server.js';
@@ -63,30 +68,22 @@ function tcpReachable(hostPort: string, timeoutMs = 1000): Promise<boolean> {
 
 export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const { config, topology } = o;
-  const { createRedis } = await import('../clients/redis.js');
-  const { databaseReadiness, dependencyStates, probeDependency } = await import('../clients/meet.js');
   const redis: Redis = createRedis(config, { name: 'cashflow-api', keyPrefix: o.redisPrefix });
   redis.on('error', () => {}); // reported by /readyz and through failing commands
   void redis.connect().catch(() => {}); // keeps retrying in the background (retryStrategy)
 
   let database: Promise<Database> | undefined;
   const readDatabase = () => {
-    database ??= import('../clients/database.js')
-      .then(({ createDatabase }) => createDatabase(config, { url: readOnlyUrl(config) }))
-      .catch((e) => {
-        database = undefined;
-        throw e;
-      });
+    database ??= createDatabase(config, { url: readOnlyUrl(config) }).catch((e) => {
+      database = undefined;
+      throw e;
+    });
     return database;
   };
 
   let kafka: Promise<KafkaSide> | undefined;
   const getKafka = () => {
     kafka ??= (async () => {
-      const [{ createProducer }, { createAvroCodec }] = await Promise.all([
-        import('../clients/kafka.js'),
-        import('../clients/schema-registry.js'),
-      ]);
       const producer = await createProducer(config, { clientId: 'cashflow-api' });
       return { producer, codec: createAvroCodec(config, topology) };
     })().catch((e) => {
@@ -118,7 +115,6 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   };
 
   const metrics = new ApiMetrics();
-  const { holdTracing } = await import('../tracing/tracer.js');
   const releaseTracing = await holdTracing(config.tracing, 'cashflow-api');
   const app = await buildApi({
     config,

@@ -120,7 +120,7 @@ const PIECE = 65_536;
 /**
  * The Kafka message of a job's chunk `i`. Partitions are dealt round robin instead of hashed from
  * the key: hashing 160 keys over 12 partitions gave one worker a tenth more chunks than the other
- * and the job waited on it. Every declared partition exists (topology/apply.ts raises a topic to
+ * and the job waited on it. Every declared partition exists (platform/topics.ts raises a topic to
  * its declared count, never lowers it).
  */
 export function jobChunkMessage(

@@ -5,7 +5,7 @@
 // (docs/interfaces.md) and tests inject fakes.
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { DependencyState } from '../clients/meet.js';
+import type { DependencyState } from '../dependencies/meet.js';
 import { stderrLogger } from '../clients/log.js';
 import { createAuthenticator } from './auth.js';
 import { ApiContext, type ApiDependencies } from './context.js';

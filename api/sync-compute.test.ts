@@ -2,7 +2,7 @@
 // stops at the first case past the events or the time allowed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { testBedResultText, type TestBedCase } from '../engine/testbed.js';
+import { testBedResultText, type TestBedCase } from '../engine/index.js';
 import { computeCases, overBudgetMessage } from './sync-compute.js';
 
 const bed = JSON.parse(

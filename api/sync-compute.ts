@@ -9,8 +9,7 @@
 // computeCase, then writeEventsJson or writeErrorJson), into one byte array with the end of each
 // case, so a worker thread can hand the whole answer over without copying (api/compute-pool.ts).
 // Pure but for the clock.
-import { JsonBytes } from '../engine/json-bytes.js';
-import { computeCase, writeErrorJson, writeEventsJson, type TestBedCase } from '../engine/testbed.js';
+import { JsonBytes, computeCase, writeErrorJson, writeEventsJson, type TestBedCase } from '../engine/index.js';
 
 export interface SyncBudget {
   /** Most events computed for one request. */

@@ -3,8 +3,8 @@
 // validated, typed contracts (raw string terms parsed once, as the pipeline keeps them in its
 // state store); the passes compute every contract's full schedule, payoffs and states. Parsing
 // and validation throughput is measured and logged separately.
-import { prepareContract, evaluate, type PreparedContract } from '../engine/engine.js';
-import { emptyObserver, TimeSeriesObserver, type RiskFactorObserver } from '../engine/observer.js';
+import { prepareContract, evaluate, type PreparedContract } from '../engine/index.js';
+import { emptyObserver, TimeSeriesObserver, type RiskFactorObserver } from '../engine/index.js';
 import { bookContract, SWPPV_RATE_CODE, type BenchType } from '../demo/synthetic-book.js';
 
 export { BENCH_TYPES, bookContract, farMaturityCase, SWPPV_RATE_CODE, type BenchType } from '../demo/synthetic-book.js';

@@ -9,7 +9,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { connectRedis } from '../clients/redis.js';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { loadConfig } from '../config/config.js';
 import { farMaturityCase } from '../demo/synthetic-book.js';
 import { freePort } from '../stack/free-port.js';

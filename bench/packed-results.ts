@@ -17,8 +17,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type * as PackedResults from '../wire/packed-results.js';
-import { JsonBytes } from '../engine/json-bytes.js';
-import { computeCase, type ComputedCase } from '../engine/testbed.js';
+import { JsonBytes } from '../engine/index.js';
+import { computeCase, type ComputedCase } from '../engine/index.js';
 import { BENCH_TYPES, bookContract, type BenchType } from '../demo/synthetic-book.js';
 import { argValues } from './harness.js';
 

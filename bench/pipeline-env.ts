@@ -4,7 +4,7 @@
 // peak RSS, Ctrl-C).
 import { randomBytes } from 'node:crypto';
 import { createConnectClient, type ConnectClient } from '../clients/connect.js';
-import { openSql, type SqlSession } from '../clients/database.js';
+import { openSql, type SqlSession } from '../db/open.js';
 import { requestJson } from '../clients/http.js';
 import { createAdmin, deleteConsumerGroups, deleteTopics, type Admin } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';

@@ -8,7 +8,7 @@ import type { MarketDataRow } from '../db/database.js';
 import * as ops from '../demo/ops.js';
 import { evaluate, eventsToJson, prepareContract, type TimeSeriesObserver } from '../engine/index.js';
 import { startProcessors } from '../platform/processes.js';
-import { applyTopics } from '../topology/apply.js';
+import { applyTopics } from '../platform/topics.js';
 import { benchContract, benchMarketData, TICK_CONTRACTS } from './pipeline-book.js';
 import type { PipelineBenchEnv } from './pipeline-env.js';
 import { cpuByComponent, cpuDelta, formatCpu } from './stage-tap.js';

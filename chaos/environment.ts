@@ -23,7 +23,7 @@ import { postgresBinDir, PrivatePostgres } from '../stack/private/postgres.js';
 import type { PrivateProcess } from '../stack/private/process.js';
 import { PrivateRedis } from '../stack/private/redis.js';
 import { privateConnect, privateRegistry, sharedStackLayout } from '../stack/private/services.js';
-import { applyTopics } from '../topology/apply.js';
+import { applyTopics } from '../platform/topics.js';
 import { topologyFromConfig, type ProcessorName, type Topology } from '../topology/topology.js';
 
 export class ChaosSetupError extends Error {

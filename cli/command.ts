@@ -1,18 +1,9 @@
-import type { Command } from 'commander';
 import type { ConfigPath } from '../config/config.js';
+
 import { UserFacingError } from '../platform/errors.js';
 
-/**
- * A `cashflow` sub-command. Modules that implement one import Kafka, database and Redis
- * clients only inside their actions (dynamic import), so that `actus`, `bench engine`,
- * `topology` and `--help` never load them (docs/interfaces.md).
- */
-export interface CommandModule {
-  register(program: Command): void;
-}
-
 /** An error whose message is meant for the person at the terminal (platform/errors.ts). */
-export { UserFacingError } from '../platform/errors.js';
+export { UserFacingError };
 
 /** The exit code of every command stopped by its configuration (a usage error also exits 2). */
 export const CONFIGURATION_EXIT_CODE = 2;

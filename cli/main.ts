@@ -1,31 +1,7 @@
-// Entry point of the `cashflow` binary. Only the module of the command being run is loaded.
+// Entry point of the `cashflow` binary. The command table (cli/table.ts) loads only the module
+// of the command being run.
 import { Command, CommanderError } from 'commander';
-import type { CommandModule } from './command.js';
-
-const commands: Record<string, () => Promise<CommandModule>> = {
-  stack: () => import('./commands/stack.js'),
-  start: () => import('./commands/start.js'),
-  stop: () => import('./commands/stop.js'),
-  db: () => import('./commands/db.js'),
-  topics: () => import('./commands/topics.js'),
-  schemas: () => import('./commands/schemas.js'),
-  connectors: () => import('./commands/connectors.js'),
-  run: () => import('./commands/run.js'),
-  serve: () => import('./commands/serve.js'),
-  recalc: () => import('./commands/recalc.js'),
-  state: () => import('./commands/state.js'),
-  inspect: () => import('./commands/inspect.js'),
-  topology: () => import('./commands/topology.js'),
-  actus: () => import('./commands/actus.js'),
-  bench: () => import('./commands/bench.js'),
-  demo: () => import('./commands/demo.js'),
-  verify: () => import('./commands/verify.js'),
-  config: () => import('./commands/config.js'),
-  reset: () => import('./commands/reset.js'),
-  lag: () => import('./commands/lag.js'),
-  chaos: () => import('./commands/chaos.js'),
-  trace: () => import('./commands/trace.js'),
-};
+import { defineCommands } from './table.js';
 
 /**
  * `--log json|pretty` anywhere on the line: the format of every log line of the process, as
@@ -51,9 +27,7 @@ export async function main(args: string[]): Promise<number | undefined> {
     .addHelpText('after', '\nAnywhere on the line, --log json|pretty: log lines as JSON (one object per line, default) or for people (env CASHFLOW_LOG_FORMAT).')
     .showHelpAfterError()
     .exitOverride();
-  const first = argv.find((a) => !a.startsWith('-'));
-  const toLoad = first && commands[first] ? [first] : Object.keys(commands);
-  for (const name of toLoad) (await commands[name]()).register(program);
+  defineCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -4,7 +4,7 @@
 // variable is reported at once (`cashflow config` shows the records).
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parsePeriod } from '../engine/time/cycle.js';
+import { parsePeriod } from '../engine/index.js';
 import { shownValue } from './redact.js';
 
 export type Env = Record<string, string | undefined>;

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { DatabaseDialect } from '../config/config.js';
 import { ComponentDownError, ServiceUnavailableError } from '../clients/errors.js';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import type { CashflowStatus } from '../schemas/types.js';
 import { decodedEvents, eventCount, isEncoded, type Schedule } from '../wire/schedule.js';
 import type { CashflowColumns, CashflowRow } from './cashflow-columns.js';

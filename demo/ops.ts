@@ -3,12 +3,11 @@
 // producing recalc requests, and waiting for consumer groups to catch up with offsets.
 import cliProgress from 'cli-progress';
 import { loadPipelineConfig, type Config } from '../config/config.js';
-import { openSql, withSql } from '../clients/database.js';
-import type { Admin, Producer } from '../clients/kafka.js';
+import { openSql, withSql } from '../db/open.js';
+import type { Admin } from '../clients/kafka.js';
 import { backoffDelayMs } from '../clients/backoff.js';
 import { connectRedis } from '../clients/redis.js';
-import type { RecalcRequest } from '../schemas/types.js';
-import { heldContracts, type StateReader, type StateStore } from '../state/model.js';
+import type { StateStore } from '../state/model.js';
 import { RedisStateStore } from '../state/redis-store.js';
 import type { Topology } from '../topology/topology.js';
 
@@ -100,7 +99,7 @@ export async function* contractIdPages(config: Pick<Config, 'database'>, pageSiz
   }
 }
 
-export { openSql, withSql } from '../clients/database.js';
+export { openSql, withSql } from '../db/open.js';
 
 // ------------------------------------------------------------------ the state store
 
@@ -117,35 +116,7 @@ export async function openStore(config: Pick<Config, 'redisUrl'>): Promise<{ sto
 
 // ------------------------------------------------------------------ producing recalc requests
 
-export function manualRequest(contractId: string, options: { asOf?: string | null; marketObjectCode?: string | null; jobId?: string | null } = {}): RecalcRequest {
-  return {
-    contractId,
-    cause: 'manual',
-    version: 0,
-    marketObjectCode: options.marketObjectCode ?? null,
-    asOf: options.asOf ?? null,
-    jobId: options.jobId ?? null,
-    requestedAtMs: Date.now(),
-  };
-}
-
-/** Sends requests keyed by contract id; resolves once all are acknowledged (acks=all). */
-export async function sendRecalcRequests(
-  producer: Producer,
-  topic: string,
-  encode: (r: RecalcRequest) => Buffer,
-  requests: readonly RecalcRequest[],
-  chunk = 5_000,
-): Promise<void> {
-  const sends: Promise<unknown>[] = [];
-  for (let i = 0; i < requests.length; i += chunk) {
-    const messages = requests.slice(i, i + chunk).map((r) => ({ key: r.contractId, value: encode(r) }));
-    sends.push(producer.send({ topic, messages }));
-    // a few sends in flight (docs/operations.md)
-    if (sends.length >= 4) await Promise.all(sends.splice(0));
-  }
-  await Promise.all(sends);
-}
+export { manualRequest, portfolioContracts, sendRecalcRequests } from '../processors/recalc-requests.js';
 
 // ------------------------------------------------------------------ offsets and consumer groups
 
@@ -258,11 +229,6 @@ export async function waitForResults(
   const sinkGroup = topology.processor('sink').consumerGroup;
   const [sinkFrom, sinkTo] = await Promise.all([committedOffsets(admin, sinkGroup, results), topicEnds(admin, results)]);
   await phase('writing', (onProgress) => waitForGroup(admin, sinkGroup, results, sinkTo, { from: sinkFrom, onProgress, timeoutMs: left(), pollMs: options.pollMs }));
-}
-
-/** The contracts held in a portfolio, by the membership state positions-ingest keeps (sorted). */
-export async function portfolioContracts(state: StateReader, portfolioId: string): Promise<string[]> {
-  return heldContracts((await state.holdings([portfolioId])).get(portfolioId) ?? []).sort();
 }
 
 /** True when every processor's group has committed up to the current end of each of its inputs. */

@@ -8,7 +8,7 @@
 //   5. the cash flow ladder of one portfolio by month: a text table and an SVG file
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createDatabase } from '../clients/database.js';
+import { createDatabase } from '../db/open.js';
 import { createAdmin } from '../clients/kafka.js';
 import type { Config } from '../config/config.js';
 import { preparePlatform, startProcessors, stopProcessors } from '../platform/processes.js';

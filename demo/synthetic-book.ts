@@ -2,7 +2,7 @@
 // the demo's sample book (demo/book.ts): contract i of a type as raw string terms, the way the
 // test beds and the pipeline give them, and the API's heaviest plausible case. Pure: the
 // engine benchmark and the demo import it without the pipeline's clients.
-import type { TestBedCase } from '../engine/testbed.js';
+import type { TestBedCase } from '../engine/index.js';
 
 export type BenchType = 'PAM' | 'ANN' | 'LAM' | 'NAM' | 'SWPPV';
 export const BENCH_TYPES: readonly BenchType[] = ['PAM', 'ANN', 'LAM', 'NAM', 'SWPPV'];

@@ -8,7 +8,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import client from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { ApiMetrics } from '../api/metrics.js';
 import { LagMetrics } from '../monitoring/lag-metrics.js';
 import { PipelineMetrics } from '../processors/metrics.js';

@@ -1,7 +1,19 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createConnectClient } from '../clients/connect.js';
+import { registerSchemas } from '../clients/schema-registry.js';
 import type { Config } from '../config/config.js';
-import type { ProcessorName } from '../topology/topology.js';
-import { resolve as resolvePath } from 'node:path';
+import { repoFile } from '../config/repo-file.js';
+import { sourceConnector } from '../connectors/debezium.js';
+import { createDatabase } from '../db/open.js';
+import { withClients } from '../dependencies/scope.js';
+import { targetsDir, unregisterTarget } from '../monitoring/targets.js';
+import { StackError } from '../stack/errors.js';
+import { isAlive, logTail, ownedPid, recordedPort, removePidFile, startDetached, stopProcess } from '../stack/processes.js';
+import { stackUp } from '../stack/up.js';
+import { topologyFromConfig, type ProcessorName } from '../topology/topology.js';
 import { PlatformError } from './errors.js';
+import { applyTopics } from './topics.js';
 
 // What `cashflow start` runs (cli/commands/start.ts is its command line): stack up, db migrate, topics apply, schemas apply, connectors apply, then
 // every processor as a detached `cashflow run <processor>` (one process each, so the calculator
@@ -34,8 +46,6 @@ function sanitize(s: string): string {
 
 /** The processes `cashflow start` runs for this configuration (topic prefix included in the names). */
 export async function processorProcesses(config: Config, options: { calculators?: number; basePort?: number } = {}): Promise<ProcessorProcess[]> {
-  const { join, resolve } = await import('node:path');
-  const { topologyFromConfig } = await import('../topology/topology.js');
   const prefix = topologyFromConfig(config).options.prefix;
   const root = resolve(config.stack.dir);
   const base = options.basePort ?? config.pipeline?.metricsBasePort ?? DEFAULT_METRICS_BASE_PORT;
@@ -71,8 +81,6 @@ export async function preparePlatform(config: Config, say: Say): Promise<void> {
     say(`${label.padEnd(18)} ${detail(r)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     return r;
   };
-  const { stackUp } = await import('../stack/up.js');
-  const { StackError } = await import('../stack/errors.js');
   const quiet: Say = (line) => process.stderr.write(`  ${line}\n`);
   await step(
     'stack up',
@@ -90,7 +98,6 @@ export async function preparePlatform(config: Config, say: Say): Promise<void> {
       return r.started.length ? `started ${r.started.join(', ')}` : 'already running';
     },
   );
-  const { createDatabase } = await import('../clients/database.js');
   await step(
     'db migrate',
     async () => {
@@ -106,10 +113,7 @@ export async function preparePlatform(config: Config, say: Say): Promise<void> {
       return `${o.database}${o.createdDatabase ? ' (created)' : ''}: ${o.applied.length ? o.applied.join(', ') : 'up to date'}`;
     },
   );
-  const { topologyFromConfig } = await import('../topology/topology.js');
   const topology = topologyFromConfig(config);
-  const { applyTopics } = await import('../topology/apply.js');
-  const { withClients } = await import('../clients/scope.js');
   await step(
     'topics apply',
     () => withClients(config, async (clients) => applyTopics(await clients.admin(), topology, config)),
@@ -118,10 +122,7 @@ export async function preparePlatform(config: Config, say: Say): Promise<void> {
       return created ? `${created} created or changed, ${r.length - created} existed` : `${r.length} topics exist`;
     },
   );
-  const { registerSchemas } = await import('../clients/schema-registry.js');
   await step('schemas apply', () => registerSchemas(config, topology), (r) => `${r.length} subjects registered`);
-  const { sourceConnector } = await import('../connectors/debezium.js');
-  const { createConnectClient } = await import('../clients/connect.js');
   const connector = sourceConnector(config, topology);
   const connect = createConnectClient(config);
   await step(
@@ -145,8 +146,6 @@ export async function startProcessors(
   config: Config,
   options: { calculators?: number; basePort?: number; only?: readonly ProcessorName[]; extraEnv?: Record<string, string> } = {},
 ): Promise<StartOutcome> {
-  const { ownedPid, startDetached } = await import('../stack/processes.js');
-  const { repoFile } = await import('../clients/repo-file.js');
   const procs = (await processorProcesses(config, options)).filter((p) => !options.only || options.only.includes(p.name));
   const started: ProcessorProcess[] = [];
   const alreadyRunning: ProcessorProcess[] = [];
@@ -182,12 +181,11 @@ export async function startProcessors(
  * CASHFLOW_STACK_DIR would otherwise resolve against the child's own working directory).
  */
 function childIdentity(config: Config, id: string): Record<string, string> {
-  return { CASHFLOW_PROCESS_ID: id, CASHFLOW_STACK_DIR: resolvePath(config.stack.dir) };
+  return { CASHFLOW_PROCESS_ID: id, CASHFLOW_STACK_DIR: resolve(config.stack.dir) };
 }
 
 /** Ready when /healthz answers; a process that dies meanwhile is reported with its log. */
 async function untilAnswering(what: string, pid: number, port: number, logFile: string, deadline: number): Promise<void> {
-  const { logTail, isAlive } = await import('../stack/processes.js');
   for (;;) {
     if (!isAlive(pid)) throw new PlatformError(`${what} exited at start; ${logFile}:\n${logTail(logFile)}`);
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })
@@ -201,8 +199,6 @@ async function untilAnswering(what: string, pid: number, port: number, logFile: 
 
 /** The lag exporter `cashflow start` runs beside the processors when the stack has monitoring. */
 export async function lagExporterProcess(config: Config, basePort?: number): Promise<{ id: string; pidFile: string; logFile: string; marker: string; metricsPort: number }> {
-  const { join, resolve } = await import('node:path');
-  const { topologyFromConfig } = await import('../topology/topology.js');
   const id = sanitize(`${topologyFromConfig(config).options.prefix}${LAG_EXPORTER_ID}`);
   const root = resolve(config.stack.dir);
   const processors = await processorProcesses(config, { basePort });
@@ -220,8 +216,6 @@ const LAG_EXPORTER_ID = 'lag-exporter';
 
 /** Starts `cashflow lag --serve` in the background unless it runs; waits until it answers. */
 export async function startLagExporter(config: Config, basePort?: number): Promise<{ started: boolean; metricsPort: number; logFile: string }> {
-  const { ownedPid, startDetached } = await import('../stack/processes.js');
-  const { repoFile } = await import('../clients/repo-file.js');
   const p = await lagExporterProcess(config, basePort);
   if (ownedPid(p.pidFile, p.marker) !== undefined) return { started: false, metricsPort: p.metricsPort, logFile: p.logFile };
   const pid = startDetached(
@@ -242,13 +236,8 @@ export async function startLagExporter(config: Config, basePort?: number): Promi
 
 /** Stops the processor processes of this configuration (SIGTERM: graceful; SIGKILL after the grace). */
 export async function stopProcessors(config: Config, graceMs = 30_000): Promise<{ stopped: string[]; killed: string[] }> {
-  const { ownedPid, stopProcess, removePidFile, recordedPort } = await import('../stack/processes.js');
-  const { unregisterTarget, targetsDir } = await import('../monitoring/targets.js');
-  const { readdirSync, existsSync } = await import('node:fs');
-  const { join, resolve } = await import('node:path');
   // Whatever `start` ran, whatever options it had: every processor pid file of this prefix.
   const runDir = join(resolve(config.stack.dir), 'run');
-  const { topologyFromConfig } = await import('../topology/topology.js');
   const prefix = sanitize(topologyFromConfig(config).options.prefix);
   const files = existsSync(runDir) ? readdirSync(runDir).filter((f) => f.startsWith(`processor-${prefix}`) && f.endsWith('.pid')) : [];
   const stopped: string[] = [];

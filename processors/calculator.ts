@@ -20,7 +20,7 @@ import {
   type ComputeOptions,
   type PreparedContract,
 } from '../engine/index.js';
-import { addCycles, parsePeriod } from '../engine/time/cycle.js';
+import { addCycles, parsePeriod } from '../engine/index.js';
 import type { CashflowEvent, CashflowStatus, RecalcRequest } from '../schemas/types.js';
 import { emptyWrites, type MarketSeries, type StoredContract } from '../state/model.js';
 import { dependencyKeys, observerFor } from '../state/observer.js';

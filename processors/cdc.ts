@@ -4,7 +4,7 @@
 // code reads timestamps from `timestamp` (PostgreSQL) and `datetime2` (SQL Server) columns
 // whatever `time.precision.mode` the connector runs with.
 
-import { quoteValue } from '../engine/errors.js';
+import { quoteValue } from '../engine/index.js';
 
 export type ChangeOp = 'c' | 'u' | 'd' | 'r';
 export type Row = Record<string, unknown>;

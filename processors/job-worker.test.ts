@@ -8,7 +8,7 @@ import { connectRedis, type Redis } from '../clients/redis.js';
 import type { JobEvent } from '../schemas/types.js';
 import { missingCodes, withStoreData, type Cases } from '../api/compute.js';
 import { packResults } from '../wire/packed-results.js';
-import { computeCase, type TestBedCase } from '../engine/testbed.js';
+import { computeCase, type TestBedCase } from '../engine/index.js';
 import { emptyWrites } from '../state/model.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { clearState } from '../state/redis-store.js';

@@ -18,7 +18,7 @@ import { CallbackAddresses } from '../api/callback-address.js';
 import { CallbackRefusedError, postCallback } from '../api/callback-delivery.js';
 import { missingCodesOf, withStoreData, type Cases } from '../api/compute.js';
 import { ResultsPacker } from '../wire/packed-results.js';
-import { evaluateCase, prepareCase, type ComputedCase, type PreparedCase } from '../engine/testbed.js';
+import { evaluateCase, prepareCase, type ComputedCase, type PreparedCase } from '../engine/index.js';
 import { JobStore, type JobRecord } from '../api/job-store.js';
 import type { ApiJobChunk } from '../api/jobs.js';
 import type { JobEvent } from '../schemas/types.js';

@@ -1,7 +1,7 @@
 // market-ingest: Debezium rows of `market_data` → the series in the store and
 // cashflow.market-observations, keyed `<code>|<observed at>` so compaction keeps every
 // observation. A delete is published as `deleted` (and kept in the series as a marker).
-import { boundedText, quoteValue } from '../engine/errors.js';
+import { boundedText, quoteValue } from '../engine/index.js';
 import { finiteValue } from './cdc.js';
 import type { MarketObservation } from '../schemas/types.js';
 import { emptyWrites, timeMsOf, type MarketChange } from '../state/model.js';

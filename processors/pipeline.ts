@@ -8,12 +8,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadPipelineConfig, type Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import type { Redis } from '../clients/redis.js';
-import type { Producer } from '../clients/kafka.js';
+import { createDatabase } from '../db/open.js';
+import { connectRedis, type Redis } from '../clients/redis.js';
+import { createConsumer, createProducer, type Producer } from '../clients/kafka.js';
+import { createAvroCodec } from '../clients/schema-registry.js';
 import type { ProcessorName, Topology } from '../topology/topology.js';
 import type { StateStore } from '../state/model.js';
 import { DEFAULT_KEY_PREFIX, RedisStateStore } from '../state/redis-store.js';
 import { checkEvictionPolicy, ownerId, RedisHealPort, StateHealer } from '../state/healing.js';
+import { rebuildState } from '../state/rebuild.js';
+import { holdTracing } from '../tracing/tracer.js';
 import { breakerChanges, healMetrics, PipelineMetrics } from './metrics.js';
 import { Breakers } from '../clients/breaker.js';
 import { definitionOf, PROCESSOR_NAMES } from './registry.js';
@@ -22,7 +26,7 @@ import { DEFAULT_BACKOFF, ProcessorRunner, type BackoffOptions, type Log, type R
 import type { Component } from '../clients/errors.js';
 import { failureSummary, redactUrl } from '../clients/errors.js';
 import { configuredLog } from '../clients/log.js';
-import type { DependencyState } from '../clients/meet.js';
+import { databaseReadiness, dependencyStates, meetWithBackoff, probeDependency, type DependencyState } from '../dependencies/meet.js';
 
 export interface StartOptions {
   config: Config;
@@ -76,14 +80,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
   const names = [...new Set(options.processors && options.processors.length ? options.processors : PROCESSOR_NAMES)];
   for (const n of names) if (!PROCESSOR_NAMES.includes(n)) throw new Error(`unknown processor "${n}" (one of ${PROCESSOR_NAMES.join(', ')})`);
   const log = options.log ?? configuredLog(config.clients, 'info');
-  const [{ createProducer, createConsumer }, { connectRedis }, { createAvroCodec }, { meetWithBackoff, probeDependency, databaseReadiness, dependencyStates }] = await Promise.all([
-    import('../clients/kafka.js'),
-    import('../clients/redis.js'),
-    import('../clients/schema-registry.js'),
-    import('../clients/meet.js'),
-  ]);
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const { holdTracing } = await import('../tracing/tracer.js');
   // released last (cleanups run in reverse): the spans of the final batches are exported
   const releaseTracing = await holdTracing(config.tracing, names.length === 1 ? `cashflow-${names[0]}` : 'cashflow-pipeline');
   const components = dependenciesOf(topology, names);
@@ -175,8 +172,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     let database: Promise<Database> | undefined;
     const getDatabase = () => {
       if (options.database) return Promise.resolve(options.database);
-      database ??= import('../clients/database.js').then(async ({ createDatabase }) => {
-        const db = await createDatabase(config);
+      database ??= createDatabase(config).then((db) => {
         cleanups.push(() => db.close());
         return db;
       });
@@ -211,7 +207,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
     };
     const backgrounds: { name: ProcessorName; task: BackgroundTask }[] = [];
     for (const name of names) {
-      const definition = await definitionOf(name);
+      const definition = definitionOf(name);
       if (definition.background) backgrounds.push({ name, task: definition.background });
       const runner = new ProcessorRunner(
         definition,
@@ -293,9 +289,8 @@ function stateHealer(
   options: StartOptions,
   parts: { redis: Redis; redisPrefix: string; store: StateStore; metrics: PipelineMetrics; log: Log; owner: string },
 ): StateHealer {
-  const port = new RedisHealPort(parts.redis, async ({ clear, onProgress }) => {
-    const { rebuildState } = await import('../state/rebuild.js');
-    return rebuildState({ config: options.config, topology: options.topology, store: parts.store, redisPrefix: parts.redisPrefix, clear, onProgress });
-  });
+  const port = new RedisHealPort(parts.redis, ({ clear, onProgress }) =>
+    rebuildState({ config: options.config, topology: options.topology, store: parts.store, redisPrefix: parts.redisPrefix, clear, onProgress }),
+  );
   return new StateHealer(port, { owner: parts.owner, log: parts.log, metrics: healMetrics(parts.metrics) });
 }

@@ -5,7 +5,7 @@
 // the quantity. Poison (an id missing or longer than the id columns hold, a quantity that is not
 // a finite number) → dead letter with the reason: stored, a NaN quantity would scale the
 // portfolio's cash flows to NaN and no one would be told.
-import { boundedText, quoteValue } from '../engine/errors.js';
+import { boundedText, quoteValue } from '../engine/index.js';
 import { ID_LENGTH } from '../db/schema.js';
 import type { Position } from '../schemas/types.js';
 import { emptyWrites, type StoredPosition } from '../state/model.js';

@@ -4,7 +4,7 @@
 // processor and the fault tests. Memory is bounded by the page: a page's sources, rows and
 // expectations are dropped before the next is read; only the market data series (a book has
 // few market object codes) are kept for the run.
-import type { CashflowRow, ContractSelection, Database, MarketDataRow, SourceContracts, StoredResults } from '../db/database.js';
+import type { CashflowRow, ContractRow, ContractSelection, Database, MarketDataRow, SourceContracts, StoredResults } from '../db/database.js';
 import type { MarketSeries, StoredContract } from '../state/model.js';
 import {
   checkResult,
@@ -220,7 +220,7 @@ export class Verification {
   }
 
   /** Contracts referenced by id (composite types), as contract-ingest stores them. */
-  private async referencedContracts(keys: string[], page: ReadonlyMap<string, import('../db/database.js').ContractRow>): Promise<Map<string, StoredContract>> {
+  private async referencedContracts(keys: string[], page: ReadonlyMap<string, ContractRow>): Promise<Map<string, StoredContract>> {
     const out = new Map<string, StoredContract>();
     const elsewhere = keys.filter((k) => !page.has(k));
     const rows = [...keys.filter((k) => page.has(k)).map((k) => page.get(k)!)];

@@ -1,7 +1,7 @@
 // The .avsc files of schemas/avro/, by record name. Pure: reads files, no registry.
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import type { RecordName, RecordTypes } from './types.js';
 
 /** Record name → file in schemas/avro/. */

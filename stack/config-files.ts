@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { KafkaConfig, StackPorts } from '../config/config.js';
 import { jaasConfig, javaClientSecurity, prefixed } from '../config/kafka-java-properties.js';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import type { ProcessComponent, StackLayout } from './layout.js';
 import { zipkinArgs, zipkinJarName, zipkinMarker } from './zipkin.js';
 import { prometheusArgs, prometheusMarker, type PrometheusSettings } from './prometheus.js';

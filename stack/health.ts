@@ -1,4 +1,6 @@
 // Real health checks: each asks the component a question only the real thing answers.
+import pg from 'pg';
+import { listTopicsOnce } from '../clients/kafka.js';
 import { redisTlsOptions } from '../clients/redis-tls.js';
 import type { Config } from '../config/config.js';
 import { redactUrl } from '../config/redact.js';
@@ -64,7 +66,6 @@ export async function checkKafka(config: Config): Promise<ComponentHealth> {
  * when it lists the topics. A refused handshake or login is unhealthy with the client's reason.
  */
 async function checkKafkaByClient(config: Config, url: string): Promise<ComponentHealth> {
-  const { listTopicsOnce } = await import('../clients/kafka.js');
   const protocol = config.kafka.securityProtocol;
   const { host, port } = hostPort(config.kafka.bootstrapServers.split(',')[0] ?? '', 9092);
   // nothing listening: say so at once (the client would retry until its timeout)
@@ -158,7 +159,6 @@ export function maintenanceUrl(url: string): string {
 
 export async function checkPostgres(config: Config): Promise<ComponentHealth> {
   const url = redactUrl(postgresUrl(config));
-  const { default: pg } = await import('pg');
   const client = new pg.Client({
     connectionString: maintenanceUrl(postgresUrl(config)),
     connectionTimeoutMillis: 3000,

@@ -1,7 +1,7 @@
 // Prepares the machine's PostgreSQL for Debezium and the registry: wal_level=logical (restarting
 // the cluster only when it must), a user with REPLICATION, and the databases the stack uses.
 import { spawnSync } from 'node:child_process';
-import type pg from 'pg';
+import pg from 'pg';
 import { StackError } from './errors.js';
 import { maintenanceUrl } from './health.js';
 
@@ -11,8 +11,7 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function connect(url: string): Promise<pg.Client> {
-  const { default: pgModule } = await import('pg');
-  const client = new pgModule.Client({
+  const client = new pg.Client({
     connectionString: maintenanceUrl(url),
     connectionTimeoutMillis: 3000,
   });

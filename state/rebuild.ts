@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { connectRedis } from '../clients/redis.js';
 import type { AvroCodec } from '../clients/schema-registry.js';
-import { ClientScope } from '../clients/scope.js';
+import { ClientScope } from '../dependencies/scope.js';
 import type { ContractTerms, MarketObservation, Position } from '../schemas/types.js';
 import type { Schedule } from '../wire/schedule.js';
 import type { TopicId, Topology } from '../topology/topology.js';

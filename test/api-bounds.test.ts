@@ -12,8 +12,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoFile } from '../clients/repo-file.js';
-import { testBedResultText, type TestBedCase } from '../engine/testbed.js';
+import { repoFile } from '../config/repo-file.js';
+import { testBedResultText, type TestBedCase } from '../engine/index.js';
 import { freePort } from '../stack/free-port.js';
 import { farMaturityCase } from '../bench/engine.js';
 

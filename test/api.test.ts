@@ -25,7 +25,7 @@ import {
   type Consumer,
 } from '../clients/kafka.js';
 import { connectRedis, type Redis } from '../clients/redis.js';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { dropDatabase, PostgresDatabase } from '../db/postgres/index.js';
@@ -41,7 +41,7 @@ import {
 import type { JobEvent } from '../schemas/types.js';
 import { clearState, RedisStateStore } from '../state/redis-store.js';
 import { emptyWrites } from '../state/model.js';
-import { applyTopics } from '../topology/apply.js';
+import { applyTopics } from '../platform/topics.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { startApi, type RunningApi } from '../api/index.js';
 import { callbackSignature } from '../api/callback-delivery.js';

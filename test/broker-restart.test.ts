@@ -22,7 +22,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { dropDatabase, PostgresDatabase } from '../db/postgres/index.js';
 import { startProcessors, type RunningPipeline } from '../processors/pipeline.js';
 import { clearState } from '../state/redis-store.js';
-import { applyTopics } from '../topology/apply.js';
+import { applyTopics } from '../platform/topics.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { testEnv } from './env/index.js';
 import { feedMarketData } from './support/cdc-feed.js';

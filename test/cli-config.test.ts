@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { freePort } from '../stack/free-port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cashflow-cli-config-'));

@@ -12,7 +12,7 @@
 // end. Needs `npm run build` (the commands run as children through bin/cashflow.js).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { ComponentRequestError, isRetriable } from '../clients/errors.js';
 import { createAvroCodec, createSchemaRegistry } from '../clients/schema-registry.js';
 import { avroSchema } from '../schemas/avro.js';

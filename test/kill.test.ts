@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type Admin } from '../clients/kafka.js';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
 import { logTail } from '../stack/processes.js';
 import { committedOffsets, pipelineQuiet, topicEnds } from '../demo/ops.js';

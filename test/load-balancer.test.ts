@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookContract } from '../bench/engine.js';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { connectRedis, type Redis } from '../clients/redis.js';
 import { computeTestBed } from '../engine/index.js';
 import { freePort } from '../stack/free-port.js';

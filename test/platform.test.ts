@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { postgresConnector, type SourceConnector } from '../connectors/debezium.js';
 import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../db/postgres/index.js';
 import type { ContractCashflows } from '../schemas/types.js';
-import { applyTopics } from '../topology/apply.js';
+import { applyTopics } from '../platform/topics.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { testEnv } from './env/index.js';
 import { Cleanup } from './support/cleanup.js';

@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { connectRedis } from '../clients/redis.js';
 import type { Consumer } from '../clients/kafka.js';
-import { openSql } from '../clients/database.js';
+import { openSql } from '../db/open.js';
 import { loadConfig } from '../config/config.js';
 import { RedisStateStore, clearState } from '../state/redis-store.js';
 import { rebuildState } from '../state/rebuild.js';

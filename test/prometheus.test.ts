@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, type Admin } from '../clients/kafka.js';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { topicEnds } from '../demo/ops.js';
 import { createLagExporter, type LagExporter } from '../monitoring/lag-exporter.js';
 import { serveMetrics } from '../monitoring/metrics-server.js';

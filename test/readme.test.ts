@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { connectRedis } from '../clients/redis.js';
 import { loadConfig } from '../config/config.js';
 import { PROCESSORS } from '../platform/processes.js';

@@ -15,7 +15,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MarketDataRow } from '../db/database.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';

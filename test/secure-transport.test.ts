@@ -19,7 +19,7 @@ import { createProducer, librdkafkaConnection, listTopicsOnce } from '../clients
 import { connectRedis } from '../clients/redis.js';
 import { overlay, type KafkaConfig } from '../config/config.js';
 import { demoContracts, demoMarketData } from '../demo/book.js';
-import { computeTestBed } from '../engine/testbed.js';
+import { computeTestBed } from '../engine/index.js';
 import { checkRedis } from '../stack/health.js';
 import { testEnv } from './env/index.js';
 import { Cleanup } from './support/cleanup.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoContracts, demoMarketData, demoPositions } from '../demo/book.js';
 import { mismatchCount } from '../processors/verification.js';
 import { Verification } from '../processors/verify-run.js';
-import { repoFile } from '../clients/repo-file.js';
+import { repoFile } from '../config/repo-file.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
 
 const env = new PipelineEnv('vf');

@@ -1,7 +1,12 @@
 // The process's tracer: the OpenTelemetry SDK started from the configuration (OTEL_*), or
-// nothing. With no exporter (the default), no SDK is loaded and activeTracer() is undefined, so
-// the runner neither reads headers nor makes spans (docs/monitoring.md "Tracing").
-import type { Tracer } from '@opentelemetry/api';
+// nothing. With no exporter (the default), the SDK is not started and activeTracer() is
+// undefined, so the runner neither reads headers nor makes spans (docs/monitoring.md "Tracing").
+import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import * as base from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from '../config/config.js';
 
 interface Started {
@@ -50,7 +55,6 @@ export async function holdTracing(
     starting = undefined;
     if (!s) return;
     await s.shutdown();
-    const { trace, context, propagation } = await import('@opentelemetry/api');
     trace.disable();
     context.disable();
     propagation.disable();
@@ -58,20 +62,9 @@ export async function holdTracing(
 }
 
 async function load(config: TracingConfig, serviceName: string): Promise<Started> {
-  const [
-    { NodeTracerProvider },
-    base,
-    { resourceFromAttributes, detectResources, envDetector },
-    { ATTR_SERVICE_NAME },
-  ] = await Promise.all([
-    import('@opentelemetry/sdk-trace-node'),
-    import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/semantic-conventions'),
-  ]);
   const exporter =
     config.exporter === 'zipkin'
-      ? new (await import('@opentelemetry/exporter-zipkin')).ZipkinExporter({
+      ? new ZipkinExporter({
           url: config.zipkinEndpoint,
           serviceName,
         })
@@ -88,10 +81,7 @@ async function load(config: TracingConfig, serviceName: string): Promise<Started
   return { tracer: provider.getTracer('cashflow'), shutdown: () => provider.shutdown() };
 }
 
-type Samplers = Pick<
-  typeof import('@opentelemetry/sdk-trace-base'),
-  'AlwaysOnSampler' | 'AlwaysOffSampler' | 'TraceIdRatioBasedSampler' | 'ParentBasedSampler'
->;
+type Samplers = Pick<typeof base, 'AlwaysOnSampler' | 'AlwaysOffSampler' | 'TraceIdRatioBasedSampler' | 'ParentBasedSampler'>;
 
 /** The sampler OTEL_TRACES_SAMPLER names (the SDK's own values), with our default. */
 export function samplerOf(config: Pick<TracingConfig, 'sampler' | 'samplerRatio'>, s: Samplers) {

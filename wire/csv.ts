@@ -1,6 +1,6 @@
 // A job's result as CSV: one row per event, one row with the error for a case that could not be
 // computed. Columns are the event fields of `cashflow actus` (docs/interfaces.md).
-import type { CaseResult, EventJson } from '../engine/testbed.js';
+import type { CaseResult, EventJson } from '../engine/index.js';
 
 const COLUMNS = [
   'caseId',

@@ -1,9 +1,9 @@
 // Packing a job chunk's results into CFR2 (wire/packed-layout.ts) and deflating it for Redis.
 import { constants, deflateRawSync } from 'node:zlib';
-import { utf8 } from '../engine/json-bytes.js';
-import type { ComputedCase } from '../engine/testbed.js';
-import { reportedMask } from '../engine/testbed.js';
-import { MS_PER_DAY } from '../engine/time/date.js';
+import { utf8 } from '../engine/index.js';
+import type { ComputedCase } from '../engine/index.js';
+import { reportedMask } from '../engine/index.js';
+import { MS_PER_DAY } from '../engine/index.js';
 import { CFR2, CFR2_HEADER_U32, cfr2Header, cfr2Layout, cfr2Sizes, CODED_COLUMNS, indexArray, RecentValues, same, type Cfr2Sizes } from './packed-layout.js';
 
 /** A Float64Array that grows (the packer's columns). */

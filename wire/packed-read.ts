@@ -1,5 +1,5 @@
 // Reading a packed job chunk (CFR2, wire/packed-layout.ts) into its columns.
-import { MS_PER_DAY } from '../engine/time/date.js';
+import { MS_PER_DAY } from '../engine/index.js';
 import { CFR1, CFR2, CFR2_HEADER_U32, cfr2Layout, cfr2Sizes, CODED_COLUMNS, indexArray, RecentValues, StoredValues } from './packed-layout.js';
 
 /** A packed chunk, read. */

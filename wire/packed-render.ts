@@ -1,9 +1,9 @@
 // A read job chunk (wire/packed-read.ts) rendered: the JSON `cashflow actus` prints, through
 // the one writer of test bed event JSON (engine/testbed.ts writeEventJson), and the CSV of
 // wire/csv.ts, byte for byte.
-import type { JsonBytes } from '../engine/json-bytes.js';
-import { writeErrorJson, writeEventJson } from '../engine/testbed.js';
-import { formatDateTime } from '../engine/time/date.js';
+import type { JsonBytes } from '../engine/index.js';
+import { writeErrorJson, writeEventJson } from '../engine/index.js';
+import { formatDateTime } from '../engine/index.js';
 import { csvField } from './csv.js';
 import type { PackedResults } from './packed-read.js';
 

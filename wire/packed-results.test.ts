@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ReportedState } from '../engine/contract-type.js';
-import { ContractEvent, type EventType } from '../engine/events.js';
-import { JsonBytes } from '../engine/json-bytes.js';
+import type { ReportedState } from '../engine/index.js';
+import { ContractEvent, type EventType } from '../engine/index.js';
+import { JsonBytes } from '../engine/index.js';
 import {
   computeCase,
   computeTestBed,
@@ -17,8 +17,8 @@ import {
   eventsJsonText,
   type ComputedCase,
   type TestBedCase,
-} from '../engine/testbed.js';
-import { MS_PER_DAY } from '../engine/time/date.js';
+} from '../engine/index.js';
+import { MS_PER_DAY } from '../engine/index.js';
 import { caseResultJson, objectBody, type Cases } from '../api/compute.js';
 import { csvRows } from './csv.js';
 import {

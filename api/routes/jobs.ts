@@ -3,7 +3,7 @@
 // result, streamed from its stored chunks. A job is visible only to the key that created it.
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { JsonBytes } from '../../engine/json-bytes.js';
+import { JsonBytes } from '../../engine/index.js';
 import { parseJsonBody } from '../body-json.js';
 import { quickCheckCases } from '../chunk-check.js';
 import type { Cases } from '../compute.js';

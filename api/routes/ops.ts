@@ -4,7 +4,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
-import { packageVersion } from '../../clients/repo-file.js';
+import { packageVersion } from '../../config/repo-file.js';
 import { asyncApiDocument } from '../../topology/asyncapi.js';
 import { presentedKey, type Authenticator } from '../auth.js';
 import type { ApiContext } from '../context.js';

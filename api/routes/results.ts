@@ -8,6 +8,7 @@ import { StateLostError } from '../../state/readiness.js';
 import type { ApiContext } from '../context.js';
 import { errorResponses, HttpError, STATE_REBUILD_RETRY_AFTER_SECONDS } from '../errors.js';
 import * as S from '../schemas.js';
+import { manualRequest, portfolioContracts, sendRecalcRequests } from '../../processors/recalc-requests.js';
 
 export interface ResultRouteOptions {
   context: ApiContext;
@@ -93,10 +94,9 @@ export const resultRoutes: FastifyPluginAsync<ResultRouteOptions> = async (app, 
     async (req, reply) => {
       const state = context.state();
       if (!state) throw new HttpError(503, 'the portfolio membership is in Redis, which is unreachable (REDIS_URL): try again shortly');
-      const ops = await import('../../demo/ops.js');
       let ids: string[];
       try {
-        ids = await ops.portfolioContracts(state, req.params.id);
+        ids = await portfolioContracts(state, req.params.id);
       } catch (e) {
         if (!(e instanceof StateLostError)) throw e;
         return reply
@@ -108,7 +108,7 @@ export const resultRoutes: FastifyPluginAsync<ResultRouteOptions> = async (app, 
       const kafka = await context.deps.kafka();
       const topic = context.topology.topic('recalcRequests').name;
       const createdAt = new Date(context.now()).toISOString();
-      await ops.sendRecalcRequests(kafka.producer, topic, await kafka.codec.encoder('recalcRequests'), ids.map((id) => ops.manualRequest(id)));
+      await sendRecalcRequests(kafka.producer, topic, await kafka.codec.encoder('recalcRequests'), ids.map((id) => manualRequest(id)));
       return reply.code(202).send({ portfolioId: req.params.id, status: 'queued', contracts: { done: 0, total: ids.length }, createdAt, topic });
     },
   );

@@ -1,7 +1,8 @@
 // `cashflow config [--json]`: the effective configuration, one variable a line, with where each
 // value came from (default, environment, `<NAME>_FILE`); passwords, keys and the credentials in
 // URLs masked. Wrong variables are listed with the rest, then reported as by every command (exit 2).
-import type { Command } from 'commander';
+import { ConfigError, describeConfig } from '../../config/config.js';
+import { shownValue } from '../../config/redact.js';
 import type { Reading } from '../../config/variables.js';
 
 export interface ShownReading {
@@ -38,19 +39,11 @@ export function formatReadings(rows: ShownReading[]): string {
   return line('variable', 'value', 'source') + rows.map((r) => line(r.variable, r.value, r.source, r.problem)).join('');
 }
 
-export function register(program: Command): void {
-  program
-    .command('config')
-    .description('print the effective configuration: each variable, its value (secrets masked) and where it came from')
-    .option('--json', 'one JSON array of {variable, value, source, problem?}')
-    .action(async (opts: { json?: boolean }) => {
-      const [{ describeConfig, ConfigError }, { shownValue }] = await Promise.all([
-        import('../../config/config.js'),
-        import('../../config/redact.js'),
-      ]);
-      const { readings, issues } = describeConfig(process.env);
-      const rows = readings.map((r) => shownReading(r, shownValue));
-      process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatReadings(rows));
-      if (issues.length > 0) throw ConfigError.of(issues);
-    });
+/** `cashflow config` */
+export async function action(opts: { json?: boolean }): Promise<void> {
+  const { readings, issues } = describeConfig(process.env);
+  const rows = readings.map((r) => shownReading(r, shownValue));
+  process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatReadings(rows));
+  if (issues.length > 0) throw ConfigError.of(issues);
 }
+

@@ -5,17 +5,23 @@
 // WAL for a slot nobody reads), the database, the topics of the topology, the consumer groups,
 // the schema subjects and the Redis keys of the prefix. Without --yes it only lists them. The
 // stack itself stays up: `cashflow stack down` stops it.
-import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { UserFacingError, configUses } from '../command.js';
 import type { Say } from '../../platform/processes.js';
+import { topologyFromConfig } from '../../topology/topology.js';
+import { sourceConnector } from '../../connectors/debezium.js';
+import { stopProcessors } from '../../platform/processes.js';
+import { requestJson } from '../../clients/http.js';
+import { dropReplicationSlot, dropDatabase } from '../../db/postgres/index.js';
+import { createAdmin, deleteTopics, deleteConsumerGroups } from '../../clients/kafka.js';
+import { connectRedis } from '../../clients/redis.js';
+import { clearState } from '../../state/redis-store.js';
+import { loadConfig } from '../../config/config.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What a reset of `config`'s environment removes, by kind (pure: names only). */
 export async function resetTargets(config: Config): Promise<{ kind: string; names: string[] }[]> {
-  const { topologyFromConfig } = await import('../../topology/topology.js');
-  const { sourceConnector } = await import('../../connectors/debezium.js');
   const topology = topologyFromConfig(config);
   const connector = sourceConnector(config, topology);
   const database = decodeURIComponent(new URL(config.database.url).pathname.replace(/^\//, '')) || 'cashflow';
@@ -40,12 +46,10 @@ export async function resetPlatform(config: Config, say: Say): Promise<void> {
     say(`${label.padEnd(18)} ${detail} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   };
   const targets = new Map((await resetTargets(config)).map((t) => [t.kind, t.names]));
-  const { stopProcessors } = await import('../../platform/processes.js');
   await step('processors', async () => {
     const r = await stopProcessors(config);
     return r.stopped.length ? `stopped ${r.stopped.join(', ')}` : 'none running';
   });
-  const { requestJson } = await import('../../clients/http.js');
   const connectorName = targets.get('connector')![0]!;
   const connectorUrl = `${config.kafkaConnectUrl}/connectors/${encodeURIComponent(connectorName)}`;
   await step('connector', async () => {
@@ -61,7 +65,6 @@ export async function resetPlatform(config: Config, say: Say): Promise<void> {
     await requestJson('connect', 'DELETE', connectorUrl, undefined, { accept: [404] });
     return `${connectorName}: offsets and connector deleted`;
   });
-  const { dropReplicationSlot, dropDatabase } = await import('../../db/postgres/index.js');
   for (const slot of targets.get('replication slot')!)
     await step('replication slot', async () => ((await dropReplicationSlot(config.database.url, slot)) ? `${slot} dropped` : `${slot}: none`));
   const database = targets.get('database')![0]!;
@@ -69,7 +72,6 @@ export async function resetPlatform(config: Config, say: Say): Promise<void> {
     await dropDatabase(config.database.url, database);
     return `${database} dropped`;
   });
-  const { createAdmin, deleteTopics, deleteConsumerGroups } = await import('../../clients/kafka.js');
   const admin = await createAdmin(config, 'cashflow-reset');
   try {
     const topics = new Set(targets.get('topics'));
@@ -95,8 +97,6 @@ export async function resetPlatform(config: Config, say: Say): Promise<void> {
     }
     return `${deleted} deleted`;
   });
-  const { connectRedis } = await import('../../clients/redis.js');
-  const { clearState } = await import('../../state/redis-store.js');
   await step('redis keys', async () => {
     const redis = await connectRedis(config, { name: 'cashflow-reset' });
     try {
@@ -107,20 +107,15 @@ export async function resetPlatform(config: Config, say: Say): Promise<void> {
   });
 }
 
-export function register(program: Command): void {
-  program
-    .command('reset')
-    .description("remove what `start`/`demo` made for this environment: processors, connector and its offsets, slot, database, topics, groups, subjects, Redis keys (the stack stays up)")
-    .option('--yes', 'do it (without: only list what would be removed)')
-    .action(async (opts: { yes?: boolean }) => {
-      const { loadConfig } = await import('../../config/config.js');
-      const config = loadConfig(process.env, configUses.platform);
-      if (!opts.yes) {
-        for (const t of await resetTargets(config)) process.stdout.write(`${t.kind}: ${t.names.join(', ') || '(none)'}\n`);
-        process.stdout.write('# nothing removed: run `cashflow reset --yes` to remove these\n');
-        return;
-      }
-      await resetPlatform(config, (line) => process.stderr.write(`${line}\n`));
-      process.stdout.write('reset done: the stack still runs (`cashflow stack down` stops it)\n');
-    });
+/** `cashflow reset` */
+export async function action(opts: { yes?: boolean }): Promise<void> {
+  const config = loadConfig(process.env, configUses.platform);
+  if (!opts.yes) {
+    for (const t of await resetTargets(config)) process.stdout.write(`${t.kind}: ${t.names.join(', ') || '(none)'}\n`);
+    process.stdout.write('# nothing removed: run `cashflow reset --yes` to remove these\n');
+    return;
+  }
+  await resetPlatform(config, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write('reset done: the stack still runs (`cashflow stack down` stops it)\n');
 }
+

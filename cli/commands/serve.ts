@@ -1,105 +1,75 @@
 // `cashflow serve`: the HTTP API (api/) on API_PORT until SIGTERM/SIGINT. Starts with the engine
 // alone; Redis, Kafka and the read database are used when reachable (docs/interfaces.md).
-import type { Command } from 'commander';
+import { startApi } from '../../api/index.js';
+import { loadConfig } from '../../config/config.js';
+import { registerThisProcess } from '../../monitoring/targets.js';
+import { startBalancer } from '../../stack/balancer.js';
+import { freePort } from '../../stack/free-port.js';
+import { topologyFromConfig } from '../../topology/topology.js';
 import { UserFacingError, configUses, integerOption } from '../command.js';
 
-export function register(program: Command): void {
-  program
-    .command('serve')
-    .description('start the HTTP API (API_PORT, default 8090; docs at /docs, OpenAPI at /openapi.json)')
-    .option('--port <port>', 'port (env API_PORT, default 8090; 0 = any free port)')
-    .option('--host <host>', 'interface to listen on (env API_HOST, default 127.0.0.1)')
-    .option('--topic-prefix <prefix>', 'prefix of every topic (env CASHFLOW_TOPIC_PREFIX)')
-    .option(
-      '--redis-prefix <prefix>',
-      'key prefix of the pipeline state in Redis (env CASHFLOW_REDIS_PREFIX, default cashflow:)',
-    )
-    .option('--log', 'log every request (through the process log: stderr, CASHFLOW_LOG_FORMAT)')
-    .option(
-      '--instances <n>',
-      'run N API processes on loopback ports behind HAProxy on the API port (health checks on /readyz; a dead instance is started again)',
-    )
-    .action(
-      async (opts: {
-        port?: string;
-        host?: string;
-        topicPrefix?: string;
-        redisPrefix?: string;
-        log?: boolean;
-        instances?: string;
-      }) => {
-        const [{ loadConfig }, { topologyFromConfig }, { startApi }] = await Promise.all([
-          import('../../config/config.js'),
-          import('../../topology/topology.js'),
-          import('../../api/index.js'),
-        ]);
-        const config = loadConfig(process.env, [...configUses.processors, 'api']);
-        let port: number | undefined;
-        if (opts.port !== undefined) {
-          port = Number(opts.port);
-          if (!Number.isInteger(port) || port < 0 || port > 65535)
-            throw new UserFacingError(`--port: expected a port (0–65535), got "${opts.port}"`, 2);
-        }
-        const host = opts.host ?? config.api.host;
-        if (opts.instances !== undefined) {
-          const passed = [
-            ...(opts.topicPrefix !== undefined ? ['--topic-prefix', opts.topicPrefix] : []),
-            ...(opts.redisPrefix !== undefined ? ['--redis-prefix', opts.redisPrefix] : []),
-            ...(opts.log ? ['--log'] : []),
-          ];
-          await serveBalanced(integerOption(opts.instances, 'instances'), host, port ?? config.api.port, config.stack.dir, passed);
-          return;
-        }
-        const topology = topologyFromConfig(
-          config,
-          opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {},
-        );
-        let api;
-        try {
-          api = await startApi({
-            config,
-            topology,
-            redisPrefix: opts.redisPrefix ?? config.pipeline.redisPrefix,
-            port,
-            host,
-            logger: opts.log === true,
-          });
-        } catch (e) {
-          if ((e as { code?: string }).code === 'EADDRINUSE')
-            throw new UserFacingError(
-              `port ${port ?? config.api.port} is in use (API_PORT or --port moves it)`,
-            );
-          throw e;
-        }
-        if (config.api.keys.length === 0)
-          process.stderr.write(
-            'cashflow serve: no API keys configured (CASHFLOW_API_KEYS or CASHFLOW_API_KEYS_FILE): every /v1 request gets 401\n',
-          );
-        process.stderr.write(
-          `cashflow serve: listening on http://${host}:${api.port} (docs /docs, OpenAPI /openapi.json); SIGTERM or Ctrl-C stops\n`,
-        );
-        const { registerThisProcess } = await import('../../monitoring/targets.js');
-        const unregister = registerThisProcess(config.stack, 'cashflow-api', `${topology.options.prefix}api`, api.port, host);
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            unregister();
-            process.off('SIGTERM', stop);
-            process.off('SIGINT', stop);
-            void api.close().then(resolve, resolve);
-          };
-          process.on('SIGTERM', stop);
-          process.on('SIGINT', stop);
-        });
-      },
+/** `cashflow serve` */
+export async function action(opts: { port?: string; host?: string; topicPrefix?: string; redisPrefix?: string; log?: boolean; instances?: string }): Promise<void> {
+  const config = loadConfig(process.env, [...configUses.processors, 'api']);
+  let port: number | undefined;
+  if (opts.port !== undefined) {
+    port = Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UserFacingError(`--port: expected a port (0–65535), got "${opts.port}"`, 2);
+  }
+  const host = opts.host ?? config.api.host;
+  if (opts.instances !== undefined) {
+    const passed = [
+      ...(opts.topicPrefix !== undefined ? ['--topic-prefix', opts.topicPrefix] : []),
+      ...(opts.redisPrefix !== undefined ? ['--redis-prefix', opts.redisPrefix] : []),
+      ...(opts.log ? ['--log'] : []),
+    ];
+    await serveBalanced(integerOption(opts.instances, 'instances'), host, port ?? config.api.port, config.stack.dir, passed);
+    return;
+  }
+  const topology = topologyFromConfig(
+    config,
+    opts.topicPrefix !== undefined ? { prefix: opts.topicPrefix } : {},
+  );
+  let api;
+  try {
+    api = await startApi({
+      config,
+      topology,
+      redisPrefix: opts.redisPrefix ?? config.pipeline.redisPrefix,
+      port,
+      host,
+      logger: opts.log === true,
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'EADDRINUSE')
+      throw new UserFacingError(
+        `port ${port ?? config.api.port} is in use (API_PORT or --port moves it)`,
+      );
+    throw e;
+  }
+  if (config.api.keys.length === 0)
+    process.stderr.write(
+      'cashflow serve: no API keys configured (CASHFLOW_API_KEYS or CASHFLOW_API_KEYS_FILE): every /v1 request gets 401\n',
     );
+  process.stderr.write(
+    `cashflow serve: listening on http://${host}:${api.port} (docs /docs, OpenAPI /openapi.json); SIGTERM or Ctrl-C stops\n`,
+  );
+  const unregister = registerThisProcess(config.stack, 'cashflow-api', `${topology.options.prefix}api`, api.port, host);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      unregister();
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      void api.close().then(resolve, resolve);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
 }
 
 /** `--instances N`: the balancer and its instances until SIGTERM/SIGINT (stack/balancer.ts). */
 async function serveBalanced(instances: number, host: string, requestedPort: number, stackDir: string, passed: string[]): Promise<void> {
-  const [{ startBalancer }, { freePort }] = await Promise.all([
-    import('../../stack/balancer.js'),
-    import('../../stack/free-port.js'),
-  ]);
   const log = (line: string) => process.stderr.write(`cashflow serve: ${line}\n`);
   // HAProxy's bind cannot report the port it was given: pick the free one here
   const port = requestedPort === 0 ? await freePort() : requestedPort;

@@ -1,44 +1,36 @@
-import type { Command } from 'commander';
+// `cashflow start` and its options; what it runs is platform/processes.ts.
 import { UserFacingError, configUses } from '../command.js';
 import { preparePlatform, startProcessors, startLagExporter, type Say } from '../../platform/processes.js';
+import { loadConfig, withMonitoring, withTracing } from '../../config/config.js';
 
-// `cashflow start` and its options; what it runs is platform/processes.ts.
-
-export function register(program: Command): void {
-  program
-    .command('start')
-    .description('bring the stack up, apply migrations, topics, schemas, connectors, and start every processor in the background')
-    .option('--calculators <n>', 'calculator processes (one consumer group shares the partitions)', '1')
-    .option('--monitoring', 'also Prometheus in the stack and the lag exporter beside the processors (env CASHFLOW_STACK_MONITORING=1)')
-    .option('--tracing', 'also Zipkin in the stack, and the processors export their traces to it (OTEL_TRACES_EXPORTER=zipkin; env CASHFLOW_STACK_TRACING=1)')
-    .action(async (opts: { calculators: string; monitoring?: boolean; tracing?: boolean }) => {
-      const calculators = Number(opts.calculators);
-      if (!Number.isInteger(calculators) || calculators < 1 || calculators > 12) throw new UserFacingError('--calculators must be 1..12', 2);
-      const { loadConfig, withMonitoring, withTracing } = await import('../../config/config.js');
-      const loaded = loadConfig(process.env, configUses.platform);
-      const monitored = opts.monitoring ? withMonitoring(loaded) : loaded;
-      const config = opts.tracing ? withTracing(monitored) : monitored;
-      const say: Say = (line) => process.stderr.write(`${line}\n`);
-      await preparePlatform(config, say);
-      // with Zipkin in the stack, the processors export to it unless told otherwise (OTEL_TRACES_EXPORTER)
-      const tracingEnv: Record<string, string> =
-        config.stack.monitoring.tracing && config.tracing.exporter === 'none' && !process.env.OTEL_TRACES_EXPORTER && !process.env.OTEL_SDK_DISABLED
-          ? { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: config.tracing.zipkinEndpoint }
-          : {};
-      const r = await startProcessors(config, { calculators, extraEnv: tracingEnv });
-      const all = [...r.alreadyRunning, ...r.started];
-      // lag is exported only for a Prometheus to scrape (README "Operating it")
-      const lag = config.stack.monitoring.enabled ? await startLagExporter(config) : undefined;
-      process.stdout.write(
-        r.started.length === 0
-          ? `processors: all ${all.length} already running (nothing started)\n`
-          : `processors: started ${r.started.map((p) => p.name).join(', ')}${r.alreadyRunning.length ? `; already running ${r.alreadyRunning.map((p) => p.name).join(', ')}` : ''}\n`,
-      );
-      for (const p of all.sort((a, b) => a.metricsPort - b.metricsPort))
-        process.stdout.write(`${p.name.padEnd(16)} log ${p.logFile}  metrics http://127.0.0.1:${p.metricsPort}/metrics  health http://127.0.0.1:${p.metricsPort}/healthz /readyz\n`);
-      if (lag) process.stdout.write(`${'lag-exporter'.padEnd(16)} log ${lag.logFile}  metrics http://127.0.0.1:${lag.metricsPort}/metrics\n`);
-      if (config.stack.monitoring.enabled) process.stdout.write(`prometheus       http://127.0.0.1:${config.stack.ports.prometheus}\n`);
-      if (config.stack.monitoring.tracing) process.stdout.write(`zipkin           http://127.0.0.1:${config.stack.ports.zipkin}  (one trace as SVG: cashflow trace <traceId>)\n`);
-      process.stdout.write('stop with: cashflow stop\n');
-    });
+/** `cashflow start` */
+export async function action(opts: { calculators: string; monitoring?: boolean; tracing?: boolean }): Promise<void> {
+  const calculators = Number(opts.calculators);
+  if (!Number.isInteger(calculators) || calculators < 1 || calculators > 12) throw new UserFacingError('--calculators must be 1..12', 2);
+  const loaded = loadConfig(process.env, configUses.platform);
+  const monitored = opts.monitoring ? withMonitoring(loaded) : loaded;
+  const config = opts.tracing ? withTracing(monitored) : monitored;
+  const say: Say = (line) => process.stderr.write(`${line}\n`);
+  await preparePlatform(config, say);
+  // with Zipkin in the stack, the processors export to it unless told otherwise (OTEL_TRACES_EXPORTER)
+  const tracingEnv: Record<string, string> =
+    config.stack.monitoring.tracing && config.tracing.exporter === 'none' && !process.env.OTEL_TRACES_EXPORTER && !process.env.OTEL_SDK_DISABLED
+      ? { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: config.tracing.zipkinEndpoint }
+      : {};
+  const r = await startProcessors(config, { calculators, extraEnv: tracingEnv });
+  const all = [...r.alreadyRunning, ...r.started];
+  // lag is exported only for a Prometheus to scrape (README "Operating it")
+  const lag = config.stack.monitoring.enabled ? await startLagExporter(config) : undefined;
+  process.stdout.write(
+    r.started.length === 0
+      ? `processors: all ${all.length} already running (nothing started)\n`
+      : `processors: started ${r.started.map((p) => p.name).join(', ')}${r.alreadyRunning.length ? `; already running ${r.alreadyRunning.map((p) => p.name).join(', ')}` : ''}\n`,
+  );
+  for (const p of all.sort((a, b) => a.metricsPort - b.metricsPort))
+    process.stdout.write(`${p.name.padEnd(16)} log ${p.logFile}  metrics http://127.0.0.1:${p.metricsPort}/metrics  health http://127.0.0.1:${p.metricsPort}/healthz /readyz\n`);
+  if (lag) process.stdout.write(`${'lag-exporter'.padEnd(16)} log ${lag.logFile}  metrics http://127.0.0.1:${lag.metricsPort}/metrics\n`);
+  if (config.stack.monitoring.enabled) process.stdout.write(`prometheus       http://127.0.0.1:${config.stack.ports.prometheus}\n`);
+  if (config.stack.monitoring.tracing) process.stdout.write(`zipkin           http://127.0.0.1:${config.stack.ports.zipkin}  (one trace as SVG: cashflow trace <traceId>)\n`);
+  process.stdout.write('stop with: cashflow stop\n');
 }
+

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import nodeSqlParser from 'node-sql-parser';
 import sql from 'mssql';
 import { describe, expect, it } from 'vitest';
-import { repoFile } from '../../clients/repo-file.js';
+import { repoFile } from '../../config/repo-file.js';
 import { migrations, tsqlBatches } from '../database.js';
 import { BULK } from './bulk.js';
 import { TSQL_CHECK } from './check.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { repoFile } from '../../clients/repo-file.js';
+import { repoFile } from '../../config/repo-file.js';
 
 const dir = repoFile('ops', 'prometheus');
 

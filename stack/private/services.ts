@@ -6,7 +6,7 @@
 // shared stack.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { repoFile } from '../../clients/repo-file.js';
+import { repoFile } from '../../config/repo-file.js';
 import { loadConfig, type KafkaConfig, type StackPorts } from '../../config/config.js';
 import { connectProperties, launchSpec, log4j2Properties, renderProperties, type RegistryDatabase } from '../config-files.js';
 import { checkConnect, checkSchemaRegistry } from '../health.js';

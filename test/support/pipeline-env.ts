@@ -14,7 +14,7 @@ import { postgresConnector, type SourceConnector } from '../../connectors/debezi
 import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../../db/postgres/index.js';
 import { startProcessors, type RunningPipeline, type StartOptions } from '../../processors/pipeline.js';
 import { clearState } from '../../state/redis-store.js';
-import { applyTopics } from '../../topology/apply.js';
+import { applyTopics } from '../../platform/topics.js';
 import { buildTopology, cdcSource, type Topology } from '../../topology/topology.js';
 import { Cleanup } from './cleanup.js';
 

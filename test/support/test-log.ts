@@ -2,7 +2,7 @@
 // are warnings there, and a failure names the file.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoFile } from '../../clients/repo-file.js';
+import { repoFile } from '../../config/repo-file.js';
 import type { Log } from '../../processors/runner.js';
 
 export const testLogDir = join(repoFile(), '.test-logs');

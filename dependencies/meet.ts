@@ -1,15 +1,19 @@
 // Meeting a dependency: does the component answer within the deadline? One check per
 // component (a metadata request to the brokers, a GET to the registry and Connect, a connection
 // to Redis and the database), each closing what it opened; its failure is the component's
-// typed error (clients/errors.ts). Commands check once and stop (clients/scope.ts), processes
-// try again with backoff, /readyz reports the outcome. Each client is loaded only when its
-// component is checked (the API starts with the engine alone: docs/interfaces.md).
+// typed error (clients/errors.ts). Commands check once and stop (dependencies/scope.ts),
+// processes try again with backoff, /readyz reports the outcome.
 import { overlay, type Config } from '../config/config.js';
-import { backoffDelayMs, type BackoffOptions } from './backoff.js';
-import { failureSummary, type Component } from './errors.js';
-import type { BreakerName, BreakerState } from './breaker.js';
-import type { Log } from './log.js';
+import { backoffDelayMs, type BackoffOptions } from '../clients/backoff.js';
+import type { BreakerName, BreakerState } from '../clients/breaker.js';
+import { createConnectClient } from '../clients/connect.js';
+import { failureSummary, type Component } from '../clients/errors.js';
+import { meetKafka } from '../clients/kafka.js';
+import type { Log } from '../clients/log.js';
+import { connectRedis } from '../clients/redis.js';
+import { createSchemaRegistry } from '../clients/schema-registry.js';
 import type { Database } from '../db/database.js';
+import { openSql } from '../db/open.js';
 
 /** Checks that a component answers within `deadlineMs`; throws its typed error otherwise. */
 export async function meetComponent(
@@ -22,18 +26,18 @@ export async function meetComponent(
   const clients = overlay(config, { clients: overlay(config.clients, { connectTimeoutMs: deadlineMs }) });
   switch (component) {
     case 'kafka':
-      return (await import('./kafka.js')).meetKafka(clients, deadlineMs, log);
+      return meetKafka(clients, deadlineMs, log);
     case 'schema-registry':
-      return (await import('./schema-registry.js')).createSchemaRegistry(config).probe(deadlineMs);
+      return createSchemaRegistry(config).probe(deadlineMs);
     case 'connect':
-      return (await import('./connect.js')).createConnectClient(config).probe(deadlineMs);
+      return createConnectClient(config).probe(deadlineMs);
     case 'redis': {
-      const redis = await (await import('./redis.js')).connectRedis(clients, { name: 'cashflow-probe' });
+      const redis = await connectRedis(clients, { name: 'cashflow-probe' });
       redis.disconnect();
       return;
     }
     case 'database': {
-      const sql = await (await import('./database.js')).openSql(clients);
+      const sql = await openSql(clients);
       await sql.close();
       return;
     }

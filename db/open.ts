@@ -1,7 +1,10 @@
-// The Database of the configured dialect; only that dialect's driver is loaded.
+// The Database of the configured dialect (one of the two twins), and plain SQL sessions on it.
+// Only the configured dialect's driver is loaded: the twins and their drivers are imported
+// when chosen, the one lazy import outside the command table (cli/commands.ts), because a
+// deployment has one dialect and the SQL Server driver is slow to load.
 import type { Config } from '../config/config.js';
-import type { Database } from '../db/database.js';
-import { causeOf, nextStep, redactUrl } from './errors.js';
+import { causeOf, nextStep, redactUrl } from '../clients/errors.js';
+import { DatabaseUnavailableError, type Database } from './database.js';
 
 export async function createDatabase(
   config: Pick<Config, 'database'>,
@@ -9,10 +12,10 @@ export async function createDatabase(
 ): Promise<Database> {
   const url = options.url ?? (options.read ? config.database.readUrl : config.database.url);
   if (config.database.dialect === 'mssql') {
-    const { MssqlDatabase } = await import('../db/mssql/index.js');
+    const { MssqlDatabase } = await import('./mssql/index.js');
     return new MssqlDatabase(url);
   }
-  const { PostgresDatabase } = await import('../db/postgres/index.js');
+  const { PostgresDatabase } = await import('./postgres/index.js');
   return new PostgresDatabase(url);
 }
 
@@ -33,7 +36,6 @@ export async function openSql(config: Pick<Config, 'database'> & Partial<Pick<Co
   const timeoutMs = config.clients?.connectTimeoutMs;
   if (config.database.dialect === 'mssql') {
     const { default: mssql } = await import('mssql');
-    const { DatabaseUnavailableError } = await import('../db/database.js');
     const pool = new mssql.ConnectionPool(config.database.url);
     pool.on('error', () => {}); // a lost connection fails the query in flight; unheard, the event ends the process
     try {
@@ -55,7 +57,7 @@ export async function openSql(config: Pick<Config, 'database'> & Partial<Pick<Co
       close: () => pool.close(),
     };
   }
-  const pg = await import('../db/postgres/index.js');
+  const pg = await import('./postgres/index.js');
   const client = pg.standaloneClient(config.database.url, { connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();

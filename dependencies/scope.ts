@@ -6,10 +6,10 @@
 // open keeps librdkafka's threads, and with them the process, alive after the error.
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { createDatabase, openSql, type SqlSession } from '../db/open.js';
 import type { Topology } from '../topology/topology.js';
-import { createConnectClient, type ConnectClient } from './connect.js';
-import { createDatabase, openSql, type SqlSession } from './database.js';
-import type { Component } from './errors.js';
+import { createConnectClient, type ConnectClient } from '../clients/connect.js';
+import type { Component } from '../clients/errors.js';
 import {
   createAdmin,
   createConsumer,
@@ -19,10 +19,10 @@ import {
   type ConsumerOptions,
   type LibrdkafkaProperties,
   type Producer,
-} from './kafka.js';
-import { configuredLog, type Log } from './log.js';
-import { connectRedis, type Redis } from './redis.js';
-import { createAvroCodec, type AvroCodec } from './schema-registry.js';
+} from '../clients/kafka.js';
+import { configuredLog, type Log } from '../clients/log.js';
+import { connectRedis, type Redis } from '../clients/redis.js';
+import { createAvroCodec, type AvroCodec } from '../clients/schema-registry.js';
 import { meetComponent } from './meet.js';
 
 export class ClientScope {

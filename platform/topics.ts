@@ -1,10 +1,11 @@
-// `cashflow topics apply`: makes the broker's topics match the declaration. Creates missing
-// topics with their settings and raises partition counts; never deletes or shrinks. (The
-// client has no AlterConfigs: settings of an existing topic are left as they are.)
+// `cashflow topics apply` (and its step of `cashflow start`): makes the broker's topics match
+// the declaration of topology/. Creates missing topics with their settings and raises partition
+// counts; never deletes or shrinks. (The client has no AlterConfigs: settings of an existing
+// topic are left as they are.)
 import type { Config } from '../config/config.js';
 import type { Admin } from '../clients/kafka.js';
 import { createPartitions } from '../clients/kafka.js';
-import type { TopicSpec, Topology } from './topology.js';
+import type { TopicSpec, Topology } from '../topology/topology.js';
 
 export type TopicAction = 'created' | 'exists' | 'partitions-raised' | 'has-more-partitions';
 
