@@ -53,6 +53,13 @@ module.exports = {
     },
     ...layerRules,
     {
+      name: 'api-above-jobs-and-processors',
+      severity: 'error',
+      comment: 'Within what runs, the API is on top: jobs/ and the processors (the job-worker among them) never import api/.',
+      from: { path: '^(jobs|processors)/', pathNot: notTests },
+      to: { path: '^api/' },
+    },
+    {
       name: 'cli-on-top',
       severity: 'error',
       comment: 'The command line is on top: nothing below it imports it (what commands run lives in platform/ and the other folders).',

@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{engine,stack,tracing,platform,chaos,processors,topology,connectors,db,cli,config,bench,api,schemas,clients,dependencies,state,demo,monitoring,ops,deploy,wire}/**/*.test.ts'],
+          include: ['{engine,stack,tracing,platform,chaos,processors,topology,connectors,db,cli,config,bench,api,jobs,schemas,clients,dependencies,state,demo,monitoring,ops,deploy,wire}/**/*.test.ts'],
           // generous: the fuzz tests take seconds alone but share two cores with the stack in CI
           testTimeout: 180_000,
         },

@@ -7,12 +7,12 @@
 //   wherever a body is merged into another object. Fastify's parser (secure-json-parse) refused
 //   them too, but answered "Body is not valid JSON", which says nothing of what is wrong.
 // Both are answered 400 with a message naming the rule and where it was broken. Pure.
-import * as jsonBytes from './json-bytes.js';
+import * as jsonBytes from '../jobs/json-bytes.js';
 
 /** Deepest nesting of objects and arrays a body may have. */
 export const MAX_BODY_DEPTH = 64;
 
-// constants of this module's own, for the scan below (api/json-bytes.ts says why)
+// constants of this module's own, for the scan below (jobs/json-bytes.ts says why)
 const { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, QUOTE } = jsonBytes;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { computeTestBed, errorJsonText, evaluateCase, eventsJsonText, prepareCase, type TestBedCase } from '../engine/index.js';
 import { emptyWrites } from '../state/model.js';
 import { MemoryStateStore } from '../state/memory-store.js';
-import { StateLostError } from '../state/readiness.js';
 import {
   cacheable,
   caseCacheKey,
@@ -17,15 +16,10 @@ import {
   withStoreData,
   type Cases,
 } from './compute.js';
-import { pamTerms } from '../test/support/pam-terms.js';
+import { floatingPamTerms, pamTerms } from '../test/support/pam-terms.js';
 
 const terms = pamTerms;
-const floating = terms({
-  cycleOfRateReset: 'P6ML0',
-  cycleAnchorDateOfRateReset: '2015-07-15T00:00:00',
-  marketObjectCodeOfRateReset: 'R',
-  rateSpread: '0',
-});
+const floating = floatingPamTerms();
 
 async function storeWith(code: string, points: [string, number][]) {
   const store = new MemoryStateStore();
@@ -38,17 +32,6 @@ async function storeWith(code: string, points: [string, number][]) {
 }
 
 describe('compute', () => {
-  it('lists only the dependencies a case body lacks', () => {
-    const cases: Cases = {
-      a: { terms: floating },
-      b: { terms: floating, dataObserved: { R: { identifier: 'R', data: [] } } },
-      c: { terms: floating, dataObserved: { other: { identifier: 'R', data: [] } } },
-      d: { terms: terms() },
-      e: { terms: { contractType: 'NOPE' } },
-    };
-    expect([...missingCodes(cases)]).toEqual([['a', ['R']]]);
-  });
-
   it('fills in the store series for a case without it and leaves body data as given', async () => {
     const store = await storeWith('R', [
       ['2015-01-01T00:00:00', 0.02],
@@ -110,24 +93,6 @@ describe('compute', () => {
       const text = 'error' in r ? errorJsonText(r.error) : eventsJsonText(r.events, r.reported);
       expect(text, id).toBe(caseResultJson(before[id]));
     }
-  });
-
-  it('computes without the store when it fails, and says why', async () => {
-    const broken = {
-      series: async () => Promise.reject(new Error('redis down')),
-    } as unknown as MemoryStateStore;
-    const r = await completeFromStore({ a: { terms: floating } }, broken);
-    expect(r.storeError).toMatch(/redis down/);
-    expect(r.storeUsed).toBe(0);
-  });
-
-  it('refuses to answer from a store whose state is being rebuilt (StateLostError propagates: 503)', async () => {
-    const rebuilding = {
-      series: async () => Promise.reject(new StateLostError()),
-    } as unknown as MemoryStateStore;
-    await expect(completeFromStore({ a: { terms: floating } }, rebuilding)).rejects.toBeInstanceOf(StateLostError);
-    // a case that needs nothing from the store never asks it
-    expect((await completeFromStore({ a: { terms: pamTerms() } }, rebuilding)).storeUsed).toBe(0);
   });
 
   it('keys the cache by normalised content: key order does not matter, any value does, the case id does not', () => {

@@ -9,8 +9,8 @@ import type { StateReader } from '../state/model.js';
 import { RedisStateStore } from '../state/redis-store.js';
 import type { Topology } from '../topology/topology.js';
 import { HttpError } from './errors.js';
-import { JobStore } from './job-store.js';
-import type { KafkaSide } from './jobs.js';
+import { JobStore } from '../jobs/job-store.js';
+import type { KafkaSide } from '../jobs/submit.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface ApiDependencies {

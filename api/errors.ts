@@ -9,7 +9,7 @@ import { boundedText } from '../engine/index.js';
 import { StateLostError } from '../state/readiness.js';
 import { BodyJsonError } from './body-json.js';
 import { SyncLimitError } from './compute-pool.js';
-import { CaseTooLargeError, TooManyJobsError } from './jobs.js';
+import { CaseTooLargeError, TooManyJobsError } from '../jobs/submit.js';
 import type { ApiMetrics } from './metrics.js';
 import { errorSchema } from './schemas.js';
 

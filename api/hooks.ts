@@ -13,14 +13,14 @@ import { parseJsonBody } from './body-json.js';
 import type { Cases } from './compute.js';
 import type { ApiMetrics } from './metrics.js';
 import type { RateLimiter, RateRefusal } from './rate-limits.js';
-import type { StagedJob } from './staged-jobs.js';
+import type { StagedJob } from '../jobs/staged-job.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     client: string;
     /** The JSON text of the body, as received. */
     rawJson: string | undefined;
-    /** A job staged while its body streamed in (POST /v1/jobs, api/staged-jobs.ts). */
+    /** A job staged while its body streamed in (POST /v1/jobs, jobs/staged-job.ts). */
     stagedJob: StagedJob | undefined;
   }
   interface FastifyContextConfig {
@@ -51,7 +51,7 @@ export function addHooks(app: FastifyInstance, options: HookOptions): void {
 /**
  * JSON bodies parsed with a bounded depth and __proto__ and constructor keys refused
  * (api/body-json.ts), their text kept beside: a job's chunks are cut from it rather than
- * serialized again (api/jobs.ts).
+ * serialized again (jobs/submit.ts).
  */
 function addBodyParser(app: FastifyInstance): void {
   app.decorateRequest('rawJson', undefined);

@@ -13,7 +13,7 @@ import { createAvroCodec } from '../clients/schema-registry.js';
 import { databaseReadiness, dependencyStates, probeDependency } from '../dependencies/meet.js';
 import type { Topology } from '../topology/topology.js';
 import { holdTracing } from '../tracing/tracer.js';
-import type { KafkaSide } from './jobs.js';
+import type { KafkaSide } from '../jobs/submit.js';
 import { ApiMetrics } from './metrics.js';
 import { buildApi, type DependencyState } from './server.js';
 import { READY_KEY } from '../state/readiness.js';

@@ -9,19 +9,20 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config/config.js';
 import { computeTestBed } from '../engine/index.js';
 import { buildTopology } from '../topology/topology.js';
-import type { ChunkResults, JobRecord, JobStore } from './job-store.js';
+import type { ChunkResults, JobRecord, JobStore } from '../jobs/job-store.js';
 import { packResults, unpackResults } from '../wire/packed-results.js';
 import { caseResultJson, objectBody } from './compute.js';
 import { computeCase } from '../engine/index.js';
 import { csvHeader, csvRows } from '../wire/csv.js';
-import type { ApiJobChunk, KafkaSide } from './jobs.js';
+import type { ApiJobChunk } from '../jobs/chunk.js';
+import type { KafkaSide } from '../jobs/submit.js';
 import { ApiMetrics } from './metrics.js';
 import { buildApi, type ApiDependencies } from './server.js';
 import { createAuthenticator } from './auth.js';
-import { quickCheckCases } from './chunk-check.js';
+import { quickCheckCases } from '../jobs/chunk-check.js';
 import { writeResultsJson } from '../wire/packed-results.js';
 import { JsonBytes } from '../engine/index.js';
-import { computeChunk } from '../processors/job-worker.js';
+import { computeChunk } from '../jobs/compute-chunk.js';
 
 const KEYS = 'key-one,key-two';
 const bedPath = (t: string) => new URL(`../../shared/actus/tests/actus-tests-${t}.json`, import.meta.url);
@@ -332,7 +333,7 @@ describe('API', () => {
       [`{"a":{"terms":{"__proto__":{"x":1}}}}`, '/a/terms/__proto__'],
       [`{"a":{"terms":{"constructor":{"prototype":{"x":1}}}}}`, '/a/terms/constructor'],
       [`{"a":${JSON.stringify(pam)},"__proto__":{"terms":{}}}`, '/__proto__'],
-      // in a job's body, cut and checked while it streams in (api/staged-jobs.ts)
+      // in a job's body, cut and checked while it streams in (jobs/staged-job.ts)
       [`{"a":${JSON.stringify(pam)},"b":{"terms":{"__proto__":{"x":1}}}}`, '/b/terms/__proto__'],
       [`{"a":${JSON.stringify(pam)},"b":{"terms":${JSON.stringify(pam.terms)},"dataObserved":{"constructor":{}}}}`, '/b/dataObserved/constructor'],
     ])
@@ -406,7 +407,7 @@ describe('API', () => {
     sent.length = 0;
     const r = await app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...key, 'content-type': 'application/json' }, payload: text });
     expect(r.statusCode).toBe(202);
-    const chunks = sent.filter((m) => m.topic === 'unit.cashflow.jobs').map((m) => (m.value as ApiJobChunk).cases!);
+    const chunks = sent.filter((m) => m.topic === 'unit.cashflow.api-jobs').map((m) => (m.value as ApiJobChunk).cases!);
     const w = new JsonBytes();
     for (const [i, chunk] of chunks.entries()) {
       const { packed } = await computeChunk(JSON.parse(chunk), async () => new Map());
@@ -448,7 +449,7 @@ describe('API', () => {
     expect(r.statusCode).toBe(202);
     const { jobId, chunks, contracts } = r.json();
     expect({ chunks, contracts }).toEqual({ chunks: 3, contracts: 6 });
-    const chunkMessages = sent.filter((m) => m.topic === 'unit.cashflow.jobs');
+    const chunkMessages = sent.filter((m) => m.topic === 'unit.cashflow.api-jobs');
     expect(chunkMessages.map((m) => m.key)).toEqual([`${jobId}|0`, `${jobId}|1`, `${jobId}|2`]);
     const all = Object.assign({}, ...chunkMessages.map((m) => JSON.parse((m.value as ApiJobChunk).cases!)));
     expect(all).toEqual(six);
@@ -576,11 +577,11 @@ describe('API', () => {
         ],
       });
       // the first chunks were produced while the body streamed in, under a staged job...
-      const staged = own.sent.filter((m) => m.topic === 'unit.cashflow.jobs');
+      const staged = own.sent.filter((m) => m.topic === 'unit.cashflow.api-jobs');
       expect(staged.map((m) => m.key.split('|')[1])).toEqual(['0', '1']);
       const stagedId = (staged[0].value as ApiJobChunk).jobId;
       // ...which is gone with the refusal: no job, no event, nothing to read, no running job counted
-      expect(own.sent.filter((m) => m.topic !== 'unit.cashflow.jobs')).toEqual([]);
+      expect(own.sent.filter((m) => m.topic !== 'unit.cashflow.api-jobs')).toEqual([]);
       expect(own.jobs.jobs.size).toBe(0);
       const status = await own.app.inject({ method: 'GET', url: `/v1/jobs/${stagedId}`, headers: key });
       expect(status.statusCode).toBe(404);
@@ -603,7 +604,7 @@ describe('API', () => {
       expect(ok.statusCode).toBe(202);
       expect(ok.json()).toMatchObject({ contracts: 12, chunks: 6 });
       const chunks = own.sent
-        .filter((m) => m.topic === 'unit.cashflow.jobs')
+        .filter((m) => m.topic === 'unit.cashflow.api-jobs')
         .map((m) => m.value as ApiJobChunk);
       expect(chunks.map((c) => [c.chunk, c.chunks])).toEqual([
         [0, 0],

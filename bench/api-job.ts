@@ -121,7 +121,7 @@ export async function measureJob(ctx: ApiJobContext, o: ApiJobOptions): Promise<
     admin,
     topology.processor('job-worker').consumerGroup,
     o.workers,
-    topology.topic('jobs').name,
+    topology.topic('apiJobs').name,
   );
   o.log(`job: ${o.workers} workers in their group, every partition assigned`);
 

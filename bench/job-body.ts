@@ -13,21 +13,22 @@
 // `--warmups 0 --runs 1`; bench/api.ts's job, after its warm-up job of 10 chunks, is
 // `--warmup-contracts 10000 --runs 1`: one process per figure, A and B alternating.
 //
-// --impl loads body-cutter.js, chunk-check.js and jobs.js from a directory (default: this
-// build's dist/api) and, given more than once, runs the implementations interleaved (A/B/A/B…)
-// so that both see the same machine. Modes: stream, the body streaming in (BodyCutter);
-// raw, submitJob on a body parsed whole (its chunks cut from its text, rawJson: a body the
-// cutter found irregular, or /v1/cashflows over API_SYNC_MAX_CONTRACTS); objects, submitJob
-// without the text (the cases serialized again). submitJob runs with a job store and a producer
-// that do nothing, and the jobs topic's Avro encoding as AvroCodec writes it.
+// --impl loads body-cutter.js, chunk-check.js and submit.js (jobs.js before 0.8.0) from a
+// directory (default: this build's dist/jobs; dist/api before 0.8.0) and, given more than once,
+// runs the implementations interleaved (A/B/A/B…) so that both see the same machine. Modes:
+// stream, the body streaming in (BodyCutter); raw, submitJob on a body parsed whole (its chunks
+// cut from its text, rawJson: a body the cutter found irregular, or /v1/cashflows over
+// API_SYNC_MAX_CONTRACTS); objects, submitJob without the text (the cases serialized again).
+// submitJob runs with a job store and a producer that do nothing, and the API jobs topic's Avro
+// encoding as AvroCodec writes it.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
-import type * as BodyCutterModule from '../api/body-cutter.js';
-import type * as ChunkCheckModule from '../api/chunk-check.js';
-import type { JobStore } from '../api/job-store.js';
-import type * as JobsModule from '../api/jobs.js';
-import type { KafkaSide } from '../api/jobs.js';
+import type * as BodyCutterModule from '../jobs/body-cutter.js';
+import type * as ChunkCheckModule from '../jobs/chunk-check.js';
+import type { JobStore } from '../jobs/job-store.js';
+import type * as JobsModule from '../jobs/submit.js';
+import type { KafkaSide } from '../jobs/submit.js';
 import { casesBodySchema } from '../api/schemas.js';
 import { avroType } from '../schemas/avro.js';
 import type { Topology } from '../topology/topology.js';
@@ -78,7 +79,7 @@ async function loadImpl(spec: string): Promise<Impl> {
     name,
     cutter: await at('body-cutter.js'),
     check: await at('chunk-check.js'),
-    jobs: await at('jobs.js'),
+    jobs: await at('submit.js').catch(() => at('jobs.js')),
   };
 }
 
@@ -99,7 +100,8 @@ function quietSubmission() {
     const type = avroType(record);
     return (v: unknown) => Buffer.concat([header, type.toBuffer(v)]);
   };
-  const encoders = { jobs: encoder('JobChunk'), jobEvents: encoder('JobEvent') };
+  // a build before 0.8.0 put a job's chunks on the topic `jobs`
+  const encoders = { apiJobs: encoder('JobChunk'), jobs: encoder('JobChunk'), jobEvents: encoder('JobEvent') };
   const nothing = async () => undefined;
   const store = { activeJobs: async () => [], create: nothing, markQueued: nothing, fail: nothing };
   const kafka = {
@@ -122,7 +124,7 @@ async function main() {
   const warmupContracts = Number(argValues('warmup-contracts')[0] ?? contracts);
   const specs = argValues('impl');
   const impls = await Promise.all(
-    (specs.length ? specs : [`this=${new URL('../api/', import.meta.url).pathname}`]).map(loadImpl),
+    (specs.length ? specs : [`this=${new URL('../jobs/', import.meta.url).pathname}`]).map(loadImpl),
   );
   const { parse, valid } = await routeParserAndValidator();
   const input = (n: number) => {

@@ -3,7 +3,8 @@
 // are job workers, nothing computed.
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Cases } from '../api/compute.js';
-import { jobChunkMessage, sendPipelined, splitIntoChunks, splitRawChunks } from '../api/jobs.js';
+import { jobChunkMessage } from '../jobs/chunk.js';
+import { sendPipelined, splitIntoChunks, splitRawChunks } from '../jobs/submit.js';
 import { createConsumer, createProducer, type Admin, type Consumer } from '../clients/kafka.js';
 import { createAvroCodec } from '../clients/schema-registry.js';
 import type { Config } from '../config/config.js';
@@ -75,7 +76,7 @@ export async function measureTransfer(a: {
   const cases = JSON.parse(a.body) as Cases;
   const chunkSize = config.api.jobChunkSize;
   const chunks = splitRawChunks(a.body, Object.keys(cases), chunkSize) ?? splitIntoChunks(cases, chunkSize);
-  const encode = await createAvroCodec(config, topology).encoder('jobs');
+  const encode = await createAvroCodec(config, topology).encoder('apiJobs');
   const jobId = `transfer-${a.run}`;
   const messages = chunks.map((c, i) =>
     jobChunkMessage(topology, jobId, i, encode({
@@ -88,7 +89,7 @@ export async function measureTransfer(a: {
       cases: c.text,
     })),
   );
-  const topic = topology.topic('jobs').name;
+  const topic = topology.topic('apiJobs').name;
   const groupId = `${topology.processor('job-worker').consumerGroup}.bench-transfer`;
   let received = 0;
   let lastAt = 0;

@@ -16,8 +16,9 @@ import { loadConfig } from '../config/config.js';
 import { connectRedis } from '../clients/redis.js';
 import { clearState } from '../state/redis-store.js';
 import { avroType } from '../schemas/avro.js';
-import { splitRawChunks, type ApiJobChunk } from '../api/jobs.js';
-import { JobStore } from '../api/job-store.js';
+import type { ApiJobChunk } from '../jobs/chunk.js';
+import { splitRawChunks } from '../jobs/submit.js';
+import { JobStore } from '../jobs/job-store.js';
 import { jobWorker } from '../processors/job-worker.js';
 import type { InputRecord, ProcessorContext } from '../processors/processor.js';
 import type { StateReader } from '../state/model.js';
@@ -101,8 +102,8 @@ export async function runJobWorkerBench(
         while (next < messages.length) {
           const i = next++;
           const record: InputRecord = {
-            topic: 'jobs',
-            topicName: 'jobs',
+            topic: 'apiJobs',
+            topicName: 'api-jobs',
             partition: 0,
             offset: String(i),
             key: `${jobId}|${i}`,

@@ -1,7 +1,7 @@
 // A job chunk's results stored and read, in process (wire/packed-results.ts, as the job-worker
 // and GET /v1/jobs/:id/result use it): 1,000 contracts of the benchmark book (demo/synthetic-book.ts
 // bookContract) computed once, then for each run: pack (ResultsPacker.add of every case, then
-// finish), deflate (what api/job-store.ts completeChunk stores), read (inflate, unpack and render
+// finish), deflate (what jobs/job-store.ts completeChunk stores), read (inflate, unpack and render
 // the JSON). CPU ms (process.cpuUsage, user + system) of each, min and median, and the sizes.
 // No Kafka, no Redis.
 //

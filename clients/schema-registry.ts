@@ -30,6 +30,7 @@ export interface TopicValues {
   contractCashflows: Schedule;
   deadLetter: DeadLetter;
   jobs: JobChunk;
+  apiJobs: JobChunk;
   jobEvents: JobEvent;
 }
 export type AvroTopicId = keyof TopicValues & TopicId;
@@ -42,6 +43,7 @@ export const AVRO_TOPICS: readonly AvroTopicId[] = [
   'contractCashflows',
   'deadLetter',
   'jobs',
+  'apiJobs',
   'jobEvents',
 ];
 

@@ -2,8 +2,8 @@
 // engine's dependenciesOf) and turns changes into recalc requests keyed by contract id:
 //   terms of X changed       → X, and every contract that references X
 //   observation of code C    → every contract that depends on C
-//   job chunk of stored contracts → each contract id of the chunk (chunks with their own
-//                            cases are the job-worker's)
+//   job chunk of stored contracts → each contract id of the chunk (the API's jobs, which bring
+//                            their own cases, are on a topic of their own: the job-worker's)
 import { dependencyKeys } from '../state/observer.js';
 import type { JobEvent, RecalcCause, RecalcRequest } from '../schemas/types.js';
 import { emptyWrites, type DependencyLinks } from '../state/model.js';
@@ -68,7 +68,8 @@ export const impact: ProcessorDefinition = {
         continue;
       }
       const job = avroValue(r, 'jobs');
-      // chunks that bring their own contracts (API jobs: `cases`) are the job-worker's
+      // an API job's chunk (its own `cases`) left on this topic by a version before 0.8.0, which
+      // put them here: the job-worker's, not a recalculation
       if (job && !job.cases) {
         for (const id of job.contractIds) requests.add(id, 'job', 0, job.requestedAtMs, { jobId: job.jobId, asOf: job.asOf });
         const progress: JobEvent = {

@@ -105,7 +105,7 @@ export interface DeadLetter {
   originalValueSha256: string | null;
 }
 
-/** cashflow.jobs, key = `<job id>|<chunk>` (chunks spread over partitions). */
+/** cashflow.jobs (recalculation jobs: contract ids) and cashflow.api-jobs (the API's: cases), key = `<job id>|<chunk>` (chunks spread over partitions). */
 export interface JobChunk {
   jobId: string;
   chunk: number;

@@ -11,7 +11,7 @@
 // - a request whose connection was refused is sent to another instance (`option redispatch`,
 //   `retries`); an idempotent request (not POST) is also retried after an empty or 502–504
 //   answer, a POST is not: a job submitted twice would be two jobs;
-// - no stickiness: jobs live in Redis and on Kafka (api/job-store.ts), so any instance answers
+// - no stickiness: jobs live in Redis and on Kafka (jobs/job-store.ts), so any instance answers
 //   any poll, and SSE progress streams reconnect anywhere;
 // - `leastconn`: SSE streams and result downloads are long, synchronous requests short.
 

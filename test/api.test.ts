@@ -44,7 +44,7 @@ import { emptyWrites } from '../state/model.js';
 import { applyTopics } from '../platform/topics.js';
 import { buildTopology, cdcSource, type Topology } from '../topology/topology.js';
 import { startApi, type RunningApi } from '../api/index.js';
-import { callbackSignature } from '../api/callback-delivery.js';
+import { callbackSignature } from '../jobs/callback-delivery.js';
 import { testEnv } from './env/index.js';
 import { eventually } from './support/pipeline-env.js';
 import { Cleanup } from './support/cleanup.js';
@@ -435,7 +435,7 @@ describe('cashflow serve on the local stack', () => {
   });
 
   it('refuses a job whose bad cases come deep in its streamed body with 400 listing them, and leaves nothing of it: no job, results or events', async () => {
-    const jobsTopic = topology.topic('jobs').name;
+    const jobsTopic = topology.topic('apiJobs').name;
     const produced = async () =>
       (await admin!.fetchTopicOffsets(jobsTopic)).reduce((n, p) => n + Number(p.high), 0);
     const jobKeys = async () => (await redis!.keys(`${redisPrefix}job:*`)).sort();

@@ -52,7 +52,9 @@ describe('the AsyncAPI document', () => {
     expect(ops).toContain('sink.receive.contractCashflows receive #/channels/contractCashflows');
     expect(ops).toContain('verifier.receive.contractCashflows receive #/channels/contractCashflows');
     expect(ops).toContain('debezium.send.cdcContracts send #/channels/cdcContracts');
-    expect(ops).toContain('api.send.jobs send #/channels/jobs');
+    expect(ops).toContain('api.send.apiJobs send #/channels/apiJobs');
+    expect(ops).toContain('job-worker.receive.apiJobs receive #/channels/apiJobs');
+    expect(ops).toContain('impact.receive.jobs receive #/channels/jobs');
     // one send per producer and one receive per processor input, nothing else
     const expected =
       topology.topics.reduce((n, t) => n + t.producedBy.length, 0) +

@@ -30,7 +30,8 @@ type Party = ProcessorName | 'debezium' | 'cli' | 'api';
 const channelRef = (t: TopicSpec) => ({ $ref: `#/channels/${t.id}` });
 const messageName = (t: TopicSpec) => (t.value.format === 'avro' ? t.value.record : `${t.id}Change`);
 
-function message(t: TopicSpec): Json {
+/** The message of topic `t`'s values, which the topics `carriers` carry (t among them). */
+function message(t: TopicSpec, carriers: readonly TopicSpec[]): Json {
   const key = { type: 'string', description: KEY_DESCRIPTIONS[t.key.kind] };
   if (t.value.format === 'avro') {
     const schema = avroSchema(t.value.record);
@@ -39,7 +40,7 @@ function message(t: TopicSpec): Json {
       title: t.value.record,
       summary: schema.doc ?? t.description,
       contentType: 'application/octet-stream',
-      description: `Avro (schemas/avro/${AVRO_FILES[t.value.record]}) in the registry's wire format: magic byte 0, the schema id (4 bytes, big-endian), the Avro binary. Subject \`${t.name}-value\`, BACKWARD compatible.`,
+      description: `Avro (schemas/avro/${AVRO_FILES[t.value.record]}) in the registry's wire format: magic byte 0, the schema id (4 bytes, big-endian), the Avro binary. Subject ${carriers.map((c) => `\`${c.name}-value\``).join(', ')}, BACKWARD compatible.`,
       payload: { schemaFormat: AVRO_SCHEMA_FORMAT, schema },
       bindings: {
         kafka: { key, schemaIdLocation: 'payload', schemaIdPayloadEncoding: 'confluent', bindingVersion: KAFKA_BINDING },
@@ -109,7 +110,7 @@ export function asyncApiDocument(topology: Topology, options: AsyncApiOptions): 
   };
   for (const t of topology.topics) {
     channels[t.id] = channel(t);
-    messages[messageName(t)] = message(t);
+    messages[messageName(t)] = message(t, topology.topics.filter((x) => messageName(x) === messageName(t)));
     for (const producer of t.producedBy) operation('send', producer, t);
   }
   for (const p of topology.processors) for (const input of p.inputs) operation('receive', p.name, topology.topic(input));

@@ -59,6 +59,22 @@ describe('topology', () => {
     for (const p of t.processors) expect(p.consumerGroup.startsWith('run42.')).toBe(true);
     expect(t.valueSubject('contractCashflows')).toBe('run42.cashflow.contract-cashflows-value');
     expect(t.topicNamed('run42.cashflow.jobs')?.id).toBe('jobs');
+    expect(t.topicNamed('run42.cashflow.api-jobs')?.id).toBe('apiJobs');
+  });
+
+  it("gives the API's jobs a topic of their own: only the job-worker reads it, and only impact the recalculation jobs", () => {
+    const readers = (id: 'jobs' | 'apiJobs') => topology.processors.filter((p) => p.inputs.includes(id)).map((p) => p.name);
+    expect(readers('apiJobs')).toEqual(['job-worker']);
+    expect(readers('jobs')).toEqual(['impact']);
+    expect(topology.topic('apiJobs')).toMatchObject({
+      name: 'cashflow.api-jobs',
+      partitions: CONTRACT_PARTITIONS,
+      compacted: false,
+      retentionMs: 7 * 24 * 60 * 60 * 1000,
+      key: { format: 'string', kind: 'job-chunk' },
+      value: { format: 'avro', record: 'JobChunk' },
+      producedBy: ['api'],
+    });
   });
 
   it('renders every topic and processor as text and as Mermaid', () => {

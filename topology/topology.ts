@@ -25,6 +25,7 @@ export type TopicId =
   | 'contractCashflows'
   | 'deadLetter'
   | 'jobs'
+  | 'apiJobs'
   | 'jobEvents';
 
 export type ProcessorName =
@@ -139,6 +140,18 @@ export function buildTopology(options: TopologyOptions): Topology {
     producedBy: [producedBy],
     description,
   });
+  /** Jobs in chunks, key `<job id>|<chunk>` (a big job's chunks over every partition), kept 7 days. */
+  const jobChunks = (id: TopicId, what: string, producedBy: 'cli' | 'api', description: string): TopicSpec => ({
+    id,
+    name: `${p}cashflow.${what}`,
+    partitions: o.partitions,
+    compacted: false,
+    retentionMs: 7 * DAY_MS,
+    key: { format: 'string', kind: 'job-chunk' },
+    value: { format: 'avro', record: 'JobChunk' },
+    producedBy: [producedBy],
+    description,
+  });
   const topics: TopicSpec[] = [
     cdc('cdcContracts', 'contracts', 'change events of the contracts table'),
     cdc(
@@ -192,17 +205,9 @@ export function buildTopology(options: TopologyOptions): Topology {
       producedBy: ['contract-ingest', 'market-ingest', 'positions-ingest', 'impact', 'calculator', 'sink', 'verifier'],
       description: 'poison input with processor, reason and origin',
     },
-    {
-      id: 'jobs',
-      name: `${p}cashflow.jobs`,
-      partitions: o.partitions,
-      compacted: false,
-      retentionMs: 7 * DAY_MS,
-      key: { format: 'string', kind: 'job-chunk' },
-      value: { format: 'avro', record: 'JobChunk' },
-      producedBy: ['cli', 'api'],
-      description: 'recalculation jobs in chunks of contract ids',
-    },
+    jobChunks('jobs', 'jobs', 'cli', 'recalculation jobs of stored contracts in chunks of contract ids'),
+    // the API's own topic: the job-worker reads only these, impact only the recalculation jobs
+    jobChunks('apiJobs', 'api-jobs', 'api', "the API's jobs in chunks of test bed cases (JobChunk.cases)"),
     {
       id: 'jobEvents',
       name: `${p}cashflow.job-events`,
@@ -271,7 +276,7 @@ export function buildTopology(options: TopologyOptions): Topology {
       name: 'job-worker',
       description:
         "API jobs: a chunk's test bed cases → their results under the job in Redis, progress on job-events; the last chunk → the job's callback URL",
-      inputs: ['jobs'],
+      inputs: ['apiJobs'],
       outputs: ['jobEvents'],
       consumerGroup: group('job-worker'),
       state: ['redis: job status and results (writes), market data (reads)'],

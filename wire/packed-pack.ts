@@ -232,7 +232,7 @@ export function packResults(ids: readonly string[], results: readonly ComputedCa
 }
 
 /**
- * A packed chunk as stored (api/job-store.ts): one raw deflate stream, its low bytes of doubles
+ * A packed chunk as stored (jobs/job-store.ts): one raw deflate stream, its low bytes of doubles
  * in stored blocks (the layout above), inflated whole when read.
  */
 export function deflatePacked(packed: Uint8Array): Buffer {

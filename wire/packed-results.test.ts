@@ -52,7 +52,7 @@ function read(stored: Uint8Array): PackedResults {
   return unpackResults(bytes);
 }
 
-/** Computed cases packed, stored as api/job-store.ts stores them, and read. */
+/** Computed cases packed, stored as jobs/job-store.ts stores them, and read. */
 const storeAndRead = (ids: readonly string[], results: readonly ComputedCase[]) =>
   read(deflatePacked(packResults(ids, results)));
 

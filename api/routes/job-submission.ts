@@ -3,11 +3,11 @@
 // callbackUrl's check, the job submitted and its 202.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { failureSummary } from '../../clients/errors.js';
-import { CallbackAddresses } from '../callback-address.js';
+import { CallbackAddresses } from '../../jobs/callback-address.js';
 import type { Cases } from '../compute.js';
 import type { ApiContext } from '../context.js';
 import { HttpError } from '../errors.js';
-import { submitJob, type KafkaSide, type Submitted } from '../jobs.js';
+import { submitJob, type KafkaSide, type Submitted } from '../../jobs/submit.js';
 import * as S from '../schemas.js';
 
 /** The query of a route that may start a job. */
@@ -18,7 +18,7 @@ type CallbackQuery = { Querystring: { callbackUrl?: string } };
 export interface JobSubmission {
   /** preValidation: 413 when a body has more cases than API_MAX_CONTRACTS_PER_REQUEST (before validating them all). */
   limitCases(req: FastifyRequest): Promise<void>;
-  /** HttpError 400 when a job's callbackUrl is refused (api/callback-address.ts). */
+  /** HttpError 400 when a job's callbackUrl is refused (jobs/callback-address.ts). */
   checkCallback(url: string | undefined): Promise<void>;
   /** preHandler (after the query's validation): checkCallback of the query's callbackUrl. */
   callbackOfQuery(req: FastifyRequest<CallbackQuery>): Promise<void>;
@@ -70,7 +70,7 @@ export function jobSubmission(ctx: ApiContext): JobSubmission {
   };
 
   // a job's callbackUrl is judged when the job is submitted, and again when the callback is sent
-  // (api/callback-address.ts, api/callback-delivery.ts)
+  // (jobs/callback-address.ts, jobs/callback-delivery.ts)
   const callbackAddresses = new CallbackAddresses(limits.callbacks);
   const checkCallback = async (url: string | undefined) => {
     if (url === undefined) return;

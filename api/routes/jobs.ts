@@ -1,20 +1,20 @@
 // The jobs routes (docs/api.md "Jobs"): POST /v1/jobs, its body cut, validated and staged while it
-// streams in (api/staged-jobs.ts), and a job's status, progress (Server-Sent Events) and
+// streams in (jobs/staged-job.ts), and a job's status, progress (Server-Sent Events) and
 // result, streamed from its stored chunks. A job is visible only to the key that created it.
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { JsonBytes } from '../../engine/index.js';
 import { parseJsonBody } from '../body-json.js';
-import { quickCheckCases } from '../chunk-check.js';
+import { quickCheckCases } from '../../jobs/chunk-check.js';
 import type { Cases } from '../compute.js';
 import type { ApiContext } from '../context.js';
 import { csvHeader, csvRows } from '../../wire/csv.js';
 import { errorResponses, HttpError } from '../errors.js';
 import { STREAMED_BODY } from '../hooks.js';
-import { progressOf, type JobRecord } from '../job-store.js';
+import { progressOf, type JobRecord } from '../../jobs/job-record.js';
 import { writeResultsCsv, writeResultsJson } from '../../wire/packed-results.js';
 import * as S from '../schemas.js';
-import { StagedJob } from '../staged-jobs.js';
+import { StagedJob } from '../../jobs/staged-job.js';
 import { jobQuery, type JobSubmission } from './job-submission.js';
 
 export interface JobRouteOptions {
@@ -26,7 +26,7 @@ export const jobRoutes: FastifyPluginAsync<JobRouteOptions> = async (app, { cont
   const { limits, now } = context;
 
   /**
-   * Stages a job for a body about to stream in (api/staged-jobs.ts), when everything the
+   * Stages a job for a body about to stream in (jobs/staged-job.ts), when everything the
    * whole-body path would check before producing can be checked while it streams: otherwise
    * (Redis or Kafka unreachable, a bad query, the client at its job limit, a body over the
    * limit) the body is read and parsed whole, as before, and that path answers.
@@ -91,7 +91,7 @@ export const jobRoutes: FastifyPluginAsync<JobRouteOptions> = async (app, { cont
         ...jobQuery,
         response: { 202: S.jobAcceptedSchema, ...errorResponses },
       },
-      // the body is cut into chunks, validated and staged while it streams in (api/staged-jobs.ts)
+      // the body is cut into chunks, validated and staged while it streams in (jobs/staged-job.ts)
       preParsing: stageJob,
       preValidation: [submission.limitCases, commitStaged],
       preHandler: submission.callbackOfQuery,
@@ -101,7 +101,7 @@ export const jobRoutes: FastifyPluginAsync<JobRouteOptions> = async (app, { cont
 
   const ownJob = async (req: FastifyRequest<{ Params: { id: string } }>): Promise<JobRecord> => {
     const job = await context.jobStore().get(req.params.id);
-    // another client's job is as unknown as a missing one, and a staged one as well (api/staged-jobs.ts)
+    // another client's job is as unknown as a missing one, and a staged one as well (jobs/staged-job.ts)
     if (!job || job.client !== req.client || job.status === 'staged')
       throw new HttpError(404, `no job ${req.params.id}`);
     return job;

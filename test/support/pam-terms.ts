@@ -14,3 +14,13 @@ export const pamTerms = (extra: Record<string, string> = {}) => ({
   cycleAnchorDateOfInterestPayment: '2015-07-15T00:00:00',
   ...extra,
 });
+
+/** pamTerms whose rate resets every six months from the market object `R` (the store's series in tests). */
+export const floatingPamTerms = (extra: Record<string, string> = {}) =>
+  pamTerms({
+    cycleOfRateReset: 'P6ML0',
+    cycleAnchorDateOfRateReset: '2015-07-15T00:00:00',
+    marketObjectCodeOfRateReset: 'R',
+    rateSpread: '0',
+    ...extra,
+  });

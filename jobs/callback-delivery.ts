@@ -1,5 +1,5 @@
 // One POST of a job's callback (the job-worker retries, processors/job-worker.ts):
-// - the address is judged (api/callback-address.ts) as the connection is made, on what the host
+// - the address is judged (jobs/callback-address.ts) as the connection is made, on what the host
 //   resolves to then: the check at submit is undone by a name that resolves elsewhere since
 //   (DNS rebinding), so the connection uses only the addresses judged here;
 // - redirects are not followed (node:http never does): a 3xx is the receiver's answer like any

@@ -5,7 +5,7 @@
 // and broadcast; unless API_CALLBACK_ALLOWED_NETWORKS lists the address. IPv4 addresses mapped
 // into IPv6 (::ffff:10.0.0.1) are judged as the IPv4 address (net.BlockList does so).
 // A host name is judged by every address it resolves to, when the job is submitted (400 naming
-// the rule) and again when the callback connects (api/callback-delivery.ts): a name may resolve
+// the rule) and again when the callback connects (jobs/callback-delivery.ts): a name may resolve
 // elsewhere by then (DNS rebinding).
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { avroType } from '../schemas/avro.js';
 import { buildTopology } from '../topology/topology.js';
 import type { JobRecord } from './job-store.js';
-import type { ApiJobChunk, KafkaSide } from './jobs.js';
-import { casesSplicer, StagedJob, type StagingStore } from './staged-jobs.js';
+import type { ApiJobChunk } from './chunk.js';
+import type { KafkaSide } from './submit.js';
+import { casesSplicer, StagedJob, type StagingStore } from './staged-job.js';
 
 class FakeStore implements StagingStore {
   readonly jobs = new Map<string, Partial<JobRecord>>();
@@ -113,7 +114,7 @@ describe('a job staged while its body streams in', () => {
     expect(store.jobs.get(job.jobId)?.status).toBe('staged');
     await job.write(Buffer.from(text.slice(text.length / 2)));
     expect(job.end()).toBe(true);
-    const chunkKeys = () => sent.filter((m) => m.topic === 'unit.cashflow.jobs').map((m) => m.key);
+    const chunkKeys = () => sent.filter((m) => m.topic === 'unit.cashflow.api-jobs').map((m) => m.key);
     expect(chunkKeys()).toEqual([0, 1, 2, 3].map((i) => `${job.jobId}|${i}`));
 
     expect(await job.commit()).toEqual({ jobId: job.jobId, contracts: 45, chunks: 5 });

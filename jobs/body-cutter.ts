@@ -3,9 +3,9 @@
 // scanned as they arrive, and each chunk is handed out as soon as the case after it shows where
 // it ends.
 //
-// - A body streaming in (api/staged-jobs.ts) is cut with `check`: each chunk is checked
+// - A body streaming in (jobs/staged-job.ts) is cut with `check`: each chunk is checked
 //   as the whole body would be, so the first chunks are computing while the rest of a 70 MB body
-//   is still on the wire. The check is the quick check's (api/chunk-check.ts), run on each case
+//   is still on the wire. The check is the quick check's (jobs/chunk-check.ts), run on each case
 //   where it lies in the piece that brought it, which also finds where the case ends: each byte
 //   is read once (the scan byte by byte is for a case across pieces, or one the check leaves to
 //   the parser and validator, which then check its chunk). Whatever the whole-body path would
@@ -14,31 +14,21 @@
 //   the whole body, and JSON.parse's message names a position in it), a repeated id (JSON.parse
 //   keeps the last value), an integer-like id (Object.keys lists those first), `__proto__`, more
 //   than `maxCases` (413), bytes that are not UTF-8.
-// - A text parsed and validated whole already (api/jobs.ts: the body's own text, or the cases
+// - A text parsed and validated whole already (jobs/submit.ts: the body's own text, or the cases
 //   serialized) is cut without `check`; its ids are its keys as written, and the caller compares
 //   them with the body's.
 //
 // Irregular either way: a case alone over MAX_CHUNK_BYTES (`tooLarge`), a case that is not an
 // object, an empty or non-object body, text after it. Pure: no I/O.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { UNSURE, type ChunkCheck } from './chunk-check.js';
+import { caseEnd, keyOf, keysOf } from './case-text.js';
+import { UNSURE, type ChunkCheck, type ChunkChecks } from './chunk-check.js';
+import { MAX_CHUNK_BYTES, type CutChunk } from './chunk.js';
 import * as jsonBytes from './json-bytes.js';
+import { SeenIds } from './seen-ids.js';
 
-// constants of this module's own, for the scans below (api/json-bytes.ts says why)
+// constants of this module's own, for the scans below (jobs/json-bytes.ts says why)
 const { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isBlank, OPEN_ARRAY, OPEN_OBJECT, QUOTE } = jsonBytes;
-
-/** Chunks stay well under the broker's default 1 MB message size. */
-export const MAX_CHUNK_BYTES = 800_000;
-
-/** A chunk cut from the body: its ids and its text `{"<id>":<case>,…}` as UTF-8 bytes (jobs.ts ChunkText's). */
-export interface CutChunk {
-  ids: string[];
-  /** Empty when the cutter makes none (BodyCutterOptions.bytes). */
-  bytes: Buffer;
-  /** Where its cases lie in the body (byte offsets): from its first id's opening quote to just after its last case. */
-  start: number;
-  end: number;
-}
 
 export interface BodyCutterOptions {
   /** Cases per chunk (API_JOB_CHUNK_SIZE). */
@@ -52,19 +42,6 @@ export interface BodyCutterOptions {
    * takes each chunk's text from (CutChunk.start, .end): no copy of it.
    */
   bytes?: boolean;
-}
-
-export interface ChunkChecks {
-  /** Parses a chunk's text `{…}` as the whole body would be parsed; throws what it refuses. */
-  parse(text: string): object;
-  /** Whether parsed cases pass the body's schema. */
-  valid(cases: object): boolean;
-  /**
-   * The ids of a chunk's text (UTF-8 bytes) that `parse` and `valid` certainly accept, found
-   * without parsing it; undefined when unsure, and they decide (api/chunk-check.ts). The cutter
-   * runs it case by case (eachCase) as it scans, so that each byte is read once.
-   */
-  quickCheck?: ChunkCheck;
 }
 
 const enum At {
@@ -418,120 +395,3 @@ export class BodyCutter {
 
 const NO_BYTES = Buffer.alloc(0);
 
-/**
- * Where the case `"<id>":{…}` whose id's opening quote is at `at` ends in a text known to be JSON
- * (checked whole): the index after its `}`; UNSURE when `b` ends first or the case is not an
- * object (the scan byte by byte then decides). Only strings and nesting matter, as in that scan.
- */
-function caseEnd(b: Uint8Array, at: number): number {
-  const n = b.length;
-  let i = at + 1;
-  for (;;) {
-    if (i >= n) return UNSURE;
-    const c = b[i++];
-    if (c === QUOTE) break;
-    if (c === BACKSLASH) i++;
-  }
-  while (i < n && isBlank(b[i])) i++;
-  if (i >= n || b[i++] !== COLON) return UNSURE;
-  while (i < n && isBlank(b[i])) i++;
-  if (i >= n || b[i] !== OPEN_OBJECT) return UNSURE;
-  let depth = 0;
-  while (i < n) {
-    const c = b[i++];
-    if (c === QUOTE) {
-      for (;;) {
-        if (i >= n) return UNSURE;
-        const s = b[i++];
-        if (s === QUOTE) break;
-        if (s === BACKSLASH) i++;
-      }
-    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
-    else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --depth === 0) return i;
-  }
-  return UNSURE;
-}
-
-/** The keys of a chunk's `count` cases, their bytes at `bounds` in `bytes`. */
-function keysOf(bytes: Buffer, bounds: readonly number[], count: number, ascii: boolean): string[] {
-  const keys = new Array<string>(count);
-  const encoding = ascii ? 'latin1' : 'utf8';
-  for (let k = 0; k < count; k++) keys[k] = keyOf(bytes.toString(encoding, bounds[2 * k], bounds[2 * k + 1]));
-  return keys;
-}
-
-/** A key as written between its quotes, its escapes decoded (as JSON: throws on a bad one). */
-const keyOf = (written: string) => (written.includes('\\') ? (JSON.parse(`"${written}"`) as string) : written);
-
-/**
- * The ids of a body so far, to find a repeated one: a hash table of their UTF-16 code units,
- * kept in typed arrays (a Set of the 160,000 id strings was a third of the CPU cutting the
- * benchmark's body: its growth, and the garbage collector tracing it and the strings).
- */
-class SeenIds {
-  /** Per slot: an id's hash, and 1 + its place in `units` (0: a free slot). Open addressing. */
-  private slots = new Int32Array(2 * 4096);
-  private taken = 0;
-  /** Each id's length (two code units: high, low), then its code units. */
-  private units = new Uint16Array(1 << 16);
-  private used = 0;
-  private readonly seed = (Math.random() * 2 ** 32) | 0;
-
-  /** Adds a chunk's ids: false when one of them was there before, in an earlier chunk or this one. */
-  add(ids: readonly string[]): boolean {
-    for (const id of ids) {
-      let h = this.seed;
-      for (let j = 0; j < id.length; j++) h = Math.imul(h ^ id.charCodeAt(j), 0x01000193);
-      h ^= h >>> 16;
-      h = Math.imul(h, 0x85ebca6b);
-      h ^= h >>> 13;
-      if (4 * ++this.taken > this.slots.length) this.grow();
-      const slots = this.slots;
-      const mask = (slots.length >> 1) - 1;
-      let p = h & mask;
-      for (let at = slots[2 * p + 1]; at !== 0; at = slots[2 * p + 1]) {
-        if (slots[2 * p] === h && this.holds(at - 1, id)) return false;
-        p = (p + 1) & mask;
-      }
-      slots[2 * p] = h;
-      slots[2 * p + 1] = 1 + this.keep(id);
-    }
-    return true;
-  }
-
-  private holds(at: number, id: string): boolean {
-    const u = this.units;
-    if (u[at] * 65536 + u[at + 1] !== id.length) return false;
-    for (let j = 0; j < id.length; j++) if (u[at + 2 + j] !== id.charCodeAt(j)) return false;
-    return true;
-  }
-
-  private keep(id: string): number {
-    const at = this.used;
-    if (at + 2 + id.length > this.units.length) {
-      const units = new Uint16Array(2 * (at + 2 + id.length));
-      units.set(this.units);
-      this.units = units;
-    }
-    const u = this.units;
-    u[at] = id.length >>> 16;
-    u[at + 1] = id.length & 0xffff;
-    for (let j = 0; j < id.length; j++) u[at + 2 + j] = id.charCodeAt(j);
-    this.used = at + 2 + id.length;
-    return at;
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    const slots = new Int32Array(2 * old.length);
-    const mask = (slots.length >> 1) - 1;
-    for (let o = 0; o < old.length; o += 2) {
-      if (old[o + 1] === 0) continue;
-      let p = old[o] & mask;
-      while (slots[2 * p + 1] !== 0) p = (p + 1) & mask;
-      slots[2 * p] = old[o];
-      slots[2 * p + 1] = old[o + 1];
-    }
-    this.slots = slots;
-  }
-}

@@ -1,5 +1,5 @@
 // A job submitted while its body streams in (docs/api.md): its chunks are produced to the jobs
-// topic as they are cut and checked (api/body-cutter.ts), under a job that is *staged* in Redis
+// topic as they are cut and checked (jobs/body-cutter.ts), under a job that is *staged* in Redis
 // until the whole body has been read and found valid. Workers compute a staged job's chunks
 // and store their results, but nothing of it is visible: GET answers 404, workers send no
 // progress event and never complete it, and it is in no client's running jobs. Then either
@@ -18,17 +18,11 @@ import { Transform, type Readable } from 'node:stream';
 import { failureSummary } from '../clients/errors.js';
 import type { Topology } from '../topology/topology.js';
 import type { JobEvent } from '../schemas/types.js';
-import { BodyCutter, type CutChunk } from './body-cutter.js';
+import { BodyCutter } from './body-cutter.js';
+import { jobChunkMessage, type ApiJobChunk, type CutChunk } from './chunk.js';
 import type { ChunkCheck } from './chunk-check.js';
 import type { JobStore } from './job-store.js';
-import {
-  jobChunkMessage,
-  newJobId,
-  TooManyJobsError,
-  type ApiJobChunk,
-  type KafkaSide,
-  type Submitted,
-} from './jobs.js';
+import { newJobId, TooManyJobsError, type KafkaSide, type Submitted } from './submit.js';
 
 export const STAGED_TTL_SECONDS = 60;
 const STAGED_RENEW_MS = 10_000;
@@ -95,7 +89,7 @@ export class StagedJob {
    */
   static async start(o: StagingOptions): Promise<StagedJob | undefined> {
     if ((await o.store.activeJobs(o.client)).length >= o.maxConcurrentJobs) return undefined;
-    const encodeChunk = (await o.kafka.codec.encoder('jobs')) as (v: ApiJobChunk) => Buffer;
+    const encodeChunk = (await o.kafka.codec.encoder('apiJobs')) as (v: ApiJobChunk) => Buffer;
     const encodeEvent = (await o.kafka.codec.encoder('jobEvents')) as (v: JobEvent) => Buffer;
     const jobId = newJobId();
     const requestedAtMs = (o.now ?? Date.now)();
@@ -274,7 +268,7 @@ export class StagedJob {
       ? this.encodeWithCases(value, chunk.bytes)
       : this.encodeChunk({ ...value, cases: chunk.bytes.toString('utf8') });
     return this.o.kafka.producer.send({
-      topic: this.o.topology.topic('jobs').name,
+      topic: this.o.topology.topic('apiJobs').name,
       messages: [jobChunkMessage(this.o.topology, this.jobId, i, message)],
     });
   }

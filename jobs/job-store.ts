@@ -14,17 +14,18 @@
 //   jobs:client:<c>     set    the client's jobs that have not ended (concurrency limit)
 //
 // Every key expires API_JOB_TTL_SECONDS after the job's last change, except a *staged* job's
-// (status `staged`: its body is still streaming in, api/staged-jobs.ts), which expire together
+// (status `staged`: its body is still streaming in, jobs/staged-job.ts), which expire together
 // shortly after the API last renewed them. A staged job's chunks are stored and counted, but it
 // neither runs nor completes (its chunk count is not known yet) until the API commits it.
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { deflatePacked, isPacked, unpackResults, type PackedResults } from '../wire/packed-results.js';
+import { deflatePacked } from '../wire/packed-results.js';
+import { parseJob, readChunk, type ChunkResults, type JobRecord } from './job-record.js';
+
+export type { ChunkResults, JobRecord, JobStatusName } from './job-record.js';
 
 const inflate = promisify(inflateRaw);
-
-export type JobStatusName = 'staged' | 'submitting' | 'queued' | 'running' | 'completed' | 'failed';
 
 export const jobKeys = {
   job: (id: string) => `job:${id}`,
@@ -32,31 +33,6 @@ export const jobKeys = {
   results: (id: string) => `job:${id}:results`,
   client: (client: string) => `jobs:client:${client}`,
 };
-
-export interface JobRecord {
-  jobId: string;
-  status: JobStatusName;
-  contractsTotal: number;
-  chunks: number;
-  chunksDone: number;
-  contractsDone: number;
-  createdAtMs: number;
-  startedAtMs: number | null;
-  completedAtMs: number | null;
-  client: string;
-  callbackUrl: string | null;
-  callbackStatus: string | null;
-  callbackAttempts: number;
-  error: string | null;
-}
-
-/** A stored chunk as read: packed columns, or an earlier version's JSON text. */
-export type ChunkResults = { packed: PackedResults } | { text: string };
-
-/** A stored chunk, inflated: packed columns, or the JSON text of an earlier version's worker. */
-export function readChunk(bytes: Buffer): ChunkResults {
-  return isPacked(bytes) ? { packed: unpackResults(bytes) } : { text: bytes.toString('utf8') };
-}
 
 /** The job's hash, and whether chunk ARGV[1] is stored already (1) or not (0). */
 const CHUNK_STATE = `
@@ -138,54 +114,10 @@ interface JobCommands {
   cashflowStagedJob(job: string, done: string, results: string, action: string, ttl: string): Promise<number>;
 }
 
-function num(v: string | undefined): number | null {
-  if (v === undefined || v === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-
 function hashOf(flat: FlatHash): Record<string, string> {
   const h: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]] = flat[i + 1];
   return h;
-}
-
-export function parseJob(jobId: string, h: Record<string, string>): JobRecord | undefined {
-  if (!h || !h.status) return undefined;
-  return {
-    jobId,
-    status: h.status as JobStatusName,
-    contractsTotal: num(h.contractsTotal) ?? 0,
-    chunks: num(h.chunks) ?? 0,
-    chunksDone: num(h.chunksDone) ?? 0,
-    contractsDone: num(h.contractsDone) ?? 0,
-    createdAtMs: num(h.createdAtMs) ?? 0,
-    startedAtMs: num(h.startedAtMs),
-    completedAtMs: num(h.completedAtMs),
-    client: h.client ?? '',
-    callbackUrl: h.callbackUrl || null,
-    callbackStatus: h.callbackStatus || null,
-    callbackAttempts: num(h.callbackAttempts) ?? 0,
-    error: h.error || null,
-  };
-}
-
-export interface JobProgress {
-  contractsPerSecond: number | null;
-  etaSeconds: number | null;
-}
-
-/** Rate since the first chunk started, and the time left at that rate. */
-export function progressOf(job: JobRecord, nowMs: number): JobProgress {
-  if (!job.startedAtMs || job.contractsDone === 0) return { contractsPerSecond: null, etaSeconds: null };
-  const end = job.completedAtMs ?? nowMs;
-  const seconds = Math.max(0.001, (end - job.startedAtMs) / 1000);
-  const rate = job.contractsDone / seconds;
-  const left = job.contractsTotal - job.contractsDone;
-  return {
-    contractsPerSecond: Math.round(rate * 10) / 10,
-    etaSeconds: left <= 0 ? 0 : Math.round((left / rate) * 10) / 10,
-  };
 }
 
 /** The hash of a job just created: nothing done yet. */
@@ -227,7 +159,7 @@ export class JobStore {
   }
 
   /**
-   * A job whose body is still streaming in (api/staged-jobs.ts): invisible, in no client's
+   * A job whose body is still streaming in (jobs/staged-job.ts): invisible, in no client's
    * running jobs, expiring in `ttlSeconds` unless renewed or committed.
    */
   async stage(

@@ -1,5 +1,5 @@
 // The bytes of JSON's structure (RFC 8259 section 2) as the scanners of request bodies read them
-// straight from UTF-8 (api/body-json.ts, api/body-cutter.ts, api/chunk-check.ts): every one is
+// straight from UTF-8 (api/body-json.ts, jobs/body-cutter.ts, jobs/chunk-check.ts): every one is
 // ASCII, and a multi-byte character never contains an ASCII byte, so a scan by byte finds them
 // without decoding the text.
 //

@@ -3,17 +3,10 @@
 // and a fallback (undefined) wherever the text's members are not the parsed body's keys in order.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { casesBodySchema } from './schemas.js';
-import { buildTopology } from '../topology/topology.js';
-import {
-  CaseTooLargeError,
-  jobChunkMessage,
-  MAX_CHUNK_BYTES,
-  splitIntoChunks,
-  splitRawChunks,
-  type ChunkText,
-} from './jobs.js';
-import type { Cases } from './compute.js';
+import { casesBodySchema } from '../api/schemas.js';
+import { MAX_CHUNK_BYTES, type ChunkText } from './chunk.js';
+import { CaseTooLargeError, splitIntoChunks, splitRawChunks } from './submit.js';
+import type { Cases } from '../state/case-market-data.js';
 
 /**
  * The rule, on each case serialized alone: a chunk takes cases in body order while it has fewer
@@ -145,20 +138,5 @@ describe('job chunks cut from the body text', () => {
       Object.values(o).forEach(walk);
     };
     walk(casesBodySchema);
-  });
-});
-
-describe('jobChunkMessage', () => {
-  it('deals the chunks of a job round robin over the jobs topic, so the workers get equal shares', () => {
-    const topology = buildTopology({ database: 'cashflow', schema: 'public', partitions: 12 });
-    const perPartition = new Array<number>(12).fill(0);
-    for (let i = 0; i < 160; i++) {
-      const m = jobChunkMessage(topology, 'job_x', i, Buffer.alloc(0));
-      expect(m.key).toBe(`job_x|${i}`);
-      perPartition[m.partition]++;
-    }
-    // 160 = 12 × 13 + 4: four partitions carry one chunk more, none two
-    expect(perPartition.filter((n) => n === 14)).toHaveLength(4);
-    expect(perPartition.filter((n) => n === 13)).toHaveLength(8);
   });
 });

@@ -1,7 +1,7 @@
 // What a stored chunk is read as (the Redis side of the job store runs in test/api.test.ts).
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readChunk } from './job-store.js';
+import { readChunk } from './job-record.js';
 import { deflatePacked, packResults } from '../wire/packed-results.js';
 
 describe('job store chunks', () => {

@@ -13,10 +13,10 @@
 // its type (dataObserved, eventsObserved), a case member given twice, a case without a terms
 // object, a member of the wrong type. Pure; bytes must be valid UTF-8 (the caller checks).
 // The body cutter runs it case by case (eachCase) on the pieces of a body as they arrive, which
-// also finds where each case ends: each byte is read once (api/body-cutter.ts).
+// also finds where each case ends: each byte is read once (jobs/body-cutter.ts).
 import * as jsonBytes from './json-bytes.js';
 
-// constants of this module's own, for the scans below (api/json-bytes.ts says why)
+// constants of this module's own, for the scans below (jobs/json-bytes.ts says why)
 const { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isBlank, OPEN_ARRAY, OPEN_OBJECT, QUOTE } = jsonBytes;
 
 export const UNSURE = -1;
@@ -48,7 +48,7 @@ function equals(b: Uint8Array, from: number, to: number, word: Uint8Array): bool
 /**
  * The check of a chunk's text from its bytes: the ids of its cases when the whole-body path
  * certainly accepts them, undefined when unsure; and the same check case by case, for a
- * scanner that meets the cases one at a time (api/body-cutter.ts): a chunk is sure when each
+ * scanner that meets the cases one at a time (jobs/body-cutter.ts): a chunk is sure when each
  * of its cases is, as it is written between `{`, `,` and `}`.
  */
 export interface ChunkCheck {
@@ -58,6 +58,20 @@ export interface ChunkCheck {
    * sure, else UNSURE (as well when `b` ends before it does). Reads nothing after that `}`.
    */
   eachCase(b: Uint8Array, at: number): number;
+}
+
+/** How a body streaming in is checked, chunk by chunk, as it would be whole (jobs/body-cutter.ts). */
+export interface ChunkChecks {
+  /** Parses a chunk's text `{…}` as the whole body would be parsed; throws what it refuses. */
+  parse(text: string): object;
+  /** Whether parsed cases pass the body's schema. */
+  valid(cases: object): boolean;
+  /**
+   * The ids of a chunk's text (UTF-8 bytes) that `parse` and `valid` certainly accept, found
+   * without parsing it; undefined when unsure, and they decide (quickCheckCases). The cutter
+   * runs it case by case (eachCase) as it scans, so that each byte is read once.
+   */
+  quickCheck?: ChunkCheck;
 }
 
 /**

@@ -5,9 +5,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bookContract } from '../bench/engine.js';
 import { routeParserAndValidator } from '../bench/job-body.js';
-import { BodyCutter, type ChunkChecks, type CutChunk } from './body-cutter.js';
+import { BodyCutter } from './body-cutter.js';
+import type { ChunkChecks } from './chunk-check.js';
+import { MAX_CHUNK_BYTES, type ChunkText, type CutChunk } from './chunk.js';
 import { quickCheckCases } from './chunk-check.js';
-import { MAX_CHUNK_BYTES, splitRawChunks, type ChunkText } from './jobs.js';
+import { splitRawChunks } from './submit.js';
 
 /** The test's schema: a case holding the string "bad" is refused. */
 const parse = (text: string) => JSON.parse(text) as object;

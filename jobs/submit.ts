@@ -1,6 +1,6 @@
 // Submitting a job: the cases are split into chunks on the jobs topic (key `<job id>|<chunk>`,
 // chunk i on partition i mod the topic's partitions, jobChunkMessage: every job-worker of the
-// consumer group takes an equal share); the job's status lives in Redis (api/job-store.ts). Kafka
+// consumer group takes an equal share); the job's status lives in Redis (jobs/job-store.ts). Kafka
 // is connected on the first job, so the API starts without it.
 import { activeTracer } from '../tracing/tracer.js';
 import { activeTraceHeaders } from '../tracing/kafka-headers.js';
@@ -8,13 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { failureSummary } from '../clients/errors.js';
 import type { Producer } from '../clients/kafka.js';
 import type { AvroCodec } from '../clients/schema-registry.js';
-import type { JobChunk, JobEvent } from '../schemas/types.js';
+import type { JobEvent } from '../schemas/types.js';
 import type { Topology } from '../topology/topology.js';
-import { BodyCutter, MAX_CHUNK_BYTES, type CutChunk } from './body-cutter.js';
-import type { Cases } from './compute.js';
+import { BodyCutter } from './body-cutter.js';
+import { jobChunkMessage, MAX_CHUNK_BYTES, type ApiJobChunk, type ChunkText, type CutChunk } from './chunk.js';
+import type { Cases } from '../state/case-market-data.js';
 import type { JobStore } from './job-store.js';
 
-export { MAX_CHUNK_BYTES } from './body-cutter.js';
 
 export class TooManyJobsError extends Error {
   constructor(
@@ -40,15 +40,6 @@ export class CaseTooLargeError extends Error {
   }
 }
 
-/** A chunk that brings its cases (JobChunk.cases); recalculation jobs of stored contracts have none. */
-export type ApiJobChunk = JobChunk & { cases: string | null };
-
-export interface ChunkText {
-  ids: string[];
-  /** `{"<id>":<case>,…}` */
-  text: string;
-}
-
 /**
  * The chunks of cases (at most `size` cases and MAX_CHUNK_BYTES of JSON each, in body order):
  * their JSON text cut by BodyCutter, as a body streaming in is. Throws CaseTooLargeError for a
@@ -70,7 +61,7 @@ export function splitIntoChunks(cases: Cases, size: number): ChunkText[] {
  * are not exactly `ids` in that order (a repeated case id, whose last value JSON.parse keeps;
  * integer-like ids, which Object.keys lists first) or a case alone is over MAX_CHUNK_BYTES as
  * written. Sound only while the body schema changes nothing it validates (no defaults, coercion
- * or removed properties: api/jobs.test.ts).
+ * or removed properties: jobs/submit.test.ts).
  */
 export function splitRawChunks(text: string, ids: readonly string[], size: number): ChunkText[] | undefined {
   return cutWhole(text, size, ids).chunks;
@@ -116,21 +107,6 @@ function cutWhole(
 
 /** The pieces a text goes to the cutter in, as a socket brings a body. */
 const PIECE = 65_536;
-
-/**
- * The Kafka message of a job's chunk `i`. Partitions are dealt round robin instead of hashed from
- * the key: hashing 160 keys over 12 partitions gave one worker a tenth more chunks than the other
- * and the job waited on it. Every declared partition exists (platform/topics.ts raises a topic to
- * its declared count, never lowers it).
- */
-export function jobChunkMessage(
-  topology: Topology,
-  jobId: string,
-  i: number,
-  value: Buffer,
-): { key: string; value: Buffer; partition: number } {
-  return { key: `${jobId}|${i}`, value, partition: i % topology.topic('jobs').partitions };
-}
 
 export function newJobId(): string {
   return `job_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
@@ -211,9 +187,9 @@ export async function submitJob(
     callbackUrl: o.callbackUrl ?? null,
     createdAtMs: requestedAtMs,
   });
-  const encodeChunk = await kafka.codec.encoder('jobs');
+  const encodeChunk = await kafka.codec.encoder('apiJobs');
   const encodeEvent = await kafka.codec.encoder('jobEvents');
-  const jobsTopic = topology.topic('jobs').name;
+  const jobsTopic = topology.topic('apiJobs').name;
   function* messages() {
     for (let i = 0; i < chunks.length; i++) {
       const value: ApiJobChunk = {
