@@ -301,6 +301,14 @@ export function stagedVersion(r: ContractResult): StagedVersion {
   };
 }
 
+/** Database.cashflowVersion of both twins: the one contract's row of their cashflowVersions read. */
+export async function oneCashflowVersion(
+  db: Pick<Database, 'cashflowVersions'>,
+  contractId: string,
+): Promise<CashflowVersion | null> {
+  return (await db.cashflowVersions([contractId]))[0] ?? null;
+}
+
 export const LADDER_BUCKETS: readonly LadderBucket[] = ['month', 'quarter'];
 
 export function assertLadderBucket(bucket: string): asserts bucket is LadderBucket {

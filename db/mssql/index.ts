@@ -21,6 +21,7 @@ import type {
   SourceContracts,
   StoredResults,
 } from '../database.js';
+import { oneCashflowVersion } from '../database.js';
 import { check } from './check.js';
 import { MssqlConnection } from './connection.js';
 import { migrate } from './migrate.js';
@@ -64,8 +65,8 @@ export class MssqlDatabase implements Database {
     return reads.contractCashflows(this.db, contractId);
   }
 
-  async cashflowVersion(contractId: string): Promise<CashflowVersion | null> {
-    return (await this.cashflowVersions([contractId]))[0] ?? null;
+  cashflowVersion(contractId: string): Promise<CashflowVersion | null> {
+    return oneCashflowVersion(this, contractId);
   }
 
   cashflowVersions(contractIds: readonly string[]): Promise<CashflowVersion[]> {

@@ -25,6 +25,7 @@ import type {
   SourceContracts,
   StoredResults,
 } from '../database.js';
+import { oneCashflowVersion } from '../database.js';
 import { applyResults } from './apply-results.js';
 import { check } from './check.js';
 import { PostgresPool } from './connection.js';
@@ -63,8 +64,8 @@ export class PostgresDatabase implements Database {
     return reads.contractCashflows(this.pool, contractId);
   }
 
-  async cashflowVersion(contractId: string): Promise<CashflowVersion | null> {
-    return (await this.cashflowVersions([contractId]))[0] ?? null;
+  cashflowVersion(contractId: string): Promise<CashflowVersion | null> {
+    return oneCashflowVersion(this, contractId);
   }
 
   cashflowVersions(contractIds: readonly string[]): Promise<CashflowVersion[]> {
