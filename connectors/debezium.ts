@@ -61,21 +61,36 @@ const JSON_CONVERTERS: ConnectorConfig = {
   'tombstones.on.delete': 'true',
 };
 
-function databaseParts(url: string, password: string | undefined, defaultUser: string) {
-  const u = new URL(url);
-  const parts: ConnectorConfig = {
+/**
+ * What both connectors start alike: their class, one task and the login of the database as
+ * Connect reaches it (settings.databaseUrl, else DATABASE_URL; settings.databasePassword,
+ * else the URL's), then the URL's port, database and parameters for the dialect's own keys.
+ */
+function connectorHead(
+  connectorClass: string,
+  config: Pick<Config, 'database'>,
+  settings: ConnectorSettings,
+  defaultUser: string,
+) {
+  const u = new URL(settings.databaseUrl ?? config.database.url);
+  const head: ConnectorConfig = {
+    'connector.class': connectorClass,
+    'tasks.max': '1',
     'database.hostname': u.hostname,
     'database.user': decodeURIComponent(u.username) || defaultUser,
   };
-  const pw = password ?? (u.password ? decodeURIComponent(u.password) : undefined);
-  if (pw) parts['database.password'] = pw;
+  const pw = settings.databasePassword ?? (u.password ? decodeURIComponent(u.password) : undefined);
+  if (pw) head['database.password'] = pw;
   return {
-    parts,
+    head,
     port: u.port,
     database: decodeURIComponent(u.pathname.replace(/^\//, '')),
     params: u.searchParams,
   };
 }
+
+/** `table.include.list`: the captured tables in the topology's schema. */
+const capturedTables = (topology: Topology) => CAPTURED_TABLES.map((t) => `${topology.options.schema}.${t}`).join(',');
 
 /** Debezium PostgreSQL connector: topics `<prefix>cdc.<database>.public.<table>`. */
 export function postgresConnector(
@@ -83,9 +98,10 @@ export function postgresConnector(
   topology: Topology,
   settings: ConnectorSettings = {},
 ): SourceConnector {
-  const { parts, port, database, params } = databaseParts(
-    settings.databaseUrl ?? config.database.url,
-    settings.databasePassword,
+  const { head, port, database, params } = connectorHead(
+    'io.debezium.connector.postgresql.PostgresConnector',
+    config,
+    settings,
     'postgres',
   );
   // TLS to the database as libpq names it in the URL, for the connector's own JDBC and
@@ -98,16 +114,14 @@ export function postgresConnector(
   const name = settings.name ?? 'cashflow-source-postgres';
   const slotName = settings.slotName ?? 'cashflow_cdc';
   const publicationName = settings.publicationName ?? 'cashflow_cdc';
-  const { prefix, schema } = topology.options;
+  const { prefix } = topology.options;
   return {
     name,
     dialect: 'postgres',
     slotName,
     publicationName,
     config: {
-      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-      'tasks.max': '1',
-      ...parts,
+      ...head,
       'database.port': port || '5432',
       'database.dbname': database || 'cashflow',
       ...tls,
@@ -118,7 +132,7 @@ export function postgresConnector(
       // The topology and the connector must agree on CDC topic names (docs/interfaces.md): the
       // PostgreSQL connector adds no database part, so the prefix carries it.
       'topic.prefix': `${prefix}cdc.${topology.options.database}`,
-      'table.include.list': CAPTURED_TABLES.map((t) => `${schema}.${t}`).join(','),
+      'table.include.list': capturedTables(topology),
       // ~10–100 ms commit-to-topic instead of ~0.5 s with the default 500 (docs/operations.md)
       'poll.interval.ms': '50',
       ...JSON_CONVERTERS,
@@ -132,13 +146,14 @@ export function sqlServerConnector(
   topology: Topology,
   settings: ConnectorSettings = {},
 ): SourceConnector {
-  const { parts, port, database, params } = databaseParts(
-    settings.databaseUrl ?? config.database.url,
-    settings.databasePassword,
+  const { head, port, database, params } = connectorHead(
+    'io.debezium.connector.sqlserver.SqlServerConnector',
+    config,
+    settings,
     'sa',
   );
   const name = settings.name ?? 'cashflow-source-sqlserver';
-  const { prefix, schema } = topology.options;
+  const { prefix } = topology.options;
   const k = config.kafka;
   const history: ConnectorConfig = {
     'schema.history.internal.kafka.bootstrap.servers': k.bootstrapServers,
@@ -153,14 +168,12 @@ export function sqlServerConnector(
     name,
     dialect: 'mssql',
     config: {
-      'connector.class': 'io.debezium.connector.sqlserver.SqlServerConnector',
-      'tasks.max': '1',
-      ...parts,
+      ...head,
       'database.port': port || '1433',
       'database.names': database || 'cashflow',
       // The SQL Server connector adds the database itself: <prefix>cdc.<database>.dbo.<table>.
       'topic.prefix': `${prefix}cdc`,
-      'table.include.list': CAPTURED_TABLES.map((t) => `${schema}.${t}`).join(','),
+      'table.include.list': capturedTables(topology),
       'include.schema.changes': 'false',
       'driver.encrypt': params.get('encrypt') === 'false' ? 'false' : 'true',
       'driver.trustServerCertificate': params.get('trustServerCertificate') === 'true' ? 'true' : 'false',
