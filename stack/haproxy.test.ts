@@ -10,15 +10,14 @@ import { onPath } from './processes.js';
 const dir = mkdtempSync(join(tmpdir(), 'cashflow-haproxy-conf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// The compose file's two instances and fall/rise, on local ports and without Docker's DNS or stats.
 const local = haproxyConfig({
+  ...composeHaproxySettings,
   bind: '127.0.0.1:18090',
-  servers: [
-    { name: 'api-1', address: '127.0.0.1:18091' },
-    { name: 'api-2', address: '127.0.0.1:18092' },
-  ],
+  servers: composeHaproxySettings.servers.map((s, i) => ({ name: s.name, address: `127.0.0.1:${18091 + i}` })),
   checkIntervalMs: 1000,
-  fall: 2,
-  rise: 2,
+  dockerDns: undefined,
+  statsBind: undefined,
 });
 
 describe('the HAProxy configuration', () => {
