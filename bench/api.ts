@@ -19,11 +19,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { requestJson } from '../clients/http.js';
 import { createAdmin, deleteConsumerGroups, deleteTopics } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
 import { repoFile } from '../config/repo-file.js';
-import { registerSchemas } from '../clients/schema-registry.js';
+import { deleteSubject, registerSchemas } from '../clients/schema-registry.js';
 import { loadConfig } from '../config/config.js';
 import { clearState } from '../state/redis-store.js';
 import { applyTopics } from '../platform/topics.js';
@@ -141,15 +140,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult | 
     await deleteTopics(admin, (t) => t.startsWith(prefix)).catch((e) => o.log(`cleanup: topics: ${(e as Error).message}`));
     await deleteConsumerGroups(admin, (g) => g.startsWith(prefix)).catch((e) => o.log(`cleanup: groups: ${(e as Error).message}`));
     await admin.disconnect();
-    for (const s of subjects) {
-      const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(s.subject)}`;
-      await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] }).catch(
-        () => undefined,
-      );
-      await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, {
-        accept: [404],
-      }).catch(() => undefined);
-    }
+    for (const s of subjects) await deleteSubject(config, s.subject).catch(() => undefined);
     const redis = await connectRedis(config, { name: 'cashflow-bench-api' });
     await clearState(redis, redisPrefix).finally(() => redis.disconnect());
   }

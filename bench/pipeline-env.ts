@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { createConnectClient, type ConnectClient } from '../clients/connect.js';
 import { openSql, type SqlSession } from '../db/open.js';
-import { requestJson } from '../clients/http.js';
 import { createAdmin, deleteConsumerGroups, deleteTopics, type Admin } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
+import { deleteSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../db/postgres/index.js';
 import { stopAllBars } from '../demo/ops.js';
@@ -155,11 +155,7 @@ export async function closeBenchEnv(env: PipelineBenchEnv, keep: boolean, log: (
         }
       }],
       ['subjects', async () => {
-        for (const s of subjects) {
-          const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(s)}`;
-          await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
-          await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
-        }
+        for (const s of subjects) await deleteSubject(config, s);
       }],
     ];
     for (const [what, step] of steps) await step().catch((e) => log(`cleanup ${what}: ${(e as Error).message}`));

@@ -133,6 +133,18 @@ export async function registerSchemas(
   return out;
 }
 
+/**
+ * Deletes a subject for good: soft first, then hard (the registry deletes for good only what
+ * is soft-deleted already). A subject that is not there (404) is no failure. Whether it was
+ * there before.
+ */
+export async function deleteSubject(config: Pick<Config, 'schemaRegistryUrl'>, subject: string): Promise<boolean> {
+  const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}`;
+  const soft = await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
+  await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
+  return soft.status !== 404;
+}
+
 /** What the codec needs from a registry (an interface, so tests can fake it). */
 export interface RegistryLookup {
   getLatestSchemaId(subject: string): Promise<number>;

@@ -15,7 +15,6 @@ import { createServer, type Server } from 'node:http';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestJson } from '../clients/http.js';
 import {
   createAdmin,
   createConsumer,
@@ -26,7 +25,7 @@ import {
 } from '../clients/kafka.js';
 import { connectRedis, type Redis } from '../clients/redis.js';
 import { repoFile } from '../config/repo-file.js';
-import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
+import { createAvroCodec, deleteSubject, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { dropDatabase, PostgresDatabase } from '../db/postgres/index.js';
 import { bookContract } from '../bench/engine.js';
@@ -196,11 +195,7 @@ afterAll(async () => {
   });
   await attempt('admin', async () => admin?.disconnect());
   for (const s of subjects) {
-    await attempt(`subject ${s.subject}`, async () => {
-      const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(s.subject)}`;
-      await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
-      await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
-    });
+    await attempt(`subject ${s.subject}`, () => deleteSubject(config, s.subject));
   }
   await attempt('redis keys', async () => {
     const raw = await connectRedis(config, { name: 'cashflow-api-test-cleanup' });

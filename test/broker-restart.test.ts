@@ -14,10 +14,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { requestJson } from '../clients/http.js';
 import { createAdmin, createProducer, type Admin, type Producer } from '../clients/kafka.js';
 import { connectRedis } from '../clients/redis.js';
-import { registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
+import { deleteSubject, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { dropDatabase, PostgresDatabase } from '../db/postgres/index.js';
 import { startProcessors, type RunningPipeline } from '../processors/pipeline.js';
@@ -110,11 +109,7 @@ afterAll(async () => {
     }
   });
   for (const s of subjects) {
-    await attempt(`subject ${s.subject}`, async () => {
-      const url = `${loadConfig().schemaRegistryUrl}/subjects/${encodeURIComponent(s.subject)}`;
-      await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
-      await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
-    });
+    await attempt(`subject ${s.subject}`, () => deleteSubject(loadConfig(), s.subject));
   }
   cleanup.done();
 });

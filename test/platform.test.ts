@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectClient, type ConnectClient } from '../clients/connect.js';
 import { requestJson } from '../clients/http.js';
 import { createAdmin, createConsumer, type Admin, type Consumer } from '../clients/kafka.js';
-import { createAvroCodec, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
+import { createAvroCodec, deleteSubject, registerSchemas, type RegisteredSubject } from '../clients/schema-registry.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { postgresConnector, type SourceConnector } from '../connectors/debezium.js';
 import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../db/postgres/index.js';
@@ -72,11 +72,7 @@ afterAll(async () => {
   });
   await attempt('admin', async () => admin?.disconnect());
   for (const s of subjects) {
-    await attempt(`subject ${s.subject}`, async () => {
-      const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(s.subject)}`;
-      await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
-      await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
-    });
+    await attempt(`subject ${s.subject}`, () => deleteSubject(config, s.subject));
   }
   cleanup.done();
 });

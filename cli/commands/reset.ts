@@ -12,6 +12,7 @@ import { topologyFromConfig } from '../../topology/topology.js';
 import { sourceConnector } from '../../connectors/debezium.js';
 import { stopProcessors } from '../../platform/processes.js';
 import { requestJson } from '../../clients/http.js';
+import { deleteSubject } from '../../clients/schema-registry.js';
 import { dropReplicationSlot, dropDatabase } from '../../db/postgres/index.js';
 import { createAdmin, deleteTopics, deleteConsumerGroups } from '../../clients/kafka.js';
 import { connectRedis } from '../../clients/redis.js';
@@ -90,10 +91,7 @@ export async function resetPlatform(config: Config, say: Say): Promise<void> {
   await step('schema subjects', async () => {
     let deleted = 0;
     for (const subject of targets.get('schema subjects')!) {
-      const url = `${config.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}`;
-      const soft = await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
-      await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
-      if (soft.status !== 404) deleted++;
+      if (await deleteSubject(config, subject)) deleted++;
     }
     return `${deleted} deleted`;
   });

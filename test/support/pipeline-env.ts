@@ -5,10 +5,9 @@
 // restarts) feeds the CDC topics itself (test/support/cdc-feed.ts) instead of a connector.
 import { randomBytes } from 'node:crypto';
 import { createConnectClient } from '../../clients/connect.js';
-import { requestJson } from '../../clients/http.js';
 import { createAdmin, createConsumer, deleteConsumerGroups, deleteTopics, type Admin, type Consumer } from '../../clients/kafka.js';
 import { connectRedis, type Redis } from '../../clients/redis.js';
-import { registerSchemas, type RegisteredSubject } from '../../clients/schema-registry.js';
+import { deleteSubject, registerSchemas, type RegisteredSubject } from '../../clients/schema-registry.js';
 import { loadConfig, type Config } from '../../config/config.js';
 import { postgresConnector, type SourceConnector } from '../../connectors/debezium.js';
 import { dropDatabase, dropReplicationSlot, PostgresDatabase } from '../../db/postgres/index.js';
@@ -127,11 +126,7 @@ export class PipelineEnv {
     });
     await attempt('admin', async () => this.admin?.disconnect());
     for (const s of this.subjects) {
-      await attempt(`subject ${s.subject}`, async () => {
-        const url = `${this.config.schemaRegistryUrl}/subjects/${encodeURIComponent(s.subject)}`;
-        await requestJson('schema-registry', 'DELETE', url, undefined, { accept: [404] });
-        await requestJson('schema-registry', 'DELETE', `${url}?permanent=true`, undefined, { accept: [404] });
-      });
+      await attempt(`subject ${s.subject}`, () => deleteSubject(this.config, s.subject));
     }
     await attempt('redis keys', async () => {
       const redis = await this.rawRedis();
