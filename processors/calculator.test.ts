@@ -5,24 +5,18 @@ import type { StoredContract } from '../state/model.js';
 import type { RecalcRequest } from '../schemas/types.js';
 import { decodedSchedule, type Schedule } from '../wire/schedule.js';
 import { avroRecord, context } from '../test/support/processor-fixtures.js';
+import { pam2013 } from '../test/support/pam-terms.js';
 import { calculator } from './calculator.js';
 
 const floating = {
-  contractType: 'PAM',
+  ...pam2013,
   contractID: 'F',
-  statusDate: '2012-12-30T00:00:00',
-  currency: 'USD',
-  notionalPrincipal: '3000',
-  initialExchangeDate: '2013-01-01T00:00:00',
-  maturityDate: '2014-01-01T00:00:00',
-  nominalInterestRate: '0.1',
   cycleAnchorDateOfInterestPayment: '2013-01-01T00:00:00',
   cycleOfInterestPayment: 'P1ML0',
   cycleAnchorDateOfRateReset: '2013-02-01T00:00:00',
   cycleOfRateReset: 'P3ML1',
   marketObjectCodeOfRateReset: 'USD',
   dayCountConvention: '30E360',
-  contractRole: 'RPA',
 };
 
 function contract(id: string, terms: object, version: number, deleted = false): StoredContract {

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { avroRecord, cdcRecord, context } from '../test/support/processor-fixtures.js';
+import { pam2013 } from '../test/support/pam-terms.js';
 import { prepareContract } from '../engine/index.js';
 import { contractIngest, jsonRoundTripKeeps, termsOfRow } from './contract-ingest.js';
 import type { ContractTerms } from '../schemas/types.js';
 
-const pam = {
-  contractType: 'PAM',
-  statusDate: '2012-12-30T00:00:00',
-  currency: 'USD',
-  notionalPrincipal: '3000',
-  initialExchangeDate: '2013-01-01T00:00:00',
-  maturityDate: '2014-01-01T00:00:00',
-  nominalInterestRate: '0.1',
-  dayCountConvention: 'A365',
-  contractRole: 'RPA',
-};
+const pam = { ...pam2013, dayCountConvention: 'A365' };
 const row = (id: string, terms: unknown, type = 'PAM') => ({ contract_id: id, contract_type: type, terms: typeof terms === 'string' ? terms : JSON.stringify(terms) });
 
 async function ingest(store: MemoryStateStore, records: Parameters<typeof contractIngest.process>[0]) {

@@ -9,23 +9,17 @@ import { eventsToJson, evaluate, prepareContract, TimeSeriesObserver, parseDateT
 import { rebuildState } from '../state/rebuild.js';
 import { clearState } from '../state/redis-store.js';
 import { eventually, PipelineEnv } from './support/pipeline-env.js';
+import { pam2013 } from './support/pam-terms.js';
 
 const env = new PipelineEnv('pl');
 
 const base = {
-  contractType: 'PAM',
-  statusDate: '2012-12-30T00:00:00',
+  ...pam2013,
   contractDealDate: '2012-12-28T00:00:00',
-  currency: 'USD',
-  notionalPrincipal: '3000',
-  initialExchangeDate: '2013-01-01T00:00:00',
-  maturityDate: '2014-01-01T00:00:00',
-  nominalInterestRate: '0.1',
   cycleAnchorDateOfInterestPayment: '2013-01-01T00:00:00',
   cycleOfInterestPayment: 'P1ML0',
   dayCountConvention: '30E360',
   endOfMonthConvention: 'SD',
-  contractRole: 'RPA',
 };
 const floating = (id: string, code: string) => ({
   ...base,

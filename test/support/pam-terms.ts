@@ -1,4 +1,4 @@
-// A small PAM's terms in the test beds' string form, for tests of the API's computations.
+// PAM terms in the test beds' string form, for the tests that compute contracts.
 export const pamTerms = (extra: Record<string, string> = {}) => ({
   contractType: 'PAM',
   contractID: 'x',
@@ -24,3 +24,18 @@ export const floatingPamTerms = (extra: Record<string, string> = {}) =>
     rateSpread: '0',
     ...extra,
   });
+
+/**
+ * A one-year PAM of 3000 at 10% from 2013-01-01 (status date 2012-12-30), before its cycles and
+ * conventions: the contract the processors' tests and the pipeline test build on.
+ */
+export const pam2013 = {
+  contractType: 'PAM',
+  statusDate: '2012-12-30T00:00:00',
+  currency: 'USD',
+  notionalPrincipal: '3000',
+  initialExchangeDate: '2013-01-01T00:00:00',
+  maturityDate: '2014-01-01T00:00:00',
+  nominalInterestRate: '0.1',
+  contractRole: 'RPA',
+};
