@@ -1,30 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { CdcDecodeError, decodeChangeEvent, positionOf } from './cdc.js';
 
+// a market_data row's schema, as Debezium sends it for `before` and `after` alike
+const marketDataRow = (field: 'before' | 'after') => ({
+  field,
+  type: 'struct',
+  fields: [
+    { field: 'market_object_code', type: 'string' },
+    { field: 'observed_at', type: 'int64', name: 'io.debezium.time.MicroTimestamp' },
+    { field: 'value', type: 'double' },
+  ],
+});
 const pgInsert = {
-  schema: {
-    type: 'struct',
-    fields: [
-      {
-        field: 'before',
-        type: 'struct',
-        fields: [
-          { field: 'market_object_code', type: 'string' },
-          { field: 'observed_at', type: 'int64', name: 'io.debezium.time.MicroTimestamp' },
-          { field: 'value', type: 'double' },
-        ],
-      },
-      {
-        field: 'after',
-        type: 'struct',
-        fields: [
-          { field: 'market_object_code', type: 'string' },
-          { field: 'observed_at', type: 'int64', name: 'io.debezium.time.MicroTimestamp' },
-          { field: 'value', type: 'double' },
-        ],
-      },
-    ],
-  },
+  schema: { type: 'struct', fields: [marketDataRow('before'), marketDataRow('after')] },
   payload: {
     before: null,
     after: { market_object_code: 'USD.SOFR', observed_at: Date.UTC(2024, 0, 2, 23, 59, 59) * 1000, value: 0.05 },
