@@ -562,12 +562,8 @@ describe('API', () => {
         );
       };
       const json = { ...key, 'content-type': 'application/json' };
-      const r = await own.app.inject({
-        method: 'POST',
-        url: '/v1/jobs',
-        headers: json,
-        payload: streamed(body),
-      });
+      const post = () => own.app.inject({ method: 'POST', url: '/v1/jobs', headers: json, payload: streamed(body) });
+      const r = await post();
       expect(r.statusCode).toBe(400);
       expect(r.json()).toEqual({
         error: 'invalid request',
@@ -595,12 +591,7 @@ describe('API', () => {
       body.c7 = pam;
       body.c11 = pam;
       own.sent.length = 0;
-      const ok = await own.app.inject({
-        method: 'POST',
-        url: '/v1/jobs',
-        headers: json,
-        payload: streamed(body),
-      });
+      const ok = await post();
       expect(ok.statusCode).toBe(202);
       expect(ok.json()).toMatchObject({ contracts: 12, chunks: 6 });
       const chunks = own.sent
