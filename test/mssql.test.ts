@@ -34,12 +34,7 @@ describe.skipIf(!available)('MssqlDatabase on SQL Server', () => {
     if (!masterUrl) return;
     const master = await new sql.ConnectionPool({ ...mssqlConfig(masterUrl), database: 'master' }).connect();
     try {
-      await master.request().batch(`IF DB_ID(N'${dbName}') IS NOT NULL
-        BEGIN
-          EXEC(N'USE ${dbName}; EXEC sys.sp_cdc_disable_db');
-          ALTER DATABASE ${dbName} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;
-          DROP DATABASE ${dbName};
-        END`);
+      await dropDatabase(master, dbName);
     } finally {
       await master.close();
     }
