@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoFile } from '../config/repo-file.js';
-import { PostgresDatabase } from '../db/postgres/index.js';
+import { dropDatabase, PostgresDatabase } from '../db/postgres/index.js';
 
 const server = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const suffix = randomBytes(4).toString('hex');
@@ -44,10 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await raw?.query('SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1', [slot]).catch(() => {});
   await raw?.end();
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(server.toString(), dbName);
 });
 
 describe('cashflow db check (PostgreSQL)', () => {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDatabaseBehaviour } from '../../test/database-behaviour.js';
-import { isTransientPgError, PostgresDatabase, standaloneClient } from './index.js';
+import { dropDatabase, isTransientPgError, PostgresDatabase, standaloneClient } from './index.js';
 import { RELATIONS } from '../schema.js';
 
 const server = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -26,10 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await raw?.end();
   await db?.close();
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(server.toString(), dbName);
 });
 
 describe('PostgresDatabase.migrate', () => {
