@@ -1,6 +1,7 @@
 // Generated ContractCashflows values of many shapes (strings of every UTF-8 width, the double
 // and long extremes, nulls, empty and long schedules) from a seeded PRNG: the same cases each run.
 import avro from 'avsc';
+import { expect } from 'vitest';
 import { encodeContractCashflows } from '../../wire/avro-cashflows.js';
 import { avroSchema } from '../../schemas/avro.js';
 import type { CashflowEvent, ContractCashflows } from '../../schemas/types.js';
@@ -18,6 +19,21 @@ export function rng(seed: number): () => number {
 export const STRINGS = ['', 'a', 'PAM', '2026-01-31T00:00:00', 'é', 'contract-äöü-€-𝄞', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(300), 'ASCII then é'];
 export const NUMBERS = [0, -0, 1, -1, 0.1, 1e300, -1e-300, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 123456.789];
 export const LONGS = [0, 1, -1, 63, 64, -64, -65, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, 2 ** 40 + 3, -(2 ** 45), 2 ** 53 - 2, -(2 ** 53) + 2];
+
+/**
+ * Expects `read` to give back every long of LONGS the encoder writes exactly, written as the
+ * version and (negated) requestedAtMs of `v`: beyond ±2^52 the encoder, like avsc's, rounds
+ * 2|n| + 1 for negative n; the decoders are exact.
+ */
+export function expectLongsReadBack(
+  v: ContractCashflows,
+  read: (bytes: Buffer) => { version: number; requestedAtMs: number | null },
+): void {
+  for (const n of [...LONGS.filter((x) => Math.abs(x) <= 2 ** 52), 2 ** 52 - 1, -(2 ** 52) + 1]) {
+    const back = read(encodeContractCashflows(1, { ...v, version: n, requestedAtMs: n === 0 ? 0 : -n })!);
+    expect([back.version, back.requestedAtMs]).toEqual([n, n === 0 ? 0 : -n]);
+  }
+}
 
 /** One value; `dates` replaces the event dates' pool (e.g. only valid timestamps). */
 export function cashflowsValue(r: () => number, dates: readonly string[] = STRINGS): ContractCashflows {
