@@ -1,19 +1,4 @@
 // PAM terms in the test beds' string form, for the tests that compute contracts.
-export const pamTerms = (extra: Record<string, string> = {}) => ({
-  contractType: 'PAM',
-  contractID: 'x',
-  contractRole: 'RPA',
-  currency: 'USD',
-  statusDate: '2015-01-01T00:00:00',
-  initialExchangeDate: '2015-01-15T00:00:00',
-  maturityDate: '2017-01-15T00:00:00',
-  notionalPrincipal: '1000',
-  nominalInterestRate: '0.05',
-  dayCountConvention: 'A365',
-  cycleOfInterestPayment: 'P6ML0',
-  cycleAnchorDateOfInterestPayment: '2015-07-15T00:00:00',
-  ...extra,
-});
 
 /** pamTerms whose rate resets every six months from the market object `R` (the store's series in tests). */
 export const floatingPamTerms = (extra: Record<string, string> = {}) =>
@@ -39,3 +24,20 @@ export const pam2013 = {
   nominalInterestRate: '0.1',
   contractRole: 'RPA',
 };
+
+/** A small PAM (1000 at 5%, 2015 to 2017, half-yearly interest), for tests of the API's computations. */
+export const pamTerms = (extra: Record<string, string> = {}) => ({
+  contractType: 'PAM',
+  contractID: 'x',
+  contractRole: 'RPA',
+  currency: 'USD',
+  statusDate: '2015-01-01T00:00:00',
+  initialExchangeDate: '2015-01-15T00:00:00',
+  maturityDate: '2017-01-15T00:00:00',
+  notionalPrincipal: '1000',
+  nominalInterestRate: '0.05',
+  dayCountConvention: 'A365',
+  cycleOfInterestPayment: 'P6ML0',
+  cycleAnchorDateOfInterestPayment: '2015-07-15T00:00:00',
+  ...extra,
+});
