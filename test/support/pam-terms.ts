@@ -1,15 +1,5 @@
 // PAM terms in the test beds' string form, for the tests that compute contracts.
 
-/** pamTerms whose rate resets every six months from the market object `R` (the store's series in tests). */
-export const floatingPamTerms = (extra: Record<string, string> = {}) =>
-  pamTerms({
-    cycleOfRateReset: 'P6ML0',
-    cycleAnchorDateOfRateReset: '2015-07-15T00:00:00',
-    marketObjectCodeOfRateReset: 'R',
-    rateSpread: '0',
-    ...extra,
-  });
-
 /**
  * A one-year PAM of 3000 at 10% from 2013-01-01 (status date 2012-12-30), before its cycles and
  * conventions: the contract the processors' tests and the pipeline test build on.
@@ -41,3 +31,13 @@ export const pamTerms = (extra: Record<string, string> = {}) => ({
   cycleAnchorDateOfInterestPayment: '2015-07-15T00:00:00',
   ...extra,
 });
+
+/** pamTerms whose rate resets every six months from the market object `R` (the store's series in tests). */
+export const floatingPamTerms = (extra: Record<string, string> = {}) =>
+  pamTerms({
+    cycleOfRateReset: 'P6ML0',
+    cycleAnchorDateOfRateReset: '2015-07-15T00:00:00',
+    marketObjectCodeOfRateReset: 'R',
+    rateSpread: '0',
+    ...extra,
+  });
