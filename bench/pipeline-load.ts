@@ -15,19 +15,19 @@ import { cpuByComponent, cpuDelta, formatCpu } from './stage-tap.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Topics, schemas and the connector of the run; the market data, then the book's contracts
- * committed; ingest and impact fill Redis; the requests impact made for the new contracts are
- * deleted, so nothing is computed yet.
- */
-export async function loadBook(env: PipelineBenchEnv, contracts: number): Promise<{ marketData: MarketDataRow[] }> {
-  const { config, topology, admin, db, basePort } = env;
+/** Topics, schemas and the connector of the run (its own name, slot and publication), running. */
+export async function applyPlatform(env: PipelineBenchEnv): Promise<void> {
+  const { config, topology, admin } = env;
   await applyTopics(admin, topology, config);
   env.subjects.push(...(await registerSchemas(config, topology)).map((s) => s.subject));
   const connector = postgresConnector(config, topology, { name: env.connectorName, slotName: env.slot, publicationName: env.slot });
   await env.connect.putConnectorConfig(connector.name, connector.config);
   await env.connect.waitForRunning(connector.name, 120_000);
+}
 
+/** The book's market data, then its contracts, committed to the database (upserts of 5,000 rows). */
+export async function writeBook(env: PipelineBenchEnv, contracts: number): Promise<{ marketData: MarketDataRow[] }> {
+  const { db } = env;
   // committed before the contracts
   const marketData = benchMarketData(contracts);
   await db.upsertMarketData(marketData);
@@ -40,8 +40,21 @@ export async function loadBook(env: PipelineBenchEnv, contracts: number): Promis
     }
     await db.upsertContracts(rows);
     write.update(Math.min(contracts, i + 5000));
+    env.checkInterrupted();
   }
   write.stop();
+  return { marketData };
+}
+
+/**
+ * Topics, schemas and the connector of the run; the market data, then the book's contracts
+ * committed; ingest and impact fill Redis; the requests impact made for the new contracts are
+ * deleted, so nothing is computed yet.
+ */
+export async function loadBook(env: PipelineBenchEnv, contracts: number): Promise<{ marketData: MarketDataRow[] }> {
+  const { config, topology, admin, basePort } = env;
+  await applyPlatform(env);
+  const { marketData } = await writeBook(env, contracts);
 
   await startProcessors(config, { only: ['contract-ingest', 'market-ingest', 'impact', 'positions-ingest'], basePort });
   const ingest = await ops.progressBar('ingest + impact', contracts, 'contracts');

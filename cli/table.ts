@@ -58,6 +58,7 @@ export const actions: Record<string, () => Promise<Action>> = {
   actus: async () => (await import('./commands/actus.js')).action,
   'bench engine': async () => (await import('./commands/bench-engine.js')).action,
   'bench pipeline': async () => (await import('./commands/bench-pipeline.js')).action,
+  'bench cold-start': async () => (await import('./commands/bench-cold-start.js')).action,
   'bench verify': async () => (await import('./commands/bench-verify.js')).action,
   'bench api': async () => (await import('./commands/bench-api.js')).action,
   demo: async () => (await import('./commands/demo.js')).action,

@@ -1,9 +1,9 @@
-// `cashflow bench engine | pipeline | verify | api`: arguments, options and help
+// `cashflow bench engine | pipeline | cold-start | verify | api`: arguments, options and help
 // (cli/table.ts); what each does is cli/commands/bench-<name>.ts.
 import type { Command } from 'commander';
 
 export function define(program: Command): void {
-  const bench = program.command('bench').description('benchmarks: engine | pipeline | api');
+  const bench = program.command('bench').description('benchmarks: engine | pipeline | cold-start | verify | api');
 
   bench
     .command('engine')
@@ -22,6 +22,15 @@ export function define(program: Command): void {
     .option('--verify', 'end with verify --all on the book (timed beside the engine alone)')
     .option('--portfolio <lots>', 'end with recalc --portfolio --wait of a portfolio of this many lots over the book, timed (p50/p99)')
     .option('--portfolio-runs <n>', 'runs of the portfolio recalculation', '10')
+    .option('--base-port <n>', "first metrics port of the bench's processes (another bench on the machine holds 9500…)", '9500');
+
+  bench
+    .command('cold-start')
+    .description('the first start against a database that already holds its book, in an environment of its own: the book written while nothing runs, then the platform started as `cashflow start` does, timed until every contract has its result: seconds, contracts/s, the snapshot\'s share, peak RSS (bench/cold-start.ts)')
+    .option('--contracts <n>', 'contracts in the book', '160000')
+    .option('--calculators <n>', 'calculator processes', '1')
+    .option('--full-seconds <s>', 'seconds of a full recompute of the same book (bench pipeline), for the ratio')
+    .option('--keep', 'keep the database, topics and state afterwards')
     .option('--base-port <n>', "first metrics port of the bench's processes (another bench on the machine holds 9500…)", '9500');
 
   bench

@@ -8,5 +8,6 @@ export function define(program: Command): void {
     .description('bring the stack up, apply migrations, topics, schemas, connectors, and start every processor in the background')
     .option('--calculators <n>', 'calculator processes (one consumer group shares the partitions)', '1')
     .option('--monitoring', 'also Prometheus in the stack and the lag exporter beside the processors (env CASHFLOW_STACK_MONITORING=1)')
-    .option('--tracing', 'also Zipkin in the stack, and the processors export their traces to it (OTEL_TRACES_EXPORTER=zipkin; env CASHFLOW_STACK_TRACING=1)');
+    .option('--tracing', 'also Zipkin in the stack, and the processors export their traces to it (OTEL_TRACES_EXPORTER=zipkin; env CASHFLOW_STACK_TRACING=1)')
+    .option('--wait', 'then wait, with progress bars (rows snapshotted, contracts computed), until every source row is on its CDC topic and every contract has its result: a first start against a book already in the database');
 }
