@@ -2,7 +2,7 @@
 // a book of a few hundred contracts in the database, then the platform started; every contract
 // gets its result.
 import { describe, expect, it } from 'vitest';
-import { runColdStartBench } from './cold-start.js';
+import { runColdStartBench } from '../bench/cold-start.js';
 
 describe('bench cold-start', () => {
   it('times the first start of a book already in the database until every contract has its result', async () => {
