@@ -16,8 +16,7 @@ import type {
 import { CashflowColumns } from '../cashflow-columns.js';
 import { CASHFLOW_COPY_COLUMNS, VERSION_COLUMNS } from './columns.js';
 import type { PostgresPool } from './connection.js';
-import { readCopyOut } from './copy-out.js';
-import { decodeCashflowCopy } from './copy-read.js';
+import { copyOut, decodeCashflowCopy } from './copy-read.js';
 import { classify } from './errors.js';
 
 /** The WHERE condition on contract_id of a verification selection, with its parameters ($1…). */
@@ -111,11 +110,12 @@ export async function storedResults(db: PostgresPool, selection: ContractSelecti
     await client.query('SET LOCAL enable_seqscan = off');
     const versions = (await client.query<CashflowVersion>(`SELECT ${VERSION_COLUMNS} FROM cashflow_versions WHERE ${where} ORDER BY contract_id`, params)).rows;
     // COPY binary (decodeCashflowCopy); COPY takes no parameters, so the selection is written as literals
-    const copied = await readCopyOut(
-      client,
-      `COPY (SELECT ${CASHFLOW_COPY_COLUMNS} FROM contract_cashflows WHERE ${literalSelectionWhere(selection, (s) => client.escapeLiteral(s))}
-             ORDER BY contract_id, seq) TO STDOUT (FORMAT binary)`,
-      decodeCashflowCopy,
+    const copied = decodeCashflowCopy(
+      await copyOut(
+        client,
+        `COPY (SELECT ${CASHFLOW_COPY_COLUMNS} FROM contract_cashflows WHERE ${literalSelectionWhere(selection, (s) => client.escapeLiteral(s))}
+               ORDER BY contract_id, seq) TO STDOUT (FORMAT binary)`,
+      ),
     );
     const rows = copied ?? CashflowColumns.of(await textCashflowRows(client, where, params));
     await client.query('COMMIT');
