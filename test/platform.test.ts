@@ -100,7 +100,8 @@ describe('platform on the local stack', () => {
       'ContractCashflows',
       'ContractTerms',
       'DeadLetter',
-      'JobChunk',
+      'JobChunk', // cashflow.jobs (recalculation jobs)
+      'JobChunk', // cashflow.api-jobs (the API's jobs)
       'JobEvent',
       'MarketObservation',
       'Position',
