@@ -13,6 +13,9 @@ import type { ContractEvent } from '../events.js';
 import { formatDateTime, parseDateTime } from '../time/date.js';
 import { termIssues } from './test-support.js';
 
+// A fixed seed: the same verdict on every run (CI included); what a new seed finds becomes a case of its own.
+const PROPERTY_SEED = 20261207;
+
 const at = (s: string): number => parseDateTime(s.length === 10 ? `${s}T00:00:00` : s)!;
 const day = (t: number): string => formatDateTime(t).slice(0, 10);
 const listed = (ev: readonly ContractEvent[]): string[] => ev.map((e) => `${day(e.time)} ${e.type}`);
@@ -464,7 +467,7 @@ describe('CLM invariants (property)', () => {
           expect(mdEv.notionalPrincipal).toBe(0);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: PROPERTY_SEED },
     );
   });
 
@@ -489,7 +492,7 @@ describe('CLM invariants (property)', () => {
         expect(std.payoff).toBe(nt);
         expect(std.notionalPrincipal).toBe(0);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: PROPERTY_SEED },
     );
   });
 });
