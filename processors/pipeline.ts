@@ -256,7 +256,8 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
             process.off('SIGINT', onSignal);
           }
           await Promise.all(backgrounds.map((b) => b.task.stop()));
-          await Promise.all(runners.map((r) => r.stop()));
+          // the healer too: a rebuild in progress would read on after the stop (state/healing.ts)
+          await Promise.all([...runners.map((r) => r.stop()), healer.stop()]);
           await cleanup();
           resolveStopped();
         })();
@@ -289,8 +290,8 @@ function stateHealer(
   options: StartOptions,
   parts: { redis: Redis; redisPrefix: string; store: StateStore; metrics: PipelineMetrics; log: Log; owner: string },
 ): StateHealer {
-  const port = new RedisHealPort(parts.redis, ({ clear, onProgress }) =>
-    rebuildState({ config: options.config, topology: options.topology, store: parts.store, redisPrefix: parts.redisPrefix, clear, onProgress }),
+  const port = new RedisHealPort(parts.redis, ({ clear, onProgress, signal }) =>
+    rebuildState({ config: options.config, topology: options.topology, store: parts.store, redisPrefix: parts.redisPrefix, clear, onProgress, signal }),
   );
   return new StateHealer(port, { owner: parts.owner, log: parts.log, metrics: healMetrics(parts.metrics) });
 }

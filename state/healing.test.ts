@@ -4,7 +4,7 @@
 // loss during the rebuild starts it over; a failed rebuild releases the lock.
 import { describe, expect, it } from 'vitest';
 import { parseMarker } from './readiness.js';
-import { rebuildUnderLock, rebuildWithLock, StateHealer, type HealPort, type RebuildRequest, type RebuildSummary } from './healing.js';
+import { HealStoppedError, rebuildUnderLock, rebuildWithLock, StateHealer, type HealPort, type RebuildRequest, type RebuildSummary } from './healing.js';
 
 const summary = (records: number): RebuildSummary => ({ records, contracts: 0, observations: 0, results: 0, clearedKeys: 0, durationMs: 1 });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -175,6 +175,38 @@ describe('StateHealer', () => {
 });
 
 describe('StateHealer.watch', () => {
+  it('stop() ends a rebuild in progress: its signal aborts, the lock is released unfinished, and no later heal starts', async () => {
+    const redis = new SharedRedis();
+    let sawAbort = false;
+    const port = new MemoryPort(redis, 'a', (r) =>
+      // a rebuild that would read for a minute unless told to stop (as the consumer's race does)
+      new Promise((_, reject) => {
+        const timer = setTimeout(() => reject(new Error('read on for a minute')), 60_000);
+        r.signal?.addEventListener('abort', () => {
+          sawAbort = true;
+          clearTimeout(timer);
+          reject(r.signal!.reason);
+        });
+      }),
+    );
+    const events: string[] = [];
+    const h = healer(port, 'a', events);
+    const healing = h.heal();
+    healing.catch(() => undefined);
+    await sleep(20);
+    expect(redis.lockHolder()).not.toBeNull();
+    const started = Date.now();
+    await h.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(sawAbort).toBe(true);
+    await expect(healing).rejects.toBeInstanceOf(HealStoppedError);
+    expect(redis.lockHolder()).toBeNull(); // another process, or the next start, rebuilds
+    expect(redis.marker).toBeNull(); // never a marker over a state read halfway
+    expect(events).toContain('a: rebuild interrupted');
+    await expect(h.heal()).rejects.toBeInstanceOf(HealStoppedError);
+    expect(redis.rebuilds).toEqual(['a']);
+  });
+
   it('heals a loss while no batch flows (nothing else would notice it)', async () => {
     const redis = new SharedRedis();
     redis.marker = 'x';

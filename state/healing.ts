@@ -40,6 +40,8 @@ export interface RebuildRequest {
   /** Delete the prefix's keys (the lock excepted) before reading the topics. */
   clear: boolean;
   onProgress(p: { records: number; total: number }): void;
+  /** Aborted when the process stops: the rebuild ends its consumer and rejects. */
+  signal?: AbortSignal;
 }
 
 /** The Redis side of healing, apart so that the decisions are tested without Redis. */
@@ -70,6 +72,14 @@ export function ownerId(what: string): string {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The healer was stopped (its process is stopping): the heal ended unfinished. */
+export class HealStoppedError extends Error {
+  constructor() {
+    super('the state heal was stopped: the process is stopping');
+    this.name = 'HealStoppedError';
+  }
+}
+
 /**
  * With the lock held under `token`: rebuild (extending the lock meanwhile), then the marker
  * and the lock's release in one step. `completed` false: the lock was gone at the end (Redis
@@ -78,7 +88,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function rebuildUnderLock(
   port: HealPort,
   token: string,
-  options: { by: string; clear: boolean; ttlMs?: number; onProgress?: RebuildRequest['onProgress'] },
+  options: { by: string; clear: boolean; ttlMs?: number; onProgress?: RebuildRequest['onProgress']; signal?: AbortSignal },
 ): Promise<{ completed: boolean; summary: RebuildSummary }> {
   const ttlMs = options.ttlMs ?? LOCK_TTL_MS;
   // a lock found gone here is found gone again by completeUnderLock, which decides
@@ -88,7 +98,7 @@ export async function rebuildUnderLock(
   keepAlive.unref();
   let completed = false;
   try {
-    const summary = await port.rebuild({ clear: options.clear, onProgress: options.onProgress ?? (() => {}) });
+    const summary = await port.rebuild({ clear: options.clear, onProgress: options.onProgress ?? (() => {}), signal: options.signal });
     completed = await port.completeUnderLock(token, markerValue({ at: new Date().toISOString(), by: options.by, records: summary.records, durationMs: summary.durationMs }));
     return { completed, summary };
   } finally {
@@ -103,6 +113,8 @@ export async function rebuildUnderLock(
  */
 export class StateHealer {
   private current: Promise<void> | undefined;
+  /** Aborted by stop(): no new heal starts and a rebuild in progress ends its consumer. */
+  private readonly stopping = new AbortController();
   private readonly ttlMs: number;
   private readonly pollMs: number;
 
@@ -125,8 +137,19 @@ export class StateHealer {
    * retries later, and a later heal starts over.
    */
   heal(): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.reject(this.stopping.signal.reason);
     this.current ??= this.run().finally(() => (this.current = undefined));
     return this.current;
+  }
+
+  /**
+   * Ends the healing with the process: a rebuild in progress closes its consumer (whose group
+   * would otherwise read on after the stop) and releases the lock unfinished, so another
+   * process or the next start rebuilds. Resolves once the heal in progress has ended.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort(new HealStoppedError());
+    await this.current?.catch(() => undefined);
   }
 
   /**
@@ -152,7 +175,9 @@ export class StateHealer {
     const { port, options } = this;
     const { log, metrics } = options;
     let waitedSince: number | undefined;
+    const { signal } = this.stopping;
     for (;;) {
+      signal.throwIfAborted();
       if (await port.markerPresent()) {
         metrics?.stateReady(true);
         if (waitedSince !== undefined) log('info', 'state ready again (rebuilt by another process)', { waitedMs: Date.now() - waitedSince });
@@ -171,8 +196,13 @@ export class StateHealer {
         };
         let result: Awaited<ReturnType<typeof rebuildUnderLock>>;
         try {
-          result = await rebuildUnderLock(port, token, { by: options.owner, clear: false, ttlMs: this.ttlMs, onProgress });
+          result = await rebuildUnderLock(port, token, { by: options.owner, clear: false, ttlMs: this.ttlMs, onProgress, signal });
         } catch (e) {
+          if (e instanceof HealStoppedError) {
+            metrics?.rebuildEnded('interrupted', (performance.now() - started) / 1000);
+            log('info', 'state rebuild stopped with the process (the lock is released; the next heal starts over)');
+            throw e;
+          }
           metrics?.rebuildEnded('failed', (performance.now() - started) / 1000);
           log('error', 'state rebuild failed (tried again with the batch)', { error: (e as Error).message });
           throw e;

@@ -32,6 +32,8 @@ export interface RebuildOptions {
   /** Called after every applied batch (progress output). */
   onProgress?: (p: RebuildProgress) => void;
   timeoutMs?: number;
+  /** Ends the rebuild early (its process is stopping): it rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface RebuildProgress {
@@ -158,6 +160,7 @@ async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promi
   let observations = 0;
   let results = 0;
   let positions = 0;
+  options.signal?.throwIfAborted();
   if (pending() > 0) {
     const codec: AvroCodec = await clients.codec(topology);
     const consumer = await clients.consumer({ groupId, fromBeginning: true, maxBatchSize: options.maxBatchSize ?? 5000, clientId: 'cashflow-state-rebuild' });
@@ -207,10 +210,21 @@ async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promi
       });
       const timeoutMs = options.timeoutMs ?? 30 * 60_000;
       let timer: NodeJS.Timeout | undefined;
+      const { signal } = options;
+      let onAbort: (() => void) | undefined;
       await Promise.race([
         finished,
         new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`state rebuild did not reach the end offsets within ${timeoutMs} ms`)), timeoutMs))),
-      ]).finally(() => clearTimeout(timer));
+        new Promise((_, rej) => {
+          if (!signal) return;
+          onAbort = () => rej(signal.reason);
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]).finally(() => {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      });
     } finally {
       await consumer.disconnect().catch(() => {});
       await admin.deleteGroups([groupId]).catch(() => {});

@@ -110,8 +110,13 @@ describe('Redis losing its data', () => {
     expect(await rebuilds('failed')).toBe(0);
     expect(await stateReadyGauge()).toBe(1);
     expect(logLines(/"message":"state rebuild finished: state ready"/).length).toBeGreaterThanOrEqual(2);
+    // Who notices first depends on timing: a batch that meets the missing marker (held until
+    // the heal), or the healer's watch of the marker when the batches are still backing off from
+    // Redis being down. Either way a rebuild started from the missing marker, after the one at
+    // start; no batch read the empty store (its reads check the marker, state/readiness.ts),
+    // which the comparison with the engine below shows.
     const held = logLines(/"message":"state lost: batch held until the state is rebuilt"/);
-    expect(held.length).toBeGreaterThan(0);
+    expect(logLines(/"message":"state marker missing: Redis lost its data/).length).toBeGreaterThanOrEqual(2);
     const marker = parseMarker(await redis.get(`${fault.env.redisPrefix}${READY_KEY}`));
     expect(marker?.records).toBeGreaterThan(0); // this rebuild read the compacted topics
     // a fault, not poison: no batch was taken apart, nothing dead-lettered (expectPipelineSettled)
