@@ -14,6 +14,9 @@
 //   tick        a new BENCH.TICK observation (changes all 1,000 schedules) → the last of the
 //               1,000 new versions committed; repeated: p50/p99
 //   edit        one contract's terms updated → its new version committed; repeated: p50/p99
+//   storage     the database's size and the Redis memory of the state, after the edits
+//   rebuild     (--rebuild N) `cashflow state rebuild --clear` N times next to the running
+//               processors: seconds and records/s (bench/pipeline-rebuild.ts)
 //   portfolio   (--portfolio LOTS) LOTS positions of one portfolio over the book, ingested by
 //               positions-ingest; `recalc --portfolio --wait` (its code path: membership read,
 //               requests, calculator then sink committed past them) from the request to the
@@ -26,6 +29,7 @@ import { flatObserver, percentile } from './pipeline-book.js';
 import { closeBenchEnv, openBenchEnv } from './pipeline-env.js';
 import { marketTicks, singleEdits } from './pipeline-latency.js';
 import { portfolioRecalcs, verifyAll, type PortfolioFigures, type VerifyFigures } from './pipeline-portfolio.js';
+import { redisUsedMemory, stateRebuilds, storageFigures, type RebuildFigures, type StorageFigures } from './pipeline-rebuild.js';
 import { TICK_STAGES } from './stage-tap.js';
 
 export {
@@ -53,6 +57,8 @@ export interface PipelineBenchOptions {
   basePort?: number;
   /** End with `cashflow verify --all` on the book, timed beside the engine alone. */
   verify?: boolean;
+  /** Runs of `cashflow state rebuild --clear` after the edits (0: none). */
+  rebuilds?: number;
   log: (line: string) => void;
 }
 
@@ -66,6 +72,8 @@ export interface PipelineBenchResult {
   edit: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
   portfolio?: PortfolioFigures;
   peakRssMb: Record<string, number>;
+  storage: StorageFigures;
+  rebuild?: RebuildFigures;
   verify?: VerifyFigures;
 }
 
@@ -75,6 +83,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const env = await openBenchEnv({ calculators: o.calculators, basePort: o.basePort });
   const started = Date.now();
   try {
+    const redisAtStart = await redisUsedMemory(env);
     // ------------------------------------------------------------------ setup
     o.log(`environment: database ${env.dbName}, topic prefix ${env.prefix}, Redis prefix ${env.redisPrefix}`);
     const { marketData } = await loadBook(env, o.contracts);
@@ -93,6 +102,11 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     // ------------------------------------------------------------------ single edits
     const editMs = await singleEdits(env, o.contracts, o.edits);
     env.rss.bench = round(process.resourceUsage().maxRSS / 1024);
+    const storage = await storageFigures(env, redisAtStart);
+    o.log(`storage: database ${storage.databaseMb} MB, Redis state ${storage.redisMb} MB`);
+
+    // ------------------------------------------------------------------ state rebuild
+    const rebuild = o.rebuilds ? await stateRebuilds(env, o.rebuilds, o.log) : undefined;
 
     // ------------------------------------------------------------------ one portfolio at once
     const portfolio = o.portfolio ? await portfolioRecalcs(env, o.contracts, o.portfolio, o.portfolioRuns ?? 10, o.log) : undefined;
@@ -127,6 +141,8 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       edit: { samples: es.length, p50Ms: Math.round(percentile(es, 50)), p99Ms: Math.round(percentile(es, 99)), maxMs: Math.round(es[es.length - 1] ?? NaN) },
       portfolio,
       peakRssMb: env.rss,
+      storage,
+      rebuild,
       verify,
     };
   } finally {

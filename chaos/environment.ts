@@ -17,7 +17,7 @@ import { postgresConnector, type SourceConnector } from '../connectors/debezium.
 import { dropDatabase, PostgresDatabase, standaloneClient } from '../db/postgres/index.js';
 import { PROCESSORS, processorProcesses, startProcessors, stopProcessors, type ProcessorProcess } from '../platform/processes.js';
 import type { StackLayout } from '../stack/layout.js';
-import { portOpen } from '../stack/net.js';
+import { freePortRange } from '../stack/free-port.js';
 import { PrivateKafka } from '../stack/private/kafka.js';
 import { postgresBinDir, PrivatePostgres } from '../stack/private/postgres.js';
 import type { PrivateProcess } from '../stack/private/process.js';
@@ -35,14 +35,13 @@ export class ChaosSetupError extends Error {
 
 export type Log = (line: string) => void;
 
-/** Consecutive ports nobody listens on, for the processors' /metrics (one per process). */
-async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const open = await Promise.all(Array.from({ length: count }, (_, i) => portOpen('127.0.0.1', base + i, 200)));
-    if (open.every((o) => !o)) return base;
+/** Consecutive free ports for the processors' /metrics (one per process), kept through their restarts. */
+async function metricsPorts(count: number): Promise<number> {
+  try {
+    return await freePortRange(count);
+  } catch (e) {
+    throw new ChaosSetupError(`the processors' metrics: ${(e as Error).message}`);
   }
-  throw new ChaosSetupError(`no ${count} consecutive free ports found for the processors' metrics`);
 }
 
 export class ChaosEnvironment {
@@ -105,7 +104,7 @@ export class ChaosEnvironment {
     this.registry = registry.process;
     this.connectWorker = connect.process;
     await Promise.all([this.registry.start(), this.connectWorker.start()]);
-    this.basePort = await freePortRange(PROCESSORS.length);
+    this.basePort = await metricsPorts(PROCESSORS.length);
     const stackDir = join(this.dir, 'stack');
     mkdirSync(stackDir, { recursive: true });
     this.env = {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { freePortRange } from '../stack/free-port.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { repoFile } from '../config/repo-file.js';
@@ -46,22 +46,6 @@ export function runnableBlocks(markdown: string): RunnableBlock[] {
   return blocks;
 }
 
-/** A free run of `count` consecutive TCP ports (a processor per port from the first). */
-async function freePorts(count: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
 
 /** Where the blocks' output goes as it comes (to follow a run, or read after a timeout). */
 const log = join(tmpdir(), `cashflow-readme-${process.pid}.log`);
@@ -114,7 +98,7 @@ describe('README', () => {
 
   it('runs every runnable block in order: each succeeds and prints what the README says', async () => {
     // one metrics port per processor `cashflow start` runs, then the API's
-    const metricsBase = await freePorts(PROCESSORS.length + 1);
+    const metricsBase = await freePortRange(PROCESSORS.length + 1);
     env = {
       ...process.env,
       DATABASE_URL: Object.assign(new URL(server), { pathname: `/cashflow_readme_${run}` }).toString(),

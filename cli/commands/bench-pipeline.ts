@@ -4,7 +4,7 @@ import { integerOption } from '../command.js';
 import { runPipelineBench } from '../../bench/pipeline.js';
 
 /** `cashflow bench pipeline` */
-export async function action(opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean; portfolio?: string; portfolioRuns: string; basePort: string }): Promise<void> {
+export async function action(opts: { contracts: string; ticks: string; edits: string; calculators: string; keep?: boolean; verify?: boolean; rebuild?: string; portfolio?: string; portfolioRuns: string; basePort: string }): Promise<void> {
   const r = await runPipelineBench({
     contracts: integerOption(opts.contracts, 'contracts', 1),
     ticks: integerOption(opts.ticks, 'ticks', 1),
@@ -12,6 +12,7 @@ export async function action(opts: { contracts: string; ticks: string; edits: st
     calculators: integerOption(opts.calculators, 'calculators', 1),
     keep: opts.keep === true,
     verify: opts.verify === true,
+    rebuilds: opts.rebuild === undefined ? 0 : integerOption(opts.rebuild, 'rebuild', 1),
     portfolio: opts.portfolio === undefined ? 0 : integerOption(opts.portfolio, 'portfolio', 1),
     portfolioRuns: integerOption(opts.portfolioRuns, 'portfolio-runs', 1),
     basePort: integerOption(opts.basePort, 'base-port', 1024),
@@ -28,6 +29,10 @@ export async function action(opts: { contracts: string; ticks: string; edits: st
         ? `portfolio of ${r.portfolio.lots} lots (${r.portfolio.contracts} contracts), recalc --portfolio request to last row committed: p50 ${r.portfolio.p50Ms} ms, p99 ${r.portfolio.p99Ms} ms (${r.portfolio.samples} runs)\n`
         : '') +
       `peak RSS: ${rss}\n` +
+      `storage: database ${r.storage.databaseMb} MB, Redis state ${r.storage.redisMb} MB\n` +
+      (r.rebuild
+        ? `state rebuild --clear of ${r.rebuild.records} records: p50 ${r.rebuild.p50Seconds} s (${r.rebuild.recordsPerSecond} records/s), max ${r.rebuild.maxSeconds} s, p50 ${r.rebuild.p50WallSeconds} s with the process start (${r.rebuild.runs} runs)\n`
+        : '') +
       (r.verify
         ? `verify --all: ${r.verify.contracts} contracts, ${r.verify.rows} rows, ${r.verify.mismatching} wrong, in ${r.verify.seconds} s (database read ${r.verify.readSeconds} s, expectation and comparison ${r.verify.computeSeconds} s; engine alone on the book ${r.verify.engineAloneSeconds} s; peak RSS ${r.verify.peakRssMb} MB)\n`
         : ''),

@@ -20,6 +20,7 @@ export function define(program: Command): void {
     .option('--calculators <n>', 'calculator processes', '1')
     .option('--keep', 'keep the database, topics and state afterwards')
     .option('--verify', 'end with verify --all on the book (timed beside the engine alone)')
+    .option('--rebuild <runs>', 'after the edits, time `state rebuild --clear` this many times next to the running processors')
     .option('--portfolio <lots>', 'end with recalc --portfolio --wait of a portfolio of this many lots over the book, timed (p50/p99)')
     .option('--portfolio-runs <n>', 'runs of the portfolio recalculation', '10')
     .option('--base-port <n>', "first metrics port of the bench's processes (another bench on the machine holds 9500…)", '9500');
