@@ -34,8 +34,18 @@ describe('Debezium PostgreSQL connector config', () => {
     }
     expect(topology.topic('cdcContracts').name).toBe('cdc.cashflow.public.contracts');
     expect(c.config['table.include.list']).toBe(
-      'public.contracts,public.positions,public.market_data,public.observed_events',
+      'public.contracts,public.positions,public.market_data,public.observed_events,public.cdc_heartbeat',
     );
+  });
+
+  it('rewrites its heartbeat row every 10 s, so that the slot moves while only result tables are written', () => {
+    expect(c.config['heartbeat.interval.ms']).toBe('10000');
+    expect(c.config['heartbeat.action.query']).toBe(
+      "INSERT INTO public.cdc_heartbeat (id, beat_at) VALUES (1, now() AT TIME ZONE 'UTC') ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at",
+    );
+    // under the environment's prefix, so that removing an environment's topics removes them too
+    const prefixed = postgresConnector(config, topologyFromConfig(config, { prefix: 'run7.' }, {}));
+    expect(prefixed.config['heartbeat.topics.prefix']).toBe('run7.cdc-heartbeat');
   });
 
   it('uses pgoutput, JSON with schemas, numeric decimals as doubles and a 50 ms poll', () => {

@@ -125,6 +125,13 @@ export const RELATIONS: readonly RelationSpec[] = [
 /** The tables Debezium captures, in a stable order. */
 export const CAPTURED_TABLES: readonly string[] = RELATIONS.filter((r) => r.captured).map((r) => r.name);
 
+/**
+ * PostgreSQL only, not part of the interface: one row the connector's heartbeat rewrites, so that
+ * its replication slot confirms a recent LSN while only uncaptured tables are written
+ * (docs/operations.md "The replication slot").
+ */
+export const CDC_HEARTBEAT_TABLE = 'cdc_heartbeat';
+
 export function relation(name: string): RelationSpec {
   const r = RELATIONS.find((x) => x.name === name);
   if (!r) throw new Error(`unknown relation ${name}`);

@@ -2,7 +2,7 @@
 // (db/sql/postgres) applied once each in order, and the publication the source connector reads
 // (docs/operations.md).
 import { assertIdentifier, migrations, type MigrateOptions, type MigrateOutcome } from '../database.js';
-import { CAPTURED_TABLES } from '../schema.js';
+import { CAPTURED_TABLES, CDC_HEARTBEAT_TABLE } from '../schema.js';
 import type { PostgresPool } from './connection.js';
 import { classify } from './errors.js';
 import { createDatabaseIfMissing } from './server.js';
@@ -40,9 +40,15 @@ export async function migrate(db: PostgresPool, options: MigrateOptions = {}): P
       }
       applied.push(m.id);
     }
+    // the connector's heartbeat table too (connectors/debezium.ts; in its include list as well,
+    // since the connector sets the publication's tables to that list at its start)
+    const published = [...CAPTURED_TABLES, CDC_HEARTBEAT_TABLE];
     const exists = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
     if (exists.rowCount === 0) {
-      await client.query(`CREATE PUBLICATION ${publication} FOR TABLE ${CAPTURED_TABLES.join(', ')}`);
+      await client.query(`CREATE PUBLICATION ${publication} FOR TABLE ${published.join(', ')}`);
+    } else {
+      const have = new Set((await client.query<{ tablename: string }>('SELECT tablename FROM pg_publication_tables WHERE pubname = $1', [publication])).rows.map((r) => r.tablename));
+      if (!have.has(CDC_HEARTBEAT_TABLE)) await client.query(`ALTER PUBLICATION ${publication} ADD TABLE ${CDC_HEARTBEAT_TABLE}`);
     }
     const wal = await client.query<{ wal_level: string }>('SHOW wal_level');
     if (wal.rows[0]?.wal_level !== 'logical') {

@@ -18,7 +18,7 @@ beforeAll(async () => {
   db = new PostgresDatabase(url);
   const outcome = await db.migrate({ publication });
   expect(outcome.createdDatabase).toBe(true);
-  expect(outcome.applied).toEqual(['001_init']);
+  expect(outcome.applied).toEqual(['001_init', '002_cdc_heartbeat']);
   raw = new pg.Client({ connectionString: url });
   await raw.connect();
 });
@@ -43,7 +43,7 @@ describe('PostgresDatabase.migrate', () => {
       is_nullable: string;
     }>(
       `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
-       WHERE table_schema = 'public' AND table_name <> 'cashflow_schema_migrations'
+       WHERE table_schema = 'public' AND table_name NOT IN ('cashflow_schema_migrations', 'cdc_heartbeat')
        ORDER BY table_name, ordinal_position`,
     );
     for (const r of RELATIONS) {
@@ -57,7 +57,7 @@ describe('PostgresDatabase.migrate', () => {
     expect(new Set(rows.map((c) => c.table_name))).toEqual(new Set(RELATIONS.map((r) => r.name)));
   });
 
-  it('sets REPLICA IDENTITY FULL on the captured tables and publishes exactly them', async () => {
+  it('sets REPLICA IDENTITY FULL on the captured tables and publishes exactly them and the connector heartbeat table', async () => {
     const identity = await raw.query<{ relname: string; relreplident: string }>(
       `SELECT relname, relreplident FROM pg_class WHERE relname = ANY($1::text[])`,
       [['contracts', 'positions', 'market_data', 'observed_events']],
@@ -68,6 +68,7 @@ describe('PostgresDatabase.migrate', () => {
       [publication],
     );
     expect(published.rows.map((r) => r.tablename)).toEqual([
+      'cdc_heartbeat',
       'contracts',
       'market_data',
       'observed_events',
