@@ -80,6 +80,9 @@ export function consumerProperties(o: ConsumerOptions): LibrdkafkaProperties {
     // memory outside V8's heap cap that put the sink over 512 MB RSS at 160,000 contracts.
     // 16 MB still holds several seconds of the pipeline's fastest stream.
     'queued.max.messages.kbytes': 16384,
+    // a fetch response stays in memory while any of its messages waits, so this bounds native
+    // memory too: a processor whose messages are small asks for less (processors/processor.ts
+    // fetchMaxBytes)
     'fetch.max.bytes': 16 * 1024 * 1024,
     // once that queue is full, librdkafka postpones a partition's next fetch by this much
     // (default 1000 ms): with the smaller queue a burst (a job's chunks arriving faster than

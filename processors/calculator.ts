@@ -218,6 +218,8 @@ export const calculator: ProcessorDefinition = {
   // batch: 3,000 schedules in hand at most (1,000 per batch held 810 MB at 160K)
   partitionConcurrency: 12,
   maxBatchSize: 250,
+  // recalc requests are ~100 bytes: 1 MB is 10,000 of them, seconds of the fastest recompute
+  fetchMaxBytes: 1024 * 1024,
   stateOrder: 'after-outputs',
   async process(records, ctx): Promise<BatchOutcome> {
     const requests = new Map<string, RecalcRequest>();

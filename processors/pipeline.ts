@@ -212,7 +212,7 @@ export async function startProcessors(options: StartOptions): Promise<RunningPip
       const runner = new ProcessorRunner(
         definition,
         services,
-        (groupId, o) => createConsumer(config, { groupId, maxBatchSize: o.maxBatchSize, clientId: o.clientId, log }),
+        (groupId, o) => createConsumer(config, { groupId, maxBatchSize: o.maxBatchSize, clientId: o.clientId, log, extra: o.fetchMaxBytes ? { 'fetch.max.bytes': o.fetchMaxBytes } : undefined }),
         { maxBatchSize: options.maxBatchSize, partitionConcurrency: options.partitionConcurrency },
       );
       runners.push(runner);

@@ -87,6 +87,14 @@ export interface ProcessorDefinition {
    * every partition in hand at once, batches × partitions bound what a process holds.
    */
   maxBatchSize?: number;
+  /**
+   * Bytes one fetch may bring (`fetch.max.bytes`, default 16 MB). librdkafka keeps a fetch
+   * response while any of its messages waits in the queue, so a backlog of small messages held
+   * several of them: a processor whose input messages are small asks for less (bench/README.md
+   * "Ten times the book": a consumer of a 1.6 M backlog of 100-byte messages, 960 MB RSS with
+   * 16 MB fetches, 350 MB with 1 MB).
+   */
+  fetchMaxBytes?: number;
   process(records: readonly InputRecord[], ctx: ProcessorContext): Promise<BatchOutcome>;
   /**
    * Work the process hosts beside the consumer, on a timer of its own (the verifier's rolling

@@ -65,7 +65,7 @@ export interface RunnerOptions {
 }
 
 /** The Kafka side of a runner: a consumer factory, so tests can count and the CLI can configure. */
-export type ConsumerFactory = (groupId: string, options: { maxBatchSize: number; clientId: string }) => Promise<Consumer>;
+export type ConsumerFactory = (groupId: string, options: { maxBatchSize: number; clientId: string; fetchMaxBytes?: number }) => Promise<Consumer>;
 
 /** The outcome of a batch with no records to process (its rejections only). */
 const NOTHING: BatchOutcome = { outputs: [], writes: emptyWrites(), deadLetters: [] };
@@ -107,6 +107,7 @@ export class ProcessorRunner {
     this.consumer = await this.createConsumer(spec.consumerGroup, {
       maxBatchSize: this.options.maxBatchSize ?? this.definition.maxBatchSize ?? 1000,
       clientId: this.clientId,
+      fetchMaxBytes: this.definition.fetchMaxBytes,
     });
     await this.consumer.subscribe({ topics: spec.inputs.map((id) => topology.topic(id).name) });
     await this.consumer.run({
