@@ -61,6 +61,7 @@ export const actions: Record<string, () => Promise<Action>> = {
   'bench cold-start': async () => (await import('./commands/bench-cold-start.js')).action,
   'bench verify': async () => (await import('./commands/bench-verify.js')).action,
   'bench api': async () => (await import('./commands/bench-api.js')).action,
+  'bench table': async () => (await import('./commands/bench-table.js')).action,
   demo: async () => (await import('./commands/demo.js')).action,
   verify: async () => (await import('./commands/verify.js')).action,
   config: async () => (await import('./commands/config.js')).action,

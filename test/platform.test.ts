@@ -80,7 +80,7 @@ afterAll(async () => {
 describe('platform on the local stack', () => {
   it('migrates a new database (created, schema applied, publication ready)', async () => {
     const outcome = await db.migrate({ publication: connector.publicationName });
-    expect(outcome).toMatchObject({ database: dbName, createdDatabase: true, applied: ['001_init', '002_cdc_heartbeat'] });
+    expect(outcome).toMatchObject({ database: dbName, createdDatabase: true, applied: ['001_init', '002_cdc_heartbeat', '003_cashflows_version_key'] });
     expect(outcome.warnings).toEqual([]); // wal_level=logical on the stack
   });
 

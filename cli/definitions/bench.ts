@@ -1,9 +1,9 @@
-// `cashflow bench engine | pipeline | cold-start | verify | api`: arguments, options and help
+// `cashflow bench engine | pipeline | cold-start | verify | api | table`: arguments, options and help
 // (cli/table.ts); what each does is cli/commands/bench-<name>.ts.
 import type { Command } from 'commander';
 
 export function define(program: Command): void {
-  const bench = program.command('bench').description('benchmarks: engine | pipeline | cold-start | verify | api');
+  const bench = program.command('bench').description('benchmarks: engine | pipeline | cold-start | verify | api | table');
 
   bench
     .command('engine')
@@ -54,4 +54,11 @@ export function define(program: Command): void {
     .option('--no-job', 'only the requests and /healthz under heavy requests: no job, no engine benchmark')
     .option('--healthz', 'only /healthz under heavy requests, the API on a 512 MB heap with neither Kafka nor the database')
     .option('--node-args <args>', 'with --healthz: node options of the API process, space-separated (e.g. "--trace-gc --cpu-prof")', '');
+
+  bench
+    .command('table')
+    .description("contract_cashflows' key and index designs, each on a scratch database holding a book of results: the sink's write of a tick of 1,000 contracts (ms, PostgreSQL CPU, WAL) and of a full recompute (rows/s) (bench/table-design.ts)")
+    .option('--contracts <n>', 'contracts in the book of results (~83 rows each)', '160000')
+    .option('--ticks <n>', 'ticks of 1,000 contracts per design', '10')
+    .option('--designs <names>', 'comma-separated designs: seq-key, version-key, id-index', 'seq-key,version-key,id-index');
 }

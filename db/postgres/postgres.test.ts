@@ -18,7 +18,7 @@ beforeAll(async () => {
   db = new PostgresDatabase(url);
   const outcome = await db.migrate({ publication });
   expect(outcome.createdDatabase).toBe(true);
-  expect(outcome.applied).toEqual(['001_init', '002_cdc_heartbeat']);
+  expect(outcome.applied).toEqual(['001_init', '002_cdc_heartbeat', '003_cashflows_version_key']);
   raw = new pg.Client({ connectionString: url });
   await raw.connect();
 });
@@ -74,6 +74,25 @@ describe('PostgresDatabase.migrate', () => {
       'observed_events',
       'positions',
     ]);
+  });
+
+  it('completes a publication that lacks some of the tables (one made before the heartbeat table)', async () => {
+    const older = `${publication}_old`;
+    await raw.query(`CREATE PUBLICATION ${older} FOR TABLE contracts, positions`);
+    try {
+      await db.migrate({ publication: older });
+      const published = await raw.query<{ tablename: string }>('SELECT tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY tablename', [older]);
+      expect(published.rows.map((r) => r.tablename)).toEqual(['cdc_heartbeat', 'contracts', 'market_data', 'observed_events', 'positions']);
+    } finally {
+      await raw.query(`DROP PUBLICATION ${older}`);
+    }
+  });
+
+  it("keys contract_cashflows by (contract_id, version, seq) (docs/operations.md \"The result table's key\")", async () => {
+    const key = await raw.query<{ def: string }>(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'contract_cashflows'::regclass AND contype = 'p'`,
+    );
+    expect(key.rows.map((r) => r.def)).toEqual(['PRIMARY KEY (contract_id, version, seq)']);
   });
 });
 

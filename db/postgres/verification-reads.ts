@@ -106,8 +106,11 @@ export async function storedResults(db: PostgresPool, selection: ContractSelecti
   try {
     // one snapshot: a sink transaction replaces a contract's version row and rows together
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    // without statistics the planner may scan 13 M rows for a page (as in applyResults)
-    await client.query('SET LOCAL enable_seqscan = off');
+    // without statistics the planner may scan 13 M rows for a page (as in applyResults); and the
+    // key is (contract_id, version, seq), so a bitmap scan would sort the whole page (on disk at
+    // ~170,000 rows) where the key's order needs only each contract's rows sorted by seq
+    // (docs/operations.md "The result table's key")
+    await client.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off');
     const versions = (await client.query<CashflowVersion>(`SELECT ${VERSION_COLUMNS} FROM cashflow_versions WHERE ${where} ORDER BY contract_id`, params)).rows;
     // COPY binary (decodeCashflowCopy); COPY takes no parameters, so the selection is written as literals
     const copied = decodeCashflowCopy(
