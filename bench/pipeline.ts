@@ -15,6 +15,7 @@
 //               1,000 new versions committed; repeated: p50/p99
 //   edit        one contract's terms updated → its new version committed; repeated: p50/p99
 //   storage     the database's size and the Redis memory of the state, after the edits
+//               (bench/pipeline-storage.ts)
 //   rebuild     (--rebuild N) `cashflow state rebuild --clear` N times next to the running
 //               processors: seconds and records/s (bench/pipeline-rebuild.ts)
 //   portfolio   (--portfolio LOTS) LOTS positions of one portfolio over the book, ingested by
@@ -29,7 +30,8 @@ import { flatObserver, percentile } from './pipeline-book.js';
 import { closeBenchEnv, openBenchEnv } from './pipeline-env.js';
 import { marketTicks, singleEdits } from './pipeline-latency.js';
 import { portfolioRecalcs, verifyAll, type PortfolioFigures, type VerifyFigures } from './pipeline-portfolio.js';
-import { redisUsedMemory, stateRebuilds, storageFigures, type RebuildFigures, type StorageFigures } from './pipeline-rebuild.js';
+import { stateRebuilds, type RebuildFigures } from './pipeline-rebuild.js';
+import { redisUsedMemory, storageFigures, type StorageFigures } from './pipeline-storage.js';
 import { TICK_STAGES } from './stage-tap.js';
 
 export {

@@ -209,21 +209,20 @@ async function rebuildWith(clients: ClientScope, options: RebuildOptions): Promi
         },
       });
       const timeoutMs = options.timeoutMs ?? 30 * 60_000;
-      let timer: NodeJS.Timeout | undefined;
-      const { signal } = options;
-      let onAbort: (() => void) | undefined;
+      // one signal for both ways to end early: the deadline, or the caller stopping
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const stop = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+      let onStop: (() => void) | undefined;
       await Promise.race([
         finished,
-        new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`state rebuild did not reach the end offsets within ${timeoutMs} ms`)), timeoutMs))),
         new Promise((_, rej) => {
-          if (!signal) return;
-          onAbort = () => rej(signal.reason);
-          if (signal.aborted) onAbort();
-          else signal.addEventListener('abort', onAbort, { once: true });
+          onStop = () =>
+            rej(options.signal?.aborted ? options.signal.reason : new Error(`state rebuild did not reach the end offsets within ${timeoutMs} ms`));
+          if (stop.aborted) onStop();
+          else stop.addEventListener('abort', onStop, { once: true });
         }),
       ]).finally(() => {
-        clearTimeout(timer);
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        if (onStop) stop.removeEventListener('abort', onStop);
       });
     } finally {
       await consumer.disconnect().catch(() => {});

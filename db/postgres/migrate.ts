@@ -43,13 +43,13 @@ export async function migrate(db: PostgresPool, options: MigrateOptions = {}): P
     // the connector's heartbeat table too (connectors/debezium.ts; in its include list as well,
     // since the connector sets the publication's tables to that list at its start)
     const published = [...CAPTURED_TABLES, CDC_HEARTBEAT_TABLE];
+    // one rule for a new publication and an older one (made before the heartbeat table existed):
+    // it holds every table of `published`
     const exists = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
-    if (exists.rowCount === 0) {
-      await client.query(`CREATE PUBLICATION ${publication} FOR TABLE ${published.join(', ')}`);
-    } else {
-      const have = new Set((await client.query<{ tablename: string }>('SELECT tablename FROM pg_publication_tables WHERE pubname = $1', [publication])).rows.map((r) => r.tablename));
-      if (!have.has(CDC_HEARTBEAT_TABLE)) await client.query(`ALTER PUBLICATION ${publication} ADD TABLE ${CDC_HEARTBEAT_TABLE}`);
-    }
+    if (exists.rowCount === 0) await client.query(`CREATE PUBLICATION ${publication}`);
+    const have = new Set((await client.query<{ tablename: string }>('SELECT tablename FROM pg_publication_tables WHERE pubname = $1', [publication])).rows.map((r) => r.tablename));
+    const missing = published.filter((t) => !have.has(t));
+    if (missing.length) await client.query(`ALTER PUBLICATION ${publication} ADD TABLE ${missing.join(', ')}`);
     const wal = await client.query<{ wal_level: string }>('SHOW wal_level');
     if (wal.rows[0]?.wal_level !== 'logical') {
       warnings.push(
