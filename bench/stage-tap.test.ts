@@ -45,5 +45,7 @@ describe('componentOf', () => {
     expect(componentOf(['java', '-Dcashflow.stack.component=kafka', '-Xmx512m'])).toBe('kafka');
     expect(componentOf(['/usr/bin/redis-server 127.0.0.1:6379'])).toBe('redis');
     expect(componentOf(['bash'])).toBe('other');
+    // a kernel thread's /proc/<pid>/cmdline is empty: split on NUL it is ['']
+    expect(componentOf([''])).toBe('kernel');
   });
 });

@@ -179,8 +179,9 @@ export function cpuByComponent(): Map<string, number> {
     if (ticks === undefined) continue; // the process ended meanwhile
     try {
       const seconds = ticks / tick;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      out.set(componentOf(cmd), (out.get(componentOf(cmd)) ?? 0) + seconds);
+      // the bench's own polling and taps are not the pipeline's work
+      const component = Number(pid) === process.pid ? 'bench' : componentOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+      out.set(component, (out.get(component) ?? 0) + seconds);
     } catch {
       // the process ended meanwhile
     }
@@ -200,8 +201,10 @@ export function formatCpu(cpu: readonly [string, number][]): string {
   return cpu.map(([c, s]) => `${c} ${s.toFixed(2)} s`).join(', ');
 }
 
-/** "calculator", "sink", …, "postgres", "postgres-walsender", "kafka", "connect", "redis", or "other". */
+/** "calculator", "sink", …, "postgres", "postgres-walsender", "kafka", "connect", "redis", "kernel", or "other". */
 export function componentOf(cmdline: readonly string[]): string {
+  // kernel threads (I/O writeback, page reclaim) have an empty command line (proc(5))
+  if (cmdline.every((a) => a === '')) return 'kernel';
   // `cashflow start` runs processors with node --title=cashflow-processor:<prefix><name>[-n]
   const titled = /^cashflow-processor:.*?(contract-ingest|market-ingest|impact|calculator|sink|job-worker)(-\d+)?$/.exec(cmdline[0] ?? '');
   if (titled) return titled[1];
