@@ -53,7 +53,11 @@ export async function marketTicks(
   const { config, topology, admin, db } = env;
   const tickIds = Array.from({ length: Math.min(TICK_CONTRACTS, contracts) }, (_, i) => benchContract(i).id);
   const tickMs: number[] = [];
-  const tickWindows: { fromMs: number; toMs: number; latencyMs: number }[] = [];
+  const tickWindows: { fromMs: number; toMs: number; latencyMs: number; walMb: number; checkpoints: number }[] = [];
+  // the server's WAL position and checkpoints started so far: a tick's WAL, and whether a
+  // checkpoint began during it (the first write of a page after one logs the whole page)
+  const walAndCheckpoints = async () =>
+    (await env.sql.q('SELECT pg_current_wal_insert_lsn() AS lsn, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS n', []))[0] as { lsn: string; n: string };
   const tapTopics = new Map(TICK_STAGES.map(([id]) => [id, topology.topic(id).name] as [string, string]));
   const tap = await StageTap.start(
     await createConsumer(config, { groupId: `${env.prefix}bench-tap`, fromBeginning: false, clientId: 'cashflow-bench-tap' }),
@@ -88,12 +92,15 @@ export async function marketTicks(
     await ops.waitForQuiet(admin, topology);
     const before = await versionsOf(env, tickIds);
     const observedAt = `2019-01-${String(1 + (k % 28)).padStart(2, '0')}T${String(Math.floor(k / 28) % 24).padStart(2, '0')}:00:00`;
+    const walBefore = await walAndCheckpoints();
     await db.upsertMarketData([{ marketObjectCode: TICK_CODE, observedAt, value: 0.03 + (k % 2 ? 0.004 : 0) + k * 1e-5 }]);
     const committedAt = performance.now();
     const committedWall = Date.now();
     const latency = await waitMoved(env, tickIds, before, committedAt, 20, 'tick');
     tickMs.push(latency);
-    tickWindows.push({ fromMs: committedWall, toMs: Date.now(), latencyMs: latency });
+    const walAfter = await walAndCheckpoints();
+    const walBytes = Number((await env.sql.q('SELECT pg_wal_lsn_diff($1, $2) AS d', [walAfter.lsn, walBefore.lsn]))[0].d);
+    tickWindows.push({ fromMs: committedWall, toMs: Date.now(), latencyMs: latency, walMb: walBytes / 1048576, checkpoints: Number(walAfter.n) - Number(walBefore.n) });
     tickBar.update(k + 1);
   }
   tickBar.stop();
@@ -106,7 +113,10 @@ export async function marketTicks(
   await tap.catchUp(tapEnds);
   await tap.stop();
   const tickStages = tickWindows.map((w) => stageSpans(tap.seen, TICK_STAGES, w.fromMs, w.toMs));
-  tickStages.forEach((spans, k) => log(`tick ${k + 1}: ${formatSpans(spans, tickWindows[k].latencyMs)}`));
+  tickStages.forEach((spans, k) => {
+    const w = tickWindows[k]!;
+    log(`tick ${k + 1}: ${formatSpans(spans, w.latencyMs)}; WAL ${w.walMb.toFixed(1)} MB${w.checkpoints ? `, a checkpoint started` : ''}`);
+  });
   await env.sampleRss();
   return { contracts: tickIds.length, tickMs, tickStages };
 }
