@@ -54,10 +54,9 @@ export async function marketTicks(
   const tickIds = Array.from({ length: Math.min(TICK_CONTRACTS, contracts) }, (_, i) => benchContract(i).id);
   const tickMs: number[] = [];
   const tickWindows: { fromMs: number; toMs: number; latencyMs: number; walMb: number; checkpoints: number }[] = [];
-  // the server's WAL position and checkpoints started so far: a tick's WAL, and whether a
-  // checkpoint began during it (the first write of a page after one logs the whole page)
-  const walAndCheckpoints = async () =>
-    (await env.sql.q('SELECT pg_current_wal_insert_lsn() AS lsn, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS n', []))[0] as { lsn: string; n: string };
+  // a tick's WAL, and whether a checkpoint began during it (the first write of a page after one
+  // logs the whole page): the server's WAL position and checkpoints started, before and after
+  const CHECKPOINTS = '(SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)';
   const tapTopics = new Map(TICK_STAGES.map(([id]) => [id, topology.topic(id).name] as [string, string]));
   const tap = await StageTap.start(
     await createConsumer(config, { groupId: `${env.prefix}bench-tap`, fromBeginning: false, clientId: 'cashflow-bench-tap' }),
@@ -92,15 +91,14 @@ export async function marketTicks(
     await ops.waitForQuiet(admin, topology);
     const before = await versionsOf(env, tickIds);
     const observedAt = `2019-01-${String(1 + (k % 28)).padStart(2, '0')}T${String(Math.floor(k / 28) % 24).padStart(2, '0')}:00:00`;
-    const walBefore = await walAndCheckpoints();
+    const walBefore = (await env.sql.q(`SELECT pg_current_wal_insert_lsn() AS lsn, ${CHECKPOINTS} AS n`, []))[0] as { lsn: string; n: string };
     await db.upsertMarketData([{ marketObjectCode: TICK_CODE, observedAt, value: 0.03 + (k % 2 ? 0.004 : 0) + k * 1e-5 }]);
     const committedAt = performance.now();
     const committedWall = Date.now();
     const latency = await waitMoved(env, tickIds, before, committedAt, 20, 'tick');
     tickMs.push(latency);
-    const walAfter = await walAndCheckpoints();
-    const walBytes = Number((await env.sql.q('SELECT pg_wal_lsn_diff($1, $2) AS d', [walAfter.lsn, walBefore.lsn]))[0].d);
-    tickWindows.push({ fromMs: committedWall, toMs: Date.now(), latencyMs: latency, walMb: walBytes / 1048576, checkpoints: Number(walAfter.n) - Number(walBefore.n) });
+    const walAfter = (await env.sql.q(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1) AS bytes, ${CHECKPOINTS} AS n`, [walBefore.lsn]))[0] as { bytes: string; n: string };
+    tickWindows.push({ fromMs: committedWall, toMs: Date.now(), latencyMs: latency, walMb: Number(walAfter.bytes) / 1048576, checkpoints: Number(walAfter.n) - Number(walBefore.n) });
     tickBar.update(k + 1);
   }
   tickBar.stop();
